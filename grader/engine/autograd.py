@@ -1,0 +1,246 @@
+"""Evaluate expressions with torch and take reference derivatives with autograd.
+
+Values are float64 tensors whose first dimension runs over sample points, so one call
+evaluates every point (and, later, vector-valued variables broadcast the same way). Sub-trees
+without tensors are folded to Python floats with overflow and domain errors turned into
+``inf``/``nan``: ``9^9^9^9`` costs one float operation, never a hang.
+
+``Patch`` replaces one node's derivative with a wrong rule (a forgotten chain factor, the
+product rule as u'v', ...) while keeping its value; the diagnosis uses it to compute what a
+student who made that mistake would have written, from the same torch computation.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import torch
+
+from .expr import BinOp, Call, Expr, Name, Neg, Num
+
+Value = torch.Tensor | float
+DTYPE = torch.float64
+
+
+def _safe(fn: Callable[[float], float]) -> Callable[[float], float]:
+    def wrapped(v: float) -> float:
+        try:
+            return float(fn(v))
+        except OverflowError:
+            return math.inf
+        except (ValueError, ZeroDivisionError):
+            return math.nan
+
+    return wrapped
+
+
+def _fdiv(a: float, b: float) -> float:
+    if b == 0:
+        return math.nan if a == 0 or math.isnan(a) else math.copysign(math.inf, a)
+    return a / b
+
+
+def _fpow(a: float, b: float) -> float:
+    if a < 0 and b != int(b):
+        return math.nan
+    try:
+        return float(a**b)
+    except OverflowError:
+        return math.inf if a > 0 or b % 2 == 0 else -math.inf
+    except ZeroDivisionError:
+        return math.inf
+
+
+def _frelu(v: float) -> float:
+    return max(v, 0.0) if not math.isnan(v) else v
+
+
+def _fsigmoid(v: float) -> float:
+    if v >= 0:
+        return 1.0 / (1.0 + math.exp(-v))
+    z = math.exp(v)
+    return z / (1.0 + z)
+
+
+FLOAT_FUNCTIONS: dict[str, Callable[[float], float]] = {
+    name: _safe(fn)
+    for name, fn in {
+        "sin": math.sin,
+        "cos": math.cos,
+        "tan": math.tan,
+        "sec": lambda v: 1 / math.cos(v),
+        "csc": lambda v: 1 / math.sin(v),
+        "cot": lambda v: math.cos(v) / math.sin(v),
+        "asin": math.asin,
+        "acos": math.acos,
+        "atan": math.atan,
+        "sinh": math.sinh,
+        "cosh": math.cosh,
+        "tanh": math.tanh,
+        "exp": math.exp,
+        "log": lambda v: math.log(v) if v > 0 else (-math.inf if v == 0 else math.nan),
+        "sqrt": math.sqrt,
+        "abs": abs,
+        "sigmoid": _fsigmoid,
+        "relu": _frelu,
+    }.items()
+}
+
+TENSOR_FUNCTIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    "sin": torch.sin,
+    "cos": torch.cos,
+    "tan": torch.tan,
+    "sec": lambda t: 1 / torch.cos(t),
+    "csc": lambda t: 1 / torch.sin(t),
+    "cot": lambda t: torch.cos(t) / torch.sin(t),
+    "asin": torch.asin,
+    "acos": torch.acos,
+    "atan": torch.atan,
+    "sinh": torch.sinh,
+    "cosh": torch.cosh,
+    "tanh": torch.tanh,
+    "exp": torch.exp,
+    "log": torch.log,
+    "sqrt": torch.sqrt,
+    "abs": torch.abs,
+    "sigmoid": torch.sigmoid,
+    "relu": torch.relu,
+}
+
+
+def apply_function(fn: str, v: Value) -> Value:
+    if isinstance(v, torch.Tensor):
+        return TENSOR_FUNCTIONS[fn](v)
+    return FLOAT_FUNCTIONS[fn](v)
+
+
+def binary(op: str, a: Value, b: Value) -> Value:
+    if not isinstance(a, torch.Tensor) and not isinstance(b, torch.Tensor):
+        if op == "+":
+            return a + b
+        if op == "-":
+            return a - b
+        if op == "*":
+            return a * b
+        if op == "/":
+            return _fdiv(a, b)
+        return _fpow(a, b)
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "*":
+        return a * b
+    if op == "/":
+        return a / b
+    if not isinstance(a, torch.Tensor):
+        if a == math.e:
+            return torch.exp(b)
+        return torch.pow(torch.tensor(a, dtype=DTYPE, device=b.device), b)
+    return torch.pow(a, b)
+
+
+Env = Mapping[str, Value]
+
+
+@dataclass(frozen=True)
+class Patch:
+    """Give node ``node`` (by identity) the derivative ``wrong(children) `` w.r.t. ``leaf``.
+
+    ``wrong`` receives the node's evaluated children and returns the (wrong) derivative of
+    the node with respect to ``leaf``; the node keeps its true value.
+    """
+
+    node: Expr
+    leaf: torch.Tensor
+    wrong: Callable[..., torch.Tensor]
+
+
+def evaluate(node: Expr, env: Env, patch: Patch | None = None) -> Value:
+    """Evaluate ``node``; names come from ``env`` (``pi`` and ``e`` are built in)."""
+    if isinstance(node, Num):
+        return node.value
+    if isinstance(node, Name):
+        if node.name in env:
+            return env[node.name]
+        if node.name == "pi":
+            return math.pi
+        if node.name == "e":
+            return math.e
+        raise KeyError(node.name)
+    if isinstance(node, Neg):
+        return -evaluate(node.arg, env, patch)
+    if isinstance(node, Call):
+        arg = evaluate(node.arg, env, patch)
+        value = apply_function(node.fn, arg)
+        if patch is not None and node is patch.node:
+            return _patched(value, patch, arg)
+        return value
+    left = evaluate(node.left, env, patch)
+    right = evaluate(node.right, env, patch)
+    value = binary(node.op, left, right)
+    if patch is not None and node is patch.node:
+        return _patched(value, patch, left, right)
+    return value
+
+
+def _patched(value: Value, patch: Patch, *children: Value) -> torch.Tensor:
+    wrong = patch.wrong(*children).detach()
+    leaf = patch.leaf
+    return torch.as_tensor(value).detach() + wrong * (leaf - leaf.detach())
+
+
+def derivative(output: Value, leaf: torch.Tensor, create_graph: bool = True) -> torch.Tensor:
+    """Per-point d output / d leaf (points are independent, so the gradient of the sum)."""
+    if not isinstance(output, torch.Tensor) or not output.requires_grad:
+        return torch.zeros_like(leaf)
+    (grad,) = torch.autograd.grad(
+        output.sum(), leaf, create_graph=create_graph, retain_graph=True, allow_unused=True
+    )
+    return torch.zeros_like(leaf) if grad is None else grad
+
+
+def local_derivative(fn: Callable[[torch.Tensor], Value], at: Value) -> torch.Tensor:
+    """d fn(u) / du at ``u = at``, by autograd on a fresh leaf."""
+    u = torch.as_tensor(at, dtype=DTYPE).detach().clone().requires_grad_(True)
+    return derivative(fn(u), u, create_graph=False).detach()
+
+
+def evaluate_chain(
+    defines: Sequence[tuple[str, Expr]],
+    env: dict[str, Value],
+    patch: Patch | None = None,
+    replace: Mapping[str, Callable[[Value], Value]] | None = None,
+) -> dict[str, Value]:
+    """Evaluate the ``define`` chain in order into ``env`` (one torch computation).
+
+    ``replace`` maps a defined name to a function of its value that stands in for it in the
+    names below it (how the diagnosis treats an intermediate as a leaf).
+    """
+    out = dict(env)
+    for name, node in defines:
+        value = evaluate(node, out, patch)
+        if replace and name in replace:
+            value = replace[name](value)
+        out[name] = value
+    return out
+
+
+def nth_derivative(output: Value, leaves: Mapping[str, torch.Tensor], wrt: Sequence[str]):
+    """Successive derivatives of ``output`` w.r.t. the names in ``wrt`` (d/d wrt[0] first)."""
+    current = output
+    for name in wrt:
+        current = derivative(current, leaves[name], create_graph=True)
+    return current
+
+
+def as_points(value: Value, n: int, device: torch.device | str = "cpu") -> torch.Tensor:
+    """Broadcast a value (a constant answer is a float) to one entry per sample point."""
+    if isinstance(value, torch.Tensor):
+        t = value.detach()
+        if t.dim() == 0:
+            return t.expand(n).to(DTYPE)
+        return t.to(DTYPE)
+    return torch.full((n,), float(value), dtype=DTYPE, device=device)

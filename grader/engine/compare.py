@@ -1,0 +1,31 @@
+"""When two vectors of values count as equal: the one tolerance rule of the grader.
+
+Pointwise ``|s - r| <= atol + rtol * scale`` where the scale is ``|r|`` at that point, but
+never below a thousandth of the reference's mean size over the points: pointwise relative
+error is fragile where a function crosses zero (an expanded polynomial against its factored
+form near a root), so the floor ties the tolerance to the size of the function on the
+interval. Not-a-number or infinite answer values never match.
+"""
+
+from __future__ import annotations
+
+import torch
+
+SCALE_FLOOR = 1e-3
+
+
+def matches(s: torch.Tensor, r: torch.Tensor, rtol: float, atol: float) -> torch.Tensor:
+    """Per-point boolean: does ``s`` equal ``r`` within tolerance?"""
+    size = r.abs()
+    scale = torch.clamp(size, min=SCALE_FLOOR * float(size.mean())) if size.numel() > 1 else size
+    return (s - r).abs() <= atol + rtol * scale
+
+
+def all_match(s: torch.Tensor, r: torch.Tensor, rtol: float, atol: float) -> bool:
+    return bool(matches(s, r, rtol, atol).all())
+
+
+def first_mismatch(s: torch.Tensor, r: torch.Tensor, rtol: float, atol: float) -> int | None:
+    bad = ~matches(s, r, rtol, atol)
+    idx = torch.nonzero(bad).flatten()
+    return int(idx[0]) if len(idx) else None

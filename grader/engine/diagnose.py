@@ -1,0 +1,271 @@
+"""Name the mistake in a wrong derivative, from the reference computation itself.
+
+For each part we compute what a student who made a classic mistake would have written, by
+running the same torch computation with one rule broken: a node's inner derivative left out
+(chain rule), a product differentiated as u'v', a quotient with + for -, an intermediate
+treated as the variable, the function itself, the derivative with respect to another
+variable. Sign errors, constant factors and constant offsets are recognised by comparing the
+answer with the reference directly. Nothing here looks at the text of the answer.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+
+import torch
+
+from .autograd import (
+    Patch,
+    as_points,
+    binary,
+    derivative,
+    evaluate,
+    local_derivative,
+    nth_derivative,
+)
+from .compare import all_match
+from .expr import BinOp, Call, Expr, Name, Neg, Num, names_in
+from .render import format_number, to_text
+
+# Diagnosis codes (stable: the API and the web app show them).
+SIGN, FACTOR, OFFSET, FUNCTION, VARIABLE = "sign", "factor", "offset", "function", "variable"
+CHAIN, PRODUCT, QUOTIENT, INSTRUCTOR = "chain", "product", "quotient", "instructor"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    code: str
+    message: str
+    values: torch.Tensor
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    code: str
+    message: str
+
+
+def show(node: Expr, params: dict) -> str:
+    """Plain text of an instructor expression with this student's params filled in."""
+
+    def sub(n: Expr) -> Expr:
+        if isinstance(n, Name) and n.name in params:
+            return Num(float(params[n.name]))
+        if isinstance(n, Neg):
+            return Neg(sub(n.arg))
+        if isinstance(n, Call):
+            return Call(n.fn, sub(n.arg))
+        if isinstance(n, BinOp):
+            return BinOp(n.op, sub(n.left), sub(n.right))
+        return n
+
+    return to_text(sub(node))
+
+
+def _walk(node: Expr):
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        if isinstance(n, Neg | Call):
+            stack.append(n.arg)
+        elif isinstance(n, BinOp):
+            stack.extend((n.right, n.left))
+
+
+def build_candidates(inst, part, component: int) -> list[Candidate]:
+    """Wrong derivatives for one answer box, minus any that equal the reference."""
+    ex = inst.exercise
+    wrt = part.components[component]
+    ref = inst.reference(part)[component]
+    n = ref.shape[0]
+    values = inst.at_values(part) if part.numeric else inst.points
+    leaves = inst._leaves(values)
+    env = inst._chain(leaves)
+    out: list[Candidate] = []
+
+    def add(code: str, message: str, value) -> None:
+        v = as_points(value, n, inst.device)
+        if not bool(torch.isfinite(v).all()) or all_match(v, ref, part.rtol, part.atol):
+            return
+        if any(all_match(v, c.values, part.rtol, part.atol) for c in out):
+            return
+        out.append(Candidate(code, message, v.detach()))
+
+    order = len(wrt)
+    lower = nth_derivative(env[part.of], leaves, wrt[:-1])
+    if order == 1:
+        add(FUNCTION, f"You gave the function {part.of} itself, not its derivative.", lower)
+    else:
+        add(FUNCTION, "That is a derivative of one order lower: differentiate once more.", lower)
+    w = wrt[-1]
+    for v in ex.depends_on(part.of):
+        if v != w:
+            add(
+                VARIABLE,
+                f"That is the derivative with respect to {v}; this asks for the derivative "
+                f"with respect to {w}.",
+                nth_derivative(env[part.of], leaves, [*wrt[:-1], v]),
+            )
+    if order == 1:
+        for code, message, value in _structural(inst, part, w, leaves, env):
+            add(code, message, value)
+    return out
+
+
+def _structural(inst, part, w: str, leaves, env):
+    """Chain, product and quotient mistakes, one broken rule at a time (first order)."""
+    ex = inst.exercise
+    leaf = leaves[w]
+    depends = {name for name, _ in ex.defines if w in ex.depends_on(name)} | {w}
+    used = ex.depends_on_names(part.of)
+
+    def on_w(node: Expr) -> bool:
+        return bool(names_in(node) & depends)
+
+    # Intermediates: treat y as if it were the variable (forgot dy/dx), or give dy/dx alone.
+    for name, _ in ex.defines:
+        if name == part.of or name not in used or name not in depends:
+            continue
+        patched = inst._chain(leaves, replace={name: lambda val: _as_leaf(val, leaf)})
+        yield (
+            CHAIN,
+            f"That is d{part.of}/d{name} alone, but {name} depends on {w}: multiply by "
+            f"d{name}/d{w} (chain rule).",
+            derivative(patched[part.of], leaf, create_graph=False),
+        )
+        yield (
+            CHAIN,
+            f"That is d{name}/d{w} alone; {part.of} depends on {w} through {name}, so "
+            f"multiply by d{part.of}/d{name} (chain rule).",
+            derivative(env[name], leaf, create_graph=False),
+        )
+    params = inst.params
+    for name, tree in ex.defines:
+        if name not in used and name != part.of:
+            continue
+        for node in _walk(tree):
+            rule = _broken_rule(node, on_w, leaf, params)
+            if rule is None:
+                continue
+            code, message, wrong = rule
+            patched = inst._chain(leaves, patch=Patch(node, leaf, wrong))
+            yield code, message, derivative(patched[part.of], leaf, create_graph=False)
+
+
+def _as_leaf(value, leaf: torch.Tensor):
+    return torch.as_tensor(value).detach() + (leaf - leaf.detach())
+
+
+def _broken_rule(node: Expr, on_w, leaf, params):
+    """(code, message, wrong-derivative function) for a node where a rule can be broken."""
+
+    def d(t):
+        return derivative(t, leaf, create_graph=False)
+
+    if isinstance(node, Call) and on_w(node.arg) and not isinstance(node.arg, Name):
+        inner = show(node.arg, params)
+        return (
+            CHAIN,
+            f"You differentiated {node.fn}(...) but forgot to multiply by the derivative of "
+            f"its inside, {inner} (chain rule).",
+            lambda u, fn=node.fn: local_derivative(lambda t: _call(fn, t), u),
+        )
+    if not isinstance(node, BinOp):
+        return None
+    left_w, right_w = on_w(node.left), on_w(node.right)
+    u, v = show(node.left, params), show(node.right, params)
+    if node.op == "^" and left_w and not right_w and not isinstance(node.left, Name):
+        return (
+            CHAIN,
+            f"You differentiated the power ({u})^{v} but forgot to multiply by the derivative "
+            f"of the inside, {u} (chain rule).",
+            lambda a, b: local_derivative(lambda t: binary("^", t, b), a),
+        )
+    if node.op == "^" and right_w and not left_w and not isinstance(node.right, Name):
+        return (
+            CHAIN,
+            f"You differentiated {u}^(...) but forgot to multiply by the derivative of the "
+            f"exponent, {v} (chain rule).",
+            lambda a, b: local_derivative(lambda t: binary("^", a, t), b),
+        )
+    if node.op == "*" and left_w and right_w:
+        return (
+            PRODUCT,
+            "You multiplied the derivatives, but (uv)' is not u'v': use the product rule "
+            f"(uv)' = u'v + uv' with u = {u} and v = {v}.",
+            lambda a, b: d(a) * d(b),
+        )
+    if node.op == "/" and left_w and right_w:
+        return (
+            QUOTIENT,
+            "The quotient rule has a minus sign: (u/v)' = (u'v - uv')/v^2, with "
+            f"u = {u} and v = {v}; you added the two terms.",
+            lambda a, b: (d(a) * b + a * d(b)) / b**2,
+        )
+    return None
+
+
+def _call(fn: str, t):
+    return evaluate(Call(fn, Name("_t")), {"_t": t})
+
+
+def diagnose(inst, part, component: int, s: torch.Tensor) -> Diagnosis | None:
+    """The first recognised mistake that ``s`` (the answer's values) matches."""
+    ref = inst.reference(part)[component]
+    rtol, atol = part.rtol, part.atol
+    found = _generic(inst, part, component, s, ref)
+    for nodes, feedback in part.mistakes:
+        node = nodes[0] if len(nodes) == 1 else nodes[component]
+        env, n = inst.answer_env(part)
+        try:
+            m = as_points(evaluate(node, env), n, inst.device)
+        except (KeyError, RuntimeError):
+            continue
+        if all_match(s, m, rtol, atol):
+            return Diagnosis(found.code if found else INSTRUCTOR, feedback)
+    return found
+
+
+def _generic(inst, part, component, s, ref) -> Diagnosis | None:
+    rtol, atol = part.rtol, part.atol
+    cands = inst.candidates(part, component)
+    nonzero = not all_match(ref, torch.zeros_like(ref), rtol, atol)
+    ordered = [c for c in cands if c.code in (FUNCTION, VARIABLE)]
+    for c in ordered:
+        if all_match(s, c.values, rtol, atol):
+            return Diagnosis(c.code, c.message)
+    if nonzero and all_match(s, -ref, rtol, atol):
+        return Diagnosis(SIGN, "The sign is wrong: your answer is the negative of the derivative.")
+    for c in cands:
+        if c.code not in (FUNCTION, VARIABLE) and all_match(s, c.values, rtol, atol):
+            return Diagnosis(c.code, c.message)
+    if part.numeric or not nonzero:
+        return None
+    mask = ref.abs() > 1e-3 * float(ref.abs().max())
+    ratios = (s[mask] / ref[mask]).tolist()
+    if ratios:
+        c = statistics.median(ratios)
+        if abs(c - 1) > 1e-6 and abs(c) > 1e-12 and all_match(s, c * ref, rtol, atol):
+            return Diagnosis(
+                FACTOR,
+                f"Your answer is {_nice(c)} times the derivative: a constant factor is off "
+                "(an exponent not brought down, or a coefficient dropped?).",
+            )
+    shift = statistics.median((s - ref).tolist())
+    if all_match(s, ref + shift, rtol, atol):
+        return Diagnosis(
+            OFFSET,
+            f"Your answer is off by a constant ({_nice(shift)}): check the constant terms; "
+            "the derivative of a constant is 0.",
+        )
+    return None
+
+
+def _nice(x: float) -> str:
+    for den in (2, 3, 4, 5, 6, 8, 10):
+        num = round(x * den)
+        if abs(num / den - x) < 1e-9 * max(1.0, abs(x)):
+            return format_number(num / den) if den == 1 or num % den == 0 else f"{num}/{den}"
+    return f"{x:.4g}"

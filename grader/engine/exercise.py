@@ -1,0 +1,527 @@
+"""The exercise YAML contract: schema, validation with file:line:path errors, loading.
+
+Validation reports every problem at once. Structure and unknown keys are checked by the
+pydantic schema; names, expressions (every one is parsed), ``wrt``/``at`` and sampling are
+checked afterwards against the parsed exercise.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path as FsPath
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from . import yamlsafe
+from .expr import CONSTANTS, Expr, ParseError, canonical_function, names_in, parse
+
+SLUG = r"^[a-z0-9][a-z0-9-]*$"
+IDENT = re.compile(r"^[A-Za-z_][A-Za-z_0-9]*$")
+MAX_PARTS = 50
+MAX_DEFINES = 100
+MAX_VARIABLES = 20
+
+DEFAULT_EXPRESSION_TOLERANCE = {"rtol": 1e-6, "atol": 1e-9}
+# Hand-computed numbers: within 0.05 % (about four significant digits).
+DEFAULT_VALUE_TOLERANCE = {"rtol": 5e-4, "atol": 1e-8}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _text(v: Any) -> Any:
+    """Numbers written in YAML (``y: 5``) are expressions too."""
+    if isinstance(v, bool):
+        return v
+    return str(v) if isinstance(v, int | float) else v
+
+
+Text = Annotated[str, Field(max_length=4000)]
+
+
+class Tolerance(_Strict):
+    rtol: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    atol: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+
+
+class ParamSpec(_Strict):
+    int_: tuple[int, int] | None = Field(default=None, alias="int")
+    choice: list[float | int] | None = Field(default=None, min_length=1, max_length=1000)
+    uniform: tuple[float, float] | None = None
+
+
+class Mistake(_Strict):
+    answer: Text | list[Text]
+    feedback: Annotated[str, Field(min_length=1, max_length=2000)]
+
+    @field_validator("answer", mode="before")
+    @classmethod
+    def coerce_answer(cls, v: Any) -> Any:
+        return [_text(x) for x in v] if isinstance(v, list) else _text(v)
+
+
+class SelfTests(_Strict):
+    accept: list[Text | list[Text]] = Field(default_factory=list, max_length=100)
+    reject: list[Text | list[Text]] = Field(default_factory=list, max_length=100)
+
+    @field_validator("accept", "reject", mode="before")
+    @classmethod
+    def coerce_answers(cls, v: Any) -> Any:
+        if isinstance(v, list):
+            return [[_text(y) for y in x] if isinstance(x, list) else _text(x) for x in v]
+        return v
+
+
+class PartSpec(_Strict):
+    id: Annotated[str, Field(pattern=SLUG, max_length=64)]
+    kind: Literal["value", "expression", "gradient"]
+    of: str
+    wrt: str | list[str]
+    at: dict[str, float] | None = None
+    points: float = Field(default=1.0, gt=0, le=1000, allow_inf_nan=False)
+    tolerance: Tolerance | None = None
+    mistakes: list[Mistake] = Field(default_factory=list, max_length=50)
+    tests: SelfTests | None = None
+
+    @property
+    def wrt_list(self) -> list[str]:
+        return [self.wrt] if isinstance(self.wrt, str) else list(self.wrt)
+
+
+class ExerciseSpec(_Strict):
+    id: Annotated[str, Field(pattern=SLUG, max_length=64)]
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    statement: Annotated[str, Field(max_length=20_000)] = ""
+    variables: dict[str, tuple[float, float]] = Field(min_length=1, max_length=MAX_VARIABLES)
+    params: dict[str, ParamSpec] = Field(default_factory=dict, max_length=MAX_VARIABLES)
+    define: dict[str, Text] = Field(min_length=1, max_length=MAX_DEFINES)
+    tolerance: Tolerance | None = None
+    parts: list[PartSpec] = Field(min_length=1, max_length=MAX_PARTS)
+
+    @field_validator("define", mode="before")
+    @classmethod
+    def coerce_defines(cls, v: Any) -> Any:
+        return {k: _text(x) for k, x in v.items()} if isinstance(v, dict) else v
+
+
+# ---------------------------------------------------------------------------- problems
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an exercise, located as file:line: path."""
+
+    path: str
+    message: str
+    line: int | None = None
+    source: str = "<exercise>"
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line else self.source
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "line": self.line, "message": self.message}
+
+
+class ExerciseInvalid(ValueError):
+    def __init__(self, problems: list[Problem]):
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def format_path(path: Iterable[str | int]) -> str:
+    out = ""
+    for piece in path:
+        if isinstance(piece, int):
+            out += f"[{piece}]"
+        else:
+            out += f".{piece}" if out else str(piece)
+    return out
+
+
+class _Collector:
+    def __init__(self, loaded: yamlsafe.LoadedYaml | None, source: str):
+        self.loaded = loaded
+        self.source = source
+        self.problems: list[Problem] = []
+
+    def add(self, path: tuple, message: str) -> None:
+        line = self.loaded.line_of(path) if self.loaded else None
+        self.problems.append(Problem(format_path(path), message, line, self.source))
+
+
+# ---------------------------------------------------------------------------- parsed parts
+
+
+@dataclass(frozen=True)
+class Part:
+    """A validated part, with its instructor expressions parsed."""
+
+    spec: PartSpec
+    index: int
+    rtol: float
+    atol: float
+    mistakes: tuple[tuple[tuple[Expr, ...], str], ...]  # (answers per component, feedback)
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def kind(self) -> str:
+        return self.spec.kind
+
+    @property
+    def of(self) -> str:
+        return self.spec.of
+
+    @property
+    def wrt(self) -> list[str]:
+        return self.spec.wrt_list
+
+    @property
+    def points(self) -> float:
+        return self.spec.points
+
+    @property
+    def at(self) -> dict[str, float] | None:
+        return self.spec.at
+
+    @property
+    def numeric(self) -> bool:
+        """Answers are numbers (a value part, or a gradient at a point)."""
+        return self.spec.at is not None
+
+    @property
+    def components(self) -> list[list[str]]:
+        """The derivative each answer box asks for, as a ``wrt`` list."""
+        if self.kind == "gradient":
+            return [[w] for w in self.wrt]
+        return [self.wrt]
+
+
+class Exercise:
+    """A loaded, valid exercise. ``instance(seed)`` is one student's view of it."""
+
+    def __init__(self, spec: ExerciseSpec, text: str, defines, parts, source: str):
+        self.spec = spec
+        self.text = text
+        self.source = source
+        self.defines: list[tuple[str, Expr]] = defines
+        self.parts: list[Part] = parts
+        self._instances: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    id = property(lambda self: self.spec.id)
+    title = property(lambda self: self.spec.title)
+    variables = property(lambda self: dict(self.spec.variables))
+    params = property(lambda self: dict(self.spec.params))
+
+    @property
+    def max_score(self) -> float:
+        return float(sum(p.points for p in self.parts))
+
+    def part(self, part_id: str) -> Part:
+        for p in self.parts:
+            if p.id == part_id:
+                return p
+        raise KeyError(part_id)
+
+    @property
+    def scope(self) -> list[str]:
+        """Every name an answer may use: variables, params and defined names."""
+        return [*self.spec.variables, *self.spec.params, *(n for n, _ in self.defines)]
+
+    def depends_on(self, name: str) -> set[str]:
+        """The variables ``name`` depends on, through the define chain."""
+        deps: dict[str, set[str]] = {v: {v} for v in self.spec.variables}
+        for n, node in self.defines:
+            deps[n] = set().union(*(deps.get(m, set()) for m in names_in(node)))
+            if n == name:
+                break
+        return deps.get(name, set())
+
+    def depends_on_names(self, name: str) -> set[str]:
+        """The defined names ``name`` uses, directly or through others (itself included)."""
+        nodes = dict(self.defines)
+        seen, stack = set(), [name]
+        while stack:
+            n = stack.pop()
+            if n in seen or n not in nodes:
+                continue
+            seen.add(n)
+            stack.extend(names_in(nodes[n]))
+        return seen
+
+    def instance(self, seed: int, device: str = "cpu"):
+        """The per-seed instance (params, sample points, cached references); LRU-cached."""
+        from .instance import Instance
+
+        key = (int(seed), str(device))
+        with self._lock:
+            inst = self._instances.get(key)
+            if inst is not None:
+                self._instances.move_to_end(key)
+                return inst
+        inst = Instance(self, key[0], key[1])
+        with self._lock:
+            self._instances[key] = inst
+            while len(self._instances) > 512:
+                self._instances.popitem(last=False)
+        return inst
+
+
+# ---------------------------------------------------------------------------- loading
+
+
+def load_exercise_file(path: str | FsPath) -> Exercise:
+    p = FsPath(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise ExerciseInvalid([Problem("", f"cannot read the file: {exc.strerror}", None, str(p))])
+    return load_exercise(data, source=str(p))
+
+
+def load_exercise(text: str | bytes, source: str = "<exercise>") -> Exercise:
+    """Parse and validate an exercise; raises ``ExerciseInvalid`` listing every problem."""
+    try:
+        loaded = yamlsafe.load(text)
+    except yamlsafe.YamlError as exc:
+        raise ExerciseInvalid(
+            [Problem(format_path(exc.path), exc.message, exc.line, source)]
+        ) from None
+    raw = text.decode("utf-8") if isinstance(text, bytes) else text
+    errors = _Collector(loaded, source)
+    for path, _line in loaded.duplicates:
+        errors.add(path, f"'{path[-1]}' is given twice")
+    if not isinstance(loaded.data, dict):
+        errors.add((), "an exercise is a mapping of keys (id, title, variables, define, parts)")
+        raise ExerciseInvalid(errors.problems)
+    try:
+        spec = ExerciseSpec.model_validate(loaded.data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            errors.add(tuple(err["loc"]), _pydantic_message(err))
+        raise ExerciseInvalid(errors.problems) from None
+    exercise = _check_semantics(spec, raw, errors, source)
+    if errors.problems:
+        raise ExerciseInvalid(errors.problems)
+    assert exercise is not None
+    return exercise
+
+
+def _pydantic_message(err: dict) -> str:
+    kind = err.get("type", "")
+    loc = err.get("loc", ())
+    if kind == "extra_forbidden":
+        return f"unknown key '{loc[-1]}'" if loc else "unknown key"
+    if kind == "missing":
+        return "this key is required"
+    if kind == "literal_error":
+        return f"must be one of {err['ctx']['expected']}"
+    if kind == "string_pattern_mismatch":
+        return "must be a slug: lowercase letters, digits and '-', starting with a letter or digit"
+    msg = err.get("msg", "invalid value")
+    got = err.get("input")
+    if isinstance(got, str | int | float) and len(str(got)) < 60:
+        msg += f" (got {got!r})"
+    return msg[:1].lower() + msg[1:]
+
+
+def _check_name(name: str, path: tuple, errors: _Collector, what: str) -> bool:
+    if not IDENT.match(name):
+        errors.add(path, f"'{name}' is not a valid {what} name (letters, digits and _)")
+        return False
+    if canonical_function(name) or name in CONSTANTS:
+        errors.add(path, f"'{name}' is a built-in function or constant; pick another {what} name")
+        return False
+    return True
+
+
+def _parse_at(text: str, names: list[str], path: tuple, errors: _Collector) -> Expr | None:
+    try:
+        return parse(text, names)
+    except ParseError as exc:
+        errors.add(path, f"{exc}\n    {exc.caret.replace(chr(10), chr(10) + '    ')}")
+        return None
+
+
+def _check_semantics(
+    spec: ExerciseSpec, raw: str, errors: _Collector, source: str
+) -> Exercise | None:
+    names: list[str] = []
+    for v, (lo, hi) in spec.variables.items():
+        if _check_name(v, ("variables", v), errors, "variable"):
+            names.append(v)
+        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+            errors.add(("variables", v), f"the interval [{lo}, {hi}] must have low < high")
+    for p, ps in spec.params.items():
+        path = ("params", p)
+        if _check_name(p, path, errors, "param"):
+            if p in spec.variables:
+                errors.add(path, f"'{p}' is already a variable")
+            else:
+                names.append(p)
+        given = [k for k in ("int_", "choice", "uniform") if getattr(ps, k) is not None]
+        if len(given) != 1:
+            errors.add(path, "give exactly one of int: [lo, hi], choice: [...], uniform: [lo, hi]")
+        elif ps.int_ is not None and ps.int_[0] > ps.int_[1]:
+            errors.add(path, "int: [lo, hi] needs lo <= hi")
+        elif ps.uniform is not None and not ps.uniform[0] < ps.uniform[1]:
+            errors.add(path, "uniform: [lo, hi] needs lo < hi")
+    defines: list[tuple[str, Expr]] = []
+    for d, text in spec.define.items():
+        path = ("define", d)
+        if not _check_name(d, path, errors, "defined"):
+            continue
+        if d in names:
+            errors.add(path, f"'{d}' is already a variable or param")
+            continue
+        node = _parse_at(text, names, path, errors)
+        names.append(d)
+        if node is not None:
+            defines.append((d, node))
+    base = _tolerance(spec.tolerance, {})
+    parts: list[Part] = []
+    seen: set[str] = set()
+    for i, ps in enumerate(spec.parts):
+        part = _check_part(spec, ps, i, names, base, seen, errors)
+        if part is not None:
+            parts.append(part)
+    if errors.problems:
+        return None
+    exercise = Exercise(spec, raw, defines, parts, source)
+    _check_sampling(exercise, errors)
+    return exercise
+
+
+def _tolerance(tol: Tolerance | None, inherited: dict) -> dict:
+    out = dict(inherited)
+    if tol is not None:
+        out.update({k: v for k, v in tol.model_dump().items() if v is not None})
+    return out
+
+
+def _check_part(spec, ps: PartSpec, i: int, names, base, seen, errors) -> Part | None:
+    path = ("parts", i)
+    ok = True
+    if ps.id in seen:
+        errors.add((*path, "id"), f"part id '{ps.id}' is used twice")
+        ok = False
+    seen.add(ps.id)
+    if ps.of not in spec.define:
+        errors.add((*path, "of"), f"'{ps.of}' is not a defined name (define: {', '.join(spec.define)})")
+        ok = False
+    wrt = ps.wrt_list
+    if not wrt:
+        errors.add((*path, "wrt"), "name at least one variable")
+        ok = False
+    if len(wrt) > 4 and ps.kind != "gradient":
+        errors.add((*path, "wrt"), "at most 4 successive derivatives")
+        ok = False
+    for j, w in enumerate(wrt):
+        wpath = (*path, "wrt") if isinstance(ps.wrt, str) else (*path, "wrt", j)
+        if w not in spec.variables:
+            errors.add(wpath, f"'{w}' is not a variable")
+            ok = False
+    if ps.kind == "gradient" and len(set(wrt)) != len(wrt):
+        errors.add((*path, "wrt"), "a gradient names each variable once")
+        ok = False
+    if ps.kind == "value" and ps.at is None:
+        errors.add((*path, "at"), "a value part needs 'at', the point to evaluate at")
+        ok = False
+    if ps.kind == "expression" and ps.at is not None:
+        errors.add((*path, "at"), "an expression part asks for a formula; use kind: value for a number")
+        ok = False
+    if ps.at is not None:
+        for v, x in ps.at.items():
+            if v not in spec.variables:
+                errors.add((*path, "at", v), f"'{v}' is not a variable")
+                ok = False
+            elif not math.isfinite(x):
+                errors.add((*path, "at", v), "must be a finite number")
+                ok = False
+    defaults = DEFAULT_VALUE_TOLERANCE if ps.at is not None else DEFAULT_EXPRESSION_TOLERANCE
+    tol = _tolerance(ps.tolerance, {**defaults, **base})
+    ncomp = len(wrt) if ps.kind == "gradient" else 1
+    answer_names = names if ps.at is None else [n for n in names if n in spec.params]
+    mistakes = []
+    for j, m in enumerate(ps.mistakes):
+        mpath = (*path, "mistakes", j, "answer")
+        texts = m.answer if isinstance(m.answer, list) else [m.answer]
+        if isinstance(m.answer, list) and len(texts) != ncomp:
+            errors.add(mpath, f"give {ncomp} answers, one per variable in wrt")
+            continue
+        nodes = [_parse_at(t, answer_names, mpath, errors) for t in texts]
+        if all(n is not None for n in nodes):
+            mistakes.append((tuple(nodes), m.feedback))
+    if ps.tests is not None:
+        for key in ("accept", "reject"):
+            for j, answer in enumerate(getattr(ps.tests, key)):
+                tpath = (*path, "tests", key, j)
+                texts = split_answer(answer, ncomp)
+                if texts is None:
+                    errors.add(tpath, f"give {ncomp} answers, one per variable in wrt")
+                    continue
+                for t in texts:
+                    _parse_at(t, answer_names, tpath, errors)
+    if not ok:
+        return None
+    return Part(ps, i, tol["rtol"], tol["atol"], tuple(mistakes))
+
+
+def split_answer(answer: str | list[str], ncomp: int) -> list[str] | None:
+    """One text per component: a list as given, or a string (comma-separated if several)."""
+    if isinstance(answer, list):
+        texts = [str(a) for a in answer]
+    elif ncomp == 1:
+        texts = [answer]
+    else:
+        texts = _split_commas(answer)
+    return texts if len(texts) == ncomp else None
+
+
+def _split_commas(text: str) -> list[str]:
+    """Split at top-level commas (a comma inside parentheses is not a separator)."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            out.append(text[start:i])
+            start = i + 1
+    out.append(text[start:])
+    return [t.strip() for t in out]
+
+
+def _check_sampling(exercise: Exercise, errors: _Collector) -> None:
+    """Every part must have a finite reference: sample points and `at` points alike."""
+    from .instance import SamplingError
+
+    for part in exercise.parts:
+        if part.at is not None:
+            missing = sorted(exercise.depends_on(part.of) - set(part.at))
+            if missing:
+                errors.add(
+                    ("parts", part.index, "at"),
+                    f"give a value for {', '.join(missing)} ({part.of} depends on it)",
+                )
+    if errors.problems:
+        return
+    try:
+        inst = exercise.instance(0)
+        for part in exercise.parts:
+            inst.reference(part)
+    except SamplingError as exc:
+        errors.add(exc.path, exc.message)

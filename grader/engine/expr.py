@@ -1,0 +1,518 @@
+"""The answer language: text -> AST, with errors that say what and where.
+
+One parser serves instructor definitions and student answers. It is a small hand-written
+recursive-descent parser (never ``eval``): numbers, names, ``+ - * / ^ **``, parentheses,
+unary minus, implicit multiplication and a fixed table of functions. Every cost is bounded
+by ``MAX_LENGTH``, ``MAX_DEPTH`` and ``MAX_NODES``.
+
+Precedence, loosest first::
+
+    sum      a + b, a - b
+    product  a * b, a / b            (left-associative)
+    implicit 2x, 3(x+1), x y         (binds tighter than / : 1/2x is 1/(2x))
+    unary    -a, +a                  (-x^2 is -(x^2))
+    power    a ^ b, a ** b           (right-associative; the exponent may carry a sign)
+    atom     number, name, f(...), (...)
+
+``sin^2(x)`` is ``sin(x)^2``; ``sin^-1(x)`` (and ``^(-1)``) is the inverse function
+``asin(x)``, as on calculators. Other negative powers of a function are refused as ambiguous.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+MAX_LENGTH = 4000
+MAX_DEPTH = 64
+MAX_NODES = 2000
+
+FUNCTIONS: tuple[str, ...] = (
+    "sin",
+    "cos",
+    "tan",
+    "sec",
+    "csc",
+    "cot",
+    "asin",
+    "acos",
+    "atan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "exp",
+    "log",
+    "ln",
+    "sqrt",
+    "abs",
+    "sigmoid",
+    "relu",
+)
+INVERSES = {"sin": "asin", "cos": "acos", "tan": "atan"}
+ALIASES = {
+    "arcsin": "asin",
+    "arccos": "acos",
+    "arctan": "atan",
+    "ln": "log",
+}
+CONSTANTS = ("pi", "e")
+
+# Characters students paste from word processors and phones, mapped to the ASCII we parse.
+_UNICODE = {
+    "\u2212": "-",
+    "\u2013": "-",
+    "\u00d7": "*",
+    "\u00b7": "*",
+    "\u22c5": "*",
+    "\u2217": "*",
+    "\u00f7": "/",
+    "\u03c0": "pi",
+    "\u00b2": "^2",
+    "\u00b3": "^3",
+    "\u00a0": " ",
+}
+
+
+class ParseError(ValueError):
+    """An answer or definition that cannot be read; ``column`` is 1-based."""
+
+    def __init__(self, message: str, column: int, text: str):
+        super().__init__(message)
+        self.message = message
+        self.column = max(1, column)
+        self.text = text
+
+    @property
+    def caret(self) -> str:
+        """The text with a caret under the offending column (long text is windowed)."""
+        text, col = self.text, self.column - 1
+        start = max(0, col - 60)
+        snippet = text[start : start + 120].replace("\n", " ").replace("\t", " ")
+        prefix = "..." if start else ""
+        return f"{prefix}{snippet}\n{' ' * (len(prefix) + col - start)}^"
+
+    def __str__(self) -> str:
+        return f"column {self.column}: {self.message}"
+
+    def to_dict(self) -> dict:
+        return {"message": self.message, "column": self.column, "caret": self.caret}
+
+
+# ---------------------------------------------------------------------------- AST
+
+
+@dataclass(frozen=True, slots=True)
+class Num:
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Neg:
+    arg: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class BinOp:
+    op: str  # one of + - * / ^
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    fn: str  # canonical function name (ln is stored as log)
+    arg: Expr
+
+
+Expr = Num | Name | Neg | BinOp | Call
+
+
+def names_in(node: Expr) -> set[str]:
+    """Every name the expression mentions (constants included)."""
+    out: set[str] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Name):
+            out.add(n.name)
+        elif isinstance(n, Neg | Call):
+            stack.append(n.arg)
+        elif isinstance(n, BinOp):
+            stack.extend((n.left, n.right))
+    return out
+
+
+def node_count(node: Expr) -> int:
+    count, stack = 0, [node]
+    while stack:
+        n = stack.pop()
+        count += 1
+        if isinstance(n, Neg | Call):
+            stack.append(n.arg)
+        elif isinstance(n, BinOp):
+            stack.extend((n.left, n.right))
+    return count
+
+
+# ---------------------------------------------------------------------------- tokens
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+  | (?P<name>[A-Za-z_][A-Za-z_0-9]*)
+  | (?P<op>\*\*|[-+*/^(),\[\]{}])
+    """,
+    re.VERBOSE,
+)
+
+
+@dataclass(slots=True)
+class Token:
+    kind: str  # num, name, op, end
+    text: str
+    pos: int  # 0-based offset into the normalised text
+
+
+def normalise(text: str) -> str:
+    for src, dst in _UNICODE.items():
+        if src in text:
+            text = text.replace(src, dst)
+    return text
+
+
+def tokenize(text: str) -> list[Token]:
+    tokens: list[Token] = []
+    pos = 0
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if m is None:
+            ch = text[pos]
+            hint = ""
+            if ch == "|":
+                hint = " — write absolute values as abs(...)"
+            elif ch == "=":
+                hint = " — give only the right-hand side, without 'y ='"
+            elif ch == "!":
+                hint = " — factorials are not part of the answer language"
+            raise ParseError(f"unexpected character {ch!r}{hint}", pos + 1, text)
+        kind = m.lastgroup or ""
+        if kind != "ws":
+            value = m.group()
+            if kind == "op" and value in "[{":
+                value = "("
+            elif kind == "op" and value in "]}":
+                value = ")"
+            tokens.append(Token(kind, value, pos))
+        pos = m.end()
+    tokens.append(Token("end", "", len(text)))
+    return tokens
+
+
+# ---------------------------------------------------------------------------- parser
+
+
+class _Parser:
+    def __init__(self, text: str, names: frozenset[str]):
+        self.text = text
+        self.names = names
+        self.tokens = split_glued_names(tokenize(text), names)
+        self.i = 0
+        self.depth = 0
+        self.nodes = 0
+
+    # -- helpers
+    @property
+    def tok(self) -> Token:
+        return self.tokens[self.i]
+
+    def error(self, message: str, tok: Token | None = None) -> ParseError:
+        return ParseError(message, (tok or self.tok).pos + 1, self.text)
+
+    def take(self) -> Token:
+        t = self.tokens[self.i]
+        self.i += 1
+        return t
+
+    def at_op(self, *ops: str) -> bool:
+        return self.tok.kind == "op" and self.tok.text in ops
+
+    def make(self, node: Expr) -> Expr:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise self.error(f"the expression is too long (more than {MAX_NODES} parts)")
+        return node
+
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(f"the expression is nested too deeply (more than {MAX_DEPTH} levels)")
+
+    def starts_atom(self) -> bool:
+        t = self.tok
+        return t.kind in ("num", "name") or (t.kind == "op" and t.text == "(")
+
+    # -- grammar
+    def parse(self) -> Expr:
+        if self.tok.kind == "end":
+            raise self.error("the answer is empty")
+        node = self.sum()
+        if self.tok.kind != "end":
+            t = self.tok
+            if t.text == ")":
+                raise self.error("unmatched ')': there is no '(' for it")
+            if t.text == ",":
+                raise self.error("unexpected ',' — a formula has no commas here")
+            raise self.error(f"unexpected {t.text!r}")
+        return node
+
+    def sum(self) -> Expr:
+        self.enter()
+        node = self.product()
+        while self.at_op("+", "-"):
+            op = self.take().text
+            node = self.make(BinOp(op, node, self.product()))
+        self.depth -= 1
+        return node
+
+    def product(self) -> Expr:
+        node = self.implicit()
+        while self.at_op("*", "/"):
+            op = self.take().text
+            self.expect_operand(op)
+            node = self.make(BinOp(op, node, self.implicit()))
+        return node
+
+    def expect_operand(self, op: str) -> None:
+        t = self.tok
+        if t.kind == "end":
+            raise self.error(f"the answer ends after {op!r}: something is missing")
+        if t.kind == "op" and t.text in ("*", "/", "^", "**", ")", ","):
+            raise self.error(f"expected a number, name or '(' after {op!r}, found {t.text!r}")
+
+    def implicit(self) -> Expr:
+        node = self.unary()
+        while self.starts_atom():
+            if self.tok.kind == "num" and self.tokens[self.i - 1].kind == "num":
+                a, b = self.tokens[self.i - 1].text, self.tok.text
+                raise self.error(f"two numbers side by side: did you mean {a}{b} or {a}*{b}?")
+            node = self.make(BinOp("*", node, self.power()))
+        return node
+
+    def unary(self) -> Expr:
+        if self.at_op("-", "+"):
+            op = self.take().text
+            self.enter()
+            self.expect_operand(op)
+            arg = self.unary()
+            self.depth -= 1
+            return self.make(Neg(arg)) if op == "-" else arg
+        return self.power()
+
+    def power(self) -> Expr:
+        base = self.atom()
+        if self.at_op("^", "**"):
+            op = self.take().text
+            self.expect_operand(op)
+            self.enter()
+            exponent = self.unary()  # right-associative; x^-2 allowed
+            self.depth -= 1
+            base = self.make(BinOp("^", base, exponent))
+        return base
+
+    def atom(self) -> Expr:
+        t = self.tok
+        if t.kind == "num":
+            self.take()
+            return self.make(Num(float(t.text)))
+        if t.kind == "name":
+            return self.name_or_call()
+        if t.kind == "op" and t.text == "(":
+            self.take()
+            if self.at_op(")"):
+                raise self.error("empty parentheses")
+            node = self.sum()
+            if not self.at_op(")"):
+                if self.tok.kind == "end":
+                    raise ParseError("missing ')' to close this '('", t.pos + 1, self.text)
+                raise self.error(f"expected ')' but found {self.tok.text!r}")
+            self.take()
+            return node
+        if t.kind == "end":
+            raise self.error("the answer ends too early: something is missing")
+        raise self.error(f"expected a number, name or '(' but found {t.text!r}")
+
+    def name_or_call(self) -> Expr:
+        t = self.take()
+        word = t.text
+        fn = canonical_function(word)
+        if fn is not None:
+            return self.call(fn, t)
+        if word in self.names or word in CONSTANTS:
+            return self.make(Name(word))
+        raise ParseError(unknown_name_message(word, self.names), t.pos + 1, self.text)
+
+    def call(self, fn: str, t: Token) -> Expr:
+        power: Expr | None = None
+        if self.at_op("^", "**"):
+            # sin^2(x) is sin(x)^2; sin^-1(x) is asin(x)
+            self.take()
+            power = self.function_power(fn, t)
+            if power == "inverse":
+                fn, power = INVERSES[fn], None
+        if not self.at_op("("):
+            arg_hint = self.tok.text if self.tok.kind in ("name", "num") else "x"
+            raise self.error(
+                f"{t.text} needs parentheses around its argument: write {t.text}({arg_hint})",
+                t,
+            )
+        open_tok = self.take()
+        if self.at_op(")"):
+            raise self.error(f"{t.text}() needs an argument")
+        arg = self.sum()
+        if self.at_op(","):
+            raise self.error(f"{t.text} takes one argument")
+        if not self.at_op(")"):
+            if self.tok.kind == "end":
+                raise ParseError(
+                    f"missing ')' to close {t.text}(", open_tok.pos + 1, self.text
+                )
+            raise self.error(f"expected ')' but found {self.tok.text!r}")
+        self.take()
+        node = self.make(Call(fn, arg))
+        if power is not None:
+            node = self.make(BinOp("^", node, power))
+        return node
+
+    def function_power(self, fn: str, t: Token):
+        """The exponent written between a function name and its '(' (sin^2(x))."""
+        negative = False
+        paren = self.at_op("(")
+        start = self.i
+        if paren:
+            self.take()
+        if self.at_op("-"):
+            self.take()
+            negative = True
+        if self.tok.kind != "num":
+            raise self.error(f"after {t.text}^ write a whole number, as in {t.text}^2(x)")
+        num = self.take()
+        if paren:
+            if not self.at_op(")"):
+                raise self.error("expected ')' after the power")
+            self.take()
+        value = float(num.text)
+        if negative:
+            if value == 1 and fn in INVERSES:
+                return "inverse"
+            self.i = start
+            raise self.error(
+                f"{t.text}^-{num.text}(x) is ambiguous: write 1/{t.text}(x)^{num.text}"
+                + (f" or {INVERSES[fn]}(x)" if fn in INVERSES else "")
+            )
+        return self.make(Num(value))
+
+
+def canonical_function(word: str) -> str | None:
+    if word in FUNCTIONS or word in ALIASES:
+        return ALIASES.get(word, word)
+    return None
+
+
+def split_glued_names(tokens: list[Token], names: frozenset[str]) -> list[Token]:
+    """Replace each unknown word that is known names written together by those names.
+
+    ``2xy`` is 2*x*y and ``xsin(x)`` is x*sin(x) when x and y are in scope and the split is
+    unique; done on tokens so that ``xe^x`` reads as x*e^x, not (x*e)^x.
+    """
+    out: list[Token] = []
+    for i, t in enumerate(tokens):
+        if t.kind == "name" and t.text not in names and t.text not in CONSTANTS:
+            if canonical_function(t.text) is None:
+                nxt = tokens[i + 1]
+                before_call = nxt.kind == "op" and nxt.text in ("(", "^", "**")
+                pieces = split_word(t.text, names, allow_function_last=before_call)
+                if pieces is not None:
+                    offset = t.pos
+                    for piece in pieces:
+                        out.append(Token("name", piece, offset))
+                        offset += len(piece)
+                    continue
+        out.append(t)
+    return out
+
+
+def split_word(word: str, names: Iterable[str], allow_function_last: bool) -> list[str] | None:
+    """Split an unknown word into known names (``xy`` -> x, y) when exactly one way exists."""
+    vocab = set(names) | set(CONSTANTS)
+    fn_words = set(FUNCTIONS) | set(ALIASES)
+    if len(word) > 40:
+        return None
+    results: list[list[str]] = []
+
+    def walk(rest: str, acc: list[str]) -> None:
+        if len(results) > 1:
+            return
+        if not rest:
+            if len(acc) > 1:
+                results.append(acc)
+            return
+        for end in range(1, len(rest) + 1):
+            piece = rest[:end]
+            if piece in vocab:
+                walk(rest[end:], acc + [piece])
+            elif piece in fn_words and end == len(rest) and allow_function_last and acc:
+                walk("", acc + [piece])
+
+    walk(word, [])
+    return results[0] if len(results) == 1 else None
+
+
+def unknown_name_message(word: str, names: Iterable[str]) -> str:
+    known = sorted(set(names) | set(CONSTANTS))
+    fn_words = list(FUNCTIONS) + list(ALIASES)
+    lower = word.lower()
+    # A function written without parentheses: sinx, lnx, sqrtx, cos2x
+    for fn in sorted(fn_words, key=len, reverse=True):
+        if lower.startswith(fn) and len(word) > len(fn):
+            rest = word[len(fn) :]
+            return f"unknown name '{word}' — did you mean {fn}({rest})?"
+    if lower in fn_words or lower in known:
+        return f"unknown name '{word}' — did you mean {lower}? (names are case-sensitive)"
+    if word in ("In", "In_", "Ln", "LN"):
+        return f"unknown name '{word}' — did you mean ln?"
+    m = re.fullmatch(r"([A-Za-z_]+)(\d+)", word)
+    if m and m.group(1) in known:
+        v, d = m.groups()
+        return f"unknown name '{word}' — did you mean {v}^{d} or {d}{v}?"
+    close = difflib.get_close_matches(word, known + fn_words, n=1, cutoff=0.6)
+    if close:
+        return f"unknown name '{word}' — did you mean {close[0]}?"
+    listing = ", ".join(n for n in known if n not in CONSTANTS) or "none"
+    return f"unknown name '{word}' (the names you can use here: {listing}, and pi, e)"
+
+
+def parse(text: str, names: Iterable[str] = ()) -> Expr:
+    """Parse ``text``; ``names`` are the variables, params and defined names in scope."""
+    if not isinstance(text, str):
+        raise ParseError("the answer must be text", 1, "")
+    if len(text) > MAX_LENGTH:
+        raise ParseError(
+            f"the answer is too long ({len(text)} characters; at most {MAX_LENGTH})",
+            MAX_LENGTH,
+            text[: MAX_LENGTH + 1],
+        )
+    text = normalise(text)
+    if not text.strip():
+        raise ParseError("the answer is empty", 1, text)
+    bad = {n for n in names if canonical_function(n) or n in CONSTANTS}
+    if bad:
+        raise ValueError(f"names that clash with built-in functions or constants: {sorted(bad)}")
+    return _Parser(text, frozenset(names)).parse()

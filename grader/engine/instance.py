@@ -1,0 +1,187 @@
+"""One student's instance of an exercise: params, sample points and reference derivatives.
+
+Everything here depends only on (exercise, seed, device), so it is computed once and cached
+on the exercise; checking an answer then costs one evaluation of the answer at the points.
+Points where the function or a reference derivative is not finite are redrawn.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+import re
+from functools import cached_property
+
+import torch
+
+from .autograd import DTYPE, Value, as_points, evaluate_chain, nth_derivative
+from .render import format_number
+
+N_POINTS = 32
+MAX_DRAWS = 6  # candidate batches of 4 * N_POINTS before giving up
+
+
+class SamplingError(ValueError):
+    def __init__(self, path: tuple, message: str):
+        super().__init__(message)
+        self.path = path
+        self.message = message
+
+
+def stable_seed(*parts: object) -> int:
+    digest = hashlib.sha256(":".join(str(p) for p in parts).encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
+
+
+def draw_params(exercise, seed: int) -> dict[str, float | int]:
+    rng = random.Random(stable_seed("params", exercise.id, seed))
+    out: dict[str, float | int] = {}
+    for name, spec in exercise.spec.params.items():
+        if spec.int_ is not None:
+            out[name] = rng.randint(*spec.int_)
+        elif spec.choice is not None:
+            out[name] = rng.choice(spec.choice)
+        else:
+            lo, hi = spec.uniform
+            out[name] = round(rng.uniform(lo, hi), 2)
+    return out
+
+
+def fill_params(text: str, params: dict[str, float | int]) -> str:
+    """Replace ``{k}`` by the value of param ``k``; other braces (LaTeX) are left alone."""
+    if not params:
+        return text
+    pattern = re.compile(r"\{(" + "|".join(re.escape(p) for p in params) + r")\}")
+    return pattern.sub(lambda m: format_number(float(params[m.group(1)])), text)
+
+
+class Instance:
+    def __init__(self, exercise, seed: int, device: str = "cpu"):
+        self.exercise = exercise
+        self.seed = seed
+        self.device = torch.device(device)
+        self.params = draw_params(exercise, seed)
+        self._refs: dict[tuple[str, int], torch.Tensor] = {}
+        self._candidates: dict[tuple[str, int], list] = {}
+        self._sample()
+
+    # -- what the student sees
+    @property
+    def statement(self) -> str:
+        return fill_params(self.exercise.spec.statement, self.params)
+
+    @cached_property
+    def parts(self) -> list[dict]:
+        from .prompts import part_prompt
+
+        return [part_prompt(self.exercise, p, self.params) for p in self.exercise.parts]
+
+    # -- sampling
+    def _leaves(self, values: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        return {v: t.detach().clone().requires_grad_(True) for v, t in values.items()}
+
+    def _chain(self, leaves: dict[str, torch.Tensor], **kw) -> dict[str, Value]:
+        env: dict[str, Value] = {**self.params, **leaves}
+        return evaluate_chain(self.exercise.defines, env, **kw)
+
+    def _sample(self) -> None:
+        ex = self.exercise
+        gen = torch.Generator().manual_seed(stable_seed("points", ex.id, self.seed))
+        formula_parts = [p for p in ex.parts if not p.numeric]
+        chosen: dict[str, list[torch.Tensor]] = {v: [] for v in ex.spec.variables}
+        refs: dict[tuple[str, int], list[torch.Tensor]] = {}
+        have = 0
+        m = 4 * N_POINTS
+        for _ in range(MAX_DRAWS):
+            cand = {
+                v: lo + (hi - lo) * torch.rand(m, generator=gen, dtype=DTYPE)
+                for v, (lo, hi) in ex.spec.variables.items()
+            }
+            leaves = self._leaves({v: t.to(self.device) for v, t in cand.items()})
+            env = self._chain(leaves)
+            ok = torch.ones(m, dtype=torch.bool, device=self.device)
+            for name, _ in ex.defines:
+                ok &= torch.isfinite(as_points(env[name], m, self.device))
+            batch: dict[tuple[str, int], torch.Tensor] = {}
+            for part in formula_parts:
+                for c, wrt in enumerate(part.components):
+                    r = as_points(nth_derivative(env[part.of], leaves, wrt), m, self.device)
+                    ok &= torch.isfinite(r)
+                    batch[(part.id, c)] = r
+            idx = torch.nonzero(ok).flatten()[: N_POINTS - have]
+            for v in chosen:
+                chosen[v].append(cand[v].to(self.device)[idx])
+            for key, r in batch.items():
+                refs.setdefault(key, []).append(r.detach()[idx])
+            have += len(idx)
+            if have >= N_POINTS:
+                break
+        if have < N_POINTS:
+            names = ", ".join(ex.spec.variables)
+            raise SamplingError(
+                ("variables",),
+                f"could not find {N_POINTS} sample points where every defined expression and "
+                f"derivative is finite (found {have}): narrow the intervals of {names} to the "
+                "domain of the functions",
+            )
+        self.points = {v: torch.cat(ts) for v, ts in chosen.items()}
+        self._refs = {k: torch.cat(ts) for k, ts in refs.items()}
+        values = self._chain(dict(self.points))
+        self.env: dict[str, Value] = {
+            k: (v.detach() if isinstance(v, torch.Tensor) else v) for k, v in values.items()
+        }
+
+    # -- references
+    def at_values(self, part) -> dict[str, torch.Tensor]:
+        """The one-point 'variables' of a numeric part (unused variables at mid-interval)."""
+        out = {}
+        for v, (lo, hi) in self.exercise.spec.variables.items():
+            x = part.at.get(v, (lo + hi) / 2)
+            out[v] = torch.tensor([x], dtype=DTYPE, device=self.device)
+        return out
+
+    def reference(self, part) -> list[torch.Tensor]:
+        """The reference derivative per component: values at the points, or at ``at``."""
+        out = []
+        for c, wrt in enumerate(part.components):
+            key = (part.id, c)
+            if key not in self._refs:
+                leaves = self._leaves(self.at_values(part))
+                env = self._chain(leaves)
+                r = as_points(nth_derivative(env[part.of], leaves, wrt), 1, self.device)
+                if not bool(torch.isfinite(r).all()):
+                    where = ", ".join(f"{k} = {format_number(v)}" for k, v in part.at.items())
+                    raise SamplingError(
+                        ("parts", part.index, "at"),
+                        f"the derivative is not defined at {where} (it is {float(r[0])})",
+                    )
+                self._refs[key] = r.detach()
+            out.append(self._refs[key])
+        return out
+
+    def answer_env(self, part) -> tuple[dict[str, Value], int]:
+        """Names an answer may use, and the number of points it is evaluated at."""
+        if part.numeric:
+            return dict(self.params), 1
+        return self.env, N_POINTS
+
+    def point_label(self, i: int) -> str:
+        return ", ".join(
+            f"{v} = {_short(float(t[i]))}" for v, t in self.points.items()
+        )
+
+    def candidates(self, part, component: int) -> list:
+        """Derivatives a student who made a classic mistake would give (cached)."""
+        from .diagnose import build_candidates
+
+        key = (part.id, component)
+        if key not in self._candidates:
+            self._candidates[key] = build_candidates(self, part, component)
+        return self._candidates[key]
+
+
+def _short(x: float) -> str:
+    if x == 0 or not math.isfinite(x):
+        return format_number(x)
+    return f"{x:.4g}"

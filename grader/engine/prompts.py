@@ -1,0 +1,55 @@
+"""What each part asks, as LaTeX and plain text (d z/d x, second and mixed partials)."""
+
+from __future__ import annotations
+
+from .render import format_number, latex_name
+
+
+def derivative_latex(of: str, wrt: list[str], partial: bool) -> str:
+    d = r"\partial " if partial else "d"
+    order = len(wrt)
+    top = f"{d}^{{{order}}} {latex_name(of)}" if order > 1 else f"{d} {latex_name(of)}"
+    if len(set(wrt)) == 1:
+        v = latex_name(wrt[0])
+        bottom = f"{d} {v}^{{{order}}}" if order > 1 else f"{d} {v}"
+    else:
+        bottom = " ".join(f"{d} {latex_name(v)}" for v in reversed(wrt))
+    return rf"\frac{{{top}}}{{{bottom}}}"
+
+
+def derivative_text(of: str, wrt: list[str], partial: bool) -> str:
+    d = "\u2202" if partial else "d"
+    order = len(wrt)
+    top = f"{d}{'^' + str(order) if order > 1 else ''}{of}"
+    if len(set(wrt)) == 1:
+        bottom = f"{d}{wrt[0]}{'^' + str(order) if order > 1 else ''}"
+    else:
+        bottom = "".join(f"{d}{v}" for v in reversed(wrt))
+    return f"{top}/{bottom}"
+
+
+def part_prompt(exercise, part, params: dict) -> dict:
+    """A student-facing description of one part (never its answer)."""
+    partial = len(exercise.depends_on(part.of)) > 1 or len(exercise.spec.variables) > 1
+    labels = [derivative_latex(part.of, w, partial) for w in part.components]
+    texts = [derivative_text(part.of, w, partial) for w in part.components]
+    at = ""
+    if part.at is not None:
+        at = ", ".join(f"{latex_name(v)} = {format_number(x)}" for v, x in part.at.items())
+    if part.kind == "gradient":
+        body = r"\nabla " + latex_name(part.of)
+        if len(part.wrt) != len(exercise.spec.variables):
+            body += r"\ \text{w.r.t. } (" + ", ".join(latex_name(w) for w in part.wrt) + ")"
+    else:
+        body = labels[0]
+    prompt = rf"\left.{body}\right|_{{{at}}}" if at else body
+    return {
+        "id": part.id,
+        "kind": part.kind,
+        "points": part.points,
+        "numeric": part.numeric,
+        "prompt_latex": prompt,
+        "components": labels,
+        "component_labels": texts,
+        "at": dict(part.at) if part.at else None,
+    }

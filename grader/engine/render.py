@@ -1,0 +1,259 @@
+"""Render a parsed expression back to text, LaTeX and presentation MathML.
+
+This is how the grader shows "we read your answer as ...". The three printers share one
+rule for parentheses (``needs_parens``) so they agree on how an expression groups; the text
+form re-parses to the same tree (a property test checks it).
+"""
+
+from __future__ import annotations
+
+import math
+from html import escape
+
+from .expr import BinOp, Call, Expr, Name, Neg, Num
+
+SUM, PRODUCT, UNARY, POWER, ATOM = 1, 2, 3, 4, 5
+
+GREEK_LETTERS = {
+    "alpha": "\u03b1",
+    "beta": "\u03b2",
+    "gamma": "\u03b3",
+    "delta": "\u03b4",
+    "epsilon": "\u03b5",
+    "zeta": "\u03b6",
+    "eta": "\u03b7",
+    "theta": "\u03b8",
+    "iota": "\u03b9",
+    "kappa": "\u03ba",
+    "lambda": "\u03bb",
+    "mu": "\u03bc",
+    "nu": "\u03bd",
+    "xi": "\u03be",
+    "rho": "\u03c1",
+    "sigma": "\u03c3",
+    "tau": "\u03c4",
+    "phi": "\u03c6",
+    "chi": "\u03c7",
+    "psi": "\u03c8",
+    "omega": "\u03c9",
+}
+
+LATEX_FUNCTIONS = {
+    "sin": r"\sin",
+    "cos": r"\cos",
+    "tan": r"\tan",
+    "sec": r"\sec",
+    "csc": r"\csc",
+    "cot": r"\cot",
+    "asin": r"\arcsin",
+    "acos": r"\arccos",
+    "atan": r"\arctan",
+    "sinh": r"\sinh",
+    "cosh": r"\cosh",
+    "tanh": r"\tanh",
+    "exp": r"\exp",
+    "log": r"\ln",
+    "sigmoid": r"\sigma",
+    "relu": r"\operatorname{relu}",
+}
+MATHML_FUNCTIONS = {
+    "asin": "arcsin",
+    "acos": "arccos",
+    "atan": "arctan",
+    "log": "ln",
+    "sigmoid": "\u03c3",
+}
+
+
+def precedence(node: Expr) -> int:
+    if isinstance(node, BinOp):
+        return {"+": SUM, "-": SUM, "*": PRODUCT, "/": PRODUCT, "^": POWER}[node.op]
+    if isinstance(node, Neg):
+        return UNARY
+    if isinstance(node, Num) and node.value < 0:
+        return UNARY
+    return ATOM
+
+
+def needs_parens(child: Expr, parent: Expr, side: str) -> bool:
+    """Whether ``child`` must be parenthesised as the ``side`` operand of ``parent``."""
+    c = precedence(child)
+    if isinstance(parent, Neg):
+        return c < POWER
+    assert isinstance(parent, BinOp)
+    if parent.op in "+-":
+        return c < SUM or (side == "right" and (c == UNARY or (parent.op == "-" and c == SUM)))
+    if parent.op in "*/":
+        return c < PRODUCT or (side == "right" and c <= UNARY)
+    # power: the base must be an atom; the exponent may be another power (right-assoc)
+    return c < ATOM if side == "left" else c < POWER
+
+
+def format_number(value: float) -> str:
+    if math.isinf(value):
+        return "1e999" if value > 0 else "-1e999"
+    if math.isnan(value):
+        return "nan"
+    if value == int(value) and abs(value) < 1e16:
+        return str(int(value))
+    return repr(value)
+
+
+# ---------------------------------------------------------------------------- text
+
+
+def to_text(node: Expr) -> str:
+    """Plain text in the answer language; parses back to the same tree."""
+    if isinstance(node, Num):
+        return format_number(node.value)
+    if isinstance(node, Name):
+        return node.name
+    if isinstance(node, Call):
+        return f"{node.fn}({to_text(node.arg)})"
+    if isinstance(node, Neg):
+        return "-" + _wrap_text(node.arg, node, "right")
+    sep = {"+": " + ", "-": " - ", "*": "*", "/": "/", "^": "^"}[node.op]
+    return _wrap_text(node.left, node, "left") + sep + _wrap_text(node.right, node, "right")
+
+
+def _wrap_text(child: Expr, parent: Expr, side: str) -> str:
+    s = to_text(child)
+    return f"({s})" if needs_parens(child, parent, side) else s
+
+
+# ---------------------------------------------------------------------------- LaTeX
+
+
+def latex_name(name: str) -> str:
+    base, _, sub = name.partition("_")
+    if not sub and len(base) > 1 and base[-1].isdigit():
+        stripped = base.rstrip("0123456789")
+        base, sub = stripped, base[len(stripped) :]
+    if base == "pi" or base in GREEK_LETTERS:
+        out = "\\" + base
+    elif len(base) == 1 or base == "":
+        out = base
+    else:
+        out = r"\mathrm{" + base.replace("_", r"\_") + "}"
+    return f"{out}_{{{sub}}}" if sub else out
+
+
+def to_latex(node: Expr) -> str:
+    if isinstance(node, Num):
+        text = format_number(node.value)
+        if "e" in text and "inf" not in text:
+            mant, _, exp = text.partition("e")
+            return rf"{mant} \times 10^{{{int(exp)}}}"
+        return text
+    if isinstance(node, Name):
+        return latex_name(node.name)
+    if isinstance(node, Call):
+        return _latex_call(node.fn, to_latex(node.arg))
+    if isinstance(node, Neg):
+        return "-" + _wrap_latex(node.arg, node, "right")
+    if node.op == "/":
+        return rf"\frac{{{to_latex(node.left)}}}{{{to_latex(node.right)}}}"
+    if node.op == "^":
+        if isinstance(node.left, Call) and node.left.fn not in ("sqrt", "abs"):
+            fn = LATEX_FUNCTIONS.get(node.left.fn)
+            if fn and isinstance(node.right, Num) and node.right.value > 0:
+                return rf"{fn}^{{{to_latex(node.right)}}}\left({to_latex(node.left.arg)}\right)"
+        return f"{{{_wrap_latex(node.left, node, 'left')}}}^{{{to_latex(node.right)}}}"
+    left = _wrap_latex(node.left, node, "left")
+    right = _wrap_latex(node.right, node, "right")
+    if node.op == "*":
+        glue = r" \cdot " if _starts_with_digit(right) or _ends_with_brace(left) else r" \, "
+        return left + glue + right
+    return f"{left} {node.op} {right}"
+
+
+def _starts_with_digit(s: str) -> bool:
+    return bool(s) and (s[0].isdigit() or s.startswith(r"\frac") or s.startswith("-"))
+
+
+def _ends_with_brace(s: str) -> bool:
+    return s.endswith("}") and not s.endswith(r"\right)")
+
+
+def _latex_call(fn: str, arg: str) -> str:
+    if fn == "sqrt":
+        return rf"\sqrt{{{arg}}}"
+    if fn == "abs":
+        return rf"\left|{arg}\right|"
+    return rf"{LATEX_FUNCTIONS[fn]}\left({arg}\right)"
+
+
+def _wrap_latex(child: Expr, parent: Expr, side: str) -> str:
+    s = to_latex(child)
+    return rf"\left({s}\right)" if needs_parens(child, parent, side) else s
+
+
+# ---------------------------------------------------------------------------- MathML
+
+
+def to_mathml(node: Expr, display: bool = False) -> str:
+    """A complete ``<math>`` element (presentation MathML, drawn natively by browsers)."""
+    attr = ' display="block"' if display else ""
+    return f'<math xmlns="http://www.w3.org/1998/Math/MathML"{attr}>{_mml(node)}</math>'
+
+
+def _mi(name: str) -> str:
+    base, _, sub = name.partition("_")
+    if not sub and len(base) > 1 and base[-1].isdigit():
+        stripped = base.rstrip("0123456789")
+        base, sub = stripped, base[len(stripped) :]
+    if base == "pi":
+        text = "\u03c0"
+    elif base in GREEK_LETTERS:
+        text = GREEK_LETTERS[base]
+    else:
+        text = escape(base)
+    mi = f"<mi>{text}</mi>"
+    return f"<msub>{mi}<mn>{escape(sub)}</mn></msub>" if sub else mi
+
+
+
+
+def _paren(inner: str) -> str:
+    return f'<mrow><mo stretchy="false">(</mo>{inner}<mo stretchy="false">)</mo></mrow>'
+
+
+def _mml(node: Expr) -> str:
+    if isinstance(node, Num):
+        text = format_number(node.value)
+        if "e" in text and "inf" not in text:
+            mant, _, exp = text.partition("e")
+            return f"<mrow><mn>{mant}</mn><mo>\u00d7</mo><msup><mn>10</mn><mn>{int(exp)}</mn></msup></mrow>"
+        return f"<mn>{text}</mn>"
+    if isinstance(node, Name):
+        return _mi(node.name)
+    if isinstance(node, Call):
+        return _mml_call(node.fn, _mml(node.arg))
+    if isinstance(node, Neg):
+        return f"<mrow><mo>\u2212</mo>{_wrap_mml(node.arg, node, 'right')}</mrow>"
+    if node.op == "/":
+        return f"<mfrac><mrow>{_mml(node.left)}</mrow><mrow>{_mml(node.right)}</mrow></mfrac>"
+    if node.op == "^":
+        return f"<msup><mrow>{_wrap_mml(node.left, node, 'left')}</mrow><mrow>{_mml(node.right)}</mrow></msup>"
+    left = _wrap_mml(node.left, node, "left")
+    right = _wrap_mml(node.right, node, "right")
+    op = {"+": "+", "-": "\u2212", "*": "\u2062"}[node.op]
+    if node.op == "*" and isinstance(node.right, Num | BinOp) and not needs_parens(
+        node.right, node, "right"
+    ):
+        op = "\u00b7"
+    return f"<mrow>{left}<mo>{op}</mo>{right}</mrow>"
+
+
+def _mml_call(fn: str, arg: str) -> str:
+    if fn == "sqrt":
+        return f"<msqrt>{arg}</msqrt>"
+    if fn == "abs":
+        return f'<mrow><mo>|</mo>{arg}<mo>|</mo></mrow>'
+    name = MATHML_FUNCTIONS.get(fn, fn)
+    return f"<mrow><mi>{name}</mi><mo>\u2061</mo>{_paren(arg)}</mrow>"
+
+
+def _wrap_mml(child: Expr, parent: Expr, side: str) -> str:
+    s = _mml(child)
+    return _paren(s) if needs_parens(child, parent, side) else s

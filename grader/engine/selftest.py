@@ -1,0 +1,46 @@
+"""Run the ``tests`` an instructor wrote into each part (``validate`` does this)."""
+
+from __future__ import annotations
+
+from .check import grade
+from .exercise import Exercise, Problem
+
+SEEDS_WITH_PARAMS = (0, 1, 2, 3, 4)
+
+
+def run_self_tests(exercise: Exercise) -> list[Problem]:
+    """Every accept answer must be graded correct and every reject answer wrong, for each
+    of several seeds when the exercise has params (the answers may use param names)."""
+    seeds = SEEDS_WITH_PARAMS if exercise.spec.params else (0,)
+    problems: list[Problem] = []
+    for part in exercise.parts:
+        tests = part.spec.tests
+        if tests is None:
+            continue
+        for key, expected in (("accept", True), ("reject", False)):
+            for j, answer in enumerate(getattr(tests, key)):
+                for seed in seeds:
+                    result = grade(exercise, {part.id: answer}, seed=seed).parts[part.id]
+                    if result.error is None and result.correct == expected:
+                        continue
+                    verdict = "accepted" if result.correct else "rejected"
+                    why = result.error or result.feedback
+                    problems.append(
+                        Problem(
+                            f"parts[{part.index}].tests.{key}[{j}]",
+                            f"{answer!r} was {verdict} (seed {seed}): {why}",
+                            _line(exercise, part.index, key, j),
+                            exercise.source,
+                        )
+                    )
+                    break
+    return problems
+
+
+def _line(exercise: Exercise, index: int, key: str, j: int) -> int | None:
+    from . import yamlsafe
+
+    try:
+        return yamlsafe.load(exercise.text).line_of(("parts", index, "tests", key, j))
+    except yamlsafe.YamlError:
+        return None

@@ -1,0 +1,117 @@
+"""Safe, bounded YAML loading that remembers the line of every value.
+
+PyYAML's composer builds a node graph in which an alias is a shared reference, so composing
+is linear in the text; we then convert nodes to plain Python ourselves, counting every node
+we produce, so an alias bomb ("billion laughs") is refused after ``MAX_NODES`` instead of
+being expanded. Only plain scalars, lists and mappings are built (no tags that construct
+objects), and duplicate keys are reported instead of silently overwritten.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import yaml
+
+MAX_BYTES = 256 * 1024
+MAX_NODES = 20_000
+
+Path = tuple[str | int, ...]
+
+_ALLOWED_SCALARS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+}
+
+
+class YamlError(ValueError):
+    """The text is not YAML we accept; ``line`` is 1-based when known."""
+
+    def __init__(self, message: str, line: int | None = None, path: Path = ()):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.path = path
+
+
+@dataclass
+class LoadedYaml:
+    data: object
+    lines: dict[Path, int] = field(default_factory=dict)
+    duplicates: list[tuple[Path, int]] = field(default_factory=list)
+
+    def line_of(self, path: Path) -> int | None:
+        """The line of ``path`` or of its nearest ancestor that has one."""
+        path = tuple(path)
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get(())
+
+
+def load(text: str | bytes) -> LoadedYaml:
+    if isinstance(text, bytes):
+        if len(text) > MAX_BYTES:
+            raise YamlError(f"the file is too large ({len(text)} bytes; at most {MAX_BYTES})")
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise YamlError(f"the file is not UTF-8 text (byte {exc.start})") from None
+    if len(text.encode("utf-8")) > MAX_BYTES:
+        raise YamlError(f"the file is too large (at most {MAX_BYTES} bytes)")
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise YamlError(f"not valid YAML: {exc.problem or exc}", line) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(f"not valid YAML: {exc}") from None
+    if root is None:
+        raise YamlError("the file is empty", 1)
+    out = LoadedYaml(data=None)
+    budget = [MAX_NODES]
+    out.data = _convert(root, (), out, budget)
+    return out
+
+
+_constructor = yaml.SafeLoader("")
+
+
+def _convert(node: yaml.Node, path: Path, out: LoadedYaml, budget: list[int]):
+    budget[0] -= 1
+    line = node.start_mark.line + 1
+    if budget[0] < 0:
+        raise YamlError(
+            f"the document expands to more than {MAX_NODES} values (an alias bomb?)", line, path
+        )
+    out.lines.setdefault(path, line)
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag not in _ALLOWED_SCALARS:
+            raise YamlError(f"YAML tag {node.tag!r} is not allowed here", line, path)
+        return _constructor.construct_object(node, deep=True)
+    if isinstance(node, yaml.SequenceNode):
+        if node.tag != "tag:yaml.org,2002:seq":
+            raise YamlError(f"YAML tag {node.tag!r} is not allowed here", line, path)
+        return [_convert(item, (*path, i), out, budget) for i, item in enumerate(node.value)]
+    if isinstance(node, yaml.MappingNode):
+        if node.tag != "tag:yaml.org,2002:map":
+            raise YamlError(f"YAML tag {node.tag!r} is not allowed here", line, path)
+        result: dict = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                raise YamlError("keys must be plain names", key_node.start_mark.line + 1, path)
+            key = _convert(key_node, path, out, budget)
+            key = str(key) if not isinstance(key, str) else key
+            child = (*path, key)
+            if key in result:
+                out.duplicates.append((child, key_node.start_mark.line + 1))
+                continue
+            out.lines[child] = key_node.start_mark.line + 1
+            result[key] = _convert(value_node, child, out, budget)
+        return result
+    raise YamlError("unsupported YAML node", line, path)
