@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .expr import BinOp, Call, Expr, Name, Neg, Num
+from .expr import Call, Expr, Name, Neg, Num
 
 Value = torch.Tensor | float
 DTYPE = torch.float64

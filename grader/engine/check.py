@@ -157,7 +157,9 @@ def check_part(inst, part: Part, answer: Answer) -> PartResult:
         feedback = "Correct." if correct else messages[0]
     else:
         feedback = " ".join(m[:1].upper() + m[1:] if i == 0 else m for i, m in enumerate(messages))
-    return PartResult(correct, score, part.points, feedback, codes[0] if codes else None, None, verdicts)
+    return PartResult(
+        correct, score, part.points, feedback, codes[0] if codes else None, None, verdicts
+    )
 
 
 def _error(part: Part, message: str) -> PartResult:

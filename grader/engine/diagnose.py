@@ -94,13 +94,16 @@ def build_candidates(inst, part, component: int) -> list[Candidate]:
         out.append(Candidate(code, message, v.detach()))
 
     order = len(wrt)
+    w = wrt[-1]
+    if order == 1:
+        for code, message, value in _structural(inst, part, w, leaves, env):
+            add(code, message, value)
     lower = nth_derivative(env[part.of], leaves, wrt[:-1])
     if order == 1:
         add(FUNCTION, f"You gave the function {part.of} itself, not its derivative.", lower)
     else:
         add(FUNCTION, "That is a derivative of one order lower: differentiate once more.", lower)
-    w = wrt[-1]
-    for v in ex.depends_on(part.of):
+    for v in sorted(ex.depends_on(part.of)):
         if v != w:
             add(
                 VARIABLE,
@@ -108,9 +111,6 @@ def build_candidates(inst, part, component: int) -> list[Candidate]:
                 f"with respect to {w}.",
                 nth_derivative(env[part.of], leaves, [*wrt[:-1], v]),
             )
-    if order == 1:
-        for code, message, value in _structural(inst, part, w, leaves, env):
-            add(code, message, value)
     return out
 
 
@@ -232,14 +232,14 @@ def _generic(inst, part, component, s, ref) -> Diagnosis | None:
     rtol, atol = part.rtol, part.atol
     cands = inst.candidates(part, component)
     nonzero = not all_match(ref, torch.zeros_like(ref), rtol, atol)
-    ordered = [c for c in cands if c.code in (FUNCTION, VARIABLE)]
-    for c in ordered:
+    structural = [c for c in cands if c.code in (CHAIN, PRODUCT, QUOTIENT)]
+    for c in structural:
         if all_match(s, c.values, rtol, atol):
             return Diagnosis(c.code, c.message)
     if nonzero and all_match(s, -ref, rtol, atol):
         return Diagnosis(SIGN, "The sign is wrong: your answer is the negative of the derivative.")
     for c in cands:
-        if c.code not in (FUNCTION, VARIABLE) and all_match(s, c.values, rtol, atol):
+        if c not in structural and all_match(s, c.values, rtol, atol):
             return Diagnosis(c.code, c.message)
     if part.numeric or not nonzero:
         return None

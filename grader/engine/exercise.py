@@ -22,6 +22,7 @@ from . import yamlsafe
 from .expr import CONSTANTS, Expr, ParseError, canonical_function, names_in, parse
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
+PART_ID = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z_0-9]*$")
 MAX_PARTS = 50
 MAX_DEFINES = 100
@@ -80,7 +81,7 @@ class SelfTests(_Strict):
 
 
 class PartSpec(_Strict):
-    id: Annotated[str, Field(pattern=SLUG, max_length=64)]
+    id: Annotated[str, Field(pattern=PART_ID, max_length=64)]
     kind: Literal["value", "expression", "gradient"]
     of: str
     wrt: str | list[str]
@@ -329,6 +330,8 @@ def _pydantic_message(err: dict) -> str:
     if kind == "literal_error":
         return f"must be one of {err['ctx']['expected']}"
     if kind == "string_pattern_mismatch":
+        if loc and loc[0] == "parts":
+            return "a part id is letters, digits, '-' and '_', starting with a letter or digit"
         return "must be a slug: lowercase letters, digits and '-', starting with a letter or digit"
     msg = err.get("msg", "invalid value")
     got = err.get("input")
@@ -419,7 +422,9 @@ def _check_part(spec, ps: PartSpec, i: int, names, base, seen, errors) -> Part |
         ok = False
     seen.add(ps.id)
     if ps.of not in spec.define:
-        errors.add((*path, "of"), f"'{ps.of}' is not a defined name (define: {', '.join(spec.define)})")
+        errors.add(
+            (*path, "of"), f"'{ps.of}' is not a defined name (define: {', '.join(spec.define)})"
+        )
         ok = False
     wrt = ps.wrt_list
     if not wrt:
@@ -440,7 +445,9 @@ def _check_part(spec, ps: PartSpec, i: int, names, base, seen, errors) -> Part |
         errors.add((*path, "at"), "a value part needs 'at', the point to evaluate at")
         ok = False
     if ps.kind == "expression" and ps.at is not None:
-        errors.add((*path, "at"), "an expression part asks for a formula; use kind: value for a number")
+        errors.add(
+            (*path, "at"), "an expression part asks for a formula; use kind: value for a number"
+        )
         ok = False
     if ps.at is not None:
         for v, x in ps.at.items():

@@ -381,9 +381,7 @@ class _Parser:
             raise self.error(f"{t.text} takes one argument")
         if not self.at_op(")"):
             if self.tok.kind == "end":
-                raise ParseError(
-                    f"missing ')' to close {t.text}(", open_tok.pos + 1, self.text
-                )
+                raise ParseError(f"missing ')' to close {t.text}(", open_tok.pos + 1, self.text)
             raise self.error(f"expected ')' but found {self.tok.text!r}")
         self.take()
         node = self.make(Call(fn, arg))
@@ -484,6 +482,9 @@ def unknown_name_message(word: str, names: Iterable[str]) -> str:
         if lower.startswith(fn) and len(word) > len(fn):
             rest = word[len(fn) :]
             return f"unknown name '{word}' — did you mean {fn}({rest})?"
+    as_digits = word.translate(str.maketrans("oOlI", "0011"))
+    if as_digits.isdigit():
+        return f"unknown name '{word}' — did you mean the number {as_digits}? (letters o/l for 0/1)"
     if lower in fn_words or lower in known:
         return f"unknown name '{word}' — did you mean {lower}? (names are case-sensitive)"
     if word in ("In", "In_", "Ln", "LN"):

@@ -167,9 +167,7 @@ class Instance:
         return self.env, N_POINTS
 
     def point_label(self, i: int) -> str:
-        return ", ".join(
-            f"{v} = {_short(float(t[i]))}" for v, t in self.points.items()
-        )
+        return ", ".join(f"{v} = {_short(float(t[i]))}" for v, t in self.points.items())
 
     def candidates(self, part, component: int) -> list:
         """Derivatives a student who made a classic mistake would give (cached)."""

@@ -212,8 +212,6 @@ def _mi(name: str) -> str:
     return f"<msub>{mi}<mn>{escape(sub)}</mn></msub>" if sub else mi
 
 
-
-
 def _paren(inner: str) -> str:
     return f'<mrow><mo stretchy="false">(</mo>{inner}<mo stretchy="false">)</mo></mrow>'
 
@@ -238,8 +236,10 @@ def _mml(node: Expr) -> str:
     left = _wrap_mml(node.left, node, "left")
     right = _wrap_mml(node.right, node, "right")
     op = {"+": "+", "-": "\u2212", "*": "\u2062"}[node.op]
-    if node.op == "*" and isinstance(node.right, Num | BinOp) and not needs_parens(
-        node.right, node, "right"
+    if (
+        node.op == "*"
+        and isinstance(node.right, Num | BinOp)
+        and not needs_parens(node.right, node, "right")
     ):
         op = "\u00b7"
     return f"<mrow>{left}<mo>{op}</mo>{right}</mrow>"
@@ -249,7 +249,7 @@ def _mml_call(fn: str, arg: str) -> str:
     if fn == "sqrt":
         return f"<msqrt>{arg}</msqrt>"
     if fn == "abs":
-        return f'<mrow><mo>|</mo>{arg}<mo>|</mo></mrow>'
+        return f"<mrow><mo>|</mo>{arg}<mo>|</mo></mrow>"
     name = MATHML_FUNCTIONS.get(fn, fn)
     return f"<mrow><mi>{name}</mi><mo>\u2061</mo>{_paren(arg)}</mrow>"
 

@@ -103,7 +103,10 @@ def _convert(node: yaml.Node, path: Path, out: LoadedYaml, budget: list[int]):
             raise YamlError(f"YAML tag {node.tag!r} is not allowed here", line, path)
         result: dict = {}
         for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+            if (
+                not isinstance(key_node, yaml.ScalarNode)
+                or key_node.tag == "tag:yaml.org,2002:merge"
+            ):
                 raise YamlError("keys must be plain names", key_node.start_mark.line + 1, path)
             key = _convert(key_node, path, out, budget)
             key = str(key) if not isinstance(key, str) else key

@@ -1,0 +1,185 @@
+"""Engine commands of ``python -m grader``: validate, check and demo (no service needed)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from .engine import ExerciseInvalid, Problem, grade, load_exercise_file, run_self_tests
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad usage or a bad exercise: reported on stderr with exit status 2."""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("validate", help="validate exercise files or folders and run their tests")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("check", help="grade answers to one exercise")
+    p.add_argument("file", metavar="FILE.yaml")
+    p.add_argument("--seed", type=int, default=0, help="the student's seed (params, points)")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument(
+        "--answer",
+        action="append",
+        metavar="PART=TEXT",
+        help="an answer (repeatable); a gradient is comma-separated or a JSON list",
+    )
+    group.add_argument("--answers", metavar="FILE.jsonl", help='one {"answers": {...}} per line')
+    p.add_argument("--json", action="store_true", help="print JSON results")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("demo", help="validate exercises/ and grade a few sample answers")
+    p.add_argument("folder", nargs="?", default="exercises")
+    p.set_defaults(func=cmd_demo)
+
+
+def exercise_files(paths: list[str]) -> Iterator[Path]:
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml"))
+        elif path.exists():
+            yield path
+        else:
+            raise UsageError(f"{raw}: no such file or folder")
+
+
+def validate_file(path: Path) -> list[Problem]:
+    try:
+        exercise = load_exercise_file(path)
+    except ExerciseInvalid as exc:
+        return exc.problems
+    problems = run_self_tests(exercise)
+    if exercise.id != path.stem:
+        problems.append(
+            Problem("id", f"the id '{exercise.id}' differs from the file name", None, str(path))
+        )
+    return problems
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    files = list(exercise_files(args.paths))
+    if not files:
+        raise UsageError("no .yaml files found")
+    failed = 0
+    for path in files:
+        problems = validate_file(path)
+        for problem in problems:
+            print(problem)
+        failed += bool(problems)
+    print(f"{len(files) - failed} of {len(files)} exercises valid", file=sys.stderr)
+    return EXIT_OK if not failed else EXIT_INVALID
+
+
+def parse_answer_arg(text: str) -> tuple[str, str | list[str]]:
+    part, sep, value = text.partition("=")
+    if not sep or not part:
+        raise UsageError(f"--answer {text!r}: write PART=TEXT")
+    value = value.strip()
+    if value.startswith("["):
+        try:
+            loaded = json.loads(value)
+        except json.JSONDecodeError:
+            loaded = None
+        if isinstance(loaded, list) and all(isinstance(a, str | int | float) for a in loaded):
+            return part.strip(), [str(a) for a in loaded]
+    return part.strip(), value
+
+
+def answer_sets(args: argparse.Namespace) -> Iterator[dict | str]:
+    """Each answer set to grade; a string is an input line that is not a valid set."""
+    if args.answer:
+        yield dict(parse_answer_arg(a) for a in args.answer)
+        return
+    try:
+        handle = sys.stdin if args.answers == "-" else open(args.answers, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{args.answers}: {exc.strerror}") from None
+    with handle:
+        for n, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield f"line {n}: not JSON ({exc.msg})"
+                continue
+            answers = data.get("answers") if isinstance(data, dict) else None
+            if not isinstance(answers, dict):
+                yield f'line {n}: expected {{"answers": {{...}}}}'
+                continue
+            yield answers
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    try:
+        exercise = load_exercise_file(args.file)
+    except ExerciseInvalid as exc:
+        raise UsageError("the exercise is not valid:\n" + str(exc)) from None
+    known = {p.id for p in exercise.parts}
+    progress = (not args.json) and args.answers and sys.stderr.isatty()
+    for n, answers in enumerate(answer_sets(args), 1):
+        if isinstance(answers, str):
+            print(json.dumps({"error": answers}) if args.json else answers)
+            continue
+        unknown = sorted(set(answers) - known)
+        if unknown and args.answer:
+            raise UsageError(f"unknown part {unknown[0]!r} (parts: {', '.join(sorted(known))})")
+        result = grade(exercise, answers, seed=args.seed)
+        if args.json:
+            print(json.dumps(result.to_dict()))
+        else:
+            print(format_table(result))
+        if progress and n % 50 == 0:
+            print(f"\r{n} graded", end="", file=sys.stderr, flush=True)
+    if progress:
+        print(file=sys.stderr)
+    return EXIT_OK
+
+
+def format_table(result) -> str:
+    rows = [("part", "verdict", "score", "feedback")]
+    for pid, r in result.parts.items():
+        verdict = "error" if r.error else ("correct" if r.correct else "wrong")
+        text = r.error or r.feedback
+        if r.diagnosis:
+            text = f"[{r.diagnosis}] {text}"
+        rows.append((pid, verdict, f"{r.score:g}/{r.max_score:g}", text))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = []
+    for row in rows:
+        head = "  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths, strict=True))
+        pad = "\n" + " " * (sum(widths) + 6)
+        lines.append(f"{head}  {row[3].replace(chr(10), pad)}")
+    lines.append(f"total: {result.score:g} / {result.max_score:g}")
+    return "\n".join(lines)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    status = cmd_validate(argparse.Namespace(paths=[args.folder]))
+    print()
+    for path in exercise_files([args.folder]):
+        if not path.stem.startswith("tutorial-"):
+            continue
+        try:
+            exercise = load_exercise_file(path)
+        except ExerciseInvalid:
+            continue
+        # The first answer each part's own tests accept, as a student would type it.
+        answers = {
+            p.id: p.spec.tests.accept[0]
+            for p in exercise.parts
+            if p.spec.tests and p.spec.tests.accept
+        }
+        print(f"== {exercise.title} ({path})")
+        print(format_table(grade(exercise, answers, seed=0)))
+        print()
+    return status
