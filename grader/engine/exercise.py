@@ -288,7 +288,8 @@ def load_exercise_file(path: str | FsPath) -> Exercise:
     try:
         data = p.read_bytes()
     except OSError as exc:
-        raise ExerciseInvalid([Problem("", f"cannot read the file: {exc.strerror}", None, str(p))])
+        message = f"cannot read the file: {exc.strerror}"
+        raise ExerciseInvalid([Problem("", message, None, str(p))]) from None
     return load_exercise(data, source=str(p))
 
 
