@@ -7,7 +7,8 @@ Typical use::
     result.to_dict()  # {"score", "max_score", "parts": {id: {"correct", ...}}}
 """
 
-from .check import Grade, PartResult, Preview, grade, parse_answer, preview
+from .check import Grade, PartResult, Preview, grade, grade_batch, parse_answer, preview
+from .curves import Curves, curves
 from .exercise import Exercise, ExerciseInvalid, Part, Problem, load_exercise, load_exercise_file
 from .expr import MAX_DEPTH, MAX_LENGTH, MAX_NODES, ParseError, parse
 from .render import to_latex, to_mathml, to_text
@@ -17,6 +18,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_LENGTH",
     "MAX_NODES",
+    "Curves",
     "Exercise",
     "ExerciseInvalid",
     "Grade",
@@ -25,7 +27,9 @@ __all__ = [
     "PartResult",
     "Preview",
     "Problem",
+    "curves",
     "grade",
+    "grade_batch",
     "load_exercise",
     "load_exercise_file",
     "parse",

@@ -104,6 +104,10 @@ def grade(
 ) -> Grade:
     inst = exercise.instance(seed, device)
     results = {part.id: check_part(inst, part, answers.get(part.id)) for part in exercise.parts}
+    return _total(exercise, results)
+
+
+def _total(exercise: Exercise, results: dict[str, PartResult]) -> Grade:
     return Grade(
         score=sum(r.score for r in results.values()),
         max_score=exercise.max_score,
@@ -111,8 +115,66 @@ def grade(
     )
 
 
+def grade_batch(
+    exercise: Exercise,
+    items: Sequence[tuple[Mapping[str, Answer], int]],
+    device: str = "cpu",
+) -> list[Grade]:
+    """Grade many (answers, seed) submissions of one exercise together.
+
+    Verdicts are those of ``grade``; the work is shared: each distinct formula is evaluated
+    once, in one vectorised pass over the sample points of every seed that submitted it.
+    """
+    insts = [exercise.instance(seed, device) for _, seed in items]
+    results: list[dict[str, PartResult]] = [{} for _ in items]
+    for part in exercise.parts:
+        groups: dict[tuple, list[int]] = {}
+        read: dict[int, list[Expr]] = {}
+        for i, (answers, _) in enumerate(items):
+            nodes = read_part(insts[i], part, answers.get(part.id))
+            if isinstance(nodes, PartResult):
+                results[i][part.id] = nodes
+            elif part.numeric:
+                results[i][part.id] = judge(insts[i], part, evaluate_part(insts[i], part, nodes))
+            else:
+                read[i] = nodes
+                groups.setdefault(tuple(nodes), []).append(i)
+        for nodes, members in groups.items():
+            stacked = _stacked_env([insts[i] for i in members])
+            n = len(next(iter(insts[members[0]].points.values())))
+            per_member = _split(
+                [as_points(evaluate(node, stacked), n * len(members)) for node in nodes], n
+            )
+            for i, values in zip(members, per_member, strict=True):
+                results[i][part.id] = judge(insts[i], part, values)
+    return [_total(exercise, r) for r in results]
+
+
+def _stacked_env(insts: list) -> dict:
+    """The answer environments of several instances, concatenated along the points."""
+    first = insts[0]
+    n = len(next(iter(first.points.values())))
+    env = {}
+    for name in first.env:
+        env[name] = torch.cat([as_points(inst.env[name], n, inst.device) for inst in insts])
+    return env
+
+
+def _split(columns: list[torch.Tensor], n: int) -> list[list[torch.Tensor]]:
+    """Per member, the values of each component (columns are concatenated over members)."""
+    chunks = [col.split(n) for col in columns]
+    return [list(parts) for parts in zip(*chunks, strict=True)]
+
+
 def check_part(inst, part: Part, answer: Answer) -> PartResult:
-    ex = inst.exercise
+    nodes = read_part(inst, part, answer)
+    if isinstance(nodes, PartResult):
+        return nodes
+    return judge(inst, part, evaluate_part(inst, part, nodes))
+
+
+def read_part(inst, part: Part, answer: Answer) -> list[Expr] | PartResult:
+    """Parse one part's answer into one tree per component, or a result saying why not."""
     ncomp = len(part.components)
     labels = inst.parts[part.index]["component_labels"]
     if answer is None or (isinstance(answer, str) and not answer.strip()):
@@ -127,17 +189,27 @@ def check_part(inst, part: Part, answer: Answer) -> PartResult:
     nodes = []
     for c, text in enumerate(texts):
         try:
-            nodes.append(parse_answer(ex, part, text))
+            nodes.append(parse_answer(inst.exercise, part, text))
         except ParseError as exc:
             prefix = f"{labels[c]}: " if ncomp > 1 else ""
             return _error(part, f"{prefix}{exc}\n{exc.caret}")
+    return nodes
+
+
+def evaluate_part(inst, part: Part, nodes: list[Expr]) -> list[torch.Tensor]:
     env, n = inst.answer_env(part)
+    return [as_points(evaluate(node, env), n, inst.device) for node in nodes]
+
+
+def judge(inst, part: Part, values: list[torch.Tensor]) -> PartResult:
+    """Compare an answer's values with the reference; diagnose and word the feedback."""
+    ncomp = len(part.components)
+    labels = inst.parts[part.index]["component_labels"]
     refs = inst.reference(part)
     verdicts: list[bool] = []
     messages: list[str] = []
     codes: list[str] = []
-    for c, node in enumerate(nodes):
-        s = as_points(evaluate(node, env), n, inst.device)
+    for c, s in enumerate(values):
         bad = first_mismatch(s, refs[c], part.rtol, part.atol)
         verdicts.append(bad is None)
         prefix = f"{labels[c]}: " if ncomp > 1 else ""
