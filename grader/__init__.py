@@ -1,0 +1,57 @@
+"""Gradient-exercise autograder: `create_app()` builds the web service."""
+
+from __future__ import annotations
+
+import logging
+
+from flask_openapi3 import Info, OpenAPI
+
+from grader.config import Config
+
+__all__ = ["create_app"]
+
+
+def create_app(config: Config | None = None, *, start_pool: bool = True) -> OpenAPI:
+    """The Flask application: /api/v1 and, unless `start_pool` is False, the grading pool."""
+    from grader.api import register_api
+    from grader.api.errors import validation_error
+    from grader.api.schemas import ErrorResponse
+    from grader.services.context import Services
+    from grader.workers import make_dispatcher
+
+    config = config or Config.from_env()
+    logging.basicConfig(
+        level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    error = {"content": {"application/json": {"schema": ErrorResponse.model_json_schema()}}}
+    app = OpenAPI(
+        __name__,
+        info=Info(title="Gradient grader API", version="1"),
+        security_schemes={"bearer": {"type": "http", "scheme": "bearer"}},
+        responses={str(code): {"description": desc, **error} for code, desc in ERRORS.items()},
+        validation_error_status=422,
+        validation_error_model=ErrorResponse,
+        validation_error_callback=validation_error,
+        doc_ui=False,
+    )
+    app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
+    app.json.sort_keys = False
+    services = Services(config)
+    app.extensions["grader"] = services
+    register_api(app)
+    services.dispatcher = make_dispatcher(services) if start_pool else services.dispatcher
+    services.dispatcher.start()
+    return app
+
+
+ERRORS = {
+    400: "malformed request",
+    401: "missing or unknown token",
+    403: "not allowed for your role",
+    404: "no such resource",
+    409: "conflicts with the current state",
+    413: "body too large",
+    422: "invalid input; details list each problem",
+    429: "too many requests; see Retry-After",
+    503: "database unavailable; see Retry-After",
+}

@@ -1,0 +1,40 @@
+"""The REST API under /api/v1: one module per resource, JSON errors, an OpenAPI 3.1 document."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_openapi3 import OpenAPI
+
+from grader.api import assignments, courses, exercises, submissions, system, users
+from grader.api.common import PREFIX
+from grader.api.errors import register_error_handlers
+from grader.services.errors import BadRequest
+
+BLUEPRINTS = (users, exercises, courses, assignments, submissions, system)
+NON_JSON_ENDPOINTS = {"exercises.upload"}
+
+
+def require_json_body() -> None:
+    """Malformed or missing JSON is a 400 with a message, before any schema check."""
+    if request.method not in ("POST", "PUT", "PATCH") or not request.path.startswith(PREFIX):
+        return
+    if request.endpoint in NON_JSON_ENDPOINTS or request.endpoint is None:
+        return
+    if not request.get_data(cache=True):
+        raise BadRequest("the request body is empty; send JSON ('Content-Type: application/json')")
+    if not request.is_json:
+        raise BadRequest(
+            "send the body as JSON with 'Content-Type: application/json'",
+            code="unsupported_media_type",
+        )
+    try:
+        request.get_json(force=True, silent=False)
+    except Exception:
+        raise BadRequest("the body is not valid JSON", code="malformed_json") from None
+
+
+def register_api(app: OpenAPI) -> None:
+    for module in BLUEPRINTS:
+        app.register_api(module.bp)
+    app.before_request(require_json_body)
+    register_error_handlers(app)

@@ -1,0 +1,67 @@
+"""/api/v1/exercises: upload YAML, list, read versions, delete."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_openapi3 import APIBlueprint, Tag
+
+from grader.api.common import PREFIX, actor, svc
+from grader.api.schemas import ExerciseCreated, ExercisePath, ExerciseQuery, Page, Paging
+from grader.services import exercises
+from grader.services.errors import BadRequest
+
+bp = APIBlueprint("exercises", __name__, url_prefix=PREFIX, abp_tags=[Tag(name="exercises")])
+
+YAML_TYPES = {"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain"}
+YAML_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/yaml": {"schema": {"type": "string"}}},
+    }
+}
+
+
+def yaml_body() -> str:
+    if request.mimetype not in YAML_TYPES:
+        raise BadRequest(
+            "send the exercise YAML with 'Content-Type: application/yaml'",
+            code="unsupported_media_type",
+        )
+    data = request.get_data(cache=False)
+    if not data.strip():
+        raise BadRequest("the request body is empty; send the exercise YAML")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"the YAML is not UTF-8 (byte {exc.start})") from None
+
+
+@bp.post(
+    "/exercises",
+    responses={201: ExerciseCreated, 200: ExerciseCreated},
+    openapi_extensions=YAML_BODY,
+)
+def upload():
+    """Upload an exercise (instructor). A changed upload of an existing id is a new version;
+    an identical one returns the current version with `created: false` (status 200)."""
+    result = exercises.upload(svc(), actor(), yaml_body())
+    return result, 201 if result["created"] else 200
+
+
+@bp.get("/exercises", responses={200: Page})
+def list_exercises(query: Paging):
+    """The exercise library (instructor)."""
+    return exercises.list_exercises(svc(), actor(), query.limit, query.offset)
+
+
+@bp.get("/exercises/<exercise_id>")
+def get_exercise(path: ExercisePath, query: ExerciseQuery):
+    """One exercise's YAML (latest or `?version=N`) and its versions (instructor)."""
+    return exercises.get_exercise(svc(), actor(), path.exercise_id, query.version)
+
+
+@bp.delete("/exercises/<exercise_id>")
+def delete_exercise(path: ExercisePath):
+    """Delete an exercise no assignment uses (its owner or an admin)."""
+    exercises.delete_exercise(svc(), actor(), path.exercise_id)
+    return "", 204

@@ -1,0 +1,211 @@
+"""Request and response schemas of /api/v1 (pydantic v2; the OpenAPI document comes from them)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Username = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- paths and queries -------------------------------------------------------------------
+
+
+class Paging(BaseModel):
+    limit: int = Field(50, ge=1, le=200, description="items per page (at most 200)")
+    offset: int = Field(0, ge=0, le=10**9, description="items to skip")
+
+
+class UserPath(BaseModel):
+    user_id: int
+
+
+class TokenPath(BaseModel):
+    token_id: int
+
+
+class ExercisePath(BaseModel):
+    exercise_id: str = Field(max_length=100, description="the exercise's `id` slug")
+
+
+class ExerciseQuery(BaseModel):
+    version: int | None = Field(None, ge=1, description="a version number; default the latest")
+
+
+class CoursePath(BaseModel):
+    course_id: int
+
+
+class MemberPath(BaseModel):
+    course_id: int
+    username: str = Field(max_length=64)
+
+
+class AssignmentPath(BaseModel):
+    assignment_id: int
+
+
+class SubmissionPath(BaseModel):
+    submission_id: int
+
+
+class UserQuery(Paging):
+    role: Literal["admin", "instructor", "student"] | None = None
+
+
+class SubmissionQuery(Paging):
+    student: str | None = Field(None, max_length=64, description="instructors: one student's")
+    status: Literal["queued", "grading", "graded", "failed"] | None = None
+
+
+class WaitQuery(BaseModel):
+    wait: int = Field(0, ge=0, le=600_000, description="ms to wait for the grade (capped)")
+
+
+class IdempotencyHeader(BaseModel):
+    idempotency_key: str | None = Field(
+        None,
+        max_length=200,
+        description="a retried POST with the same key returns the first submission",
+    )
+
+
+# --- bodies ------------------------------------------------------------------------------
+
+
+class UserCreate(Strict):
+    username: str = Username
+    role: Literal["admin", "instructor", "student"]
+
+
+class TokenCreate(Strict):
+    name: str = Field("", max_length=100)
+
+
+class CourseCreate(Strict):
+    title: str = Field(min_length=1, max_length=200)
+
+
+class MemberCreate(Strict):
+    username: str = Username
+    role: Literal["instructor", "student"] = "student"
+
+
+class AssignmentCreate(Strict):
+    exercise_id: str = Field(min_length=1, max_length=100)
+    version: int | None = Field(None, ge=1, description="default: the latest version")
+    opens_at: datetime | None = None
+    due_at: datetime | None = None
+    max_attempts: int | None = Field(None, ge=1, le=10_000)
+    late_penalty: float | None = Field(
+        None, ge=0, le=1, description="fraction taken off late work; null: no late work"
+    )
+
+    @field_validator("opens_at", "due_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("give a time zone, e.g. 2030-01-31T23:59:00Z")
+        return value
+
+
+class PreviewBody(Strict):
+    expression: str = Field(max_length=100_000)
+    part: str | None = Field(None, max_length=100)
+
+
+Answer = str | list[str]
+
+
+class SubmissionCreate(Strict):
+    answers: dict[str, Answer] = Field(
+        max_length=100, description="part id -> answer; a gradient part takes a list"
+    )
+
+
+# --- responses (documentation) -----------------------------------------------------------
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+class Page(BaseModel):
+    items: list[dict[str, Any]]
+    total: int
+    limit: int
+    offset: int
+
+
+class Created(BaseModel):
+    id: int
+
+
+class UserCreated(BaseModel):
+    id: int
+    username: str
+    role: str
+    token: str = Field(description="shown once; only its hash is stored")
+
+
+class TokenCreated(BaseModel):
+    id: int
+    name: str
+    prefix: str
+    token: str = Field(description="shown once; only its hash is stored")
+
+
+class ExerciseCreated(BaseModel):
+    id: str
+    version: int
+    created: bool
+
+
+class Preview(BaseModel):
+    latex: str
+    mathml: str
+    text: str
+
+
+class Accepted(BaseModel):
+    id: int
+    status: str
+    attempt: int | None = None
+
+
+class PartResult(BaseModel):
+    correct: bool
+    score: float
+    feedback: str | None = None
+    diagnosis: str | None = None
+    error: str | None = None
+
+
+class SubmissionOut(BaseModel):
+    id: int
+    assignment_id: int
+    student: str | None
+    attempt: int
+    status: str
+    score: float | None
+    max_score: float
+    late: bool
+    penalty: float
+    parts: dict[str, PartResult]
+    error: str | None
+    answers: dict[str, Answer]
+    created_at: str
+    graded_at: str | None
+    grade_ms: float | None

@@ -1,0 +1,63 @@
+"""/api/v1/users and /api/v1/tokens."""
+
+from __future__ import annotations
+
+from flask_openapi3 import APIBlueprint, Tag
+
+from grader.api.common import PREFIX, actor, svc
+from grader.api.schemas import (
+    Page,
+    TokenCreate,
+    TokenCreated,
+    TokenPath,
+    UserCreate,
+    UserCreated,
+    UserPath,
+    UserQuery,
+)
+from grader.services import users
+
+bp = APIBlueprint("users", __name__, url_prefix=PREFIX, abp_tags=[Tag(name="users and tokens")])
+
+
+@bp.post("/users", responses={201: UserCreated})
+def create_user(body: UserCreate):
+    """Create a user (admin). The response holds the user's first token, shown once."""
+    return users.create_user_as(svc(), actor(), body.username, body.role), 201
+
+
+@bp.get("/users", responses={200: Page})
+def list_users(query: UserQuery):
+    """List users (admin)."""
+    return users.list_users(svc(), actor(), query.limit, query.offset, query.role)
+
+
+@bp.get("/users/me")
+def me():
+    """The user the token belongs to."""
+    who = actor()
+    return users.get_user(svc(), who, who.id)
+
+
+@bp.get("/users/<int:user_id>")
+def get_user(path: UserPath):
+    """One user (admin, or yourself)."""
+    return users.get_user(svc(), actor(), path.user_id)
+
+
+@bp.post("/tokens", responses={201: TokenCreated})
+def create_token(body: TokenCreate):
+    """Create another token for yourself (shown once)."""
+    return users.create_token(svc(), actor(), body.name), 201
+
+
+@bp.get("/tokens", responses={200: Page})
+def list_tokens(query: UserQuery):
+    """Your tokens (admins: everyone's). Values are never shown again, only their prefix."""
+    return users.list_tokens(svc(), actor(), query.limit, query.offset)
+
+
+@bp.delete("/tokens/<int:token_id>")
+def revoke_token(path: TokenPath):
+    """Revoke a token (yours, or any for an admin)."""
+    return users.revoke_token(svc(), actor(), path.token_id)

@@ -1,0 +1,237 @@
+"""Service commands for `python -m grader`: db, users, tokens, exercises import, serve."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from grader.config import Config, ConfigError
+from grader.db.models import ROLES
+from grader.services.errors import ServiceError
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+BANNER = """\
+Gradient grader serving http://{host}:{port}/api/v1   (docs: http://{host}:{port}/api/v1/docs)
+Database: {db}   Grading pool: {pool} thread(s)
+
+Get started (in another terminal):
+  python -m grader users create --role instructor --name alice    # prints alice's token
+  python -m grader users create --role student --name bob
+  export TOKEN=<alice's token>
+  curl -s -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
+       -d '{{"title": "Calculus 1"}}' http://{host}:{port}/api/v1/courses
+  See docs/service.md for the whole tour.
+"""
+
+
+def register(subparsers: Any) -> None:
+    """Add the service commands to the `python -m grader` parser."""
+    db = subparsers.add_parser("db", help="database migrations")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    up = db_sub.add_parser("upgrade", help="apply migrations (default: to the newest)")
+    up.add_argument("revision", nargs="?", default="head")
+    up.set_defaults(func=guarded(cmd_db_upgrade))
+    down = db_sub.add_parser("downgrade", help="revert migrations to REVISION ('base': all)")
+    down.add_argument("revision")
+    down.set_defaults(func=guarded(cmd_db_downgrade))
+    db_sub.add_parser("current", help="print the applied revision").set_defaults(
+        func=guarded(cmd_db_current)
+    )
+
+    users = subparsers.add_parser("users", help="user accounts")
+    users_sub = users.add_subparsers(dest="users_command", required=True, metavar="ACTION")
+    create = users_sub.add_parser("create", help="create a user; prints the token last")
+    create.add_argument("--role", required=True, choices=ROLES)
+    create.add_argument("--name", required=True, help="the username")
+    create.set_defaults(func=guarded(cmd_users_create))
+
+    tokens = subparsers.add_parser("tokens", help="API tokens")
+    tokens_sub = tokens.add_subparsers(dest="tokens_command", required=True, metavar="ACTION")
+    revoke = tokens_sub.add_parser("revoke", help="revoke a token, or all of a user's")
+    which = revoke.add_mutually_exclusive_group(required=True)
+    which.add_argument("--token", help="the token's value")
+    which.add_argument("--id", type=int, help="the token's id")
+    which.add_argument("--user", help="revoke every token of this user")
+    revoke.set_defaults(func=guarded(cmd_tokens_revoke))
+
+    exercises = subparsers.add_parser("exercises", help="the exercise library")
+    ex_sub = exercises.add_subparsers(dest="exercises_command", required=True, metavar="ACTION")
+    imp = ex_sub.add_parser("import", help="import YAML files or folders (new versions only)")
+    imp.add_argument("paths", nargs="+", metavar="PATH")
+    imp.set_defaults(func=guarded(cmd_exercises_import))
+
+    serve = subparsers.add_parser("serve", help="run the API service and its grading pool")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=5000)
+    serve.add_argument("--threads", type=int, default=8, help="HTTP worker threads")
+    serve.add_argument("--dev", action="store_true", help="Flask's server with the reloader")
+    serve.set_defaults(func=guarded(cmd_serve))
+
+
+def _services():
+    from grader.db import migrate
+    from grader.services.context import Services
+
+    svc = Services(Config.from_env())
+    migrate.upgrade(svc.db.engine)
+    return svc
+
+
+def _fail(message: str, code: int = EXIT_FAIL) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from grader.db import migrate
+    from grader.db.session import make_engine
+
+    engine = make_engine(Config.from_env().database_url)
+    migrate.upgrade(engine, args.revision)
+    print(f"database at revision {migrate.current_revision(engine)}")
+    return EXIT_OK
+
+
+def cmd_db_downgrade(args: argparse.Namespace) -> int:
+    from grader.db import migrate
+    from grader.db.session import make_engine
+
+    engine = make_engine(Config.from_env().database_url)
+    migrate.downgrade(engine, args.revision)
+    print(f"database at revision {migrate.current_revision(engine)}")
+    return EXIT_OK
+
+
+def cmd_db_current(args: argparse.Namespace) -> int:
+    from grader.db import migrate
+    from grader.db.session import make_engine
+
+    engine = make_engine(Config.from_env().database_url)
+    print(migrate.current_revision(engine) or "(empty database)")
+    return EXIT_OK
+
+
+def cmd_users_create(args: argparse.Namespace) -> int:
+    from grader.services import users
+
+    created = users.create_user(_services(), args.name, args.role)
+    print(f"created {created['role']} {created['username']!r} (id {created['id']})")
+    print("API token (shown once; send it as 'Authorization: Bearer <token>'):")
+    print(created["token"])
+    return EXIT_OK
+
+
+def cmd_tokens_revoke(args: argparse.Namespace) -> int:
+    from grader.services import users
+
+    svc = _services()
+    if args.id is not None:
+        users.revoke_token(svc, None, args.id)
+        count = 1
+    else:
+        count = users.revoke_matching(svc, token=args.token, username=args.user)
+    print(f"revoked {count} token(s)")
+    return EXIT_OK if count else EXIT_FAIL
+
+
+def cmd_exercises_import(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from grader.services import exercises
+
+    svc = _services()
+    files = exercises.yaml_files(args.paths)
+    with tqdm(total=len(files), unit="file", disable=None, file=sys.stderr) as bar:
+        results = exercises.import_files(svc, files, progress=lambda _p: bar.update())
+    counts: dict[str, int] = {}
+    for result in results:
+        counts[result["status"]] = counts.get(result["status"], 0) + 1
+        if result["status"] == "invalid":
+            print(f"{result['path']}: {result['message']}", file=sys.stderr)
+            for problem in result["problems"]:
+                line = f":{problem['line']}" if problem.get("line") else ""
+                print(
+                    f"  {result['path']}{line}: {problem['path']}: {problem['message']}",
+                    file=sys.stderr,
+                )
+        elif result["status"] != "unchanged":
+            print(f"{result['status']:>9}  {result['id']} v{result['version']}")
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    print(f"imported {len(results)} file(s): {summary or 'none'}")
+    return EXIT_FAIL if counts.get("invalid") else EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from werkzeug.serving import is_running_from_reloader
+
+    from grader import create_app
+    from grader.db import migrate
+    from grader.db.session import make_engine
+
+    config = Config.from_env()
+    engine = make_engine(config.database_url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    start_pool = not args.dev or is_running_from_reloader()
+    app = create_app(config, start_pool=start_pool)
+    if not args.dev or is_running_from_reloader():
+        db = (
+            config.database_url.split("@")[-1]
+            if "@" in config.database_url
+            else config.database_url
+        )
+        print(
+            BANNER.format(host=args.host, port=args.port, db=db, pool=config.pool_size), flush=True
+        )
+    if args.dev:
+        app.run(host=args.host, port=args.port, debug=True, use_reloader=True, threaded=True)
+        return EXIT_OK
+    from waitress import serve
+
+    serve(
+        app,
+        host=args.host,
+        port=args.port,
+        threads=args.threads,
+        ident="grader",
+        channel_timeout=30,
+        connection_limit=1000,
+        backlog=2048,
+    )
+    return EXIT_OK
+
+
+def guarded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Expected failures become a message on stderr and an exit status, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(args: argparse.Namespace) -> int:
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            return func(args)
+        except ConfigError as exc:
+            return _fail(str(exc), EXIT_USAGE)
+        except OperationalError as exc:
+            return _fail(f"cannot use the database: {str(exc).splitlines()[0]}")
+        except ServiceError as exc:
+            for item in exc.details if isinstance(exc.details, list) else []:
+                print(f"  {item}", file=sys.stderr)
+            return _fail(exc.message)
+
+    return wrapper
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m grader.cli_service")
+    register(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

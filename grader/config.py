@@ -1,0 +1,101 @@
+"""Settings read once from GRADER_* environment variables, with embedded defaults.
+
+This is the only module that looks at the environment; everything else receives a `Config`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A GRADER_* variable has a value that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Service settings. Each field `name` is read from `GRADER_<NAME>`."""
+
+    instance_path: Path = Path("instance")
+    database_url: str = ""  # default: sqlite:///<instance_path>/grader.db
+    secret_key: str = ""  # default: generated once into <instance_path>/secret_key
+    pool_size: int = 1  # grading threads of the embedded pool (0: no pool in this process)
+    torch_threads: int = 1  # torch intra-op threads for grading
+    batch_size: int = 64  # submissions claimed and written per pool transaction
+    max_body_bytes: int = 256 * 1024  # larger request bodies get 413
+    max_answer_chars: int = 2000  # per answer component
+    max_queue: int = 20000  # queued submissions beyond this get 429
+    max_wait_ms: int = 10000  # upper bound of ?wait=MS
+    stuck_after_s: float = 60.0  # a row in `grading` longer than this is requeued
+    max_grade_tries: int = 3  # claims of one submission before it is marked failed
+    poll_interval_s: float = 0.5  # pool looks for work queued by other processes this often
+    user_rate: float = 50.0  # submissions+previews per second per user (0: unlimited)
+    auth_cache_s: float = 2.0  # token lookups are cached this long (revocation delay)
+    broker_url: str = ""  # reserved for the distributed (Celery) dispatcher
+    log_level: str = "INFO"
+    extra: dict[str, str] = field(default_factory=dict)  # other GRADER_* values, unparsed
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:
+        """Build the configuration from `environ` (default: the process environment)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        known = {f.name: f for f in fields(cls) if f.name != "extra"}
+        extra: dict[str, str] = {}
+        for key, raw in env.items():
+            if not key.startswith("GRADER_"):
+                continue
+            name = key[len("GRADER_") :].lower()
+            if name not in known:
+                extra[name] = raw
+                continue
+            values[name] = _convert(key, raw, type(getattr(cls(), name)))
+        values.update(overrides)
+        values["extra"] = extra
+        return cls(**values).resolved()
+
+    def resolved(self) -> Config:
+        """Fill in the defaults that depend on the instance folder."""
+        instance = Path(self.instance_path)
+        url = self.database_url or f"sqlite:///{(instance / 'grader.db').as_posix()}"
+        key = self.secret_key or load_or_create_secret(instance)
+        for name in ("pool_size", "batch_size", "max_body_bytes", "max_answer_chars"):
+            if getattr(self, name) < (0 if name == "pool_size" else 1):
+                raise ConfigError(f"GRADER_{name.upper()} must be positive")
+        return replace(self, instance_path=instance, database_url=url, secret_key=key)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _convert(key: str, raw: str, kind: type) -> Any:
+    try:
+        if kind is bool:
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        if kind is Path:
+            return Path(raw)
+        return kind(raw)
+    except ValueError:
+        raise ConfigError(f"{key}={raw!r} is not a valid {kind.__name__}") from None
+
+
+def load_or_create_secret(instance: Path) -> str:
+    """Return the secret in `instance/secret_key`, creating it (mode 0600) when missing."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process created it first
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secret + "\n")
+    return secret

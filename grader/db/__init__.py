@@ -1,0 +1,28 @@
+"""Storage: typed models, engines and sessions, and Alembic migrations."""
+
+from grader.db.models import (
+    ApiToken,
+    Assignment,
+    Base,
+    Course,
+    Exercise,
+    ExerciseVersion,
+    Membership,
+    Submission,
+    User,
+)
+from grader.db.session import Database, make_engine
+
+__all__ = [
+    "ApiToken",
+    "Assignment",
+    "Base",
+    "Course",
+    "Database",
+    "Exercise",
+    "ExerciseVersion",
+    "Membership",
+    "Submission",
+    "User",
+    "make_engine",
+]

@@ -1,0 +1,188 @@
+"""Assignments: an exercise version in a course, with dates, attempts and a late penalty."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+
+from grader.db.models import Assignment, ExerciseVersion, Submission, utcnow
+from grader.engine import ParseError, preview
+from grader.services import exercises as exercise_service
+from grader.services.access import course_role, require_course_staff
+from grader.services.context import Actor, Services
+from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
+from grader.services.markup import latex_to_mathml, render_markdown
+from grader.services.pagination import envelope, page
+from grader.services.seeds import student_seed
+
+
+def create_assignment(svc: Services, actor: Actor, course_id: int, spec: dict[str, Any]) -> dict:
+    """`spec`: exercise_id (slug), version?, opens_at?, due_at?, max_attempts?, late_penalty?"""
+    opens, due = spec.get("opens_at"), spec.get("due_at")
+    if opens and due and due <= opens:
+        raise Invalid("due_at must be after opens_at", details=[{"path": "due_at"}])
+    with svc.db.session() as session:
+        require_course_staff(session, actor, course_id)
+        exercise = exercise_service.find(session, spec["exercise_id"])
+        number = spec.get("version") or exercise.latest_version
+        version = session.scalar(
+            select(ExerciseVersion).where(
+                ExerciseVersion.exercise_id == exercise.id, ExerciseVersion.version == number
+            )
+        )
+        if version is None:
+            raise NotFound(f"no version {number} of {exercise.slug!r}")
+        row = Assignment(
+            course_id=course_id,
+            exercise_version_id=version.id,
+            opens_at=opens,
+            due_at=due,
+            max_attempts=spec.get("max_attempts"),
+            late_penalty=spec.get("late_penalty"),
+        )
+        session.add(row)
+        session.flush()
+        return {"id": row.id, "exercise_id": exercise.slug, "version": version.version}
+
+
+def load(session: Session, actor: Actor, assignment_id: int) -> tuple[Assignment, str]:
+    """The assignment and the actor's role in its course (403/404 otherwise)."""
+    row = session.get(Assignment, assignment_id)
+    if row is None:
+        raise NotFound(f"no assignment {assignment_id}")
+    return row, course_role(session, actor, row.course_id)
+
+
+def check_open(row: Assignment, role: str, now: datetime | None = None) -> bool:
+    """Whether a submission now is late; refuses before opening or after a hard due date."""
+    now = now or utcnow()
+    if role != "student":
+        return False
+    if row.opens_at and now < row.opens_at:
+        raise Forbidden(
+            f"assignment {row.id} opens at {row.opens_at.isoformat()}",
+            code="not_open",
+            details={"opens_at": row.opens_at.isoformat()},
+        )
+    late = bool(row.due_at and now > row.due_at)
+    if late and row.late_penalty is None:
+        raise Forbidden(
+            f"assignment {row.id} was due at {row.due_at.isoformat()} and takes no late work",
+            code="past_due",
+            details={"due_at": row.due_at.isoformat()},
+        )
+    return late
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def attempts_used(session: Session, assignment_id: int, student_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count(Submission.id)).where(
+                Submission.assignment_id == assignment_id,
+                Submission.student_id == student_id,
+                Submission.status != "failed",
+            )
+        )
+        or 0
+    )
+
+
+def view(svc: Services, actor: Actor, assignment_id: int) -> dict:
+    """The assignment as the actor sees it: their own parameters, never the definitions."""
+    with svc.db.sessions() as session:
+        row, role = load(session, actor, assignment_id)
+        check_open(row, role)
+        version = row.exercise_version
+        slug = version.exercise.slug
+        used = attempts_used(session, row.id, actor.id)
+    exercise = svc.exercises.get(row.exercise_version_id)
+    instance = exercise.instance(student_seed(svc.config.secret_key, actor.id, row.id))
+    parts = []
+    for part in instance.parts:
+        latex = part.get("prompt_latex") or ""
+        parts.append({**part, "prompt_mathml": latex_to_mathml(latex) if latex else ""})
+    left = None if row.max_attempts is None else max(row.max_attempts - used, 0)
+    return {
+        "id": row.id,
+        "course_id": row.course_id,
+        "exercise_id": slug,
+        "version": version.version,
+        "title": version.title,
+        "statement": instance.statement,
+        "statement_html": render_markdown(instance.statement),
+        "params": dict(instance.params),
+        "parts": parts,
+        "max_score": version.max_score,
+        "opens_at": _iso(row.opens_at),
+        "due_at": _iso(row.due_at),
+        "max_attempts": row.max_attempts,
+        "late_penalty": row.late_penalty,
+        "attempts_used": used,
+        "attempts_left": left,
+        "your_role": role,
+    }
+
+
+def summary(row: Assignment) -> dict:
+    version = row.exercise_version
+    return {
+        "id": row.id,
+        "course_id": row.course_id,
+        "exercise_id": version.exercise.slug,
+        "version": version.version,
+        "title": version.title,
+        "opens_at": _iso(row.opens_at),
+        "due_at": _iso(row.due_at),
+        "max_attempts": row.max_attempts,
+        "late_penalty": row.late_penalty,
+    }
+
+
+def list_for_course(svc: Services, actor: Actor, course_id: int, limit: int, offset: int) -> dict:
+    with svc.db.sessions() as session:
+        course_role(session, actor, course_id)
+        query = select(Assignment).where(Assignment.course_id == course_id).order_by(Assignment.id)
+        rows, total = page(session, query, limit, offset)
+        return envelope([summary(r) for r in rows], total, limit, offset)
+
+
+def delete_assignment(svc: Services, actor: Actor, assignment_id: int) -> None:
+    """Delete an assignment nobody has submitted to."""
+    with svc.db.session() as session:
+        row, role = load(session, actor, assignment_id)
+        if role == "student":
+            raise Forbidden("only the course's instructors may delete assignments")
+        if session.scalar(select(exists().where(Submission.assignment_id == row.id))):
+            raise Conflict("the assignment has submissions and is kept as their record")
+        session.delete(row)
+
+
+def check_part(exercise: Any, part_id: str | None) -> None:
+    if part_id is not None and part_id not in {p.id for p in exercise.parts}:
+        known = ", ".join(p.id for p in exercise.parts)
+        raise Invalid(f"no part {part_id!r}; the parts are {known}", details=[{"path": "part"}])
+
+
+def preview_answer(
+    svc: Services, actor: Actor, assignment_id: int, expression: str, part_id: str | None
+) -> dict:
+    """How an answer was read (LaTeX, MathML), or a 422 with the message and column."""
+    if len(expression) > svc.config.max_answer_chars:
+        raise Invalid(f"an answer may have at most {svc.config.max_answer_chars} characters")
+    with svc.db.sessions() as session:
+        row, _role = load(session, actor, assignment_id)
+    exercise = svc.exercises.get(row.exercise_version_id)
+    check_part(exercise, part_id)
+    seed = student_seed(svc.config.secret_key, actor.id, row.id)
+    try:
+        shown = preview(exercise, part_id, expression, seed)
+    except ParseError as exc:
+        raise Invalid(exc.message, code="parse_error", details=exc.to_dict()) from None
+    return {"latex": shown.latex, "mathml": shown.mathml, "text": shown.text}

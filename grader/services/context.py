@@ -1,0 +1,58 @@
+"""What every use case needs: settings, the database, caches and the dispatcher."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from grader.config import Config
+from grader.db.session import Database
+from grader.services.completions import Completions
+from grader.services.dispatch import Dispatcher, NullDispatcher
+from grader.services.exercise_cache import ExerciseCache
+from grader.services.ratelimit import RateLimiter
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The authenticated user a request acts for."""
+
+    id: int
+    username: str
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+class Services:
+    """Shared state for the use cases; one per process (the app, the pool and the CLI share it)."""
+
+    def __init__(self, config: Config, db: Database | None = None):
+        self.config = config
+        self.db = db or Database(config.database_url)
+        self.exercises = ExerciseCache(self.db)
+        self.completions = Completions()
+        self.dispatcher: Dispatcher = NullDispatcher()
+        self.rate_limiter = RateLimiter(config.user_rate)
+        self.token_cache: dict[str, tuple[float, Actor]] = {}
+        self._depth = (0.0, 0)
+        self._depth_lock = threading.Lock()
+
+    def queue_depth(self, max_age_s: float = 1.0) -> int:
+        """Queued submissions, counted at most once per `max_age_s` (for back-pressure)."""
+        from grader.services.grading import count_queued
+
+        with self._depth_lock:
+            at, depth = self._depth
+            if time.monotonic() - at < max_age_s:
+                return depth
+            depth = count_queued(self)
+            self._depth = (time.monotonic(), depth)
+            return depth
+
+    def close(self) -> None:
+        self.dispatcher.stop()
+        self.db.dispose()

@@ -1,0 +1,118 @@
+"""Courses and their members."""
+
+from __future__ import annotations
+
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+
+from grader.db.models import COURSE_ROLES, Assignment, Course, Membership, User
+from grader.services.access import course_role, require_course_staff, require_role
+from grader.services.context import Actor, Services
+from grader.services.errors import Conflict, Invalid, NotFound
+from grader.services.pagination import envelope, page
+
+
+def course_dict(course: Course, role: str | None = None) -> dict:
+    return {
+        "id": course.id,
+        "title": course.title,
+        "created_at": course.created_at.isoformat(),
+        "your_role": role,
+    }
+
+
+def create_course(svc: Services, actor: Actor, title: str) -> dict:
+    """A new course; its creator becomes its first instructor."""
+    require_role(actor, "instructor")
+    with svc.db.session() as session:
+        course = Course(title=title, created_by=actor.id)
+        session.add(course)
+        session.flush()
+        session.add(Membership(course_id=course.id, user_id=actor.id, role="instructor"))
+        return course_dict(course, "instructor")
+
+
+def list_courses(svc: Services, actor: Actor, limit: int, offset: int) -> dict:
+    """Admins see every course; others the courses they belong to."""
+    with svc.db.sessions() as session:
+        if actor.is_admin:
+            rows, total = page(session, select(Course).order_by(Course.id), limit, offset)
+            items = [course_dict(c, "admin") for c in rows]
+        else:
+            query = (
+                select(Course)
+                .join(Membership)
+                .where(Membership.user_id == actor.id)
+                .order_by(Course.id)
+            )
+            rows, total = page(session, query, limit, offset)
+            roles = dict(
+                session.execute(
+                    select(Membership.course_id, Membership.role).where(
+                        Membership.user_id == actor.id,
+                        Membership.course_id.in_([c.id for c in rows]),
+                    )
+                ).all()
+            )
+            items = [course_dict(c, roles.get(c.id)) for c in rows]
+        return envelope(items, total, limit, offset)
+
+
+def get_course(svc: Services, actor: Actor, course_id: int) -> dict:
+    with svc.db.sessions() as session:
+        role = course_role(session, actor, course_id)
+        return course_dict(session.get(Course, course_id), role)
+
+
+def delete_course(svc: Services, actor: Actor, course_id: int) -> None:
+    """Delete a course that has no assignments left."""
+    with svc.db.session() as session:
+        require_course_staff(session, actor, course_id)
+        if session.scalar(select(exists().where(Assignment.course_id == course_id))):
+            raise Conflict("the course still has assignments; delete them first")
+        session.delete(session.get(Course, course_id))
+
+
+def add_member(svc: Services, actor: Actor, course_id: int, username: str, role: str) -> dict:
+    if role not in COURSE_ROLES:
+        raise Invalid(f"role must be one of {', '.join(COURSE_ROLES)}")
+    try:
+        with svc.db.session() as session:
+            require_course_staff(session, actor, course_id)
+            user = session.scalar(select(User).where(User.username == username))
+            if user is None:
+                raise NotFound(f"no user {username!r}")
+            if role == "instructor" and user.role == "student":
+                raise Invalid(f"{username!r} is a student account and cannot teach a course")
+            session.add(Membership(course_id=course_id, user_id=user.id, role=role))
+            session.flush()
+            return {"course_id": course_id, "username": username, "role": role}
+    except IntegrityError:
+        raise Conflict(f"{username!r} is already a member of course {course_id}") from None
+
+
+def list_members(svc: Services, actor: Actor, course_id: int, limit: int, offset: int) -> dict:
+    with svc.db.sessions() as session:
+        require_course_staff(session, actor, course_id)
+        query = (
+            select(Membership)
+            .join(User)
+            .where(Membership.course_id == course_id)
+            .order_by(User.username)
+        )
+        rows, total = page(session, query, limit, offset)
+        items = [{"user_id": m.user_id, "username": m.user.username, "role": m.role} for m in rows]
+        return envelope(items, total, limit, offset)
+
+
+def remove_member(svc: Services, actor: Actor, course_id: int, username: str) -> None:
+    with svc.db.session() as session:
+        require_course_staff(session, actor, course_id)
+        membership = session.scalar(
+            select(Membership)
+            .join(User)
+            .where(Membership.course_id == course_id, User.username == username)
+        )
+        if membership is None:
+            raise NotFound(f"{username!r} is not a member of course {course_id}")
+        session.delete(membership)

@@ -1,0 +1,181 @@
+"""Grading submissions from the table: claim a batch, grade it, write results once.
+
+Every dispatcher uses these functions, so grading is idempotent by submission id: a claim
+stamps a fresh token, and a result is written only by the holder of the latest claim.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, func, select, update
+
+from grader.db.models import Assignment, Submission, utcnow
+from grader.engine import grade
+from grader.services.context import Services
+
+log = logging.getLogger(__name__)
+table = Submission.__table__
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    token: str
+    version_id: int
+    answers: dict[str, Any]
+    seed: int
+    late: bool
+    late_penalty: float | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    id: int
+    token: str
+    status: str
+    score: float | None
+    results: dict[str, Any] | None
+    error: str | None
+    grade_ms: float
+
+
+def count_queued(svc: Services) -> int:
+    with svc.db.sessions() as session:
+        return int(session.scalar(select(func.count()).where(table.c.status == "queued")) or 0)
+
+
+def claim(svc: Services, limit: int, ids: list[int] | None = None) -> list[Claimed]:
+    """Move up to `limit` queued submissions (oldest first, or `ids`) to `grading`."""
+    token = uuid.uuid4().hex
+    pick = select(table.c.id).where(table.c.status == "queued")
+    if ids:
+        pick = pick.where(table.c.id.in_(ids))
+    pick = pick.order_by(table.c.id).limit(limit).with_for_update(skip_locked=True)
+    stmt = (
+        update(table)
+        .where(table.c.id.in_(pick.scalar_subquery()), table.c.status == "queued")
+        .values(status="grading", claim_token=token, claimed_at=utcnow(), tries=table.c.tries + 1)
+    )
+    with svc.db.session() as session:
+        if session.execute(stmt).rowcount == 0:
+            return []
+        rows = session.execute(
+            select(
+                table.c.id,
+                table.c.exercise_version_id,
+                table.c.answers,
+                table.c.seed,
+                table.c.late,
+                Assignment.late_penalty,
+            )
+            .join(Assignment, Assignment.id == table.c.assignment_id)
+            .where(table.c.claim_token == token)
+            .order_by(table.c.id)
+        ).all()
+    return [
+        Claimed(r.id, token, r.exercise_version_id, r.answers, r.seed, r.late, r.late_penalty)
+        for r in rows
+    ]
+
+
+def grade_one(svc: Services, item: Claimed) -> Outcome:
+    """Grade one claimed submission in this process (never raises)."""
+    started = time.perf_counter()
+    try:
+        exercise = svc.exercises.get(item.version_id)
+        result = grade(exercise, item.answers, item.seed).to_dict()
+        penalty = float(item.late_penalty or 0.0) if item.late else 0.0
+        result["raw_score"] = result["score"]
+        result["penalty"] = penalty
+        score = result["score"] * (1.0 - penalty)
+        status, error = "graded", None
+    except Exception as exc:  # a bug or an exercise the engine cannot grade: record it
+        log.exception("grading submission %s failed", item.id)
+        result, score, status = None, None, "failed"
+        error = f"grading failed: {type(exc).__name__}: {exc}"[:1000]
+    elapsed = (time.perf_counter() - started) * 1000
+    return Outcome(item.id, item.token, status, score, result, error, elapsed)
+
+
+def store(svc: Services, outcomes: list[Outcome]) -> list[int]:
+    """Write results in one transaction; returns the ids whose claim was still current."""
+    if not outcomes:
+        return []
+    stmt = (
+        update(table)
+        .where(
+            table.c.id == bindparam("b_id"),
+            table.c.claim_token == bindparam("b_token"),
+            table.c.status == "grading",
+        )
+        .values(
+            status=bindparam("b_status"),
+            score=bindparam("b_score"),
+            results=bindparam("b_results"),
+            error=bindparam("b_error"),
+            grade_ms=bindparam("b_ms"),
+            graded_at=bindparam("b_at"),
+            claim_token=None,
+        )
+    )
+    now = utcnow()
+    params = [
+        {
+            "b_id": o.id,
+            "b_token": o.token,
+            "b_status": o.status,
+            "b_score": o.score,
+            "b_results": o.results,
+            "b_error": o.error,
+            "b_ms": o.grade_ms,
+            "b_at": now,
+        }
+        for o in outcomes
+    ]
+    with svc.db.session() as session:
+        session.connection().execute(stmt, params)
+        done = session.scalars(
+            select(table.c.id).where(
+                table.c.id.in_([o.id for o in outcomes]), table.c.status.in_(("graded", "failed"))
+            )
+        ).all()
+    svc.completions.finished(done)
+    return list(done)
+
+
+def grade_batch(svc: Services, limit: int, ids: list[int] | None = None) -> int:
+    """Claim, grade and store one batch; returns how many were claimed."""
+    items = claim(svc, limit, ids)
+    if items:
+        store(svc, [grade_one(svc, item) for item in items])
+    return len(items)
+
+
+def requeue_stuck(svc: Services, older_than_s: float) -> tuple[int, int]:
+    """Requeue rows left in `grading` (a worker died); fail those out of tries. (requeued, failed)"""
+    cutoff = utcnow() - timedelta(seconds=older_than_s)
+    stuck = (table.c.status == "grading") & (table.c.claimed_at <= cutoff)
+    limit = svc.config.max_grade_tries
+    with svc.db.session() as session:
+        failed = session.execute(
+            update(table)
+            .where(stuck, table.c.tries >= limit)
+            .values(
+                status="failed",
+                claim_token=None,
+                graded_at=utcnow(),
+                error=f"grading did not finish after {limit} tries",
+            )
+        ).rowcount
+        requeued = session.execute(
+            update(table).where(stuck).values(status="queued", claim_token=None)
+        ).rowcount
+    if requeued or failed:
+        log.warning("requeued %s stuck submission(s), failed %s", requeued, failed)
+    return int(requeued or 0), int(failed or 0)

@@ -1,0 +1,259 @@
+"""Submitting answers, reading results and waiting for them."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlalchemy import case, func, literal, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from grader.db.models import Assignment, ExerciseVersion, Membership, Submission, User, utcnow
+from grader.engine import ParseError, parse_answer
+from grader.engine.exercise import split_answer
+from grader.services.access import course_role
+from grader.services.assignments import check_open
+from grader.services.context import Actor, Services
+from grader.services.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
+from grader.services.pagination import envelope
+from grader.services.seeds import student_seed
+
+Answers = dict[str, str | list[str]]
+MAX_KEY_CHARS = 200
+
+
+def submission_dict(row: Submission, username: str | None = None) -> dict[str, Any]:
+    results = row.results or {}
+    return {
+        "id": row.id,
+        "assignment_id": row.assignment_id,
+        "student": username,
+        "attempt": row.attempt,
+        "status": row.status,
+        "score": row.score,
+        "max_score": row.max_score,
+        "late": row.late,
+        "penalty": results.get("penalty", 0.0),
+        "parts": results.get("parts", {}),
+        "error": row.error,
+        "answers": row.answers,
+        "created_at": row.created_at.isoformat(),
+        "graded_at": row.graded_at.isoformat() if row.graded_at else None,
+        "grade_ms": row.grade_ms,
+    }
+
+
+def _context(session: Session, actor: Actor, assignment_id: int) -> Any:
+    """Assignment, version and the actor's course role in one query."""
+    row = session.execute(
+        select(
+            Assignment,
+            ExerciseVersion.max_score,
+            Membership.role,
+        )
+        .join(ExerciseVersion, ExerciseVersion.id == Assignment.exercise_version_id)
+        .outerjoin(
+            Membership,
+            (Membership.course_id == Assignment.course_id) & (Membership.user_id == actor.id),
+        )
+        .where(Assignment.id == assignment_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"no assignment {assignment_id}")
+    if row.role is None and not actor.is_admin:
+        raise Forbidden(f"you are not a member of the course of assignment {assignment_id}")
+    return row
+
+
+def check_answers(svc: Services, exercise: Any, answers: Answers) -> Answers:
+    """Drop blank answers and parse the rest; unreadable ones are a 422 listing each."""
+    limit = svc.config.max_answer_chars
+    parts = {p.id: p for p in exercise.parts}
+    cleaned: Answers = {}
+    errors: dict[str, Any] = {}
+    for part_id, value in answers.items():
+        part = parts.get(part_id)
+        if part is None:
+            errors[part_id] = {"message": f"no part {part_id!r}; the parts are {', '.join(parts)}"}
+            continue
+        texts = split_answer(value, len(part.components))
+        if texts is None:
+            errors[part_id] = {"message": f"give {len(part.components)} answers, one per name"}
+            continue
+        if all(not text.strip() for text in texts):
+            continue  # left blank: graded as "no answer", costs nothing to check
+        for index, text in enumerate(texts):
+            where = {"component": index} if len(texts) > 1 else {}
+            if len(text) > limit:
+                errors[part_id] = {**where, "message": f"longer than {limit} characters"}
+                break
+            try:
+                parse_answer(exercise, part, text)
+            except ParseError as exc:
+                errors[part_id] = {**where, **exc.to_dict()}
+                break
+        else:
+            cleaned[part_id] = value
+    if errors:
+        raise Invalid(
+            "some answers could not be read; nothing was submitted and no attempt was used",
+            code="unreadable_answers",
+            details=errors,
+        )
+    return cleaned
+
+
+def _existing(svc: Services, actor: Actor, key: str) -> dict[str, Any] | None:
+    with svc.db.sessions() as session:
+        row = session.scalar(
+            select(Submission).where(
+                Submission.student_id == actor.id, Submission.idempotency_key == key
+            )
+        )
+        return submission_dict(row, actor.username) if row else None
+
+
+def submit(
+    svc: Services, actor: Actor, assignment_id: int, answers: Answers, key: str | None = None
+) -> tuple[dict[str, Any], bool]:
+    """Store a submission as `queued` and hand it to the dispatcher.
+
+    Returns the submission and whether it is new (False: the Idempotency-Key was seen before).
+    """
+    if key is not None and not 0 < len(key) <= MAX_KEY_CHARS:
+        raise Invalid(f"an Idempotency-Key has 1 to {MAX_KEY_CHARS} characters")
+    if key is not None and (found := _existing(svc, actor, key)):
+        return found, False
+    with svc.db.sessions() as session:
+        ctx = _context(session, actor, assignment_id)
+    assignment: Assignment = ctx.Assignment
+    late = check_open(assignment, "admin" if ctx.role is None else ctx.role)
+    seed = student_seed(svc.config.secret_key, actor.id, assignment_id)
+    exercise = svc.exercises.get(assignment.exercise_version_id)
+    cleaned = check_answers(svc, exercise, answers)
+    if svc.queue_depth() >= svc.config.max_queue:
+        raise TooManyRequests(
+            "the grading queue is full; try again in a few seconds",
+            headers={"Retry-After": "5"},
+        )
+    values = {
+        "assignment_id": assignment_id,
+        "student_id": actor.id,
+        "exercise_version_id": assignment.exercise_version_id,
+        "seed": seed,
+        "answers": cleaned,
+        "idempotency_key": key,
+        "late": late,
+        "max_score": ctx.max_score,
+    }
+    for _ in range(5):
+        try:
+            row = _insert(svc, values, assignment.max_attempts)
+            break
+        except IntegrityError:
+            if key is not None and (found := _existing(svc, actor, key)):
+                return found, False
+            # another attempt took the same number at the same moment: count again
+    else:
+        raise Conflict("too many simultaneous submissions; try again")
+    if row is None:
+        raise Conflict(
+            f"all {assignment.max_attempts} attempts are used",
+            code="no_attempts_left",
+            details={"max_attempts": assignment.max_attempts},
+        )
+    svc.dispatcher.submitted([row.id])
+    return {"id": row.id, "status": "queued", "attempt": row.attempt}, True
+
+
+def _insert(svc: Services, values: dict[str, Any], max_attempts: int | None) -> Any:
+    """INSERT ... SELECT: the attempt number and the limit check in one statement."""
+    table = Submission.__table__
+    mine = (table.c.assignment_id == values["assignment_id"]) & (
+        table.c.student_id == values["student_id"]
+    )
+    used = func.coalesce(func.sum(case((table.c.status != "failed", 1), else_=0)), 0)
+    source = select(
+        *(literal(v, type_=table.c[k].type).label(k) for k, v in values.items()),
+        (func.coalesce(func.max(table.c.attempt), 0) + 1).label("attempt"),
+        literal("queued").label("status"),
+        literal(0).label("tries"),
+        literal(utcnow(), type_=table.c.created_at.type).label("created_at"),
+    ).where(mine)
+    if max_attempts is not None:
+        source = source.having(used < max_attempts)
+    names = [*values, "attempt", "status", "tries", "created_at"]
+    stmt = table.insert().from_select(names, source).returning(table.c.id, table.c.attempt)
+    with svc.db.session() as session:
+        return session.execute(stmt).first()
+
+
+def _readable(session: Session, actor: Actor, row: Submission) -> None:
+    if row.student_id == actor.id or actor.is_admin:
+        return
+    role = course_role(session, actor, session.get(Assignment, row.assignment_id).course_id)
+    if role == "student":
+        raise Forbidden("students may read only their own submissions")
+
+
+def get_submission(svc: Services, actor: Actor, submission_id: int) -> dict[str, Any]:
+    with svc.db.sessions() as session:
+        row = session.get(Submission, submission_id)
+        if row is None:
+            raise NotFound(f"no submission {submission_id}")
+        _readable(session, actor, row)
+        username = session.scalar(select(User.username).where(User.id == row.student_id))
+        return submission_dict(row, username)
+
+
+def wait_for(svc: Services, submission_id: int, timeout_s: float) -> None:
+    """Block up to `timeout_s` until the submission is graded or failed."""
+    deadline = time.monotonic() + timeout_s
+    event = svc.completions.listen(submission_id)
+    try:
+        while (left := deadline - time.monotonic()) > 0:
+            with svc.db.sessions() as session:
+                status = session.scalar(
+                    select(Submission.status).where(Submission.id == submission_id)
+                )
+            if status in (None, "graded", "failed"):
+                return
+            step = 1.0 if svc.dispatcher.notifies_completion else 0.05
+            event.wait(min(left, step))
+    finally:
+        svc.completions.forget(submission_id, event)
+
+
+def list_submissions(
+    svc: Services,
+    actor: Actor,
+    assignment_id: int,
+    *,
+    student: str | None,
+    status: str | None,
+    limit: int,
+    offset: int,
+) -> dict[str, Any]:
+    """Instructors see everyone's (filterable by student), students their own; newest first."""
+    with svc.db.sessions() as session:
+        assignment = session.get(Assignment, assignment_id)
+        if assignment is None:
+            raise NotFound(f"no assignment {assignment_id}")
+        role = course_role(session, actor, assignment.course_id)
+        query = (
+            select(Submission, User.username)
+            .join(User, User.id == Submission.student_id)
+            .where(Submission.assignment_id == assignment_id)
+            .order_by(Submission.id.desc())
+        )
+        if role == "student":
+            query = query.where(Submission.student_id == actor.id)
+        elif student:
+            query = query.where(User.username == student)
+        if status:
+            query = query.where(Submission.status == status)
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = session.execute(query.limit(limit).offset(offset)).all()
+        items = [submission_dict(row, name) for row, name in rows]
+        return envelope(items, total, limit, offset)

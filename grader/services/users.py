@@ -1,0 +1,174 @@
+"""Users and their API tokens (only a SHA-256 of each token is stored)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import time
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from grader.db.models import ROLES, ApiToken, User, utcnow
+from grader.services.access import require_role
+from grader.services.context import Actor, Services
+from grader.services.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from grader.services.pagination import envelope, page
+
+USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+TOKEN_PREFIX = "gt_"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def user_dict(user: User) -> dict:
+    return {
+        "id": user.id,
+        "username": user.username,
+        "role": user.role,
+        "created_at": user.created_at.isoformat(),
+    }
+
+
+def token_dict(token: ApiToken) -> dict:
+    return {
+        "id": token.id,
+        "name": token.name,
+        "prefix": token.prefix,
+        "user_id": token.user_id,
+        "created_at": token.created_at.isoformat(),
+        "revoked_at": token.revoked_at.isoformat() if token.revoked_at else None,
+    }
+
+
+def _issue_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
+    value = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user=user, token_hash=hash_token(value), prefix=value[:10], name=name)
+    session.add(token)
+    session.flush()
+    return token, value
+
+
+def create_user(svc: Services, username: str, role: str, token_name: str = "initial") -> dict:
+    """Create a user with a first token; the token value is returned once and never stored."""
+    if not USERNAME.match(username):
+        raise Invalid(
+            "a username is 1-64 letters, digits or ._@- and starts with a letter or digit",
+            details=[{"path": "username", "message": "invalid username"}],
+        )
+    if role not in ROLES:
+        raise Invalid(f"role must be one of {', '.join(ROLES)}")
+    try:
+        with svc.db.session() as session:
+            user = User(username=username, role=role)
+            session.add(user)
+            session.flush()
+            token, value = _issue_token(session, user, token_name)
+            return {**user_dict(user), "token": value, "token_id": token.id}
+    except IntegrityError:
+        raise Conflict(f"the username {username!r} is taken") from None
+
+
+def create_user_as(svc: Services, actor: Actor, username: str, role: str) -> dict:
+    require_role(actor, "admin")
+    return create_user(svc, username, role)
+
+
+def list_users(svc: Services, actor: Actor, limit: int, offset: int, role: str | None) -> dict:
+    require_role(actor, "admin")
+    query = select(User).order_by(User.id)
+    if role:
+        query = query.where(User.role == role)
+    with svc.db.sessions() as session:
+        rows, total = page(session, query, limit, offset)
+        return envelope([user_dict(u) for u in rows], total, limit, offset)
+
+
+def get_user(svc: Services, actor: Actor, user_id: int) -> dict:
+    if actor.id != user_id:
+        require_role(actor, "admin")
+    with svc.db.sessions() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound(f"no user {user_id}")
+        return user_dict(user)
+
+
+def authenticate(svc: Services, token: str) -> Actor:
+    """The actor a bearer token belongs to; cached for `auth_cache_s` seconds."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        raise Unauthorized("the bearer token is not a grader token")
+    digest = hash_token(token)
+    cached = svc.token_cache.get(digest)
+    now = time.monotonic()
+    if cached and cached[0] > now:
+        return cached[1]
+    with svc.db.sessions() as session:
+        row = session.execute(
+            select(User.id, User.username, User.role)
+            .join(ApiToken, ApiToken.user_id == User.id)
+            .where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None))
+        ).first()
+    if row is None:
+        svc.token_cache.pop(digest, None)
+        raise Unauthorized("the token is unknown or revoked")
+    actor = Actor(row.id, row.username, row.role)
+    if len(svc.token_cache) > 10_000:
+        svc.token_cache.clear()
+    svc.token_cache[digest] = (now + svc.config.auth_cache_s, actor)
+    return actor
+
+
+def create_token(svc: Services, actor: Actor, name: str) -> dict:
+    """A new token for the actor (shown once)."""
+    with svc.db.session() as session:
+        user = session.get(User, actor.id)
+        token, value = _issue_token(session, user, name)
+        return {**token_dict(token), "token": value}
+
+
+def list_tokens(svc: Services, actor: Actor, limit: int, offset: int) -> dict:
+    query = select(ApiToken).order_by(ApiToken.id)
+    if not actor.is_admin:
+        query = query.where(ApiToken.user_id == actor.id)
+    with svc.db.sessions() as session:
+        rows, total = page(session, query, limit, offset)
+        return envelope([token_dict(t) for t in rows], total, limit, offset)
+
+
+def revoke_token(svc: Services, actor: Actor | None, token_id: int) -> dict:
+    """Revoke one token; `actor=None` is the command line (allowed everything)."""
+    with svc.db.session() as session:
+        token = session.get(ApiToken, token_id)
+        if token is None:
+            raise NotFound(f"no token {token_id}")
+        if actor is not None and not actor.is_admin and token.user_id != actor.id:
+            raise Forbidden("you may revoke only your own tokens")
+        if token.revoked_at is None:
+            token.revoked_at = utcnow()
+        svc.token_cache.pop(token.token_hash, None)
+        return token_dict(token)
+
+
+def revoke_matching(svc: Services, *, token: str | None = None, username: str | None = None) -> int:
+    """Revoke a token by its value, or every token of a user; returns how many were revoked."""
+    stamp: datetime = utcnow()
+    with svc.db.session() as session:
+        query = update(ApiToken).where(ApiToken.revoked_at.is_(None))
+        if token is not None:
+            query = query.where(ApiToken.token_hash == hash_token(token))
+        elif username is not None:
+            user_id = session.scalar(select(User.id).where(User.username == username))
+            if user_id is None:
+                raise NotFound(f"no user {username!r}")
+            query = query.where(ApiToken.user_id == user_id)
+        else:
+            raise Invalid("name a token or a user")
+        count = session.execute(query.values(revoked_at=stamp)).rowcount
+    svc.token_cache.clear()
+    return int(count or 0)

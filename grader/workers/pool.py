@@ -1,0 +1,80 @@
+"""The embedded grading pool: threads in the service process that take work from the table."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from grader.services import grading
+from grader.services.context import Services
+
+log = logging.getLogger(__name__)
+
+
+class EmbeddedPool:
+    """Grades `queued` rows in batches; wakes on new submissions and polls for others' rows.
+
+    On start it requeues rows left in `grading` by a previous run (a crash or a kill). Grading is
+    idempotent by id (see grader.services.grading), so a row that two processes grade ends with
+    one result.
+    """
+
+    notifies_completion = True
+
+    def __init__(self, svc: Services, size: int | None = None, batch_size: int | None = None):
+        self.svc = svc
+        self.size = svc.config.pool_size if size is None else size
+        self.batch_size = batch_size or svc.config.batch_size
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.graded = 0
+
+    def start(self) -> None:
+        if self._threads:
+            return
+        import torch
+
+        torch.set_num_threads(self.svc.config.torch_threads)
+        self._stop.clear()
+        try:
+            grading.requeue_stuck(self.svc, older_than_s=0)
+        except SQLAlchemyError as exc:  # the loop retries; the service can still start
+            log.warning("could not requeue stuck submissions yet: %s", exc)
+        for index in range(self.size):
+            thread = threading.Thread(target=self._run, name=f"grader-pool-{index}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        self._wake.set()
+
+    def submitted(self, submission_ids: list[int]) -> None:
+        self._wake.set()
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        for thread in self._threads:
+            thread.join(timeout_s)
+        self._threads.clear()
+
+    def _run(self) -> None:
+        config = self.svc.config
+        next_sweep = time.monotonic() + config.stuck_after_s / 2
+        while not self._stop.is_set():
+            try:
+                claimed = grading.grade_batch(self.svc, self.batch_size)
+                self.graded += claimed
+                if claimed:
+                    continue
+                if time.monotonic() > next_sweep:
+                    grading.requeue_stuck(self.svc, config.stuck_after_s)
+                    next_sweep = time.monotonic() + config.stuck_after_s / 2
+            except SQLAlchemyError as exc:
+                log.warning("grading pool: database error, retrying in 1 s: %s", exc)
+                self._stop.wait(1.0)
+                continue
+            self._wake.wait(config.poll_interval_s)
+            self._wake.clear()
