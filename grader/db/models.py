@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -73,6 +74,7 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    password_hash: Mapped[str | None] = mapped_column(String(255))  # argon2; web sign-in
 
 
 class ApiToken(Base):
@@ -161,6 +163,7 @@ class Assignment(Base):
     max_attempts: Mapped[int | None]
     late_penalty: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    hide_answers: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     exercise_version: Mapped[ExerciseVersion] = relationship()
 
