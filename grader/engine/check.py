@@ -210,7 +210,7 @@ def judge(inst, part: Part, values: list[torch.Tensor]) -> PartResult:
     messages: list[str] = []
     codes: list[str] = []
     for c, s in enumerate(values):
-        bad = first_mismatch(s, refs[c], part.rtol, part.atol)
+        bad = first_mismatch(s, refs[c], inst.tolerance(part, c))
         verdicts.append(bad is None)
         prefix = f"{labels[c]}: " if ncomp > 1 else ""
         if bad is None:

@@ -14,18 +14,27 @@ import torch
 SCALE_FLOOR = 1e-3
 
 
-def matches(s: torch.Tensor, r: torch.Tensor, rtol: float, atol: float) -> torch.Tensor:
-    """Per-point boolean: does ``s`` equal ``r`` within tolerance?"""
+def tolerance(r: torch.Tensor, rtol: float, atol: float) -> torch.Tensor:
+    """Per-point allowed difference from the reference ``r`` (compute once, reuse)."""
     size = r.abs()
     scale = torch.clamp(size, min=SCALE_FLOOR * float(size.mean())) if size.numel() > 1 else size
-    return (s - r).abs() <= atol + rtol * scale
+    return atol + rtol * scale
+
+
+def matches(
+    s: torch.Tensor, r: torch.Tensor, rtol: float, atol: float, tol: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Per-point boolean: does ``s`` equal ``r`` within tolerance? (broadcasts over rows)"""
+    return (s - r).abs() <= (tolerance(r, rtol, atol) if tol is None else tol)
 
 
 def all_match(s: torch.Tensor, r: torch.Tensor, rtol: float, atol: float) -> bool:
     return bool(matches(s, r, rtol, atol).all())
 
 
-def first_mismatch(s: torch.Tensor, r: torch.Tensor, rtol: float, atol: float) -> int | None:
-    bad = ~matches(s, r, rtol, atol)
-    idx = torch.nonzero(bad).flatten()
-    return int(idx[0]) if len(idx) else None
+def first_mismatch(s: torch.Tensor, r: torch.Tensor, tol: torch.Tensor) -> int | None:
+    """The first point where ``s`` differs from ``r`` beyond ``tol``, or None."""
+    ok = (s - r).abs() <= tol
+    if bool(ok.all()):
+        return None
+    return int(torch.nonzero(~ok).flatten()[0])

@@ -24,7 +24,7 @@ from .autograd import (
     local_derivative,
     nth_derivative,
 )
-from .compare import all_match
+from .compare import all_match, tolerance
 from .expr import BinOp, Call, Expr, Name, Neg, Num, names_in
 from .render import format_number, to_text
 
@@ -33,7 +33,7 @@ SIGN, FACTOR, OFFSET, FUNCTION, VARIABLE = "sign", "factor", "offset", "function
 CHAIN, PRODUCT, QUOTIENT, INSTRUCTOR = "chain", "product", "quotient", "instructor"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Candidate:
     code: str
     message: str
@@ -74,8 +74,11 @@ def _walk(node: Expr):
             stack.extend((n.right, n.left))
 
 
-def build_candidates(inst, part, component: int) -> list[Candidate]:
-    """Wrong derivatives for one answer box, minus any that equal the reference."""
+def build_candidates(inst, part, component: int):
+    """Wrong derivatives for one answer box, minus any that equal the reference.
+
+    Returns the candidates, their values stacked (one row each) and each row's tolerance.
+    """
     ex = inst.exercise
     wrt = part.components[component]
     ref = inst.reference(part)[component]
@@ -111,7 +114,11 @@ def build_candidates(inst, part, component: int) -> list[Candidate]:
                 f"with respect to {w}.",
                 nth_derivative(env[part.of], leaves, [*wrt[:-1], v]),
             )
-    return out
+    if not out:
+        return out, None, None
+    stacked = torch.stack([c.values for c in out])
+    tol = torch.stack([tolerance(c.values, part.rtol, part.atol) for c in out])
+    return out, stacked, tol
 
 
 def _structural(inst, part, w: str, leaves, env):
@@ -230,16 +237,15 @@ def diagnose(inst, part, component: int, s: torch.Tensor) -> Diagnosis | None:
 
 def _generic(inst, part, component, s, ref) -> Diagnosis | None:
     rtol, atol = part.rtol, part.atol
-    cands = inst.candidates(part, component)
+    cands, hits = _candidate_hits(inst, part, component, s)
     nonzero = not all_match(ref, torch.zeros_like(ref), rtol, atol)
-    structural = [c for c in cands if c.code in (CHAIN, PRODUCT, QUOTIENT)]
-    for c in structural:
-        if all_match(s, c.values, rtol, atol):
+    for c, hit in zip(cands, hits, strict=True):
+        if hit and c.code in (CHAIN, PRODUCT, QUOTIENT):
             return Diagnosis(c.code, c.message)
     if nonzero and all_match(s, -ref, rtol, atol):
         return Diagnosis(SIGN, "The sign is wrong: your answer is the negative of the derivative.")
-    for c in cands:
-        if c not in structural and all_match(s, c.values, rtol, atol):
+    for c, hit in zip(cands, hits, strict=True):
+        if hit and c.code in (FUNCTION, VARIABLE):
             return Diagnosis(c.code, c.message)
     if part.numeric or not nonzero:
         return None
@@ -261,6 +267,14 @@ def _generic(inst, part, component, s, ref) -> Diagnosis | None:
             "the derivative of a constant is 0.",
         )
     return None
+
+
+def _candidate_hits(inst, part, component, s) -> tuple[list[Candidate], list[bool]]:
+    """Which candidates ``s`` matches, all compared in one vectorised step."""
+    cands, stacked, tol = inst.candidates(part, component)
+    if not cands:
+        return [], []
+    return cands, ((s - stacked).abs() <= tol).all(dim=1).tolist()
 
 
 def _nice(x: float) -> str:

@@ -13,6 +13,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal
 
@@ -236,10 +237,10 @@ class Exercise:
                 return p
         raise KeyError(part_id)
 
-    @property
-    def scope(self) -> list[str]:
+    @cached_property
+    def scope(self) -> frozenset[str]:
         """Every name an answer may use: variables, params and defined names."""
-        return [*self.spec.variables, *self.spec.params, *(n for n, _ in self.defines)]
+        return frozenset([*self.spec.variables, *self.spec.params, *(n for n, _ in self.defines)])
 
     def depends_on(self, name: str) -> set[str]:
         """The variables ``name`` depends on, through the define chain."""

@@ -16,6 +16,7 @@ from functools import cached_property
 import torch
 
 from .autograd import DTYPE, Value, as_points, evaluate_chain, nth_derivative
+from .compare import tolerance
 from .render import format_number
 
 N_POINTS = 32
@@ -64,6 +65,7 @@ class Instance:
         self.params = draw_params(exercise, seed)
         self._refs: dict[tuple[str, int], torch.Tensor] = {}
         self._candidates: dict[tuple[str, int], list] = {}
+        self._tolerances: dict[tuple[str, int], torch.Tensor] = {}
         self._sample()
 
     # -- what the student sees
@@ -159,6 +161,15 @@ class Instance:
                 self._refs[key] = r.detach()
             out.append(self._refs[key])
         return out
+
+    def tolerance(self, part, component: int) -> torch.Tensor:
+        """Allowed difference from the reference at each point (cached)."""
+        key = (part.id, component)
+        tol = self._tolerances.get(key)
+        if tol is None:
+            ref = self.reference(part)[component]
+            tol = self._tolerances[key] = tolerance(ref, part.rtol, part.atol)
+        return tol
 
     def answer_env(self, part) -> tuple[dict[str, Value], int]:
         """Names an answer may use, and the number of points it is evaluated at."""

@@ -1,0 +1,191 @@
+"""Per-check latency of the warm engine beside a sympy ``simplify(a - b) == 0`` checker.
+
+Cases: every labelled answer of the shared sample corpus plus every self-test answer of the
+exercise library, cycled to at least ``--checks`` checks. The engine is timed per part-check
+(parse + evaluate at the sample points + compare, diagnosis when wrong) with warm caches on one
+core; the sympy checker is timed on the corpus cases in the same run (each with a time limit,
+as deployed systems have), so the ratio compares like with like.
+
+    python bench/engine_latency.py [--checks 2000] [--sympy-cases 178] [--sympy-timeout 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from grader.engine import load_exercise_file  # noqa: E402
+from grader.engine.check import check_part  # noqa: E402
+from grader.engine.exercise import split_answer  # noqa: E402
+from grader.engine.expr import Call, Name, Neg, Num, parse  # noqa: E402
+
+CORPUS = ROOT.parent / "shared" / "data" / "sample-corpus"
+
+
+def corpus_cases():
+    for yaml_path in sorted(CORPUS.glob("*.yaml")):
+        ex = load_exercise_file(yaml_path)
+        jsonl = yaml_path.with_name(yaml_path.stem + ".answers.jsonl")
+        for line in jsonl.read_text().splitlines():
+            data = json.loads(line)
+            for pid, text in data["answers"].items():
+                yield ex, ex.part(pid), text, data["expect"][pid]
+
+
+def library_cases():
+    for path in sorted((ROOT / "exercises").glob("*.yaml")):
+        ex = load_exercise_file(path)
+        for part in ex.parts:
+            if part.spec.tests is None:
+                continue
+            for key, expected in (("accept", True), ("reject", False)):
+                for answer in getattr(part.spec.tests, key):
+                    yield ex, part, answer, expected
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+# ---------------------------------------------------------------- sympy baseline (bench only)
+
+
+def to_sympy(node, symbols, defines):
+    import sympy
+
+    fns = {
+        "sin": sympy.sin,
+        "cos": sympy.cos,
+        "tan": sympy.tan,
+        "sec": sympy.sec,
+        "csc": sympy.csc,
+        "cot": sympy.cot,
+        "asin": sympy.asin,
+        "acos": sympy.acos,
+        "atan": sympy.atan,
+        "sinh": sympy.sinh,
+        "cosh": sympy.cosh,
+        "tanh": sympy.tanh,
+        "exp": sympy.exp,
+        "log": sympy.log,
+        "sqrt": sympy.sqrt,
+        "abs": sympy.Abs,
+        "sigmoid": lambda a: 1 / (1 + sympy.exp(-a)),
+        "relu": lambda a: sympy.Max(a, 0),
+    }
+    if isinstance(node, Num):
+        return sympy.nsimplify(node.value) if node.value == int(node.value) else node.value
+    if isinstance(node, Name):
+        if node.name == "pi":
+            return sympy.pi
+        if node.name == "e":
+            return sympy.E
+        return defines.get(node.name, symbols.get(node.name))
+    if isinstance(node, Neg):
+        return -to_sympy(node.arg, symbols, defines)
+    if isinstance(node, Call):
+        return fns[node.fn](to_sympy(node.arg, symbols, defines))
+    a = to_sympy(node.left, symbols, defines)
+    b = to_sympy(node.right, symbols, defines)
+    return {"+": a + b, "-": a - b, "*": a * b, "/": a / b, "^": a**b}[node.op]
+
+
+class _Timeout(Exception):
+    pass
+
+
+def sympy_check(ex, part, text, timeout: float):
+    import sympy
+
+    symbols = {v: sympy.Symbol(v, real=True) for v in ex.spec.variables}
+    defines: dict = {}
+    for name, node in ex.defines:
+        defines[name] = to_sympy(node, symbols, defines)
+    ref = defines[part.of]
+    for w in part.components[0]:
+        ref = sympy.diff(ref, symbols[w])
+    answer = to_sympy(parse(split_answer(text, 1)[0], ex.scope), symbols, defines)
+
+    def alarm(signum, frame):
+        raise _Timeout
+
+    old = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        return sympy.simplify(answer - ref) == 0
+    except _Timeout:
+        return None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--checks", type=int, default=2000)
+    ap.add_argument("--sympy-cases", type=int, default=178)
+    ap.add_argument("--sympy-timeout", type=float, default=5.0)
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+
+    corpus = list(corpus_cases())
+    cases = corpus + list(library_cases())
+    # warm: instances, references and diagnosis candidates are cached per (exercise, seed)
+    for ex, part, text, _ in cases:
+        check_part(ex.instance(0), part, text)
+
+    times, wrong, right_times = [], 0, []
+    i = 0
+    while len(times) < args.checks:
+        ex, part, text, expected = cases[i % len(cases)]
+        inst = ex.instance(0)
+        t0 = time.perf_counter()
+        result = check_part(inst, part, text)
+        times.append(time.perf_counter() - t0)
+        if expected:
+            right_times.append(times[-1])
+        wrong += result.correct != expected
+        i += 1
+
+    sym_times, sym_wrong, sym_timeouts = [], 0, 0
+    for ex, part, text, expected in corpus[: args.sympy_cases]:
+        t0 = time.perf_counter()
+        verdict = sympy_check(ex, part, text, args.sympy_timeout)
+        sym_times.append(time.perf_counter() - t0)
+        if verdict is None:
+            sym_timeouts += 1
+        sym_wrong += verdict is not expected
+
+    us = 1e6
+    eng_median = statistics.median(times)
+    sym_median = statistics.median(sym_times)
+    print(
+        f"cases: {len(cases)} distinct ({len(corpus)} corpus, {len(cases) - len(corpus)} library)"
+    )
+    print(
+        f"engine  checks={len(times)}  median={eng_median * us:.0f} us  "
+        f"p99={percentile(times, 0.99) * us:.0f} us  max={max(times) * 1e3:.2f} ms  "
+        f"wrong verdicts={wrong}  (correct answers only: median "
+        f"{statistics.median(right_times) * us:.0f} us)"
+    )
+    print(
+        f"sympy   checks={len(sym_times)}  median={sym_median * 1e3:.2f} ms  "
+        f"p99={percentile(sym_times, 0.99) * 1e3:.1f} ms  max={max(sym_times) * 1e3:.0f} ms  "
+        f"wrong verdicts={sym_wrong} (timeouts {sym_timeouts} at {args.sympy_timeout:g} s)"
+    )
+    print(f"ratio   sympy median / engine median = {sym_median / eng_median:.0f}x")
+
+
+if __name__ == "__main__":
+    main()
