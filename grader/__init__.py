@@ -3,23 +3,32 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from flask_openapi3 import Info, OpenAPI
 
 from grader.config import Config
 
+if TYPE_CHECKING:
+    from grader.services.context import Services
+
 __all__ = ["create_app"]
 
 
-def create_app(config: Config | None = None, *, start_pool: bool = True) -> OpenAPI:
-    """The Flask application: /api/v1 and, unless `start_pool` is False, the grading pool."""
+def create_app(
+    config: Config | None = None, *, start_pool: bool = True, services: Services | None = None
+) -> OpenAPI:
+    """The Flask application: /api/v1 and, unless `start_pool` is False, the grading pool.
+
+    `services` shares one set of use-case state (database, caches) with the caller.
+    """
     from grader.api import register_api
     from grader.api.errors import validation_error
     from grader.api.schemas import ErrorResponse
     from grader.services.context import Services
     from grader.workers import make_dispatcher
 
-    config = config or Config.from_env()
+    config = services.config if services else (config or Config.from_env())
     logging.basicConfig(
         level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -36,7 +45,7 @@ def create_app(config: Config | None = None, *, start_pool: bool = True) -> Open
     )
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.sort_keys = False
-    services = Services(config)
+    services = services or Services(config)
     app.extensions["grader"] = services
     register_api(app)
     services.dispatcher = make_dispatcher(services) if start_pool else services.dispatcher

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select, update
 
 from grader.db.models import Assignment, Submission, utcnow
-from grader.engine import grade
+from grader.engine import grade, grade_batch
 from grader.services.context import Services
 
 log = logging.getLogger(__name__)
@@ -84,23 +84,52 @@ def claim(svc: Services, limit: int, ids: list[int] | None = None) -> list[Claim
     ]
 
 
-def grade_one(svc: Services, item: Claimed) -> Outcome:
+def _outcome(item: Claimed, result: dict[str, Any], elapsed_ms: float) -> Outcome:
+    penalty = float(item.late_penalty or 0.0) if item.late else 0.0
+    result["raw_score"] = result["score"]
+    result["penalty"] = penalty
+    score = result["score"] * (1.0 - penalty)
+    return Outcome(item.id, item.token, "graded", score, result, None, elapsed_ms)
+
+
+def grade_one(svc: Services, item: Claimed, device: str = "cpu") -> Outcome:
     """Grade one claimed submission in this process (never raises)."""
     started = time.perf_counter()
     try:
         exercise = svc.exercises.get(item.version_id)
-        result = grade(exercise, item.answers, item.seed).to_dict()
-        penalty = float(item.late_penalty or 0.0) if item.late else 0.0
-        result["raw_score"] = result["score"]
-        result["penalty"] = penalty
-        score = result["score"] * (1.0 - penalty)
-        status, error = "graded", None
+        result = grade(exercise, item.answers, item.seed, device).to_dict()
+        return _outcome(item, result, (time.perf_counter() - started) * 1000)
     except Exception as exc:  # a bug or an exercise the engine cannot grade: record it
         log.exception("grading submission %s failed", item.id)
-        result, score, status = None, None, "failed"
         error = f"grading failed: {type(exc).__name__}: {exc}"[:1000]
-    elapsed = (time.perf_counter() - started) * 1000
-    return Outcome(item.id, item.token, status, score, result, error, elapsed)
+        elapsed = (time.perf_counter() - started) * 1000
+        return Outcome(item.id, item.token, "failed", None, None, error, elapsed)
+
+
+def grade_claimed(svc: Services, items: list[Claimed], device: str = "cpu") -> list[Outcome]:
+    """Grade a batch, one vectorised engine call per exercise version; never raises.
+
+    If a batch call fails, its submissions are graded one by one so that only the faulty
+    one is marked failed.
+    """
+    groups: dict[int, list[Claimed]] = {}
+    for item in items:
+        groups.setdefault(item.version_id, []).append(item)
+    outcomes: list[Outcome] = []
+    for version_id, group in groups.items():
+        started = time.perf_counter()
+        try:
+            exercise = svc.exercises.get(version_id)
+            grades = grade_batch(exercise, [(item.answers, item.seed) for item in group], device)
+        except Exception:
+            log.warning("batch of %s failed; grading one by one", len(group), exc_info=True)
+            outcomes.extend(grade_one(svc, item, device) for item in group)
+            continue
+        each = (time.perf_counter() - started) * 1000 / len(group)
+        outcomes.extend(
+            _outcome(item, g.to_dict(), each) for item, g in zip(group, grades, strict=True)
+        )
+    return outcomes
 
 
 def store(svc: Services, outcomes: list[Outcome]) -> list[int]:
@@ -149,18 +178,22 @@ def store(svc: Services, outcomes: list[Outcome]) -> list[int]:
     return list(done)
 
 
-def grade_batch(svc: Services, limit: int, ids: list[int] | None = None) -> int:
+def process_batch(svc: Services, limit: int, ids: list[int] | None = None) -> int:
     """Claim, grade and store one batch; returns how many were claimed."""
     items = claim(svc, limit, ids)
     if items:
-        store(svc, [grade_one(svc, item) for item in items])
+        store(svc, grade_claimed(svc, items))
     return len(items)
 
 
-def requeue_stuck(svc: Services, older_than_s: float) -> tuple[int, int]:
+def requeue_stuck(
+    svc: Services, older_than_s: float, ids: list[int] | None = None
+) -> tuple[int, int]:
     """Requeue rows left in `grading` (a worker died); fail those out of tries. (requeued, failed)"""
     cutoff = utcnow() - timedelta(seconds=older_than_s)
     stuck = (table.c.status == "grading") & (table.c.claimed_at <= cutoff)
+    if ids is not None:
+        stuck = stuck & table.c.id.in_(ids)
     limit = svc.config.max_grade_tries
     with svc.db.session() as session:
         failed = session.execute(

@@ -65,7 +65,7 @@ class EmbeddedPool:
         next_sweep = time.monotonic() + config.stuck_after_s / 2
         while not self._stop.is_set():
             try:
-                claimed = grading.grade_batch(self.svc, self.batch_size)
+                claimed = grading.process_batch(self.svc, self.batch_size)
                 self.graded += claimed
                 if claimed:
                     continue

@@ -1,0 +1,126 @@
+"""The Celery application on Redis: delivery settings, the worker's runtime and heartbeat.
+
+`configure()` is called once per process (the web process before it sends, the worker before
+it forks); prefork children inherit the settings and build their own database engine lazily.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from celery import Celery, bootsteps
+
+from grader.config import Config
+from grader.workers.settings import CeleryOptions
+
+app = Celery("grader", set_as_current=False)
+TASK = "grader.grade"
+HEARTBEAT_S = 10.0
+
+
+@dataclass
+class Runtime:
+    """What a process using the Celery app knows: settings and, lazily, its Services."""
+
+    config: Config
+    options: CeleryOptions
+    device: str = "cpu"
+    _svc: Any = None
+    _pid: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def svc(self) -> Any:
+        """This process's Services (a new engine after a fork; torch set up on first use)."""
+        with self._lock:
+            if self._svc is None or self._pid != os.getpid():
+                from grader.services.context import Services
+                from grader.workers.device import init_process
+
+                init_process(self.device, self.config.torch_threads)
+                self._svc, self._pid = Services(self.config), os.getpid()
+            return self._svc
+
+
+_runtime: Runtime | None = None
+
+
+def runtime() -> Runtime:
+    if _runtime is None:
+        raise RuntimeError("grader.workers.celery_app.configure() was not called")
+    return _runtime
+
+
+def configure(config: Config, device: str = "cpu") -> Celery:
+    """Point the app at `config.broker_url` with at-least-once delivery settings."""
+    global _runtime
+    options = CeleryOptions.from_config(config)
+    _runtime = Runtime(config, options, device)
+    visibility = options.visibility_timeout_s
+    app.conf.update(
+        broker_url=config.broker_url,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={
+            "global_keyprefix": options.redis_prefix,
+            "visibility_timeout": visibility,
+            # look for abandoned messages often enough to honour the visibility timeout
+            "unacked_restore_interval": max(1.0, min(10.0, visibility / 4)),
+            "unacked_restore_throttle": 1,
+            "socket_timeout": options.broker_timeout_s,
+            "socket_connect_timeout": options.broker_timeout_s,
+        },
+        task_default_queue=options.queue,
+        task_acks_late=True,  # acknowledge after the results are written
+        task_reject_on_worker_lost=True,  # a killed child's task goes back on the queue
+        task_time_limit=options.job_timeout_s,
+        task_ignore_result=True,  # the database is the record, not a result backend
+        worker_prefetch_multiplier=1,  # a batch is one message; don't hoard them
+        worker_send_task_events=False,
+        worker_hijack_root_logger=False,
+        task_serializer="json",
+        accept_content=["json"],
+    )
+    import grader.workers.tasks  # noqa: F401  (registers the task)
+
+    return app
+
+
+def heartbeat(hostname: str) -> None:
+    """Record that `hostname` is alive (read by /metrics as `workers seen`)."""
+    from grader.services.metrics import ClusterMetrics
+
+    rt = runtime()
+    ClusterMetrics(rt.config, rt.options).beat(hostname)
+
+
+class Heartbeat(bootsteps.StartStopStep):
+    """Beats every HEARTBEAT_S seconds from the worker's main process."""
+
+    requires = {"celery.worker.components:Timer"}
+
+    def start(self, worker: Any) -> None:
+        self.tref = worker.timer.call_repeatedly(HEARTBEAT_S, self.beat, (worker.hostname,))
+        self.beat(worker.hostname)
+
+    def stop(self, worker: Any) -> None:
+        if getattr(self, "tref", None) is not None:
+            self.tref.cancel()
+
+    @staticmethod
+    def beat(hostname: str) -> None:
+        try:
+            heartbeat(hostname)
+        except Exception:  # Redis hiccup: the next beat will do
+            pass
+
+
+app.steps["worker"].add(Heartbeat)
+
+
+def default_hostname(device: str) -> str:
+    """A node name unique per process, so two workers on one machine are told apart."""
+    return f"grader-{device.replace(':', '')}-{os.getpid()}@{socket.gethostname()}"

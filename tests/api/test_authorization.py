@@ -1,0 +1,128 @@
+"""Every endpoint with every role: the status each one gets."""
+
+from __future__ import annotations
+
+import pytest
+
+from grader.services import submissions
+
+ROLES = ("anon", "admin", "teacher", "other_teacher", "student", "outsider")
+RIGHT = {"dz-at-10": "200", "dz": "20x", "grad": ["20x"]}
+NEW_EXERCISE = (
+    "id: matrix-ex\ntitle: M\nstatement: s\nvariables: {x: [-1, 1]}\ndefine: {f: x^2}\n"
+    "parts:\n  - {id: a, kind: expression, of: f, wrt: x}\n"
+)
+
+
+def allow(ok: int, *roles: str, denied: int = 403) -> dict[str, int]:
+    """`ok` for the roles named, `denied` for the others, 401 without a token."""
+    return {r: 401 if r == "anon" else ok if r in roles else denied for r in ROLES}
+
+
+STAFF = ("admin", "teacher")
+MEMBERS = ("admin", "teacher", "student")
+INSTRUCTORS = ("admin", "teacher", "other_teacher")
+EVERYONE = ("admin", "teacher", "other_teacher", "student", "outsider")
+PUBLIC = {r: 200 for r in ROLES}
+
+# (method, path, json body or None, expected status by role)
+MATRIX = [
+    ("POST", "/users", {"username": "newbie", "role": "student"}, allow(201, "admin")),
+    ("GET", "/users", None, allow(200, "admin")),
+    ("GET", "/users/me", None, allow(200, *EVERYONE)),
+    ("GET", "/users/{student_id}", None, allow(200, "admin", "student")),
+    ("POST", "/tokens", {"name": "laptop"}, allow(201, *EVERYONE)),
+    ("GET", "/tokens", None, allow(200, *EVERYONE)),
+    ("DELETE", "/tokens/{student_token_id}", None, allow(200, "admin", "student")),
+    ("POST", "/exercises", NEW_EXERCISE, allow(201, *INSTRUCTORS)),
+    ("GET", "/exercises", None, allow(200, *INSTRUCTORS)),
+    ("GET", "/exercises/chain-rule-intro", None, allow(200, *INSTRUCTORS)),
+    ("DELETE", "/exercises/chain-rule-intro", None, allow(409, *STAFF)),
+    ("POST", "/courses", {"title": "Another"}, allow(201, *INSTRUCTORS)),
+    ("GET", "/courses", None, allow(200, *EVERYONE)),
+    ("GET", "/courses/{course_id}", None, allow(200, *MEMBERS)),
+    ("DELETE", "/courses/{course_id}", None, allow(409, *STAFF)),
+    ("POST", "/courses/{course_id}/members", {"username": "olga"}, allow(201, *STAFF)),
+    ("GET", "/courses/{course_id}/members", None, allow(200, *STAFF)),
+    ("DELETE", "/courses/{course_id}/members/stu", None, allow(204, *STAFF)),
+    (
+        "POST",
+        "/courses/{course_id}/assignments",
+        {"exercise_id": "chain-rule-intro"},
+        allow(201, *STAFF),
+    ),
+    ("GET", "/courses/{course_id}/assignments", None, allow(200, *MEMBERS)),
+    ("GET", "/assignments/{assignment_id}", None, allow(200, *MEMBERS)),
+    ("DELETE", "/assignments/{assignment_id}", None, allow(204, *STAFF)),
+    (
+        "POST",
+        "/assignments/{assignment_id}/preview",
+        {"expression": "20x", "part": "dz"},
+        allow(200, *MEMBERS),
+    ),
+    ("POST", "/assignments/{assignment_id}/submissions", {"answers": RIGHT}, allow(202, *MEMBERS)),
+    ("GET", "/assignments/{assignment_id}/submissions", None, allow(200, *MEMBERS)),
+    ("GET", "/submissions/{submission_id}", None, allow(200, *MEMBERS)),
+    ("GET", "/health", None, PUBLIC),
+    ("GET", "/openapi.json", None, PUBLIC),
+    ("GET", "/docs", None, PUBLIC),
+]
+
+
+def _person(world, role: str):
+    return None if role == "anon" else getattr(world, role)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    ("method", "path", "body", "expected"),
+    MATRIX,
+    ids=[f"{m} {p}" for m, p, _, _ in MATRIX],
+)
+def test_role_gets_expected_status(world, client, role, method, path, body, expected):
+    ids = {
+        "student_id": world.student.id,
+        "student_token_id": world.student.token_id,
+        "course_id": world.course_id,
+        "assignment_id": world.assignment_id,
+        "submission_id": 0,
+    }
+    if "{submission_id}" in path:
+        accepted, _ = submissions.submit(world.svc, world.student.actor, world.assignment_id, RIGHT)
+        ids["submission_id"] = accepted["id"]
+    person = _person(world, role)
+    headers = dict(person.headers) if person else {}
+    kwargs = {}
+    if isinstance(body, str):
+        headers["Content-Type"] = "application/yaml"
+        kwargs["data"] = body
+    elif body is not None:
+        kwargs["json"] = body
+    response = client.open("/api/v1" + path.format(**ids), method=method, headers=headers, **kwargs)
+    assert response.status_code == expected[role], response.get_data(as_text=True)
+    if response.status_code >= 400:
+        assert response.is_json and set(response.json["error"]) == {"code", "message", "details"}
+
+
+def test_matrix_covers_every_api_route(app):
+    covered = {(m, "/api/v1" + p) for m, p, _, _ in MATRIX}
+    normalise = {
+        "<int:user_id>": "{student_id}",
+        "<int:token_id>": "{student_token_id}",
+        "<exercise_id>": "chain-rule-intro",
+        "<int:course_id>": "{course_id}",
+        "<username>": "stu",
+        "<int:assignment_id>": "{assignment_id}",
+        "<int:submission_id>": "{submission_id}",
+    }
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1"):
+            continue
+        path = rule.rule
+        for raw, placeholder in normalise.items():
+            path = path.replace(raw, placeholder)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            if (method, path) not in covered:
+                missing.append(f"{method} {rule.rule}")
+    assert not missing, f"add these endpoints to MATRIX: {missing}"
