@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .expr import Call, Expr, Name, Neg, Num
+from .expr import BinOp, Call, Expr, Name, Neg, Num
 
 Value = torch.Tensor | float
 DTYPE = torch.float64
@@ -180,10 +180,40 @@ def evaluate(node: Expr, env: Env, patch: Patch | None = None) -> Value:
         return value
     left = evaluate(node.left, env, patch)
     right = evaluate(node.right, env, patch)
-    value = binary(node.op, left, right)
+    root = odd_root(node) if node.op == "^" else None
+    value = binary(node.op, left, right) if root is None else real_root_power(left, *root)
     if patch is not None and node is patch.node:
         return _patched(value, patch, left, right)
     return value
+
+
+def odd_root(node: BinOp) -> tuple[int, int] | None:
+    """``(p, q)`` when the exponent is written p/q with q odd (x^(1/3), x^(-2/3))."""
+    e = node.right
+    sign = 1
+    if isinstance(e, Neg):
+        e, sign = e.arg, -1
+    if not (isinstance(e, BinOp) and e.op == "/"):
+        return None
+    p, q = e.left, e.right
+    if isinstance(p, Neg):
+        p, sign = p.arg, -sign
+    if not (isinstance(p, Num) and isinstance(q, Num)):
+        return None
+    if p.value != int(p.value) or q.value != int(q.value) or int(q.value) % 2 == 0:
+        return None
+    if abs(p.value) > 1e6 or abs(q.value) > 1e6:
+        return None
+    return sign * int(p.value), int(q.value)
+
+
+def real_root_power(base: Value, p: int, q: int) -> Value:
+    """base^(p/q) for odd q, real for negative bases too (the real cube root of -8 is -2)."""
+    if isinstance(base, torch.Tensor):
+        magnitude = torch.pow(torch.abs(base), p / q)
+        return magnitude * torch.sign(base) if p % 2 else magnitude
+    magnitude = _fpow(abs(base), p / q)
+    return math.copysign(magnitude, base) if p % 2 and base != 0 else magnitude
 
 
 def _patched(value: Value, patch: Patch, *children: Value) -> torch.Tensor:

@@ -73,6 +73,19 @@ _UNICODE = {
     "\u00b2": "^2",
     "\u00b3": "^3",
     "\u00a0": " ",
+    "\u221a": "sqrt",
+    "\u03b1": "alpha",
+    "\u03b2": "beta",
+    "\u03b3": "gamma",
+    "\u03b4": "delta",
+    "\u03b5": "epsilon",
+    "\u03b8": "theta",
+    "\u03bb": "lambda",
+    "\u03bc": "mu",
+    "\u03c3": "sigma",
+    "\u03c4": "tau",
+    "\u03c6": "phi",
+    "\u03c9": "omega",
 }
 
 
@@ -197,6 +210,20 @@ _HINTS = {
 }
 
 
+def _refuse_signed_exponent(value: str, pos: int, text: str) -> None:
+    """``2e+3`` may mean 2000 or 2e + 3 (students mean both): ask instead of guessing."""
+    m = re.fullmatch(r"(.*?)[eE]([+-])(\d+)", value)
+    if m:
+        mant, sign, exp = m.groups()
+        minus = "-" if sign == "-" else ""
+        raise ParseError(
+            f"'{value}' is ambiguous: write {mant}*10^{minus}{exp} for the number, "
+            f"or {mant}e {sign} {exp} for {mant} times e {sign} {exp}",
+            pos + 1,
+            text,
+        )
+
+
 def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     for m in _TOKEN.finditer(text):
@@ -209,6 +236,8 @@ def tokenize(text: str) -> list[Token]:
         elif kind == "bad":
             hint = _HINTS.get(value, "")
             raise ParseError(f"unexpected character {value!r}{hint}", m.start() + 1, text)
+        elif kind == "num":
+            _refuse_signed_exponent(value, m.start(), text)
         tokens.append(Token(kind, value, m.start()))
     tokens.append(Token("end", "", len(text)))
     return tokens
@@ -267,6 +296,16 @@ class _Parser:
             if t.text == ")":
                 raise self.error("unmatched ')': there is no '(' for it")
             if t.text == ",":
+                nxt = self.tokens[self.i + 1]
+                if (
+                    self.tokens[self.i - 1].kind == "num"
+                    and nxt.kind == "num"
+                    and len(nxt.text) == 3
+                ):
+                    raise self.error(
+                        "unexpected ',' — write numbers without thousands separators "
+                        "(17200, not 17,200)"
+                    )
                 raise self.error("unexpected ',' — a formula has no commas here")
             raise self.error(f"unexpected {t.text!r}")
         return node
@@ -475,6 +514,11 @@ def unknown_name_message(word: str, names: Iterable[str]) -> str:
     known = sorted(set(names) | set(CONSTANTS))
     fn_words = list(FUNCTIONS) + list(ALIASES)
     lower = word.lower()
+    if re.fullmatch(r"(?i)log_?(10|2|e)", word) or re.fullmatch(r"(?i)lg|log_", word):
+        return (
+            f"unknown name '{word}' — log and ln are the natural logarithm; "
+            "for base 10 write log(x)/log(10)"
+        )
     # A function written without parentheses: sinx, lnx, sqrtx, cos2x
     for fn in sorted(fn_words, key=len, reverse=True):
         if lower.startswith(fn) and len(word) > len(fn):
