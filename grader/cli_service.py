@@ -71,6 +71,10 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--dev", action="store_true", help="Flask's server with the reloader")
     serve.set_defaults(func=guarded(cmd_serve))
 
+    from grader.workers import cli as worker_cli
+
+    worker_cli.register(subparsers)
+
 
 def _services():
     from grader.db import migrate
