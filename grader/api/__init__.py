@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request
 from flask_openapi3 import OpenAPI
 
-from grader.api import assignments, courses, exercises, submissions, system, users
+from grader.api import assignments, courses, exercises, ops, submissions, system, users
 from grader.api.common import PREFIX
 from grader.api.errors import register_error_handlers
 from grader.services.errors import BadRequest
@@ -36,5 +36,6 @@ def require_json_body() -> None:
 def register_api(app: OpenAPI) -> None:
     for module in BLUEPRINTS:
         app.register_api(module.bp)
+    app.register_blueprint(ops.bp)
     app.before_request(require_json_body)
     register_error_handlers(app)
