@@ -496,7 +496,19 @@ def split_answer(answer: str | list[str], ncomp: int) -> list[str] | None:
         texts = [answer]
     else:
         texts = _split_commas(answer)
+        unwrapped = _unwrap(answer.strip())
+        if unwrapped is not None and len(_split_commas(unwrapped)) == ncomp:
+            texts = _split_commas(unwrapped)  # a vector written (a, b), [a, b] or <a, b>
     return texts if len(texts) == ncomp else None
+
+
+_BRACKETS = {"(": ")", "[": "]", "<": ">", "\u27e8": "\u27e9", "{": "}"}
+
+
+def _unwrap(text: str) -> str | None:
+    if len(text) >= 2 and _BRACKETS.get(text[0]) == text[-1]:
+        return text[1:-1]
+    return None
 
 
 def _split_commas(text: str) -> list[str]:
