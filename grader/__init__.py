@@ -26,6 +26,7 @@ def create_app(
     from grader.api.errors import validation_error
     from grader.api.schemas import ErrorResponse
     from grader.services.context import Services
+    from grader.web import register_web
     from grader.workers import make_dispatcher
 
     config = services.config if services else (config or Config.from_env())
@@ -48,6 +49,7 @@ def create_app(
     services = services or Services(config)
     app.extensions["grader"] = services
     register_api(app)
+    register_web(app)
     services.dispatcher = make_dispatcher(services) if start_pool else services.dispatcher
     services.dispatcher.start()
     return app
