@@ -228,7 +228,6 @@ def _plots(exercise: Any, seed: int, part_id: str, texts: list[str], labels: lis
     return differing or found
 
 
-
 def plot_data(
     svc: Services, actor: Actor, submission_id: int, part_id: str, component: int
 ) -> tuple[Curves, bool, str]:

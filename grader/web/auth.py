@@ -1,0 +1,73 @@
+"""Sign-in and sign-out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, redirect, render_template, request, session, url_for
+
+from grader.services import web_auth
+from grader.services.errors import TooManyRequests, Unauthorized
+from grader.web import bp
+from grader.web.security import SignInRequired, current_actor, services, sign_in_session
+
+MAX_USERNAME_CHARS = 64
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site (no scheme, no //host) is a place to return to."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return url_for("web.home")
+
+
+def _throttles() -> tuple[Any, Any]:
+    web = current_app.extensions["grader_web"]
+    return web["per_account"], web["per_address"]
+
+
+@bp.get("/login")
+def login() -> Any:
+    try:
+        if current_actor() is not None:
+            return redirect(_safe_next(request.args.get("next")))
+    except SignInRequired:  # an expired session: show the form with its notice
+        pass
+    notice = session.pop("notice", None)
+    return render_template("login.html", notice=notice, next=request.args.get("next", ""))
+
+
+@bp.post("/login")
+def login_post() -> Any:
+    username = request.form.get("username", "").strip()[:MAX_USERNAME_CHARS]
+    password = request.form.get("password", "")
+    target = request.form.get("next", "")
+    address = request.remote_addr or "unknown"
+    account = f"{username.lower()}|{address}"
+    per_account, per_address = _throttles()
+    try:
+        per_account.check(account)
+        per_address.check(address)
+        actor, stamp = web_auth.sign_in(services(), username, password)
+    except Unauthorized:
+        per_account.failed(account)
+        per_address.failed(address)
+        page = render_template(
+            "login.html", error="Wrong username or password.", username=username, next=target
+        )
+        return page, 401
+    except TooManyRequests as exc:
+        page = render_template(
+            "login.html", error=exc.message.capitalize() + ".", username=username, next=target
+        )
+        return page, 429, exc.headers
+    per_account.succeeded(account)
+    sign_in_session(actor, stamp)
+    return redirect(_safe_next(target), code=303)
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    session.clear()
+    session["notice"] = "You have signed out."
+    return redirect(url_for("web.login"), code=303)

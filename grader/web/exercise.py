@@ -1,0 +1,119 @@
+"""The exercise page: statement, one input per part, live preview and submitting."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import jsonify, redirect, render_template, request, url_for
+
+from grader.services import assignments, submissions, web_views
+from grader.services.context import Actor
+from grader.services.errors import Conflict, Forbidden, Invalid
+from grader.services.markup import latex_to_mathml
+from grader.web import bp
+from grader.web.forms import Answers, field_errors, is_blank, read_answers
+from grader.web.security import services, signed_in
+
+SUBMIT_WAIT_S = 5.0  # how long a submit waits for its grade before showing "being graded"
+CLOSED_CODES = {"past_due", "not_open"}
+
+
+def _page(
+    actor: Actor,
+    view: dict[str, Any],
+    status: int = 200,
+    *,
+    answers: Answers | None = None,
+    errors: dict[str, Any] | None = None,
+    message: str | None = None,
+) -> Any:
+    svc = services()
+    info = web_views.settings(svc, actor, view["id"])
+    latest = submissions.list_submissions(
+        svc, actor, view["id"], student=actor.username, status=None, limit=1, offset=0
+    )["items"]
+    page = render_template(
+        "exercise.html",
+        a=view,
+        info=info,
+        latest=latest[0] if latest else None,
+        answers=answers or {},
+        errors=errors or {},
+        message=message,
+        attempt_key=secrets.token_urlsafe(16),
+    )
+    return page, status
+
+
+def _closed(actor: Actor, assignment_id: int, exc: Forbidden) -> Any:
+    info = web_views.settings(services(), actor, assignment_id)
+    return render_template("closed.html", info=info, message=exc.message), 403
+
+
+@bp.get("/assignments/<int:assignment_id>")
+@signed_in
+def exercise(actor: Actor, assignment_id: int) -> Any:
+    try:
+        view = assignments.view(services(), actor, assignment_id)
+    except Forbidden as exc:
+        if exc.code in CLOSED_CODES:
+            return _closed(actor, assignment_id, exc)
+        raise
+    return _page(actor, view)
+
+
+@bp.post("/assignments/<int:assignment_id>/submit")
+@signed_in
+def submit(actor: Actor, assignment_id: int) -> Any:
+    """Plain form POST; redirects to the feedback. Unreadable answers cost no attempt."""
+    svc = services()
+    svc.rate_limiter.check(actor.id)
+    try:
+        view = assignments.view(svc, actor, assignment_id)
+    except Forbidden as exc:
+        if exc.code in CLOSED_CODES:
+            return _closed(actor, assignment_id, exc)
+        raise
+    answers = read_answers(request.form, view["parts"])
+    if is_blank(answers):
+        message = "Type an answer in at least one box; nothing was submitted."
+        return _page(actor, view, 422, answers=answers, message=message)
+    key = (
+        "web-" + request.form.get("attempt_key", "")[:64]
+        if request.form.get("attempt_key")
+        else None
+    )
+    try:
+        accepted, _new = submissions.submit(svc, actor, assignment_id, answers, key)
+    except Invalid as exc:
+        errors = field_errors(exc.details) if exc.code == "unreadable_answers" else {}
+        message = exc.message[:1].upper() + exc.message[1:] + "."
+        return _page(actor, view, 422, answers=answers, errors=errors, message=message)
+    except Conflict as exc:
+        return _page(actor, view, 409, answers=answers, message=exc.message.capitalize() + ".")
+    submissions.wait_for(svc, accepted["id"], min(SUBMIT_WAIT_S, svc.config.max_wait_ms / 1000))
+    return redirect(url_for("web.submission", submission_id=accepted["id"]), code=303)
+
+
+@bp.post("/assignments/<int:assignment_id>/preview")
+@signed_in
+def preview(actor: Actor, assignment_id: int) -> Any:
+    """JSON for the live preview: how the answer was read (MathML), or the error and a caret."""
+    svc = services()
+    body = request.get_json(silent=True) or {}
+    expression, part = str(body.get("expression", "")), body.get("part")
+    if not expression.strip():
+        return jsonify(ok=True, empty=True)
+    svc.rate_limiter.check(actor.id)
+    try:
+        shown = assignments.preview_answer(svc, actor, assignment_id, expression, part)
+    except Invalid as exc:
+        details = exc.details if isinstance(exc.details, dict) else {}
+        return jsonify(
+            ok=False,
+            message=exc.message,
+            column=details.get("column"),
+            caret=details.get("caret"),
+        ), 422
+    return jsonify(ok=True, mathml=latex_to_mathml(shown["latex"]), text=shown["text"])

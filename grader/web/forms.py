@@ -1,0 +1,34 @@
+"""Answer forms: one input per part component, named `answer-<part>-<component>`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+Answers = dict[str, str | list[str]]
+
+
+def field_name(part_id: str, component: int) -> str:
+    return f"answer-{part_id}-{component}"
+
+
+def read_answers(form: Mapping[str, str], parts: list[dict[str, Any]]) -> Answers:
+    """The answers typed into the form: a text per part, a list of texts for a gradient."""
+    answers: Answers = {}
+    for part in parts:
+        texts = [form.get(field_name(part["id"], c), "") for c in range(len(part["components"]))]
+        answers[part["id"]] = texts[0] if len(texts) == 1 else texts
+    return answers
+
+
+def is_blank(answers: Answers) -> bool:
+    values = [v if isinstance(v, list) else [v] for v in answers.values()]
+    return all(not text.strip() for texts in values for text in texts)
+
+
+def field_errors(details: Any) -> dict[str, dict[str, Any]]:
+    """The service's per-part read errors, keyed by the input they belong to."""
+    errors: dict[str, dict[str, Any]] = {}
+    for part_id, error in (details or {}).items():
+        errors[field_name(part_id, int(error.get("component", 0)))] = error
+    return errors

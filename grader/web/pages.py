@@ -1,0 +1,52 @@
+"""Home (my courses and assignments) and the submission history of an assignment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import redirect, render_template, request, url_for
+
+from grader.services import submissions, web_views
+from grader.services.context import Actor
+from grader.web import bp
+from grader.web.security import services, signed_in
+
+PAGE_SIZE = 20
+
+
+@bp.get("/")
+@signed_in
+def home(actor: Actor) -> Any:
+    return render_template("home.html", courses=web_views.overview(services(), actor))
+
+
+@bp.get("/assignments/<int:assignment_id>/submissions")
+@signed_in
+def history(actor: Actor, assignment_id: int) -> Any:
+    """Students: their own submissions with feedback. Instructors: everyone's, by student."""
+    svc = services()
+    info = web_views.settings(svc, actor, assignment_id)
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    student = request.args.get("student", "").strip() or None
+    listing = submissions.list_submissions(
+        svc,
+        actor,
+        assignment_id,
+        student=student,
+        status=None,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+    )
+    pages = max(1, -(-listing["total"] // PAGE_SIZE))
+    return render_template(
+        "history.html", info=info, listing=listing, page=page, pages=pages, student=student
+    )
+
+
+@bp.post("/assignments/<int:assignment_id>/settings")
+@signed_in
+def settings(actor: Actor, assignment_id: int) -> Any:
+    """Instructors: hide the correct derivative from students until the due date, or not."""
+    hide = request.form.get("hide_answers") == "on"
+    web_views.set_hide_answers(services(), actor, assignment_id, hide)
+    return redirect(url_for("web.history", assignment_id=assignment_id), code=303)

@@ -1,0 +1,200 @@
+"""Sessions, CSRF tokens, security headers and error pages for the web blueprint."""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from flask import current_app, g, jsonify, redirect, render_template, request, session, url_for
+from sqlalchemy.exc import InterfaceError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from grader.services import web_auth
+from grader.services.context import Actor, Services
+from grader.services.errors import ServiceError
+from grader.services.markup import latex_to_mathml
+from grader.web import bp
+
+log = logging.getLogger(__name__)
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class CsrfError(ServiceError):
+    status, code = 400, "csrf"
+
+
+class SignInRequired(Exception):
+    """Raised by `require_actor`; answered by a redirect to the sign-in page."""
+
+    def __init__(self, expired: bool = False):
+        self.expired = expired
+
+
+def services() -> Services:
+    return current_app.extensions["grader"]
+
+
+def csrf_token() -> str:
+    """This session's CSRF token (created on first use)."""
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def wants_json() -> bool:
+    return request.is_json or request.accept_mimetypes.best == "application/json"
+
+
+@bp.before_request
+def check_csrf() -> None:
+    """Every state-changing request carries the session's token (form field or header)."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
+    expected = session.get("csrf", "")
+    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+        raise CsrfError(
+            "this form has expired or did not come from this site; reload the page and try again"
+        )
+
+
+def sign_in_session(actor: Actor, stamp: str) -> None:
+    """Start a fresh session for `actor` (a new CSRF token; nothing kept from before)."""
+    session.clear()
+    session.permanent = True
+    session.update(uid=actor.id, stamp=stamp, at=time.time(), csrf=secrets.token_urlsafe(32))
+
+
+def current_actor() -> Actor | None:
+    """The signed-in actor; raises SignInRequired(expired=True) for an expired session."""
+    if "actor" in g:
+        return g.actor
+    actor = None
+    if "uid" in session:
+        lifetime = current_app.permanent_session_lifetime.total_seconds()
+        if time.time() - float(session.get("at", 0)) > lifetime:
+            session.clear()
+            raise SignInRequired(expired=True)
+        actor = web_auth.session_actor(services(), int(session["uid"]), session.get("stamp", ""))
+        if actor is None:
+            session.clear()
+            raise SignInRequired(expired=True)
+    g.actor = actor
+    return actor
+
+
+def require_actor() -> Actor:
+    actor = current_actor()
+    if actor is None:
+        raise SignInRequired()
+    return actor
+
+
+def signed_in(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Call `view(actor, ...)` for a signed-in user; others go to the sign-in page."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return view(require_actor(), *args, **kwargs)
+
+    return wrapper
+
+
+@bp.app_context_processor
+def template_globals() -> dict[str, Any]:
+    return {"csrf_token": csrf_token}
+
+
+@bp.after_request
+def security_headers(response: Any) -> Any:
+    svg = response.mimetype == "image/svg+xml"
+    response.headers["Content-Security-Policy"] = SVG_CSP if svg else CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    if response.mimetype in ("text/html", "application/json"):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def error_page(status: int, title: str, message: str, headers: dict | None = None) -> Any:
+    if wants_json():
+        body = {"error": {"code": title.lower().replace(" ", "_"), "message": message}}
+        return jsonify(body), status, headers or {}
+    page = render_template("error.html", title=title, message=message, status=status)
+    return page, status, headers or {}
+
+
+@bp.errorhandler(SignInRequired)
+def _sign_in(exc: SignInRequired) -> Any:
+    message = "Your session has expired; please sign in again." if exc.expired else None
+    if wants_json():
+        return error_page(401, "Signed out", message or "please sign in")
+    if message:
+        session["notice"] = message
+    return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
+
+
+TITLES = {400: "Bad request", 401: "Signed out", 403: "Not allowed", 404: "Not found"}
+TITLES |= {409: "Not possible now", 413: "Too large", 422: "Cannot read that", 429: "Slow down"}
+
+
+@bp.errorhandler(ServiceError)
+def _service_error(exc: ServiceError) -> Any:
+    title = TITLES.get(exc.status, "Error")
+    return error_page(exc.status, title, exc.message[:1].upper() + exc.message[1:], exc.headers)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> Any:
+    status = exc.code or 500
+    return error_page(status, TITLES.get(status, exc.name), exc.description or exc.name)
+
+
+@bp.errorhandler(OperationalError)
+@bp.errorhandler(InterfaceError)
+def _database_down(exc: Exception) -> Any:
+    log.warning("database unavailable: %s", str(exc).splitlines()[0][:300])
+    message = "The database is unavailable right now; nothing was changed. Try again shortly."
+    return error_page(503, "Unavailable", message, {"Retry-After": "5"})
+
+
+@bp.errorhandler(Exception)
+def _unexpected(exc: Exception) -> Any:
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return error_page(500, "Error", "Something went wrong on our side; it has been logged.")
+
+
+@bp.app_template_filter("when")
+def when(value: Any) -> str:
+    """A date for people: '2026-11-27 15:00 UTC' (accepts datetimes and ISO strings)."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+@bp.app_template_filter("num")
+def num(value: Any) -> str:
+    """A score without noise: 2, 1.5, 0.667."""
+    return "–" if value is None else f"{float(value):.3g}"
+
+
+@bp.app_template_filter("latex")
+def latex(value: str) -> str:
+    """Server-side MathML for a LaTeX snippet (sanitised)."""
+    return latex_to_mathml(value)

@@ -1,0 +1,95 @@
+"""Web fixtures: `world` (tests/conftest.py) with passwords, inline grading, helpers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from argon2 import PasswordHasher
+
+from grader.services import grading, web_auth
+from grader.services.web_auth import LoginThrottle
+
+PASSWORD = "correct horse battery"
+
+
+class InlineDispatcher:
+    """Grades each submission as soon as it is stored, in the request (deterministic tests)."""
+
+    notifies_completion = True
+
+    def __init__(self, svc):
+        self.svc = svc
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+    def submitted(self, submission_ids: list[int]) -> None:
+        grading.process_batch(self.svc, len(submission_ids), submission_ids)
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashes(monkeypatch):
+    """Fast argon2 parameters in tests (the real ones cost ~50 ms per sign-in)."""
+    monkeypatch.setattr(web_auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
+
+
+@pytest.fixture
+def web(app, world):
+    """`world` with passwords for everyone, inline grading and fresh sign-in throttles."""
+    world.svc.dispatcher = InlineDispatcher(world.svc)
+    app.extensions["grader_web"] = {
+        "per_account": LoginThrottle(5, 300),
+        "per_address": LoginThrottle(50, 300),
+    }
+    for person in (world.student, world.teacher, world.outsider, world.other_teacher):
+        web_auth.set_password(world.svc, person.username, PASSWORD)
+    return world
+
+
+class Pages:
+    """A test client with the steps every page test takes: CSRF tokens and signing in."""
+
+    def __init__(self, client, world):
+        self.client = client
+        self.world = world
+
+    def csrf(self) -> str:
+        """The CSRF token of the client's session (created when missing)."""
+        with self.client.session_transaction() as session:
+            session.setdefault("csrf", "test-csrf-token")
+            return session["csrf"]
+
+    def sign_in(self, person, password: str = PASSWORD):
+        data = {"username": person.username, "password": password}
+        return self.post("/login", data)
+
+    def post(self, url: str, data: dict | None = None, **kwargs):
+        """A form POST with the session's CSRF token."""
+        return self.client.post(url, data={"csrf_token": self.csrf(), **(data or {})}, **kwargs)
+
+    def get(self, url: str, **kwargs):
+        return self.client.get(url, **kwargs)
+
+    def submit(self, answers: dict[str, str], assignment_id: int | None = None):
+        """Submit the exercise form (field name -> text) and follow nothing."""
+        aid = assignment_id or self.world.assignment_id
+        return self.post(f"/assignments/{aid}/submit", answers)
+
+
+@pytest.fixture
+def pages(web, client) -> Pages:
+    return Pages(client, web)
+
+
+def text_of(response) -> str:
+    """The page's text without tags (for asserting what a reader sees)."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+
+
+@pytest.fixture
+def page_text():
+    return text_of
