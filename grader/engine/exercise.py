@@ -17,7 +17,7 @@ from functools import cached_property
 from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from . import yamlsafe
 from .expr import CONSTANTS, Expr, ParseError, canonical_function, names_in, parse
@@ -155,8 +155,9 @@ class _Collector:
         self.source = source
         self.problems: list[Problem] = []
 
-    def add(self, path: tuple, message: str) -> None:
-        line = self.loaded.line_of(path) if self.loaded else None
+    def add(self, path: tuple, message: str, line: int | None = None) -> None:
+        if line is None and self.loaded is not None:
+            line = self.loaded.line_of(path)
         self.problems.append(Problem(format_path(path), message, line, self.source))
 
 
@@ -304,22 +305,94 @@ def load_exercise(text: str | bytes, source: str = "<exercise>") -> Exercise:
         ) from None
     raw = text.decode("utf-8") if isinstance(text, bytes) else text
     errors = _Collector(loaded, source)
-    for path, _line in loaded.duplicates:
-        errors.add(path, f"'{path[-1]}' is given twice")
+    for path, line in loaded.duplicates:
+        errors.add(path, f"'{path[-1]}' is given twice", line)
     if not isinstance(loaded.data, dict):
         errors.add((), "an exercise is a mapping of keys (id, title, variables, define, parts)")
         raise ExerciseInvalid(errors.problems)
     try:
         spec = ExerciseSpec.model_validate(loaded.data)
-    except ValidationError as exc:
-        for err in exc.errors():
-            errors.add(tuple(err["loc"]), _pydantic_message(err))
-        raise ExerciseInvalid(errors.problems) from None
+    except ValidationError:
+        # Report every structural problem, then go on checking what did validate.
+        spec = _validate_piecewise(loaded.data, errors)
     exercise = _check_semantics(spec, raw, errors, source)
     if errors.problems:
         raise ExerciseInvalid(errors.problems)
     assert exercise is not None
     return exercise
+
+
+_SECTIONS = {
+    "variables": (tuple[float, float], (0.0, 1.0)),
+    "params": (ParamSpec, ParamSpec.model_construct(int_=(0, 0))),
+    "define": (Text, "0"),
+}
+
+
+def _validate_piecewise(data: dict, errors: _Collector) -> ExerciseSpec:
+    """Validate each section and entry on its own, so one mistake hides no other.
+
+    Entries that fail keep their name with a placeholder value (so references to them don't
+    cascade into more errors); parts that fail are left out. Used only when the whole-document
+    validation failed, so the exercise is rejected either way.
+    """
+
+    def report(exc: ValidationError, prefix: tuple) -> None:
+        for err in exc.errors():
+            errors.add(
+                (*prefix, *err["loc"]), _pydantic_message({**err, "loc": (*prefix, *err["loc"])})
+            )
+
+    fields = ExerciseSpec.model_fields
+    for key in data:
+        if key not in fields:
+            errors.add((key,), f"unknown key '{key}'")
+    for key in ("id", "title", "variables", "define", "parts"):
+        if key not in data:
+            errors.add((key,), "this key is required")
+    header = {k: data[k] for k in ("id", "title", "statement") if k in data}
+    values: dict[str, Any] = {"id": "x", "title": "x", "statement": ""}
+    for key, value in header.items():
+        try:
+            field = fields[key]
+            TypeAdapter(Annotated[field.annotation, *field.metadata]).validate_python(value)
+            values[key] = value
+        except ValidationError as exc:
+            report(exc, (key,))
+    values["tolerance"] = None
+    if data.get("tolerance") is not None:
+        try:
+            values["tolerance"] = Tolerance.model_validate(data["tolerance"])
+        except ValidationError as exc:
+            report(exc, ("tolerance",))
+    for key, (kind, placeholder) in _SECTIONS.items():
+        section = data.get(key) or {}
+        if not isinstance(section, dict):
+            errors.add((key,), "must be a mapping of names")
+            section = {}
+        adapter = TypeAdapter(kind)
+        out = {}
+        for name, raw_value in section.items():
+            try:
+                out[name] = adapter.validate_python(
+                    _text(raw_value) if key == "define" else raw_value
+                )
+            except ValidationError as exc:
+                report(exc, (key, name))
+                out[name] = placeholder
+        values[key] = out
+    parts = data.get("parts") or []
+    if not isinstance(parts, list):
+        errors.add(("parts",), "must be a list of parts")
+        parts = []
+    values["parts"] = []
+    for i, raw_part in enumerate(parts):
+        try:
+            values["parts"].append(PartSpec.model_validate(raw_part))
+        except ValidationError as exc:
+            report(exc, ("parts", i))
+            values["parts"].append(None)  # keeps the later parts' indices
+    return ExerciseSpec.model_construct(**values)
 
 
 def _pydantic_message(err: dict) -> str:
@@ -399,6 +472,8 @@ def _check_semantics(
     parts: list[Part] = []
     seen: set[str] = set()
     for i, ps in enumerate(spec.parts):
+        if ps is None:
+            continue
         part = _check_part(spec, ps, i, names, base, seen, errors)
         if part is not None:
             parts.append(part)
