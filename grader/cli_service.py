@@ -11,6 +11,7 @@ from typing import Any
 from grader.config import Config, ConfigError
 from grader.db.models import ROLES
 from grader.services.errors import ServiceError
+from grader.web.cli import register_password
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -48,6 +49,7 @@ def register(subparsers: Any) -> None:
     create.add_argument("--role", required=True, choices=ROLES)
     create.add_argument("--name", required=True, help="the username")
     create.set_defaults(func=guarded(cmd_users_create))
+    register_password(users_sub, guarded)
 
     tokens = subparsers.add_parser("tokens", help="API tokens")
     tokens_sub = tokens.add_subparsers(dest="tokens_command", required=True, metavar="ACTION")
