@@ -31,7 +31,9 @@ class CeleryOptions:
             try:
                 values[f.name] = kind(raw)
             except ValueError:
-                raise ConfigError(f"GRADER_{f.name.upper()}={raw!r} is not a {kind.__name__}")
+                raise ConfigError(
+                    f"GRADER_{f.name.upper()}={raw!r} is not a {kind.__name__}"
+                ) from None
         return cls(**values)
 
     @property

@@ -1,0 +1,59 @@
+"""Operations endpoints outside the versioned API: /healthz, /readyz and Prometheus /metrics."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app
+from sqlalchemy import text
+
+from grader.api.common import svc
+from grader.services.metrics import ClusterMetrics, exposition
+
+bp = Blueprint("ops", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    """The process is alive (no dependency is checked)."""
+    return {"status": "ok"}
+
+
+def _cluster() -> ClusterMetrics | None:
+    """Redis-held figures when a broker is configured (one client per app)."""
+    services = svc()
+    if not services.config.broker_url:
+        return None
+    if "grader.cluster" not in current_app.extensions:
+        from grader.workers.settings import CeleryOptions
+
+        options = CeleryOptions.from_config(services.config)
+        current_app.extensions["grader.cluster"] = ClusterMetrics(services.config, options)
+    return current_app.extensions["grader.cluster"]
+
+
+@bp.get("/readyz")
+def readyz():
+    """200 when the database (and the broker, when one is configured) answers; else 503."""
+    checks: dict[str, str] = {}
+    try:
+        with svc().db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"unreachable: {type(exc).__name__}"
+    cluster = _cluster()
+    if cluster is not None:
+        try:
+            cluster.redis.ping()
+            checks["broker"] = "ok"
+        except Exception as exc:
+            checks["broker"] = f"unreachable: {type(exc).__name__}"
+    ready = all(value == "ok" for value in checks.values())
+    body = {"status": "ready" if ready else "unavailable", "checks": checks}
+    return body, 200 if ready else 503, {} if ready else {"Retry-After": "5"}
+
+
+@bp.get("/metrics")
+def metrics():
+    """Prometheus text exposition: submissions by status, queue depth, latency, batches."""
+    data = exposition(svc(), _cluster())
+    return Response(data, mimetype="text/plain; version=0.0.4; charset=utf-8")

@@ -1,0 +1,86 @@
+"""`python -m grader worker`: a Celery grading worker on CPU processes or one GPU each."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+from typing import Any
+
+from grader.config import Config, ConfigError
+
+
+def register(subparsers: Any) -> None:
+    """Add the `worker` command to the `python -m grader` parser."""
+    worker = subparsers.add_parser(
+        "worker", help="grade submissions from Redis (needs GRADER_BROKER_URL)"
+    )
+    worker.add_argument(
+        "--device", default="auto", help="auto (CUDA when present), cpu, cuda (every GPU), cuda:N"
+    )
+    worker.add_argument(
+        "--concurrency", type=int, default=None, help="CPU processes (default: cores); 1 per GPU"
+    )
+    worker.add_argument("--loglevel", default="INFO")
+    worker.set_defaults(func=cmd_worker)
+
+
+def celery_argv(device: str, concurrency: int, queue: str, loglevel: str) -> list[str]:
+    """Prefork processes on CPU; a single `solo` process on a GPU (no fork after CUDA)."""
+    from grader.workers.celery_app import default_hostname
+
+    pool = ["--pool=solo"] if device.startswith("cuda") else ["--pool=prefork"]
+    return [
+        "worker",
+        *pool,
+        f"--concurrency={1 if device.startswith('cuda') else concurrency}",
+        f"--hostname={default_hostname(device)}",
+        f"--queues={queue}",
+        f"--loglevel={loglevel}",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from grader.workers import device as devices
+
+    try:
+        config = Config.from_env()
+        if not config.broker_url:
+            raise ConfigError("set GRADER_BROKER_URL=redis://host:6379/0 to run a worker")
+        device = devices.resolve(args.device)
+    except (ConfigError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if device == "cuda" and devices.cuda_count() > 1:
+        return one_process_per_gpu(devices.cuda_count(), args.loglevel)
+    if device == "cuda":
+        device = "cuda:0"
+    import grader.engine  # noqa: F401  (torch imported once, before the fork, CUDA untouched)
+    from grader.workers.celery_app import configure
+
+    celery = configure(config, device)
+    queue = celery.conf.task_default_queue
+    concurrency = args.concurrency or os.cpu_count() or 1
+    celery.worker_main(celery_argv(device, concurrency, queue, args.loglevel))
+    return 0
+
+
+def one_process_per_gpu(count: int, loglevel: str) -> int:
+    """Start `worker --device cuda:0` once per GPU, each seeing only its own GPU."""
+    children = []
+    for index in range(count):
+        env = {**os.environ, "CUDA_VISIBLE_DEVICES": str(index)}
+        argv = [sys.executable, "-m", "grader", "worker", "--device", "cuda:0"]
+        children.append(subprocess.Popen([*argv, f"--loglevel={loglevel}"], env=env))
+
+    def forward(signum: int, _frame: Any) -> None:
+        for child in children:
+            child.send_signal(signum)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, forward)
+    return max(child.wait() for child in children)
