@@ -10,7 +10,7 @@ answer with the reference directly. Nothing here looks at the text of the answer
 
 from __future__ import annotations
 
-import statistics
+import math
 from dataclasses import dataclass
 
 import torch
@@ -38,6 +38,22 @@ class Candidate:
     code: str
     message: str
     values: torch.Tensor
+
+
+@dataclass(frozen=True, eq=False)
+class CandidateSet:
+    """An answer box's instructor mistakes and generic candidates, stacked for one compare."""
+
+    instructor: list[Candidate]
+    generic: list[Candidate]
+    stacked: torch.Tensor | None  # rows: instructor then generic
+    tol: torch.Tensor | None
+    reference_is_zero: bool
+
+    def hits(self, s: torch.Tensor) -> list[bool]:
+        if self.stacked is None:
+            return []
+        return ((s - self.stacked).abs() <= self.tol).all(dim=1).tolist()
 
 
 @dataclass(frozen=True)
@@ -74,11 +90,8 @@ def _walk(node: Expr):
             stack.extend((n.right, n.left))
 
 
-def build_candidates(inst, part, component: int):
-    """Wrong derivatives for one answer box, minus any that equal the reference.
-
-    Returns the candidates, their values stacked (one row each) and each row's tolerance.
-    """
+def build_candidates(inst, part, component: int) -> CandidateSet:
+    """Wrong derivatives for one answer box, minus any that equal the reference."""
     ex = inst.exercise
     wrt = part.components[component]
     ref = inst.reference(part)[component]
@@ -114,11 +127,23 @@ def build_candidates(inst, part, component: int):
                 f"with respect to {w}.",
                 nth_derivative(env[part.of], leaves, [*wrt[:-1], v]),
             )
-    if not out:
-        return out, None, None
-    stacked = torch.stack([c.values for c in out])
-    tol = torch.stack([tolerance(c.values, part.rtol, part.atol) for c in out])
-    return out, stacked, tol
+    instructor = _instructor_candidates(inst, part, component)
+    rows = instructor + out
+    stacked = torch.stack([c.values for c in rows]) if rows else None
+    tol = torch.stack([tolerance(c.values, part.rtol, part.atol) for c in rows]) if rows else None
+    is_zero = all_match(ref, torch.zeros_like(ref), part.rtol, part.atol)
+    return CandidateSet(instructor, out, stacked, tol, is_zero)
+
+
+def _instructor_candidates(inst, part, component: int) -> list[Candidate]:
+    """The part's ``mistakes`` evaluated for this instance (a single answer fits any box)."""
+    env, n = inst.answer_env(part)
+    out = []
+    for nodes, feedback in part.mistakes:
+        node = nodes[0] if len(nodes) == 1 else nodes[component]
+        values = as_points(evaluate(node, env), n, inst.device)
+        out.append(Candidate(INSTRUCTOR, feedback, values.detach()))
+    return out
 
 
 def _structural(inst, part, w: str, leaves, env):
@@ -219,62 +244,52 @@ def _call(fn: str, t):
 
 
 def diagnose(inst, part, component: int, s: torch.Tensor) -> Diagnosis | None:
-    """The first recognised mistake that ``s`` (the answer's values) matches."""
-    ref = inst.reference(part)[component]
-    rtol, atol = part.rtol, part.atol
-    found = _generic(inst, part, component, s, ref)
-    for nodes, feedback in part.mistakes:
-        node = nodes[0] if len(nodes) == 1 else nodes[component]
-        env, n = inst.answer_env(part)
-        try:
-            m = as_points(evaluate(node, env), n, inst.device)
-        except (KeyError, RuntimeError):
-            continue
-        if all_match(s, m, rtol, atol):
-            return Diagnosis(found.code if found else INSTRUCTOR, feedback)
+    """The first recognised mistake that ``s`` (the answer's values) matches.
+
+    The instructor's ``mistakes`` come first (their feedback wins); the diagnosis code is still
+    the generic one when a generic mistake matches too.
+    """
+    cands = inst.candidates(part, component)
+    hits = cands.hits(s)
+    k = len(cands.instructor)
+    found = _generic(inst, part, component, s, cands, hits[k:])
+    for cand, hit in zip(cands.instructor, hits[:k], strict=True):
+        if hit:
+            return Diagnosis(found.code if found else INSTRUCTOR, cand.message)
     return found
 
 
-def _generic(inst, part, component, s, ref) -> Diagnosis | None:
+def _generic(inst, part, component, s, cands: CandidateSet, hits) -> Diagnosis | None:
+    ref = inst.reference(part)[component]
     rtol, atol = part.rtol, part.atol
-    cands, hits = _candidate_hits(inst, part, component, s)
-    nonzero = not all_match(ref, torch.zeros_like(ref), rtol, atol)
-    for c, hit in zip(cands, hits, strict=True):
+    for c, hit in zip(cands.generic, hits, strict=True):
         if hit and c.code in (CHAIN, PRODUCT, QUOTIENT):
             return Diagnosis(c.code, c.message)
-    if nonzero and all_match(s, -ref, rtol, atol):
+    nonzero = not cands.reference_is_zero
+    if nonzero and bool(((s + ref).abs() <= inst.tolerance(part, component)).all()):
         return Diagnosis(SIGN, "The sign is wrong: your answer is the negative of the derivative.")
-    for c, hit in zip(cands, hits, strict=True):
+    for c, hit in zip(cands.generic, hits, strict=True):
         if hit and c.code in (FUNCTION, VARIABLE):
             return Diagnosis(c.code, c.message)
     if part.numeric or not nonzero:
         return None
     mask = ref.abs() > 1e-3 * float(ref.abs().max())
-    ratios = (s[mask] / ref[mask]).tolist()
-    if ratios:
-        c = statistics.median(ratios)
+    if bool(mask.any()):
+        c = float((s[mask] / ref[mask]).median())
         if abs(c - 1) > 1e-6 and abs(c) > 1e-12 and all_match(s, c * ref, rtol, atol):
             return Diagnosis(
                 FACTOR,
                 f"Your answer is {_nice(c)} times the derivative: a constant factor is off "
                 "(an exponent not brought down, or a coefficient dropped?).",
             )
-    shift = statistics.median((s - ref).tolist())
-    if all_match(s, ref + shift, rtol, atol):
+    shift = float((s - ref).median())
+    if math.isfinite(shift) and all_match(s, ref + shift, rtol, atol):
         return Diagnosis(
             OFFSET,
             f"Your answer is off by a constant ({_nice(shift)}): check the constant terms; "
             "the derivative of a constant is 0.",
         )
     return None
-
-
-def _candidate_hits(inst, part, component, s) -> tuple[list[Candidate], list[bool]]:
-    """Which candidates ``s`` matches, all compared in one vectorised step."""
-    cands, stacked, tol = inst.candidates(part, component)
-    if not cands:
-        return [], []
-    return cands, ((s - stacked).abs() <= tol).all(dim=1).tolist()
 
 
 def _nice(x: float) -> str:
