@@ -33,12 +33,10 @@ def create_app(
     logging.basicConfig(
         level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    error = {"content": {"application/json": {"schema": ErrorResponse.model_json_schema()}}}
     app = OpenAPI(
         __name__,
         info=Info(title="Gradient grader API", version="1"),
         security_schemes={"bearer": {"type": "http", "scheme": "bearer"}},
-        responses={str(code): {"description": desc, **error} for code, desc in ERRORS.items()},
         validation_error_status=422,
         validation_error_model=ErrorResponse,
         validation_error_callback=validation_error,
@@ -53,16 +51,3 @@ def create_app(
     services.dispatcher = make_dispatcher(services) if start_pool else services.dispatcher
     services.dispatcher.start()
     return app
-
-
-ERRORS = {
-    400: "malformed request",
-    401: "missing or unknown token",
-    403: "not allowed for your role",
-    404: "no such resource",
-    409: "conflicts with the current state",
-    413: "body too large",
-    422: "invalid input; details list each problem",
-    429: "too many requests; see Retry-After",
-    503: "database unavailable; see Retry-After",
-}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_openapi3 import APIBlueprint, Tag
 
-from grader.api.common import PREFIX, actor, svc
+from grader.api.common import PREFIX, SECURITY, actor, error_responses, svc
 from grader.api.schemas import (
     Accepted,
     AssignmentPath,
@@ -19,7 +19,14 @@ from grader.api.schemas import (
 )
 from grader.services import assignments, submissions
 
-bp = APIBlueprint("assignments", __name__, url_prefix=PREFIX, abp_tags=[Tag(name="assignments")])
+bp = APIBlueprint(
+    "assignments",
+    __name__,
+    url_prefix=PREFIX,
+    abp_tags=[Tag(name="assignments")],
+    abp_security=SECURITY,
+    abp_responses=error_responses(),
+)
 
 
 @bp.get("/assignments/<int:assignment_id>")

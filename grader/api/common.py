@@ -9,6 +9,26 @@ from grader.services.context import Actor, Services
 from grader.services.errors import Unauthorized
 
 PREFIX = "/api/v1"
+SECURITY = [{"bearer": []}]
+ERRORS = {
+    400: "malformed request",
+    401: "missing or unknown token",
+    403: "not allowed for your role",
+    404: "no such resource",
+    409: "conflicts with the current state",
+    413: "body too large",
+    422: "invalid input; details list each problem",
+    429: "too many requests; see Retry-After",
+    503: "database unavailable; see Retry-After",
+}
+
+
+def error_responses() -> dict:
+    """The documented error responses every endpoint may give."""
+    from grader.api.schemas import ErrorResponse
+
+    schema = {"application/json": {"schema": ErrorResponse.model_json_schema()}}
+    return {code: {"description": text, "content": schema} for code, text in ERRORS.items()}
 
 
 def svc() -> Services:

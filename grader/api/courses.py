@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_openapi3 import APIBlueprint, Tag
 
-from grader.api.common import PREFIX, actor, svc
+from grader.api.common import PREFIX, SECURITY, actor, error_responses, svc
 from grader.api.schemas import (
     AssignmentCreate,
     CourseCreate,
@@ -17,7 +17,14 @@ from grader.api.schemas import (
 )
 from grader.services import assignments, courses
 
-bp = APIBlueprint("courses", __name__, url_prefix=PREFIX, abp_tags=[Tag(name="courses")])
+bp = APIBlueprint(
+    "courses",
+    __name__,
+    url_prefix=PREFIX,
+    abp_tags=[Tag(name="courses")],
+    abp_security=SECURITY,
+    abp_responses=error_responses(),
+)
 
 
 @bp.post("/courses", responses={201: Created})

@@ -5,12 +5,19 @@ from __future__ import annotations
 from flask import request
 from flask_openapi3 import APIBlueprint, Tag
 
-from grader.api.common import PREFIX, actor, svc
+from grader.api.common import PREFIX, SECURITY, actor, error_responses, svc
 from grader.api.schemas import ExerciseCreated, ExercisePath, ExerciseQuery, Page, Paging
 from grader.services import exercises
 from grader.services.errors import BadRequest
 
-bp = APIBlueprint("exercises", __name__, url_prefix=PREFIX, abp_tags=[Tag(name="exercises")])
+bp = APIBlueprint(
+    "exercises",
+    __name__,
+    url_prefix=PREFIX,
+    abp_tags=[Tag(name="exercises")],
+    abp_security=SECURITY,
+    abp_responses=error_responses(),
+)
 
 YAML_TYPES = {"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain"}
 YAML_BODY = {

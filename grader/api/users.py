@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_openapi3 import APIBlueprint, Tag
 
-from grader.api.common import PREFIX, actor, svc
+from grader.api.common import PREFIX, SECURITY, actor, error_responses, svc
 from grader.api.schemas import (
     Page,
     TokenCreate,
@@ -17,7 +17,14 @@ from grader.api.schemas import (
 )
 from grader.services import users
 
-bp = APIBlueprint("users", __name__, url_prefix=PREFIX, abp_tags=[Tag(name="users and tokens")])
+bp = APIBlueprint(
+    "users",
+    __name__,
+    url_prefix=PREFIX,
+    abp_tags=[Tag(name="users and tokens")],
+    abp_security=SECURITY,
+    abp_responses=error_responses(),
+)
 
 
 @bp.post("/users", responses={201: UserCreated})

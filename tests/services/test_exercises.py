@@ -1,0 +1,52 @@
+"""Exercise versions: immutable; only a changed upload makes a new one."""
+
+from __future__ import annotations
+
+import pytest
+
+from grader.services import exercises
+from grader.services.errors import Forbidden, Invalid
+
+from ..conftest import EXERCISE_YAML
+
+
+def test_identical_upload_keeps_the_version_and_a_change_makes_a_new_one(world):
+    again = exercises.upload(world.svc, world.teacher.actor, EXERCISE_YAML)
+    assert again == {"id": "chain-rule-intro", "version": 1, "created": False}
+    changed = EXERCISE_YAML.replace("title: Chain rule", "title: The chain rule")
+    assert exercises.upload(world.svc, world.teacher.actor, changed)["version"] == 2
+    detail = exercises.get_exercise(world.svc, world.teacher.actor, "chain-rule-intro", 1)
+    assert detail["yaml"] == EXERCISE_YAML and len(detail["versions"]) == 2
+
+
+def test_assignment_keeps_its_version_after_an_update(world):
+    from grader.services import assignments
+
+    changed = EXERCISE_YAML.replace("title: Chain rule", "title: The chain rule")
+    exercises.upload(world.svc, world.teacher.actor, changed)
+    view = assignments.view(world.svc, world.student.actor, world.assignment_id)
+    assert view["version"] == 1
+
+
+def test_someone_elses_exercise_cannot_be_overwritten(world):
+    changed = EXERCISE_YAML.replace("title: Chain rule", "title: Mine now")
+    with pytest.raises(Forbidden):
+        exercises.upload(world.svc, world.other_teacher.actor, changed)
+
+
+def test_import_reports_new_unchanged_updated_and_invalid(svc, tmp_path):
+    (tmp_path / "a.yaml").write_text(EXERCISE_YAML)
+    (tmp_path / "bad.yaml").write_text("id: bad\n")
+    files = exercises.yaml_files([tmp_path])
+    first = {r["path"].rsplit("/", 1)[1]: r["status"] for r in exercises.import_files(svc, files)}
+    assert first == {"a.yaml": "new", "bad.yaml": "invalid"}
+    second = exercises.import_files(svc, files)
+    assert second[0]["status"] == "unchanged"
+    (tmp_path / "a.yaml").write_text(EXERCISE_YAML.replace("Chain rule", "Chain"))
+    assert exercises.import_files(svc, files)[0]["status"] == "updated"
+
+
+def test_invalid_upload_lists_every_problem(world):
+    with pytest.raises(Invalid) as caught:
+        exercises.upload(world.svc, world.teacher.actor, "id: Bad Id\nparts: 3\n")
+    assert len(caught.value.details) >= 2

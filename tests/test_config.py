@@ -1,0 +1,35 @@
+"""Settings come from GRADER_* variables, with defaults under the instance folder."""
+
+from __future__ import annotations
+
+import pytest
+
+from grader.config import Config, ConfigError
+
+
+def test_defaults_put_the_database_and_secret_in_the_instance_folder(tmp_path):
+    config = Config.from_env({"GRADER_INSTANCE_PATH": str(tmp_path / "inst")})
+    assert config.database_url == f"sqlite:///{tmp_path / 'inst' / 'grader.db'}"
+    secret = (tmp_path / "inst" / "secret_key").read_text().strip()
+    assert config.secret_key == secret and len(secret) == 64
+    assert (tmp_path / "inst" / "secret_key").stat().st_mode & 0o777 == 0o600
+    again = Config.from_env({"GRADER_INSTANCE_PATH": str(tmp_path / "inst")})
+    assert again.secret_key == secret
+
+
+def test_variables_are_converted(tmp_path):
+    env = {
+        "GRADER_INSTANCE_PATH": str(tmp_path),
+        "GRADER_SECRET_KEY": "s",
+        "GRADER_POOL_SIZE": "3",
+        "GRADER_STUCK_AFTER_S": "2.5",
+        "GRADER_DATABASE_URL": "postgresql+psycopg://u@h/db",
+    }
+    config = Config.from_env(env)
+    assert (config.pool_size, config.stuck_after_s) == (3, 2.5)
+    assert config.database_url.startswith("postgresql") and not config.is_sqlite
+
+
+def test_bad_value_names_the_variable(tmp_path):
+    with pytest.raises(ConfigError, match="GRADER_POOL_SIZE"):
+        Config.from_env({"GRADER_INSTANCE_PATH": str(tmp_path), "GRADER_POOL_SIZE": "many"})
