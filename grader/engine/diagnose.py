@@ -33,6 +33,10 @@ SIGN, FACTOR, OFFSET, FUNCTION, VARIABLE = "sign", "factor", "offset", "function
 CHAIN, PRODUCT, QUOTIENT, INSTRUCTOR = "chain", "product", "quotient", "instructor"
 
 
+# Each broken-rule candidate re-runs the define chain once; cap them per answer box.
+MAX_STRUCTURAL = 48
+
+
 @dataclass(frozen=True, eq=False)
 class Candidate:
     code: str
@@ -174,6 +178,7 @@ def _structural(inst, part, w: str, leaves, env):
             derivative(env[name], leaf, create_graph=False),
         )
     params = inst.params
+    budget = MAX_STRUCTURAL
     for name, tree in ex.defines:
         if name not in used and name != part.of:
             continue
@@ -181,6 +186,9 @@ def _structural(inst, part, w: str, leaves, env):
             rule = _broken_rule(node, on_w, leaf, params)
             if rule is None:
                 continue
+            budget -= 1
+            if budget < 0:
+                return
             code, message, wrong = rule
             patched = inst._chain(leaves, patch=Patch(node, leaf, wrong))
             yield code, message, derivative(patched[part.of], leaf, create_graph=False)

@@ -20,13 +20,15 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from . import yamlsafe
-from .expr import CONSTANTS, Expr, ParseError, canonical_function, names_in, parse
+from .expr import CONSTANTS, Expr, ParseError, canonical_function, names_in, node_count, parse
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 PART_ID = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z_0-9]*$")
 MAX_PARTS = 50
 MAX_DEFINES = 100
+MAX_DEFINE_NODES = 5000  # all definitions together: bounds sampling and diagnosis work
+MAX_TEST_ANSWERS = 300  # self-test answers per exercise: bounds `validate`
 MAX_VARIABLES = 20
 
 DEFAULT_EXPRESSION_TOLERANCE = {"rtol": 1e-6, "atol": 1e-9}
@@ -468,6 +470,17 @@ def _check_semantics(
         names.append(d)
         if node is not None:
             defines.append((d, node))
+    total = sum(node_count(n) for _, n in defines)
+    if total > MAX_DEFINE_NODES:
+        errors.add(
+            ("define",),
+            f"the definitions are too large ({total} nodes; at most {MAX_DEFINE_NODES})",
+        )
+    tests = sum(
+        len(p.tests.accept) + len(p.tests.reject) for p in spec.parts if p is not None and p.tests
+    )
+    if tests > MAX_TEST_ANSWERS:
+        errors.add(("parts",), f"too many test answers ({tests}; at most {MAX_TEST_ANSWERS})")
     base = _tolerance(spec.tolerance, {})
     parts: list[Part] = []
     seen: set[str] = set()
