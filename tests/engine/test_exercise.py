@@ -168,11 +168,6 @@ def test_every_problem_is_reported_at_once():
     assert len(problems(text)) == 2
 
 
-@pytest.mark.xfail(
-    reason="engine bug: a schema error (unknown key) hides the semantic errors of the same "
-    "file, so validation does not report every error at once",
-    strict=True,
-)
 def test_unknown_key_and_bad_define_are_reported_together():
     text = BASE.replace("2*x^2", "2*x^^2") + "    bogus: 1\n"
     assert len(problems(text)) == 2

@@ -1,0 +1,298 @@
+"""python -m grader validate / check: exit codes, output shapes, messages."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from grader.__main__ import main
+
+from .conftest import EXERCISES, ROOT
+
+CHAIN = str(EXERCISES / "tutorial-chain.yaml")
+TWO = str(EXERCISES / "tutorial-two-inputs.yaml")
+
+GOOD = """\
+id: {id}
+title: T
+variables:
+  x: [-5, 5]
+  t: [1, 2]
+define:
+  z: 5*x^2 + t
+parts:
+  - id: dz
+    kind: expression
+    of: z
+    wrt: x
+    tests:
+      accept: ["10x"]
+  - id: g
+    kind: gradient
+    of: z
+    wrt: [x, t]
+"""
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def good_file(tmp_path):
+    path = tmp_path / "good.yaml"
+    path.write_text(GOOD.format(id="good"))
+    return path
+
+
+@pytest.fixture
+def bad_file(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(GOOD.format(id="bad").replace("    wrt: x\n", "    wrt: w\n"))
+    return path
+
+
+# ---------------------------------------------------------------- as a process
+
+
+def test_module_runs_as_a_process_and_grades():
+    proc = subprocess.run(
+        [sys.executable, "-m", "grader", "check", CHAIN, "--answer", "dz-formula=20x", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["parts"]["dz-formula"]["correct"] is True
+
+
+def test_bad_exercise_exits_2_as_a_process(bad_file):
+    proc = subprocess.run(
+        [sys.executable, "-m", "grader", "check", str(bad_file), "--answer", "dz=10x"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2 and "'w' is not a variable" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+# ---------------------------------------------------------------- check
+
+
+def test_check_exits_0_for_a_correct_answer(capsys):
+    assert run(capsys, "check", CHAIN, "--answer", "dz-formula=20x")[0] == 0
+
+
+def test_check_exits_0_for_a_wrong_answer(capsys):
+    assert run(capsys, "check", CHAIN, "--answer", "dz-formula=4x")[0] == 0
+
+
+def test_check_exits_0_for_an_unparsable_answer(capsys):
+    assert run(capsys, "check", CHAIN, "--answer", "dz-formula=4x+")[0] == 0
+
+
+def test_check_json_has_the_documented_shape(capsys):
+    _, out, _ = run(capsys, "check", CHAIN, "--answer", "dz-formula=4x", "--json")
+    data = json.loads(out)
+    assert set(data) == {"score", "max_score", "parts"}
+    assert set(data["parts"]["dz-formula"]) == {
+        "correct",
+        "score",
+        "feedback",
+        "diagnosis",
+        "error",
+    }
+
+
+def test_check_json_reports_the_score(capsys):
+    _, out, _ = run(capsys, "check", CHAIN, "--answer", "dz-formula=20x", "--json")
+    data = json.loads(out)
+    assert (data["score"], data["max_score"]) == (1.0, 2.0)
+
+
+def test_check_json_unparsable_answer_has_error_and_is_not_correct(capsys):
+    _, out, _ = run(capsys, "check", CHAIN, "--answer", "dz-formula=20x+", "--json")
+    part = json.loads(out)["parts"]["dz-formula"]
+    assert part["correct"] is False and part["error"]
+
+
+def test_check_repeated_answers_grade_each_part(capsys):
+    _, out, _ = run(
+        capsys, "check", TWO, "--answer", "dz-dx=17200", "--answer", "dz-da=1290", "--json"
+    )
+    assert json.loads(out)["score"] == 4.0
+
+
+def test_check_gradient_answer_as_comma_separated_text(capsys, good_file):
+    _, out, _ = run(capsys, "check", str(good_file), "--answer", "g=10x, 1", "--json")
+    assert json.loads(out)["parts"]["g"]["correct"] is True
+
+
+def test_check_gradient_answer_as_json_list(capsys, good_file):
+    _, out, _ = run(capsys, "check", str(good_file), "--answer", 'g=["10x", "1"]', "--json")
+    assert json.loads(out)["parts"]["g"]["correct"] is True
+
+
+def test_check_table_shows_verdict_and_total(capsys):
+    _, out, _ = run(capsys, "check", CHAIN, "--answer", "dz-formula=20x")
+    assert "correct" in out and "total: 1 / 2" in out
+
+
+def test_check_table_shows_the_diagnosis_code(capsys):
+    _, out, _ = run(capsys, "check", CHAIN, "--answer", "dz-formula=-20x")
+    assert "[sign]" in out
+
+
+def test_check_unknown_part_exits_2_and_names_it(capsys):
+    code, _, err = run(capsys, "check", CHAIN, "--answer", "nope=1")
+    assert code == 2 and "unknown part 'nope'" in err
+
+
+def test_check_answer_without_equals_exits_2(capsys):
+    code, _, err = run(capsys, "check", CHAIN, "--answer", "20x")
+    assert code == 2 and "PART=TEXT" in err
+
+
+def test_check_bad_exercise_exits_2_with_reason_on_stderr(capsys, bad_file):
+    code, out, err = run(capsys, "check", str(bad_file), "--answer", "dz=10x")
+    assert code == 2 and out == "" and "'w' is not a variable" in err
+
+
+def test_check_missing_exercise_file_exits_2(capsys, tmp_path):
+    code, _, err = run(capsys, "check", str(tmp_path / "none.yaml"), "--answer", "a=1")
+    assert code == 2 and "cannot read" in err
+
+
+def test_check_without_answers_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["check", CHAIN])
+    assert info.value.code == 2
+
+
+def test_check_seed_changes_params_but_grades(capsys):
+    path = str(EXERCISES / "chain-rule-sqrt.yaml")
+    code, out, _ = run(
+        capsys, "check", path, "--seed", "3", "--answer", "df=x/sqrt(x^2+k)", "--json"
+    )
+    assert code == 0 and json.loads(out)["parts"]["df"]["correct"] is True
+
+
+# ---------------------------------------------------------------- --answers JSONL
+
+
+def test_answers_file_prints_one_line_per_input_line_in_order(capsys, tmp_path):
+    lines = [
+        {"answers": {"dz-formula": "20x"}},
+        {"answers": {"dz-formula": "4x"}},
+        {"answers": {"dz-formula": "20x", "dz-at-10": "200"}},
+    ]
+    path = tmp_path / "a.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    code, out, _ = run(capsys, "check", CHAIN, "--answers", str(path), "--json")
+    scores = [json.loads(line)["score"] for line in out.splitlines()]
+    assert code == 0 and scores == [1.0, 0.0, 2.0]
+
+
+def test_answers_file_bad_lines_get_an_error_line_in_place(capsys, tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_text(
+        '{"answers": {"dz-formula": "20x"}}\nnot json\n[1, 2]\n{"answers": {"dz-formula": "4x"}}\n'
+    )
+    code, out, _ = run(capsys, "check", CHAIN, "--answers", str(path), "--json")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(rows) == 4
+    assert "error" in rows[1] and "line 2" in rows[1]["error"]
+    assert "error" in rows[2] and "line 3" in rows[2]["error"]
+    assert rows[3]["score"] == 0.0
+
+
+def test_answers_file_ignores_other_keys(capsys, tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"student": 7, "answers": {"dz-formula": "20x"}}\n')
+    _, out, _ = run(capsys, "check", CHAIN, "--answers", str(path), "--json")
+    assert json.loads(out)["score"] == 1.0
+
+
+def test_answers_file_gradient_as_list(capsys, tmp_path, good_file):
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"answers": {"g": ["10x", "1"]}}\n')
+    _, out, _ = run(capsys, "check", str(good_file), "--answers", str(path), "--json")
+    assert json.loads(out)["parts"]["g"]["correct"] is True
+
+
+def test_answers_file_unknown_part_does_not_stop_the_run(capsys, tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"answers": {"nope": "1", "dz-formula": "20x"}}\n')
+    code, out, _ = run(capsys, "check", CHAIN, "--answers", str(path), "--json")
+    assert code == 0 and json.loads(out)["score"] == 1.0
+
+
+def test_answers_file_that_does_not_exist_exits_2(capsys, tmp_path):
+    code, _, err = run(capsys, "check", CHAIN, "--answers", str(tmp_path / "none.jsonl"))
+    assert code == 2 and "none.jsonl" in err
+
+
+# ---------------------------------------------------------------- validate
+
+
+def test_validate_the_shipped_exercise_folder_exits_0(capsys):
+    code, out, err = run(capsys, "validate", str(EXERCISES))
+    assert code == 0, out
+
+
+def test_validate_good_file_exits_0_and_counts(capsys, good_file):
+    code, _, err = run(capsys, "validate", str(good_file))
+    assert code == 0 and "1 of 1 exercises valid" in err
+
+
+def test_validate_invalid_file_exits_1(capsys, bad_file):
+    assert run(capsys, "validate", str(bad_file))[0] == 1
+
+
+def test_validate_invalid_file_reports_file_line_path_message(capsys, bad_file):
+    _, out, _ = run(capsys, "validate", str(bad_file))
+    assert f"{bad_file}:12: parts[0].wrt: 'w' is not a variable" in out.splitlines()
+
+
+def test_validate_failing_self_test_exits_1(capsys, tmp_path):
+    path = tmp_path / "st.yaml"
+    path.write_text(GOOD.format(id="st").replace('accept: ["10x"]', 'accept: ["5x"]'))
+    code, out, _ = run(capsys, "validate", str(path))
+    assert code == 1 and "tests.accept[0]" in out
+
+
+def test_validate_id_different_from_file_name_is_reported(capsys, tmp_path):
+    path = tmp_path / "other.yaml"
+    path.write_text(GOOD.format(id="good"))
+    code, out, _ = run(capsys, "validate", str(path))
+    assert code == 1 and "differs from the file name" in out
+
+
+def test_validate_folder_with_one_bad_file_exits_1(capsys, good_file, bad_file):
+    code, _, err = run(capsys, "validate", str(good_file.parent))
+    assert code == 1 and "1 of 2 exercises valid" in err
+
+
+def test_validate_missing_path_exits_2(capsys, tmp_path):
+    code, _, err = run(capsys, "validate", str(tmp_path / "missing"))
+    assert code == 2 and "no such file" in err
+
+
+def test_validate_empty_folder_exits_2(capsys, tmp_path):
+    code, _, err = run(capsys, "validate", str(tmp_path))
+    assert code == 2 and "no .yaml files" in err
+
+
+def test_validate_unreadable_yaml_reports_without_traceback(capsys, tmp_path):
+    path = tmp_path / "junk.yaml"
+    path.write_bytes(b"\xff\xfe\x00")
+    code, out, err = run(capsys, "validate", str(path))
+    assert code == 1 and "UTF-8" in out and "Traceback" not in out + err

@@ -1,0 +1,91 @@
+"""Every labelled answer in the shared sample corpus is graded as labelled."""
+
+from __future__ import annotations
+
+import functools
+import json
+
+import pytest
+
+from grader.engine import grade, load_exercise_file
+
+from .conftest import CORPUS
+
+
+def _cases():
+    if not CORPUS.is_dir():
+        return []
+    cases = []
+    for answers_file in sorted(CORPUS.glob("*.answers.jsonl")):
+        name = answers_file.name.removesuffix(".answers.jsonl")
+        for n, line in enumerate(answers_file.read_text().splitlines(), 1):
+            if line.strip():
+                cases.append(pytest.param(name, n, json.loads(line), id=f"{name}:{n}"))
+    return cases
+
+
+CASES = _cases()
+
+
+@functools.cache
+def _exercise(name: str):
+    return load_exercise_file(CORPUS / f"{name}.yaml")
+
+
+@functools.cache
+def _graded(name: str, n: int, answers_json: str):
+    return grade(_exercise(name), json.loads(answers_json), seed=0)
+
+
+def _result(name, n, record):
+    return _graded(name, n, json.dumps(record["answers"], sort_keys=True))
+
+
+def test_corpus_is_available():
+    if not CORPUS.is_dir():
+        pytest.skip("no shared sample corpus on this machine")
+    assert len(CASES) >= 10
+
+
+@pytest.mark.parametrize(("name", "n", "record"), CASES)
+def test_every_corpus_answer_parses(name, n, record):
+    errors = {pid: r.error for pid, r in _result(name, n, record).parts.items() if r.error}
+    assert not errors
+
+
+@pytest.mark.parametrize(("name", "n", "record"), CASES)
+def test_every_corpus_answer_gets_the_labelled_verdict(name, n, record):
+    result = _result(name, n, record)
+    wrong = {
+        pid: (expected, result.parts[pid].feedback)
+        for pid, expected in record["expect"].items()
+        if result.parts[pid].correct != expected
+    }
+    assert not wrong
+
+
+@pytest.mark.parametrize(
+    ("name", "n", "record"), [c for c in CASES if c.values[2].get("diagnosis")]
+)
+def test_every_labelled_mistake_gets_a_labelled_diagnosis(name, n, record):
+    result = _result(name, n, record)
+    off = {
+        pid: (allowed, result.parts[pid].diagnosis)
+        for pid, allowed in record["diagnosis"].items()
+        if result.parts[pid].diagnosis not in allowed
+    }
+    assert not off
+
+
+@pytest.mark.parametrize("seed", [1, 7])
+def test_corpus_verdicts_hold_for_other_seeds(seed):
+    if not CASES:
+        pytest.skip("no shared sample corpus on this machine")
+    wrong = []
+    for case in CASES:
+        name, n, record = case.values
+        result = grade(_exercise(name), record["answers"], seed=seed)
+        for pid, expected in record["expect"].items():
+            if result.parts[pid].correct != expected:
+                wrong.append((name, n, pid))
+    assert not wrong
