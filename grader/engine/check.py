@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 
 import torch
 
@@ -70,9 +71,16 @@ class Preview:
         return asdict(self)
 
 
+@lru_cache(maxsize=8192)
+def parse_cached(text: str, scope: frozenset[str]) -> Expr:
+    """``parse`` with memory: a class types the same answers, and a preview is followed by
+    the same text submitted. Errors are not cached (they raise)."""
+    return parse(text, scope)
+
+
 def parse_answer(exercise: Exercise, part: Part | None, text: str) -> Expr:
     """Parse one answer box; a numeric part may not mention variables or defined names."""
-    node = parse(text, exercise.scope)
+    node = parse_cached(text, exercise.scope)
     if part is not None and part.numeric:
         bad = sorted(names_in(node) - set(exercise.spec.params) - {"pi", "e"})
         if bad:
