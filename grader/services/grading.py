@@ -150,7 +150,6 @@ def store(svc: Services, outcomes: list[Outcome]) -> list[int]:
             error=bindparam("b_error"),
             grade_ms=bindparam("b_ms"),
             graded_at=bindparam("b_at"),
-            claim_token=None,
         )
     )
     now = utcnow()
@@ -169,9 +168,11 @@ def store(svc: Services, outcomes: list[Outcome]) -> list[int]:
     ]
     with svc.db.session() as session:
         session.connection().execute(stmt, params)
-        done = session.scalars(
+        done = session.scalars(  # the claim token stays on the row: it names the writer
             select(table.c.id).where(
-                table.c.id.in_([o.id for o in outcomes]), table.c.status.in_(("graded", "failed"))
+                table.c.id.in_([o.id for o in outcomes]),
+                table.c.claim_token.in_({o.token for o in outcomes}),
+                table.c.status.in_(("graded", "failed")),
             )
         ).all()
     svc.completions.finished(done)
@@ -191,7 +192,9 @@ def requeue_stuck(
 ) -> tuple[int, int]:
     """Requeue rows left in `grading` (a worker died); fail those out of tries. (requeued, failed)"""
     cutoff = utcnow() - timedelta(seconds=older_than_s)
-    stuck = (table.c.status == "grading") & (table.c.claimed_at <= cutoff)
+    stuck = (table.c.status == "grading") & (
+        (table.c.claimed_at <= cutoff) | table.c.claimed_at.is_(None)
+    )
     if ids is not None:
         stuck = stuck & table.c.id.in_(ids)
     limit = svc.config.max_grade_tries

@@ -1,0 +1,33 @@
+"""The embedded pool grades what is queued, including rows a dead process left in grading."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from grader.db.models import Submission
+from grader.services import submissions
+from grader.workers.pool import EmbeddedPool
+
+RIGHT = {"dz-at-10": "200", "dz": "20x", "grad": ["20x"]}
+
+
+def test_pool_picks_up_queued_and_stuck_rows_on_start(world):
+    ids = [
+        submissions.submit(world.svc, world.student.actor, world.assignment_id, RIGHT)[0]["id"]
+        for _ in range(3)
+    ]
+    with world.svc.db.session() as session:  # one row left mid-grading by a killed process
+        session.execute(
+            update(Submission).where(Submission.id == ids[0]).values(status="grading", tries=1)
+        )
+    pool = EmbeddedPool(world.svc, size=2, batch_size=2)
+    world.svc.dispatcher = pool
+    pool.start()
+    try:
+        for sid in ids:
+            submissions.wait_for(world.svc, sid, timeout_s=30)
+    finally:
+        pool.stop()
+    with world.svc.db.sessions() as session:
+        statuses = session.scalars(select(Submission.status).order_by(Submission.id)).all()
+    assert statuses == ["graded"] * 3
