@@ -8,7 +8,9 @@ from flask import Blueprint, Flask
 
 from grader.services.web_auth import LoginThrottle
 
-bp = Blueprint("web", __name__, template_folder="templates", static_folder="static")
+bp = Blueprint(
+    "web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets"
+)
 
 DEFAULT_SESSION_HOURS = 12.0
 

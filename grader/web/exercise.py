@@ -79,11 +79,8 @@ def submit(actor: Actor, assignment_id: int) -> Any:
     if is_blank(answers):
         message = "Type an answer in at least one box; nothing was submitted."
         return _page(actor, view, 422, answers=answers, message=message)
-    key = (
-        "web-" + request.form.get("attempt_key", "")[:64]
-        if request.form.get("attempt_key")
-        else None
-    )
+    form_key = request.form.get("attempt_key", "")[:64]  # a double click submits once
+    key = f"web-{form_key}" if form_key else None
     try:
         accepted, _new = submissions.submit(svc, actor, assignment_id, answers, key)
     except Invalid as exc:

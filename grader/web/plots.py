@@ -12,6 +12,7 @@ import math
 import matplotlib
 
 matplotlib.use("Agg")
+matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: smaller, searchable
 
 from matplotlib.figure import Figure  # noqa: E402
 

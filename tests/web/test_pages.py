@@ -1,0 +1,73 @@
+"""Home page, security headers, error pages and plot helpers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from grader.db.models import Assignment, utcnow
+from grader.web.plots import wrong_spans, y_limits
+
+
+def test_home_lists_courses_with_due_dates_attempts_and_best_score(pages, web, page_text):
+    with web.svc.db.session() as session:
+        session.get(Assignment, web.assignment_id).due_at = utcnow() + timedelta(days=2)
+    pages.sign_in(web.student)
+    pages.submit({"answer-dz-0": "4x"})
+    pages.submit({"answer-dz-0": "20x"})
+    text = page_text(pages.get("/"))
+    assert "Calculus" in text and "Chain rule through an intermediate variable" in text
+    assert "2 used, 3 left" in text and "1 / 3" in text
+    assert "UTC" in text and "open" in text
+
+
+def test_home_without_courses_says_so(pages, web, page_text):
+    pages.sign_in(web.outsider)
+    assert "not enrolled in any course" in page_text(pages.get("/"))
+
+
+def test_pages_send_security_headers(pages, web):
+    pages.sign_in(web.student)
+    for url in ("/login", "/", f"/assignments/{web.assignment_id}", "/assets/app.css"):
+        headers = pages.get(url).headers
+        csp = headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        assert "unsafe-inline" not in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_pages_have_no_inline_scripts_and_are_phone_ready(pages, web):
+    pages.sign_in(web.student)
+    html = pages.get(f"/assignments/{web.assignment_id}").get_data(as_text=True)
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
+    assert "<script>" not in html and " on" + "click=" not in html
+
+
+def test_unknown_assignment_is_a_404_page(pages, web, page_text):
+    pages.sign_in(web.student)
+    response = pages.get("/assignments/9999")
+    assert response.status_code == 404 and "Not found" in page_text(response)
+    assert response.mimetype == "text/html"
+
+
+def test_usernames_are_escaped(pages, web):
+    response = pages.post("/login", {"username": "<b>x</b>", "password": "whatever1"})
+    html = response.get_data(as_text=True)
+    assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html
+
+
+def test_static_preview_script_is_served(client):
+    response = client.get("/assets/preview.js")
+    assert response.status_code == 200 and "fetch(" in response.get_data(as_text=True)
+
+
+def test_wrong_spans_cover_consecutive_wrong_points():
+    xs = [0.0, 1.0, 2.0, 3.0, 4.0]
+    assert wrong_spans(xs, [False, True, True, False, True]) == [(0.5, 2.5), (3.5, 4.5)]
+    assert wrong_spans(xs, [False] * 5) == []
+
+
+def test_y_limits_ignore_poles_and_nans():
+    low, high = y_limits([1.0, 2.0, float("nan"), 1e12] + [1.5] * 100)
+    assert low < 1.0 and high < 1e6
+    assert y_limits([float("nan")]) is None
