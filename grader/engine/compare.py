@@ -1,10 +1,12 @@
 """When two vectors of values count as equal: the one tolerance rule of the grader.
 
 Pointwise ``|s - r| <= atol + rtol * scale`` where the scale is ``|r|`` at that point, but
-never below a thousandth of the reference's mean size over the points: pointwise relative
+never below a thousandth of the reference's median size over the points: pointwise relative
 error is fragile where a function crosses zero (an expanded polynomial against its factored
-form near a root), so the floor ties the tolerance to the size of the function on the
-interval. Not-a-number or infinite answer values never match.
+form near a root), so the floor ties the tolerance to the typical size of the function on the
+interval. The median, not the mean, so that a function with a huge range (exp(10x) on
+[-5, 5]) does not lend its largest values' tolerance to the points where it is small.
+Not-a-number or infinite answer values never match.
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ SCALE_FLOOR = 1e-3
 def tolerance(r: torch.Tensor, rtol: float, atol: float) -> torch.Tensor:
     """Per-point allowed difference from the reference ``r`` (compute once, reuse)."""
     size = r.abs()
-    scale = torch.clamp(size, min=SCALE_FLOOR * float(size.mean())) if size.numel() > 1 else size
+    if size.numel() > 1:
+        scale = torch.clamp(size, min=SCALE_FLOOR * float(size.median()))
+    else:
+        scale = size
     return atol + rtol * scale
 
 
