@@ -3,7 +3,7 @@
 One parser serves instructor definitions and student answers. It is a small hand-written
 recursive-descent parser (never ``eval``): numbers, names, ``+ - * / ^ **``, parentheses,
 unary minus, implicit multiplication and a fixed table of functions. Every cost is bounded
-by ``MAX_LENGTH``, ``MAX_DEPTH`` and ``MAX_NODES``.
+by ``MAX_LENGTH``, ``MAX_DEPTH`` and ``MAX_TOKENS`` (which bounds the nodes).
 
 Precedence, loosest first::
 
@@ -28,7 +28,8 @@ from typing import NamedTuple
 
 MAX_LENGTH = 4000
 MAX_DEPTH = 64
-MAX_NODES = 2000
+MAX_TOKENS = 2000
+MAX_NODES = 2 * MAX_TOKENS  # a consequence of MAX_TOKENS: each token makes at most two nodes
 
 FUNCTIONS: tuple[str, ...] = (
     "sin",
@@ -251,9 +252,15 @@ class _Parser:
         self.text = text
         self.names = names
         self.tokens = split_glued_names(tokenize(text), names)
+        if len(self.tokens) > MAX_TOKENS:
+            # Each token makes at most two nodes, so this bounds the tree before we build it.
+            raise ParseError(
+                f"the expression is too long (more than {MAX_TOKENS} symbols)",
+                self.tokens[MAX_TOKENS].pos + 1,
+                text,
+            )
         self.i = 0
         self.depth = 0
-        self.nodes = 0
 
     # -- helpers
     @property
@@ -270,12 +277,6 @@ class _Parser:
 
     def at_op(self, *ops: str) -> bool:
         return self.tokens[self.i].kind in ops
-
-    def make(self, node: Expr) -> Expr:
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise self.error(f"the expression is too long (more than {MAX_NODES} parts)")
-        return node
 
     def enter(self) -> None:
         self.depth += 1
@@ -315,7 +316,7 @@ class _Parser:
         node = self.product()
         while self.tokens[self.i].kind in ("+", "-"):
             op = self.take().text
-            node = self.make(BinOp(op, node, self.product()))
+            node = BinOp(op, node, self.product())
         self.depth -= 1
         return node
 
@@ -324,7 +325,7 @@ class _Parser:
         while self.tokens[self.i].kind in ("*", "/"):
             op = self.take().text
             self.expect_operand(op)
-            node = self.make(BinOp(op, node, self.implicit()))
+            node = BinOp(op, node, self.implicit())
         return node
 
     def expect_operand(self, op: str) -> None:
@@ -340,7 +341,7 @@ class _Parser:
             if self.tok.kind == "num" and self.tokens[self.i - 1].kind == "num":
                 a, b = self.tokens[self.i - 1].text, self.tok.text
                 raise self.error(f"two numbers side by side: did you mean {a}{b} or {a}*{b}?")
-            node = self.make(BinOp("*", node, self.power()))
+            node = BinOp("*", node, self.power())
         return node
 
     def unary(self) -> Expr:
@@ -350,7 +351,7 @@ class _Parser:
             self.expect_operand(op)
             arg = self.unary()
             self.depth -= 1
-            return self.make(Neg(arg)) if op == "-" else arg
+            return Neg(arg) if op == "-" else arg
         return self.power()
 
     def power(self) -> Expr:
@@ -361,14 +362,14 @@ class _Parser:
             self.enter()
             exponent = self.unary()  # right-associative; x^-2 allowed
             self.depth -= 1
-            base = self.make(BinOp("^", base, exponent))
+            base = BinOp("^", base, exponent)
         return base
 
     def atom(self) -> Expr:
         t = self.tok
         if t.kind == "num":
             self.take()
-            return self.make(Num(float(t.text)))
+            return Num(float(t.text))
         if t.kind == "name":
             return self.name_or_call()
         if t.kind == "(":
@@ -393,7 +394,7 @@ class _Parser:
         if fn is not None:
             return self.call(fn, t)
         if word in self.names or word in CONSTANTS:
-            return self.make(Name(word))
+            return Name(word)
         raise ParseError(unknown_name_message(word, self.names), t.pos + 1, self.text)
 
     def call(self, fn: str, t: Token) -> Expr:
@@ -421,9 +422,9 @@ class _Parser:
                 raise ParseError(f"missing ')' to close {t.text}(", open_tok.pos + 1, self.text)
             raise self.error(f"expected ')' but found {self.tok.text!r}")
         self.take()
-        node = self.make(Call(fn, arg))
+        node = Call(fn, arg)
         if power is not None:
-            node = self.make(BinOp("^", node, power))
+            node = BinOp("^", node, power)
         return node
 
     def function_power(self, fn: str, t: Token):
@@ -452,7 +453,7 @@ class _Parser:
                 f"{t.text}^-{num.text}(x) is ambiguous: write 1/{t.text}(x)^{num.text}"
                 + (f" or {INVERSES[fn]}(x)" if fn in INVERSES else "")
             )
-        return self.make(Num(value))
+        return Num(value)
 
 
 def canonical_function(word: str) -> str | None:
@@ -511,6 +512,8 @@ def split_word(word: str, names: Iterable[str], allow_function_last: bool) -> li
 
 
 def unknown_name_message(word: str, names: Iterable[str]) -> str:
+    if len(word) > 30:
+        return f"unknown name '{word[:24]}...' ({len(word)} letters)"
     known = sorted(set(names) | set(CONSTANTS))
     fn_words = list(FUNCTIONS) + list(ALIASES)
     lower = word.lower()
