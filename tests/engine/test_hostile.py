@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grader.engine import MAX_DEPTH, MAX_LENGTH, MAX_NODES, ParseError, grade, parse, preview
+from grader.engine import MAX_DEPTH, MAX_LENGTH, ParseError, grade, parse, preview
 
 from .conftest import single
 
@@ -95,7 +95,7 @@ def test_100k_character_answer_is_refused_as_too_long(exercise):
 
 
 def test_too_many_nodes_are_refused(exercise):
-    assert f"more than {MAX_NODES} parts" in graded_within_bound(exercise, "1+" * 1999 + "1").error
+    assert "too long" in graded_within_bound(exercise, "1+" * 1999 + "1").error
 
 
 def test_too_deep_nesting_is_refused(exercise):
@@ -134,6 +134,27 @@ def test_long_flat_sum_preview_raises_only_parse_error(exercise):
         preview(exercise, "a", "x+" * 600 + "x")
     except ParseError:
         pass
+
+
+NEGATIVE_BASE_BAD_EXPONENT = {
+    "nan-exponent": "(-2)^(0/0)",
+    "inf-exponent": "(-2)^(1e999)",
+    "csc-zero-exponent": "(-2)^csc(0)",
+    "hidden-in-correct-answer": "3x^2 + 2 + 0*(-2)^(0/0)",
+}
+
+
+@pytest.mark.xfail(
+    reason="engine bug: autograd._fpow does int(b) for a negative constant base, so a nan or "
+    "inf exponent raises ValueError/OverflowError out of grade()",
+    strict=True,
+)
+@pytest.mark.parametrize(
+    "answer", list(NEGATIVE_BASE_BAD_EXPONENT.values()), ids=list(NEGATIVE_BASE_BAD_EXPONENT)
+)
+def test_negative_constant_to_a_nan_or_inf_power_gets_a_verdict(exercise, answer):
+    result = graded_within_bound(exercise, answer)
+    assert (result.correct, result.error) == (False, None)
 
 
 @settings(max_examples=150, deadline=None)
