@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any, Literal
 
@@ -14,10 +15,20 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class Params(BaseModel):
+    """Query and header models: flask-openapi3 asks for their JSON schema on every request,
+    so it is computed once per class (it never changes)."""
+
+    @classmethod
+    @functools.cache
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return super().model_json_schema(*args, **kwargs)
+
+
 # --- paths and queries -------------------------------------------------------------------
 
 
-class Paging(BaseModel):
+class Paging(Params):
     limit: int = Field(50, ge=1, le=200, description="items per page (at most 200)")
     offset: int = Field(0, ge=0, le=10**9, description="items to skip")
 
@@ -34,7 +45,7 @@ class ExercisePath(BaseModel):
     exercise_id: str = Field(max_length=100, description="the exercise's `id` slug")
 
 
-class ExerciseQuery(BaseModel):
+class ExerciseQuery(Params):
     version: int | None = Field(None, ge=1, description="a version number; default the latest")
 
 
@@ -64,11 +75,11 @@ class SubmissionQuery(Paging):
     status: Literal["queued", "grading", "graded", "failed"] | None = None
 
 
-class WaitQuery(BaseModel):
+class WaitQuery(Params):
     wait: int = Field(0, ge=0, le=600_000, description="ms to wait for the grade (capped)")
 
 
-class IdempotencyHeader(BaseModel):
+class IdempotencyHeader(Params):
     idempotency_key: str | None = Field(
         None,
         max_length=200,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any
 
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import bindparam, case, func, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -48,7 +49,12 @@ def _context(session: Session, actor: Actor, assignment_id: int) -> Any:
     """Assignment, version and the actor's course role in one query."""
     row = session.execute(
         select(
-            Assignment,
+            Assignment.id,
+            Assignment.exercise_version_id,
+            Assignment.opens_at,
+            Assignment.due_at,
+            Assignment.max_attempts,
+            Assignment.late_penalty,
             ExerciseVersion.max_score,
             Membership.role,
         )
@@ -127,7 +133,7 @@ def submit(
         return found, False
     with svc.db.sessions() as session:
         ctx = _context(session, actor, assignment_id)
-    assignment: Assignment = ctx.Assignment
+    assignment = ctx
     late = check_open(assignment, "admin" if ctx.role is None else ctx.role)
     seed = student_seed(svc.config.secret_key, actor.id, assignment_id)
     exercise = svc.exercises.get(assignment.exercise_version_id)
@@ -167,26 +173,43 @@ def submit(
     return {"id": row.id, "status": "queued", "attempt": row.attempt}, True
 
 
-def _insert(svc: Services, values: dict[str, Any], max_attempts: int | None) -> Any:
-    """INSERT ... SELECT: the attempt number and the limit check in one statement."""
+INSERT_COLUMNS = (
+    "assignment_id",
+    "student_id",
+    "exercise_version_id",
+    "seed",
+    "answers",
+    "idempotency_key",
+    "late",
+    "max_score",
+)
+
+
+@functools.cache
+def _insert_statement(limited: bool) -> Any:
+    """INSERT ... SELECT: the attempt number and the limit check in one statement (built once)."""
     table = Submission.__table__
-    mine = (table.c.assignment_id == values["assignment_id"]) & (
-        table.c.student_id == values["student_id"]
+    mine = (table.c.assignment_id == bindparam("assignment_id")) & (
+        table.c.student_id == bindparam("student_id")
     )
     used = func.coalesce(func.sum(case((table.c.status != "failed", 1), else_=0)), 0)
     source = select(
-        *(literal(v, type_=table.c[k].type).label(k) for k, v in values.items()),
+        *(bindparam(name, type_=table.c[name].type).label(name) for name in INSERT_COLUMNS),
         (func.coalesce(func.max(table.c.attempt), 0) + 1).label("attempt"),
         literal("queued").label("status"),
         literal(0).label("tries"),
-        literal(utcnow(), type_=table.c.created_at.type).label("created_at"),
+        bindparam("created_at", type_=table.c.created_at.type).label("created_at"),
     ).where(mine)
-    if max_attempts is not None:
-        source = source.having(used < max_attempts)
-    names = [*values, "attempt", "status", "tries", "created_at"]
-    stmt = table.insert().from_select(names, source).returning(table.c.id, table.c.attempt)
+    if limited:
+        source = source.having(used < bindparam("max_attempts"))
+    names = [*INSERT_COLUMNS, "attempt", "status", "tries", "created_at"]
+    return table.insert().from_select(names, source).returning(table.c.id, table.c.attempt)
+
+
+def _insert(svc: Services, values: dict[str, Any], max_attempts: int | None) -> Any:
+    params = {**values, "created_at": utcnow(), "max_attempts": max_attempts}
     with svc.db.session() as session:
-        return session.execute(stmt).first()
+        return session.execute(_insert_statement(max_attempts is not None), params).first()
 
 
 def _readable(session: Session, actor: Actor, row: Submission) -> None:
