@@ -12,7 +12,9 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m grader demo exercises/
+	$(BIN)/python -m grader db upgrade
+	-$(BIN)/python -m grader exercises import exercises/
+	$(BIN)/python -m grader serve --host 127.0.0.1 --port 5000
 
 test: $(STAMP)
 	$(BIN)/ruff check .
