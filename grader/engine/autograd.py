@@ -43,7 +43,7 @@ def _fdiv(a: float, b: float) -> float:
 
 
 def _fpow(a: float, b: float) -> float:
-    if a < 0 and b != int(b):
+    if a < 0 and not float(b).is_integer():  # also nan and inf exponents
         return math.nan
     try:
         return float(a**b)
@@ -200,9 +200,9 @@ def odd_root(node: BinOp) -> tuple[int, int] | None:
         p, sign = p.arg, -sign
     if not (isinstance(p, Num) and isinstance(q, Num)):
         return None
-    if p.value != int(p.value) or q.value != int(q.value) or int(q.value) % 2 == 0:
+    if not (float(p.value).is_integer() and float(q.value).is_integer()):
         return None
-    if abs(p.value) > 1e6 or abs(q.value) > 1e6:
+    if abs(p.value) > 1e6 or abs(q.value) > 1e6 or int(q.value) % 2 == 0:
         return None
     return sign * int(p.value), int(q.value)
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -30,6 +31,11 @@ MAX_LENGTH = 4000
 MAX_DEPTH = 64
 MAX_TOKENS = 2000
 MAX_NODES = 2 * MAX_TOKENS  # a consequence of MAX_TOKENS: each token makes at most two nodes
+
+# Evaluating and printing a tree recurse once per level, and a flat chain (x+x+...+x) is as
+# deep as it is long: allow recursion as deep as the largest tree the bounds admit. Python
+# 3.11+ runs Python-to-Python calls without growing the C stack, so this is safe.
+sys.setrecursionlimit(max(sys.getrecursionlimit(), 3 * MAX_NODES + 1000))
 
 FUNCTIONS: tuple[str, ...] = (
     "sin",

@@ -8,6 +8,7 @@ form re-parses to the same tree (a property test checks it).
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from html import escape
 
 from .expr import BinOp, Call, Expr, Name, Neg, Num
@@ -94,9 +95,23 @@ def format_number(value: float) -> str:
         return "1e999" if value > 0 else "-1e999"
     if math.isnan(value):
         return "nan"
-    if value == int(value) and abs(value) < 1e16:
+    if value.is_integer() and abs(value) < 1e16:
         return str(int(value))
-    return repr(value)
+    text = repr(value)
+    if "e-" in text:
+        # The answer language refuses signed exponents (2e-3 might mean 2e - 3), so small
+        # numbers are written out: 1e-05 -> 0.00001 (exact: the same shortest digits).
+        return format(Decimal(text), "f")
+    return text.replace("e+", "e")
+
+
+def scientific(value: float) -> tuple[str, int]:
+    """(mantissa, power of ten) for display; the power is 0 for ordinary numbers."""
+    text = format_number(value)
+    if not math.isfinite(value) or value.is_integer():
+        return text, 0
+    mant, sep, exp = repr(value).partition("e")
+    return (mant, int(exp)) if sep else (text, 0)
 
 
 # ---------------------------------------------------------------------------- text
@@ -140,11 +155,8 @@ def latex_name(name: str) -> str:
 
 def to_latex(node: Expr) -> str:
     if isinstance(node, Num):
-        text = format_number(node.value)
-        if "e" in text and "inf" not in text:
-            mant, _, exp = text.partition("e")
-            return rf"{mant} \times 10^{{{int(exp)}}}"
-        return text
+        mant, exp = scientific(node.value)
+        return rf"{mant} \times 10^{{{exp}}}" if exp else mant
     if isinstance(node, Name):
         return latex_name(node.name)
     if isinstance(node, Call):
@@ -218,11 +230,12 @@ def _paren(inner: str) -> str:
 
 def _mml(node: Expr) -> str:
     if isinstance(node, Num):
-        text = format_number(node.value)
-        if "e" in text and "inf" not in text:
-            mant, _, exp = text.partition("e")
-            return f"<mrow><mn>{mant}</mn><mo>\u00d7</mo><msup><mn>10</mn><mn>{int(exp)}</mn></msup></mrow>"
-        return f"<mn>{text}</mn>"
+        mant, exp = scientific(node.value)
+        if exp:
+            return (
+                f"<mrow><mn>{mant}</mn><mo>\u00d7</mo><msup><mn>10</mn><mn>{exp}</mn></msup></mrow>"
+            )
+        return f"<mn>{mant}</mn>"
     if isinstance(node, Name):
         return _mi(node.name)
     if isinstance(node, Call):
