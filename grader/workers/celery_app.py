@@ -1,7 +1,8 @@
 """The Celery application on Redis: delivery settings, the worker's runtime and heartbeat.
 
-`configure()` is called once per process (the web process before it sends, the worker before
-it forks); prefork children inherit the settings and build their own database engine lazily.
+`configure()` builds a Celery app for one configuration (the web process before it sends, the
+worker before it forks); prefork children inherit it and build their own database engine lazily.
+Each call makes a new app, so no connection pool outlives a change of broker.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from celery import Celery, bootsteps
 from grader.config import Config
 from grader.workers.settings import CeleryOptions
 
-app = Celery("grader", set_as_current=False)
 TASK = "grader.grade"
 HEARTBEAT_S = 10.0
 
@@ -56,11 +56,12 @@ def runtime() -> Runtime:
 
 
 def configure(config: Config, device: str = "cpu") -> Celery:
-    """Point the app at `config.broker_url` with at-least-once delivery settings."""
+    """A Celery app on `config.broker_url` with at-least-once delivery settings."""
     global _runtime
     options = CeleryOptions.from_config(config)
     _runtime = Runtime(config, options, device)
     visibility = options.visibility_timeout_s
+    app = Celery("grader", set_as_current=False)
     app.conf.update(
         broker_url=config.broker_url,
         broker_connection_retry_on_startup=True,
@@ -84,8 +85,10 @@ def configure(config: Config, device: str = "cpu") -> Celery:
         task_serializer="json",
         accept_content=["json"],
     )
-    import grader.workers.tasks  # noqa: F401  (registers the task)
+    from grader.workers.tasks import grade
 
+    app.task(bind=True, name=TASK)(grade)
+    app.steps["worker"].add(Heartbeat)
     return app
 
 
@@ -116,9 +119,6 @@ class Heartbeat(bootsteps.StartStopStep):
             heartbeat(hostname)
         except Exception:  # Redis hiccup: the next beat will do
             pass
-
-
-app.steps["worker"].add(Heartbeat)
 
 
 def default_hostname(device: str) -> str:

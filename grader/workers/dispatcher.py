@@ -58,6 +58,7 @@ class CeleryDispatcher:
             self._thread.join(timeout_s)
             self._thread = None
         self.flush()
+        self.app.close()
 
     def send(self, ids: list[int]) -> None:
         """Publish one grading task now (raises when the broker is unreachable)."""

@@ -1,4 +1,4 @@
-"""The Celery task: grade a batch of submission ids through grader.services.grading."""
+"""The Celery task (registered by celery_app.configure): grade a batch of submission ids."""
 
 from __future__ import annotations
 
@@ -10,12 +10,11 @@ from sqlalchemy import select
 
 from grader.db.models import Submission, utcnow
 from grader.services import grading
-from grader.workers.celery_app import TASK, app, runtime
+from grader.workers.celery_app import TASK, runtime
 
 log = logging.getLogger(__name__)
 
 
-@app.task(bind=True, name=TASK)
 def grade(self: Any, ids: list[int]) -> int:
     """Grade the still-queued submissions among `ids` in one batch; returns how many."""
     rt = runtime()
