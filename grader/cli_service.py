@@ -17,7 +17,7 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 BANNER = """\
 Gradient grader serving http://{host}:{port}/api/v1   (docs: http://{host}:{port}/api/v1/docs)
-Database: {db}   Grading pool: {pool} thread(s)
+Database: {db}   Processes: {workers}, each with a grading pool of {pool} thread(s)
 
 Get started (in another terminal):
   python -m grader users create --role instructor --name alice    # prints alice's token
@@ -69,7 +69,14 @@ def register(subparsers: Any) -> None:
     serve = subparsers.add_parser("serve", help="run the API service and its grading pool")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5000)
-    serve.add_argument("--threads", type=int, default=8, help="HTTP worker threads")
+    serve.add_argument("--threads", type=int, default=8, help="HTTP threads per process")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="processes (gunicorn), each with its own grading pool; 0: one per CPU core; "
+        "1: a single waitress process",
+    )
     serve.add_argument("--dev", action="store_true", help="Flask's server with the reloader")
     serve.set_defaults(func=guarded(cmd_serve))
 
@@ -174,7 +181,7 @@ def cmd_exercises_import(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from werkzeug.serving import is_running_from_reloader
 
-    from grader import create_app
+    from grader import create_app, serving
     from grader.db import migrate
     from grader.db.session import make_engine
 
@@ -182,32 +189,30 @@ def cmd_serve(args: argparse.Namespace) -> int:
     engine = make_engine(config.database_url)
     migrate.upgrade(engine)
     engine.dispose()
-    start_pool = not args.dev or is_running_from_reloader()
-    app = create_app(config, start_pool=start_pool)
+    workers = args.workers or serving.default_workers()
     if not args.dev or is_running_from_reloader():
         db = (
             config.database_url.split("@")[-1]
             if "@" in config.database_url
             else config.database_url
         )
+        shown = 1 if args.dev else workers
         print(
-            BANNER.format(host=args.host, port=args.port, db=db, pool=config.pool_size), flush=True
+            BANNER.format(
+                host=args.host, port=args.port, db=db, pool=config.pool_size, workers=shown
+            ),
+            flush=True,
         )
     if args.dev:
+        app = create_app(config, start_pool=is_running_from_reloader())
         app.run(host=args.host, port=args.port, debug=True, use_reloader=True, threaded=True)
         return EXIT_OK
-    from waitress import serve
-
-    serve(
-        app,
-        host=args.host,
-        port=args.port,
-        threads=args.threads,
-        ident="grader",
-        channel_timeout=30,
-        connection_limit=1000,
-        backlog=2048,
-    )
+    if workers > 1:
+        serving.run_gunicorn(
+            lambda: create_app(config), args.host, args.port, workers, args.threads
+        )
+    else:
+        serving.run_waitress(create_app(config), args.host, args.port, args.threads)
     return EXIT_OK
 
 

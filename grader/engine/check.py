@@ -137,25 +137,49 @@ def grade_batch(
     results: list[dict[str, PartResult]] = [{} for _ in items]
     for part in exercise.parts:
         groups: dict[tuple, list[int]] = {}
-        read: dict[int, list[Expr]] = {}
         for i, (answers, _) in enumerate(items):
             nodes = read_part(insts[i], part, answers.get(part.id))
             if isinstance(nodes, PartResult):
                 results[i][part.id] = nodes
-            elif part.numeric:
-                results[i][part.id] = judge(insts[i], part, evaluate_part(insts[i], part, nodes))
             else:
-                read[i] = nodes
                 groups.setdefault(tuple(nodes), []).append(i)
         for nodes, members in groups.items():
-            stacked = _stacked_env([insts[i] for i in members])
-            n = len(next(iter(insts[members[0]].points.values())))
-            per_member = _split(
-                [as_points(evaluate(node, stacked), n * len(members)) for node in nodes], n
-            )
-            for i, values in zip(members, per_member, strict=True):
-                results[i][part.id] = judge(insts[i], part, values)
+            group = [insts[i] for i in members]
+            columns = _group_values(group, part, list(nodes))
+            right = _all_right(group, part, columns)
+            per_member = _split(columns, len(columns[0]) // len(group))
+            for i, values, ok in zip(members, per_member, right, strict=True):
+                results[i][part.id] = _correct(part) if ok else judge(insts[i], part, values)
     return [_total(exercise, r) for r in results]
+
+
+def _group_values(group: list, part: Part, nodes: list[Expr]) -> list[torch.Tensor]:
+    """Each component's values for every member, concatenated along the points.
+
+    A formula is evaluated once over all members' points; a number (a numeric part, whose
+    answer may use the member's own params) is evaluated per member."""
+    if part.numeric:
+        per = [evaluate_part(inst, part, nodes) for inst in group]
+        return [torch.cat([values[c] for values in per]) for c in range(len(nodes))]
+    n = len(next(iter(group[0].points.values())))
+    env = _stacked_env(group)
+    return [as_points(evaluate(node, env), n * len(group)) for node in nodes]
+
+
+def _all_right(group: list, part: Part, columns: list[torch.Tensor]) -> list[bool]:
+    """Per member, whether every component matches: one comparison for the whole group."""
+    ok = None
+    for c, column in enumerate(columns):
+        refs = torch.stack([inst.reference(part)[c] for inst in group])
+        tols = torch.stack([inst.tolerance(part, c) for inst in group])
+        match = ((column.view(len(group), -1) - refs).abs() <= tols).all(dim=1)
+        ok = match if ok is None else ok & match
+    return ok.tolist()
+
+
+def _correct(part: Part) -> PartResult:
+    n = len(part.components)
+    return PartResult(True, part.points, part.points, "Correct.", None, None, [True] * n)
 
 
 def _stacked_env(insts: list) -> dict:

@@ -205,7 +205,7 @@ class Part:
         """Answers are numbers (a value part, or a gradient at a point)."""
         return self.spec.at is not None
 
-    @property
+    @cached_property
     def components(self) -> list[list[str]]:
         """The derivative each answer box asks for, as a ``wrt`` list."""
         if self.kind == "gradient":
