@@ -11,7 +11,8 @@ from grader.engine import Exercise, grade, load_exercise
 
 ROOT = Path(__file__).resolve().parents[2]
 EXERCISES = ROOT / "exercises"
-CORPUS = Path("/work/shared/data/sample-corpus")
+# The shared sample corpus lies beside the repository (../shared), in CI as here.
+CORPUS = ROOT.parent / "shared" / "data" / "sample-corpus"
 
 
 def make_exercise(text: str, source: str = "test.yaml") -> Exercise:
