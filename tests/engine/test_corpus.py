@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 
 import pytest
 
@@ -93,8 +94,6 @@ def test_corpus_verdicts_hold_for_other_seeds(seed):
 
 def test_the_shared_corpus_is_there_to_grade():
     """Without ../shared the corpus tests above are empty; say so (and fail in CI)."""
-    import os
-
     if not CORPUS.is_dir():
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"the sample corpus is missing at {CORPUS}")
