@@ -180,6 +180,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             if p.spec.tests and p.spec.tests.accept
         }
         print(f"== {exercise.title} ({path})")
+        print("answers: " + ", ".join(f"{k} = {v}" for k, v in answers.items()))
         print(format_table(grade(exercise, answers, seed=0)))
         print()
     return status
