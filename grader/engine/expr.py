@@ -183,13 +183,17 @@ def node_count(node: Expr) -> int:
 
 # ---------------------------------------------------------------------------- tokens
 
+# One match per token: (leading space, number, name, operator, anything else). ``findall``
+# runs the whole scan in C; positions are recovered from the lengths.
 _TOKEN = re.compile(
     r"""
-    (?P<ws>\s+)
-  | (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
-  | (?P<name>[A-Za-z_][A-Za-z_0-9]*)
-  | (?P<op>\*\*|[-+*/^(),\[\]{}])
-  | (?P<bad>.)
+    (\s*)
+    (?:
+      ((?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+    | ([A-Za-z_][A-Za-z_0-9]*)
+    | (\*\*|[-+*/^(),\[\]{}])
+    | (\S)
+    )
     """,
     re.VERBOSE,
 )
@@ -233,19 +237,23 @@ def _refuse_signed_exponent(value: str, pos: int, text: str) -> None:
 
 def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
-    for m in _TOKEN.finditer(text):
-        kind = m.lastgroup
-        if kind == "ws":
-            continue
-        value = m.group()
-        if kind == "op":
-            kind = _OP_KIND.get(value, value)
-        elif kind == "bad":
-            hint = _HINTS.get(value, "")
-            raise ParseError(f"unexpected character {value!r}{hint}", m.start() + 1, text)
-        elif kind == "num":
-            _refuse_signed_exponent(value, m.start(), text)
-        tokens.append(Token(kind, value, m.start()))
+    pos = 0
+    for space, num, name, op, bad in _TOKEN.findall(text):
+        pos += len(space)
+        if name:
+            tokens.append(Token("name", name, pos))
+            pos += len(name)
+        elif num:
+            if "e" in num or "E" in num:
+                _refuse_signed_exponent(num, pos, text)
+            tokens.append(Token("num", num, pos))
+            pos += len(num)
+        elif op:
+            tokens.append(Token(_OP_KIND.get(op, op), op, pos))
+            pos += len(op)
+        else:
+            hint = _HINTS.get(bad, "")
+            raise ParseError(f"unexpected character {bad!r}{hint}", pos + 1, text)
     tokens.append(Token("end", "", len(text)))
     return tokens
 
