@@ -261,6 +261,9 @@ def tokenize(text: str) -> list[Token]:
 # ---------------------------------------------------------------------------- parser
 
 
+_ATOM_START = frozenset(("num", "name", "("))
+
+
 class _Parser:
     def __init__(self, text: str, names: frozenset[str]):
         self.text = text
@@ -297,10 +300,6 @@ class _Parser:
         if self.depth > MAX_DEPTH:
             raise self.error(f"the expression is nested too deeply (more than {MAX_DEPTH} levels)")
 
-    def starts_atom(self) -> bool:
-        t = self.tok
-        return t.kind in ("num", "name", "(")
-
     # -- grammar
     def parse(self) -> Expr:
         if self.tok.kind == "end":
@@ -328,16 +327,20 @@ class _Parser:
     def sum(self) -> Expr:
         self.enter()
         node = self.product()
-        while self.tokens[self.i].kind in ("+", "-"):
-            op = self.take().text
+        tokens = self.tokens
+        while tokens[self.i].kind in ("+", "-"):
+            op = tokens[self.i].text
+            self.i += 1
             node = BinOp(op, node, self.product())
         self.depth -= 1
         return node
 
     def product(self) -> Expr:
         node = self.implicit()
-        while self.tokens[self.i].kind in ("*", "/"):
-            op = self.take().text
+        tokens = self.tokens
+        while tokens[self.i].kind in ("*", "/"):
+            op = tokens[self.i].text
+            self.i += 1
             self.expect_operand(op)
             node = BinOp(op, node, self.implicit())
         return node
@@ -351,8 +354,9 @@ class _Parser:
 
     def implicit(self) -> Expr:
         node = self.unary()
-        while self.starts_atom():
-            if self.tok.kind == "num" and self.tokens[self.i - 1].kind == "num":
+        tokens = self.tokens
+        while tokens[self.i].kind in _ATOM_START:
+            if tokens[self.i].kind == "num" and tokens[self.i - 1].kind == "num":
                 a, b = self.tokens[self.i - 1].text, self.tok.text
                 raise self.error(f"two numbers side by side: did you mean {a}{b} or {a}*{b}?")
             node = BinOp("*", node, self.power())
@@ -360,7 +364,8 @@ class _Parser:
 
     def unary(self) -> Expr:
         if self.tokens[self.i].kind in ("-", "+"):
-            op = self.take().text
+            op = self.tokens[self.i].text
+            self.i += 1
             self.enter()
             self.expect_operand(op)
             arg = self.unary()
@@ -380,12 +385,17 @@ class _Parser:
         return base
 
     def atom(self) -> Expr:
-        t = self.tok
-        if t.kind == "num":
-            self.take()
-            return Num(float(t.text))
-        if t.kind == "name":
+        t = self.tokens[self.i]
+        kind = t.kind
+        if kind == "name":
+            word = t.text
+            if word in self.names and word not in _FUNCTION_WORDS:
+                self.i += 1
+                return Name(word)
             return self.name_or_call()
+        if kind == "num":
+            self.i += 1
+            return Num(float(t.text))
         if t.kind == "(":
             self.take()
             if self.at_op(")"):
@@ -468,6 +478,9 @@ class _Parser:
                 + (f" or {INVERSES[fn]}(x)" if fn in INVERSES else "")
             )
         return Num(value)
+
+
+_FUNCTION_WORDS = frozenset(FUNCTIONS) | frozenset(ALIASES)
 
 
 def canonical_function(word: str) -> str | None:
