@@ -29,7 +29,8 @@ sys.path.insert(0, str(ROOT))
 from grader.engine import load_exercise_file  # noqa: E402
 from grader.engine.check import check_part, parse_cached  # noqa: E402
 from grader.engine.exercise import split_answer  # noqa: E402
-from grader.engine.expr import Call, Name, Neg, Num, parse  # noqa: E402
+from grader.engine.expr import parse  # noqa: E402
+from tests.engine.sympy_oracle import sympy_chain, sympy_derivative, to_sympy  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "data" / "sample-corpus"
 
@@ -63,46 +64,6 @@ def percentile(values: list[float], q: float) -> float:
 # ---------------------------------------------------------------- sympy baseline (bench only)
 
 
-def to_sympy(node, symbols, defines):
-    import sympy
-
-    fns = {
-        "sin": sympy.sin,
-        "cos": sympy.cos,
-        "tan": sympy.tan,
-        "sec": sympy.sec,
-        "csc": sympy.csc,
-        "cot": sympy.cot,
-        "asin": sympy.asin,
-        "acos": sympy.acos,
-        "atan": sympy.atan,
-        "sinh": sympy.sinh,
-        "cosh": sympy.cosh,
-        "tanh": sympy.tanh,
-        "exp": sympy.exp,
-        "log": sympy.log,
-        "sqrt": sympy.sqrt,
-        "abs": sympy.Abs,
-        "sigmoid": lambda a: 1 / (1 + sympy.exp(-a)),
-        "relu": lambda a: sympy.Max(a, 0),
-    }
-    if isinstance(node, Num):
-        return sympy.nsimplify(node.value) if node.value == int(node.value) else node.value
-    if isinstance(node, Name):
-        if node.name == "pi":
-            return sympy.pi
-        if node.name == "e":
-            return sympy.E
-        return defines.get(node.name, symbols.get(node.name))
-    if isinstance(node, Neg):
-        return -to_sympy(node.arg, symbols, defines)
-    if isinstance(node, Call):
-        return fns[node.fn](to_sympy(node.arg, symbols, defines))
-    a = to_sympy(node.left, symbols, defines)
-    b = to_sympy(node.right, symbols, defines)
-    return {"+": a + b, "-": a - b, "*": a * b, "/": a / b, "^": a**b}[node.op]
-
-
 class _Timeout(Exception):
     pass
 
@@ -110,14 +71,9 @@ class _Timeout(Exception):
 def sympy_check(ex, part, text, timeout: float):
     import sympy
 
-    symbols = {v: sympy.Symbol(v, real=True) for v in ex.spec.variables}
-    defines: dict = {}
-    for name, node in ex.defines:
-        defines[name] = to_sympy(node, symbols, defines)
-    ref = defines[part.of]
-    for w in part.components[0]:
-        ref = sympy.diff(ref, symbols[w])
-    answer = to_sympy(parse(split_answer(text, 1)[0], ex.scope), symbols, defines)
+    ref, _ = sympy_derivative(ex, {}, part.of, part.components[0])
+    _, env = sympy_chain(ex, {})
+    answer = to_sympy(parse(split_answer(text, 1)[0], ex.scope), env)
 
     def alarm(signum, frame):
         raise _Timeout
