@@ -6,11 +6,14 @@ This is the only module that looks at the environment; everything else receives 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+
+DEVICE = re.compile(r"^(auto|cpu|cuda|cuda:\d+)$")
 
 
 class ConfigError(ValueError):
@@ -26,6 +29,7 @@ class Config:
     secret_key: str = ""  # default: generated once into <instance_path>/secret_key
     pool_size: int = 1  # grading threads of the embedded pool (0: no pool in this process)
     torch_threads: int = 1  # torch intra-op threads for grading
+    device: str = "cpu"  # torch device of the embedded pool: auto, cpu, cuda or cuda:N
     batch_size: int = 64  # submissions claimed and written per pool transaction
     max_body_bytes: int = 256 * 1024  # larger request bodies get 413
     max_answer_chars: int = 2000  # per answer component
@@ -64,6 +68,8 @@ class Config:
         instance = Path(self.instance_path)
         url = self.database_url or f"sqlite:///{(instance / 'grader.db').as_posix()}"
         key = self.secret_key or load_or_create_secret(instance)
+        if not DEVICE.match(self.device):
+            raise ConfigError(f"GRADER_DEVICE={self.device!r}: use auto, cpu, cuda or cuda:N")
         for name in ("pool_size", "batch_size", "max_body_bytes", "max_answer_chars"):
             if getattr(self, name) < (0 if name == "pool_size" else 1):
                 raise ConfigError(f"GRADER_{name.upper()} must be positive")

@@ -33,3 +33,13 @@ def test_variables_are_converted(tmp_path):
 def test_bad_value_names_the_variable(tmp_path):
     with pytest.raises(ConfigError, match="GRADER_POOL_SIZE"):
         Config.from_env({"GRADER_INSTANCE_PATH": str(tmp_path), "GRADER_POOL_SIZE": "many"})
+
+
+def test_an_unknown_grading_device_is_refused_with_the_variable_named(tmp_path):
+    env = {"GRADER_INSTANCE_PATH": str(tmp_path), "GRADER_DEVICE": "gpu"}
+    with pytest.raises(ConfigError, match="GRADER_DEVICE"):
+        Config.from_env(env)
+
+
+def test_the_grading_device_defaults_to_the_cpu(tmp_path):
+    assert Config.from_env({"GRADER_INSTANCE_PATH": str(tmp_path)}).device == "cpu"

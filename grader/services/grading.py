@@ -179,11 +179,13 @@ def store(svc: Services, outcomes: list[Outcome]) -> list[int]:
     return list(done)
 
 
-def process_batch(svc: Services, limit: int, ids: list[int] | None = None) -> int:
+def process_batch(
+    svc: Services, limit: int, ids: list[int] | None = None, device: str = "cpu"
+) -> int:
     """Claim, grade and store one batch; returns how many were claimed."""
     items = claim(svc, limit, ids)
     if items:
-        store(svc, grade_claimed(svc, items))
+        store(svc, grade_claimed(svc, items, device))
     return len(items)
 
 

@@ -32,13 +32,15 @@ class EmbeddedPool:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.graded = 0
+        self.device = "cpu"
 
     def start(self) -> None:
         if self._threads:
             return
-        import torch
+        from grader.workers import device
 
-        torch.set_num_threads(self.svc.config.torch_threads)
+        self.device = device.resolve(self.svc.config.device)  # CUDA starts here, after any fork
+        device.init_process(self.device, self.svc.config.torch_threads)
         self._stop.clear()
         try:
             grading.requeue_stuck(self.svc, older_than_s=0)
@@ -65,7 +67,7 @@ class EmbeddedPool:
         next_sweep = time.monotonic() + config.stuck_after_s / 2
         while not self._stop.is_set():
             try:
-                claimed = grading.process_batch(self.svc, self.batch_size)
+                claimed = grading.process_batch(self.svc, self.batch_size, device=self.device)
                 self.graded += claimed
                 if claimed:
                     continue
