@@ -10,6 +10,7 @@ restarted service never finds orphans still holding the port.
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import signal
 import sys
@@ -31,6 +32,17 @@ SWITCH_INTERVAL_S = 0.001
 
 def tune_process() -> None:
     sys.setswitchinterval(SWITCH_INTERVAL_S)
+
+
+def settle_heap() -> None:
+    """Exempt everything alive after start-up from garbage collection.
+
+    torch, SQLAlchemy and Flask leave some 300,000 objects behind; a full collection walked
+    them all and paused every thread of the process for ~160 ms, often enough to show in the
+    99th percentile. Frozen, they are never walked again (they live as long as the process).
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def die_with_parent() -> None:
@@ -68,7 +80,9 @@ def run_gunicorn(
                 self.cfg.set(key, value)
 
         def load(self) -> Any:
-            return factory()
+            app = factory()
+            settle_heap()
+            return app
 
     Application().run()
 
@@ -78,6 +92,7 @@ def run_waitress(app: Any, host: str, port: int, threads: int) -> None:
     from waitress import serve
 
     tune_process()
+    settle_heap()
     serve(
         app,
         host=host,
