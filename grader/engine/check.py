@@ -7,6 +7,7 @@ not parse gets ``error`` set and the other parts are still graded.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -271,11 +272,11 @@ def _error(part: Part, message: str) -> PartResult:
 
 
 def _mismatch_message(inst, part: Part, s: torch.Tensor, i: int) -> str:
-    value = float(s[i])
     if part.numeric:
         return "Not the right value."
+    value = float(s[i])
     where = inst.point_label(i)
-    if not torch.isfinite(s[i]):
+    if not math.isfinite(value):
         return (
             f"Your answer is undefined at {where} (a log or square root of a negative "
             "number, or a division by zero?), where the derivative is defined."

@@ -39,7 +39,7 @@ def all_match(s: torch.Tensor, r: torch.Tensor, rtol: float, atol: float) -> boo
 
 def first_mismatch(s: torch.Tensor, r: torch.Tensor, tol: torch.Tensor) -> int | None:
     """The first point where ``s`` differs from ``r`` beyond ``tol``, or None."""
-    ok = (s - r).abs() <= tol
+    ok = (s - r).abs() <= tol  # nan compares false: an undefined value never matches
     if bool(ok.all()):
         return None
-    return int(torch.nonzero(~ok).flatten()[0])
+    return int((~ok).to(torch.uint8).argmax())

@@ -53,6 +53,8 @@ class CandidateSet:
     stacked: torch.Tensor | None  # rows: instructor then generic
     tol: torch.Tensor | None
     reference_is_zero: bool
+    ratio_points: torch.Tensor | None = None  # where |ref| is large enough to divide by
+    ratio_ref: torch.Tensor | None = None  # ref at those points
 
     def hits(self, s: torch.Tensor) -> list[bool]:
         if self.stacked is None:
@@ -136,7 +138,11 @@ def build_candidates(inst, part, component: int) -> CandidateSet:
     stacked = torch.stack([c.values for c in rows]) if rows else None
     tol = torch.stack([tolerance(c.values, part.rtol, part.atol) for c in rows]) if rows else None
     is_zero = all_match(ref, torch.zeros_like(ref), part.rtol, part.atol)
-    return CandidateSet(instructor, out, stacked, tol, is_zero)
+    size = ref.abs()
+    big = size > 1e-3 * float(size.max())
+    if is_zero or not bool(big.any()):
+        return CandidateSet(instructor, out, stacked, tol, is_zero)
+    return CandidateSet(instructor, out, stacked, tol, is_zero, big, ref[big])
 
 
 def _instructor_candidates(inst, part, component: int) -> list[Candidate]:
@@ -269,29 +275,31 @@ def diagnose(inst, part, component: int, s: torch.Tensor) -> Diagnosis | None:
 
 def _generic(inst, part, component, s, cands: CandidateSet, hits) -> Diagnosis | None:
     ref = inst.reference(part)[component]
-    rtol, atol = part.rtol, part.atol
+    tol = inst.tolerance(part, component)
     for c, hit in zip(cands.generic, hits, strict=True):
         if hit and c.code in (CHAIN, PRODUCT, QUOTIENT):
             return Diagnosis(c.code, c.message)
     nonzero = not cands.reference_is_zero
-    if nonzero and bool(((s + ref).abs() <= inst.tolerance(part, component)).all()):
+    if nonzero and bool(((s + ref).abs() <= tol).all()):
         return Diagnosis(SIGN, "The sign is wrong: your answer is the negative of the derivative.")
     for c, hit in zip(cands.generic, hits, strict=True):
         if hit and c.code in (FUNCTION, VARIABLE):
             return Diagnosis(c.code, c.message)
     if part.numeric or not nonzero:
         return None
-    mask = ref.abs() > 1e-3 * float(ref.abs().max())
-    if bool(mask.any()):
-        c = float((s[mask] / ref[mask]).median())
-        if abs(c - 1) > 1e-6 and abs(c) > 1e-12 and all_match(s, c * ref, rtol, atol):
+    if cands.ratio_points is not None:
+        c = float((s[cands.ratio_points] / cands.ratio_ref).median())
+        # the tolerance of c * ref is that of ref scaled by |c| (see compare.tolerance)
+        scaled = part.atol + abs(c) * (tol - part.atol)
+        if abs(c - 1) > 1e-6 and abs(c) > 1e-12 and bool(((s - c * ref).abs() <= scaled).all()):
             return Diagnosis(
                 FACTOR,
                 f"Your answer is {_nice(c)} times the derivative: a constant factor is off "
                 "(an exponent not brought down, or a coefficient dropped?).",
             )
-    shift = float((s - ref).median())
-    if math.isfinite(shift) and all_match(s, ref + shift, rtol, atol):
+    diff = s - ref
+    shift = float(diff.median())
+    if math.isfinite(shift) and bool(((diff - shift).abs() <= tol).all()):
         return Diagnosis(
             OFFSET,
             f"Your answer is off by a constant ({_nice(shift)}): check the constant terms; "

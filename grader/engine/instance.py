@@ -188,8 +188,12 @@ class Instance:
             return dict(self.params), 1
         return self.env, N_POINTS
 
+    @cached_property
+    def _point_lists(self) -> dict[str, list[float]]:
+        return {v: t.tolist() for v, t in self.points.items()}
+
     def point_label(self, i: int) -> str:
-        return ", ".join(f"{v} = {_short(float(t[i]))}" for v, t in self.points.items())
+        return ", ".join(f"{v} = {_short(xs[i])}" for v, xs in self._point_lists.items())
 
     def candidates(self, part, component: int) -> list:
         """Derivatives a student who made a classic mistake would give (cached)."""
