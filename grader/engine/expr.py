@@ -419,6 +419,13 @@ class _Parser:
             return self.call(fn, t)
         if word in self.names or word in CONSTANTS:
             return Name(word)
+        prev = self.tokens[self.i - 2] if self.i >= 2 else None
+        digits = word.translate(str.maketrans("oOlI", "0011"))
+        if prev is not None and prev.kind == "num" and prev.pos + len(prev.text) == t.pos:
+            if digits.isdigit():  # 2oo: the letter o typed for a zero
+                number = prev.text + digits
+                message = f"'{prev.text}{word}' is not a number — did you mean {number}?"
+                raise ParseError(message, t.pos + 1, self.text)
         raise ParseError(unknown_name_message(word, self.names), t.pos + 1, self.text)
 
     def call(self, fn: str, t: Token) -> Expr:

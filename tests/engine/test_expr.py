@@ -367,3 +367,14 @@ def test_parsed_tree_is_made_of_ast_nodes_only():
             stack.append(n.arg)
         elif isinstance(n, BinOp):
             stack += [n.left, n.right]
+
+
+def test_letter_o_typed_for_zero_suggests_the_number():
+    with pytest.raises(ParseError, match="did you mean 200") as info:
+        parse("2oo", XY)
+    assert info.value.column == 2
+
+
+def test_signed_exponent_is_refused_as_ambiguous_with_both_readings():
+    with pytest.raises(ParseError, match=r"2\*10\^3 for the number, or 2e \+ 3"):
+        parse("2e+3", XY)
