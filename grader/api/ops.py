@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app
-from sqlalchemy import text
 
 from grader.api.common import svc
+from grader.services.health import readiness
 from grader.services.metrics import ClusterMetrics, exposition
 
 bp = Blueprint("ops", __name__)
@@ -33,20 +33,8 @@ def _cluster() -> ClusterMetrics | None:
 @bp.get("/readyz")
 def readyz():
     """200 when the database (and the broker, when one is configured) answers; else 503."""
-    checks: dict[str, str] = {}
-    try:
-        with svc().db.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        checks["database"] = "ok"
-    except Exception as exc:
-        checks["database"] = f"unreachable: {type(exc).__name__}"
     cluster = _cluster()
-    if cluster is not None:
-        try:
-            cluster.redis.ping()
-            checks["broker"] = "ok"
-        except Exception as exc:
-            checks["broker"] = f"unreachable: {type(exc).__name__}"
+    checks = readiness(svc(), cluster.redis if cluster is not None else None)
     ready = all(value == "ok" for value in checks.values())
     body = {"status": "ready" if ready else "unavailable", "checks": checks}
     return body, 200 if ready else 503, {} if ready else {"Retry-After": "5"}
