@@ -8,6 +8,7 @@ not parse gets ``error`` set and the other parts are still graded.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -79,8 +80,27 @@ def parse_cached(text: str, scope: frozenset[str]) -> Expr:
     return parse(text, scope)
 
 
+# What students put before their answer: y' =, f'(x) =, dz/dx =, d^2y/dx^2 =, ∂z/∂x =, z_x =
+_LABEL = re.compile(
+    r"""^\s*(?:
+        [A-Za-z]\w*'+(?:\(\s*\w+\s*\))?
+      | (?:d|\u2202)\^?\d*\s*[A-Za-z]\w*(?:\(\s*\w+\s*\))?\s*/\s*(?:(?:d|\u2202)\s*[A-Za-z]\w*(?:\^\d+)?\s*)+
+      | [A-Za-z]\w*_\{?[A-Za-z]+\}?
+    )\s*=(?!=)""",
+    re.VERBOSE,
+)
+
+
 def parse_answer(exercise: Exercise, part: Part | None, text: str) -> Expr:
-    """Parse one answer box; a numeric part may not mention variables or defined names."""
+    """Parse one answer box; a numeric part may not mention variables or defined names.
+
+    A derivative's name written before the answer (``dz/dx = 20x``) is read past."""
+    label = _LABEL.match(text)
+    if label:
+        try:
+            return parse_answer(exercise, part, text[label.end() :])
+        except ParseError as exc:
+            raise ParseError(exc.message, exc.column + label.end(), text) from None
     node = parse_cached(text, exercise.scope)
     if part is not None and part.numeric:
         bad = sorted(names_in(node) - set(exercise.spec.params) - {"pi", "e"})

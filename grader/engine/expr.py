@@ -311,14 +311,12 @@ class _Parser:
                 raise self.error("unmatched ')': there is no '(' for it")
             if t.text == ",":
                 nxt = self.tokens[self.i + 1]
-                if (
-                    self.tokens[self.i - 1].kind == "num"
-                    and nxt.kind == "num"
-                    and len(nxt.text) == 3
-                ):
+                if self.tokens[self.i - 1].kind == "num" and nxt.kind == "num":
+                    a, b = self.tokens[self.i - 1].text, nxt.text
                     raise self.error(
-                        "unexpected ',' — write numbers without thousands separators "
-                        "(17200, not 17,200)"
+                        f"unexpected ',' — write {a}{b} without a thousands separator"
+                        if len(b) == 3
+                        else f"unexpected ',' — write decimals with a point: {a}.{b}"
                     )
                 raise self.error("unexpected ',' — a formula has no commas here")
             raise self.error(f"unexpected {t.text!r}")
@@ -419,6 +417,16 @@ class _Parser:
             return self.call(fn, t)
         if word in self.names or word in CONSTANTS:
             return Name(word)
+        lower = word.lower()  # Sin(x), LN(x), Pi, X for x: capitals from phones and habit
+        if lower not in self.names:
+            fn = canonical_function(lower)
+            if fn is not None:
+                return self.call(fn, t)
+            if lower == "pi":
+                return Name("pi")
+        folded = [n for n in self.names if n.lower() == lower]
+        if len(folded) == 1:  # the only name in scope it can mean
+            return Name(folded[0])
         prev = self.tokens[self.i - 2] if self.i >= 2 else None
         digits = word.translate(str.maketrans("oOlI", "0011"))
         if prev is not None and prev.kind == "num" and prev.pos + len(prev.text) == t.pos:

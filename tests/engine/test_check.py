@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from grader.engine import ParseError, grade, preview
+from grader.engine import ParseError, grade, load_exercise_file, preview
 
-from .conftest import check, make_exercise, single
+from .conftest import EXERCISES, check, make_exercise, single
 
 CUBIC = {"f": "x^3 + 2*x"}
 TRIG = {"f": "sin(x)^2"}
@@ -336,3 +336,17 @@ def test_tutorial_two_inputs_dz_da_is_about_1290(tutorial):
 
 def test_tutorial_two_inputs_rejects_a_near_miss(tutorial):
     assert not check(tutorial["two-inputs"], "17210", part="dz-dx").correct
+
+
+@pytest.mark.parametrize(
+    "answer", ["dz/dx = 20x", "z' = 20x", "f'(x) = 20x", "d z / d x = 20x", "z_x = 20x"]
+)
+def test_a_derivative_label_before_the_answer_is_read_past(answer):
+    ex = load_exercise_file(EXERCISES / "tutorial-chain.yaml")
+    assert grade(ex, {"dz-formula": answer}).parts["dz-formula"].correct
+
+
+def test_an_error_after_a_label_points_into_the_whole_text():
+    ex = load_exercise_file(EXERCISES / "tutorial-chain.yaml")
+    result = grade(ex, {"dz-formula": "dz/dx = 20x +"}).parts["dz-formula"]
+    assert result.error is not None and "column 14" in result.error

@@ -226,9 +226,21 @@ def test_function_with_space_before_argument_asks_for_parentheses():
         parse("sin x", XY)
 
 
-def test_wrong_case_function_is_pointed_out():
-    with pytest.raises(ParseError, match="case-sensitive"):
-        parse("Sin(x)", XY)
+def test_capitalised_function_names_are_read_as_the_function():
+    assert parse("Sin(x) + LN(x) + Exp(x)", XY) == parse("sin(x) + ln(x) + exp(x)", XY)
+
+
+def test_capital_letter_is_read_as_the_only_variable_it_can_mean():
+    assert parse("20X", XY) == parse("20x", XY)
+
+
+def test_capital_letter_is_not_folded_when_both_cases_are_variables():
+    assert parse("A", ("a", "A")) == Name("A")
+
+
+def test_decimal_comma_suggests_a_point():
+    with pytest.raises(ParseError, match=r"decimals with a point: 0\.5"):
+        parse("0,5", XY)
 
 
 def test_variable_followed_by_digit_suggests_a_power():
