@@ -28,7 +28,8 @@ IDENT = re.compile(r"^[A-Za-z_][A-Za-z_0-9]*$")
 MAX_PARTS = 50
 MAX_DEFINES = 100
 MAX_DEFINE_NODES = 5000  # all definitions together: bounds sampling and diagnosis work
-MAX_TEST_ANSWERS = 300  # self-test answers per exercise: bounds `validate`
+MAX_TEST_ANSWERS = 300
+SAMPLING_SEEDS = 8  # students' seeds tried at validation when the exercise has params  # self-test answers per exercise: bounds `validate`
 MAX_VARIABLES = 20
 
 DEFAULT_EXPRESSION_TOLERANCE = {"rtol": 1e-6, "atol": 1e-9}
@@ -616,7 +617,7 @@ def _split_commas(text: str) -> list[str]:
 
 def _check_sampling(exercise: Exercise, errors: _Collector) -> None:
     """Every part must have a finite reference: sample points and `at` points alike."""
-    from .instance import SamplingError
+    from .instance import SamplingError, draw_params
 
     for part in exercise.parts:
         if part.at is not None:
@@ -628,9 +629,14 @@ def _check_sampling(exercise: Exercise, errors: _Collector) -> None:
                 )
     if errors.problems:
         return
-    try:
-        inst = exercise.instance(0)
-        for part in exercise.parts:
-            inst.reference(part)
-    except SamplingError as exc:
-        errors.add(exc.path, exc.message)
+    # With params, a function may be defined for some students' values and not others.
+    seeds = range(SAMPLING_SEEDS) if exercise.spec.params else range(1)
+    for seed in seeds:
+        try:
+            inst = exercise.instance(seed)
+            for part in exercise.parts:
+                inst.reference(part)
+        except SamplingError as exc:
+            params = ", ".join(f"{k} = {v}" for k, v in draw_params(exercise, seed).items())
+            errors.add(exc.path, exc.message + (f" (for the params {params})" if params else ""))
+            return
