@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 
 from grader.engine import ExerciseInvalid, load_exercise, load_exercise_file
@@ -262,3 +264,24 @@ def test_split_answer_ignores_commas_inside_parentheses():
 
 def test_split_answer_with_wrong_count_is_none():
     assert split_answer("a, b, c", 2) is None
+
+
+def test_a_function_undefined_for_some_params_is_reported_with_those_params():
+    text = """
+        id: logk
+        title: t
+        variables:
+          x: [0.5, 3]
+        params:
+          k: {int: [0, 5]}
+        define:
+          f: log(x - k)
+        parts:
+          - id: a
+            kind: expression
+            of: f
+            wrt: x
+        """
+    with pytest.raises(ExerciseInvalid) as info:
+        load_exercise(textwrap.dedent(text))
+    assert "for the params k = " in str(info.value)
