@@ -73,7 +73,6 @@ def run_gunicorn(
                 "graceful_timeout": 10,
                 "keepalive": 30,
                 "backlog": 2048,
-                "reuse_port": True,
                 # one shared control socket per user would clash between two services
                 "control_socket_disable": True,
                 "post_fork": lambda server, worker: (die_with_parent(), tune_process()),
