@@ -14,6 +14,18 @@ if TYPE_CHECKING:
 
 __all__ = ["create_app"]
 
+MAX_ID = 2**31 - 1  # the largest value of an INTEGER column on PostgreSQL
+
+
+def refuse_impossible_ids(_endpoint: str | None, values: dict | None) -> None:
+    """An `<int:...>` id no row can have is unknown (404), not an integer the database refuses
+    (a 500 on SQLite beyond 2**63, on PostgreSQL beyond 2**31)."""
+    from grader.services.errors import NotFound
+
+    for name, value in (values or {}).items():
+        if isinstance(value, int) and value > MAX_ID:
+            raise NotFound(f"no {name.removesuffix('_id')} {value}")
+
 
 def create_app(
     config: Config | None = None, *, start_pool: bool = True, services: Services | None = None
@@ -42,6 +54,7 @@ def create_app(
         validation_error_callback=validation_error,
         doc_ui=False,
     )
+    app.url_value_preprocessor(refuse_impossible_ids)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.sort_keys = False
     services = services or Services(config)

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+MAX_ID = 2**31 - 1  # the largest INTEGER on PostgreSQL
 Username = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")
 
 
@@ -46,7 +47,9 @@ class ExercisePath(BaseModel):
 
 
 class ExerciseQuery(Params):
-    version: int | None = Field(None, ge=1, description="a version number; default the latest")
+    version: int | None = Field(
+        None, ge=1, le=MAX_ID, description="a version number; default the latest"
+    )
 
 
 class CoursePath(BaseModel):
@@ -110,7 +113,7 @@ class MemberCreate(Strict):
 
 class AssignmentCreate(Strict):
     exercise_id: str = Field(min_length=1, max_length=100)
-    version: int | None = Field(None, ge=1, description="default: the latest version")
+    version: int | None = Field(None, ge=1, le=MAX_ID, description="default: the latest version")
     opens_at: datetime | None = None
     due_at: datetime | None = None
     max_attempts: int | None = Field(None, ge=1, le=10_000)

@@ -150,3 +150,41 @@ def test_database_unavailable_is_503_with_retry_after(tmp_path):
     _error(response, 503, "database_unavailable")
     assert response.headers["Retry-After"]
     _error(client.get("/api/v1/health"), 503)
+
+
+def test_ids_beyond_any_row_are_404_not_500(world, client):
+    huge = 2**70  # overflowed the database's integer columns: 500 on SQLite and PostgreSQL
+    for method, path in (
+        ("GET", f"/assignments/{huge}"),
+        ("DELETE", f"/assignments/{huge}"),
+        ("POST", f"/assignments/{huge}/submissions"),
+        ("GET", f"/courses/{huge}"),
+        ("POST", f"/courses/{huge}/members"),
+        ("DELETE", f"/courses/{huge}/members/stu"),
+        ("GET", f"/submissions/{2**31}"),
+        ("GET", f"/users/{2**63}"),
+        ("DELETE", f"/tokens/{huge}"),
+    ):
+        body = {"answers": {}} if path.endswith("submissions") else {"username": "stu"}
+        response = client.open(
+            "/api/v1" + path,
+            method=method,
+            json=body if method == "POST" else None,
+            headers=world.admin.headers,
+        )
+        _error(response, 404, "not_found")
+
+
+def test_version_numbers_beyond_any_row_are_422_not_500(world, client):
+    response = client.get(
+        "/api/v1/exercises/chain-rule-intro",
+        query_string={"version": 2**70},
+        headers=world.teacher.headers,
+    )
+    _error(response, 422, "invalid_request")
+    response = client.post(
+        f"/api/v1/courses/{world.course_id}/assignments",
+        json={"exercise_id": "chain-rule-intro", "version": 2**63},
+        headers=world.teacher.headers,
+    )
+    _error(response, 422, "invalid_request")

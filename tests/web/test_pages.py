@@ -50,6 +50,17 @@ def test_unknown_assignment_is_a_404_page(pages, web, page_text):
     assert response.mimetype == "text/html"
 
 
+def test_ids_beyond_any_row_are_404_pages_not_500(pages, web, page_text):
+    pages.sign_in(web.student)
+    for url in (
+        f"/assignments/{2**70}",
+        f"/submissions/{2**63}",
+        f"/assignments/{2**31}/submissions",
+    ):
+        response = pages.get(url)
+        assert response.status_code == 404 and "Not found" in page_text(response)
+
+
 def test_usernames_are_escaped(pages, web):
     response = pages.post("/login", {"username": "<b>x</b>", "password": "whatever1"})
     html = response.get_data(as_text=True)
