@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_openapi3 import APIBlueprint, Tag
 
-from grader.api.common import PREFIX, SECURITY, actor, error_responses, svc
+from grader.api.common import PREFIX, SECURITY, actor, error_responses, json_object, svc
 from grader.api.schemas import (
     Accepted,
     AssignmentPath,
@@ -29,14 +29,17 @@ bp = APIBlueprint(
 )
 
 
-@bp.get("/assignments/<int:assignment_id>")
+@bp.get(
+    "/assignments/<int:assignment_id>",
+    responses={200: json_object("the assignment with your parameters")},
+)
 def get_assignment(path: AssignmentPath):
     """The assignment with your own parameters: statement (Markdown and HTML with MathML),
     parts, attempts used and left. Never the definitions or answers."""
     return assignments.view(svc(), actor(), path.assignment_id)
 
 
-@bp.delete("/assignments/<int:assignment_id>")
+@bp.delete("/assignments/<int:assignment_id>", responses={204: None})
 def delete_assignment(path: AssignmentPath):
     """Delete an assignment without submissions (the course's instructors)."""
     assignments.delete_assignment(svc(), actor(), path.assignment_id)

@@ -23,12 +23,21 @@ ERRORS = {
 }
 
 
-def error_responses() -> dict:
-    """The documented error responses every endpoint may give."""
-    from grader.api.schemas import ErrorResponse
+def error_responses(codes: tuple[int, ...] = tuple(ERRORS)) -> dict:
+    """The documented error responses every endpoint may give.
 
-    schema = {"application/json": {"schema": ErrorResponse.model_json_schema()}}
-    return {code: {"description": text, "content": schema} for code, text in ERRORS.items()}
+    The schema is a reference to the ErrorResponse component (always in the document: it is
+    the validation error model); pydantic's own schema would carry a `#/$defs/...` reference
+    that does not resolve inside an OpenAPI document.
+    """
+    schema = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
+    return {code: {"description": ERRORS[code], "content": schema} for code in codes}
+
+
+def json_object(description: str) -> dict:
+    """A documented success response whose body is a JSON object."""
+    content = {"application/json": {"schema": {"type": "object"}}}
+    return {"description": description, "content": content}
 
 
 def svc() -> Services:

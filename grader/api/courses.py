@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_openapi3 import APIBlueprint, Tag
 
-from grader.api.common import PREFIX, SECURITY, actor, error_responses, svc
+from grader.api.common import PREFIX, SECURITY, actor, error_responses, json_object, svc
 from grader.api.schemas import (
     AssignmentCreate,
     CourseCreate,
@@ -39,20 +39,20 @@ def list_courses(query: Paging):
     return courses.list_courses(svc(), actor(), query.limit, query.offset)
 
 
-@bp.get("/courses/<int:course_id>")
+@bp.get("/courses/<int:course_id>", responses={200: json_object("the course")})
 def get_course(path: CoursePath):
     """One course (members)."""
     return courses.get_course(svc(), actor(), path.course_id)
 
 
-@bp.delete("/courses/<int:course_id>")
+@bp.delete("/courses/<int:course_id>", responses={204: None})
 def delete_course(path: CoursePath):
     """Delete a course without assignments (its instructors)."""
     courses.delete_course(svc(), actor(), path.course_id)
     return "", 204
 
 
-@bp.post("/courses/<int:course_id>/members")
+@bp.post("/courses/<int:course_id>/members", responses={201: json_object("the membership")})
 def add_member(path: CoursePath, body: MemberCreate):
     """Add a user to the course as student or instructor (its instructors)."""
     return courses.add_member(svc(), actor(), path.course_id, body.username, body.role), 201
@@ -64,7 +64,7 @@ def list_members(path: CoursePath, query: Paging):
     return courses.list_members(svc(), actor(), path.course_id, query.limit, query.offset)
 
 
-@bp.delete("/courses/<int:course_id>/members/<username>")
+@bp.delete("/courses/<int:course_id>/members/<username>", responses={204: None})
 def remove_member(path: MemberPath):
     """Remove a member (its instructors). Their submissions are kept."""
     courses.remove_member(svc(), actor(), path.course_id, path.username)

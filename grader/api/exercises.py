@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request
 from flask_openapi3 import APIBlueprint, Tag
 
-from grader.api.common import PREFIX, SECURITY, actor, error_responses, svc
+from grader.api.common import PREFIX, SECURITY, actor, error_responses, json_object, svc
 from grader.api.schemas import ExerciseCreated, ExercisePath, ExerciseQuery, Page, Paging
 from grader.services import exercises
 from grader.services.errors import BadRequest
@@ -61,13 +61,13 @@ def list_exercises(query: Paging):
     return exercises.list_exercises(svc(), actor(), query.limit, query.offset)
 
 
-@bp.get("/exercises/<exercise_id>")
+@bp.get("/exercises/<exercise_id>", responses={200: json_object("the exercise and its versions")})
 def get_exercise(path: ExercisePath, query: ExerciseQuery):
     """One exercise's YAML (latest or `?version=N`) and its versions (instructor)."""
     return exercises.get_exercise(svc(), actor(), path.exercise_id, query.version)
 
 
-@bp.delete("/exercises/<exercise_id>")
+@bp.delete("/exercises/<exercise_id>", responses={204: None})
 def delete_exercise(path: ExercisePath):
     """Delete an exercise no assignment uses (its owner or an admin)."""
     exercises.delete_exercise(svc(), actor(), path.exercise_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, render_template_string
 from flask_openapi3 import APIBlueprint, Tag
 
-from grader.api.common import PREFIX, svc
+from grader.api.common import PREFIX, error_responses, json_object, svc
 from grader.services.grading import count_queued
 
 bp = APIBlueprint("system", __name__, url_prefix=PREFIX, abp_tags=[Tag(name="system")])
@@ -34,7 +34,10 @@ h2{margin-top:2rem;border-bottom:1px solid #ccc}
 </body></html>"""
 
 
-@bp.get("/health")
+@bp.get(
+    "/health",
+    responses={200: json_object("the service is up"), **error_responses((503,))},
+)
 def health():
     """Liveness and queue depth; 503 when the database is unreachable. No token needed."""
     return {"status": "ok", "database": "ok", "queued": count_queued(svc())}

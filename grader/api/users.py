@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_openapi3 import APIBlueprint, Tag
 
-from grader.api.common import PREFIX, SECURITY, actor, error_responses, svc
+from grader.api.common import PREFIX, SECURITY, actor, error_responses, json_object, svc
 from grader.api.schemas import (
     Page,
     TokenCreate,
@@ -39,14 +39,14 @@ def list_users(query: UserQuery):
     return users.list_users(svc(), actor(), query.limit, query.offset, query.role)
 
 
-@bp.get("/users/me")
+@bp.get("/users/me", responses={200: json_object("the user")})
 def me():
     """The user the token belongs to."""
     who = actor()
     return users.get_user(svc(), who, who.id)
 
 
-@bp.get("/users/<int:user_id>")
+@bp.get("/users/<int:user_id>", responses={200: json_object("the user")})
 def get_user(path: UserPath):
     """One user (admin, or yourself)."""
     return users.get_user(svc(), actor(), path.user_id)
@@ -64,7 +64,7 @@ def list_tokens(query: UserQuery):
     return users.list_tokens(svc(), actor(), query.limit, query.offset)
 
 
-@bp.delete("/tokens/<int:token_id>")
+@bp.delete("/tokens/<int:token_id>", responses={200: json_object("the revoked token")})
 def revoke_token(path: TokenPath):
     """Revoke a token (yours, or any for an admin)."""
     return users.revoke_token(svc(), actor(), path.token_id)

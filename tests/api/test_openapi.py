@@ -25,3 +25,33 @@ def test_docs_page_is_html_listing_operations(client):
     page = client.get("/api/v1/docs")
     assert page.status_code == 200 and page.mimetype == "text/html"
     assert "/api/v1/assignments/{assignment_id}/submissions" in page.get_data(as_text=True)
+
+
+def _refs(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref":
+                yield value
+            else:
+                yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
+
+
+def test_every_ref_in_the_openapi_document_resolves(client):
+    spec = client.get("/api/v1/openapi.json").json
+    for ref in set(_refs(spec)):
+        assert ref.startswith("#/"), ref
+        node = spec
+        for key in ref[2:].split("/"):
+            assert key in node, f"{ref} does not resolve"
+            node = node[key]
+
+
+def test_every_operation_documents_its_success_status(client):
+    spec = client.get("/api/v1/openapi.json").json
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            codes = {int(code) for code in op["responses"]}
+            assert any(200 <= code < 300 for code in codes), f"{method} {path}: {sorted(codes)}"
