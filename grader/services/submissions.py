@@ -120,6 +120,22 @@ def _existing(svc: Services, actor: Actor, key: str) -> dict[str, Any] | None:
         return submission_dict(row, actor.username) if row else None
 
 
+def _replay(found: dict[str, Any], assignment_id: int) -> dict[str, Any]:
+    """The submission an Idempotency-Key named before, if it was made to this assignment.
+
+    A key is the student's own, across assignments; replaying a submission to another
+    assignment would tell the student that this one was stored when nothing was.
+    """
+    if found["assignment_id"] != assignment_id:
+        raise Conflict(
+            f"this Idempotency-Key was used for a submission to assignment "
+            f"{found['assignment_id']}; use a new key for each submission",
+            code="idempotency_key_reused",
+            details={"assignment_id": found["assignment_id"]},
+        )
+    return found
+
+
 def submit(
     svc: Services, actor: Actor, assignment_id: int, answers: Answers, key: str | None = None
 ) -> tuple[dict[str, Any], bool]:
@@ -130,7 +146,7 @@ def submit(
     if key is not None and not 0 < len(key) <= MAX_KEY_CHARS:
         raise Invalid(f"an Idempotency-Key has 1 to {MAX_KEY_CHARS} characters")
     if key is not None and (found := _existing(svc, actor, key)):
-        return found, False
+        return _replay(found, assignment_id), False
     with svc.db.sessions() as session:
         ctx = _context(session, actor, assignment_id)
     assignment = ctx
@@ -159,7 +175,7 @@ def submit(
             break
         except IntegrityError:
             if key is not None and (found := _existing(svc, actor, key)):
-                return found, False
+                return _replay(found, assignment_id), False
             # another attempt took the same number at the same moment: count again
     else:
         raise Conflict("too many simultaneous submissions; try again")

@@ -129,3 +129,25 @@ def test_students_cannot_read_classmates_submissions(world, client):
     accepted = _submit(client, world, RIGHT).json
     response = client.get(f"/api/v1/submissions/{accepted['id']}", headers=world.outsider.headers)
     assert response.status_code == 403
+
+
+def test_idempotency_key_reused_on_another_assignment_is_409_not_the_other_submission(
+    world, client
+):
+    from grader.services import assignments
+
+    spec = {"exercise_id": "chain-rule-intro"}
+    other = assignments.create_assignment(world.svc, world.teacher.actor, world.course_id, spec)
+    headers = {**world.student.headers, "Idempotency-Key": "my-key"}
+    first = client.post(
+        f"/api/v1/assignments/{world.assignment_id}/submissions",
+        json={"answers": RIGHT},
+        headers=headers,
+    )
+    assert first.status_code == 202
+    response = client.post(
+        f"/api/v1/assignments/{other['id']}/submissions", json={"answers": RIGHT}, headers=headers
+    )
+    assert response.status_code == 409, response.json
+    assert response.json["error"]["code"] == "idempotency_key_reused"
+    assert response.json["error"]["details"] == {"assignment_id": world.assignment_id}
