@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import re
+import secrets
 from functools import lru_cache
 
 import latex2mathml.converter
@@ -22,6 +24,12 @@ _MATHML_ATTRS = {
     "accent", "accentunder", "movablelimits", "notation", "encoding", "minsize", "maxsize",
     "form", "largeop", "symmetric", "displaystyle", "scriptlevel",
 }  # fmt: skip
+# what commonmark renders
+_HTML_TAGS = {
+    "p", "h1", "h2", "h3", "h4", "h5", "h6", "em", "strong", "code", "pre", "blockquote",
+    "ul", "ol", "li", "a", "img", "hr", "br",
+}  # fmt: skip
+_HTML_ATTRS = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "ol": {"start"}}
 
 
 @lru_cache(maxsize=4096)
@@ -30,8 +38,7 @@ def latex_to_mathml(latex: str, display: bool = False) -> str:
     try:
         mathml = latex2mathml.converter.convert(latex, display="block" if display else "inline")
     except Exception:  # latex2mathml raises many types on bad input
-        escaped = latex.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        return f"<code>{escaped}</code>"
+        return f"<code>{html.escape(latex, quote=True)}</code>"
     return nh3.clean(
         mathml,
         tags=_MATHML_TAGS,
@@ -42,13 +49,25 @@ def latex_to_mathml(latex: str, display: bool = False) -> str:
 
 
 def render_markdown(text: str) -> str:
-    """HTML for a statement: raw HTML is escaped, math becomes MathML."""
+    """HTML for a statement: raw HTML is escaped, math becomes MathML.
+
+    Math is swapped for placeholders (with a random part, so the text cannot name one) while
+    Markdown renders, then put back; the result is sanitised once more as a whole, because a
+    placeholder can land inside an attribute (a link's URL or title) where MathML is no value.
+    """
+    nonce = secrets.token_hex(8)
     pieces: list[str] = []
 
     def stash(match: re.Match[str]) -> str:
         display = match.group(1) is not None
         pieces.append(latex_to_mathml((match.group(1) or match.group(2)).strip(), display))
-        return f"MATHSLOT{len(pieces) - 1}X"
+        return f"MATH{nonce}S{len(pieces) - 1}X"
 
-    html = _md.render(_MATH.sub(stash, text))
-    return re.sub(r"MATHSLOT(\d+)X", lambda m: pieces[int(m.group(1))], html)
+    rendered = _md.render(_MATH.sub(stash, text))
+    rendered = re.sub(rf"MATH{nonce}S(\d+)X", lambda m: pieces[int(m.group(1))], rendered)
+    return nh3.clean(
+        rendered,
+        tags=_HTML_TAGS | _MATHML_TAGS,
+        generic_attribute_prefixes=set(),
+        attributes={**_HTML_ATTRS, "*": _MATHML_ATTRS},
+    )

@@ -9,3 +9,37 @@ def test_math_becomes_mathml_and_html_is_escaped():
 def test_latex_cannot_smuggle_scripts_or_links():
     assert "<script" not in latex_to_mathml(r"\text{<script>alert(1)</script>}")
     assert "javascript" not in latex_to_mathml(r"\href{javascript:alert(1)}{x}")
+
+
+def _tags_with_event_handlers(html: str) -> list[tuple[str, str]]:
+    """(tag, attribute) for each on...= attribute, as a browser's parser reads the HTML."""
+    from html.parser import HTMLParser
+
+    found: list[tuple[str, str]] = []
+
+    class Parser(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.extend((tag, name) for name, _ in attrs if name.lower().startswith("on"))
+
+    Parser().feed(html)
+    return found
+
+
+def test_math_placed_in_a_link_or_image_cannot_add_attributes():
+    # The placeholder for math was substituted after Markdown rendered, also inside a URL or
+    # title attribute; LaTeX that latex2mathml cannot convert came back with its quotes raw.
+    for text in (
+        r'![i](MATHSLOT0X) $\left( " onerror="alert(1)$',
+        r'[a](http://x "MATHSLOT0X") $\left( " onmouseover="alert(1)$',
+        r"[a]($\left( ' onmouseover='alert(1)$)",
+    ):
+        html = render_markdown(text)
+        assert not _tags_with_event_handlers(html), html
+
+
+def test_unconvertible_latex_is_shown_with_quotes_escaped():
+    assert latex_to_mathml(r'\left( "x"') == "<code>\\left( &quot;x&quot;</code>"
+
+
+def test_statement_text_that_looks_like_a_placeholder_is_kept():
+    assert "MATHSLOT7X" in render_markdown("MATHSLOT7X and $x$")  # was an IndexError (500)
