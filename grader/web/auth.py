@@ -15,8 +15,19 @@ MAX_USERNAME_CHARS = 64
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site (no scheme, no //host) is a place to return to."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+    """Only a path on this site (no scheme, no //host) is a place to return to.
+
+    Browsers drop tabs and newlines from a URL and read a backslash as a slash, so a target
+    with any of those (or any other control character or space) is refused: `/<TAB>/host`
+    would otherwise lead to //host.
+    """
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target)
+    ):
         return target
     return url_for("web.home")
 

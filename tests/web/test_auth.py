@@ -80,6 +80,23 @@ def test_next_never_leads_off_the_site(pages, web):
     assert pages.post("/login", data).headers["Location"] == "/"
 
 
+def test_next_with_control_characters_or_backslashes_never_leads_off_the_site(pages, web):
+    # Browsers drop tabs and newlines from URLs and read a backslash as a slash, so each of
+    # these becomes //evil.example: another site.
+    for target in ("/\t/evil.example", "/\n/evil.example", "/\r\n/evil.example", "/%09/x\\y"):
+        data = {"username": "stu", "password": "correct horse battery", "next": target}
+        location = pages.post("/login", data).headers["Location"]
+        assert location in ("/", target) and "\t" not in location and "\n" not in location
+        assert not location.replace("\t", "").replace("\n", "").startswith("//"), location
+        pages.post("/logout")
+
+
+def test_signed_in_login_page_never_redirects_off_the_site(pages, web):
+    pages.sign_in(web.student)
+    response = pages.get("/login", query_string={"next": "/\t/evil.example"})
+    assert response.headers["Location"] == "/"
+
+
 def test_expired_session_asks_to_sign_in_again(pages, web, page_text):
     pages.sign_in(web.student)
     with pages.client.session_transaction() as session:
