@@ -99,7 +99,11 @@ def preview(actor: Actor, assignment_id: int) -> Any:
     """JSON for the live preview: how the answer was read (MathML), or the error and a caret."""
     svc = services()
     body = request.get_json(silent=True) or {}
-    expression, part = str(body.get("expression", "")), body.get("part")
+    expression = body.get("expression", "") if isinstance(body, dict) else None
+    part = body.get("part") if isinstance(body, dict) else None
+    if not isinstance(expression, str) or not isinstance(part, str | None):
+        message = 'send {"expression": text, "part": part id}'
+        return jsonify(ok=False, message=message, column=None, caret=None), 422
     if not expression.strip():
         return jsonify(ok=True, empty=True)
     svc.rate_limiter.check(actor.id)

@@ -85,6 +85,16 @@ def test_preview_shows_the_parse_error_with_a_caret(pages, web):
     assert _attempts(web) == 0
 
 
+def test_preview_with_a_body_of_the_wrong_shape_is_422_not_500(pages, web):
+    pages.sign_in(web.student)
+    url = f"/assignments/{web.assignment_id}/preview"
+    headers = {"X-CSRF-Token": pages.csrf()}
+    for body in ([1, 2], "x", {"expression": "x", "part": ["dz"]}, {"expression": "x", "part": 3}):
+        response = pages.client.post(url, json=body, headers=headers)
+        assert response.status_code == 422, (body, response.status_code)
+        assert response.json["ok"] is False and response.json["message"]
+
+
 def test_preview_needs_the_csrf_header(pages, web):
     pages.sign_in(web.student)
     url = f"/assignments/{web.assignment_id}/preview"
