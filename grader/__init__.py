@@ -14,18 +14,6 @@ if TYPE_CHECKING:
 
 __all__ = ["create_app"]
 
-MAX_ID = 2**31 - 1  # the largest value of an INTEGER column on PostgreSQL
-
-
-def refuse_impossible_ids(_endpoint: str | None, values: dict | None) -> None:
-    """An `<int:...>` id no row can have is unknown (404), not an integer the database refuses
-    (a 500 on SQLite beyond 2**63, on PostgreSQL beyond 2**31)."""
-    from grader.services.errors import NotFound
-
-    for name, value in (values or {}).items():
-        if isinstance(value, int) and value > MAX_ID:
-            raise NotFound(f"no {name.removesuffix('_id')} {value}")
-
 
 def create_app(
     config: Config | None = None, *, start_pool: bool = True, services: Services | None = None
@@ -37,6 +25,7 @@ def create_app(
     from grader.api import register_api
     from grader.api.errors import validation_error
     from grader.api.schemas import ErrorResponse
+    from grader.guards import refuse_impossible_ids, refuse_nul_characters
     from grader.services.context import Services
     from grader.web import register_web
     from grader.workers import make_dispatcher
@@ -55,6 +44,7 @@ def create_app(
         doc_ui=False,
     )
     app.url_value_preprocessor(refuse_impossible_ids)
+    app.before_request(refuse_nul_characters)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.sort_keys = False
     services = services or Services(config)

@@ -188,3 +188,32 @@ def test_version_numbers_beyond_any_row_are_422_not_500(world, client):
         headers=world.teacher.headers,
     )
     _error(response, 422, "invalid_request")
+
+
+def test_nul_characters_in_json_strings_are_422_not_500(world, client):
+    # PostgreSQL stores no NUL in text or JSONB: these were 500s there (SQLite took them).
+    for path, body, person in (
+        ("/courses", {"title": "a\u0000b"}, world.teacher),
+        ("/tokens", {"name": "laptop\u0000"}, world.student),
+        (
+            f"/assignments/{world.assignment_id}/submissions",
+            {"answers": {"dz": "20x\u0000"}},
+            world.student,
+        ),
+        (
+            f"/assignments/{world.assignment_id}/submissions",
+            {"answers": {"\u0000": "1"}},
+            world.student,
+        ),
+    ):
+        response = client.post("/api/v1" + path, json=body, headers=person.headers)
+        error = _error(response, 422, "invalid_request")
+        assert error["details"][0]["path"]
+
+
+def test_nul_characters_in_the_path_or_query_are_refused_not_500(world, client):
+    headers = world.teacher.headers
+    response = client.delete(f"/api/v1/courses/{world.course_id}/members/st%00u", headers=headers)
+    _error(response, 422, "invalid_request")
+    url = f"/api/v1/assignments/{world.assignment_id}/submissions"
+    _error(client.get(url, query_string={"student": "s\x00"}, headers=headers), 422)

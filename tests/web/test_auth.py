@@ -164,3 +164,8 @@ def test_password_command_sets_a_password(web, monkeypatch, capsys):
     assert main(["users", "password", "--name", "olga", "--stdin"]) == 0
     assert "password set" in capsys.readouterr().out
     assert web_auth.sign_in(web.svc, "olga", "a long enough password")[0].username == "olga"
+
+
+def test_sign_in_with_a_nul_character_is_refused_not_500(pages, web):
+    response = pages.post("/login", {"username": "stu\x00", "password": "whatever1"})
+    assert response.status_code in (400, 401, 422)
