@@ -177,7 +177,8 @@ def preview_answer(
     if len(expression) > svc.config.max_answer_chars:
         raise Invalid(f"an answer may have at most {svc.config.max_answer_chars} characters")
     with svc.db.sessions() as session:
-        row, _role = load(session, actor, assignment_id)
+        row, role = load(session, actor, assignment_id)
+    check_open(row, role)  # closed to students exactly when the assignment itself is
     exercise = svc.exercises.get(row.exercise_version_id)
     check_part(exercise, part_id)
     seed = student_seed(svc.config.secret_key, actor.id, row.id)

@@ -151,3 +151,22 @@ def test_idempotency_key_reused_on_another_assignment_is_409_not_the_other_submi
     assert response.status_code == 409, response.json
     assert response.json["error"]["code"] == "idempotency_key_reused"
     assert response.json["error"]["details"] == {"assignment_id": world.assignment_id}
+
+
+def test_preview_of_an_assignment_not_yet_open_is_403_like_the_assignment(world, client):
+    from datetime import timedelta
+
+    from grader.db.models import Assignment, utcnow
+
+    with world.svc.db.session() as session:
+        session.get(Assignment, world.assignment_id).opens_at = utcnow() + timedelta(days=1)
+    url = f"/api/v1/assignments/{world.assignment_id}"
+    assert client.get(url, headers=world.student.headers).json["error"]["code"] == "not_open"
+    response = client.post(
+        url + "/preview", json={"expression": "20x", "part": "dz"}, headers=world.student.headers
+    )
+    assert response.status_code == 403 and response.json["error"]["code"] == "not_open"
+    teacher = client.post(
+        url + "/preview", json={"expression": "20x", "part": "dz"}, headers=world.teacher.headers
+    )
+    assert teacher.status_code == 200
