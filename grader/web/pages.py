@@ -12,6 +12,7 @@ from grader.web import bp
 from grader.web.security import services, signed_in
 
 PAGE_SIZE = 20
+MAX_PAGE = 10**6  # a page number beyond it would overflow the database's OFFSET (a 500)
 
 
 @bp.get("/")
@@ -26,7 +27,7 @@ def history(actor: Actor, assignment_id: int) -> Any:
     """Students: their own submissions with feedback. Instructors: everyone's, by student."""
     svc = services()
     info = web_views.settings(svc, actor, assignment_id)
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
     student = request.args.get("student", "").strip() or None
     listing = submissions.list_submissions(
         svc,

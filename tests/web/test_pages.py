@@ -61,6 +61,13 @@ def test_ids_beyond_any_row_are_404_pages_not_500(pages, web, page_text):
         assert response.status_code == 404 and "Not found" in page_text(response)
 
 
+def test_history_page_number_beyond_any_page_is_not_500(pages, web):
+    pages.sign_in(web.teacher)
+    url = f"/assignments/{web.assignment_id}/submissions"
+    for page in (10**20, 2**63, 10**9):
+        assert pages.get(url, query_string={"page": page}).status_code == 200
+
+
 def test_usernames_are_escaped(pages, web):
     response = pages.post("/login", {"username": "<b>x</b>", "password": "whatever1"})
     html = response.get_data(as_text=True)
