@@ -102,7 +102,7 @@ def view(svc: Services, actor: Actor, assignment_id: int) -> dict:
         version = row.exercise_version
         slug = version.exercise.slug
         used = attempts_used(session, row.id, actor.id)
-    exercise = svc.exercises.get(row.exercise_version_id)
+    exercise = svc.exercises.get(row.exercise_version_id, version.sha256)
     instance = exercise.instance(student_seed(svc.config.secret_key, actor.id, row.id))
     parts = []
     for part in instance.parts:
@@ -178,8 +178,9 @@ def preview_answer(
         raise Invalid(f"an answer may have at most {svc.config.max_answer_chars} characters")
     with svc.db.sessions() as session:
         row, role = load(session, actor, assignment_id)
+        sha256 = row.exercise_version.sha256
     check_open(row, role)  # closed to students exactly when the assignment itself is
-    exercise = svc.exercises.get(row.exercise_version_id)
+    exercise = svc.exercises.get(row.exercise_version_id, sha256)
     check_part(exercise, part_id)
     seed = student_seed(svc.config.secret_key, actor.id, row.id)
     try:

@@ -1,4 +1,7 @@
-"""Parsed exercises by version id: versions are immutable, so a cache entry never goes stale."""
+"""Parsed exercises by version id: versions are immutable, so an entry goes stale only when its
+id is reused. SQLite reuses the largest rowid after a delete (delete an assignment and its
+exercise, upload again: the new version can get the old id), so callers pass the version's
+sha256, which they read with the id, and an entry for other content is loaded again."""
 
 from __future__ import annotations
 
@@ -17,24 +20,34 @@ class ExerciseCache:
     def __init__(self, db: Database, size: int = 256):
         self.db = db
         self.size = size
-        self._items: OrderedDict[int, Any] = OrderedDict()
+        self._items: OrderedDict[int, tuple[Any, str]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, version_id: int) -> Any:
-        """The engine's Exercise for `version_id` (loaded from the stored YAML once)."""
+    def get(self, version_id: int, sha256: str | None = None) -> Any:
+        """The engine's Exercise for `version_id` (loaded from the stored YAML once).
+
+        With `sha256` (the version row's), a cached entry of other content is replaced.
+        """
         with self._lock:
-            if version_id in self._items:
+            entry = self._items.get(version_id)
+            if entry is not None and (sha256 is None or entry[1] == sha256):
                 self._items.move_to_end(version_id)
-                return self._items[version_id]
+                return entry[0]
         with self.db.sessions() as session:
             row = session.execute(
-                select(ExerciseVersion.yaml_text, Exercise.slug, ExerciseVersion.version)
+                select(
+                    ExerciseVersion.yaml_text,
+                    ExerciseVersion.sha256,
+                    Exercise.slug,
+                    ExerciseVersion.version,
+                )
                 .join(Exercise)
                 .where(ExerciseVersion.id == version_id)
             ).one()
         exercise = load_exercise(row.yaml_text, source=f"{row.slug}@v{row.version}")
         with self._lock:
-            self._items[version_id] = exercise
+            self._items[version_id] = (exercise, row.sha256)
+            self._items.move_to_end(version_id)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
         return exercise

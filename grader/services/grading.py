@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
 
-from grader.db.models import Assignment, Submission, utcnow
+from grader.db.models import Assignment, ExerciseVersion, Submission, utcnow
 from grader.engine import grade, grade_batch
 from grader.services.context import Services
 
@@ -32,6 +32,7 @@ class Claimed:
     seed: int
     late: bool
     late_penalty: float | None
+    sha256: str | None = None  # the version's content (see ExerciseCache.get)
 
 
 @dataclass(frozen=True)
@@ -73,13 +74,17 @@ def claim(svc: Services, limit: int, ids: list[int] | None = None) -> list[Claim
                 table.c.seed,
                 table.c.late,
                 Assignment.late_penalty,
+                ExerciseVersion.sha256,
             )
             .join(Assignment, Assignment.id == table.c.assignment_id)
+            .join(ExerciseVersion, ExerciseVersion.id == table.c.exercise_version_id)
             .where(table.c.claim_token == token)
             .order_by(table.c.id)
         ).all()
     return [
-        Claimed(r.id, token, r.exercise_version_id, r.answers, r.seed, r.late, r.late_penalty)
+        Claimed(
+            r.id, token, r.exercise_version_id, r.answers, r.seed, r.late, r.late_penalty, r.sha256
+        )
         for r in rows
     ]
 
@@ -96,7 +101,7 @@ def grade_one(svc: Services, item: Claimed, device: str = "cpu") -> Outcome:
     """Grade one claimed submission in this process (never raises)."""
     started = time.perf_counter()
     try:
-        exercise = svc.exercises.get(item.version_id)
+        exercise = svc.exercises.get(item.version_id, item.sha256)
         result = grade(exercise, item.answers, item.seed, device).to_dict()
         return _outcome(item, result, (time.perf_counter() - started) * 1000)
     except Exception as exc:  # a bug or an exercise the engine cannot grade: record it
@@ -119,7 +124,7 @@ def grade_claimed(svc: Services, items: list[Claimed], device: str = "cpu") -> l
     for version_id, group in groups.items():
         started = time.perf_counter()
         try:
-            exercise = svc.exercises.get(version_id)
+            exercise = svc.exercises.get(version_id, group[0].sha256)
             grades = grade_batch(exercise, [(item.answers, item.seed) for item in group], device)
         except Exception:
             log.warning("batch of %s failed; grading one by one", len(group), exc_info=True)

@@ -56,6 +56,7 @@ def _context(session: Session, actor: Actor, assignment_id: int) -> Any:
             Assignment.max_attempts,
             Assignment.late_penalty,
             ExerciseVersion.max_score,
+            ExerciseVersion.sha256,
             Membership.role,
         )
         .join(ExerciseVersion, ExerciseVersion.id == Assignment.exercise_version_id)
@@ -152,7 +153,7 @@ def submit(
     assignment = ctx
     late = check_open(assignment, "admin" if ctx.role is None else ctx.role)
     seed = student_seed(svc.config.secret_key, actor.id, assignment_id)
-    exercise = svc.exercises.get(assignment.exercise_version_id)
+    exercise = svc.exercises.get(assignment.exercise_version_id, ctx.sha256)
     cleaned = check_answers(svc, exercise, answers)
     if svc.queue_depth() >= svc.config.max_queue:
         raise TooManyRequests(

@@ -151,6 +151,7 @@ class Graded:
     hidden: bool
     max_attempts: int | None
     attempts_used: int
+    version_sha256: str | None = None  # see ExerciseCache.get
 
 
 def load_graded(svc: Services, actor: Actor, submission_id: int) -> Graded:
@@ -164,6 +165,7 @@ def load_graded(svc: Services, actor: Actor, submission_id: int) -> Graded:
                 Submission.exercise_version_id,
                 Assignment,
                 ExerciseVersion.title,
+                ExerciseVersion.sha256,
             )
             .join(Assignment, Assignment.id == Submission.assignment_id)
             .join(ExerciseVersion, ExerciseVersion.id == Submission.exercise_version_id)
@@ -181,6 +183,7 @@ def load_graded(svc: Services, actor: Actor, submission_id: int) -> Graded:
         answers_hidden(assignment, role),
         assignment.max_attempts,
         used,
+        row.sha256,
     )
 
 
@@ -190,7 +193,7 @@ def _texts(answer: Any) -> list[str]:
 
 def feedback_parts(svc: Services, graded: Graded) -> list[dict[str, Any]]:
     """Each part: its prompt (MathML), the answers given, the verdict, and what to plot."""
-    exercise = svc.exercises.get(graded.version_id)
+    exercise = svc.exercises.get(graded.version_id, graded.version_sha256)
     prompts = exercise.instance(graded.seed).parts
     results = graded.submission["parts"]
     answers = graded.submission["answers"]
@@ -233,7 +236,7 @@ def plot_data(
 ) -> tuple[Curves, bool, str]:
     """Curves of one answer component against the reference; whether to hide the reference."""
     graded = load_graded(svc, actor, submission_id)
-    exercise = svc.exercises.get(graded.version_id)
+    exercise = svc.exercises.get(graded.version_id, graded.version_sha256)
     given = graded.submission["answers"].get(part_id)
     texts = _texts(given) if given is not None else []
     if not 0 <= component < len(texts):

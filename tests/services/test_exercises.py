@@ -49,3 +49,28 @@ def test_invalid_upload_lists_every_problem(world):
     with pytest.raises(Invalid) as caught:
         exercises.upload(world.svc, world.teacher.actor, "id: Bad Id\nparts: 3\n")
     assert len(caught.value.details) >= 2
+
+
+def test_a_deleted_and_reuploaded_exercise_is_served_fresh_not_from_the_cache(world):
+    # SQLite reuses the largest rowid after a delete: the new version can get the id of the
+    # deleted one, whose parsed exercise this process (and every other) still held.
+    from grader.services import assignments, grading, submissions
+
+    spec = {"exercise_id": "chain-rule-intro"}
+    assignments.delete_assignment(world.svc, world.teacher.actor, world.assignment_id)
+    first = assignments.create_assignment(world.svc, world.teacher.actor, world.course_id, spec)
+    assignments.view(world.svc, world.student.actor, first["id"])  # parsed and cached now
+    assignments.delete_assignment(world.svc, world.teacher.actor, first["id"])
+    exercises.delete_exercise(world.svc, world.teacher.actor, "chain-rule-intro")
+    fixed = EXERCISE_YAML.replace("Let $y", "Now let $y").replace("id: dz\n", "id: dz-new\n")
+    exercises.upload(world.svc, world.teacher.actor, fixed)
+    second = assignments.create_assignment(world.svc, world.teacher.actor, world.course_id, spec)
+    view = assignments.view(world.svc, world.student.actor, second["id"])
+    assert view["statement"].startswith("Now let")
+    assert [p["id"] for p in view["parts"]] == ["dz-at-10", "dz-new", "grad"]
+    accepted, _ = submissions.submit(
+        world.svc, world.student.actor, second["id"], {"dz-new": "20x"}
+    )
+    grading.process_batch(world.svc, 10)
+    result = submissions.get_submission(world.svc, world.student.actor, accepted["id"])
+    assert result["status"] == "graded" and result["parts"]["dz-new"]["correct"] is True

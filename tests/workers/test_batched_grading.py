@@ -32,7 +32,8 @@ def claimed_items(exercises: dict[int, object]) -> list[Claimed]:
 @pytest.mark.parametrize("device", [resolve("auto")])
 def test_batched_verdicts_equal_single_verdicts(device):
     exercises = {i: load_exercise_file(path) for i, path in enumerate(EXERCISES)}
-    svc = SimpleNamespace(exercises=SimpleNamespace(get=exercises.__getitem__))
+    cache = SimpleNamespace(get=lambda version_id, _sha256=None: exercises[version_id])
+    svc = SimpleNamespace(exercises=cache)
     items = claimed_items(exercises)
     assert len(items) > 300
     batched = grade_claimed(svc, items, device)
