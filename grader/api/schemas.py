@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from grader.engine import MAX_LENGTH
+
 MAX_ID = 2**31 - 1  # the largest INTEGER on PostgreSQL
 Username = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")
 
@@ -130,7 +132,8 @@ class AssignmentCreate(Strict):
 
 
 class PreviewBody(Strict):
-    expression: str = Field(max_length=100_000)
+    # the engine's own bound; the service also applies GRADER_MAX_ANSWER_CHARS (2000 by default)
+    expression: str = Field(max_length=MAX_LENGTH)
     part: str | None = Field(None, max_length=100)
 
 

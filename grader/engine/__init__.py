@@ -11,6 +11,7 @@ from .check import Grade, PartResult, Preview, grade, grade_batch, parse_answer,
 from .curves import Curves, curves
 from .exercise import Exercise, ExerciseInvalid, Part, Problem, load_exercise, load_exercise_file
 from .expr import MAX_DEPTH, MAX_LENGTH, MAX_NODES, ParseError, parse
+from .instance import SamplingError
 from .render import to_latex, to_mathml, to_text
 from .selftest import run_self_tests
 
@@ -27,6 +28,7 @@ __all__ = [
     "PartResult",
     "Preview",
     "Problem",
+    "SamplingError",
     "curves",
     "grade",
     "grade_batch",

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select, update
 
 from grader.db.models import Assignment, ExerciseVersion, Submission, utcnow
-from grader.engine import grade, grade_batch
+from grader.engine import SamplingError, grade, grade_batch
 from grader.services.context import Services
 
 log = logging.getLogger(__name__)
@@ -104,9 +104,14 @@ def grade_one(svc: Services, item: Claimed, device: str = "cpu") -> Outcome:
         exercise = svc.exercises.get(item.version_id, item.sha256)
         result = grade(exercise, item.answers, item.seed, device).to_dict()
         return _outcome(item, result, (time.perf_counter() - started) * 1000)
-    except Exception as exc:  # a bug or an exercise the engine cannot grade: record it
+    except SamplingError as exc:  # the exercise has no valid points for these params
+        log.warning("submission %s: %s", item.id, exc.message)
+        error = f"the exercise cannot be graded for this student's parameters: {exc.message}"
+        elapsed = (time.perf_counter() - started) * 1000
+        return Outcome(item.id, item.token, "failed", None, None, error[:1000], elapsed)
+    except Exception:  # a bug: the details go to the log, not to the student
         log.exception("grading submission %s failed", item.id)
-        error = f"grading failed: {type(exc).__name__}: {exc}"[:1000]
+        error = "grading failed because of an internal error; it has been logged"
         elapsed = (time.perf_counter() - started) * 1000
         return Outcome(item.id, item.token, "failed", None, None, error, elapsed)
 

@@ -86,7 +86,10 @@ def check_answers(svc: Services, exercise: Any, answers: Answers) -> Answers:
             continue
         texts = split_answer(value, len(part.components))
         if texts is None:
-            errors[part_id] = {"message": f"give {len(part.components)} answers, one per name"}
+            n = len(part.components)
+            errors[part_id] = {
+                "message": f"give {n} answers, one per name" if n > 1 else "give one answer"
+            }
             continue
         if all(not text.strip() for text in texts):
             continue  # left blank: graded as "no answer", costs nothing to check
@@ -107,6 +110,12 @@ def check_answers(svc: Services, exercise: Any, answers: Answers) -> Answers:
             "some answers could not be read; nothing was submitted and no attempt was used",
             code="unreadable_answers",
             details=errors,
+        )
+    if not cleaned:
+        raise Invalid(
+            "no answers: nothing was submitted and no attempt was used",
+            code="no_answers",
+            details={"parts": list(parts)},
         )
     return cleaned
 
@@ -259,7 +268,9 @@ def wait_for(svc: Services, submission_id: int, timeout_s: float) -> None:
                 )
             if status in (None, "graded", "failed"):
                 return
-            step = 1.0 if svc.dispatcher.notifies_completion else 0.05
+            # This process hears of its own pool's results at once; another process's pool
+            # (several service processes share the table) is seen by looking again.
+            step = 0.1 if svc.dispatcher.notifies_completion else 0.05
             event.wait(min(left, step))
     finally:
         svc.completions.forget(submission_id, event)

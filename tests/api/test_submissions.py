@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 RIGHT = {"dz-at-10": "200", "dz": "20x", "grad": ["20x"]}
 
 
@@ -65,6 +67,14 @@ def test_unreadable_answer_is_422_and_uses_no_attempt(world, client):
     assert "dz-at-10" in error["details"]
     view = client.get(f"/api/v1/assignments/{world.assignment_id}", headers=world.student.headers)
     assert view.json["attempts_used"] == 0 and view.json["attempts_left"] == 5
+
+
+@pytest.mark.parametrize("answers", [{}, {"dz": "  ", "dz-at-10": ""}])
+def test_a_submission_without_any_answer_is_422_and_uses_no_attempt(world, client, answers):
+    response = _submit(client, world, answers)
+    assert response.status_code == 422 and response.json["error"]["code"] == "no_answers"
+    view = client.get(f"/api/v1/assignments/{world.assignment_id}", headers=world.student.headers)
+    assert view.json["attempts_used"] == 0
 
 
 def test_unknown_part_is_422(world, client):
