@@ -6,6 +6,7 @@ import argparse
 import functools
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from grader.config import Config, ConfigError
@@ -190,6 +191,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     migrate.upgrade(engine)
     engine.dispose()
     workers = args.workers or serving.default_workers()
+    if workers > 1 and not args.dev:
+        # Rows a dead process left in `grading` are requeued once, here, before the fork:
+        # a worker doing it as it starts would take back its siblings' fresh claims.
+        from grader.services import grading
+        from grader.services.context import Services
+
+        recovery = Services(config)
+        grading.requeue_stuck(recovery, older_than_s=0)
+        recovery.db.dispose()
+        config = replace(config, recover_on_start=False)
     if not args.dev or is_running_from_reloader():
         db = (
             config.database_url.split("@")[-1]

@@ -36,6 +36,9 @@ class Config:
     max_queue: int = 20000  # queued submissions beyond this get 429
     max_wait_ms: int = 10000  # upper bound of ?wait=MS
     stuck_after_s: float = 60.0  # a row in `grading` longer than this is requeued
+    # requeue every row left in `grading` when a pool starts (a previous process died); off
+    # in the processes of a multi-process server, whose master does it once before the fork
+    recover_on_start: bool = True
     max_grade_tries: int = 3  # claims of one submission before it is marked failed
     poll_interval_s: float = 0.5  # pool looks for work queued by other processes this often
     user_rate: float = 50.0  # submissions+previews per second per user (0: unlimited)

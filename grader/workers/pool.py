@@ -42,10 +42,11 @@ class EmbeddedPool:
         self.device = device.resolve(self.svc.config.device)  # CUDA starts here, after any fork
         device.init_process(self.device, self.svc.config.torch_threads)
         self._stop.clear()
-        try:
-            grading.requeue_stuck(self.svc, older_than_s=0)
-        except SQLAlchemyError as exc:  # the loop retries; the service can still start
-            log.warning("could not requeue stuck submissions yet: %s", exc)
+        if self.svc.config.recover_on_start:
+            try:
+                grading.requeue_stuck(self.svc, older_than_s=0)
+            except SQLAlchemyError as exc:  # the loop retries; the service can still start
+                log.warning("could not requeue stuck submissions yet: %s", exc)
         for index in range(self.size):
             thread = threading.Thread(target=self._run, name=f"grader-pool-{index}", daemon=True)
             thread.start()
