@@ -51,10 +51,6 @@ class Grade:
     max_score: float
     parts: dict[str, PartResult]
 
-    @property
-    def parse_errors(self) -> bool:
-        return any(p.error is not None for p in self.parts.values())
-
     def to_dict(self) -> dict:
         return {
             "score": self.score,
