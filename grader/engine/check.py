@@ -20,7 +20,7 @@ from .compare import first_mismatch
 from .diagnose import diagnose
 from .exercise import Exercise, Part, split_answer
 from .expr import Expr, ParseError, names_in, parse
-from .render import to_latex, to_mathml, to_text
+from .render import format_number, to_latex, to_mathml, to_text
 
 Answer = str | Sequence[str] | None
 
@@ -288,9 +288,10 @@ def _error(part: Part, message: str) -> PartResult:
 
 
 def _mismatch_message(inst, part: Part, s: torch.Tensor, i: int) -> str:
-    if part.numeric:
-        return "Not the right value."
     value = float(s[i])
+    if part.numeric:
+        where = ", ".join(f"{v} = {format_number(x)}" for v, x in (part.at or {}).items())
+        return f"Not the right value: {value:.6g} is not the derivative at {where}."
     where = inst.point_label(i)
     if not math.isfinite(value):
         return (

@@ -186,7 +186,8 @@ def test_value_part_refuses_a_formula_in_the_variable():
 
 
 def test_value_part_wrong_number_says_not_the_right_value():
-    assert check(make_exercise(VALUE), "6", part="v").feedback == "Not the right value."
+    feedback = check(make_exercise(VALUE), "6", part="v").feedback
+    assert feedback == "Not the right value: 6 is not the derivative at x = 2."
 
 
 # ---------------------------------------------------------------- gradients
