@@ -198,3 +198,17 @@ class Submission(Base):
     claimed_at: Mapped[datetime | None]
     graded_at: Mapped[datetime | None]
     grade_ms: Mapped[float | None] = mapped_column(Float)
+
+
+class MetricCount(Base):
+    """A histogram bucket (or its sum/count) of the embedded pool, shared by all processes.
+
+    Several service processes grade from one database, so what they observe for /metrics is
+    added up here, in the transaction that stores the results.
+    """
+
+    __tablename__ = "metric_counts"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[float] = mapped_column(Float, default=0.0)

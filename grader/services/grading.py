@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, func, select, update
 from grader.db.models import Assignment, ExerciseVersion, Submission, utcnow
 from grader.engine import SamplingError, grade, grade_batch
 from grader.services.context import Services
+from grader.services.metrics import record_in_table
 
 log = logging.getLogger(__name__)
 table = Submission.__table__
@@ -142,8 +143,11 @@ def grade_claimed(svc: Services, items: list[Claimed], device: str = "cpu") -> l
     return outcomes
 
 
-def store(svc: Services, outcomes: list[Outcome]) -> list[int]:
-    """Write results in one transaction; returns the ids whose claim was still current."""
+def store(svc: Services, outcomes: list[Outcome], *, metrics: bool = False) -> list[int]:
+    """Write results in one transaction; returns the ids whose claim was still current.
+
+    With ``metrics``, the batch size and each result's accepted-to-graded time are added to
+    the shared /metrics counts in the same transaction (the embedded pool's way)."""
     if not outcomes:
         return []
     stmt = (
@@ -178,24 +182,32 @@ def store(svc: Services, outcomes: list[Outcome]) -> list[int]:
     ]
     with svc.db.session() as session:
         session.connection().execute(stmt, params)
-        done = session.scalars(  # the claim token stays on the row: it names the writer
-            select(table.c.id).where(
+        written = session.execute(  # the claim token stays on the row: it names the writer
+            select(table.c.id, table.c.created_at).where(
                 table.c.id.in_([o.id for o in outcomes]),
                 table.c.claim_token.in_({o.token for o in outcomes}),
                 table.c.status.in_(("graded", "failed")),
             )
         ).all()
+        done = [row.id for row in written]
+        if metrics and written:
+            latencies = [(now - row.created_at).total_seconds() for row in written]
+            record_in_table(session, len(outcomes), latencies)
     svc.completions.finished(done)
     return list(done)
 
 
 def process_batch(
-    svc: Services, limit: int, ids: list[int] | None = None, device: str = "cpu"
+    svc: Services,
+    limit: int,
+    ids: list[int] | None = None,
+    device: str = "cpu",
+    metrics: bool = False,
 ) -> int:
     """Claim, grade and store one batch; returns how many were claimed."""
     items = claim(svc, limit, ids)
     if items:
-        store(svc, grade_claimed(svc, items, device))
+        store(svc, grade_claimed(svc, items, device), metrics=metrics)
     return len(items)
 
 

@@ -1,7 +1,9 @@
-"""Prometheus metrics: table counts at scrape time, and cluster-wide figures kept in Redis.
+"""Prometheus metrics: table counts at scrape time, and histograms shared between processes.
 
-Workers run on many machines, so what they observe (latency, batch sizes, heartbeats) is added
-to Redis hashes; the web process reads them when /metrics is scraped. No multiprocess folder.
+Celery workers run on many machines, so what they observe (latency, batch sizes, heartbeats)
+is added to Redis hashes. The embedded pool runs in every service process, so it adds its
+observations to the `metric_counts` table in the transaction that stores the results. Either
+way the web process reads them when /metrics is scraped: no multiprocess folder.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from typing import Any
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from grader.config import Config
-from grader.db.models import Submission
+from grader.db.models import MetricCount, Submission
 
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
@@ -25,6 +29,54 @@ HISTOGRAMS = {
     "latency": ("grader_submission_latency_seconds", "accepted to graded", LATENCY_BUCKETS),
     "batch": ("grader_batch_size", "submissions graded per task", BATCH_BUCKETS),
 }
+
+
+def bucket_counts(name: str, values: list[float]) -> dict[str, float]:
+    """What ``values`` add to histogram ``name``: per bucket (not cumulative), sum, count."""
+    buckets = HISTOGRAMS[name][2]
+    out: dict[str, float] = {}
+    for value in values:
+        index = bisect.bisect_left(buckets, value)
+        bound = str(buckets[index]) if index < len(buckets) else "+Inf"
+        out[bound] = out.get(bound, 0) + 1
+    out["sum"] = float(sum(values))
+    out["count"] = len(values)
+    return out
+
+
+def histogram_family(name: str, raw: dict[str, float]) -> HistogramMetricFamily:
+    """A Prometheus histogram from stored per-bucket counts and the sum."""
+    metric, doc, buckets = HISTOGRAMS[name]
+    running, cumulative = 0.0, []
+    for bound in [*map(str, buckets), "+Inf"]:
+        running += raw.get(bound, 0.0)
+        cumulative.append((bound, running))
+    family = HistogramMetricFamily(metric, doc)
+    family.add_metric([], cumulative, sum_value=raw.get("sum", 0.0))
+    return family
+
+
+def record_in_table(session: Any, batch_size: int, latencies_s: list[float]) -> None:
+    """Add one graded batch to the shared counts (inside the caller's transaction)."""
+    rows = [
+        {"name": name, "bucket": bucket, "value": value}
+        for name, values in (("batch", [batch_size]), ("latency", latencies_s))
+        for bucket, value in bucket_counts(name, values).items()
+    ]
+    dialect = session.get_bind().dialect.name
+    insert = {"sqlite": sqlite_insert, "postgresql": pg_insert}[dialect]
+    stmt = insert(MetricCount)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["name", "bucket"], set_={"value": MetricCount.value + stmt.excluded.value}
+    )
+    session.execute(stmt, rows)
+
+
+def table_histogram(session: Any, name: str) -> HistogramMetricFamily:
+    rows = session.execute(
+        select(MetricCount.bucket, MetricCount.value).where(MetricCount.name == name)
+    ).all()
+    return histogram_family(name, {bucket: value for bucket, value in rows})
 
 
 class ClusterMetrics:
@@ -48,24 +100,16 @@ class ClusterMetrics:
         pipe.execute()
 
     def _observe(self, pipe: Any, name: str, values: list[float]) -> None:
-        buckets = HISTOGRAMS[name][2]
         key = self.prefix + name
-        for value in values:
-            index = bisect.bisect_left(buckets, value)
-            pipe.hincrby(key, str(buckets[index]) if index < len(buckets) else "+Inf", 1)
-        pipe.hincrbyfloat(key, "sum", float(sum(values)))
-        pipe.hincrby(key, "count", len(values))
+        for bucket, count in bucket_counts(name, values).items():
+            if bucket == "sum":
+                pipe.hincrbyfloat(key, bucket, count)
+            else:
+                pipe.hincrby(key, bucket, int(count))
 
     def histogram(self, name: str) -> HistogramMetricFamily:
-        metric, doc, buckets = HISTOGRAMS[name]
         raw = {k.decode(): float(v) for k, v in self.redis.hgetall(self.prefix + name).items()}
-        running, cumulative = 0.0, []
-        for bound in [*map(str, buckets), "+Inf"]:
-            running += raw.get(bound, 0.0)
-            cumulative.append((bound, running))
-        family = HistogramMetricFamily(metric, doc)
-        family.add_metric([], cumulative, sum_value=raw.get("sum", 0.0))
-        return family
+        return histogram_family(name, raw)
 
     def workers_seen(self, within_s: float = WORKER_SEEN_S) -> int:
         key = self.prefix + "workers"
@@ -93,6 +137,11 @@ class Collector:
                     select(Submission.status, func.count()).group_by(Submission.status)
                 ).all()
             )
+            local = (
+                [table_histogram(session, "latency"), table_histogram(session, "batch")]
+                if self.cluster is None
+                else []
+            )
         for status in ("queued", "grading", "graded", "failed"):
             by_status.add_metric([status], counts.get(status, 0))
         yield by_status
@@ -102,6 +151,7 @@ class Collector:
         depth.add_metric(["database"], counts.get("queued", 0))
         if self.cluster is None:
             yield depth
+            yield from local
             return
         try:
             depth.add_metric(["broker"], self.cluster.broker_depth())

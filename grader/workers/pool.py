@@ -68,7 +68,9 @@ class EmbeddedPool:
         next_sweep = time.monotonic() + config.stuck_after_s / 2
         while not self._stop.is_set():
             try:
-                claimed = grading.process_batch(self.svc, self.batch_size, device=self.device)
+                claimed = grading.process_batch(
+                    self.svc, self.batch_size, device=self.device, metrics=True
+                )
                 self.graded += claimed
                 if claimed:
                     continue

@@ -31,3 +31,22 @@ def test_pool_picks_up_queued_and_stuck_rows_on_start(world):
     with world.svc.db.sessions() as session:
         statuses = session.scalars(select(Submission.status).order_by(Submission.id)).all()
     assert statuses == ["graded"] * 3
+
+
+def test_pool_results_appear_in_the_metrics_histograms(world, client):
+    ids = [
+        submissions.submit(world.svc, world.student.actor, world.assignment_id, RIGHT)[0]["id"]
+        for _ in range(3)
+    ]
+    pool = EmbeddedPool(world.svc, size=1, batch_size=8)
+    world.svc.dispatcher = pool
+    pool.start()
+    try:
+        for sid in ids:
+            submissions.wait_for(world.svc, sid, timeout_s=30)
+    finally:
+        pool.stop()
+    text = client.get("/metrics").get_data(as_text=True)
+    assert "grader_submission_latency_seconds_count 3.0" in text
+    assert 'grader_batch_size_bucket{le="+Inf"}' in text
+    assert "grader_batch_size_sum 3.0" in text
