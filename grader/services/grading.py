@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -18,7 +19,6 @@ from sqlalchemy import bindparam, func, select, update
 from grader.db.models import Assignment, ExerciseVersion, Submission, utcnow
 from grader.engine import SamplingError, grade, grade_batch
 from grader.services.context import Services
-from grader.services.metrics import record_in_table
 
 log = logging.getLogger(__name__)
 table = Submission.__table__
@@ -143,11 +143,15 @@ def grade_claimed(svc: Services, items: list[Claimed], device: str = "cpu") -> l
     return outcomes
 
 
-def store(svc: Services, outcomes: list[Outcome], *, metrics: bool = False) -> list[int]:
+def store(
+    svc: Services,
+    outcomes: list[Outcome],
+    *,
+    observe: Callable[[int, list[float]], None] | None = None,
+) -> list[int]:
     """Write results in one transaction; returns the ids whose claim was still current.
 
-    With ``metrics``, the batch size and each result's accepted-to-graded time are added to
-    the shared /metrics counts in the same transaction (the embedded pool's way)."""
+    ``observe`` is told the batch size and each written result's accepted-to-graded time."""
     if not outcomes:
         return []
     stmt = (
@@ -190,9 +194,8 @@ def store(svc: Services, outcomes: list[Outcome], *, metrics: bool = False) -> l
             )
         ).all()
         done = [row.id for row in written]
-        if metrics and written:
-            latencies = [(now - row.created_at).total_seconds() for row in written]
-            record_in_table(session, len(outcomes), latencies)
+    if observe is not None and written:
+        observe(len(outcomes), [(now - row.created_at).total_seconds() for row in written])
     svc.completions.finished(done)
     return list(done)
 
@@ -202,12 +205,12 @@ def process_batch(
     limit: int,
     ids: list[int] | None = None,
     device: str = "cpu",
-    metrics: bool = False,
+    observe: Callable[[int, list[float]], None] | None = None,
 ) -> int:
     """Claim, grade and store one batch; returns how many were claimed."""
     items = claim(svc, limit, ids)
     if items:
-        store(svc, grade_claimed(svc, items, device), metrics=metrics)
+        store(svc, grade_claimed(svc, items, device), observe=observe)
     return len(items)
 
 

@@ -10,6 +10,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from grader.services import grading
 from grader.services.context import Services
+from grader.services.metrics import PendingCounts
+
+METRICS_FLUSH_S = 2.0
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +36,7 @@ class EmbeddedPool:
         self._threads: list[threading.Thread] = []
         self.graded = 0
         self.device = "cpu"
+        self.counts = PendingCounts()  # /metrics observations, flushed every few seconds
 
     def start(self) -> None:
         if self._threads:
@@ -62,15 +66,23 @@ class EmbeddedPool:
         for thread in self._threads:
             thread.join(timeout_s)
         self._threads.clear()
+        try:
+            self.counts.flush(self.svc)
+        except SQLAlchemyError as exc:
+            log.warning("could not store the last metrics: %s", exc)
 
     def _run(self) -> None:
         config = self.svc.config
         next_sweep = time.monotonic() + config.stuck_after_s / 2
+        next_flush = time.monotonic() + METRICS_FLUSH_S
         while not self._stop.is_set():
             try:
                 claimed = grading.process_batch(
-                    self.svc, self.batch_size, device=self.device, metrics=True
+                    self.svc, self.batch_size, device=self.device, observe=self.counts.add
                 )
+                if time.monotonic() > next_flush:
+                    self.counts.flush(self.svc)
+                    next_flush = time.monotonic() + METRICS_FLUSH_S
                 self.graded += claimed
                 if claimed:
                     continue
