@@ -80,8 +80,9 @@ class EmbeddedPool:
                 claimed = grading.process_batch(
                     self.svc, self.batch_size, device=self.device, observe=self.counts.add
                 )
-                if time.monotonic() > next_flush:
+                if time.monotonic() > next_flush:  # housekeeping, off the request path
                     self.counts.flush(self.svc)
+                    self.svc.db.checkpoint()
                     next_flush = time.monotonic() + METRICS_FLUSH_S
                 self.graded += claimed
                 if claimed:
