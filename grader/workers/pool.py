@@ -71,6 +71,17 @@ class EmbeddedPool:
         except SQLAlchemyError as exc:
             log.warning("could not store the last metrics: %s", exc)
 
+    def _housekeeping(self) -> None:
+        """Metrics to the shared table and a WAL checkpoint, off the request path; a failure
+        here is logged and never stops grading."""
+        try:
+            self.counts.flush(self.svc)
+            self.svc.db.checkpoint()
+        except Exception as exc:
+            log.warning(
+                "grading pool: housekeeping failed (retried in %s s): %s", METRICS_FLUSH_S, exc
+            )
+
     def _run(self) -> None:
         config = self.svc.config
         next_sweep = time.monotonic() + config.stuck_after_s / 2
@@ -80,10 +91,9 @@ class EmbeddedPool:
                 claimed = grading.process_batch(
                     self.svc, self.batch_size, device=self.device, observe=self.counts.add
                 )
-                if time.monotonic() > next_flush:  # housekeeping, off the request path
-                    self.counts.flush(self.svc)
-                    self.svc.db.checkpoint()
+                if time.monotonic() > next_flush:
                     next_flush = time.monotonic() + METRICS_FLUSH_S
+                    self._housekeeping()
                 self.graded += claimed
                 if claimed:
                     continue
