@@ -11,16 +11,16 @@ from grader.workers.pool import EmbeddedPool
 RIGHT = {"dz-at-10": "200", "dz": "20x", "grad": ["20x"]}
 
 
-def test_pool_picks_up_queued_and_stuck_rows_on_start(world):
-    ids = [
+def _submit(world, n: int) -> list[int]:
+    return [
         submissions.submit(world.svc, world.student.actor, world.assignment_id, RIGHT)[0]["id"]
-        for _ in range(3)
+        for _ in range(n)
     ]
-    with world.svc.db.session() as session:  # one row left mid-grading by a killed process
-        session.execute(
-            update(Submission).where(Submission.id == ids[0]).values(status="grading", tries=1)
-        )
-    pool = EmbeddedPool(world.svc, size=2, batch_size=2)
+
+
+def _run_pool_until_graded(world, ids: list[int], size: int, batch_size: int) -> None:
+    """Start a pool, wait for `ids` to be graded, stop it (which flushes its metrics)."""
+    pool = EmbeddedPool(world.svc, size=size, batch_size=batch_size)
     world.svc.dispatcher = pool
     pool.start()
     try:
@@ -28,24 +28,23 @@ def test_pool_picks_up_queued_and_stuck_rows_on_start(world):
             submissions.wait_for(world.svc, sid, timeout_s=30)
     finally:
         pool.stop()
+
+
+def test_pool_picks_up_queued_and_stuck_rows_on_start(world):
+    ids = _submit(world, 3)
+    with world.svc.db.session() as session:  # one row left mid-grading by a killed process
+        session.execute(
+            update(Submission).where(Submission.id == ids[0]).values(status="grading", tries=1)
+        )
+    _run_pool_until_graded(world, ids, size=2, batch_size=2)
     with world.svc.db.sessions() as session:
         statuses = session.scalars(select(Submission.status).order_by(Submission.id)).all()
     assert statuses == ["graded"] * 3
 
 
 def test_pool_results_appear_in_the_metrics_histograms(world, client):
-    ids = [
-        submissions.submit(world.svc, world.student.actor, world.assignment_id, RIGHT)[0]["id"]
-        for _ in range(3)
-    ]
-    pool = EmbeddedPool(world.svc, size=1, batch_size=8)
-    world.svc.dispatcher = pool
-    pool.start()
-    try:
-        for sid in ids:
-            submissions.wait_for(world.svc, sid, timeout_s=30)
-    finally:
-        pool.stop()
+    ids = _submit(world, 3)
+    _run_pool_until_graded(world, ids, size=1, batch_size=8)
     text = client.get("/metrics").get_data(as_text=True)
     assert "grader_submission_latency_seconds_count 3.0" in text
     assert 'grader_batch_size_bucket{le="+Inf"}' in text
