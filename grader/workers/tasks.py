@@ -6,9 +6,6 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
-
-from grader.db.models import Submission, utcnow
 from grader.services import grading
 from grader.workers.celery_app import TASK, runtime
 
@@ -49,21 +46,16 @@ def run_batch(
     items = grading.claim(svc, len(ids), ids)
     if not items:
         return 0
-    done = grading.store(svc, grading.grade_claimed(svc, items, device))
-    _record(svc, len(items), done)
+    done = grading.store(svc, grading.grade_claimed(svc, items, device), observe=_record)
     return len(done)
 
 
-def _record(svc: Any, size: int, done: list[int]) -> None:
+def _record(size: int, latencies: list[float]) -> None:
     """Batch size and accepted-to-graded latency, for /metrics (best effort)."""
     try:
         from grader.services.metrics import ClusterMetrics
 
         rt = runtime()
-        with svc.db.sessions() as session:
-            created = session.scalars(select(Submission.created_at).where(Submission.id.in_(done)))
-            now = utcnow()
-            latencies = [(now - at).total_seconds() for at in created]
         ClusterMetrics(rt.config, rt.options, _redis()).record(size, latencies)
     except Exception:
         log.debug("could not record metrics", exc_info=True)
