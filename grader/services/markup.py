@@ -1,4 +1,4 @@
-"""Statements to HTML: Markdown with $...$ and $$...$$ math rendered to MathML on the server."""
+"""Statements and feedback to HTML: Markdown with $...$ and $$...$$ math as MathML, sanitised."""
 
 from __future__ import annotations
 
@@ -46,6 +46,26 @@ def latex_to_mathml(latex: str, display: bool = False) -> str:
         attributes={"*": _MATHML_ATTRS},
         link_rel=None,
     )
+
+
+MAX_FEEDBACK_CHARS = 4000  # longer feedback is cut (an instructor's text; bounds the work)
+
+
+@lru_cache(maxsize=8192)
+def render_feedback(text: str) -> str:
+    """HTML for a feedback text (a diagnosis or an instructor's `mistakes` feedback).
+
+    The same Markdown and math as statements, sanitised the same way; a single paragraph
+    comes back without its <p>, so it can stand in a sentence. Cached: a history page shows
+    the same few texts many times.
+    """
+    if not text:
+        return ""
+    rendered = render_markdown(text[:MAX_FEEDBACK_CHARS]).strip()
+    inner = rendered.removeprefix("<p>").removesuffix("</p>")
+    if rendered.startswith("<p>") and "<p>" not in inner and "</p>" not in inner:
+        return inner
+    return rendered
 
 
 def render_markdown(text: str) -> str:

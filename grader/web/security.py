@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 from grader.services import web_auth
 from grader.services.context import Actor, Services
 from grader.services.errors import ServiceError
-from grader.services.markup import latex_to_mathml
+from grader.services.markup import latex_to_mathml, render_feedback
 from grader.web import bp
 
 log = logging.getLogger(__name__)
@@ -198,3 +198,9 @@ def num(value: Any) -> str:
 def latex(value: str) -> str:
     """Server-side MathML for a LaTeX snippet (sanitised)."""
     return latex_to_mathml(value)
+
+
+@bp.app_template_filter("feedback")
+def feedback(value: str | None) -> str:
+    """A feedback text as sanitised HTML, its $...$ math as MathML."""
+    return render_feedback(value or "")

@@ -43,3 +43,24 @@ def test_unconvertible_latex_is_shown_with_quotes_escaped():
 
 def test_statement_text_that_looks_like_a_placeholder_is_kept():
     assert "MATHSLOT7X" in render_markdown("MATHSLOT7X and $x$")  # was an IndexError (500)
+
+
+def test_feedback_math_becomes_mathml():
+    from grader.services.markup import render_feedback
+
+    html = render_feedback("40 is $dy/dx$ at $x = 10$")
+    assert html.count("<math") == 2 and "$" not in html
+    assert not html.startswith("<p>")  # one paragraph stands in a sentence
+    product = render_feedback("Use $(uv)' = u'v + uv'$ with $v = \\sin x$.")
+    assert "<mi>sin</mi>" in product and "$" not in product
+
+
+def test_feedback_is_sanitised_like_statements():
+    from grader.services.markup import render_feedback
+
+    html = render_feedback('<img src=x onerror="alert(1)"> **bold** $\\text{<script>}$')
+    assert "<img" not in html and "<script" not in html and "<strong>bold</strong>" in html
+    assert not _tags_with_event_handlers(render_feedback("[a]($\\left( ' onmouseover='x$)"))
+    assert render_feedback("") == ""
+    two = render_feedback("First.\n\nSecond.")
+    assert two.count("<p>") == 2

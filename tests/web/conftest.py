@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
@@ -11,6 +12,7 @@ from grader.services import grading, web_auth
 from grader.services.web_auth import LoginThrottle
 
 PASSWORD = "correct horse battery"
+EXERCISES = Path(__file__).resolve().parents[2] / "exercises"
 
 
 class InlineDispatcher:
@@ -93,3 +95,14 @@ def text_of(response) -> str:
 @pytest.fixture
 def page_text():
     return text_of
+
+
+def assign(world, slug: str, **spec) -> int:
+    """A new assignment in `world`'s course of exercises/<slug>.yaml (uploaded once)."""
+    from grader.services import assignments, exercises
+
+    exercises.upload(world.svc, world.teacher.actor, (EXERCISES / f"{slug}.yaml").read_text())
+    spec = {"exercise_id": slug, **spec}
+    return assignments.create_assignment(world.svc, world.teacher.actor, world.course_id, spec)[
+        "id"
+    ]
