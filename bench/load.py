@@ -66,7 +66,7 @@ def start_server(instance: Path, port: int, pool: int) -> subprocess.Popen:
     env = {**os.environ, "GRADER_INSTANCE_PATH": str(instance), "GRADER_POOL_SIZE": str(pool)}
     env["GRADER_USER_RATE"] = "0"
     env["GRADER_MAX_QUEUE"] = "1000000"
-    cmd = [sys.executable, "-m", "grader.cli_service", "serve", "--port", str(port)]
+    cmd = [sys.executable, "-m", "grader", "serve", "--port", str(port)]
     cmd += ["--workers", os.environ.get("BENCH_WORKERS", "0")]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     for _ in range(300):

@@ -247,7 +247,7 @@ def world(svc) -> World:
 @pytest.fixture(scope="session")
 def app_shell(tmp_path_factory: pytest.TempPathFactory):
     """One application for the session (building one takes a while); tests plug in services."""
-    from grader import create_app
+    from grader.app import create_app
     from grader.config import Config
 
     folder = tmp_path_factory.mktemp("shell")

@@ -23,8 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-ROLES = ("admin", "instructor", "student")
-COURSE_ROLES = ("instructor", "student")
+from grader.roles import COURSE_ROLES, ROLES  # noqa: F401  (also read from here)
+
 STATUSES = ("queued", "grading", "graded", "failed")
 
 NAMING = {

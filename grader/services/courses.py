@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
-from grader.db.models import COURSE_ROLES, Assignment, Course, Membership, User
+from grader.db.models import Assignment, Course, Membership, User
+from grader.roles import COURSE_ROLES
 from grader.services.access import course_role, require_course_staff, require_role
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Invalid, NotFound

@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from grader.db.models import Exercise, ExerciseVersion
 from grader.db.session import Database
-from grader.engine import load_exercise
 
 
 class ExerciseCache:
@@ -44,6 +43,8 @@ class ExerciseCache:
                 .join(Exercise)
                 .where(ExerciseVersion.id == version_id)
             ).one()
+        from grader.engine import load_exercise  # torch: only where exercises are graded
+
         exercise = load_exercise(row.yaml_text, source=f"{row.slug}@v{row.version}")
         with self._lock:
             self._items[version_id] = (exercise, row.sha256)

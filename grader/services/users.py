@@ -12,7 +12,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from grader.db.models import ROLES, ApiToken, User, utcnow
+from grader.db.models import ApiToken, User, utcnow
+from grader.roles import ROLES
 from grader.services.access import require_role
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from grader import create_app
+from grader.app import create_app
 from grader.config import Config
 
 

@@ -94,7 +94,7 @@ def private_redis():
 def test_with_redis_down_the_api_accepts_and_nothing_is_lost(
     migrated_pg, redis_prefix, private_redis, workers
 ):
-    from grader import create_app
+    from grader.app import create_app
 
     config = celery_config(migrated_pg, redis_prefix, broker_url=private_redis.url)
     app = create_app(config)  # Redis is not running yet

@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
 @pytest.fixture
 def celery_app(migrated_pg, redis_prefix):
-    from grader import create_app
+    from grader.app import create_app
 
     app = create_app(celery_config(migrated_pg, redis_prefix))
     yield app

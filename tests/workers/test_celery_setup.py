@@ -56,7 +56,7 @@ def test_unknown_or_absent_devices_are_refused(spec):
 
 
 def test_cpu_workers_fork_processes_and_gpu_workers_run_solo():
-    from grader.workers.cli import celery_argv
+    from grader.cli.worker import celery_argv
 
     cpu = celery_argv("cpu", 2, "grader", "INFO")
     gpu = celery_argv("cuda:0", 4, "grader", "INFO")

@@ -38,7 +38,7 @@ class Server:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
-        cmd = [sys.executable, "-m", "grader.cli_service", "serve", "--port", str(self.port)]
+        cmd = [sys.executable, "-m", "grader", "serve", "--port", str(self.port)]
         with self.log.open("a") as out:
             self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=out, stderr=out)
         deadline = time.monotonic() + 60

@@ -1,20 +1,19 @@
-"""Service commands for `python -m grader`: db, users, tokens, exercises import, serve."""
+"""Service commands of `python -m grader`: db, users, tokens, exercises import, serve.
+
+SQLAlchemy, Flask and the engine are imported by the commands that use them, when they run.
+"""
 
 from __future__ import annotations
 
 import argparse
-import functools
+import getpass
 import sys
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from grader.config import Config, ConfigError
-from grader.db.models import ROLES
-from grader.services.errors import ServiceError
-from grader.web.cli import register_password
-
-EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+from grader.cli import EXIT_FAIL, EXIT_OK, fail, open_services
+from grader.config import Config
+from grader.roles import ROLES
 
 BANNER = """\
 Gradient grader serving http://{host}:{port}/api/v1   (docs: http://{host}:{port}/api/v1/docs)
@@ -36,12 +35,12 @@ def register(subparsers: Any) -> None:
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     up = db_sub.add_parser("upgrade", help="apply migrations (default: to the newest)")
     up.add_argument("revision", nargs="?", default="head")
-    up.set_defaults(func=guarded(cmd_db_upgrade))
+    up.set_defaults(func=cmd_db_upgrade)
     down = db_sub.add_parser("downgrade", help="revert migrations to REVISION ('base': all)")
     down.add_argument("revision")
-    down.set_defaults(func=guarded(cmd_db_downgrade))
+    down.set_defaults(func=cmd_db_downgrade)
     db_sub.add_parser("current", help="print the applied revision").set_defaults(
-        func=guarded(cmd_db_current)
+        func=cmd_db_current
     )
 
     users = subparsers.add_parser("users", help="user accounts")
@@ -49,8 +48,13 @@ def register(subparsers: Any) -> None:
     create = users_sub.add_parser("create", help="create a user; prints the token last")
     create.add_argument("--role", required=True, choices=ROLES)
     create.add_argument("--name", required=True, help="the username")
-    create.set_defaults(func=guarded(cmd_users_create))
-    register_password(users_sub, guarded)
+    create.set_defaults(func=cmd_users_create)
+    password = users_sub.add_parser("password", help="set a user's password for the web pages")
+    password.add_argument("--name", required=True, help="the username")
+    password.add_argument(
+        "--stdin", action="store_true", help="read the password from the first line of stdin"
+    )
+    password.set_defaults(func=cmd_users_password)
 
     tokens = subparsers.add_parser("tokens", help="API tokens")
     tokens_sub = tokens.add_subparsers(dest="tokens_command", required=True, metavar="ACTION")
@@ -59,13 +63,13 @@ def register(subparsers: Any) -> None:
     which.add_argument("--token", help="the token's value")
     which.add_argument("--id", type=int, help="the token's id")
     which.add_argument("--user", help="revoke every token of this user")
-    revoke.set_defaults(func=guarded(cmd_tokens_revoke))
+    revoke.set_defaults(func=cmd_tokens_revoke)
 
     exercises = subparsers.add_parser("exercises", help="the exercise library")
     ex_sub = exercises.add_subparsers(dest="exercises_command", required=True, metavar="ACTION")
     imp = ex_sub.add_parser("import", help="import YAML files or folders (new versions only)")
     imp.add_argument("paths", nargs="+", metavar="PATH")
-    imp.set_defaults(func=guarded(cmd_exercises_import))
+    imp.set_defaults(func=cmd_exercises_import)
 
     serve = subparsers.add_parser("serve", help="run the API service and its grading pool")
     serve.add_argument("--host", default="127.0.0.1")
@@ -79,25 +83,7 @@ def register(subparsers: Any) -> None:
         "1: a single waitress process",
     )
     serve.add_argument("--dev", action="store_true", help="Flask's server with the reloader")
-    serve.set_defaults(func=guarded(cmd_serve))
-
-    from grader.workers import cli as worker_cli
-
-    worker_cli.register(subparsers)
-
-
-def _services():
-    from grader.db import migrate
-    from grader.services.context import Services
-
-    svc = Services(Config.from_env())
-    migrate.upgrade(svc.db.engine)
-    return svc
-
-
-def _fail(message: str, code: int = EXIT_FAIL) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return code
+    serve.set_defaults(func=cmd_serve)
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
@@ -132,17 +118,37 @@ def cmd_db_current(args: argparse.Namespace) -> int:
 def cmd_users_create(args: argparse.Namespace) -> int:
     from grader.services import users
 
-    created = users.create_user(_services(), args.name, args.role)
+    created = users.create_user(open_services(), args.name, args.role)
     print(f"created {created['role']} {created['username']!r} (id {created['id']})")
     print("API token (shown once; send it as 'Authorization: Bearer <token>'):")
     print(created["token"])
     return EXIT_OK
 
 
+def _read_password(from_stdin: bool) -> str | None:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("New password: ")
+    if getpass.getpass("Again: ") != first:
+        return None
+    return first
+
+
+def cmd_users_password(args: argparse.Namespace) -> int:
+    from grader.services import web_auth
+
+    password = _read_password(args.stdin)
+    if password is None:
+        return fail("the two passwords differ; nothing was changed")
+    web_auth.set_password(open_services(), args.name, password)
+    print(f"password set for {args.name!r}; they can sign in at /login")
+    return EXIT_OK
+
+
 def cmd_tokens_revoke(args: argparse.Namespace) -> int:
     from grader.services import users
 
-    svc = _services()
+    svc = open_services()
     if args.id is not None:
         users.revoke_token(svc, None, args.id)
         count = 1
@@ -157,7 +163,7 @@ def cmd_exercises_import(args: argparse.Namespace) -> int:
 
     from grader.services import exercises
 
-    svc = _services()
+    svc = open_services()
     files = exercises.yaml_files(args.paths)
     with tqdm(total=len(files), unit="file", disable=None, file=sys.stderr) as bar:
         results = exercises.import_files(svc, files, progress=lambda _p: bar.update())
@@ -182,7 +188,8 @@ def cmd_exercises_import(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from werkzeug.serving import is_running_from_reloader
 
-    from grader import create_app, serving
+    from grader import serving
+    from grader.app import create_app
     from grader.db import migrate
     from grader.db.session import make_engine
 
@@ -225,35 +232,3 @@ def cmd_serve(args: argparse.Namespace) -> int:
     else:
         serving.run_waitress(create_app(config), args.host, args.port, args.threads)
     return EXIT_OK
-
-
-def guarded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Expected failures become a message on stderr and an exit status, never a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(args: argparse.Namespace) -> int:
-        from sqlalchemy.exc import OperationalError
-
-        try:
-            return func(args)
-        except ConfigError as exc:
-            return _fail(str(exc), EXIT_USAGE)
-        except OperationalError as exc:
-            return _fail(f"cannot use the database: {str(exc).splitlines()[0]}")
-        except ServiceError as exc:
-            for item in exc.details if isinstance(exc.details, list) else []:
-                print(f"  {item}", file=sys.stderr)
-            return _fail(exc.message)
-
-    return wrapper
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m grader.cli_service")
-    register(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
-    args = parser.parse_args(argv)
-    return args.func(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,4 +1,7 @@
-"""Engine commands of ``python -m grader``: validate, check and demo (no service needed)."""
+"""Engine commands of ``python -m grader``: validate, check and demo (no service needed).
+
+The engine (and with it torch) is imported when one of these commands runs, not before.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +10,16 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from .engine import ExerciseInvalid, Problem, grade, load_exercise_file, run_self_tests
+from grader.cli import EXIT_FAIL, EXIT_OK, UsageError
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """Bad usage or a bad exercise: reported on stderr with exit status 2."""
+if TYPE_CHECKING:
+    from grader.engine import Grade, Problem
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: Any) -> None:
+    """Add validate, check and demo to the `python -m grader` parser."""
     p = sub.add_parser("validate", help="validate exercise files or folders and run their tests")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.set_defaults(func=cmd_validate)
@@ -53,6 +55,8 @@ def exercise_files(paths: list[str]) -> Iterator[Path]:
 
 
 def validate_file(path: Path) -> list[Problem]:
+    from grader.engine import ExerciseInvalid, Problem, load_exercise_file, run_self_tests
+
     try:
         exercise = load_exercise_file(path)
     except ExerciseInvalid as exc:
@@ -76,7 +80,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(problem)
         failed += bool(problems)
     print(f"{len(files) - failed} of {len(files)} exercises valid", file=sys.stderr)
-    return EXIT_OK if not failed else EXIT_INVALID
+    return EXIT_OK if not failed else EXIT_FAIL
 
 
 def parse_answer_arg(text: str) -> tuple[str, str | list[str]]:
@@ -120,6 +124,8 @@ def answer_sets(args: argparse.Namespace) -> Iterator[dict | str]:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from grader.engine import ExerciseInvalid, grade, load_exercise_file
+
     try:
         exercise = load_exercise_file(args.file)
     except ExerciseInvalid as exc:
@@ -145,7 +151,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def format_table(result) -> str:
+def format_table(result: Grade) -> str:
     rows = [("part", "verdict", "score", "feedback")]
     for pid, r in result.parts.items():
         verdict = "error" if r.error else ("correct" if r.correct else "wrong")
@@ -164,6 +170,8 @@ def format_table(result) -> str:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from grader.engine import ExerciseInvalid, grade, load_exercise_file
+
     status = cmd_validate(argparse.Namespace(paths=[args.folder]))
     print()
     for path in exercise_files([args.folder]):

@@ -9,7 +9,8 @@ import subprocess
 import sys
 from typing import Any
 
-from grader.config import Config, ConfigError
+from grader.cli import UsageError
+from grader.config import Config
 
 
 def register(subparsers: Any) -> None:
@@ -47,14 +48,13 @@ def celery_argv(device: str, concurrency: int, queue: str, loglevel: str) -> lis
 def cmd_worker(args: argparse.Namespace) -> int:
     from grader.workers import device as devices
 
+    config = Config.from_env()
+    if not config.broker_url:
+        raise UsageError("set GRADER_BROKER_URL=redis://host:6379/0 to run a worker")
     try:
-        config = Config.from_env()
-        if not config.broker_url:
-            raise ConfigError("set GRADER_BROKER_URL=redis://host:6379/0 to run a worker")
         device = devices.resolve(args.device)
-    except (ConfigError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     if device == "cuda" and devices.cuda_count() > 1:
         return one_process_per_gpu(devices.cuda_count(), args.loglevel)
     if device == "cuda":

@@ -8,9 +8,8 @@ import sys
 
 import pytest
 
-from grader.__main__ import main
-
-from .conftest import EXERCISES, ROOT
+from grader.cli import main
+from tests.engine.conftest import EXERCISES, ROOT
 
 CHAIN = str(EXERCISES / "tutorial-chain.yaml")
 TWO = str(EXERCISES / "tutorial-two-inputs.yaml")

@@ -1,0 +1,56 @@
+"""The Flask application factory: `create_app()` builds the web service and its grading pool."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from flask_openapi3 import Info, OpenAPI
+
+from grader.config import Config
+
+if TYPE_CHECKING:
+    from grader.services.context import Services
+
+__all__ = ["create_app"]
+
+
+def create_app(
+    config: Config | None = None, *, start_pool: bool = True, services: Services | None = None
+) -> OpenAPI:
+    """The Flask application: /api/v1 and, unless `start_pool` is False, the grading pool.
+
+    `services` shares one set of use-case state (database, caches) with the caller.
+    """
+    from grader.api import register_api
+    from grader.api.errors import validation_error
+    from grader.api.schemas import ErrorResponse
+    from grader.guards import refuse_impossible_ids, refuse_nul_characters
+    from grader.services.context import Services
+    from grader.web import register_web
+    from grader.workers import make_dispatcher
+
+    config = services.config if services else (config or Config.from_env())
+    logging.basicConfig(
+        level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    app = OpenAPI(
+        __name__,
+        info=Info(title="Gradient grader API", version="1"),
+        security_schemes={"bearer": {"type": "http", "scheme": "bearer"}},
+        validation_error_status=422,
+        validation_error_model=ErrorResponse,
+        validation_error_callback=validation_error,
+        doc_ui=False,
+    )
+    app.url_value_preprocessor(refuse_impossible_ids)
+    app.before_request(refuse_nul_characters)
+    app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
+    app.json.sort_keys = False
+    services = services or Services(config)
+    app.extensions["grader"] = services
+    register_api(app)
+    register_web(app)
+    services.dispatcher = make_dispatcher(services) if start_pool else services.dispatcher
+    services.dispatcher.start()
+    return app
