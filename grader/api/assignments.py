@@ -8,6 +8,7 @@ from grader.api.common import PREFIX, SECURITY, actor, error_responses, json_obj
 from grader.api.schemas import (
     Accepted,
     AssignmentPath,
+    AssignmentUpdate,
     IdempotencyHeader,
     Page,
     Preview,
@@ -37,6 +38,18 @@ def get_assignment(path: AssignmentPath):
     """The assignment with your own parameters: statement (Markdown and HTML with MathML),
     parts, attempts used and left. Never the definitions or answers."""
     return assignments.view(svc(), actor(), path.assignment_id)
+
+
+@bp.patch(
+    "/assignments/<int:assignment_id>", responses={200: json_object("the assignment's settings")}
+)
+def update_assignment(path: AssignmentPath, body: AssignmentUpdate):
+    """Change dates, attempts, late penalty or when students see the correct answer
+    (the course's instructors). Only the fields sent change."""
+    changes = body.model_dump(exclude_unset=True)
+    if changes.get("show_answers", "") is None:
+        del changes["show_answers"]  # null keeps the setting: it has no "cleared" state
+    return assignments.update_assignment(svc(), actor(), path.assignment_id, changes)
 
 
 @bp.delete("/assignments/<int:assignment_id>", responses={204: None})

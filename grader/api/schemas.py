@@ -113,9 +113,20 @@ class MemberCreate(Strict):
     role: Literal["instructor", "student"] = "student"
 
 
-class AssignmentCreate(Strict):
-    exercise_id: str = Field(min_length=1, max_length=100)
-    version: int | None = Field(None, ge=1, le=MAX_ID, description="default: the latest version")
+ShowAnswers = Literal["never", "after_due", "after_last_attempt", "always"]
+SHOW_ANSWERS_HELP = (
+    "when students may see the correct answer: never, after the due date, once they have no "
+    "attempts left (or the assignment is closed to them), or always"
+)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise ValueError("give a time zone, e.g. 2030-01-31T23:59:00Z")
+    return value
+
+
+class AssignmentSettings(Strict):
     opens_at: datetime | None = None
     due_at: datetime | None = None
     max_attempts: int | None = Field(None, ge=1, le=10_000)
@@ -123,12 +134,19 @@ class AssignmentCreate(Strict):
         None, ge=0, le=1, description="fraction taken off late work; null: no late work"
     )
 
-    @field_validator("opens_at", "due_at")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("give a time zone, e.g. 2030-01-31T23:59:00Z")
-        return value
+    _aware_dates = field_validator("opens_at", "due_at")(_aware)
+
+
+class AssignmentCreate(AssignmentSettings):
+    exercise_id: str = Field(min_length=1, max_length=100)
+    version: int | None = Field(None, ge=1, le=MAX_ID, description="default: the latest version")
+    show_answers: ShowAnswers = Field("always", description=SHOW_ANSWERS_HELP)
+
+
+class AssignmentUpdate(AssignmentSettings):
+    """Only the fields sent change; null clears a date, the attempt limit or late work."""
+
+    show_answers: ShowAnswers | None = Field(None, description=SHOW_ANSWERS_HELP)
 
 
 class PreviewBody(Strict):

@@ -18,7 +18,6 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
-    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -26,6 +25,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from grader.roles import COURSE_ROLES, ROLES  # noqa: F401  (also read from here)
 
 STATUSES = ("queued", "grading", "graded", "failed")
+# When students may see the correct answer of an assignment (its reference curve, formula, value)
+ANSWER_VISIBILITY = ("never", "after_due", "after_last_attempt", "always")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -163,7 +164,9 @@ class Assignment(Base):
     max_attempts: Mapped[int | None]
     late_penalty: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    hide_answers: Mapped[bool] = mapped_column(default=False, server_default=false())
+    show_answers: Mapped[str] = mapped_column(
+        String(24), default="always", server_default="always"
+    )  # one of ANSWER_VISIBILITY
 
     exercise_version: Mapped[ExerciseVersion] = relationship()
 

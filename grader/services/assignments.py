@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from grader.db.models import Assignment, ExerciseVersion, Submission, utcnow
+from grader.db.models import ANSWER_VISIBILITY, Assignment, ExerciseVersion, Submission, utcnow
 from grader.engine import ParseError, preview
 from grader.services import exercises as exercise_service
 from grader.services.access import course_role, require_course_staff
@@ -18,12 +18,68 @@ from grader.services.markup import latex_to_mathml, render_markdown
 from grader.services.pagination import envelope, page
 from grader.services.seeds import student_seed
 
+# What students are told about when the correct answer appears, by setting.
+REVEAL_PHRASES = {
+    "never": "the correct answer is not shown for this assignment",
+    "after_due": "the correct answer is shown after the due date",
+    "after_last_attempt": "the correct answer is shown once you have no attempts left",
+    "always": "the correct answer is shown",
+}
 
-def create_assignment(svc: Services, actor: Actor, course_id: int, spec: dict[str, Any]) -> dict:
-    """`spec`: exercise_id (slug), version?, opens_at?, due_at?, max_attempts?, late_penalty?"""
-    opens, due = spec.get("opens_at"), spec.get("due_at")
+
+def check_show_answers(value: str) -> str:
+    if value not in ANSWER_VISIBILITY:
+        raise Invalid(
+            f"show_answers must be one of {', '.join(ANSWER_VISIBILITY)}",
+            details=[{"path": "show_answers"}],
+        )
+    return value
+
+
+def answers_visible(
+    row: Assignment,
+    role: str,
+    used: int,
+    now: datetime | None = None,
+    *,
+    due_at: datetime | None = None,
+    max_attempts: int | None = None,
+) -> bool:
+    """Whether a student who has used `used` attempts may see the correct answer now.
+
+    Staff always may. `due_at` and `max_attempts` are the student's own (an extension moves
+    them); by default the assignment's. "after_due" without a due date never shows it;
+    "after_last_attempt" shows it once no attempt is left or the assignment is closed to them
+    (past a due date that takes no late work).
+    """
+    if role != "student":
+        return True
+    show = row.show_answers
+    if show == "always":
+        return True
+    if show == "never":
+        return False
+    now = now or utcnow()
+    due = due_at or row.due_at
+    past_due = due is not None and now > due
+    if show == "after_due":
+        return past_due
+    limit = max_attempts if max_attempts is not None else row.max_attempts
+    out_of_attempts = limit is not None and used >= limit
+    return out_of_attempts or (past_due and row.late_penalty is None)
+
+
+def _check_dates(opens: datetime | None, due: datetime | None) -> None:
     if opens and due and due <= opens:
         raise Invalid("due_at must be after opens_at", details=[{"path": "due_at"}])
+
+
+def create_assignment(svc: Services, actor: Actor, course_id: int, spec: dict[str, Any]) -> dict:
+    """`spec`: exercise_id (slug), version?, opens_at?, due_at?, max_attempts?, late_penalty?,
+    show_answers? (one of ANSWER_VISIBILITY; default "always")"""
+    opens, due = spec.get("opens_at"), spec.get("due_at")
+    _check_dates(opens, due)
+    show = check_show_answers(spec.get("show_answers") or "always")
     with svc.db.session() as session:
         require_course_staff(session, actor, course_id)
         exercise = exercise_service.find(session, spec["exercise_id"])
@@ -42,6 +98,7 @@ def create_assignment(svc: Services, actor: Actor, course_id: int, spec: dict[st
             due_at=due,
             max_attempts=spec.get("max_attempts"),
             late_penalty=spec.get("late_penalty"),
+            show_answers=show,
         )
         session.add(row)
         session.flush()
@@ -124,6 +181,8 @@ def view(svc: Services, actor: Actor, assignment_id: int) -> dict:
         "due_at": _iso(row.due_at),
         "max_attempts": row.max_attempts,
         "late_penalty": row.late_penalty,
+        "show_answers": row.show_answers,
+        "answers_visible": answers_visible(row, role, used),
         "attempts_used": used,
         "attempts_left": left,
         "your_role": role,
@@ -142,7 +201,32 @@ def summary(row: Assignment) -> dict:
         "due_at": _iso(row.due_at),
         "max_attempts": row.max_attempts,
         "late_penalty": row.late_penalty,
+        "show_answers": row.show_answers,
     }
+
+
+SETTINGS = ("opens_at", "due_at", "max_attempts", "late_penalty", "show_answers")
+
+
+def update_assignment(
+    svc: Services, actor: Actor, assignment_id: int, changes: dict[str, Any]
+) -> dict:
+    """Change an assignment's settings (the course's instructors); keys absent stay as they are,
+    a key given as None clears that setting (no date, no attempt limit, no late work)."""
+    unknown = set(changes) - set(SETTINGS)
+    if unknown:
+        raise Invalid(f"cannot change {', '.join(sorted(unknown))}")
+    if "show_answers" in changes:
+        check_show_answers(changes["show_answers"] or "")
+    with svc.db.session() as session:
+        row, role = load(session, actor, assignment_id)
+        if role == "student":
+            raise Forbidden("only the course's instructors may change assignments")
+        for key, value in changes.items():
+            setattr(row, key, value)
+        _check_dates(row.opens_at, row.due_at)
+        session.flush()
+        return summary(row)
 
 
 def list_for_course(svc: Services, actor: Actor, course_id: int, limit: int, offset: int) -> dict:

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from grader.db.models import Assignment, Course, ExerciseVersion, Membership, Submission, utcnow
 from grader.engine import Curves, curves
-from grader.services.access import course_role, require_course_staff
-from grader.services.assignments import attempts_used, summary
+from grader.services.access import course_role
+from grader.services.assignments import REVEAL_PHRASES, answers_visible, attempts_used, summary
 from grader.services.context import Actor, Services
 from grader.services.errors import NotFound
 from grader.services.markup import latex_to_mathml
@@ -29,13 +29,6 @@ def state(row: Assignment, now: datetime | None = None) -> str:
     if row.due_at and now > row.due_at:
         return "closed" if row.late_penalty is None else "late"
     return "open"
-
-
-def answers_hidden(row: Assignment, role: str, now: datetime | None = None) -> bool:
-    """Whether a student may not yet see the correct derivative (hidden until the due date)."""
-    if role != "student" or not row.hide_answers:
-        return False
-    return row.due_at is None or (now or utcnow()) <= row.due_at
 
 
 def _my_stats(session: Session, student_id: int, ids: list[int]) -> dict[int, Any]:
@@ -125,18 +118,8 @@ def settings(svc: Services, actor: Actor, assignment_id: int) -> dict[str, Any]:
             "state": state(row),
             "due": row.due_at,
             "opens": row.opens_at,
-            "hide_answers": row.hide_answers,
+            "show_answers": row.show_answers,
         }
-
-
-def set_hide_answers(svc: Services, actor: Actor, assignment_id: int, hide: bool) -> None:
-    """Instructors choose whether students see the correct derivative before the due date."""
-    with svc.db.session() as session:
-        row = session.get(Assignment, assignment_id)
-        if row is None:
-            raise NotFound(f"no assignment {assignment_id}")
-        require_course_staff(session, actor, row.course_id)
-        row.hide_answers = hide
 
 
 @dataclass(frozen=True)
@@ -152,6 +135,7 @@ class Graded:
     max_attempts: int | None
     attempts_used: int
     version_sha256: str | None = None  # see ExerciseCache.get
+    reveal: str = ""  # when the correct answer is shown, in the student's words
 
 
 def load_graded(svc: Services, actor: Actor, submission_id: int) -> Graded:
@@ -180,10 +164,11 @@ def load_graded(svc: Services, actor: Actor, submission_id: int) -> Graded:
         assignment.course_id,
         row.seed,
         row.exercise_version_id,
-        answers_hidden(assignment, role),
+        not answers_visible(assignment, role, used),
         assignment.max_attempts,
         used,
         row.sha256,
+        REVEAL_PHRASES[assignment.show_answers],
     )
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import redirect, render_template, request, url_for
 
-from grader.services import submissions, web_views
+from grader.services import assignments, submissions, web_views
 from grader.services.context import Actor
 from grader.web import bp
 from grader.web.security import services, signed_in
@@ -47,7 +47,8 @@ def history(actor: Actor, assignment_id: int) -> Any:
 @bp.post("/assignments/<int:assignment_id>/settings")
 @signed_in
 def settings(actor: Actor, assignment_id: int) -> Any:
-    """Instructors: hide the correct derivative from students until the due date, or not."""
-    hide = request.form.get("hide_answers") == "on"
-    web_views.set_hide_answers(services(), actor, assignment_id, hide)
+    """Instructors: when students may see the correct answer (never, after the due date,
+    after their last attempt, always)."""
+    show = request.form.get("show_answers", "")
+    assignments.update_assignment(services(), actor, assignment_id, {"show_answers": show})
     return redirect(url_for("web.history", assignment_id=assignment_id), code=303)

@@ -53,6 +53,12 @@ MATRIX = [
     ),
     ("GET", "/courses/{course_id}/assignments", None, allow(200, *MEMBERS)),
     ("GET", "/assignments/{assignment_id}", None, allow(200, *MEMBERS)),
+    (
+        "PATCH",
+        "/assignments/{assignment_id}",
+        {"show_answers": "after_due"},
+        allow(200, *STAFF),
+    ),
     ("DELETE", "/assignments/{assignment_id}", None, allow(204, *STAFF)),
     (
         "POST",

@@ -38,3 +38,50 @@ def test_migrations_up_and_down_on_sqlite(tmp_path):
 @pytest.mark.postgres
 def test_migrations_up_and_down_on_postgres(fresh_postgres_url):
     _check_up_and_down(fresh_postgres_url)
+
+
+def test_hidden_answers_become_shown_after_the_due_date(tmp_path):
+    """0004 keeps each assignment's choice: hide_answers=true meant "after the due date"."""
+    from sqlalchemy import text
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    try:
+        migrate.upgrade(engine, "0003")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, username, role, created_at) VALUES (1, 'u', 'instructor', '2030-01-01')"
+                )
+            )
+            conn.execute(
+                text("INSERT INTO courses (id, title, created_at) VALUES (1, 'c', '2030-01-01')")
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO exercises (id, slug, latest_version, created_at) VALUES (1, 'e', 1, '2030-01-01')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO exercise_versions (id, exercise_id, version, title, yaml_text,"
+                    " sha256, max_score, created_at) VALUES (1, 1, 1, 't', 'y', 's', 1, '2030-01-01')"
+                )
+            )
+            for ident, hide in ((1, True), (2, False)):
+                conn.execute(
+                    text(
+                        "INSERT INTO assignments (id, course_id, exercise_version_id, created_at,"
+                        " hide_answers) VALUES (:i, 1, 1, '2030-01-01', :h)"
+                    ),
+                    {"i": ident, "h": hide},
+                )
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            rows = dict(conn.execute(text("SELECT id, show_answers FROM assignments")).all())
+        assert rows == {1: "after_due", 2: "always"}
+        migrate.downgrade(engine, "0003")
+        with engine.connect() as conn:
+            rows = dict(conn.execute(text("SELECT id, hide_answers FROM assignments")).all())
+        assert rows == {1: 1, 2: 0}
+    finally:
+        engine.dispose()

@@ -219,19 +219,51 @@ def test_instructor_sees_everyones_submissions_and_filters_by_student(pages, web
 def test_hidden_answers_plot_only_the_students_function(pages, web):
     pages.sign_in(web.teacher)
     url = f"/assignments/{web.assignment_id}/settings"
-    assert pages.post(url, {"hide_answers": "on"}).status_code == 303
+    assert pages.post(url, {"show_answers": "after_due"}).status_code == 303
+    assert 'value="after_due" selected' in pages.get(
+        f"/assignments/{web.assignment_id}/submissions"
+    ).get_data(as_text=True)
     _set(web, web.assignment_id, due_at=utcnow() + timedelta(days=1))
     pages.post("/logout")
     pages.sign_in(web.student)
     location = pages.submit(WRONG).headers["Location"]
-    assert "the correct one is shown after the due date" in pages.get(location).get_data(
+    assert "the correct answer is shown after the due date" in pages.get(location).get_data(
         as_text=True
     )
     body = pages.get(location + "/plots/dz/0.svg").get_data(as_text=True)
     assert "your answer" in body and "differs here" in body and "correct dz/dx" not in body
 
 
+def test_answers_shown_after_the_last_attempt_appear_once_attempts_run_out(pages, web):
+    _set(web, web.assignment_id, show_answers="after_last_attempt", max_attempts=2)
+    pages.sign_in(web.student)
+    first = pages.submit(WRONG).headers["Location"]
+    assert "shown once you have no attempts left" in pages.get(first).get_data(as_text=True)
+    assert "correct dz/dx" not in pages.get(first + "/plots/dz/0.svg").get_data(as_text=True)
+    pages.submit(WRONG)
+    assert "correct dz/dx" in pages.get(first + "/plots/dz/0.svg").get_data(as_text=True)
+
+
+def test_answers_never_shown_stay_hidden_after_the_due_date(pages, web):
+    _set(web, web.assignment_id, show_answers="never", late_penalty=0.5)
+    pages.sign_in(web.student)
+    location = pages.submit(WRONG).headers["Location"]
+    _set(web, web.assignment_id, due_at=utcnow() - timedelta(days=1))
+    assert "not shown for this assignment" in pages.get(location).get_data(as_text=True)
+    assert "correct dz/dx" not in pages.get(location + "/plots/dz/0.svg").get_data(as_text=True)
+
+
+def test_an_unknown_answer_setting_is_refused_and_nothing_changes(pages, web):
+    pages.sign_in(web.teacher)
+    url = f"/assignments/{web.assignment_id}/settings"
+    assert pages.post(url, {"show_answers": "sometimes"}).status_code == 422
+    assert (
+        web_views.settings(web.svc, web.teacher.actor, web.assignment_id)["show_answers"]
+        == "always"
+    )
+
+
 def test_students_cannot_change_settings(pages, web):
     pages.sign_in(web.student)
     url = f"/assignments/{web.assignment_id}/settings"
-    assert pages.post(url, {"hide_answers": "on"}).status_code == 403
+    assert pages.post(url, {"show_answers": "always"}).status_code == 403

@@ -1,0 +1,84 @@
+"""When students may see the correct answer: never, after the due date, after their last
+attempt, always; instructors always may."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from grader.db.models import Assignment
+from grader.services import assignments
+from grader.services.errors import Invalid
+
+NOW = datetime(2030, 3, 1, 12, 0, tzinfo=UTC)
+BEFORE, AFTER = NOW + timedelta(hours=1), NOW - timedelta(hours=1)
+
+
+def _row(show: str, **values) -> Assignment:
+    return Assignment(show_answers=show, **values)
+
+
+def _visible(row: Assignment, used: int = 0, role: str = "student", **kwargs) -> bool:
+    return assignments.answers_visible(row, role, used, NOW, **kwargs)
+
+
+def test_always_and_never_do_not_depend_on_dates_or_attempts():
+    for values in ({}, {"due_at": AFTER}, {"max_attempts": 1}):
+        assert _visible(_row("always", **values), used=1)
+        assert not _visible(_row("never", **values), used=1)
+
+
+def test_after_due_shows_the_answer_only_once_the_due_date_has_passed():
+    assert not _visible(_row("after_due", due_at=BEFORE))
+    assert _visible(_row("after_due", due_at=AFTER))
+    assert not _visible(_row("after_due"))  # no due date: it stays hidden
+
+
+def test_an_extension_keeps_the_answer_hidden_until_the_students_own_due_date():
+    assert not _visible(_row("after_due", due_at=AFTER), due_at=BEFORE)
+
+
+def test_after_last_attempt_waits_for_the_attempts_to_run_out():
+    row = _row("after_last_attempt", max_attempts=3)
+    assert not _visible(row, used=2)
+    assert _visible(row, used=3)
+    assert not _visible(row, used=3, max_attempts=4)  # one extra attempt granted
+
+
+def test_after_last_attempt_also_shows_it_when_the_assignment_closes():
+    assert _visible(_row("after_last_attempt", due_at=AFTER))  # no late work: closed
+    assert not _visible(_row("after_last_attempt", due_at=AFTER, late_penalty=0.2))
+    assert not _visible(_row("after_last_attempt"), used=50)  # no limit, no due date
+
+
+@pytest.mark.parametrize("role", ["instructor", "admin"])
+def test_staff_always_see_the_answer(role):
+    assert _visible(_row("never"), role=role)
+
+
+def test_an_unknown_setting_is_refused():
+    with pytest.raises(Invalid, match="show_answers must be one of"):
+        assignments.check_show_answers("sometimes")
+
+
+def test_the_setting_is_kept_and_changed_through_the_service(world):
+    svc, teacher = world.svc, world.teacher.actor
+    spec = {"exercise_id": "chain-rule-intro", "show_answers": "never"}
+    created = assignments.create_assignment(svc, teacher, world.course_id, spec)
+    assert assignments.view(svc, teacher, created["id"])["show_answers"] == "never"
+    changed = assignments.update_assignment(
+        svc, teacher, created["id"], {"show_answers": "after_due", "max_attempts": 2}
+    )
+    assert changed["show_answers"] == "after_due" and changed["max_attempts"] == 2
+    seen = assignments.view(svc, world.student.actor, world.assignment_id)
+    assert seen["show_answers"] == "always" and seen["answers_visible"] is True
+
+
+def test_changing_dates_keeps_the_due_date_after_the_opening(world):
+    with pytest.raises(Invalid, match="due_at must be after opens_at"):
+        assignments.update_assignment(
+            world.svc, world.teacher.actor, world.assignment_id, {"opens_at": NOW, "due_at": AFTER}
+        )
+    view = assignments.view(world.svc, world.teacher.actor, world.assignment_id)
+    assert view["opens_at"] is None and view["due_at"] is None
