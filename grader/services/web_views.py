@@ -60,15 +60,20 @@ def _all_stats(session: Session, ids: list[int]) -> dict[int, Any]:
     return {r.assignment_id: r for r in rows}
 
 
-def overview(svc: Services, actor: Actor) -> list[dict[str, Any]]:
-    """The actor's courses, each with its assignments and the actor's standing in them."""
+def overview(svc: Services, actor: Actor, course_id: int | None = None) -> list[dict[str, Any]]:
+    """The actor's courses (or the one course), each with its assignments and the actor's
+    standing in them; a course the actor may not see is a 403/404."""
     with svc.db.sessions() as session:
-        courses = session.execute(
-            select(Course, Membership.role)
-            .join(Membership, Membership.course_id == Course.id)
-            .where(Membership.user_id == actor.id)
-            .order_by(Course.title, Course.id)
-        ).all()
+        if course_id is None:
+            courses = session.execute(
+                select(Course, Membership.role)
+                .join(Membership, Membership.course_id == Course.id)
+                .where(Membership.user_id == actor.id)
+                .order_by(Course.title, Course.id)
+            ).all()
+        else:
+            role = course_role(session, actor, course_id)
+            courses = [(session.get(Course, course_id), role)]
         rows = session.scalars(
             select(Assignment)
             .where(Assignment.course_id.in_([c.id for c, _ in courses]))
@@ -97,6 +102,8 @@ def _item(row: Assignment, role: str, stats: Any) -> dict[str, Any]:
     item["attempts_used"] = used
     item["attempts_left"] = None if row.max_attempts is None else max(row.max_attempts - used, 0)
     item["best_score"] = stats.best if stats else None
+    if item["attempts_left"] == 0 and item["state"] in ("open", "late"):
+        item["state"] = "done"  # no attempts left: nothing more to hand in
     item["late_submissions"] = int(stats.late or 0) if stats else 0
     return item
 

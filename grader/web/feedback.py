@@ -23,8 +23,9 @@ def submission(actor: Actor, submission_id: int) -> Any:
     left = None
     if graded.max_attempts is not None:
         left = max(graded.max_attempts - graded.attempts_used, 0)
+    info = web_views.settings(svc, actor, graded.submission["assignment_id"])
     return render_template(
-        "submission.html", g_=graded, s=graded.submission, parts=parts, left=left
+        "submission.html", g_=graded, s=graded.submission, parts=parts, left=left, info=info
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, send_from_directory, url_for
 
 from grader.services import assignments, submissions, web_views
 from grader.services.context import Actor
@@ -19,6 +19,22 @@ MAX_PAGE = 10**6  # a page number beyond it would overflow the database's OFFSET
 @signed_in
 def home(actor: Actor) -> Any:
     return render_template("home.html", courses=web_views.overview(services(), actor))
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Any:
+    """Browsers and tools ask for /favicon.ico whatever the page names (the same SVG icon)."""
+    folder = current_app.blueprints["web"].static_folder
+    response = send_from_directory(folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400)
+    return response
+
+
+@bp.get("/courses/<int:course_id>")
+@signed_in
+def course(actor: Actor, course_id: int) -> Any:
+    """One course's assignments (the breadcrumbs lead here)."""
+    (found,) = web_views.overview(services(), actor, course_id)
+    return render_template("course.html", course=found)
 
 
 @bp.get("/assignments/<int:assignment_id>/submissions")

@@ -13,8 +13,9 @@ from typing import Any
 
 from flask import current_app, g, jsonify, redirect, render_template, request, session, url_for
 from sqlalchemy.exc import InterfaceError, OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+from grader.api.errors import API_PREFIX, error_response
 from grader.services import web_auth
 from grader.services.context import Actor, Services
 from grader.services.errors import ServiceError
@@ -162,6 +163,27 @@ def _service_error(exc: ServiceError) -> Any:
 def _http_error(exc: HTTPException) -> Any:
     status = exc.code or 500
     return error_page(status, TITLES.get(status, exc.name), exc.description or exc.name)
+
+
+@bp.app_errorhandler(NotFound)
+@bp.app_errorhandler(MethodNotAllowed)
+def _no_such_page(exc: HTTPException) -> Any:
+    """Unknown addresses anywhere get the site's own page (the API's JSON under /api/)."""
+    status = exc.code or 404
+    if request.path.startswith(API_PREFIX):
+        code = "not_found" if status == 404 else "method_not_allowed"
+        return error_response(status, code, exc.description or exc.name)
+    try:
+        current_actor()  # the header shows who is signed in, as on every other page
+    except SignInRequired:
+        pass
+    message = (
+        "There is no page at this address. It may have moved, or the link may be mistyped."
+        if status == 404
+        else "This page cannot be used that way; go back and use the page's own buttons."
+    )
+    allow = {k: v for k, v in exc.get_headers() if k == "Allow"}
+    return error_page(status, TITLES.get(status, exc.name), message, allow)
 
 
 @bp.errorhandler(OperationalError)

@@ -89,3 +89,70 @@ def test_y_limits_ignore_poles_and_nans():
     low, high = y_limits([1.0, 2.0, float("nan"), 1e12] + [1.5] * 100)
     assert low < 1.0 and high < 1e6
     assert y_limits([float("nan")]) is None
+
+
+def test_unknown_addresses_get_the_sites_styled_404_page(pages, web, page_text):
+    for url in ("/no/such/page", "/assignments/", "/favicon.png"):
+        response = pages.get(url)
+        assert response.status_code == 404 and response.mimetype == "text/html"
+        html = response.get_data(as_text=True)
+        assert "/assets/app.css" in html and "Werkzeug" not in html
+        assert "no page at this address" in page_text(response)
+    pages.sign_in(web.student)
+    signed = pages.get("/nowhere")
+    assert "stu" in page_text(signed) and "Back to my courses" in page_text(signed)
+    wrong_method = pages.get("/logout")
+    assert wrong_method.status_code == 405 and "/assets/app.css" in wrong_method.get_data(
+        as_text=True
+    )
+    assert "POST" in wrong_method.headers["Allow"]
+
+
+def test_unknown_api_addresses_stay_json(client):
+    response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404 and response.is_json
+    assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_favicon_is_served_and_named_by_every_page(client):
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    assert b"<svg" in icon.data
+    assert 'rel="icon"' in client.get("/login").get_data(as_text=True)
+
+
+def test_course_page_lists_its_assignments_and_breadcrumbs_lead_there(pages, web, page_text):
+    pages.sign_in(web.student)
+    url = f"/courses/{web.course_id}"
+    response = pages.get(url)
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "Calculus" in text and "Chain rule through an intermediate variable" in text
+    assert "0 used, 5 left" in text
+    for page in (
+        f"/assignments/{web.assignment_id}",
+        f"/assignments/{web.assignment_id}/submissions",
+    ):
+        assert f'href="{url}"' in pages.get(page).get_data(as_text=True)
+    assert f'href="{url}"' in pages.get("/").get_data(as_text=True)
+    pages.sign_in(web.outsider)
+    assert pages.get(url).status_code == 403
+    assert pages.get("/courses/999").status_code == 404
+
+
+def test_sign_in_hint_sends_students_to_their_instructor(client, page_text):
+    text = page_text(client.get("/login"))
+    assert "Ask your instructor" in text and "python -m grader" not in text
+
+
+def test_home_says_done_when_no_attempts_are_left(pages, web, page_text):
+    _set_attempts(web, 1)
+    pages.sign_in(web.student)
+    pages.submit({"answer-dz-0": "4x"})
+    text = page_text(pages.get("/"))
+    assert "done: no attempts left" in text and " open " not in text
+
+
+def _set_attempts(web, n: int) -> None:
+    with web.svc.db.session() as session:
+        session.get(Assignment, web.assignment_id).max_attempts = n
