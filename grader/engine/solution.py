@@ -1,0 +1,538 @@
+"""Worked solutions drawn from the computation graph that grades the answer.
+
+``solution(inst, part)`` lays out the part's ``define`` chain as a graph: one node per input,
+param and defined name (with its value at the part's point, or its formula for expression
+parts) and one edge per direct dependency, labelled with the local derivative — its formula
+(``symbolic.derivative``) and autograd's value of it. The chain rule is then written out as the
+sum over the paths from the variable to the function, each path's product of local
+derivatives, and the total that autograd gives for the whole computation.
+
+``ops_solution`` is the second, "operations" level: torch's own ``grad_fn`` graph of the same
+computation (``MulBackward0``, ``PowBackward0`` ...), each node with the gradient flowing
+through it, as ``z.backward()`` computes it.
+
+``explain`` finds where a wrong answer went astray on the graph: the edge whose local
+derivative was left out (chain rule), the paths left out, or the node where the product or
+quotient rule was misapplied. Everything is computed from autograd's numbers, as the
+diagnosis is. Work is bounded: paths are counted by dynamic programming and at most
+``MAX_PATHS`` are written out; at most ``MAX_TRIED_EDGES`` edges are tried for a missed
+factor; the operations graph stops at ``MAX_OPS`` nodes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+import torch
+
+from .autograd import DTYPE, as_points, derivative, evaluate, evaluate_chain
+from .expr import BinOp, Expr, names_in
+from .render import format_number, to_latex, to_text
+from .symbolic import derivative as formula_of_derivative
+
+MAX_PATHS = 24
+MAX_TRIED_EDGES = 64
+MAX_OPS = 400
+
+CHAIN, PRODUCT, QUOTIENT = "chain", "product", "quotient"
+
+
+@dataclass(frozen=True)
+class GraphNode:
+    name: str
+    kind: str  # "variable", "param", "define" or, at the operations level, "op" / "leaf"
+    expression: str | None = None  # the define's formula (text); None for inputs
+    latex: str | None = None
+    value: float | None = None  # at the part's point (value parts and params)
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "expression": self.expression,
+            "value": self.value,
+        }
+
+
+@dataclass(frozen=True)
+class GraphEdge:
+    src: str
+    dst: str
+    text: str | None = None  # local derivative formula; None when not written
+    latex: str | None = None
+    value: float | None = None  # local derivative at the part's point
+
+    @property
+    def symbol(self) -> str:
+        return f"∂{self.dst}/∂{self.src}"
+
+    @property
+    def label(self) -> str:
+        parts = [self.symbol]
+        if self.text is not None:
+            parts.append(self.text)
+        if self.value is not None:
+            value = short_number(self.value)
+            if value != self.text:
+                parts.append(value)
+        return " = ".join(parts)
+
+    def to_dict(self) -> dict:
+        return {
+            "from": self.src,
+            "to": self.dst,
+            "local": {"text": self.text, "value": self.value},
+        }
+
+
+@dataclass(frozen=True)
+class GraphPath:
+    nodes: tuple[str, ...]
+    product: float | None
+    text: str  # "∂z/∂y · ∂y/∂x = 430 · 40 = 17200"
+
+    def to_dict(self) -> dict:
+        return {"nodes": list(self.nodes), "product": self.product, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Solution:
+    exercise_id: str
+    part_id: str
+    of: str
+    wrt: str
+    level: str
+    nodes: tuple[GraphNode, ...]
+    edges: tuple[GraphEdge, ...]
+    paths: tuple[GraphPath, ...] = ()
+    path_count: int = 0  # all paths; only the first MAX_PATHS are written out
+    total: float | None = None
+    note: str | None = None
+    point: dict[str, float] = field(default_factory=dict)
+    highlight_edges: tuple[tuple[str, str], ...] = ()
+    highlight_nodes: tuple[str, ...] = ()
+    highlight_reason: str | None = None
+    values_shown: bool = True
+
+    def to_dict(self) -> dict:
+        return {
+            "exercise": self.exercise_id,
+            "part": self.part_id,
+            "of": self.of,
+            "wrt": self.wrt,
+            "level": self.level,
+            "point": self.point,
+            "nodes": [n.to_dict() for n in self.nodes],
+            "edges": [e.to_dict() for e in self.edges],
+            "paths": [p.to_dict() for p in self.paths],
+            "path_count": self.path_count,
+            "total": self.total,
+            "note": self.note,
+            "highlight": {
+                "edges": [{"from": a, "to": b} for a, b in self.highlight_edges],
+                "nodes": list(self.highlight_nodes),
+                "reason": self.highlight_reason,
+            },
+            "values_shown": self.values_shown,
+        }
+
+    def structure_only(self) -> Solution:
+        """The graph as a hint: names and formulas, no values, no local derivatives."""
+        return replace(
+            self,
+            nodes=tuple(replace(n, value=None) for n in self.nodes),
+            edges=tuple(GraphEdge(e.src, e.dst) for e in self.edges),
+            paths=tuple(GraphPath(p.nodes, None, _path_symbols(p.nodes)) for p in self.paths),
+            total=None,
+            point={},
+            highlight_edges=(),
+            highlight_nodes=(),
+            highlight_reason=None,
+            values_shown=False,
+        )
+
+    def text_alternative(self) -> str:
+        """What the picture shows, in words (the SVG's description and the page's list)."""
+        lines = [f"Computation graph of {self.of} ({self.level} level)."]
+        for n in self.nodes:
+            what = f"{n.name} = {n.expression}" if n.expression else n.name
+            if n.value is not None:
+                what += f" = {short_number(n.value)}"
+            lines.append(f"Node {what} ({n.kind}).")
+        for e in self.edges:
+            lines.append(f"Edge {e.src} to {e.dst}" + (f": {e.label}." if self.values_shown else "."))
+        for p in self.paths:
+            lines.append(f"Path {' to '.join(p.nodes)}: {p.text}.")
+        if self.path_count > len(self.paths):
+            lines.append(f"And {self.path_count - len(self.paths)} more paths.")
+        if self.total is not None:
+            total = f"{self.total:.12g}"
+            lines.append(f"Total d{self.of}/d{self.wrt} from autograd: {total}.")
+        if self.highlight_reason:
+            lines.append(self.highlight_reason)
+        return " ".join(lines)
+
+
+def short_number(x: float) -> str:
+    """A number as a page shows it: exact integers whole, others to 7 significant digits."""
+    if x == int(x) and abs(x) < 1e15:
+        return format_number(x)
+    return f"{x:.7g}"
+
+
+def _path_symbols(nodes: Iterable[str]) -> str:
+    seq = list(nodes)
+    return " · ".join(f"∂{b}/∂{a}" for a, b in reversed(list(zip(seq, seq[1:], strict=False))))
+
+
+# ------------------------------------------------------------------------ the names level
+
+
+class _Graph:
+    """The part's define chain with local derivatives as tensors over the part's points."""
+
+    def __init__(self, inst, part, component: int):
+        ex = inst.exercise
+        self.inst, self.part, self.component = inst, part, component
+        wrt_seq = part.components[component]
+        self.wrt = wrt_seq[0]
+        self.of = part.of
+        variables = list(ex.spec.variables)
+        params = list(inst.params)
+        defines = dict(ex.defines)
+        used = ex.depends_on_names(part.of)
+        inputs: dict[str, list[str]] = {}
+        for name, node in ex.defines:
+            if name in used:
+                mentioned = names_in(node)
+                inputs[name] = [m for m in [*variables, *params, *defines] if m in mentioned]
+        needed = set(used) | {m for ms in inputs.values() for m in ms}
+        self.order = [n for n in [*variables, *params] if n in needed] + [
+            n for n, _ in ex.defines if n in used
+        ]
+        self.kinds = {n: "variable" for n in variables} | {n: "param" for n in params}
+        self.kinds |= {n: "define" for n in defines}
+        self.inputs = inputs
+        self.defines = defines
+        self.numeric = part.numeric
+        point = inst.at_values(part) if part.numeric else dict(inst.points)
+        self.n = next(iter(point.values())).shape[0]
+        env = evaluate_chain(ex.defines, {**inst.params, **point})
+        self.values = {k: as_points(env[k], self.n, inst.device).detach() for k in self.order}
+        self.point = {k: float(v[0]) for k, v in point.items()} if part.numeric else {}
+        self.locals: dict[tuple[str, str], torch.Tensor] = {}
+        for dst, srcs in inputs.items():
+            for src in srcs:
+                self.locals[(src, dst)] = self._local(dst, src)
+
+    def _local(self, dst: str, src: str) -> torch.Tensor:
+        """∂dst/∂src with every other direct input held fixed, at each point."""
+        leaf = self.values[src].clone().requires_grad_(True)
+        env = {**self.inst.params, **{m: self.values[m] for m in self.inputs[dst]}, src: leaf}
+        out = evaluate(self.defines[dst], env)
+        return derivative(out, leaf, create_graph=False).detach()
+
+    def edges_on_paths(self) -> list[tuple[str, str]]:
+        """Edges on some path from the variable to the function, in define order."""
+        reach = {self.wrt}
+        for name in self.order:
+            if any(s in reach for s in self.inputs.get(name, [])):
+                reach.add(name)
+        back = {self.of}
+        for name in reversed(self.order):
+            if name in back:
+                back.update(self.inputs.get(name, []))
+        return [
+            (s, d)
+            for d in self.order
+            for s in self.inputs.get(d, [])
+            if s in reach and d in back and (s, d) in self.locals
+        ]
+
+    def path_sum(
+        self, factor_one: tuple[str, str] | None = None, dropped: tuple[str, str] | None = None
+    ) -> torch.Tensor:
+        """Σ over paths of Π local derivatives (the chain rule), by dynamic programming;
+        optionally with one edge's factor taken as 1 or its paths left out."""
+        grad = {self.wrt: torch.ones(self.n, dtype=DTYPE, device=self.inst.device)}
+        for name in self.order:
+            total = None
+            for src in self.inputs.get(name, []):
+                if src not in grad or (src, name) == dropped:
+                    continue
+                local = self.locals[(src, name)]
+                term = grad[src] if (src, name) == factor_one else grad[src] * local
+                total = term if total is None else total + term
+            if total is not None:
+                grad[name] = total
+        return grad.get(self.of, torch.zeros(self.n, dtype=DTYPE, device=self.inst.device))
+
+    def path_count(self) -> int:
+        count = {self.wrt: 1}
+        for name in self.order:
+            c = sum(count.get(s, 0) for s in self.inputs.get(name, []))
+            if c:
+                count[name] = c
+        return count.get(self.of, 0)
+
+    def paths(self, limit: int) -> list[tuple[str, ...]]:
+        """Up to ``limit`` paths from the variable to the function (depth-first)."""
+        users: dict[str, list[str]] = {}
+        for dst in self.order:
+            for src in self.inputs.get(dst, []):
+                users.setdefault(src, []).append(dst)
+        out: list[tuple[str, ...]] = []
+        stack: list[tuple[str, ...]] = [(self.wrt,)]
+        while stack and len(out) < limit:
+            path = stack.pop()
+            if path[-1] == self.of:
+                out.append(path)
+                continue
+            stack.extend(path + (nxt,) for nxt in reversed(users.get(path[-1], [])))
+        return out
+
+
+def solution(inst, part, component: int = 0) -> Solution:
+    """The names-level worked solution of one answer box of ``part``."""
+    g = _Graph(inst, part, component)
+    ex = inst.exercise
+    numeric = g.numeric
+    nodes = []
+    for name in g.order:
+        kind = g.kinds[name]
+        expr = g.defines.get(name) if kind == "define" else None
+        show_value = numeric or kind == "param"
+        nodes.append(
+            GraphNode(
+                name,
+                kind,
+                to_text(expr) if expr is not None else None,
+                to_latex(expr) if expr is not None else None,
+                float(g.values[name][0]) if show_value else None,
+            )
+        )
+    edges = []
+    for (src, dst), local in g.locals.items():
+        formula = formula_of_derivative(g.defines[dst], src)
+        edges.append(
+            GraphEdge(
+                src,
+                dst,
+                to_text(formula) if formula is not None else None,
+                to_latex(formula) if formula is not None else None,
+                float(local[0]) if numeric else None,
+            )
+        )
+    by_pair = {(e.src, e.dst): e for e in edges}
+    paths = []
+    for nodes_on in g.paths(MAX_PATHS):
+        pairs = list(zip(nodes_on, nodes_on[1:], strict=False))
+        symbols = _path_symbols(nodes_on)
+        if numeric:
+            product = 1.0
+            for pair in pairs:
+                product *= float(g.locals[pair][0])
+            factors = " · ".join(short_number(by_pair[p].value) for p in reversed(pairs))
+            text = f"{symbols} = {factors} = {short_number(product)}"
+            paths.append(GraphPath(nodes_on, product, text))
+        else:
+            formulas = [by_pair[p].text for p in reversed(pairs)]
+            text = symbols
+            if all(f is not None for f in formulas):
+                text += " = " + " · ".join(f"({f})" if _compound(f) else f for f in formulas)
+            paths.append(GraphPath(nodes_on, None, text))
+    order = len(part.components[component])
+    total = None
+    note = None
+    if numeric:
+        total = float(inst.reference(part)[component][0])
+    if order > 1:
+        first = " then ".join(part.components[component])
+        note = (
+            f"This part asks for a derivative of order {order} (with respect to {first}): the "
+            f"paths below give the first derivative d{g.of}/d{g.wrt}; differentiate that "
+            "again for the answer."
+        )
+    elif not g.paths(1):
+        note = f"{g.of} does not depend on {g.wrt}: the derivative is 0."
+    return Solution(
+        exercise_id=ex.id,
+        part_id=part.id,
+        of=g.of,
+        wrt=g.wrt,
+        level="names",
+        nodes=tuple(nodes),
+        edges=tuple(edges),
+        paths=tuple(paths),
+        path_count=g.path_count(),
+        total=total,
+        note=note,
+        point=g.point,
+    )
+
+
+def _compound(text: str) -> bool:
+    return any(op in text for op in " +-")
+
+
+def path_sum(inst, part, component: int = 0) -> torch.Tensor:
+    """The chain rule's sum over paths at the part's points (first derivative)."""
+    return _Graph(inst, part, component).path_sum()
+
+
+# ------------------------------------------------------------------- where the mistake is
+
+
+def explain(sol: Solution, inst, part, component: int, code: str | None, s: torch.Tensor):
+    """``sol`` with the edge, paths or node where the answer ``s`` went wrong highlighted.
+
+    ``code`` is the diagnosis of the answer. For ``chain`` the missed edge (its local
+    derivative left out) or the left-out paths are found by recomputing the path sum with
+    that edge changed and comparing with the answer; for ``product``/``quotient`` the defined
+    names whose formula has a product (quotient) of two factors that depend on the variable.
+    """
+    if code == CHAIN and len(part.components[component]) == 1:
+        g = _Graph(inst, part, component)
+        tol = inst.tolerance(part, component)
+        s = as_points(s, g.n, inst.device)
+        for edge in g.edges_on_paths()[:MAX_TRIED_EDGES]:
+            src, dst = edge
+            if bool(((g.path_sum(factor_one=edge) - s).abs() <= tol).all()):
+                reason = (
+                    f"Your answer leaves out the factor ∂{dst}/∂{src} on the edge from {src} "
+                    f"to {dst}: multiply by it (chain rule)."
+                )
+                return replace(sol, highlight_edges=(edge,), highlight_reason=reason)
+            if bool(((g.path_sum(dropped=edge) - s).abs() <= tol).all()):
+                missed = tuple(p for p in g.paths(MAX_PATHS) if _on(edge, p))
+                pairs = tuple(dict.fromkeys(pr for p in missed for pr in _pairs(p)))
+                reason = (
+                    f"Your answer leaves out the paths through the edge from {src} to {dst}: "
+                    f"{sol.of} depends on {sol.wrt} along every path, and the chain rule adds "
+                    "them all."
+                )
+                return replace(sol, highlight_edges=pairs, highlight_nodes=(), highlight_reason=reason)
+        return sol
+    if code in (PRODUCT, QUOTIENT):
+        op = "*" if code == PRODUCT else "/"
+        g = _Graph(inst, part, component)
+        deps = {n: inst.exercise.depends_on(n) for n in g.order if g.kinds[n] == "define"}
+        names = tuple(
+            n
+            for n in g.order
+            if g.kinds[n] == "define" and _has_rule_site(g.defines[n], op, g.wrt, deps)
+        )
+        if names:
+            rule = "product" if code == PRODUCT else "quotient"
+            reason = f"The {rule} rule was misapplied in {', '.join(names)}."
+            return replace(sol, highlight_nodes=names, highlight_reason=reason)
+    return sol
+
+
+def _pairs(path: tuple[str, ...]) -> list[tuple[str, str]]:
+    return list(zip(path, path[1:], strict=False))
+
+
+def _on(edge: tuple[str, str], path: tuple[str, ...]) -> bool:
+    return edge in _pairs(path)
+
+
+def _has_rule_site(node: Expr, op: str, wrt: str, deps: dict[str, set[str]]) -> bool:
+    def on_w(n: Expr) -> bool:
+        return any(m == wrt or wrt in deps.get(m, ()) for m in names_in(n))
+
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, BinOp):
+            if n.op == op and on_w(n.left) and on_w(n.right):
+                return True
+            stack.extend((n.left, n.right))
+        elif hasattr(n, "arg"):
+            stack.append(n.arg)
+    return False
+
+
+# ------------------------------------------------------------------- the operations level
+
+
+def ops_solution(inst, part, component: int = 0) -> Solution:
+    """torch's ``grad_fn`` graph of the part's computation, with the gradient through each.
+
+    Evaluated at the part's point (value parts) or at the first sample point (expression
+    parts); each node's value is the gradient of the function with respect to that node's
+    output, as backpropagation computes it.
+    """
+    ex = inst.exercise
+    wrt = part.components[component][0]
+    point = inst.at_values(part) if part.numeric else {k: v[:1] for k, v in inst.points.items()}
+    leaves = {k: v.detach().clone().requires_grad_(True) for k, v in point.items()}
+    out = evaluate_chain(ex.defines, {**inst.params, **leaves})[part.of]
+    here = {k: float(v[0]) for k, v in point.items()}
+    if not isinstance(out, torch.Tensor) or out.grad_fn is None:
+        return Solution(ex.id, part.id, part.of, wrt, "ops", (), (), point=here,
+                        note=f"{part.of} does not depend on the variables: nothing to backpropagate.")
+    leaf_names = {id(t): k for k, t in leaves.items()}
+    ids: dict[int, str] = {}
+    found: list = []
+    stack = [out.grad_fn]
+    while stack and len(found) < MAX_OPS:
+        fn = stack.pop()
+        if fn is None or id(fn) in ids:
+            continue
+        variable = getattr(fn, "variable", None)
+        name = leaf_names.get(id(variable)) if variable is not None else None
+        ids[id(fn)] = name if name is not None else f"{type(fn).__name__}#{len(found)}"
+        found.append(fn)
+        stack.extend(child for child, _ in fn.next_functions)
+    flowing: dict[int, float] = {}
+    handles = []
+    for fn in found:
+        if getattr(fn, "variable", None) is None:
+            handles.append(fn.register_hook(_recorder(flowing, id(fn))))
+    try:
+        grads = torch.autograd.grad(out.sum(), list(leaves.values()), allow_unused=True)
+    finally:
+        for h in handles:
+            h.remove()
+    leaf_grad = {
+        k: (float(g[0]) if g is not None else 0.0) for k, g in zip(leaves, grads, strict=True)
+    }
+    nodes = []
+    edges = []
+    for fn in found:
+        name = ids[id(fn)]
+        variable = getattr(fn, "variable", None)
+        if variable is not None:
+            nodes.append(GraphNode(name, "leaf", f"AccumulateGrad ({name})", None, leaf_grad.get(name)))
+        else:
+            nodes.append(GraphNode(name, "op", type(fn).__name__, None, flowing.get(id(fn))))
+        for child in dict.fromkeys(c for c, _ in fn.next_functions if c is not None):
+            if id(child) in ids:
+                edges.append(GraphEdge(ids[id(child)], name))
+    note = None
+    if len(found) >= MAX_OPS:
+        note = f"The graph has more than {MAX_OPS} operations; only the first are shown."
+    total = float(inst.reference(part)[component][0]) if part.numeric else leaf_grad.get(wrt)
+    return Solution(
+        exercise_id=ex.id,
+        part_id=part.id,
+        of=part.of,
+        wrt=wrt,
+        level="ops",
+        nodes=tuple(reversed(nodes)),
+        edges=tuple(reversed(edges)),
+        total=total,
+        note=note,
+        point=here,
+    )
+
+
+def _recorder(flowing: dict[int, float], key: int):
+    def hook(grad_inputs, grad_outputs):
+        g = grad_outputs[0] if grad_outputs else None
+        if g is not None:
+            flowing[key] = float(g.reshape(-1)[0])
+
+    return hook
