@@ -49,11 +49,12 @@ def open_services(config: Config | None = None) -> Services:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from grader.cli import engine, service, worker
+    from grader.cli import engine, service, solution, worker
 
     parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     engine.register(sub)
+    solution.register(sub)
     service.register(sub)
     worker.register(sub)
     return parser

@@ -102,8 +102,10 @@ def _place(sol: Solution) -> tuple[dict, dict, dict]:
         ns = rows[r]
         if r > 0:  # order by the mean position of the inputs (barycentre)
             ns.sort(
-                key=lambda n: sum(centre.get(s, 0.0) for s in inputs.get(n.name, []))
-                / max(1, len(inputs.get(n.name, [])))
+                key=lambda n: (
+                    sum(centre.get(s, 0.0) for s in inputs.get(n.name, []))
+                    / max(1, len(inputs.get(n.name, [])))
+                )
             )
         x = (width - widths[r]) / 2
         for n in ns:
@@ -192,7 +194,12 @@ def render_svg(sol: Solution, *, element_id: str = "solution-graph") -> str:
         f"<defs>{_marker(ident, 'arrow', '#374151')}{_marker(ident, 'arrow-missed', '#b91c1c')}"
         "</defs>"
     )
-    return head + "".join(body).replace("url(#arrow", f"url(#{ident}-arrow") + "".join(labels) + "</svg>"
+    return (
+        head
+        + "".join(body).replace("url(#arrow", f"url(#{ident}-arrow")
+        + "".join(labels)
+        + "</svg>"
+    )
 
 
 def _marker(ident: str, name: str, colour: str) -> str:

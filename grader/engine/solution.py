@@ -21,6 +21,7 @@ factor; the operations graph stops at ``MAX_OPS`` nodes.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
@@ -161,13 +162,15 @@ class Solution:
                 what += f" = {short_number(n.value)}"
             lines.append(f"Node {what} ({n.kind}).")
         for e in self.edges:
-            lines.append(f"Edge {e.src} to {e.dst}" + (f": {e.label}." if self.values_shown else "."))
+            lines.append(
+                f"Edge {e.src} to {e.dst}" + (f": {e.label}." if self.values_shown else ".")
+            )
         for p in self.paths:
             lines.append(f"Path {' to '.join(p.nodes)}: {p.text}.")
         if self.path_count > len(self.paths):
             lines.append(f"And {self.path_count - len(self.paths)} more paths.")
         if self.total is not None:
-            total = f"{self.total:.12g}"
+            total = f"{self.total:.13g}"
             lines.append(f"Total d{self.of}/d{self.wrt} from autograd: {total}.")
         if self.highlight_reason:
             lines.append(self.highlight_reason)
@@ -412,7 +415,9 @@ def explain(sol: Solution, inst, part, component: int, code: str | None, s: torc
                     f"{sol.of} depends on {sol.wrt} along every path, and the chain rule adds "
                     "them all."
                 )
-                return replace(sol, highlight_edges=pairs, highlight_nodes=(), highlight_reason=reason)
+                return replace(
+                    sol, highlight_edges=pairs, highlight_nodes=(), highlight_reason=reason
+                )
         return sol
     if code in (PRODUCT, QUOTIENT):
         op = "*" if code == PRODUCT else "/"
@@ -471,21 +476,30 @@ def ops_solution(inst, part, component: int = 0) -> Solution:
     out = evaluate_chain(ex.defines, {**inst.params, **leaves})[part.of]
     here = {k: float(v[0]) for k, v in point.items()}
     if not isinstance(out, torch.Tensor) or out.grad_fn is None:
-        return Solution(ex.id, part.id, part.of, wrt, "ops", (), (), point=here,
-                        note=f"{part.of} does not depend on the variables: nothing to backpropagate.")
+        return Solution(
+            ex.id,
+            part.id,
+            part.of,
+            wrt,
+            "ops",
+            (),
+            (),
+            point=here,
+            note=f"{part.of} does not depend on the variables: nothing to backpropagate.",
+        )
     leaf_names = {id(t): k for k, t in leaves.items()}
     ids: dict[int, str] = {}
     found: list = []
-    stack = [out.grad_fn]
-    while stack and len(found) < MAX_OPS:
-        fn = stack.pop()
+    queue = deque([out.grad_fn])  # breadth first from the output: the order backward runs
+    while queue and len(found) < MAX_OPS:
+        fn = queue.popleft()
         if fn is None or id(fn) in ids:
             continue
         variable = getattr(fn, "variable", None)
         name = leaf_names.get(id(variable)) if variable is not None else None
         ids[id(fn)] = name if name is not None else f"{type(fn).__name__}#{len(found)}"
         found.append(fn)
-        stack.extend(child for child, _ in fn.next_functions)
+        queue.extend(child for child, _ in fn.next_functions)
     flowing: dict[int, float] = {}
     handles = []
     for fn in found:
@@ -505,7 +519,9 @@ def ops_solution(inst, part, component: int = 0) -> Solution:
         name = ids[id(fn)]
         variable = getattr(fn, "variable", None)
         if variable is not None:
-            nodes.append(GraphNode(name, "leaf", f"AccumulateGrad ({name})", None, leaf_grad.get(name)))
+            nodes.append(
+                GraphNode(name, "leaf", f"AccumulateGrad ({name})", None, leaf_grad.get(name))
+            )
         else:
             nodes.append(GraphNode(name, "op", type(fn).__name__, None, flowing.get(id(fn))))
         for child in dict.fromkeys(c for c, _ in fn.next_functions if c is not None):
@@ -521,8 +537,8 @@ def ops_solution(inst, part, component: int = 0) -> Solution:
         of=part.of,
         wrt=wrt,
         level="ops",
-        nodes=tuple(reversed(nodes)),
-        edges=tuple(reversed(edges)),
+        nodes=tuple(nodes),
+        edges=tuple(edges),
         total=total,
         note=note,
         point=here,
@@ -536,3 +552,42 @@ def _recorder(flowing: dict[int, float], key: int):
             flowing[key] = float(g.reshape(-1)[0])
 
     return hook
+
+
+def part_solutions(inst, part, level: str = "names") -> list[Solution]:
+    """One worked solution per answer box of ``part`` (a gradient has one per component)."""
+    build = ops_solution if level == "ops" else solution
+    return [build(inst, part, c) for c in range(len(part.components))]
+
+
+def format_text(sol: Solution) -> str:
+    """The worked solution as plain text (the command line's output)."""
+    where = ", ".join(f"{k} = {short_number(v)}" for k, v in sol.point.items())
+    head = f"Worked solution of {sol.exercise_id}, part {sol.part_id}: d{sol.of}/d{sol.wrt}"
+    out = [head + (f" at {where}" if where else "") + f" ({sol.level} level)", ""]
+    out.append("Nodes:" if sol.level == "names" else "Operations (gradient flowing through each):")
+    for n in sol.nodes:
+        text = (
+            f"{n.name} = {n.expression}"
+            if n.expression and sol.level == "names"
+            else (n.expression or n.name)
+        )
+        sep = " = " if sol.level == "names" else "  gradient "
+        value = "" if n.value is None else f"{sep}{short_number(n.value)}"
+        out.append(f"  {text}{value}  ({n.kind})")
+    if sol.level == "names":
+        out += ["", "Local derivatives (one per edge):"]
+        out += [f"  {e.src} -> {e.dst}: {e.label}" for e in sol.edges]
+        if sol.paths:
+            out += [
+                "",
+                f"Chain rule, summed over the {sol.path_count} paths from {sol.wrt} to {sol.of}:",
+            ]
+            out += [f"  {' -> '.join(p.nodes)}: {p.text}" for p in sol.paths]
+            if sol.path_count > len(sol.paths):
+                out.append(f"  ... and {sol.path_count - len(sol.paths)} more paths")
+    if sol.total is not None:
+        out += ["", f"Total from autograd: d{sol.of}/d{sol.wrt} = {sol.total:.13g}"]
+    if sol.note:
+        out += ["", sol.note]
+    return "\n".join(out)
