@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 import torch
 
 from .autograd import DTYPE, as_points, derivative, evaluate, evaluate_chain
-from .expr import BinOp, Expr, names_in
+from .expr import BinOp, Call, Expr, Neg, names_in
 from .render import format_number, to_latex, to_text
 from .symbolic import derivative as formula_of_derivative
 
@@ -341,9 +341,10 @@ def solution(inst, part, component: int = 0) -> Solution:
             paths.append(GraphPath(nodes_on, product, text))
         else:
             formulas = [by_pair[p].text for p in reversed(pairs)]
+            written = [f for f in formulas if f is not None]
             text = symbols
-            if all(f is not None for f in formulas):
-                text += " = " + " · ".join(f"({f})" if _compound(f) else f for f in formulas)
+            if len(written) == len(formulas):
+                text += " = " + " · ".join(f"({f})" if _compound(f) else f for f in written)
             paths.append(GraphPath(nodes_on, None, text))
     order = len(part.components[component])
     total = None
@@ -454,7 +455,7 @@ def _has_rule_site(node: Expr, op: str, wrt: str, deps: dict[str, set[str]]) -> 
             if n.op == op and on_w(n.left) and on_w(n.right):
                 return True
             stack.extend((n.left, n.right))
-        elif hasattr(n, "arg"):
+        elif isinstance(n, Neg | Call):
             stack.append(n.arg)
     return False
 
@@ -490,7 +491,7 @@ def ops_solution(inst, part, component: int = 0) -> Solution:
     leaf_names = {id(t): k for k, t in leaves.items()}
     ids: dict[int, str] = {}
     found: list = []
-    queue = deque([out.grad_fn])  # breadth first from the output: the order backward runs
+    queue: deque = deque([out.grad_fn])  # breadth first from the output: the order backward runs
     while queue and len(found) < MAX_OPS:
         fn = queue.popleft()
         if fn is None or id(fn) in ids:
