@@ -53,6 +53,15 @@ def _fpow(a: float, b: float) -> float:
         return math.inf
 
 
+def _flog(log: Callable[[float], float]) -> Callable[[float], float]:
+    return lambda v: log(v) if v > 0 else (-math.inf if v == 0 else math.nan)
+
+
+def _tcbrt(t: torch.Tensor) -> torch.Tensor:
+    """The real cube root (of negative numbers too)."""
+    return torch.sign(t) * torch.abs(t).pow(1 / 3)
+
+
 def _frelu(v: float) -> float:
     return max(v, 0.0) if not math.isnan(v) else v
 
@@ -79,9 +88,15 @@ FLOAT_FUNCTIONS: dict[str, Callable[[float], float]] = {
         "sinh": math.sinh,
         "cosh": math.cosh,
         "tanh": math.tanh,
+        "asinh": math.asinh,
+        "acosh": math.acosh,
+        "atanh": math.atanh,
         "exp": math.exp,
-        "log": lambda v: math.log(v) if v > 0 else (-math.inf if v == 0 else math.nan),
+        "log": _flog(math.log),
+        "log10": _flog(math.log10),
+        "log2": _flog(math.log2),
         "sqrt": math.sqrt,
+        "cbrt": math.cbrt,
         "abs": abs,
         "sigmoid": _fsigmoid,
         "relu": _frelu,
@@ -101,9 +116,15 @@ TENSOR_FUNCTIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "sinh": torch.sinh,
     "cosh": torch.cosh,
     "tanh": torch.tanh,
+    "asinh": torch.asinh,
+    "acosh": torch.acosh,
+    "atanh": torch.atanh,
     "exp": torch.exp,
     "log": torch.log,
+    "log10": torch.log10,
+    "log2": torch.log2,
     "sqrt": torch.sqrt,
+    "cbrt": _tcbrt,
     "abs": torch.abs,
     "sigmoid": torch.sigmoid,
     "relu": torch.relu,

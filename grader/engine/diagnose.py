@@ -309,6 +309,8 @@ def _generic(inst, part, component, s, cands: CandidateSet, hits) -> Diagnosis |
 
 
 def _nice(x: float) -> str:
+    if not abs(x) < 1e15:  # huge (or not finite): no fraction to find
+        return f"{x:.4g}"
     for den in (2, 3, 4, 5, 6, 8, 10):
         num = round(x * den)
         if abs(num / den - x) < 1e-9 * max(1.0, abs(x)):

@@ -50,37 +50,69 @@ FUNCTIONS: tuple[str, ...] = (
     "sinh",
     "cosh",
     "tanh",
+    "asinh",
+    "acosh",
+    "atanh",
     "exp",
     "log",
     "ln",
+    "log10",
+    "log2",
     "sqrt",
+    "cbrt",
     "abs",
     "sigmoid",
     "relu",
 )
-INVERSES = {"sin": "asin", "cos": "acos", "tan": "atan"}
+INVERSES = {
+    "sin": "asin",
+    "cos": "acos",
+    "tan": "atan",
+    "sinh": "asinh",
+    "cosh": "acosh",
+    "tanh": "atanh",
+}
 ALIASES = {
     "arcsin": "asin",
     "arccos": "acos",
     "arctan": "atan",
+    "arsinh": "asinh",
+    "arcosh": "acosh",
+    "artanh": "atanh",
+    "arcsinh": "asinh",
+    "arccosh": "acosh",
+    "arctanh": "atanh",
+    "argsinh": "asinh",
+    "argcosh": "acosh",
+    "argtanh": "atanh",
     "ln": "log",
+    "log_e": "log",
+    "log_10": "log10",
+    "log_2": "log2",
 }
+# Read as a function only where no variable of that name is in scope (σ(z) is sigmoid(z)).
+SOFT_FUNCTIONS = {"sigma": "sigmoid"}
 CONSTANTS = ("pi", "e")
 
-# Characters students paste from word processors and phones, mapped to the ASCII we parse.
-_UNICODE = {
-    "\u2212": "-",
-    "\u2013": "-",
-    "\u00d7": "*",
-    "\u00b7": "*",
-    "\u22c5": "*",
-    "\u2217": "*",
-    "\u00f7": "/",
+# Characters students paste from word processors and phones, mapped to the ASCII we parse
+# (docs/engine.md lists them). Function signs get spaces around them so that ``x√x`` reads as
+# x·sqrt(x) and ``√x`` as sqrt x (a function name, a space and one name: sqrt(x)).
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2796\ufe58\ufe63"
+_SPACES = (
+    "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f"
+)
+_UNICODE: dict[str, str] = {
+    **dict.fromkeys(_DASHES, "-"),
+    **dict.fromkeys(_SPACES, " "),
+    **dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff", ""),  # invisible: dropped
+    **dict.fromkeys("\u00d7\u00b7\u22c5\u2217\u2219\u2022\u2715\u2716", "*"),
+    **dict.fromkeys("\u00f7\u2044\u2215\u2797", "/"),
+    "\u2795": "+",
     "\u03c0": "pi",
-    "\u00b2": "^2",
-    "\u00b3": "^3",
-    "\u00a0": " ",
-    "\u221a": "sqrt",
+    "\u212f": "e",
+    "\u221a": " sqrt ",
+    "\u221b": " cbrt ",
+    "\u03c3": " sigma ",
     "\u03b1": "alpha",
     "\u03b2": "beta",
     "\u03b3": "gamma",
@@ -89,21 +121,83 @@ _UNICODE = {
     "\u03b8": "theta",
     "\u03bb": "lambda",
     "\u03bc": "mu",
-    "\u03c3": "sigma",
     "\u03c4": "tau",
     "\u03c6": "phi",
     "\u03c9": "omega",
+    "\u3000": " ",
 }
+# Full-width forms (＋－（）０-９ａ-ｚ from East Asian keyboards) are their ASCII characters.
+_UNICODE.update({chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)})
+_UNICODE["\uff0d"] = "-"
+# Superscripts: a run of them is one exponent (x⁻¹ is x^(-1), e⁻²ˣ is e^(-2x)).
+SUPERSCRIPTS: dict[str, str] = {
+    **dict(
+        zip(
+            "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079",
+            "0123456789",
+            strict=True,
+        )
+    ),
+    "\u207a": "+",
+    "\u207b": "-",
+    "\u207d": "(",
+    "\u207e": ")",
+    **dict(
+        zip(
+            "\u1d43\u1d47\u1d9c\u1d48\u1d49\u1da0\u1d4d\u02b0\u2071\u02b2\u1d4f\u02e1\u1d50\u207f"
+            "\u1d52\u1d56\u02b3\u02e2\u1d57\u1d58\u1d5b\u02b7\u02e3\u02b8\u1dbb",
+            "abcdefghijklmnoprstuvwxyz",
+            strict=True,
+        )
+    ),
+}
+
+
+def normalise(text: str) -> tuple[str, list[int] | None]:
+    """The text in the ASCII the tokenizer reads, and where each character came from.
+
+    ``origin[i]`` is the index in ``text`` of normalised character ``i`` (one more entry for
+    the end), so that a caret can point into what the student typed; None when nothing
+    changed. One pass, linear in the length.
+    """
+    if text.isascii():
+        return text, None
+    out: list[str] = []
+    origin: list[int] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch in SUPERSCRIPTS:
+            j = i
+            while j < n and text[j] in SUPERSCRIPTS:
+                j += 1
+            run = "".join(SUPERSCRIPTS[c] for c in text[i:j])
+            piece = "^" + run if run.isdigit() or len(run) == 1 else "^(" + run + ")"
+            out.append(piece)
+            origin.extend([i] * (len(piece) - len(run) - (piece[-1] == ")")))
+            origin.extend(range(i, j))
+            if piece[-1] == ")":
+                origin.append(j - 1)
+            i = j
+            continue
+        mapped = _UNICODE.get(ch, ch)
+        out.append(mapped)
+        origin.extend([i] * len(mapped))
+        i += 1
+    origin.append(n)
+    return "".join(out), origin
 
 
 class ParseError(ValueError):
     """An answer or definition that cannot be read; ``column`` is 1-based."""
 
-    def __init__(self, message: str, column: int, text: str):
+    def __init__(self, message: str, column: int, text: str, suggestions: Iterable[str] = ()):
         super().__init__(message)
         self.message = message
         self.column = max(1, column)
         self.text = text
+        # Whole corrected answers the message offers; each one parses (checked when made).
+        self.suggestions = tuple(suggestions)
 
     @property
     def caret(self) -> str:
@@ -118,7 +212,12 @@ class ParseError(ValueError):
         return f"column {self.column}: {self.message}"
 
     def to_dict(self) -> dict:
-        return {"message": self.message, "column": self.column, "caret": self.caret}
+        return {
+            "message": self.message,
+            "column": self.column,
+            "caret": self.caret,
+            "suggestions": list(self.suggestions),
+        }
 
 
 # ---------------------------------------------------------------------------- AST
@@ -191,7 +290,7 @@ _TOKEN = re.compile(
     (?:
       ((?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
     | ([A-Za-z_][A-Za-z_0-9]*)
-    | (\*\*|[-+*/^(),\[\]{}])
+    | (\*\*|[-+*/^(),\[\]{}|])
     | (\S)
     )
     """,
@@ -206,16 +305,9 @@ class Token:
     pos: int  # 0-based offset into the normalised text
 
 
-def normalise(text: str) -> str:
-    for src, dst in _UNICODE.items():
-        if src in text:
-            text = text.replace(src, dst)
-    return text
-
-
 _OP_KIND = {"**": "^", "[": "(", "{": "(", "]": ")", "}": ")"}
+CLOSING = {"(": ")", "[": "]", "{": "}"}
 _HINTS = {
-    "|": " — write absolute values as abs(...)",
     "=": " — give only the right-hand side, without 'y ='",
     "!": " — factorials are not part of the answer language",
 }
@@ -235,7 +327,26 @@ def _refuse_signed_exponent(value: str, pos: int, text: str) -> None:
         )
 
 
-def tokenize(text: str) -> list[Token]:
+def _glued_after_operand(prev: Token, pos: int) -> bool:
+    return prev.pos + len(prev.text) == pos and (prev.kind in ("name", ")", "|"))
+
+
+def _refuse_dot_number(prev: Token, num: str, pos: int, text: str, names, suggest) -> None:
+    """``x.1``, ``(x+1).5``: a typo far more often than a product with 0.1."""
+    offer = _verified([text[:pos] + "*0" + text[pos:]], names) if suggest else ()
+    before = prev.text if prev.kind == "name" else "(...)"
+    also = f" — for a product write {before}*0{num}" if offer else ""
+    raise ParseError(
+        f"'{num}' right after '{prev.text}': a number may not start with '.' after a name "
+        f"or a closing bracket{also}",
+        pos + 1,
+        text,
+        offer,
+    )
+
+
+def tokenize(text: str, names: frozenset[str] = frozenset(), suggest: bool = True) -> list[Token]:
+    """Tokens of normalised text; ``names`` and ``suggest`` serve the fixes a refusal offers."""
     tokens: list[Token] = []
     pos = 0
     for space, num, name, op, bad in _TOKEN.findall(text):
@@ -246,6 +357,8 @@ def tokenize(text: str) -> list[Token]:
         elif num:
             if "e" in num or "E" in num:
                 _refuse_signed_exponent(num, pos, text)
+            if num[0] == "." and tokens and _glued_after_operand(tokens[-1], pos):
+                _refuse_dot_number(tokens[-1], num, pos, text, names, suggest)
             tokens.append(Token("num", num, pos))
             pos += len(num)
         elif op:
@@ -262,13 +375,17 @@ def tokenize(text: str) -> list[Token]:
 
 
 _ATOM_START = frozenset(("num", "name", "("))
+_OPERAND_START = frozenset(("num", "name", "(", "|"))
+# What may follow the one name or number of a bare call (sin x): it ends the argument.
+_ENDS_ARGUMENT = frozenset(("+", "-", ")", ",", "end"))
 
 
 class _Parser:
-    def __init__(self, text: str, names: frozenset[str]):
+    def __init__(self, text: str, names: frozenset[str], suggest: bool = True):
         self.text = text
         self.names = names
-        self.tokens = split_glued_names(tokenize(text), names)
+        self.suggest = suggest  # False while checking that a suggested fix parses
+        self.tokens = split_glued_names(tokenize(text, names, suggest), names)
         if len(self.tokens) > MAX_TOKENS:
             # Each token makes at most two nodes, so this bounds the tree before we build it.
             raise ParseError(
@@ -278,14 +395,16 @@ class _Parser:
             )
         self.i = 0
         self.depth = 0
+        self.bars = 0  # absolute-value bars open inside the innermost bracket
+        self._bars_after: list[int] | None = None
 
     # -- helpers
     @property
     def tok(self) -> Token:
         return self.tokens[self.i]
 
-    def error(self, message: str, tok: Token | None = None) -> ParseError:
-        return ParseError(message, (tok or self.tok).pos + 1, self.text)
+    def error(self, message: str, tok: Token | None = None, offer: Iterable[str] = ()):
+        return ParseError(message, (tok or self.tok).pos + 1, self.text, offer)
 
     def take(self) -> Token:
         t = self.tokens[self.i]
@@ -300,6 +419,15 @@ class _Parser:
         if self.depth > MAX_DEPTH:
             raise self.error(f"the expression is nested too deeply (more than {MAX_DEPTH} levels)")
 
+    def verified(self, texts: Iterable[str]) -> tuple[str, ...]:
+        """The candidate whole answers that parse (none while already checking one)."""
+        return _verified(texts, self.names) if self.suggest else ()
+
+    def replaced(self, tok: Token, new: str, end: int | None = None) -> str:
+        """The whole text with ``tok`` (or the text from it up to ``end``) replaced."""
+        stop = tok.pos + len(tok.text) if end is None else end
+        return self.text[: tok.pos] + new + self.text[stop:]
+
     # -- grammar
     def parse(self) -> Expr:
         if self.tok.kind == "end":
@@ -307,16 +435,21 @@ class _Parser:
         node = self.sum()
         if self.tok.kind != "end":
             t = self.tok
-            if t.text == ")":
-                raise self.error("unmatched ')': there is no '(' for it")
+            if t.kind == ")":
+                raise self.error(f"unmatched {t.text!r}: there is no {_opening(t.text)!r} for it")
             if t.text == ",":
                 nxt = self.tokens[self.i + 1]
                 if self.tokens[self.i - 1].kind == "num" and nxt.kind == "num":
                     a, b = self.tokens[self.i - 1].text, nxt.text
+                    joined = a + b if len(b) == 3 else f"{a}.{b}"
+                    offer = self.verified(
+                        [self.replaced(self.tokens[self.i - 1], joined, nxt.pos + len(b))]
+                    )
                     raise self.error(
                         f"unexpected ',' — write {a}{b} without a thousands separator"
                         if len(b) == 3
-                        else f"unexpected ',' — write decimals with a point: {a}.{b}"
+                        else f"unexpected ',' — write decimals with a point: {a}.{b}",
+                        offer=offer,
                     )
                 raise self.error("unexpected ',' — a formula has no commas here")
             raise self.error(f"unexpected {t.text!r}")
@@ -353,12 +486,39 @@ class _Parser:
     def implicit(self) -> Expr:
         node = self.unary()
         tokens = self.tokens
-        while tokens[self.i].kind in _ATOM_START:
-            if tokens[self.i].kind == "num" and tokens[self.i - 1].kind == "num":
+        while True:
+            kind = tokens[self.i].kind
+            if kind == "|":
+                if self.bars and self.bar_closes():
+                    break
+            elif kind not in _ATOM_START:
+                break
+            if kind == "num" and tokens[self.i - 1].kind == "num":
                 a, b = self.tokens[self.i - 1].text, self.tok.text
                 raise self.error(f"two numbers side by side: did you mean {a}{b} or {a}*{b}?")
             node = BinOp("*", node, self.power())
         return node
+
+    def bar_closes(self) -> bool:
+        """Whether a '|' right after an operand, inside |...|, closes it.
+
+        It closes unless an operand follows it and two more bars come later: then it could as
+        well open a nested |...| multiplied in (|a|b|c| is |a|·b·|c| or |a·|b|·c|), so ask.
+        """
+        if self.tokens[self.i + 1].kind not in _ATOM_START:
+            return True
+        if self._bars_after is None:
+            count, after = 0, []
+            for t in reversed(self.tokens):
+                after.append(count)
+                count += t.kind == "|"
+            self._bars_after = after[::-1]
+        if self._bars_after[self.i] >= 2:
+            raise self.error(
+                "these absolute-value bars are ambiguous (|a|b|c| may be |a|·b·|c| or "
+                "|a·|b|·c|): write abs(...) to show which bars pair up"
+            )
+        return True
 
     def unary(self) -> Expr:
         if self.tokens[self.i].kind in ("-", "+"):
@@ -394,20 +554,57 @@ class _Parser:
         if kind == "num":
             self.i += 1
             return Num(float(t.text))
-        if t.kind == "(":
+        if kind == "(":
             self.take()
             if self.at_op(")"):
                 raise self.error("empty parentheses")
-            node = self.sum()
-            if not self.at_op(")"):
-                if self.tok.kind == "end":
-                    raise ParseError("missing ')' to close this '('", t.pos + 1, self.text)
-                raise self.error(f"expected ')' but found {self.tok.text!r}")
-            self.take()
-            return node
-        if t.kind == "end":
+            return self.group(t)
+        if kind == "|":
+            return self.absolute_value()
+        if kind == "end":
             raise self.error("the answer ends too early: something is missing")
         raise self.error(f"expected a number, name or '(' but found {t.text!r}")
+
+    def group(self, open_tok: Token, what: str | None = None) -> Expr:
+        """What is inside brackets opened by ``open_tok`` (already taken), and the close."""
+        saved, self.bars = self.bars, 0
+        node = self.sum()
+        self.close(open_tok, what)
+        self.bars = saved
+        return node
+
+    def close(self, open_tok: Token, what: str | None = None) -> None:
+        """Take the bracket that closes ``open_tok``; a bracket of another kind is an error."""
+        want = CLOSING[open_tok.text]
+        t = self.tok
+        if t.kind == ")":
+            if t.text != want:
+                raise self.error(
+                    f"mismatched brackets: {t.text!r} cannot close {open_tok.text!r} — "
+                    f"close {open_tok.text!r} with {want!r} first"
+                )
+            self.i += 1
+            return
+        if t.kind == "end":
+            where = what or f"this {open_tok.text!r}"
+            raise self.error(f"missing {want!r} to close {where}", open_tok)
+        raise self.error(f"expected {want!r} but found {t.text!r}")
+
+    def absolute_value(self) -> Expr:
+        open_tok = self.take()
+        self.bars += 1
+        self.enter()
+        node = self.sum()
+        self.depth -= 1
+        if not self.at_op("|"):
+            if self.tok.kind == "end":
+                raise self.error("missing '|' to close this '|'", open_tok)
+            raise self.error(
+                f"expected '|' to close the absolute value but found {self.tok.text!r}"
+            )
+        self.take()
+        self.bars -= 1
+        return Call("abs", node)
 
     def name_or_call(self) -> Expr:
         t = self.take()
@@ -417,6 +614,8 @@ class _Parser:
             return self.call(fn, t)
         if word in self.names or word in CONSTANTS:
             return Name(word)
+        if word in SOFT_FUNCTIONS:
+            return self.call(SOFT_FUNCTIONS[word], t)
         lower = word.lower()  # Sin(x), LN(x), Pi, X for x: capitals from phones and habit
         if lower not in self.names:
             fn = canonical_function(lower)
@@ -432,9 +631,82 @@ class _Parser:
         if prev is not None and prev.kind == "num" and prev.pos + len(prev.text) == t.pos:
             if digits.isdigit():  # 2oo: the letter o typed for a zero
                 number = prev.text + digits
-                message = f"'{prev.text}{word}' is not a number — did you mean {number}?"
-                raise ParseError(message, t.pos + 1, self.text)
-        raise ParseError(unknown_name_message(word, self.names), t.pos + 1, self.text)
+                offer = self.verified([self.replaced(prev, number, t.pos + len(word))])
+                message = f"'{prev.text}{word}' is not a number" + (
+                    f" — did you mean {number}?" if offer else ""
+                )
+                raise self.error(message, t, offer)
+        raise self.unknown_name(t)
+
+    def unknown_name(self, t: Token) -> ParseError:
+        """An unknown word, with the fixes (each checked to parse in place) it most likely needs."""
+        word = t.text
+        if not self.suggest or len(word) > 30:
+            return self.error(unknown_name_message(word, self.names, []), t)
+        fixes: list[tuple[str, str]] = []  # (shown, the whole answer with the fix)
+        for candidates in (self.candidate_fixes(t), self.close_spellings(t)):
+            for shown, new, end in candidates:
+                whole = self.replaced(t, new, end)
+                if shown not in (f for f, _ in fixes) and self.verified([whole]):
+                    fixes.append((shown, whole))
+            if fixes:  # a close spelling only when nothing more specific fits
+                break
+        return self.error(
+            unknown_name_message(word, self.names, [s for s, _ in fixes]),
+            t,
+            [w for _, w in fixes],
+        )
+
+    def candidate_fixes(self, t: Token) -> Iterable[tuple[str, str, int | None]]:
+        """What an unknown word may stand for: (shown, replacement, end of what it replaces)."""
+        word, lower = t.text, t.text.lower()
+        known = sorted(set(self.names) | set(CONSTANTS))
+        if lower in ("lg", "log_", "lb"):
+            yield "log10", "log10", None
+            yield "log2", "log2", None
+        if word in ("In", "In_", "Ln", "LN"):
+            yield "ln", "ln", None
+        if lower in _FUNCTION_WORDS or lower in known:
+            yield lower, lower, None
+        nxt = self.tokens[self.i]
+        chained = _function_chain(lower)
+        if chained and nxt.kind == "(":  # lnlnln(x): ln(ln(ln(x)))
+            close = self.matching(self.i)
+            if close is not None:
+                inner = self.text[nxt.pos + 1 : self.tokens[close].pos]
+                shown = "(".join(chained) + "(" + inner + ")" * len(chained)
+                yield shown, shown, self.tokens[close].pos + 1
+        for fn in _FUNCTION_WORDS_LONGEST_FIRST:  # sinx, cos2x: a call without parentheses
+            if nxt.kind in ("(", "^"):
+                break
+            if lower.startswith(fn) and len(word) > len(fn):
+                shown = f"{fn}({word[len(fn) :]})"
+                yield shown, shown, None
+                break
+        as_digits = word.translate(str.maketrans("oOlI", "0011"))
+        if as_digits.isdigit():
+            yield as_digits, as_digits, None
+        m = re.fullmatch(r"([A-Za-z_]+?)(\d+)", word)
+        if m and m.group(1) in known:
+            v, d = m.groups()
+            yield f"{v}^{d}", f"{v}^{d}", None
+            yield f"{d}{v}", f"{d}{v}", None
+
+    def close_spellings(self, t: Token) -> Iterable[tuple[str, str, int | None]]:
+        known = sorted(set(self.names) | set(CONSTANTS)) + sorted(_FUNCTION_WORDS)
+        for close in difflib.get_close_matches(t.text, known, 2, 0.6):
+            yield close, close, None
+
+    def matching(self, i: int) -> int | None:
+        """The index of the token closing the bracket at token ``i`` (a linear scan)."""
+        depth = 0
+        for j in range(i, len(self.tokens)):
+            kind = self.tokens[j].kind
+            depth += kind == "("
+            depth -= kind == ")"
+            if depth == 0:
+                return j
+        return None
 
     def call(self, fn: str, t: Token) -> Expr:
         power: Expr | None = None
@@ -444,27 +716,86 @@ class _Parser:
             power = self.function_power(fn, t)
             if power == "inverse":
                 fn, power = INVERSES[fn], None
-        if not self.at_op("("):
-            arg_hint = self.tok.text if self.tok.kind in ("name", "num") else "x"
-            raise self.error(
-                f"{t.text} needs parentheses around its argument: write {t.text}({arg_hint})",
-                t,
-            )
-        open_tok = self.take()
-        if self.at_op(")"):
-            raise self.error(f"{t.text}() needs an argument")
-        arg = self.sum()
-        if self.at_op(","):
-            raise self.error(f"{t.text} takes one argument")
-        if not self.at_op(")"):
-            if self.tok.kind == "end":
-                raise ParseError(f"missing ')' to close {t.text}(", open_tok.pos + 1, self.text)
-            raise self.error(f"expected ')' but found {self.tok.text!r}")
-        self.take()
-        node = Call(fn, arg)
+        if self.at_op("("):
+            node = self.call_arguments(fn, t)
+        else:
+            node = self.bare_call(fn, t)
         if power is not None:
             node = BinOp("^", node, power)
         return node
+
+    def call_arguments(self, fn: str, t: Token) -> Expr:
+        open_tok = self.take()
+        if self.at_op(")"):
+            raise self.error(f"{t.text}() needs an argument")
+        saved, self.bars = self.bars, 0
+        arg = self.sum()
+        if self.at_op(","):
+            if fn != "log" or t.text.lower() != "log":
+                raise self.error(f"{t.text} takes one argument")
+            self.take()  # log(x, b): the logarithm to base b
+            base = self.sum()
+            self.close(open_tok, f"{t.text}(")
+            self.bars = saved
+            return BinOp("/", Call("log", arg), Call("log", base))
+        self.close(open_tok, f"{t.text}(")
+        self.bars = saved
+        return Call(fn, arg)
+
+    def bare_call(self, fn: str, t: Token) -> Expr:
+        """``sin x``, ``ln 2``: a function name, a space and one name or number is a call.
+
+        Anything longer (``sin 2x``, ``sin x y``, ``ln sin x``) is refused as ambiguous, with
+        each reading that parses offered."""
+        arg = self.tok
+        prev = self.tokens[self.i - 1]
+        spaced = arg.pos > prev.pos + len(prev.text)
+        one = arg.kind == "num" or (arg.kind == "name" and canonical_function(arg.text) is None)
+        if spaced and one:
+            after = self.tokens[self.i + 1]
+            if after.kind in _ENDS_ARGUMENT or (after.kind == "|" and self.bars):
+                if arg.kind == "num":
+                    self.i += 1
+                    return Call(fn, Num(float(arg.text)))
+                return Call(fn, self.atom())
+        if spaced and arg.kind in ("num", "name") and self.suggest:
+            typed, readings = self.readings(t, arg)
+            if readings:
+                shown = " or ".join(r for r, _ in readings)
+                raise self.error(
+                    f"'{typed}' is ambiguous: write {shown}", t, [w for _, w in readings]
+                )
+        raise self.error(f"{t.text} needs parentheses around its argument, as in {t.text}(...)", t)
+
+    def readings(self, t: Token, arg: Token) -> tuple[str, list[tuple[str, str]]]:
+        """For ``sin 2x``: sin(2x) and sin(2)x, each as (shown, whole text), if it parses.
+
+        The argument runs to the next + or - outside brackets, a closing bracket or the end
+        (one bounded forward scan)."""
+        depth, j = 0, self.i
+        tokens = self.tokens
+        while True:
+            k = tokens[j].kind
+            if k == "end" or (depth == 0 and k in ("+", "-", ")", ",", "|")):
+                break
+            depth += k == "("
+            depth -= k == ")"
+            j += 1
+        end = tokens[j].pos if tokens[j].kind != "end" else len(self.text)
+        head = self.text[t.pos : arg.pos].rstrip()
+        span = self.text[arg.pos : end].rstrip()
+        first = arg.text
+        rest = self.text[arg.pos + len(first) : end].rstrip()
+        head = head.lstrip()
+        candidates = [f"{head}({span})"]
+        if canonical_function(first) is None and rest:
+            candidates.append(f"{head}({first}){rest}")
+        out = []
+        for local in candidates:
+            whole = self.text[: t.pos] + local + self.text[end:]
+            if self.verified([whole]):
+                out.append((local, whole))
+        return self.text[t.pos : end].strip(), out
 
     def function_power(self, fn: str, t: Token):
         """The exponent written between a function name and its '(' (sin^2(x))."""
@@ -495,7 +826,25 @@ class _Parser:
         return Num(value)
 
 
+def _opening(closing: str) -> str:
+    return {v: k for k, v in CLOSING.items()}[closing]
+
+
+def _verified(texts: Iterable[str], names: frozenset[str] | Iterable[str]) -> tuple[str, ...]:
+    """The texts that parse (a suggestion must be a correct reading, so we try each one)."""
+    scope = names if isinstance(names, frozenset) else frozenset(names)
+    out = []
+    for text in texts:
+        try:
+            _Parser(text, scope, suggest=False).parse()
+        except ParseError:
+            continue
+        out.append(text)
+    return tuple(out)
+
+
 _FUNCTION_WORDS = frozenset(FUNCTIONS) | frozenset(ALIASES)
+_FUNCTION_WORDS_LONGEST_FIRST = sorted(_FUNCTION_WORDS, key=len, reverse=True)
 
 
 def canonical_function(word: str) -> str | None:
@@ -553,42 +902,37 @@ def split_word(word: str, names: Iterable[str], allow_function_last: bool) -> li
     return results[0] if len(results) == 1 else None
 
 
-def unknown_name_message(word: str, names: Iterable[str]) -> str:
+def _function_chain(word: str) -> list[str] | None:
+    """``lnsin`` -> [ln, sin]: the word as function names written together (longest first)."""
+    out, i = [], 0
+    while i < len(word):
+        for fn in _FUNCTION_WORDS_LONGEST_FIRST:
+            if word.startswith(fn, i):
+                out.append(fn)
+                i += len(fn)
+                break
+        else:
+            return None
+    return out if len(out) > 1 else None
+
+
+def unknown_name_message(word: str, names: Iterable[str], fixes: list[str]) -> str:
+    """The message for an unknown word; ``fixes`` are the readings already checked to parse."""
     if len(word) > 30:
         return f"unknown name '{word[:24]}...' ({len(word)} letters)"
+    if fixes:
+        return f"unknown name '{word}' — did you mean {' or '.join(fixes)}?"
+    if re.fullmatch(r"(?i)lg|lb|log_|log_\d+", word):
+        return f"unknown name '{word}' — write log10(x), log2(x) or log(x, b) for base b"
     known = sorted(set(names) | set(CONSTANTS))
-    fn_words = list(FUNCTIONS) + list(ALIASES)
-    lower = word.lower()
-    if re.fullmatch(r"(?i)log_?(10|2|e)", word) or re.fullmatch(r"(?i)lg|log_", word):
-        return (
-            f"unknown name '{word}' — log and ln are the natural logarithm; "
-            "for base 10 write log(x)/log(10)"
-        )
-    # A function written without parentheses: sinx, lnx, sqrtx, cos2x
-    for fn in sorted(fn_words, key=len, reverse=True):
-        if lower.startswith(fn) and len(word) > len(fn):
-            rest = word[len(fn) :]
-            return f"unknown name '{word}' — did you mean {fn}({rest})?"
-    as_digits = word.translate(str.maketrans("oOlI", "0011"))
-    if as_digits.isdigit():
-        return f"unknown name '{word}' — did you mean the number {as_digits}? (letters o/l for 0/1)"
-    if lower in fn_words or lower in known:
-        return f"unknown name '{word}' — did you mean {lower}? (names are case-sensitive)"
-    if word in ("In", "In_", "Ln", "LN"):
-        return f"unknown name '{word}' — did you mean ln?"
-    m = re.fullmatch(r"([A-Za-z_]+)(\d+)", word)
-    if m and m.group(1) in known:
-        v, d = m.groups()
-        return f"unknown name '{word}' — did you mean {v}^{d} or {d}{v}?"
-    close = difflib.get_close_matches(word, known + fn_words, n=1, cutoff=0.6)
-    if close:
-        return f"unknown name '{word}' — did you mean {close[0]}?"
     listing = ", ".join(n for n in known if n not in CONSTANTS) or "none"
     return f"unknown name '{word}' (the names you can use here: {listing}, and pi, e)"
 
 
 def parse(text: str, names: Iterable[str] = ()) -> Expr:
-    """Parse ``text``; ``names`` are the variables, params and defined names in scope."""
+    """Parse ``text``; ``names`` are the variables, params and defined names in scope.
+
+    Errors point into ``text`` as typed, even where Unicode was mapped (``√`` to sqrt)."""
     if not isinstance(text, str):
         raise ParseError("the answer must be text", 1, "")
     if len(text) > MAX_LENGTH:
@@ -597,8 +941,14 @@ def parse(text: str, names: Iterable[str] = ()) -> Expr:
             MAX_LENGTH,
             text[: MAX_LENGTH + 1],
         )
-    text = normalise(text)
-    if not text.strip():
+    ascii_text, origin = normalise(text)
+    if not ascii_text.strip():
         raise ParseError("the answer is empty", 1, text)
     scope = names if isinstance(names, frozenset) else frozenset(names)
-    return _Parser(text, scope).parse()
+    try:
+        return _Parser(ascii_text, scope).parse()
+    except ParseError as exc:
+        if origin is None:
+            raise
+        column = origin[min(exc.column - 1, len(origin) - 1)] + 1
+        raise ParseError(exc.message, column, text, exc.suggestions) from None

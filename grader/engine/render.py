@@ -52,8 +52,13 @@ LATEX_FUNCTIONS = {
     "sinh": r"\sinh",
     "cosh": r"\cosh",
     "tanh": r"\tanh",
+    "asinh": r"\operatorname{arsinh}",
+    "acosh": r"\operatorname{arcosh}",
+    "atanh": r"\operatorname{artanh}",
     "exp": r"\exp",
     "log": r"\ln",
+    "log10": r"\log_{10}",
+    "log2": r"\log_{2}",
     "sigmoid": r"\sigma",
     "relu": r"\operatorname{relu}",
 }
@@ -61,6 +66,9 @@ MATHML_FUNCTIONS = {
     "asin": "arcsin",
     "acos": "arccos",
     "atan": "arctan",
+    "asinh": "arsinh",
+    "acosh": "arcosh",
+    "atanh": "artanh",
     "log": "ln",
     "sigmoid": "\u03c3",
 }
@@ -166,7 +174,7 @@ def to_latex(node: Expr) -> str:
     if node.op == "/":
         return rf"\frac{{{to_latex(node.left)}}}{{{to_latex(node.right)}}}"
     if node.op == "^":
-        if isinstance(node.left, Call) and node.left.fn not in ("sqrt", "abs"):
+        if isinstance(node.left, Call) and node.left.fn not in ("sqrt", "cbrt", "abs"):
             fn = LATEX_FUNCTIONS.get(node.left.fn)
             if fn and isinstance(node.right, Num) and node.right.value > 0:
                 return rf"{fn}^{{{to_latex(node.right)}}}\left({to_latex(node.left.arg)}\right)"
@@ -190,6 +198,8 @@ def _ends_with_brace(s: str) -> bool:
 def _latex_call(fn: str, arg: str) -> str:
     if fn == "sqrt":
         return rf"\sqrt{{{arg}}}"
+    if fn == "cbrt":
+        return rf"\sqrt[3]{{{arg}}}"
     if fn == "abs":
         return rf"\left|{arg}\right|"
     return rf"{LATEX_FUNCTIONS[fn]}\left({arg}\right)"
@@ -261,6 +271,11 @@ def _mml(node: Expr) -> str:
 def _mml_call(fn: str, arg: str) -> str:
     if fn == "sqrt":
         return f"<msqrt>{arg}</msqrt>"
+    if fn == "cbrt":
+        return f"<mroot><mrow>{arg}</mrow><mn>3</mn></mroot>"
+    if fn in ("log10", "log2"):
+        base = fn[3:]
+        return f"<mrow><msub><mi>log</mi><mn>{base}</mn></msub><mo>\u2061</mo>{_paren(arg)}</mrow>"
     if fn == "abs":
         return f"<mrow><mo>|</mo>{arg}<mo>|</mo></mrow>"
     name = MATHML_FUNCTIONS.get(fn, fn)
