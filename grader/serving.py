@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import json
 import os
+import re
 import signal
 import sys
 from collections.abc import Callable
@@ -56,11 +58,36 @@ def die_with_parent() -> None:
         pass
 
 
+def json_error(status: int, reason: str, message: str) -> bytes:
+    """A whole HTTP response in the API's error shape, for errors the HTTP server answers
+    itself, before any application code sees the request (a request line over 8 KiB: 414;
+    malformed request lines, headers or chunks: 400)."""
+    code = re.sub(r"\W+", "_", reason.strip().lower()).strip("_") or "error"
+    body = json.dumps({"error": {"code": code, "message": message or reason, "details": None}})
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return (head + body).encode("latin-1", "replace")
+
+
+def _gunicorn_json_errors() -> None:
+    """gunicorn writes its own errors as HTML through `util.write_error`: make them JSON."""
+    from gunicorn import util
+
+    def write_error(sock: Any, status: int, reason: str, message: str) -> None:
+        util.write_nonblock(sock, json_error(status, reason, message))
+
+    util.write_error = write_error
+
+
 def run_gunicorn(
     factory: Callable[[], Any], host: str, port: int, workers: int, threads: int
 ) -> None:
     """Serve ``factory()`` (built in each worker, after the fork) with gunicorn gthread."""
     from gunicorn.app.base import BaseApplication
+
+    _gunicorn_json_errors()
 
     class Application(BaseApplication):
         def load_config(self) -> None:

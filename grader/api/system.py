@@ -12,13 +12,7 @@ bp = APIBlueprint("system", __name__, url_prefix=PREFIX, abp_tags=[Tag(name="sys
 
 DOCS = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{{ spec.info.title }}</title>
-<style>
-body{font:15px/1.45 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}
-h2{margin-top:2rem;border-bottom:1px solid #ccc}
-.op{margin:.8rem 0;padding:.5rem .8rem;border-left:4px solid #888;background:#f7f7f7}
-.m{font-weight:bold;display:inline-block;min-width:4.5rem}.get{color:#06c}.post{color:#080}
-.delete{color:#b00}code{background:#eee;padding:0 .2rem}
-</style></head><body>
+<link rel="stylesheet" href="{{ url_for('web.static', filename='api-docs.css') }}"></head><body>
 <h1>{{ spec.info.title }} <small>{{ spec.info.version }}</small></h1>
 <p>All requests send <code>Authorization: Bearer &lt;token&gt;</code>. Errors are
 <code>{"error": {"code", "message", "details"}}</code>. Machine-readable:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import exists, func, select
@@ -69,6 +69,17 @@ def answers_visible(
     return out_of_attempts or (past_due and row.late_penalty is None)
 
 
+def _utc(value: datetime | None, path: str) -> datetime | None:
+    """`value` in UTC; a time that is no date in UTC (0001-01-01T00:00+14:00) is a 422."""
+    if value is None:
+        return None
+    try:
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        message = "is outside the years 1 to 9999 in UTC"
+        raise Invalid(f"{path} {message}", details=[{"path": path, "message": message}]) from None
+
+
 def _check_dates(opens: datetime | None, due: datetime | None) -> None:
     if opens and due and due <= opens:
         raise Invalid("due_at must be after opens_at", details=[{"path": "due_at"}])
@@ -77,7 +88,7 @@ def _check_dates(opens: datetime | None, due: datetime | None) -> None:
 def create_assignment(svc: Services, actor: Actor, course_id: int, spec: dict[str, Any]) -> dict:
     """`spec`: exercise_id (slug), version?, opens_at?, due_at?, max_attempts?, late_penalty?,
     show_answers? (one of ANSWER_VISIBILITY; default "always")"""
-    opens, due = spec.get("opens_at"), spec.get("due_at")
+    opens, due = _utc(spec.get("opens_at"), "opens_at"), _utc(spec.get("due_at"), "due_at")
     _check_dates(opens, due)
     show = check_show_answers(spec.get("show_answers") or "always")
     with svc.db.session() as session:
@@ -218,6 +229,7 @@ def update_assignment(
         raise Invalid(f"cannot change {', '.join(sorted(unknown))}")
     if "show_answers" in changes:
         check_show_answers(changes["show_answers"] or "")
+    changes = {k: _utc(v, k) if k in ("opens_at", "due_at") else v for k, v in changes.items()}
     with svc.db.session() as session:
         row, role = load(session, actor, assignment_id)
         if role == "student":

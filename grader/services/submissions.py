@@ -233,25 +233,39 @@ def _insert_statement(limited: bool) -> Any:
 
 
 def _insert(svc: Services, values: dict[str, Any], max_attempts: int | None) -> Any:
+    """Insert the next attempt. One student's submissions to one assignment are numbered one
+    at a time: SQLite's write lock does this already; on PostgreSQL a transaction-scoped
+    advisory lock on (assignment, student) does, so that simultaneous submissions wait for
+    each other instead of colliding on the attempt number (which, retried, ended in 409)."""
     params = {**values, "created_at": utcnow(), "max_attempts": max_attempts}
     with svc.db.session() as session:
+        if not svc.db.is_sqlite:
+            session.execute(
+                select(func.pg_advisory_xact_lock(values["assignment_id"], values["student_id"]))
+            )
         return session.execute(_insert_statement(max_attempts is not None), params).first()
 
 
-def _readable(session: Session, actor: Actor, row: Submission) -> None:
+def _readable(session: Session, actor: Actor, row: Submission) -> bool:
+    """The student, the course's instructors and admins may read a submission."""
     if row.student_id == actor.id or actor.is_admin:
-        return
-    role = course_role(session, actor, session.get(Assignment, row.assignment_id).course_id)
-    if role == "student":
-        raise Forbidden("students may read only their own submissions")
+        return True
+    course_id = session.scalar(
+        select(Assignment.course_id).where(Assignment.id == row.assignment_id)
+    )
+    try:
+        return course_role(session, actor, course_id) != "student"
+    except (Forbidden, NotFound):
+        return False
 
 
 def get_submission(svc: Services, actor: Actor, submission_id: int) -> dict[str, Any]:
+    """A submission the actor may read; any other is 404 like an unknown id, so that ids of
+    other people's work (and the courses they belong to) are not revealed."""
     with svc.db.sessions() as session:
         row = session.get(Submission, submission_id)
-        if row is None:
+        if row is None or not _readable(session, actor, row):
             raise NotFound(f"no submission {submission_id}")
-        _readable(session, actor, row)
         username = session.scalar(select(User.username).where(User.id == row.student_id))
         return submission_dict(row, username)
 

@@ -146,7 +146,7 @@ class Graded:
 
 
 def load_graded(svc: Services, actor: Actor, submission_id: int) -> Graded:
-    """A submission the actor may read (403/404 otherwise), with its assignment's context."""
+    """A submission the actor may read (404 otherwise), with its assignment's context."""
     sub = get_submission(svc, actor, submission_id)
     with svc.db.sessions() as session:
         row = session.execute(

@@ -118,8 +118,9 @@ def template_globals() -> dict[str, Any]:
     return {"csrf_token": csrf_token}
 
 
-@bp.after_request
+@bp.after_app_request
 def security_headers(response: Any) -> Any:
+    """The same headers on every response: pages, /api/v1 (its /docs page too), errors."""
     svg = response.mimetype == "image/svg+xml"
     response.headers["Content-Security-Policy"] = SVG_CSP if svg else CSP
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -68,7 +68,7 @@ MATRIX = [
     ),
     ("POST", "/assignments/{assignment_id}/submissions", {"answers": RIGHT}, allow(202, *MEMBERS)),
     ("GET", "/assignments/{assignment_id}/submissions", None, allow(200, *MEMBERS)),
-    ("GET", "/submissions/{submission_id}", None, allow(200, *MEMBERS)),
+    ("GET", "/submissions/{submission_id}", None, allow(200, *MEMBERS, denied=404)),
     ("GET", "/health", None, PUBLIC),
     ("GET", "/openapi.json", None, PUBLIC),
     ("GET", "/docs", None, PUBLIC),

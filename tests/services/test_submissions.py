@@ -53,3 +53,25 @@ def test_simultaneous_submissions_with_one_key_store_one(world):
     assert len({r[0]["id"] for r in results}) == 1
     assert sum(1 for _, new in results if new) == 1
     assert _stored(world) == [1]
+
+
+def test_simultaneous_submissions_without_a_limit_are_all_accepted(world):
+    """30 at once with unlimited attempts: every one stored, numbered 1..30 (PostgreSQL gave
+    3 × 409 'too many simultaneous submissions' when attempt numbers collided)."""
+    from grader.services import assignments
+
+    spec = {"exercise_id": "chain-rule-intro"}  # no max_attempts
+    unlimited = assignments.create_assignment(
+        world.svc, world.teacher.actor, world.course_id, spec
+    )["id"]
+
+    def one(_index: int):
+        try:
+            return submissions.submit(world.svc, world.student.actor, unlimited, RIGHT)
+        except Conflict as exc:
+            return exc
+
+    with ThreadPoolExecutor(30) as pool:
+        results = list(pool.map(one, range(30)))
+    assert not [r for r in results if isinstance(r, Conflict)], results
+    assert sorted(r[0]["attempt"] for r in results) == list(range(1, 31))

@@ -184,14 +184,14 @@ def test_outsider_cannot_open_the_assignment(pages, web):
     assert pages.submit(WRONG).status_code == 403
 
 
-def test_someone_elses_submission_and_plot_are_forbidden(pages, web):
+def test_someone_elses_submission_and_plot_are_not_found(pages, web):
     courses.add_member(web.svc, web.teacher.actor, web.course_id, "olga", "student")
     pages.sign_in(web.student)
     location = pages.submit(WRONG).headers["Location"]
     pages.post("/logout")
     pages.sign_in(web.outsider)
-    assert pages.get(location).status_code == 403
-    assert pages.get(location + "/plots/dz/0.svg").status_code == 403
+    assert pages.get(location).status_code == 404  # like an id that does not exist
+    assert pages.get(location + "/plots/dz/0.svg").status_code == 404
     assert pages.get("/submissions/9999").status_code == 404
 
 
