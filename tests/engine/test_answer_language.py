@@ -253,3 +253,20 @@ def test_hostile_notation_is_refused_or_read_quickly(hostile):
         parse(hostile, NAMES)
     except ParseError:
         pass
+
+
+@pytest.mark.parametrize("fn", ["asinh", "acosh", "atanh", "log10", "log2", "cbrt"])
+def test_new_functions_have_a_worked_solution_formula_that_matches_autograd(fn):
+    import torch
+
+    from grader.engine.autograd import DTYPE, derivative
+    from grader.engine.symbolic import derivative as symbolic_derivative
+
+    shift = 1.5 if fn == "acosh" else 0.1  # inside each function's domain
+    node = parse(f"{fn}(x^2 + {shift})", ("x",))
+    x = torch.tensor([0.3, 0.5, 0.8], dtype=DTYPE, requires_grad=True)
+    expected = derivative(evaluate(node, {"x": x}), x)
+    formula = symbolic_derivative(node, "x")
+    assert formula is not None
+    got = evaluate(formula, {"x": x.detach()})
+    assert torch.allclose(got, expected, rtol=1e-12)
