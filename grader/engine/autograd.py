@@ -43,6 +43,9 @@ def _fdiv(a: float, b: float) -> float:
 
 
 def _fpow(a: float, b: float) -> float:
+    # Floats, never Python ints: an int power is exact and unbounded (5 ** 5 ** 40 would run
+    # for hours); a float power overflows to inf in one operation.
+    a, b = float(a), float(b)
     if a < 0 and not float(b).is_integer():  # also nan and inf exponents
         return math.nan
     try:
@@ -185,7 +188,9 @@ def evaluate(node: Expr, env: Env, patch: Patch | None = None) -> Value:
         return node.value
     if isinstance(node, Name):
         if node.name in env:
-            return env[node.name]
+            value = env[node.name]
+            # an int param becomes a float before any arithmetic (see _fpow)
+            return float(value) if isinstance(value, int) else value
         if node.name == "pi":
             return math.pi
         if node.name == "e":

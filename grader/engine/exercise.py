@@ -56,10 +56,16 @@ class Tolerance(_Strict):
     atol: float | None = Field(default=None, ge=0, allow_inf_nan=False)
 
 
+# Param values are floats in every computation; ints beyond 2^53 would not be exact.
+MAX_PARAM = 10**15
+ParamNumber = Annotated[float, Field(ge=-MAX_PARAM, le=MAX_PARAM, allow_inf_nan=False)]
+ParamInt = Annotated[int, Field(ge=-MAX_PARAM, le=MAX_PARAM)]
+
+
 class ParamSpec(_Strict):
-    int_: tuple[int, int] | None = Field(default=None, alias="int")
-    choice: list[float | int] | None = Field(default=None, min_length=1, max_length=1000)
-    uniform: tuple[float, float] | None = None
+    int_: tuple[ParamInt, ParamInt] | None = Field(default=None, alias="int")
+    choice: list[ParamInt | ParamNumber] | None = Field(default=None, min_length=1, max_length=1000)
+    uniform: tuple[ParamNumber, ParamNumber] | None = None
 
 
 class Mistake(_Strict):

@@ -349,7 +349,9 @@ def tokenize(text: str, names: frozenset[str] = frozenset(), suggest: bool = Tru
     """Tokens of normalised text; ``names`` and ``suggest`` serve the fixes a refusal offers."""
     tokens: list[Token] = []
     pos = 0
-    for space, num, name, op, bad in _TOKEN.findall(text):
+    # Trailing spaces are cut first: findall would try the (\s*) group from each of them in
+    # turn and fail each time, which is quadratic in their number.
+    for space, num, name, op, bad in _TOKEN.findall(text.rstrip()):
         pos += len(space)
         if name:
             tokens.append(Token("name", name, pos))
@@ -876,30 +878,40 @@ def split_glued_names(tokens: list[Token], names: frozenset[str]) -> list[Token]
     return out
 
 
+MAX_SPLIT_WORD = 40  # longer unknown words are not split (they are reported as unknown)
+
+
 def split_word(word: str, names: Iterable[str], allow_function_last: bool) -> list[str] | None:
-    """Split an unknown word into known names (``xy`` -> x, y) when exactly one way exists."""
-    vocab = set(names) | set(CONSTANTS)
-    fn_words = set(FUNCTIONS) | set(ALIASES)
-    if len(word) > 40:
+    """Split an unknown word into known names (``xy`` -> x, y) when exactly one way exists.
+
+    Dynamic programming over the word's suffixes, counting the ways to split each (stopping
+    at two): at most ``len(word) * longest name`` piece look-ups, whatever the names.
+    """
+    if len(word) > MAX_SPLIT_WORD:
         return None
-    results: list[list[str]] = []
+    vocab = set(names) | set(CONSTANTS)
+    longest = max(map(len, vocab | _FUNCTION_WORDS))
+    n = len(word)
 
-    def walk(rest: str, acc: list[str]) -> None:
-        if len(results) > 1:
-            return
-        if not rest:
-            if len(acc) > 1:
-                results.append(acc)
-            return
-        for end in range(1, len(rest) + 1):
-            piece = rest[:end]
-            if piece in vocab:
-                walk(rest[end:], acc + [piece])
-            elif piece in fn_words and end == len(rest) and allow_function_last and acc:
-                walk("", acc + [piece])
+    def piece(i: int, j: int) -> bool:
+        if i == 0 and j == n:  # the word itself is not a split
+            return False
+        p = word[i:j]
+        return p in vocab or (allow_function_last and j == n and i > 0 and p in _FUNCTION_WORDS)
 
-    walk(word, [])
-    return results[0] if len(results) == 1 else None
+    # ways[i]: the number of ways to split word[i:] into pieces, counted up to 2
+    ways = [0] * (n + 1)
+    ways[n] = 1
+    for i in range(n - 1, -1, -1):
+        ways[i] = min(2, sum(ways[j] for j in range(i + 1, min(n, i + longest) + 1) if piece(i, j)))
+    if ways[0] != 1:
+        return None
+    pieces, i = [], 0
+    while i < n:  # the one split: at each step exactly one piece leads to a split of the rest
+        j = next(j for j in range(i + 1, min(n, i + longest) + 1) if ways[j] and piece(i, j))
+        pieces.append(word[i:j])
+        i = j
+    return pieces
 
 
 def _function_chain(word: str) -> list[str] | None:

@@ -15,6 +15,7 @@ import yaml
 
 MAX_BYTES = 256 * 1024
 MAX_NODES = 20_000
+MAX_DEPTH = 32  # nested lists and mappings (an exercise needs about 6)
 
 Path = tuple[str | int, ...]
 
@@ -63,8 +64,11 @@ def load(text: str | bytes) -> LoadedYaml:
             raise YamlError(f"the file is not UTF-8 text (byte {exc.start})") from None
     if len(text.encode("utf-8")) > MAX_BYTES:
         raise YamlError(f"the file is too large (at most {MAX_BYTES} bytes)")
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise YamlError("the file contains a NUL character (\\x00)", line)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_BoundedLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -77,6 +81,30 @@ def load(text: str | bytes) -> LoadedYaml:
     budget = [MAX_NODES]
     out.data = _convert(root, (), out, budget)
     return out
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing nesting deeper than ``MAX_DEPTH`` as it scans.
+
+    Checked in the scanner, before any work per level: PyYAML re-examines every open flow
+    level at each token (quadratic in the depth), and composes recursively.
+    """
+
+    def _too_deep(self):
+        mark = self.get_mark()
+        return YamlError(
+            f"the document is nested too deeply (more than {MAX_DEPTH} levels)", mark.line + 1
+        )
+
+    def fetch_flow_collection_start(self, TokenClass):
+        if self.flow_level >= MAX_DEPTH:
+            raise self._too_deep()
+        super().fetch_flow_collection_start(TokenClass)
+
+    def add_indent(self, column):
+        if len(self.indents) >= MAX_DEPTH:
+            raise self._too_deep()
+        return super().add_indent(column)
 
 
 _constructor = yaml.SafeLoader("")
@@ -93,7 +121,10 @@ def _convert(node: yaml.Node, path: Path, out: LoadedYaml, budget: list[int]):
     if isinstance(node, yaml.ScalarNode):
         if node.tag not in _ALLOWED_SCALARS:
             raise YamlError(f"YAML tag {node.tag!r} is not allowed here", line, path)
-        return _constructor.construct_object(node, deep=True)
+        value = _constructor.construct_object(node, deep=True)
+        if isinstance(value, str) and "\x00" in value:  # written "\0" or "\x00" in quotes
+            raise YamlError("a NUL character (\\0) is not allowed in text", line, path)
+        return value
     if isinstance(node, yaml.SequenceNode):
         if node.tag != "tag:yaml.org,2002:seq":
             raise YamlError(f"YAML tag {node.tag!r} is not allowed here", line, path)
