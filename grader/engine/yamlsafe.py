@@ -70,9 +70,7 @@ def load(text: str | bytes) -> LoadedYaml:
     try:
         root = yaml.compose(text, Loader=_BoundedLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        raise YamlError(f"not valid YAML: {exc.problem or exc}", line) from None
+        raise YamlError(*_where_it_starts(exc)) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"not valid YAML: {exc}") from None
     if root is None:
@@ -105,6 +103,28 @@ class _BoundedLoader(yaml.SafeLoader):
         if len(self.indents) >= MAX_DEPTH:
             raise self._too_deep()
         return super().add_indent(column)
+
+
+# Errors PyYAML finds only later (at the end of the file, on the next line) but that start where
+# its "context" mark is: an unclosed quote or bracket, a key without its ':'.
+_STARTS_AT_CONTEXT = {
+    "while scanning a quoted scalar": "a quoted text starts here and is never closed",
+    "while parsing a flow sequence": "a '[' list starts here and is not closed with ']'",
+    "while parsing a flow mapping": "a '{' mapping starts here and is not closed with '}'",
+    "while scanning a simple key": "this line has a key without ':' after it",
+}
+
+
+def _where_it_starts(exc: yaml.MarkedYAMLError) -> tuple[str, int | None]:
+    """(message, line) reported at the line where the problem starts."""
+    problem = exc.problem or str(exc)
+    pmark, cmark = exc.problem_mark, exc.context_mark
+    plain = _STARTS_AT_CONTEXT.get(exc.context or "")
+    if plain and cmark is not None:
+        later = f" ({problem} on line {pmark.line + 1})" if pmark is not None else ""
+        return f"not valid YAML: {plain}{later}", cmark.line + 1
+    mark = pmark or cmark
+    return f"not valid YAML: {problem}", (mark.line + 1 if mark else None)
 
 
 _constructor = yaml.SafeLoader("")

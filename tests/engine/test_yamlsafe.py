@@ -113,3 +113,23 @@ def test_non_string_keys_become_strings():
 
 def test_module_exposes_its_bounds():
     assert yamlsafe.MAX_NODES > 0 and MAX_BYTES > 0
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ('id: a\ntitle: "unclosed\nstatement: x\nvariables:\n  x: [0, 1]\n', 2, "quoted"),
+        ("id: a\ntitle: 'unclosed\nstatement: x\n", 2, "quoted"),
+        ("a: 1\nb: [1, 2\nc: 3\nd: 4\n", 2, "'['"),
+        ("a: 1\nb: {x: 1\nc: 3\n", 2, "'{'"),
+        ("a: 1\nb\nc: 3\n", 2, "without ':'"),
+        ("a: 1\nb: 2\n c: 3\n", 3, "mapping values"),
+        ("a:\n  - 1\n - 2\nc: 3\n", 3, "expected <block end>"),
+        ("a: 1\nb: *nope\n", 2, "undefined alias"),
+    ],
+)
+def test_syntax_error_is_reported_at_the_line_where_it_starts(text, line, words):
+    with pytest.raises(yamlsafe.YamlError) as info:
+        yamlsafe.load(text)
+    assert info.value.line == line
+    assert words in info.value.message
