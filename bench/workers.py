@@ -117,9 +117,9 @@ def main() -> None:
 
 
 def svc_redis(svc: Services):
-    from grader.workers.settings import CeleryOptions, redis_client
+    from grader.services.broker import redis_client
 
-    return redis_client(svc.config, CeleryOptions.from_config(svc.config))
+    return redis_client(svc.config, svc.config.celery)
 
 
 if __name__ == "__main__":

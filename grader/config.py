@@ -5,6 +5,8 @@ This is the only module that looks at the environment; everything else receives 
 
 from __future__ import annotations
 
+import difflib
+import logging
 import os
 import re
 import secrets
@@ -14,10 +16,51 @@ from pathlib import Path
 from typing import Any
 
 DEVICE = re.compile(r"^(auto|cpu|cuda|cuda:\d+)$")
+log = logging.getLogger(__name__)
+_warned: set[str] = set()  # unknown variables already reported by this process
 
 
 class ConfigError(ValueError):
     """A GRADER_* variable has a value that cannot be used."""
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """The web pages' sessions and sign-in throttle. Each field `name` is `GRADER_<NAME>`."""
+
+    session_hours: float = 12.0  # a signed-in session lasts this long
+    cookie_secure: bool = False  # send the session cookie over HTTPS only
+    login_max_failures: int = 5  # failed sign-ins per username and address per window
+    login_window_s: float = 300.0  # (any usernames from one address: ten times as many)
+
+
+@dataclass(frozen=True)
+class CeleryOptions:
+    """The Celery dispatcher's settings; the defaults suit one exam-week cluster.
+
+    Each field `name` is `GRADER_<NAME>`.
+    """
+
+    queue: str = "grader"  # the Celery queue (a Redis list) grading tasks travel on
+    redis_prefix: str = "grader:"  # prefix of every Redis key (broker, metrics, heartbeats)
+    flush_ms: float = 20.0  # submissions arriving within this window travel as one task
+    job_timeout_s: float = 60.0  # hard limit of one task; the visibility timeout derives from it
+    sweep_interval_s: float = 15.0  # how often the web process sweeps for stuck rows
+    redispatch_after_s: float = 30.0  # a row still `queued` this long is sent again
+    broker_timeout_s: float = 2.0  # connect/read timeout towards Redis (the API never hangs)
+
+    @property
+    def visibility_timeout_s(self) -> float:
+        """Redis redelivers an unacknowledged task after this: twice the longest job."""
+        return 2 * self.job_timeout_s
+
+    @property
+    def stuck_after_s(self) -> float:
+        """A row in `grading` longer than the visibility timeout was abandoned by its worker."""
+        return self.visibility_timeout_s + self.job_timeout_s
+
+
+SECTIONS: dict[str, type] = {"web": WebSettings, "celery": CeleryOptions}
 
 
 @dataclass(frozen=True)
@@ -43,27 +86,38 @@ class Config:
     poll_interval_s: float = 0.5  # pool looks for work queued by other processes this often
     user_rate: float = 50.0  # submissions+previews per second per user (0: unlimited)
     auth_cache_s: float = 2.0  # token lookups are cached this long (revocation delay)
-    broker_url: str = ""  # reserved for the distributed (Celery) dispatcher
+    broker_url: str = ""  # redis://...: grade on Celery workers instead of the embedded pool
     log_level: str = "INFO"
-    extra: dict[str, str] = field(default_factory=dict)  # other GRADER_* values, unparsed
+    web: WebSettings = field(default_factory=WebSettings)
+    celery: CeleryOptions = field(default_factory=CeleryOptions)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:
-        """Build the configuration from `environ` (default: the process environment)."""
+        """Build the configuration from `environ` (default: the process environment).
+
+        A GRADER_* variable that names no setting is reported (once per process) and ignored.
+        """
         env = os.environ if environ is None else environ
+        owners: dict[str, tuple[str | None, Any]] = {
+            f.name: (None, cls) for f in fields(cls) if f.name not in SECTIONS
+        }
+        for section, kind in SECTIONS.items():
+            owners.update({f.name: (section, kind) for f in fields(kind)})
         values: dict[str, Any] = {}
-        known = {f.name: f for f in fields(cls) if f.name != "extra"}
-        extra: dict[str, str] = {}
+        sections: dict[str, dict[str, Any]] = {name: {} for name in SECTIONS}
         for key, raw in env.items():
             if not key.startswith("GRADER_"):
                 continue
             name = key[len("GRADER_") :].lower()
-            if name not in known:
-                extra[name] = raw
+            if name not in owners:
+                _warn_unknown(key, owners)
                 continue
-            values[name] = _convert(key, raw, type(getattr(cls(), name)))
+            section, owner = owners[name]
+            value = _convert(key, raw, type(getattr(owner(), name)))
+            (sections[section] if section else values)[name] = value
+        for section, kind in SECTIONS.items():
+            values[section] = kind(**sections[section])
         values.update(overrides)
-        values["extra"] = extra
         return cls(**values).resolved()
 
     def resolved(self) -> Config:
@@ -81,6 +135,16 @@ class Config:
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def _warn_unknown(key: str, known: Mapping[str, Any]) -> None:
+    if key in _warned:
+        return
+    _warned.add(key)
+    names = [f"GRADER_{name.upper()}" for name in known]
+    close = difflib.get_close_matches(key, names, n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    log.warning("%s is not a setting%s; it is ignored", key, hint)
 
 
 def _convert(key: str, raw: str, kind: type) -> Any:

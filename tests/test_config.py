@@ -43,3 +43,32 @@ def test_an_unknown_grading_device_is_refused_with_the_variable_named(tmp_path):
 
 def test_the_grading_device_defaults_to_the_cpu(tmp_path):
     assert Config.from_env({"GRADER_INSTANCE_PATH": str(tmp_path)}).device == "cpu"
+
+
+def test_a_misspelt_variable_is_reported_with_the_setting_it_resembles(tmp_path, caplog):
+    env = {"GRADER_INSTANCE_PATH": str(tmp_path), "GRADER_DATABSE_URL": "sqlite:///x.db"}
+    with caplog.at_level("WARNING", logger="grader.config"):
+        config = Config.from_env(env)
+    assert "GRADER_DATABSE_URL is not a setting (did you mean GRADER_DATABASE_URL?)" in caplog.text
+    assert config.database_url.endswith("grader.db")  # ignored: the default stays
+
+
+def test_web_and_celery_settings_are_typed_sections(tmp_path):
+    env = {
+        "GRADER_INSTANCE_PATH": str(tmp_path),
+        "GRADER_SESSION_HOURS": "2.5",
+        "GRADER_COOKIE_SECURE": "yes",
+        "GRADER_LOGIN_MAX_FAILURES": "3",
+        "GRADER_FLUSH_MS": "5",
+        "GRADER_QUEUE": "exams",
+    }
+    config = Config.from_env(env)
+    assert (config.web.session_hours, config.web.cookie_secure) == (2.5, True)
+    assert config.web.login_max_failures == 3
+    assert (config.celery.flush_ms, config.celery.queue) == (5.0, "exams")
+
+
+def test_a_bad_section_value_names_the_variable(tmp_path):
+    env = {"GRADER_INSTANCE_PATH": str(tmp_path), "GRADER_LOGIN_WINDOW_S": "soon"}
+    with pytest.raises(ConfigError, match="GRADER_LOGIN_WINDOW_S"):
+        Config.from_env(env)

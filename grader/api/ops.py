@@ -23,10 +23,8 @@ def _cluster() -> ClusterMetrics | None:
     if not services.config.broker_url:
         return None
     if "grader.cluster" not in current_app.extensions:
-        from grader.workers.settings import CeleryOptions
-
-        options = CeleryOptions.from_config(services.config)
-        current_app.extensions["grader.cluster"] = ClusterMetrics(services.config, options)
+        cluster = ClusterMetrics(services.config, services.config.celery)
+        current_app.extensions["grader.cluster"] = cluster
     return current_app.extensions["grader.cluster"]
 
 

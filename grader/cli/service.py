@@ -135,12 +135,12 @@ def _read_password(from_stdin: bool) -> str | None:
 
 
 def cmd_users_password(args: argparse.Namespace) -> int:
-    from grader.services import web_auth
+    from grader.services import users
 
     password = _read_password(args.stdin)
     if password is None:
         return fail("the two passwords differ; nothing was changed")
-    web_auth.set_password(open_services(), args.name, password)
+    users.set_password(open_services(), args.name, password)
     print(f"password set for {args.name!r}; they can sign in at /login")
     return EXIT_OK
 

@@ -8,7 +8,14 @@ from typing import Any
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from grader.db.models import ANSWER_VISIBILITY, Assignment, ExerciseVersion, Submission, utcnow
+from grader.db.models import (
+    ANSWER_VISIBILITY,
+    Assignment,
+    Course,
+    ExerciseVersion,
+    Submission,
+    utcnow,
+)
 from grader.engine import ParseError, preview
 from grader.services import exercises as exercise_service
 from grader.services.access import course_role, require_course_staff
@@ -143,6 +150,16 @@ def check_open(row: Assignment, role: str, now: datetime | None = None) -> bool:
             details={"due_at": row.due_at.isoformat()},
         )
     return late
+
+
+def state(row: Assignment, now: datetime | None = None) -> str:
+    """upcoming, open, late (past due, late work taken with a penalty) or closed."""
+    now = now or utcnow()
+    if row.opens_at and now < row.opens_at:
+        return "upcoming"
+    if row.due_at and now > row.due_at:
+        return "closed" if row.late_penalty is None else "late"
+    return "open"
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -284,3 +301,24 @@ def preview_answer(
     except ParseError as exc:
         raise Invalid(exc.message, code="parse_error", details=exc.to_dict()) from None
     return {"latex": shown.latex, "mathml": shown.mathml, "text": shown.text}
+
+
+def settings(svc: Services, actor: Actor, assignment_id: int) -> dict[str, Any]:
+    """Course, state and answer-hiding of an assignment the actor can see."""
+    with svc.db.sessions() as session:
+        row = session.get(Assignment, assignment_id)
+        if row is None:
+            raise NotFound(f"no assignment {assignment_id}")
+        role = course_role(session, actor, row.course_id)
+        course = session.get(Course, row.course_id)
+        return {
+            "id": row.id,
+            "title": row.exercise_version.title,
+            "course_id": course.id,
+            "course_title": course.title,
+            "role": role,
+            "state": state(row),
+            "due": row.due_at,
+            "opens": row.opens_at,
+            "show_answers": row.show_answers,
+        }

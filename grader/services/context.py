@@ -11,7 +11,7 @@ from grader.db.session import Database
 from grader.services.completions import Completions
 from grader.services.dispatch import Dispatcher, NullDispatcher
 from grader.services.exercise_cache import ExerciseCache
-from grader.services.ratelimit import RateLimiter
+from grader.services.ratelimit import RateLimiter, SignInThrottle
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,9 @@ class Services:
         self.completions = Completions()
         self.dispatcher: Dispatcher = NullDispatcher()
         self.rate_limiter = RateLimiter(config.user_rate)
+        self.sign_in_throttle = SignInThrottle(
+            config.web.login_max_failures, config.web.login_window_s
+        )
         self.token_cache: dict[str, tuple[float, Actor]] = {}
         self._depth = (0.0, 0)
         self._depth_lock = threading.Lock()

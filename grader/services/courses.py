@@ -1,13 +1,17 @@
-"""Courses and their members."""
+"""Courses, their members, and each member's overview of their courses and assignments."""
 
 from __future__ import annotations
 
-from sqlalchemy import exists, select
-from sqlalchemy.exc import IntegrityError
+from typing import Any
 
-from grader.db.models import Assignment, Course, Membership, User
+from sqlalchemy import case, exists, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from grader.db.models import Assignment, Course, Membership, Submission, User
 from grader.roles import COURSE_ROLES
 from grader.services.access import course_role, require_course_staff, require_role
+from grader.services.assignments import state, summary
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Invalid, NotFound
 from grader.services.pagination import envelope, page
@@ -117,3 +121,80 @@ def remove_member(svc: Services, actor: Actor, course_id: int, username: str) ->
         if membership is None:
             raise NotFound(f"{username!r} is not a member of course {course_id}")
         session.delete(membership)
+
+
+def _my_stats(session: Session, student_id: int, ids: list[int]) -> dict[int, Any]:
+    counted = case((Submission.status != "failed", 1), else_=0)
+    rows = session.execute(
+        select(
+            Submission.assignment_id,
+            func.sum(counted).label("used"),
+            func.max(Submission.score).label("best"),
+            func.sum(case((Submission.late, 1), else_=0)).label("late"),
+            func.count(Submission.id).label("total"),
+        )
+        .where(Submission.student_id == student_id, Submission.assignment_id.in_(ids))
+        .group_by(Submission.assignment_id)
+    ).all()
+    return {r.assignment_id: r for r in rows}
+
+
+def _all_stats(session: Session, ids: list[int]) -> dict[int, Any]:
+    rows = session.execute(
+        select(
+            Submission.assignment_id,
+            func.count(Submission.id).label("total"),
+            func.count(func.distinct(Submission.student_id)).label("students"),
+        )
+        .where(Submission.assignment_id.in_(ids))
+        .group_by(Submission.assignment_id)
+    ).all()
+    return {r.assignment_id: r for r in rows}
+
+
+def overview(svc: Services, actor: Actor, course_id: int | None = None) -> list[dict[str, Any]]:
+    """The actor's courses (or the one course), each with its assignments and the actor's
+    standing in them; a course the actor may not see is a 403/404."""
+    with svc.db.sessions() as session:
+        if course_id is None:
+            courses = session.execute(
+                select(Course, Membership.role)
+                .join(Membership, Membership.course_id == Course.id)
+                .where(Membership.user_id == actor.id)
+                .order_by(Course.title, Course.id)
+            ).all()
+        else:
+            role = course_role(session, actor, course_id)
+            courses = [(session.get(Course, course_id), role)]
+        rows = session.scalars(
+            select(Assignment)
+            .where(Assignment.course_id.in_([c.id for c, _ in courses]))
+            .order_by(Assignment.due_at.is_(None), Assignment.due_at, Assignment.id)
+        ).all()
+        ids = [r.id for r in rows]
+        mine, everyone = _my_stats(session, actor.id, ids), _all_stats(session, ids)
+        out = []
+        for course, role in courses:
+            items = []
+            for row in (r for r in rows if r.course_id == course.id):
+                stats = mine.get(row.id) if role == "student" else everyone.get(row.id)
+                items.append(_item(row, role, stats))
+            out.append({"id": course.id, "title": course.title, "role": role, "assignments": items})
+        return out
+
+
+def _item(row: Assignment, role: str, stats: Any) -> dict[str, Any]:
+    item = {**summary(row), "state": state(row), "max_score": row.exercise_version.max_score}
+    item["due"] = row.due_at
+    if role != "student":
+        item["submissions"] = stats.total if stats else 0
+        item["students"] = stats.students if stats else 0
+        return item
+    used = int(stats.used or 0) if stats else 0
+    item["attempts_used"] = used
+    item["attempts_left"] = None if row.max_attempts is None else max(row.max_attempts - used, 0)
+    item["best_score"] = stats.best if stats else None
+    if item["attempts_left"] == 0 and item["state"] in ("open", "late"):
+        item["state"] = "done"  # no attempts left: nothing more to hand in
+    item["late_submissions"] = int(stats.late or 0) if stats else 0
+    return item

@@ -1,4 +1,5 @@
-"""Users and their API tokens (only a SHA-256 of each token is stored)."""
+"""Users, their API tokens (only a SHA-256 of each token is stored) and their passwords for the
+web pages (argon2 hashes)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import secrets
 import time
 from datetime import datetime
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -173,3 +176,61 @@ def revoke_matching(svc: Services, *, token: str | None = None, username: str | 
         count = session.execute(query.values(revoked_at=stamp)).rowcount
     svc.token_cache.clear()
     return int(count or 0)
+
+
+# --- passwords for web sign-in -----------------------------------------------------------
+
+MIN_PASSWORD_CHARS = 8
+MAX_PASSWORD_CHARS = 1024
+_hasher = PasswordHasher()
+_dummy_hash: list[str] = []  # verified for unknown users so timing does not reveal them
+
+
+def password_stamp(password_hash: str | None) -> str:
+    """A short fingerprint of the stored hash: sessions die when the password changes."""
+    return hashlib.sha256((password_hash or "").encode()).hexdigest()[:16]
+
+
+def set_password(svc: Services, username: str, password: str) -> str:
+    """Store an argon2 hash of `password` for `username`; returns the hash."""
+    if not MIN_PASSWORD_CHARS <= len(password) <= MAX_PASSWORD_CHARS:
+        raise Invalid(f"a password has {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters")
+    with svc.db.session() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NotFound(f"no user {username!r}")
+        user.password_hash = _hasher.hash(password)
+        return user.password_hash
+
+
+def _verify(stored: str | None, password: str) -> bool:
+    if stored is None:
+        if not _dummy_hash:
+            _dummy_hash.append(_hasher.hash("no such user"))
+        stored = _dummy_hash[0]
+        password = "\x00" + password  # never matches
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def sign_in(svc: Services, username: str, password: str) -> tuple[Actor, str]:
+    """The actor for a correct username and password, and its password stamp; else 401."""
+    with svc.db.sessions() as session:
+        user = session.scalar(select(User).where(User.username == username))
+    stored = user.password_hash if user else None
+    if not _verify(stored, password[:MAX_PASSWORD_CHARS]) or user is None:
+        raise Unauthorized("wrong username or password")
+    if _hasher.check_needs_rehash(stored):
+        stored = set_password(svc, username, password)
+    return Actor(user.id, user.username, user.role), password_stamp(stored)
+
+
+def session_actor(svc: Services, user_id: int, stamp: str) -> Actor | None:
+    """The signed-in actor, or None when the user is gone or changed their password."""
+    with svc.db.sessions() as session:
+        user = session.get(User, user_id)
+    if user is None or user.password_hash is None or password_stamp(user.password_hash) != stamp:
+        return None
+    return Actor(user.id, user.username, user.role)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import redirect, render_template, request, session, url_for
 
-from grader.services import web_auth
+from grader.services import users
 from grader.services.errors import TooManyRequests, Unauthorized
 from grader.web import bp
 from grader.web.security import SignInRequired, current_actor, services, sign_in_session
@@ -32,11 +32,6 @@ def _safe_next(target: str | None) -> str:
     return url_for("web.home")
 
 
-def _throttles() -> tuple[Any, Any]:
-    web = current_app.extensions["grader_web"]
-    return web["per_account"], web["per_address"]
-
-
 @bp.get("/login")
 def login() -> Any:
     try:
@@ -54,15 +49,12 @@ def login_post() -> Any:
     password = request.form.get("password", "")
     target = request.form.get("next", "")
     address = request.remote_addr or "unknown"
-    account = f"{username.lower()}|{address}"
-    per_account, per_address = _throttles()
+    svc = services()
     try:
-        per_account.check(account)
-        per_address.check(address)
-        actor, stamp = web_auth.sign_in(services(), username, password)
+        svc.sign_in_throttle.check(username, address)
+        actor, stamp = users.sign_in(svc, username, password)
     except Unauthorized:
-        per_account.failed(account)
-        per_address.failed(address)
+        svc.sign_in_throttle.failed(username, address)
         page = render_template(
             "login.html", error="Wrong username or password.", username=username, next=target
         )
@@ -72,7 +64,7 @@ def login_post() -> Any:
             "login.html", error=exc.message.capitalize() + ".", username=username, next=target
         )
         return page, 429, exc.headers
-    per_account.succeeded(account)
+    svc.sign_in_throttle.succeeded(username, address)
     sign_in_session(actor, stamp)
     return redirect(_safe_next(target), code=303)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import jsonify, redirect, render_template, request, url_for
 
-from grader.services import assignments, submissions, web_views
+from grader.services import assignments, submissions
 from grader.services.context import Actor
 from grader.services.errors import Conflict, Forbidden, Invalid
 from grader.services.markup import latex_to_mathml
@@ -29,7 +29,7 @@ def _page(
     message: str | None = None,
 ) -> Any:
     svc = services()
-    info = web_views.settings(svc, actor, view["id"])
+    info = assignments.settings(svc, actor, view["id"])
     latest = submissions.list_submissions(
         svc, actor, view["id"], student=actor.username, status=None, limit=1, offset=0
     )["items"]
@@ -47,7 +47,7 @@ def _page(
 
 
 def _closed(actor: Actor, assignment_id: int, exc: Forbidden) -> Any:
-    info = web_views.settings(services(), actor, assignment_id)
+    info = assignments.settings(services(), actor, assignment_id)
     return render_template("closed.html", info=info, message=exc.message), 403
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response, render_template
 
-from grader.services import web_views
+from grader.services import assignments, feedback
 from grader.services.context import Actor
 from grader.web import bp
 from grader.web.plots import render_svg
@@ -17,13 +17,13 @@ from grader.web.security import services, signed_in
 @signed_in
 def submission(actor: Actor, submission_id: int) -> Any:
     svc = services()
-    graded = web_views.load_graded(svc, actor, submission_id)
+    graded = feedback.load_graded(svc, actor, submission_id)
     done = graded.submission["status"] == "graded"
-    parts = web_views.feedback_parts(svc, graded) if done else []
+    parts = feedback.feedback_parts(svc, graded) if done else []
     left = None
     if graded.max_attempts is not None:
         left = max(graded.max_attempts - graded.attempts_used, 0)
-    info = web_views.settings(svc, actor, graded.submission["assignment_id"])
+    info = assignments.settings(svc, actor, graded.submission["assignment_id"])
     return render_template(
         "submission.html", g_=graded, s=graded.submission, parts=parts, left=left, info=info
     )
@@ -32,7 +32,7 @@ def submission(actor: Actor, submission_id: int) -> Any:
 @bp.get("/submissions/<int:submission_id>/plots/<part_id>/<int:component>.svg")
 @signed_in
 def plot(actor: Actor, submission_id: int, part_id: str, component: int) -> Any:
-    data, hidden, label = web_views.plot_data(services(), actor, submission_id, part_id, component)
+    data, hidden, label = feedback.plot_data(services(), actor, submission_id, part_id, component)
     response = Response(render_svg(data, hidden, label), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "private, max-age=300"
     return response

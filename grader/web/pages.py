@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import current_app, redirect, render_template, request, send_from_directory, url_for
 
-from grader.services import assignments, submissions, web_views
+from grader.services import assignments, courses, submissions
 from grader.services.context import Actor
 from grader.web import bp
 from grader.web.security import services, signed_in
@@ -18,7 +18,7 @@ MAX_PAGE = 10**6  # a page number beyond it would overflow the database's OFFSET
 @bp.get("/")
 @signed_in
 def home(actor: Actor) -> Any:
-    return render_template("home.html", courses=web_views.overview(services(), actor))
+    return render_template("home.html", courses=courses.overview(services(), actor))
 
 
 @bp.get("/favicon.ico")
@@ -33,7 +33,7 @@ def favicon() -> Any:
 @signed_in
 def course(actor: Actor, course_id: int) -> Any:
     """One course's assignments (the breadcrumbs lead here)."""
-    (found,) = web_views.overview(services(), actor, course_id)
+    (found,) = courses.overview(services(), actor, course_id)
     return render_template("course.html", course=found)
 
 
@@ -42,7 +42,7 @@ def course(actor: Actor, course_id: int) -> Any:
 def history(actor: Actor, assignment_id: int) -> Any:
     """Students: their own submissions with feedback. Instructors: everyone's, by student."""
     svc = services()
-    info = web_views.settings(svc, actor, assignment_id)
+    info = assignments.settings(svc, actor, assignment_id)
     page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
     student = request.args.get("student", "").strip() or None
     listing = submissions.list_submissions(

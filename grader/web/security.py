@@ -16,7 +16,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from grader.api.errors import API_PREFIX, error_response
-from grader.services import web_auth
+from grader.services import users
 from grader.services.context import Actor, Services
 from grader.services.errors import ServiceError
 from grader.services.markup import latex_to_mathml, render_feedback
@@ -88,7 +88,7 @@ def current_actor() -> Actor | None:
         if time.time() - float(session.get("at", 0)) > lifetime:
             session.clear()
             raise SignInRequired(expired=True)
-        actor = web_auth.session_actor(services(), int(session["uid"]), session.get("stamp", ""))
+        actor = users.session_actor(services(), int(session["uid"]), session.get("stamp", ""))
         if actor is None:
             session.clear()
             raise SignInRequired(expired=True)

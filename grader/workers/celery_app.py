@@ -15,8 +15,7 @@ from typing import Any
 
 from celery import Celery, bootsteps
 
-from grader.config import Config
-from grader.workers.settings import CeleryOptions
+from grader.config import CeleryOptions, Config
 
 TASK = "grader.grade"
 HEARTBEAT_S = 10.0
@@ -58,7 +57,7 @@ def runtime() -> Runtime:
 def configure(config: Config, device: str = "cpu") -> Celery:
     """A Celery app on `config.broker_url` with at-least-once delivery settings."""
     global _runtime
-    options = CeleryOptions.from_config(config)
+    options = config.celery
     _runtime = Runtime(config, options, device)
     visibility = options.visibility_timeout_s
     app = Celery("grader", set_as_current=False)

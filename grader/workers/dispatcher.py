@@ -14,10 +14,10 @@ import threading
 import time
 from typing import Any
 
+from grader.services.broker import redis_client
 from grader.services.context import Services
 from grader.services.sweep import sweep
 from grader.workers.celery_app import TASK, configure
-from grader.workers.settings import CeleryOptions, redis_client
 
 log = logging.getLogger(__name__)
 MAX_PENDING = 200_000  # ids held for resending while Redis is down (the sweep has the rest)
@@ -28,7 +28,7 @@ class CeleryDispatcher:
 
     def __init__(self, svc: Services):
         self.svc = svc
-        self.options = CeleryOptions.from_config(svc.config)
+        self.options = svc.config.celery
         self.app = configure(svc.config)
         self.redis = redis_client(svc.config, self.options)
         self._pending: list[int] = []

@@ -12,11 +12,10 @@ import time
 
 from grader.config import Config
 from grader.services.metrics import WORKER_SEEN_S, ClusterMetrics
-from grader.workers.settings import CeleryOptions
 
 
 def beat_on_this_host(config: Config, within_s: float = WORKER_SEEN_S) -> bool:
-    metrics = ClusterMetrics(config, CeleryOptions.from_config(config))
+    metrics = ClusterMetrics(config, config.celery)
     beats = metrics.redis.zrangebyscore(metrics.prefix + "workers", time.time() - within_s, "+inf")
     suffix = "@" + socket.gethostname()
     return any(name.decode().endswith(suffix) for name in beats)

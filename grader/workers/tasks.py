@@ -67,7 +67,7 @@ _client: Any = None
 def _redis() -> Any:
     global _client
     if _client is None:
-        from grader.workers.settings import redis_client
+        from grader.services.broker import redis_client
 
         rt = runtime()
         _client = redis_client(rt.config, rt.options)

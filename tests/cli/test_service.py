@@ -8,7 +8,7 @@ import pytest
 
 from grader import cli
 from grader.config import Config
-from grader.services import users, web_auth
+from grader.services import users
 from grader.services.context import Services
 from grader.services.errors import Unauthorized
 from tests.conftest import FIXTURES
@@ -50,7 +50,7 @@ def test_users_password_from_stdin_lets_the_user_sign_in(env, capsys, monkeypatc
     assert cli.main(["users", "password", "--name", "bob", "--stdin"]) == 0
     assert "sign in at /login" in capsys.readouterr().out
     svc = Services(Config.from_env())
-    assert web_auth.sign_in(svc, "bob", "a long password")[0].username == "bob"
+    assert users.sign_in(svc, "bob", "a long password")[0].username == "bob"
 
 
 def test_users_password_typed_differently_twice_changes_nothing(env, capsys, monkeypatch):

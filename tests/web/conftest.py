@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
-from grader.services import grading, web_auth
-from grader.services.web_auth import LoginThrottle
+from grader.services import grading, users
+from grader.services.ratelimit import SignInThrottle
 
 PASSWORD = "correct horse battery"
 EXERCISES = Path(__file__).resolve().parents[2] / "exercises"
@@ -36,19 +36,16 @@ class InlineDispatcher:
 @pytest.fixture(autouse=True)
 def cheap_hashes(monkeypatch):
     """Fast argon2 parameters in tests (the real ones cost ~50 ms per sign-in)."""
-    monkeypatch.setattr(web_auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
+    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
 
 
 @pytest.fixture
 def web(app, world):
     """`world` with passwords for everyone, inline grading and fresh sign-in throttles."""
     world.svc.dispatcher = InlineDispatcher(world.svc)
-    app.extensions["grader_web"] = {
-        "per_account": LoginThrottle(5, 300),
-        "per_address": LoginThrottle(50, 300),
-    }
+    world.svc.sign_in_throttle = SignInThrottle(5, 300)
     for person in (world.student, world.teacher, world.outsider, world.other_teacher):
-        web_auth.set_password(world.svc, person.username, PASSWORD)
+        users.set_password(world.svc, person.username, PASSWORD)
     return world
 
 

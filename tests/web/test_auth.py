@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from flask import Flask
 
 from grader.config import Config
-from grader.services import web_auth
+from grader.services import users
 
 
 def test_sign_in_with_the_right_password_redirects_home(pages, web):
@@ -119,7 +119,7 @@ def test_expired_session_gets_401_json_from_the_preview(pages, web):
 
 def test_changing_the_password_ends_existing_sessions(pages, web):
     pages.sign_in(web.student)
-    web_auth.set_password(web.svc, "stu", "a brand new password")
+    users.set_password(web.svc, "stu", "a brand new password")
     assert pages.get("/").status_code == 302
 
 
@@ -137,10 +137,11 @@ def test_session_cookie_is_httponly_and_samesite_lax(pages, web):
     assert "Secure" not in cookie  # off by default so http://127.0.0.1 works
 
 
-def test_secure_cookies_are_configurable():
+def test_secure_cookies_are_configurable(tmp_path):
     from grader.web import register_web
 
-    config = Config(secret_key="k", extra={"cookie_secure": "true"})
+    env = {"GRADER_INSTANCE_PATH": str(tmp_path), "GRADER_COOKIE_SECURE": "true"}
+    config = Config.from_env(env)
     app = Flask("secure-test")
     app.extensions["grader"] = SimpleNamespace(config=config)
     register_web(app)
@@ -148,10 +149,10 @@ def test_secure_cookies_are_configurable():
 
 
 def test_passwords_are_stored_as_argon2id_hashes(web, monkeypatch):
-    monkeypatch.setattr(web_auth, "_hasher", web_auth.PasswordHasher())
-    stored = web_auth.set_password(web.svc, "stu", "correct horse battery")
+    monkeypatch.setattr(users, "_hasher", users.PasswordHasher())
+    stored = users.set_password(web.svc, "stu", "correct horse battery")
     assert stored.startswith("$argon2id$") and "correct" not in stored
-    actor, _stamp = web_auth.sign_in(web.svc, "stu", "correct horse battery")
+    actor, _stamp = users.sign_in(web.svc, "stu", "correct horse battery")
     assert actor.username == "stu"
 
 
@@ -163,7 +164,7 @@ def test_password_command_sets_a_password(web, monkeypatch, capsys):
     monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n"))
     assert main(["users", "password", "--name", "olga", "--stdin"]) == 0
     assert "password set" in capsys.readouterr().out
-    assert web_auth.sign_in(web.svc, "olga", "a long enough password")[0].username == "olga"
+    assert users.sign_in(web.svc, "olga", "a long enough password")[0].username == "olga"
 
 
 def test_sign_in_with_a_nul_character_is_refused_not_500(pages, web):

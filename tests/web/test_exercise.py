@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 from grader.db.models import Assignment, Submission, utcnow
-from grader.services import assignments, courses, exercises, web_views
+from grader.services import assignments, courses, exercises
 
 WRONG = {"answer-dz-at-10-0": "200", "answer-dz-0": "4x", "answer-grad-0": "20x"}
 TWO_VARS = """\
@@ -47,7 +47,7 @@ def _set(web, assignment_id: int, **values) -> None:
 def test_exercise_page_shows_the_statement_with_my_params_and_labelled_inputs(pages, web):
     pages.sign_in(web.student)
     html = pages.get(f"/assignments/{web.assignment_id}").get_data(as_text=True)
-    assert web_views.settings(web.svc, web.student.actor, web.assignment_id)["title"] in html
+    assert assignments.settings(web.svc, web.student.actor, web.assignment_id)["title"] in html
     k = assignments.view(web.svc, web.student.actor, web.assignment_id)["params"]["k"]
     assert f"<mn>{k}</mn>" in html  # the statement's math is MathML with the student's k
     for name in ("answer-dz-at-10-0", "answer-dz-0", "answer-grad-0"):
@@ -258,7 +258,7 @@ def test_an_unknown_answer_setting_is_refused_and_nothing_changes(pages, web):
     url = f"/assignments/{web.assignment_id}/settings"
     assert pages.post(url, {"show_answers": "sometimes"}).status_code == 422
     assert (
-        web_views.settings(web.svc, web.teacher.actor, web.assignment_id)["show_answers"]
+        assignments.settings(web.svc, web.teacher.actor, web.assignment_id)["show_answers"]
         == "always"
     )
 

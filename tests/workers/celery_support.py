@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -15,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/0"
-FAST = {"job_timeout_s": "5", "sweep_interval_s": "1", "redispatch_after_s": "2", "flush_ms": "20"}
+FAST = {"job_timeout_s": 5.0, "sweep_interval_s": 1.0, "redispatch_after_s": 2.0, "flush_ms": 20.0}
 
 
 def wait_until(predicate: Callable[[], object], timeout_s: float, step_s: float = 0.1) -> object:
@@ -30,7 +31,7 @@ def wait_until(predicate: Callable[[], object], timeout_s: float, step_s: float 
 
 def celery_config(database_url: str, prefix: str, broker_url: str = REDIS_URL, **overrides):
     """Config of the test web process; workers get the same through `worker_env`."""
-    from grader.config import Config
+    from grader.config import CeleryOptions, Config
 
     values = {
         "instance_path": ROOT / "test-output" / "celery",
@@ -40,7 +41,7 @@ def celery_config(database_url: str, prefix: str, broker_url: str = REDIS_URL, *
         "pool_size": 0,
         "user_rate": 0.0,
         "auth_cache_s": 0.0,
-        "extra": {**FAST, "redis_prefix": prefix},
+        "celery": CeleryOptions(**FAST, redis_prefix=prefix),
         **overrides,
     }
     return Config(**values).resolved()
@@ -48,7 +49,8 @@ def celery_config(database_url: str, prefix: str, broker_url: str = REDIS_URL, *
 
 def worker_env(config) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRADER_")}
-    env.update({f"GRADER_{k.upper()}": str(v) for k, v in config.extra.items()})
+    settings = dataclasses.asdict(config.celery)
+    env.update({f"GRADER_{k.upper()}": str(v) for k, v in settings.items()})
     env.update(
         GRADER_DATABASE_URL=config.database_url,
         GRADER_BROKER_URL=config.broker_url,

@@ -7,35 +7,34 @@ from pathlib import Path
 import pytest
 import yaml
 
-from grader.config import Config, ConfigError
+from grader.config import CeleryOptions, Config, ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def config(**extra: str) -> Config:
+def config(**celery: float) -> Config:
     return Config(
         database_url="sqlite:///unused.db",
         secret_key="k",
         broker_url="redis://127.0.0.1:6379/0",
-        extra=extra,
+        celery=CeleryOptions(**celery),
     ).resolved()
 
 
 def test_delivery_settings_are_at_least_once_with_visibility_from_the_longest_job():
     from grader.workers.celery_app import configure
 
-    conf = configure(config(job_timeout_s="30")).conf
+    conf = configure(config(job_timeout_s=30.0)).conf
     assert conf.task_acks_late and conf.task_reject_on_worker_lost
     assert conf.worker_prefetch_multiplier == 1
     assert conf.task_time_limit == 30
     assert conf.broker_transport_options["visibility_timeout"] == 60
 
 
-def test_a_bad_option_is_reported_with_its_variable():
-    from grader.workers.settings import CeleryOptions
-
+def test_a_bad_option_is_reported_with_its_variable(tmp_path):
+    env = {"GRADER_INSTANCE_PATH": str(tmp_path), "GRADER_FLUSH_MS": "soon"}
     with pytest.raises(ConfigError, match="GRADER_FLUSH_MS"):
-        CeleryOptions.from_config(config(flush_ms="soon"))
+        Config.from_env(env)
 
 
 def test_auto_device_is_cpu_without_a_gpu():

@@ -1,0 +1,131 @@
+"""Feedback on a graded submission: each part's verdict, prompt and answers, and plot data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from grader.db.models import Assignment, ExerciseVersion, Submission
+from grader.engine import Curves, curves
+from grader.services.access import course_role
+from grader.services.assignments import REVEAL_PHRASES, answers_visible, attempts_used
+from grader.services.context import Actor, Services
+from grader.services.errors import NotFound
+from grader.services.markup import latex_to_mathml
+from grader.services.submissions import get_submission
+
+PLOT_POINTS = 400  # grid of a feedback plot
+
+
+@dataclass(frozen=True)
+class Graded:
+    """A submission with what its feedback page needs."""
+
+    submission: dict[str, Any]
+    title: str
+    course_id: int
+    seed: int
+    version_id: int
+    hidden: bool
+    max_attempts: int | None
+    attempts_used: int
+    version_sha256: str | None = None  # see ExerciseCache.get
+    reveal: str = ""  # when the correct answer is shown, in the student's words
+
+
+def load_graded(svc: Services, actor: Actor, submission_id: int) -> Graded:
+    """A submission the actor may read (404 otherwise), with its assignment's context."""
+    sub = get_submission(svc, actor, submission_id)
+    with svc.db.sessions() as session:
+        row = session.execute(
+            select(
+                Submission.seed,
+                Submission.student_id,
+                Submission.exercise_version_id,
+                Assignment,
+                ExerciseVersion.title,
+                ExerciseVersion.sha256,
+            )
+            .join(Assignment, Assignment.id == Submission.assignment_id)
+            .join(ExerciseVersion, ExerciseVersion.id == Submission.exercise_version_id)
+            .where(Submission.id == submission_id)
+        ).one()
+        assignment: Assignment = row.Assignment
+        role = course_role(session, actor, assignment.course_id)
+        used = attempts_used(session, assignment.id, row.student_id)
+    return Graded(
+        sub,
+        row.title,
+        assignment.course_id,
+        row.seed,
+        row.exercise_version_id,
+        not answers_visible(assignment, role, used),
+        assignment.max_attempts,
+        used,
+        row.sha256,
+        REVEAL_PHRASES[assignment.show_answers],
+    )
+
+
+def _texts(answer: Any) -> list[str]:
+    return [str(a) for a in answer] if isinstance(answer, list) else [str(answer or "")]
+
+
+def feedback_parts(svc: Services, graded: Graded) -> list[dict[str, Any]]:
+    """Each part: its prompt (MathML), the answers given, the verdict, and what to plot."""
+    exercise = svc.exercises.get(graded.version_id, graded.version_sha256)
+    prompts = exercise.instance(graded.seed).parts
+    results = graded.submission["parts"]
+    answers = graded.submission["answers"]
+    out = []
+    for prompt in prompts:
+        part_id = prompt["id"]
+        result = results.get(part_id, {})
+        given = answers.get(part_id)
+        texts = _texts(given) if given is not None else []
+        plots: list[dict[str, Any]] = []
+        if texts and result and not result.get("correct") and not prompt["numeric"]:
+            plots = _plots(exercise, graded.seed, part_id, texts, prompt["component_labels"])
+        out.append(
+            {
+                **prompt,
+                "prompt_mathml": latex_to_mathml(prompt["prompt_latex"]),
+                "answers": texts,
+                "result": result,
+                "plots": plots,
+            }
+        )
+    return out
+
+
+def _plots(exercise: Any, seed: int, part_id: str, texts: list[str], labels: list[str]) -> list:
+    """Components whose curve differs from the reference (all of them if none visibly does)."""
+    found = []
+    for c, text in enumerate(texts):
+        try:
+            data = curves(exercise, seed, part_id, text, c, n=PLOT_POINTS)
+        except Exception:  # an unreadable answer has no curve; its feedback says why
+            continue
+        found.append({"component": c, "label": labels[c], "differs": any(data.wrong)})
+    differing = [p for p in found if p["differs"]]
+    return differing or found
+
+
+def plot_data(
+    svc: Services, actor: Actor, submission_id: int, part_id: str, component: int
+) -> tuple[Curves, bool, str]:
+    """Curves of one answer component against the reference; whether to hide the reference."""
+    graded = load_graded(svc, actor, submission_id)
+    exercise = svc.exercises.get(graded.version_id, graded.version_sha256)
+    given = graded.submission["answers"].get(part_id)
+    texts = _texts(given) if given is not None else []
+    if not 0 <= component < len(texts):
+        raise NotFound(f"no answer to plot for part {part_id!r}, component {component}")
+    try:
+        data = curves(exercise, graded.seed, part_id, texts[component], component, n=PLOT_POINTS)
+    except (ValueError, KeyError):
+        raise NotFound(f"part {part_id!r} has no curve to plot") from None
+    label = exercise.instance(graded.seed).parts[exercise.part(part_id).index]
+    return data, graded.hidden, label["component_labels"][component]
