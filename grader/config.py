@@ -83,6 +83,10 @@ class Config:
     # in the processes of a multi-process server, whose master does it once before the fork
     recover_on_start: bool = True
     max_grade_tries: int = 3  # claims of one submission before it is marked failed
+    # the pool grades in a child process per pool thread, killed when a batch overruns its
+    # deadline; each submission then gets this many seconds alone (see workers/isolation.py)
+    isolate_grading: bool = True
+    grade_timeout_s: float = 5.0
     poll_interval_s: float = 0.5  # pool looks for work queued by other processes this often
     user_rate: float = 50.0  # submissions+previews per second per user (0: unlimited)
     auth_cache_s: float = 2.0  # token lookups are cached this long (revocation delay)

@@ -32,17 +32,7 @@ class ExerciseCache:
             if entry is not None and (sha256 is None or entry[1] == sha256):
                 self._items.move_to_end(version_id)
                 return entry[0]
-        with self.db.sessions() as session:
-            row = session.execute(
-                select(
-                    ExerciseVersion.yaml_text,
-                    ExerciseVersion.sha256,
-                    Exercise.slug,
-                    ExerciseVersion.version,
-                )
-                .join(Exercise)
-                .where(ExerciseVersion.id == version_id)
-            ).one()
+        row = self._row(version_id)
         from grader.engine import load_exercise  # torch: only where exercises are graded
 
         exercise = load_exercise(row.yaml_text, source=f"{row.slug}@v{row.version}")
@@ -52,3 +42,21 @@ class ExerciseCache:
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
         return exercise
+
+    def source(self, version_id: int) -> tuple[str, str]:
+        """The version's YAML and a label for messages (for a grader in another process)."""
+        row = self._row(version_id)
+        return row.yaml_text, f"{row.slug}@v{row.version}"
+
+    def _row(self, version_id: int) -> Any:
+        with self.db.sessions() as session:
+            return session.execute(
+                select(
+                    ExerciseVersion.yaml_text,
+                    ExerciseVersion.sha256,
+                    Exercise.slug,
+                    ExerciseVersion.version,
+                )
+                .join(Exercise)
+                .where(ExerciseVersion.id == version_id)
+            ).one()

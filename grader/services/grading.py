@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import bindparam, func, select, update
 
@@ -98,48 +98,154 @@ def _outcome(item: Claimed, result: dict[str, Any], elapsed_ms: float) -> Outcom
     return Outcome(item.id, item.token, "graded", score, result, None, elapsed_ms)
 
 
+# What grading one submission came to: ("graded", the engine's result as a dict) or
+# ("failed", a reason a student may read). Plain data, so that it can cross a process boundary.
+Verdict = tuple[str, Any]
+INTERNAL_ERROR = "grading failed because of an internal error; it has been logged"
+
+
+class GradingTimeout(Exception):
+    """An evaluator gave up on a batch after its deadline (the work was stopped)."""
+
+
+class Evaluator(Protocol):
+    """Grades submissions of one exercise version, e.g. in a child process with a deadline
+    (grader.workers.isolation). `source()` gives the version's YAML and a label if needed."""
+
+    def evaluate(
+        self,
+        key: str,
+        source: Callable[[], tuple[str, str]],
+        pairs: list[tuple[dict[str, Any], int]],
+        device: str,
+        deadline_s: float,
+    ) -> list[Verdict]: ...
+
+
+def _verdict_one(exercise: Any, answers: dict[str, Any], seed: int, device: str) -> Verdict:
+    try:
+        return "graded", grade(exercise, answers, seed, device).to_dict()
+    except SamplingError as exc:  # the exercise has no valid points for these params
+        log.warning("%s: %s", exercise.id, exc.message)
+        reason = f"the exercise cannot be graded for this student's parameters: {exc.message}"
+        return "failed", reason[:1000]
+    except Exception:  # a bug: the details go to the log, not to the student
+        log.exception("grading a submission to %s failed", exercise.id)
+        return "failed", INTERNAL_ERROR
+
+
+def evaluate(
+    exercise: Any, pairs: list[tuple[dict[str, Any], int]], device: str = "cpu"
+) -> list[Verdict]:
+    """Grade (answers, seed) pairs with one vectorised engine call; never raises.
+
+    If the batch call fails, the pairs are graded one by one so that only the faulty one
+    fails."""
+    try:
+        grades = grade_batch(exercise, pairs, device)
+    except Exception:
+        log.warning("batch of %s failed; grading one by one", len(pairs), exc_info=True)
+        return [_verdict_one(exercise, answers, seed, device) for answers, seed in pairs]
+    return [("graded", g.to_dict()) for g in grades]
+
+
+def _finish(item: Claimed, verdict: Verdict, elapsed_ms: float) -> Outcome:
+    status, value = verdict
+    if status == "graded":
+        return _outcome(item, value, elapsed_ms)
+    return Outcome(item.id, item.token, "failed", None, None, str(value)[:1000], elapsed_ms)
+
+
 def grade_one(svc: Services, item: Claimed, device: str = "cpu") -> Outcome:
     """Grade one claimed submission in this process (never raises)."""
     started = time.perf_counter()
     try:
         exercise = svc.exercises.get(item.version_id, item.sha256)
-        result = grade(exercise, item.answers, item.seed, device).to_dict()
-        return _outcome(item, result, (time.perf_counter() - started) * 1000)
-    except SamplingError as exc:  # the exercise has no valid points for these params
-        log.warning("submission %s: %s", item.id, exc.message)
-        error = f"the exercise cannot be graded for this student's parameters: {exc.message}"
-        elapsed = (time.perf_counter() - started) * 1000
-        return Outcome(item.id, item.token, "failed", None, None, error[:1000], elapsed)
-    except Exception:  # a bug: the details go to the log, not to the student
-        log.exception("grading submission %s failed", item.id)
-        error = "grading failed because of an internal error; it has been logged"
-        elapsed = (time.perf_counter() - started) * 1000
-        return Outcome(item.id, item.token, "failed", None, None, error, elapsed)
+    except Exception:
+        log.exception("loading exercise version %s failed", item.version_id)
+        return _finish(item, ("failed", INTERNAL_ERROR), 0.0)
+    verdict = _verdict_one(exercise, item.answers, item.seed, device)
+    return _finish(item, verdict, (time.perf_counter() - started) * 1000)
 
 
-def grade_claimed(svc: Services, items: list[Claimed], device: str = "cpu") -> list[Outcome]:
+def batch_deadline_s(timeout_s: float, size: int) -> float:
+    """How long a batch of `size` may take: one submission's budget plus a share per item."""
+    return timeout_s * (1 + size / 50)
+
+
+def _isolated(
+    svc: Services, evaluator: Evaluator, group: list[Claimed], device: str
+) -> list[Outcome]:
+    """Grade one version's group with `evaluator`; after a timeout, each submission alone
+    with its own budget, so that only the one that cannot finish fails."""
+    first = group[0]
+    timeout_s = svc.config.grade_timeout_s
+
+    def source() -> tuple[str, str]:
+        return svc.exercises.source(first.version_id)
+
+    def run(items: list[Claimed], deadline_s: float) -> list[Verdict]:
+        pairs = [(item.answers, item.seed) for item in items]
+        key = f"{first.version_id}:{first.sha256}"
+        return evaluator.evaluate(key, source, pairs, device, deadline_s)
+
+    started = time.perf_counter()
+    try:
+        verdicts = run(group, batch_deadline_s(timeout_s, len(group)))
+        each = (time.perf_counter() - started) * 1000 / len(group)
+        return [_finish(i, v, each) for i, v in zip(group, verdicts, strict=True)]
+    except GradingTimeout:
+        log.warning("a batch of %s did not finish in time; grading one by one", len(group))
+    except Exception:
+        log.exception("isolated grading of a batch of %s failed; one by one", len(group))
+    outcomes = []
+    for item in group:
+        started = time.perf_counter()
+        try:
+            verdict = run([item], timeout_s)[0]
+        except GradingTimeout:
+            log.warning("submission %s: grading stopped after %s s", item.id, timeout_s)
+            verdict = (
+                "failed",
+                f"grading this answer took longer than {timeout_s:g} s and was stopped; "
+                "it uses no attempt — write it more simply and submit again",
+            )
+        except Exception:
+            log.exception("isolated grading of submission %s failed", item.id)
+            verdict = ("failed", INTERNAL_ERROR)
+        outcomes.append(_finish(item, verdict, (time.perf_counter() - started) * 1000))
+    return outcomes
+
+
+def grade_claimed(
+    svc: Services,
+    items: list[Claimed],
+    device: str = "cpu",
+    evaluator: Evaluator | None = None,
+) -> list[Outcome]:
     """Grade a batch, one vectorised engine call per exercise version; never raises.
 
-    If a batch call fails, its submissions are graded one by one so that only the faulty
-    one is marked failed.
+    With an `evaluator` (the pool's child process), each call has a deadline and a submission
+    that cannot finish fails alone; without one, grading runs in this thread.
     """
     groups: dict[int, list[Claimed]] = {}
     for item in items:
         groups.setdefault(item.version_id, []).append(item)
     outcomes: list[Outcome] = []
     for version_id, group in groups.items():
+        if evaluator is not None:
+            outcomes.extend(_isolated(svc, evaluator, group, device))
+            continue
         started = time.perf_counter()
         try:
             exercise = svc.exercises.get(version_id, group[0].sha256)
-            grades = grade_batch(exercise, [(item.answers, item.seed) for item in group], device)
         except Exception:
-            log.warning("batch of %s failed; grading one by one", len(group), exc_info=True)
-            outcomes.extend(grade_one(svc, item, device) for item in group)
+            log.exception("loading exercise version %s failed", version_id)
+            outcomes.extend(_finish(item, ("failed", INTERNAL_ERROR), 0.0) for item in group)
             continue
+        verdicts = evaluate(exercise, [(item.answers, item.seed) for item in group], device)
         each = (time.perf_counter() - started) * 1000 / len(group)
-        outcomes.extend(
-            _outcome(item, g.to_dict(), each) for item, g in zip(group, grades, strict=True)
-        )
+        outcomes.extend(_finish(i, v, each) for i, v in zip(group, verdicts, strict=True))
     return outcomes
 
 
@@ -206,11 +312,12 @@ def process_batch(
     ids: list[int] | None = None,
     device: str = "cpu",
     observe: Callable[[int, list[float]], None] | None = None,
+    evaluator: Evaluator | None = None,
 ) -> int:
     """Claim, grade and store one batch; returns how many were claimed."""
     items = claim(svc, limit, ids)
     if items:
-        store(svc, grade_claimed(svc, items, device), observe=observe)
+        store(svc, grade_claimed(svc, items, device, evaluator), observe=observe)
     return len(items)
 
 

@@ -20,6 +20,10 @@ log = logging.getLogger(__name__)
 class EmbeddedPool:
     """Grades `queued` rows in batches; wakes on new submissions and polls for others' rows.
 
+    Each thread grades in a child process of its own (unless GRADER_ISOLATE_GRADING is off),
+    so that a submission that would run for minutes fails alone after its deadline while the
+    service keeps answering (see grader.workers.isolation).
+
     On start it requeues rows left in `grading` by a previous run (a crash or a kill). Grading is
     idempotent by id (see grader.services.grading), so a row that two processes grade ends with
     one result.
@@ -83,13 +87,29 @@ class EmbeddedPool:
             )
 
     def _run(self) -> None:
+        evaluator = None
+        if self.svc.config.isolate_grading:
+            from grader.workers.isolation import ChildGrader
+
+            evaluator = ChildGrader(self.device, self.svc.config.torch_threads)
+        try:
+            self._loop(evaluator)
+        finally:
+            if evaluator is not None:
+                evaluator.close()
+
+    def _loop(self, evaluator: grading.Evaluator | None) -> None:
         config = self.svc.config
         next_sweep = time.monotonic() + config.stuck_after_s / 2
         next_flush = time.monotonic() + METRICS_FLUSH_S
         while not self._stop.is_set():
             try:
                 claimed = grading.process_batch(
-                    self.svc, self.batch_size, device=self.device, observe=self.counts.add
+                    self.svc,
+                    self.batch_size,
+                    device=self.device,
+                    observe=self.counts.add,
+                    evaluator=evaluator,
                 )
                 if time.monotonic() > next_flush:
                     next_flush = time.monotonic() + METRICS_FLUSH_S
