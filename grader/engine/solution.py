@@ -336,7 +336,7 @@ def solution(inst, part, component: int = 0) -> Solution:
             product = 1.0
             for pair in pairs:
                 product *= float(g.locals[pair][0])
-            factors = " · ".join(short_number(by_pair[p].value) for p in reversed(pairs))
+            factors = " · ".join(short_number(float(g.locals[p][0])) for p in reversed(pairs))
             text = f"{symbols} = {factors} = {short_number(product)}"
             paths.append(GraphPath(nodes_on, product, text))
         else:

@@ -210,5 +210,5 @@ def power(a: Expr, b: Expr) -> Expr:
     if _is(b, 1):
         return a
     if isinstance(a, Num) and isinstance(b, Num):
-        return _num(binary("^", a.value, b.value))
+        return _num(float(binary("^", a.value, b.value)))
     return BinOp("^", a, b)
