@@ -47,8 +47,9 @@ def update_assignment(path: AssignmentPath, body: AssignmentUpdate):
     """Change dates, attempts, late penalty or when students see the correct answer
     (the course's instructors). Only the fields sent change."""
     changes = body.model_dump(exclude_unset=True)
-    if changes.get("show_answers", "") is None:
-        del changes["show_answers"]  # null keeps the setting: it has no "cleared" state
+    for key in ("show_answers", "solution_hint"):
+        if key in changes and changes[key] is None:
+            del changes[key]  # null keeps the setting: it has no "cleared" state
     return assignments.update_assignment(svc(), actor(), path.assignment_id, changes)
 
 

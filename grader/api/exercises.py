@@ -6,8 +6,15 @@ from flask import request
 from flask_openapi3 import APIBlueprint, Tag
 
 from grader.api.common import PREFIX, SECURITY, actor, error_responses, json_object, svc
-from grader.api.schemas import ExerciseCreated, ExercisePath, ExerciseQuery, Page, Paging
-from grader.services import exercises
+from grader.api.schemas import (
+    ExerciseCreated,
+    ExercisePath,
+    ExerciseQuery,
+    ExerciseSolutionQuery,
+    Page,
+    Paging,
+)
+from grader.services import exercises, solutions
 from grader.services.errors import BadRequest
 
 bp = APIBlueprint(
@@ -72,3 +79,23 @@ def delete_exercise(path: ExercisePath):
     """Delete an exercise no assignment uses (its owner or an admin)."""
     exercises.delete_exercise(svc(), actor(), path.exercise_id)
     return "", 204
+
+
+@bp.get(
+    "/exercises/<exercise_id>/solution",
+    responses={200: json_object("the part's computation graph for one seed")},
+)
+def get_solution(path: ExercisePath, query: ExerciseSolutionQuery):
+    """The worked solution of a part for one seed: nodes, edges with local derivatives, the
+    chain rule over paths and autograd's total (instructor)."""
+    sol = solutions.for_exercise(
+        svc(),
+        actor(),
+        path.exercise_id,
+        query.part,
+        query.seed,
+        query.level,
+        query.wrt,
+        query.version,
+    )
+    return sol.to_dict()

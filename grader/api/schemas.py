@@ -6,7 +6,7 @@ import functools
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from grader.engine import MAX_LENGTH
 
@@ -118,6 +118,10 @@ SHOW_ANSWERS_HELP = (
     "when students may see the correct answer: never, after the due date, once they have no "
     "attempts left (or the assignment is closed to them), or always"
 )
+SOLUTION_HINT_HELP = (
+    "before the correct answer may be seen, show the worked solution's computation graph "
+    "without values or local derivatives, as a hint of structure"
+)
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -141,12 +145,14 @@ class AssignmentCreate(AssignmentSettings):
     exercise_id: str = Field(min_length=1, max_length=100)
     version: int | None = Field(None, ge=1, le=MAX_ID, description="default: the latest version")
     show_answers: ShowAnswers = Field("always", description=SHOW_ANSWERS_HELP)
+    solution_hint: StrictBool = Field(False, description=SOLUTION_HINT_HELP)
 
 
 class AssignmentUpdate(AssignmentSettings):
     """Only the fields sent change; null clears a date, the attempt limit or late work."""
 
     show_answers: ShowAnswers | None = Field(None, description=SHOW_ANSWERS_HELP)
+    solution_hint: StrictBool | None = Field(None, description=SOLUTION_HINT_HELP)
 
 
 class PreviewBody(Strict):
@@ -244,3 +250,19 @@ class SubmissionOut(BaseModel):
     created_at: str
     graded_at: str | None
     grade_ms: float | None
+
+
+class SolutionQuery(Params):
+    part: str | None = Field(
+        None, max_length=100, description="the part's id (default: the first part)"
+    )
+    level: Literal["names", "ops"] = Field(
+        "names", description="names: the define chain; ops: torch's grad_fn operations"
+    )
+    wrt: str | None = Field(
+        None, max_length=100, description="a gradient's component (default: the first)"
+    )
+
+
+class ExerciseSolutionQuery(SolutionQuery, ExerciseQuery):
+    seed: int = Field(0, ge=0, le=MAX_ID, description="the student's seed (params)")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_openapi3 import APIBlueprint, Tag
 
-from grader.api.common import PREFIX, SECURITY, actor, error_responses, svc
-from grader.api.schemas import SubmissionOut, SubmissionPath
-from grader.services import submissions
+from grader.api.common import PREFIX, SECURITY, actor, error_responses, json_object, svc
+from grader.api.schemas import SolutionQuery, SubmissionOut, SubmissionPath
+from grader.services import solutions, submissions
 
 bp = APIBlueprint(
     "submissions",
@@ -22,3 +22,20 @@ bp = APIBlueprint(
 def get_submission(path: SubmissionPath):
     """Status, score and per-part feedback and diagnosis (the student or the course's staff)."""
     return submissions.get_submission(svc(), actor(), path.submission_id)
+
+
+SOLUTION = json_object(
+    "the part's computation graph: nodes, edges with local derivatives, the paths and total"
+)
+
+
+@bp.get("/submissions/<int:submission_id>/solution", responses={200: SOLUTION})
+def get_solution(path: SubmissionPath, query: SolutionQuery):
+    """The worked solution of one part, drawn from its computation graph, with the student's
+    mistake marked (the student or the course's staff). 403 until the assignment lets the
+    student see the correct answer, unless the instructor gives the graph as a hint (then
+    without values or local derivatives)."""
+    sol = solutions.for_submission(
+        svc(), actor(), path.submission_id, query.part, query.level, query.wrt
+    )
+    return sol.to_dict()

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -167,6 +168,8 @@ class Assignment(Base):
     show_answers: Mapped[str] = mapped_column(
         String(24), default="always", server_default="always"
     )  # one of ANSWER_VISIBILITY
+    # show the worked solution's graph, without values, before the answer may be seen
+    solution_hint: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     exercise_version: Mapped[ExerciseVersion] = relationship()
 

@@ -33,7 +33,7 @@ from .render import format_number, to_latex, to_text
 from .symbolic import derivative as formula_of_derivative
 
 MAX_PATHS = 24
-MAX_TRIED_EDGES = 64
+MAX_TRIED_EDGES = 32
 MAX_OPS = 400
 
 CHAIN, PRODUCT, QUOTIENT = "chain", "product", "quotient"
@@ -559,6 +559,35 @@ def part_solutions(inst, part, level: str = "names") -> list[Solution]:
     """One worked solution per answer box of ``part`` (a gradient has one per component)."""
     build = ops_solution if level == "ops" else solution
     return [build(inst, part, c) for c in range(len(part.components))]
+
+
+def answer_solutions(inst, part, answer, level: str = "names") -> list[Solution]:
+    """The part's worked solutions with each wrong answer box's mistake marked on its graph.
+
+    The answer is read and diagnosed again (microseconds) rather than stored: where the
+    diagnosis is ``chain``, ``product`` or ``quotient``, ``explain`` finds the edge, paths or
+    node on the graph.
+    """
+    from .check import PartResult, evaluate_part, read_part
+    from .compare import first_mismatch
+    from .diagnose import diagnose
+
+    sols = part_solutions(inst, part, level)
+    if level != "names" or answer is None:
+        return sols
+    nodes = read_part(inst, part, answer)
+    if isinstance(nodes, PartResult):
+        return sols
+    values = evaluate_part(inst, part, nodes)
+    refs = inst.reference(part)
+    out = []
+    for c, (sol, s) in enumerate(zip(sols, values, strict=True)):
+        if first_mismatch(s, refs[c], inst.tolerance(part, c)) is None:
+            out.append(sol)
+            continue
+        found = diagnose(inst, part, c, s)
+        out.append(explain(sol, inst, part, c, found.code if found else None, s))
+    return out
 
 
 def format_text(sol: Solution) -> str:

@@ -94,7 +94,7 @@ def _check_dates(opens: datetime | None, due: datetime | None) -> None:
 
 def create_assignment(svc: Services, actor: Actor, course_id: int, spec: dict[str, Any]) -> dict:
     """`spec`: exercise_id (slug), version?, opens_at?, due_at?, max_attempts?, late_penalty?,
-    show_answers? (one of ANSWER_VISIBILITY; default "always")"""
+    show_answers? (one of ANSWER_VISIBILITY; default "always"), solution_hint? (bool)"""
     opens, due = _utc(spec.get("opens_at"), "opens_at"), _utc(spec.get("due_at"), "due_at")
     _check_dates(opens, due)
     show = check_show_answers(spec.get("show_answers") or "always")
@@ -117,6 +117,7 @@ def create_assignment(svc: Services, actor: Actor, course_id: int, spec: dict[st
             max_attempts=spec.get("max_attempts"),
             late_penalty=spec.get("late_penalty"),
             show_answers=show,
+            solution_hint=bool(spec.get("solution_hint")),
         )
         session.add(row)
         session.flush()
@@ -210,6 +211,7 @@ def view(svc: Services, actor: Actor, assignment_id: int) -> dict:
         "max_attempts": row.max_attempts,
         "late_penalty": row.late_penalty,
         "show_answers": row.show_answers,
+        "solution_hint": row.solution_hint,
         "answers_visible": answers_visible(row, role, used),
         "attempts_used": used,
         "attempts_left": left,
@@ -230,10 +232,11 @@ def summary(row: Assignment) -> dict:
         "max_attempts": row.max_attempts,
         "late_penalty": row.late_penalty,
         "show_answers": row.show_answers,
+        "solution_hint": row.solution_hint,
     }
 
 
-SETTINGS = ("opens_at", "due_at", "max_attempts", "late_penalty", "show_answers")
+SETTINGS = ("opens_at", "due_at", "max_attempts", "late_penalty", "show_answers", "solution_hint")
 
 
 def update_assignment(
@@ -246,6 +249,8 @@ def update_assignment(
         raise Invalid(f"cannot change {', '.join(sorted(unknown))}")
     if "show_answers" in changes:
         check_show_answers(changes["show_answers"] or "")
+    if "solution_hint" in changes and not isinstance(changes["solution_hint"], bool):
+        raise Invalid("solution_hint must be true or false", details=[{"path": "solution_hint"}])
     changes = {k: _utc(v, k) if k in ("opens_at", "due_at") else v for k, v in changes.items()}
     with svc.db.session() as session:
         row, role = load(session, actor, assignment_id)

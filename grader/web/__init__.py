@@ -13,7 +13,7 @@ bp = Blueprint(
 
 def register_web(app: Flask) -> None:
     """Add the pages to `app` (after the services are in `app.extensions["grader"]`)."""
-    from grader.web import auth, exercise, feedback, pages, security  # noqa: F401  (routes)
+    from grader.web import auth, exercise, feedback, pages, security, solution  # noqa: F401
 
     config = app.extensions["grader"].config
     app.secret_key = config.secret_key

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response, render_template
 
-from grader.services import assignments, feedback
+from grader.services import assignments, feedback, solutions
 from grader.services.context import Actor
 from grader.web import bp
 from grader.web.plots import render_svg
@@ -24,8 +24,15 @@ def submission(actor: Actor, submission_id: int) -> Any:
     if graded.max_attempts is not None:
         left = max(graded.max_attempts - graded.attempts_used, 0)
     info = assignments.settings(svc, actor, graded.submission["assignment_id"])
+    graphs = solutions.page_solutions(svc, graded) if done else {}
     return render_template(
-        "submission.html", g_=graded, s=graded.submission, parts=parts, left=left, info=info
+        "submission.html",
+        g_=graded,
+        s=graded.submission,
+        parts=parts,
+        left=left,
+        info=info,
+        graphs=graphs,
     )
 
 
