@@ -78,6 +78,10 @@ class Config:
     max_answer_chars: int = 2000  # per answer component
     max_queue: int = 20000  # queued submissions beyond this get 429
     max_wait_ms: int = 10000  # upper bound of ?wait=MS
+    # requests of one process waiting for a grade at once (all users; one user): each holds
+    # a request thread, so keep the total below `serve --threads`; beyond: 202 at once
+    max_waiting: int = 4
+    max_waiting_per_user: int = 2
     stuck_after_s: float = 60.0  # a row in `grading` longer than this is requeued
     # requeue every row left in `grading` when a pool starts (a previous process died); off
     # in the processes of a multi-process server, whose master does it once before the fork

@@ -87,7 +87,7 @@ def submit(
         headers["Idempotent-Replayed"] = "true"
     wait_ms = min(query.wait, services.config.max_wait_ms)
     if wait_ms:
-        submissions.wait_for(services, accepted["id"], wait_ms / 1000)
+        submissions.wait_for(services, accepted["id"], wait_ms / 1000, who.id)
     if wait_ms or not new:
         result = submissions.get_submission(services, who, accepted["id"])
         if result["status"] in ("graded", "failed"):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from grader.config import Config
 from grader.db.session import Database
-from grader.services.completions import Completions
+from grader.services.completions import Completions, WaitSlots
 from grader.services.dispatch import Dispatcher, NullDispatcher
 from grader.services.exercise_cache import ExerciseCache
 from grader.services.ratelimit import RateLimiter, SignInThrottle
@@ -35,6 +35,7 @@ class Services:
         self.db = db or Database(config.database_url)
         self.exercises = ExerciseCache(self.db)
         self.completions = Completions()
+        self.waits = WaitSlots(config.max_waiting, config.max_waiting_per_user)
         self.dispatcher: Dispatcher = NullDispatcher()
         self.rate_limiter = RateLimiter(config.user_rate)
         self.sign_in_throttle = SignInThrottle(

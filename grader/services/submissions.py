@@ -270,24 +270,32 @@ def get_submission(svc: Services, actor: Actor, submission_id: int) -> dict[str,
         return submission_dict(row, username)
 
 
-def wait_for(svc: Services, submission_id: int, timeout_s: float) -> None:
-    """Block up to `timeout_s` until the submission is graded or failed."""
-    deadline = time.monotonic() + timeout_s
-    event = svc.completions.listen(submission_id)
-    try:
-        while (left := deadline - time.monotonic()) > 0:
-            with svc.db.sessions() as session:
-                status = session.scalar(
-                    select(Submission.status).where(Submission.id == submission_id)
-                )
-            if status in (None, "graded", "failed"):
-                return
-            # This process hears of its own pool's results at once; another process's pool
-            # (several service processes share the table) is seen by looking again.
-            step = 0.1 if svc.dispatcher.notifies_completion else 0.05
-            event.wait(min(left, step))
-    finally:
-        svc.completions.forget(submission_id, event)
+def wait_for(
+    svc: Services, submission_id: int, timeout_s: float, user_id: int | None = None
+) -> bool:
+    """Block up to `timeout_s` until the submission is graded or failed. A request waiting
+    for `user_id` takes a wait slot: False, at once, when this process already has as many
+    waiting requests as it allows, in all or for this user (see WaitSlots)."""
+    with svc.waits.slot(user_id) as granted:
+        if not granted:
+            return False
+        deadline = time.monotonic() + timeout_s
+        event = svc.completions.listen(submission_id)
+        try:
+            while (left := deadline - time.monotonic()) > 0:
+                with svc.db.sessions() as session:
+                    status = session.scalar(
+                        select(Submission.status).where(Submission.id == submission_id)
+                    )
+                if status in (None, "graded", "failed"):
+                    return True
+                # This process hears of its own pool's results at once; another process's
+                # pool (several service processes share the table) is seen by looking again.
+                step = 0.1 if svc.dispatcher.notifies_completion else 0.05
+                event.wait(min(left, step))
+        finally:
+            svc.completions.forget(submission_id, event)
+        return True
 
 
 def list_submissions(

@@ -89,7 +89,8 @@ def submit(actor: Actor, assignment_id: int) -> Any:
         return _page(actor, view, 422, answers=answers, errors=errors, message=message)
     except Conflict as exc:
         return _page(actor, view, 409, answers=answers, message=exc.message.capitalize() + ".")
-    submissions.wait_for(svc, accepted["id"], min(SUBMIT_WAIT_S, svc.config.max_wait_ms / 1000))
+    wait_s = min(SUBMIT_WAIT_S, svc.config.max_wait_ms / 1000)
+    submissions.wait_for(svc, accepted["id"], wait_s, actor.id)
     return redirect(url_for("web.submission", submission_id=accepted["id"]), code=303)
 
 
