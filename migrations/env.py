@@ -32,13 +32,23 @@ def run_offline() -> None:
 def run_online() -> None:
     engine = _engine()
     with engine.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            render_as_batch=connection.dialect.name == "sqlite",
-        )
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        # SQLite's batch mode copies a table, drops the old one and renames the copy; with
+        # foreign keys on, that DROP deletes every row referencing it (ON DELETE CASCADE), so
+        # dropping a column of courses would empty assignments. The pragma only takes effect
+        # outside a transaction, hence on the raw connection before the migration begins.
+        raw = connection.connection.dbapi_connection if sqlite else None
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            context.configure(
+                connection=connection, target_metadata=target_metadata, render_as_batch=sqlite
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

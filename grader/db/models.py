@@ -26,6 +26,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from grader.roles import COURSE_ROLES, ROLES  # noqa: F401  (also read from here)
 
 STATUSES = ("queued", "grading", "graded", "failed")
+# Which of a student's scores counts for an assignment
+SCORE_POLICIES = ("best", "last")
 # When students may see the correct answer of an assignment (its reference curve, formula, value)
 ANSWER_VISIBILITY = ("never", "after_due", "after_last_attempt", "always")
 
@@ -100,6 +102,7 @@ class Course(Base):
     title: Mapped[str] = mapped_column(String(200))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    archived_at: Mapped[datetime | None]  # archived courses are read-only and listed apart
 
 
 class Membership(Base):
@@ -170,6 +173,9 @@ class Assignment(Base):
     )  # one of ANSWER_VISIBILITY
     # show the worked solution's graph, without values, before the answer may be seen
     solution_hint: Mapped[bool] = mapped_column(default=False, server_default=false())
+    score_policy: Mapped[str] = mapped_column(
+        String(8), default="best", server_default="best"
+    )  # one of SCORE_POLICIES
 
     exercise_version: Mapped[ExerciseVersion] = relationship()
 
@@ -204,6 +210,56 @@ class Submission(Base):
     claimed_at: Mapped[datetime | None]
     graded_at: Mapped[datetime | None]
     grade_ms: Mapped[float | None] = mapped_column(Float)
+    # an instructor trying the assignment ("preview as student"): never counted anywhere
+    preview: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+
+class EarlierGrade(Base):
+    """A submission's result before a regrade moved it to another exercise version."""
+
+    __tablename__ = "earlier_grades"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), index=True
+    )
+    exercise_version_id: Mapped[int] = mapped_column(ForeignKey("exercise_versions.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    score: Mapped[float | None] = mapped_column(Float)
+    max_score: Mapped[float] = mapped_column(Float)
+    results: Mapped[dict[str, Any] | None]
+    graded_at: Mapped[datetime | None]
+    replaced_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Extension(Base):
+    """One student's later due date and/or extra attempts for one assignment."""
+
+    __tablename__ = "extensions"
+    __table_args__ = (UniqueConstraint("assignment_id", "student_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    due_at: Mapped[datetime | None]
+    extra_attempts: Mapped[int] = mapped_column(default=0)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ScoreOverride(Base):
+    """An instructor's score for one student on one assignment, with the reason."""
+
+    __tablename__ = "score_overrides"
+    __table_args__ = (UniqueConstraint("assignment_id", "student_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    score: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class MetricCount(Base):
