@@ -11,7 +11,7 @@ from grader.api.errors import register_error_handlers
 from grader.services.errors import BadRequest
 
 BLUEPRINTS = (users, exercises, courses, assignments, submissions, system)
-NON_JSON_ENDPOINTS = {"exercises.upload"}
+NON_JSON_ENDPOINTS = {"exercises.upload", "exercises.validate", "courses.import_members"}
 
 
 def require_json_body() -> None:

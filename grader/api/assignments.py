@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from flask_openapi3 import APIBlueprint, Tag
 
-from grader.api.common import PREFIX, SECURITY, actor, error_responses, json_object, svc
+from grader.api.common import (
+    PREFIX,
+    SECURITY,
+    actor,
+    csv_response,
+    error_responses,
+    json_object,
+    svc,
+)
 from grader.api.schemas import (
     Accepted,
     AssignmentPath,
     AssignmentUpdate,
+    ExtensionCreate,
     IdempotencyHeader,
+    OverrideCreate,
     Page,
     Preview,
     PreviewBody,
@@ -18,7 +28,7 @@ from grader.api.schemas import (
     SubmissionQuery,
     WaitQuery,
 )
-from grader.services import assignments, submissions
+from grader.services import analytics, assignments, gradebook, submissions
 
 bp = APIBlueprint(
     "assignments",
@@ -44,12 +54,13 @@ def get_assignment(path: AssignmentPath):
     "/assignments/<int:assignment_id>", responses={200: json_object("the assignment's settings")}
 )
 def update_assignment(path: AssignmentPath, body: AssignmentUpdate):
-    """Change dates, attempts, late penalty or when students see the correct answer
-    (the course's instructors). Only the fields sent change."""
+    """Change dates, attempts, late penalty, when students see the correct answer, which
+    attempt counts, or the exercise `version` (regrades every submission; earlier results are
+    kept) (the course's instructors). Only the fields sent change."""
     changes = body.model_dump(exclude_unset=True)
-    for key in ("show_answers", "solution_hint"):
+    for key in ("show_answers", "solution_hint", "score_policy", "version"):
         if key in changes and changes[key] is None:
-            del changes[key]  # null keeps the setting: it has no "cleared" state
+            del changes[key]  # null keeps these: they have no "cleared" state
     return assignments.update_assignment(svc(), actor(), path.assignment_id, changes)
 
 
@@ -108,3 +119,53 @@ def list_submissions(path: AssignmentPath, query: SubmissionQuery):
         limit=query.limit,
         offset=query.offset,
     )
+
+
+@bp.get(
+    "/assignments/<int:assignment_id>/analytics",
+    responses={200: json_object("per part: attempts, first-try success, wrong-answer groups")},
+)
+def get_analytics(path: AssignmentPath):
+    """Per part: attempts, students, share right at the first try, mean attempts to correct,
+    and the 10 most common wrong answers grouped by mathematical equivalence (values at the
+    sample points), each with a representative as typed, the number of students and the
+    diagnosis; and the score distribution (the course's instructors; previews never count)."""
+    return analytics.analytics(svc(), actor(), path.assignment_id)
+
+
+@bp.get(
+    "/assignments/<int:assignment_id>/submissions/export",
+    responses={
+        200: {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}
+    },
+)
+def export_submissions(path: AssignmentPath):
+    """Every submission (not previews) as CSV: student, attempt, time, status, score, late,
+    each part's answer and verdict (the course's instructors)."""
+    text = gradebook.submissions_csv(svc(), actor(), path.assignment_id)
+    return csv_response(text, f"submissions-assignment-{path.assignment_id}")
+
+
+@bp.post(
+    "/assignments/<int:assignment_id>/extensions",
+    responses={201: json_object("the extension")},
+)
+def add_extension(path: AssignmentPath, body: ExtensionCreate):
+    """Give one student a later due date and/or extra attempts (replaces an earlier one)."""
+    result = gradebook.set_extension(
+        svc(), actor(), path.assignment_id, body.username, body.due_at, body.extra_attempts
+    )
+    return result, 201
+
+
+@bp.post(
+    "/assignments/<int:assignment_id>/overrides",
+    responses={201: json_object("the override")},
+)
+def add_override(path: AssignmentPath, body: OverrideCreate):
+    """Set one student's score for the assignment, with a reason (kept, shown in the
+    gradebook and exported); replaces an earlier override."""
+    result = gradebook.set_override(
+        svc(), actor(), path.assignment_id, body.username, body.score, body.reason
+    )
+    return result, 201

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import Response, current_app, request
 
 from grader.services import users
 from grader.services.context import Actor, Services
@@ -50,3 +50,23 @@ def actor() -> Actor:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("send your API token as 'Authorization: Bearer <token>'")
     return users.authenticate(svc(), token.strip())
+
+
+def wants_csv(format_: str | None) -> bool:
+    """`?format=csv`, or an Accept header preferring text/csv to JSON."""
+    if format_ is not None:
+        return format_ == "csv"
+    best = request.accept_mimetypes.best_match(["application/json", "text/csv"])
+    return (
+        best == "text/csv"
+        and request.accept_mimetypes["text/csv"] > request.accept_mimetypes["application/json"]
+    )
+
+
+def csv_response(text: str, name: str) -> Response:
+    """A CSV download (UTF-8; the text carries its byte-order mark)."""
+    return Response(
+        text.encode("utf-8"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )

@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_openapi3 import APIBlueprint, Tag
 
-from grader.api.common import PREFIX, SECURITY, actor, error_responses, json_object, svc
+from grader.api.common import (
+    PREFIX,
+    SECURITY,
+    actor,
+    csv_response,
+    error_responses,
+    json_object,
+    svc,
+    wants_csv,
+)
 from grader.api.schemas import (
     AssignmentCreate,
     CourseCreate,
     CoursePath,
+    CourseUpdate,
     Created,
+    FormatQuery,
+    ImportQuery,
     MemberCreate,
     MemberPath,
     Page,
     Paging,
 )
-from grader.services import assignments, courses
+from grader.services import assignments, courses, gradebook, roster
+from grader.services.errors import BadRequest, Invalid
 
 bp = APIBlueprint(
     "courses",
@@ -82,3 +96,60 @@ def create_assignment(path: CoursePath, body: AssignmentCreate):
 def list_assignments(path: CoursePath, query: Paging):
     """The course's assignments (members)."""
     return assignments.list_for_course(svc(), actor(), path.course_id, query.limit, query.offset)
+
+
+@bp.patch("/courses/<int:course_id>", responses={200: json_object("the course")})
+def update_course(path: CoursePath, body: CourseUpdate):
+    """Rename a course or archive it (`archived: true`; read-only for students) or bring it
+    back (its instructors)."""
+    return courses.update_course(
+        svc(), actor(), path.course_id, title=body.title, archived=body.archived
+    )
+
+
+@bp.get(
+    "/courses/<int:course_id>/gradebook",
+    responses={
+        200: {
+            "description": "students × assignments (JSON, or CSV)",
+            "content": {
+                "application/json": {"schema": {"type": "object"}},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
+def get_gradebook(path: CoursePath, query: FormatQuery):
+    """Students × assignments: the counted score (best or last attempt after the late penalty,
+    or an override), attempts, late, extension. `?format=csv` or `Accept: text/csv`: one row
+    per student, one column per assignment, totals (UTF-8 with a byte-order mark)."""
+    book = gradebook.gradebook(svc(), actor(), path.course_id)
+    if wants_csv(query.format):
+        return csv_response(gradebook.gradebook_csv(book), f"gradebook-course-{path.course_id}")
+    return book
+
+
+@bp.post(
+    "/courses/<int:course_id>/members/import",
+    responses={200: json_object("one result per row")},
+    openapi_extensions={
+        "requestBody": {
+            "required": True,
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    },
+)
+def import_members(path: CoursePath, query: ImportQuery):
+    """Enrol a roster from CSV (header `username,role[,display_name][,password]`). With
+    `dry_run=true` (default) every row is checked and nothing changes; with `dry_run=false`
+    all rows are applied, or none when any fails (422 with the rows). Missing students are
+    created; a generated password is returned once, in `rows[].password`."""
+    data = request.get_data(cache=False)
+    if not data.strip():
+        raise BadRequest("the request body is empty; send the roster as CSV")
+    result = roster.import_roster(svc(), actor(), path.course_id, data, dry_run=query.dry_run)
+    if not query.dry_run and not result["valid"]:
+        bad = sum(not r["ok"] for r in result["rows"])
+        error = Invalid(f"{bad} row(s) have errors; nothing was imported", code="invalid_roster")
+        return {**result, **error.to_dict()}, 422
+    return result

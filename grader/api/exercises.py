@@ -7,12 +7,15 @@ from flask_openapi3 import APIBlueprint, Tag
 
 from grader.api.common import PREFIX, SECURITY, actor, error_responses, json_object, svc
 from grader.api.schemas import (
+    DiffQuery,
+    ExerciseCopy,
     ExerciseCreated,
     ExercisePath,
     ExerciseQuery,
     ExerciseSolutionQuery,
     Page,
     Paging,
+    PreviewQuery,
 )
 from grader.services import exercises, solutions
 from grader.services.errors import BadRequest
@@ -99,3 +102,45 @@ def get_solution(path: ExercisePath, query: ExerciseSolutionQuery):
         query.version,
     )
     return sol.to_dict()
+
+
+@bp.post(
+    "/exercises/validate",
+    responses={200: json_object("{valid, problems: [{path, line, message}]}")},
+    openapi_extensions=YAML_BODY,
+)
+def validate():
+    """Check an exercise's YAML as an upload would, self-tests included, without saving:
+    `{"valid": bool, "problems": [{"path", "line", "message"}]}` (instructor)."""
+    return exercises.validate(svc(), actor(), yaml_body())
+
+
+@bp.get(
+    "/exercises/<exercise_id>/preview",
+    responses={200: json_object("{params, statement_html, parts: [{id, reference}]}")},
+)
+def preview(path: ExercisePath, query: PreviewQuery):
+    """What a student with `seed` sees: params, statement (HTML with MathML), each part's
+    prompt and reference answer (value, or a self-test formula as MathML and values at a few
+    points), and the self-tests' result (instructor)."""
+    return exercises.preview(svc(), actor(), path.exercise_id, query.seed, query.version)
+
+
+@bp.get("/exercises/<exercise_id>/versions", responses={200: json_object("the versions")})
+def list_versions(path: ExercisePath):
+    """Every version, newest first, with who saved it and when (instructor)."""
+    return exercises.versions(svc(), actor(), path.exercise_id)
+
+
+@bp.get("/exercises/<exercise_id>/diff", responses={200: json_object("a line diff")})
+def diff(path: ExercisePath, query: DiffQuery):
+    """A line diff between versions `from` and `to`: `lines` [{op, old, new, text}] and the
+    `unified` text (instructor)."""
+    return exercises.diff(svc(), actor(), path.exercise_id, query.from_, query.to)
+
+
+@bp.post("/exercises/<exercise_id>/copy", responses={201: ExerciseCreated})
+def copy(path: ExercisePath, body: ExerciseCopy):
+    """Copy an exercise (a library one, owned by no one, or another instructor's) under a new
+    id that you own and may edit (instructor)."""
+    return exercises.copy(svc(), actor(), path.exercise_id, body.id), 201

@@ -113,6 +113,8 @@ class MemberCreate(Strict):
     role: Literal["instructor", "student"] = "student"
 
 
+ScorePolicy = Literal["best", "last"]
+SCORE_POLICY_HELP = "which attempt counts in the gradebook: the best (default) or the last"
 ShowAnswers = Literal["never", "after_due", "after_last_attempt", "always"]
 SHOW_ANSWERS_HELP = (
     "when students may see the correct answer: never, after the due date, once they have no "
@@ -146,6 +148,7 @@ class AssignmentCreate(AssignmentSettings):
     version: int | None = Field(None, ge=1, le=MAX_ID, description="default: the latest version")
     show_answers: ShowAnswers = Field("always", description=SHOW_ANSWERS_HELP)
     solution_hint: StrictBool = Field(False, description=SOLUTION_HINT_HELP)
+    score_policy: ScorePolicy = Field("best", description=SCORE_POLICY_HELP)
 
 
 class AssignmentUpdate(AssignmentSettings):
@@ -153,6 +156,59 @@ class AssignmentUpdate(AssignmentSettings):
 
     show_answers: ShowAnswers | None = Field(None, description=SHOW_ANSWERS_HELP)
     solution_hint: StrictBool | None = Field(None, description=SOLUTION_HINT_HELP)
+    score_policy: ScorePolicy | None = Field(None, description=SCORE_POLICY_HELP)
+    version: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_ID,
+        description="move to this version of the exercise and regrade every submission "
+        "(earlier results are kept)",
+    )
+
+
+class CourseUpdate(Strict):
+    title: str | None = Field(None, min_length=1, max_length=200)
+    archived: bool | None = Field(None, description="archived courses are read-only")
+
+
+class ExtensionCreate(Strict):
+    username: str = Username
+    due_at: datetime | None = Field(None, description="the student's own, later due date")
+    extra_attempts: int | None = Field(None, ge=0, le=1000, description="on top of max_attempts")
+
+    _aware_due = field_validator("due_at")(_aware)
+
+
+class OverrideCreate(Strict):
+    username: str = Username
+    score: float = Field(ge=0, allow_inf_nan=False, description="0 to the exercise's max score")
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class ExerciseCopy(Strict):
+    id: str = Field(min_length=1, max_length=64, description="the copy's new `id` slug")
+
+
+class ImportQuery(Params):
+    dry_run: bool = Field(True, description="check every row and change nothing (default)")
+
+
+class FormatQuery(Params):
+    format: Literal["json", "csv"] | None = Field(
+        None, description="csv: the same table as CSV (or send 'Accept: text/csv')"
+    )
+
+
+class PreviewQuery(Params):
+    seed: int = Field(0, ge=0, le=2**63 - 1, description="the student seed to show")
+    version: int | None = Field(None, ge=1, le=MAX_ID, description="default: the latest")
+
+
+class DiffQuery(Params):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: int = Field(alias="from", ge=1, le=MAX_ID, description="the older version")
+    to: int = Field(ge=1, le=MAX_ID, description="the newer version")
 
 
 class PreviewBody(Strict):

@@ -79,6 +79,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     password_hash: Mapped[str | None] = mapped_column(String(255))  # argon2; web sign-in
+    display_name: Mapped[str | None] = mapped_column(String(200))  # from a roster, if given
 
 
 class ApiToken(Base):

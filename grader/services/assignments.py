@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from grader.db.models import (
     ANSWER_VISIBILITY,
+    SCORE_POLICIES,
     Assignment,
     Course,
+    EarlierGrade,
     ExerciseVersion,
+    Extension,
     Submission,
     utcnow,
 )
@@ -39,6 +43,15 @@ def check_show_answers(value: str) -> str:
         raise Invalid(
             f"show_answers must be one of {', '.join(ANSWER_VISIBILITY)}",
             details=[{"path": "show_answers"}],
+        )
+    return value
+
+
+def check_score_policy(value: str) -> str:
+    if value not in SCORE_POLICIES:
+        raise Invalid(
+            "score_policy must be best or last (which attempt counts in the gradebook)",
+            details=[{"path": "score_policy"}],
         )
     return value
 
@@ -98,8 +111,10 @@ def create_assignment(svc: Services, actor: Actor, course_id: int, spec: dict[st
     opens, due = _utc(spec.get("opens_at"), "opens_at"), _utc(spec.get("due_at"), "due_at")
     _check_dates(opens, due)
     show = check_show_answers(spec.get("show_answers") or "always")
+    policy = check_score_policy(spec.get("score_policy") or "best")
     with svc.db.session() as session:
         require_course_staff(session, actor, course_id)
+        check_not_archived(session, course_id)
         exercise = exercise_service.find(session, spec["exercise_id"])
         number = spec.get("version") or exercise.latest_version
         version = session.scalar(
@@ -118,6 +133,7 @@ def create_assignment(svc: Services, actor: Actor, course_id: int, spec: dict[st
             late_penalty=spec.get("late_penalty"),
             show_answers=show,
             solution_hint=bool(spec.get("solution_hint")),
+            score_policy=policy,
         )
         session.add(row)
         session.flush()
@@ -132,8 +148,12 @@ def load(session: Session, actor: Actor, assignment_id: int) -> tuple[Assignment
     return row, course_role(session, actor, row.course_id)
 
 
-def check_open(row: Assignment, role: str, now: datetime | None = None) -> bool:
-    """Whether a submission now is late; refuses before opening or after a hard due date."""
+def check_open(
+    row: Any, role: str, now: datetime | None = None, *, due_at: datetime | None = None
+) -> bool:
+    """Whether a submission now is late; refuses before opening or after a hard due date.
+
+    `due_at`: the student's own due date when an extension moved it."""
     now = now or utcnow()
     if role != "student":
         return False
@@ -143,12 +163,13 @@ def check_open(row: Assignment, role: str, now: datetime | None = None) -> bool:
             code="not_open",
             details={"opens_at": row.opens_at.isoformat()},
         )
-    late = bool(row.due_at and now > row.due_at)
+    due = due_at or row.due_at
+    late = bool(due and now > due)
     if late and row.late_penalty is None:
         raise Forbidden(
-            f"assignment {row.id} was due at {row.due_at.isoformat()} and takes no late work",
+            f"assignment {row.id} was due at {due.isoformat()} and takes no late work",
             code="past_due",
-            details={"due_at": row.due_at.isoformat()},
+            details={"due_at": due.isoformat()},
         )
     return late
 
@@ -161,6 +182,40 @@ def state(row: Assignment, now: datetime | None = None) -> str:
     if row.due_at and now > row.due_at:
         return "closed" if row.late_penalty is None else "late"
     return "open"
+
+
+@dataclass(frozen=True)
+class Terms:
+    """One student's due date and attempt limit: the assignment's, moved by an extension."""
+
+    due_at: datetime | None
+    max_attempts: int | None
+    extended: bool = False
+
+
+def terms(session: Session, row: Assignment, student_id: int) -> Terms:
+    ext = session.scalar(
+        select(Extension).where(
+            Extension.assignment_id == row.id, Extension.student_id == student_id
+        )
+    )
+    return apply_extension(row.due_at, row.max_attempts, ext)
+
+
+def apply_extension(
+    due_at: datetime | None, max_attempts: int | None, ext: Extension | None
+) -> Terms:
+    if ext is None:
+        return Terms(due_at, max_attempts)
+    due = ext.due_at if ext.due_at and (due_at is None or ext.due_at > due_at) else due_at
+    limit = None if max_attempts is None else max_attempts + ext.extra_attempts
+    return Terms(due, limit, True)
+
+
+def check_not_archived(session: Session, course_id: int) -> None:
+    archived = session.scalar(select(Course.archived_at).where(Course.id == course_id))
+    if archived is not None:
+        raise Forbidden(f"course {course_id} is archived and read-only", code="archived")
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -184,7 +239,8 @@ def view(svc: Services, actor: Actor, assignment_id: int) -> dict:
     """The assignment as the actor sees it: their own parameters, never the definitions."""
     with svc.db.sessions() as session:
         row, role = load(session, actor, assignment_id)
-        check_open(row, role)
+        mine = terms(session, row, actor.id)
+        check_open(row, role, due_at=mine.due_at)
         version = row.exercise_version
         slug = version.exercise.slug
         used = attempts_used(session, row.id, actor.id)
@@ -194,7 +250,8 @@ def view(svc: Services, actor: Actor, assignment_id: int) -> dict:
     for part in instance.parts:
         latex = part.get("prompt_latex") or ""
         parts.append({**part, "prompt_mathml": latex_to_mathml(latex) if latex else ""})
-    left = None if row.max_attempts is None else max(row.max_attempts - used, 0)
+    limit = mine.max_attempts if role == "student" else None  # staff try it as previews
+    left = None if limit is None else max(limit - used, 0)
     return {
         "id": row.id,
         "course_id": row.course_id,
@@ -207,12 +264,15 @@ def view(svc: Services, actor: Actor, assignment_id: int) -> dict:
         "parts": parts,
         "max_score": version.max_score,
         "opens_at": _iso(row.opens_at),
-        "due_at": _iso(row.due_at),
-        "max_attempts": row.max_attempts,
+        "due_at": _iso(mine.due_at),
+        "max_attempts": limit if role == "student" else row.max_attempts,
         "late_penalty": row.late_penalty,
         "show_answers": row.show_answers,
         "solution_hint": row.solution_hint,
-        "answers_visible": answers_visible(row, role, used),
+        "answers_visible": answers_visible(
+            row, role, used, due_at=mine.due_at, max_attempts=mine.max_attempts
+        ),
+        "extended": mine.extended,
         "attempts_used": used,
         "attempts_left": left,
         "your_role": role,
@@ -233,24 +293,40 @@ def summary(row: Assignment) -> dict:
         "late_penalty": row.late_penalty,
         "show_answers": row.show_answers,
         "solution_hint": row.solution_hint,
+        "score_policy": row.score_policy,
     }
 
 
-SETTINGS = ("opens_at", "due_at", "max_attempts", "late_penalty", "show_answers", "solution_hint")
+SETTINGS = (
+    "opens_at",
+    "due_at",
+    "max_attempts",
+    "late_penalty",
+    "show_answers",
+    "solution_hint",
+    "score_policy",
+)
 
 
 def update_assignment(
     svc: Services, actor: Actor, assignment_id: int, changes: dict[str, Any]
 ) -> dict:
     """Change an assignment's settings (the course's instructors); keys absent stay as they are,
-    a key given as None clears that setting (no date, no attempt limit, no late work)."""
-    unknown = set(changes) - set(SETTINGS)
+    a key given as None clears that setting (no date, no attempt limit, no late work).
+
+    `version` moves the assignment to another version of its exercise and regrades every
+    submission with it; the earlier results are kept (earlier_grades)."""
+    unknown = set(changes) - {*SETTINGS, "version"}
     if unknown:
         raise Invalid(f"cannot change {', '.join(sorted(unknown))}")
+    changes = dict(changes)
+    number = changes.pop("version", None)
     if "show_answers" in changes:
         check_show_answers(changes["show_answers"] or "")
     if "solution_hint" in changes and not isinstance(changes["solution_hint"], bool):
         raise Invalid("solution_hint must be true or false", details=[{"path": "solution_hint"}])
+    if "score_policy" in changes:
+        check_score_policy(changes["score_policy"] or "")
     changes = {k: _utc(v, k) if k in ("opens_at", "due_at") else v for k, v in changes.items()}
     with svc.db.session() as session:
         row, role = load(session, actor, assignment_id)
@@ -259,8 +335,73 @@ def update_assignment(
         for key, value in changes.items():
             setattr(row, key, value)
         _check_dates(row.opens_at, row.due_at)
+        requeued = _move_to_version(session, row, number) if number is not None else []
         session.flush()
-        return summary(row)
+        out = {**summary(row), "regraded": len(requeued)}
+    if requeued:
+        svc.dispatcher.submitted(requeued)
+    return out
+
+
+def _move_to_version(session: Session, row: Assignment, number: int) -> list[int]:
+    """Point the assignment and its submissions at another version; queue them for grading."""
+    current = row.exercise_version
+    if number == current.version:
+        return []
+    version = session.scalar(
+        select(ExerciseVersion).where(
+            ExerciseVersion.exercise_id == current.exercise_id, ExerciseVersion.version == number
+        )
+    )
+    if version is None:
+        raise NotFound(f"no version {number} of {current.exercise.slug!r}")
+    row.exercise_version_id = version.id
+    row.exercise_version = version
+    table = Submission.__table__
+    mine = table.c.assignment_id == row.id
+    session.execute(
+        EarlierGrade.__table__.insert().from_select(
+            [
+                "submission_id",
+                "exercise_version_id",
+                "status",
+                "score",
+                "max_score",
+                "results",
+                "graded_at",
+                "replaced_at",
+            ],
+            select(
+                table.c.id,
+                table.c.exercise_version_id,
+                table.c.status,
+                table.c.score,
+                table.c.max_score,
+                table.c.results,
+                table.c.graded_at,
+                literal(utcnow(), type_=table.c.created_at.type),
+            ).where(mine, table.c.status.in_(("graded", "failed"))),
+        )
+    )
+    ids = list(session.scalars(select(table.c.id).where(mine).order_by(table.c.id)))
+    session.execute(
+        update(table)
+        .where(mine)
+        .values(
+            exercise_version_id=version.id,
+            max_score=version.max_score,
+            status="queued",
+            score=None,
+            results=None,
+            error=None,
+            tries=0,
+            claim_token=None,  # a grading still running on the old version is not stored
+            claimed_at=None,
+            graded_at=None,
+            grade_ms=None,
+        )
+    )
+    return ids
 
 
 def list_for_course(svc: Services, actor: Actor, course_id: int, limit: int, offset: int) -> dict:

@@ -8,7 +8,7 @@ from sqlalchemy import case, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from grader.db.models import Assignment, Course, Membership, Submission, User
+from grader.db.models import Assignment, Course, Membership, Submission, User, utcnow
 from grader.roles import COURSE_ROLES
 from grader.services.access import course_role, require_course_staff, require_role
 from grader.services.assignments import state, summary
@@ -22,8 +22,26 @@ def course_dict(course: Course, role: str | None = None) -> dict:
         "id": course.id,
         "title": course.title,
         "created_at": course.created_at.isoformat(),
+        "archived": course.archived_at is not None,
         "your_role": role,
     }
+
+
+def update_course(
+    svc: Services, actor: Actor, course_id: int, *, title: str | None, archived: bool | None
+) -> dict:
+    """Rename a course, or archive it (read-only for students, listed apart) or bring it back."""
+    if title is not None and not 0 < len(title.strip()) <= 200:
+        raise Invalid("a course title has 1 to 200 characters", details=[{"path": "title"}])
+    with svc.db.session() as session:
+        require_course_staff(session, actor, course_id)
+        course = session.get(Course, course_id)
+        if title is not None:
+            course.title = title.strip()
+        if archived is not None and archived != (course.archived_at is not None):
+            course.archived_at = utcnow() if archived else None
+        session.flush()
+        return course_dict(course, course_role(session, actor, course_id))
 
 
 def create_course(svc: Services, actor: Actor, title: str) -> dict:
@@ -146,7 +164,7 @@ def _all_stats(session: Session, ids: list[int]) -> dict[int, Any]:
             func.count(Submission.id).label("total"),
             func.count(func.distinct(Submission.student_id)).label("students"),
         )
-        .where(Submission.assignment_id.in_(ids))
+        .where(Submission.assignment_id.in_(ids), Submission.preview.is_(False))
         .group_by(Submission.assignment_id)
     ).all()
     return {r.assignment_id: r for r in rows}

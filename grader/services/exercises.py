@@ -2,36 +2,68 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import json
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from grader.db.models import Assignment, Exercise, ExerciseVersion, User
-from grader.engine import ExerciseInvalid, load_exercise
+from grader.engine import Exercise as EngineExercise
+from grader.engine import (
+    ExerciseInvalid,
+    ParseError,
+    SamplingError,
+    grade,
+    load_exercise,
+    parse_answer,
+    run_self_tests,
+    to_mathml,
+)
+from grader.engine.render import format_number
 from grader.services.access import require_role
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
+from grader.services.markup import latex_to_mathml, render_markdown
 from grader.services.pagination import envelope
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
-def upload(svc: Services, actor: Actor | None, text: str, source: str = "<upload>") -> dict:
-    """Validate and store `text`; `actor=None` is the command line. Returns id, version, created."""
-    if actor is not None:
-        require_role(actor, "instructor")
+def check(text: str, source: str = "<upload>") -> tuple[EngineExercise | None, list[dict]]:
+    """The exercise and its problems, as `validate` reports them: schema and semantics with
+    their lines, then the self-tests (every `accept` answer graded right, every `reject` wrong)."""
     try:
         exercise = load_exercise(text, source=source)
     except ExerciseInvalid as exc:
-        problems = [p.to_dict() for p in exc.problems]
+        return None, [p.to_dict() for p in exc.problems]
+    return exercise, [p.to_dict() for p in run_self_tests(exercise)]
+
+
+def validate(svc: Services, actor: Actor, text: str) -> dict:
+    """{"valid", "problems": [{path, line, message}]} without saving anything."""
+    require_role(actor, "instructor")
+    _, problems = check(text)
+    return {"valid": not problems, "problems": problems}
+
+
+def upload(svc: Services, actor: Actor | None, text: str, source: str = "<upload>") -> dict:
+    """Validate (self-tests included) and store `text`; `actor=None` is the command line.
+    Returns id, version, created."""
+    if actor is not None:
+        require_role(actor, "instructor")
+    exercise, problems = check(text, source)
+    if problems or exercise is None:
         raise Invalid(
             f"the exercise has {len(problems)} problem(s); fix them and upload again",
             code="invalid_exercise",
             details=problems,
-        ) from None
+        )
     digest = hashlib.sha256(text.encode()).hexdigest()
     try:
         with svc.db.session() as session:
@@ -193,3 +225,149 @@ def import_files(
             )
         progress(path)
     return results
+
+
+MAX_DIFF_LINES = 5000  # difflib's cost grows with the product of the two lengths
+ID_LINE = re.compile(r"^id[ \t]*:[^\n]*$", re.MULTILINE)
+REFERENCE_POINTS = 3  # sample points listed beside a formula part's reference
+
+
+def _versions_of(session, slug: str) -> tuple[Exercise, list[tuple[ExerciseVersion, str | None]]]:
+    row = find(session, slug)
+    rows = session.execute(
+        select(ExerciseVersion, User.username)
+        .outerjoin(User, User.id == ExerciseVersion.created_by)
+        .where(ExerciseVersion.exercise_id == row.id)
+        .order_by(ExerciseVersion.version)
+    ).all()
+    return row, [(v, who) for v, who in rows]
+
+
+def versions(svc: Services, actor: Actor, slug: str) -> dict:
+    """Every version of an exercise: number, title, who saved it and when."""
+    require_role(actor, "instructor")
+    with svc.db.sessions() as session:
+        row, found = _versions_of(session, slug)
+        return {
+            "id": row.slug,
+            "latest": row.latest_version,
+            "versions": [
+                {
+                    "version": v.version,
+                    "title": v.title,
+                    "sha256": v.sha256,
+                    "created_by": who,
+                    "created_at": v.created_at.isoformat(),
+                }
+                for v, who in reversed(found)
+            ],
+        }
+
+
+def diff(svc: Services, actor: Actor, slug: str, old: int, new: int) -> dict:
+    """A line diff between two versions: unified text and one entry per line shown."""
+    require_role(actor, "instructor")
+    with svc.db.sessions() as session:
+        row = find(session, slug)
+        before = _version(session, row.id, old).yaml_text.splitlines()
+        after = _version(session, row.id, new).yaml_text.splitlines()
+    if max(len(before), len(after)) > MAX_DIFF_LINES:
+        raise Invalid(f"versions longer than {MAX_DIFF_LINES} lines are not compared")
+    lines = []
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            lines += [
+                {"op": " ", "old": i + 1, "new": j + 1, "text": before[i]}
+                for i, j in zip(range(i1, i2), range(j1, j2), strict=True)
+            ]
+            continue
+        lines += [{"op": "-", "old": i + 1, "new": None, "text": before[i]} for i in range(i1, i2)]
+        lines += [{"op": "+", "old": None, "new": j + 1, "text": after[j]} for j in range(j1, j2)]
+    unified = "\n".join(
+        difflib.unified_diff(before, after, f"{slug} v{old}", f"{slug} v{new}", lineterm="", n=3)
+    )
+    changed = sum(1 for line in lines if line["op"] != " ")
+    return {
+        "id": slug,
+        "from": old,
+        "to": new,
+        "changed": changed,
+        "lines": lines,
+        "unified": unified,
+    }
+
+
+def _reference(svc: Services, exercise: EngineExercise, inst: Any, part: Any) -> dict:
+    """A part's correct answer for one seed: its value(s), or for a formula a self-test answer
+    graded right at this seed (as MathML) and the derivative's values at a few points."""
+    refs = inst.reference(part)
+    if part.numeric:
+        return {"values": [format_number(float(r[0])) for r in refs], "formula_mathml": None}
+    formula = None
+    for answer in part.spec.tests.accept if part.spec.tests else []:
+        if grade(exercise, {part.id: answer}, seed=inst.seed).parts[part.id].correct:
+            texts = answer if isinstance(answer, list) else [answer]
+            try:
+                nodes = [parse_answer(exercise, part, text) for text in texts]
+            except ParseError:
+                continue
+            formula = [to_mathml(node) for node in nodes]
+            break
+    points = [
+        {"at": inst.point_label(i), "values": [format_number(float(r[i])) for r in refs]}
+        for i in range(REFERENCE_POINTS)
+    ]
+    return {"formula_mathml": formula, "points": points}
+
+
+def preview(svc: Services, actor: Actor, slug: str, seed: int, version: int | None = None) -> dict:
+    """What a student with `seed` sees (statement with their params, each part's prompt), each
+    part's reference answer, and the result of the exercise's self-tests."""
+    require_role(actor, "instructor")
+    with svc.db.sessions() as session:
+        row = find(session, slug)
+        chosen = _version(session, row.id, version or row.latest_version)
+        version_id, sha256, number = chosen.id, chosen.sha256, chosen.version
+    exercise = svc.exercises.get(version_id, sha256)
+    try:
+        inst = exercise.instance(seed)
+    except SamplingError as exc:
+        raise Invalid(f"seed {seed}: {exc}") from None
+    parts = []
+    for part, prompt in zip(exercise.parts, inst.parts, strict=True):
+        parts.append(
+            {
+                "id": part.id,
+                "kind": part.kind,
+                "points": part.points,
+                "prompt_mathml": latex_to_mathml(prompt["prompt_latex"]),
+                "reference": _reference(svc, exercise, inst, part),
+            }
+        )
+    problems = [p.to_dict() for p in run_self_tests(exercise)]
+    return {
+        "id": slug,
+        "version": number,
+        "seed": seed,
+        "title": exercise.title,
+        "params": dict(inst.params),
+        "statement_html": render_markdown(inst.statement),
+        "parts": parts,
+        "self_tests": {"passed": not problems, "problems": problems},
+    }
+
+
+def copy(svc: Services, actor: Actor, slug: str, new_id: str) -> dict:
+    """Copy an exercise (a library one, owned by no one, or anyone's) under a new id, owned by
+    the actor, so they can edit it."""
+    require_role(actor, "instructor")
+    with svc.db.sessions() as session:
+        row = find(session, slug)
+        text = _version(session, row.id, row.latest_version).yaml_text
+        if session.scalar(select(exists().where(Exercise.slug == new_id))):
+            raise Conflict(f"an exercise {new_id!r} exists; choose another id")
+    if not ID_LINE.search(text):
+        raise Invalid(f"{slug!r} has no top-level 'id:' line to rename")
+    renamed = ID_LINE.sub(lambda _m: f"id: {json.dumps(new_id)}", text, count=1)
+    return upload(svc, actor, renamed, source=f"<copy of {slug}>")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from grader.db.models import Assignment, ExerciseVersion, Submission
 from grader.engine import Curves, curves
 from grader.services.access import course_role
-from grader.services.assignments import REVEAL_PHRASES, answers_visible, attempts_used
+from grader.services.assignments import REVEAL_PHRASES, answers_visible, attempts_used, terms
 from grader.services.context import Actor, Services
 from grader.services.errors import NotFound
 from grader.services.markup import latex_to_mathml
@@ -55,14 +55,17 @@ def load_graded(svc: Services, actor: Actor, submission_id: int) -> Graded:
         assignment: Assignment = row.Assignment
         role = course_role(session, actor, assignment.course_id)
         used = attempts_used(session, assignment.id, row.student_id)
+        mine = terms(session, assignment, row.student_id)
     return Graded(
         sub,
         row.title,
         assignment.course_id,
         row.seed,
         row.exercise_version_id,
-        not answers_visible(assignment, role, used),
-        assignment.max_attempts,
+        not answers_visible(
+            assignment, role, used, due_at=mine.due_at, max_attempts=mine.max_attempts
+        ),
+        mine.max_attempts,
         used,
         row.sha256,
         REVEAL_PHRASES[assignment.show_answers],

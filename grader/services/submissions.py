@@ -10,11 +10,20 @@ from sqlalchemy import bindparam, case, func, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from grader.db.models import Assignment, ExerciseVersion, Membership, Submission, User, utcnow
+from grader.db.models import (
+    Assignment,
+    Course,
+    ExerciseVersion,
+    Extension,
+    Membership,
+    Submission,
+    User,
+    utcnow,
+)
 from grader.engine import ParseError, parse_answer
 from grader.engine.exercise import split_answer
 from grader.services.access import course_role
-from grader.services.assignments import check_open
+from grader.services.assignments import apply_extension, check_open
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from grader.services.pagination import envelope
@@ -42,6 +51,7 @@ def submission_dict(row: Submission, username: str | None = None) -> dict[str, A
         "created_at": row.created_at.isoformat(),
         "graded_at": row.graded_at.isoformat() if row.graded_at else None,
         "grade_ms": row.grade_ms,
+        "preview": row.preview,
     }
 
 
@@ -58,11 +68,19 @@ def _context(session: Session, actor: Actor, assignment_id: int) -> Any:
             ExerciseVersion.max_score,
             ExerciseVersion.sha256,
             Membership.role,
+            Course.archived_at,
+            Extension.due_at.label("extended_due_at"),
+            Extension.extra_attempts,
         )
         .join(ExerciseVersion, ExerciseVersion.id == Assignment.exercise_version_id)
+        .join(Course, Course.id == Assignment.course_id)
         .outerjoin(
             Membership,
             (Membership.course_id == Assignment.course_id) & (Membership.user_id == actor.id),
+        )
+        .outerjoin(
+            Extension,
+            (Extension.assignment_id == Assignment.id) & (Extension.student_id == actor.id),
         )
         .where(Assignment.id == assignment_id)
     ).first()
@@ -71,6 +89,12 @@ def _context(session: Session, actor: Actor, assignment_id: int) -> Any:
     if row.role is None and not actor.is_admin:
         raise Forbidden(f"you are not a member of the course of assignment {assignment_id}")
     return row
+
+
+def _extension(ctx: Any) -> Extension | None:
+    if ctx.extended_due_at is None and ctx.extra_attempts is None:
+        return None
+    return Extension(due_at=ctx.extended_due_at, extra_attempts=ctx.extra_attempts or 0)
 
 
 def check_answers(svc: Services, exercise: Any, answers: Answers) -> Answers:
@@ -160,7 +184,14 @@ def submit(
     with svc.db.sessions() as session:
         ctx = _context(session, actor, assignment_id)
     assignment = ctx
-    late = check_open(assignment, "admin" if ctx.role is None else ctx.role)
+    role = "admin" if ctx.role is None else ctx.role
+    if ctx.archived_at is not None:
+        raise Forbidden("the course is archived and takes no submissions", code="archived")
+    mine = apply_extension(ctx.due_at, ctx.max_attempts, _extension(ctx))
+    late = check_open(assignment, role, due_at=mine.due_at)
+    # staff trying the assignment ("preview as student"): marked, never counted, no limit
+    preview = role != "student"
+    max_attempts = None if preview else mine.max_attempts
     seed = student_seed(svc.config.secret_key, actor.id, assignment_id)
     exercise = svc.exercises.get(assignment.exercise_version_id, ctx.sha256)
     cleaned = check_answers(svc, exercise, answers)
@@ -178,10 +209,11 @@ def submit(
         "idempotency_key": key,
         "late": late,
         "max_score": ctx.max_score,
+        "preview": preview,
     }
     for _ in range(5):
         try:
-            row = _insert(svc, values, assignment.max_attempts)
+            row = _insert(svc, values, max_attempts)
             break
         except IntegrityError:
             if key is not None and (found := _existing(svc, actor, key)):
@@ -191,9 +223,9 @@ def submit(
         raise Conflict("too many simultaneous submissions; try again")
     if row is None:
         raise Conflict(
-            f"all {assignment.max_attempts} attempts are used",
+            f"all {max_attempts} attempts are used",
             code="no_attempts_left",
-            details={"max_attempts": assignment.max_attempts},
+            details={"max_attempts": max_attempts},
         )
     svc.dispatcher.submitted([row.id])
     return {"id": row.id, "status": "queued", "attempt": row.attempt}, True
@@ -208,6 +240,7 @@ INSERT_COLUMNS = (
     "idempotency_key",
     "late",
     "max_score",
+    "preview",
 )
 
 

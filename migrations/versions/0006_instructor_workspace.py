@@ -1,4 +1,4 @@
-"""instructor workspace: archived courses, best/last scores, preview submissions, earlier
+"""instructor workspace: users.display_name, archived courses, best/last scores, preview submissions, earlier
 grades kept by a regrade, extensions and score overrides
 
 Revision ID: 0006
@@ -23,6 +23,8 @@ JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("display_name", sa.String(length=200), nullable=True))
     with op.batch_alter_table("courses", schema=None) as batch_op:
         batch_op.add_column(sa.Column("archived_at", UTCDateTime(), nullable=True))
     with op.batch_alter_table("assignments", schema=None) as batch_op:
@@ -120,3 +122,5 @@ def downgrade() -> None:
         batch_op.drop_column("score_policy")
     with op.batch_alter_table("courses", schema=None) as batch_op:
         batch_op.drop_column("archived_at")
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("display_name")
