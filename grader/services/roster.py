@@ -149,7 +149,9 @@ def _field_error(username: str, row: Row, seen: dict[str, int]) -> str | None:
 def _check_against_accounts(session: Any, course_id: int, rows: list[Row]) -> None:
     """Decide each good row's action from the accounts and memberships that exist."""
     wanted = [r.username for r in rows if r.error is None]
-    users = {u.username: u for u in session.scalars(select(User).where(User.username.in_(wanted)))}
+    accounts = {
+        u.username: u for u in session.scalars(select(User).where(User.username.in_(wanted)))
+    }
     members = dict(
         session.execute(
             select(Membership.user_id, Membership.role).where(Membership.course_id == course_id)
@@ -158,7 +160,7 @@ def _check_against_accounts(session: Any, course_id: int, rows: list[Row]) -> No
     for row in rows:
         if row.error is not None:
             continue
-        user = users.get(row.username)
+        user = accounts.get(row.username)
         if user is None:
             if row.role == "instructor":
                 row.error = f"no instructor account {row.username!r}; ask an admin to create it"

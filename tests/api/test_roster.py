@@ -9,12 +9,12 @@ import io
 import pytest
 from argon2 import PasswordHasher
 
-from grader.services import courses, roster, web_auth
+from grader.services import courses, roster, users
 
 
 @pytest.fixture(autouse=True)
 def cheap_hashes(monkeypatch):
-    monkeypatch.setattr(web_auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
+    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
 
 
 def _import(client, world, text: str, dry_run: bool = True, person=None):
@@ -65,9 +65,9 @@ def test_the_import_creates_missing_students_and_enrols_everyone(world, client):
     assert members["ada"] == "student" and members["otto"] == "instructor"
     generated = {r["username"]: r.get("password") for r in response.json["rows"]}
     assert generated["ada"] and generated["bea"] is None and generated["olga"] is None
-    actor, _ = web_auth.sign_in(world.svc, "ada", generated["ada"])
+    actor, _ = users.sign_in(world.svc, "ada", generated["ada"])
     assert actor.role == "student"
-    assert web_auth.sign_in(world.svc, "bea", "a-long-password")[0].username == "bea"
+    assert users.sign_in(world.svc, "bea", "a-long-password")[0].username == "bea"
     credentials = list(csv.reader(io.StringIO(roster.credentials_csv(response.json))))
     assert credentials == [["username", "password"], ["ada", generated["ada"]]]
     again = _import(client, world, GOOD, dry_run=False).json
