@@ -467,4 +467,5 @@ def settings(svc: Services, actor: Actor, assignment_id: int) -> dict[str, Any]:
             "due": row.due_at,
             "opens": row.opens_at,
             "show_answers": row.show_answers,
+            "solution_hint": row.solution_hint,
         }

@@ -64,7 +64,11 @@ def history(actor: Actor, assignment_id: int) -> Any:
 @signed_in
 def settings(actor: Actor, assignment_id: int) -> Any:
     """Instructors: when students may see the correct answer (never, after the due date,
-    after their last attempt, always)."""
-    show = request.form.get("show_answers", "")
-    assignments.update_assignment(services(), actor, assignment_id, {"show_answers": show})
+    after their last attempt, always), and whether the worked solution's graph is a hint
+    before then."""
+    changes = {
+        "show_answers": request.form.get("show_answers", ""),
+        "solution_hint": request.form.get("solution_hint") == "1",
+    }
+    assignments.update_assignment(services(), actor, assignment_id, changes)
     return redirect(url_for("web.history", assignment_id=assignment_id), code=303)

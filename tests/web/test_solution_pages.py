@@ -58,3 +58,19 @@ def test_another_student_gets_no_graph(pages, web):
     sid = url.rsplit("/", 1)[1]
     pages.sign_in(web.outsider)
     assert pages.get(f"/submissions/{sid}/solution/dz.svg").status_code == 404
+
+
+def test_the_instructor_turns_the_hint_on_from_the_submissions_page(pages, web):
+    pages.sign_in(web.teacher)
+    url = f"/assignments/{web.assignment_id}/submissions"
+    assert 'name="solution_hint"' in pages.get(url).get_data(as_text=True)
+    data = {"show_answers": "never", "solution_hint": "1"}
+    assert pages.post(f"/assignments/{web.assignment_id}/settings", data).status_code == 303
+    seen = assignments.settings(web.svc, web.teacher.actor, web.assignment_id)
+    assert seen["show_answers"] == "never" and seen["solution_hint"] is True
+    assert "checked" in pages.get(url).get_data(as_text=True).split('name="solution_hint"')[1][:40]
+    pages.post(f"/assignments/{web.assignment_id}/settings", {"show_answers": "never"})
+    assert (
+        assignments.settings(web.svc, web.teacher.actor, web.assignment_id)["solution_hint"]
+        is False
+    )
