@@ -235,12 +235,20 @@ def attempts_used(session: Session, assignment_id: int, student_id: int) -> int:
     )
 
 
-def view(svc: Services, actor: Actor, assignment_id: int) -> dict:
-    """The assignment as the actor sees it: their own parameters, never the definitions."""
+def view(svc: Services, actor: Actor, assignment_id: int, *, past_due_ok: bool = False) -> dict:
+    """The assignment as the actor sees it: their own parameters, never the definitions.
+
+    `past_due_ok`: also past a due date that takes no late work (to read it again; submitting
+    stays refused). Before it opens it is never shown to students.
+    """
     with svc.db.sessions() as session:
         row, role = load(session, actor, assignment_id)
         mine = terms(session, row, actor.id)
-        check_open(row, role, due_at=mine.due_at)
+        try:
+            check_open(row, role, due_at=mine.due_at)
+        except Forbidden as exc:
+            if not (past_due_ok and exc.code == "past_due"):
+                raise
         version = row.exercise_version
         slug = version.exercise.slug
         used = attempts_used(session, row.id, actor.id)

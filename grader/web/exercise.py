@@ -12,11 +12,30 @@ from grader.services.context import Actor
 from grader.services.errors import Conflict, Forbidden, Invalid
 from grader.services.markup import latex_to_mathml
 from grader.web import bp
-from grader.web.forms import Answers, field_errors, is_blank, read_answers
-from grader.web.security import services, signed_in
+from grader.web.forms import (
+    Answers,
+    blank_parts,
+    field_errors,
+    first_problem,
+    is_blank,
+    read_answers,
+)
+from grader.web.security import services, signed_in, when
 
 SUBMIT_WAIT_S = 5.0  # how long a submit waits for its grade before showing "being graded"
 CLOSED_CODES = {"past_due", "not_open"}
+
+
+def closed_reason(view: dict[str, Any], past_due: bool) -> str | None:
+    """Why a student can hand in nothing more, or None while they can."""
+    if view["your_role"] != "student":
+        return None
+    if view["attempts_left"] == 0:
+        n = view["max_attempts"]
+        return f"You have used all {n} attempt{'s' if n != 1 else ''}; no more answers are taken."
+    if past_due:
+        return f"This assignment was due {when(view['due_at'])} and takes no late work."
+    return None
 
 
 def _page(
@@ -27,26 +46,44 @@ def _page(
     answers: Answers | None = None,
     errors: dict[str, Any] | None = None,
     message: str | None = None,
+    blank: list[int] | None = None,
+    past_due: bool = False,
 ) -> Any:
+    """The exercise page; without `answers` its boxes hold the last attempt's answers."""
     svc = services()
     info = assignments.settings(svc, actor, view["id"])
-    latest = submissions.list_submissions(
+    found = submissions.list_submissions(
         svc, actor, view["id"], student=actor.username, status=None, limit=1, offset=0
     )["items"]
+    latest = found[0] if found else None
+    right: set[str] = set()
+    if answers is None and latest is not None:
+        answers = latest["answers"]
+        right = {pid for pid, r in latest["parts"].items() if r.get("correct")}
+    answers = answers or {}
+    closed = closed_reason(view, past_due)
     page = render_template(
         "exercise.html",
         a=view,
         info=info,
-        latest=latest[0] if latest else None,
-        answers=answers or {},
+        latest=latest,
+        answers=answers,
+        right=right,
         errors=errors or {},
         message=message,
+        blank=blank or [],
+        closed=closed,
+        focus=None if closed else first_problem(view["parts"], answers, errors or {}, bool(blank)),
         attempt_key=secrets.token_urlsafe(16),
     )
     return page, status
 
 
-def _closed(actor: Actor, assignment_id: int, exc: Forbidden) -> Any:
+def _closed(actor: Actor, assignment_id: int, exc: Forbidden, status: int = 403) -> Any:
+    """Past a hard due date: the exercise to read, its form disabled. Not open yet: a notice."""
+    if exc.code == "past_due":
+        view = assignments.view(services(), actor, assignment_id, past_due_ok=True)
+        return _page(actor, view, status, past_due=True)
     info = assignments.settings(services(), actor, assignment_id)
     return render_template("closed.html", info=info, message=exc.message), 403
 
@@ -58,7 +95,7 @@ def exercise(actor: Actor, assignment_id: int) -> Any:
         view = assignments.view(services(), actor, assignment_id)
     except Forbidden as exc:
         if exc.code in CLOSED_CODES:
-            return _closed(actor, assignment_id, exc)
+            return _closed(actor, assignment_id, exc, 200)
         raise
     return _page(actor, view)
 
@@ -66,7 +103,8 @@ def exercise(actor: Actor, assignment_id: int) -> Any:
 @bp.post("/assignments/<int:assignment_id>/submit")
 @signed_in
 def submit(actor: Actor, assignment_id: int) -> Any:
-    """Plain form POST; redirects to the feedback. Unreadable answers cost no attempt."""
+    """Plain form POST; redirects to the feedback. Unreadable answers cost no attempt, and
+    blank parts are asked about first (without JavaScript too), costing none either."""
     svc = services()
     svc.rate_limiter.check(actor.id)
     try:
@@ -79,6 +117,9 @@ def submit(actor: Actor, assignment_id: int) -> Any:
     if is_blank(answers):
         message = "Type an answer in at least one box; nothing was submitted."
         return _page(actor, view, 422, answers=answers, message=message)
+    blank = blank_parts(answers)
+    if blank and request.form.get("confirm_blank") != "1":
+        return _page(actor, view, answers=answers, blank=blank)
     form_key = request.form.get("attempt_key", "")[:64]  # a double click submits once
     key = f"web-{form_key}" if form_key else None
     try:

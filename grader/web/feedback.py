@@ -25,6 +25,11 @@ def submission(actor: Actor, submission_id: int) -> Any:
         left = max(graded.max_attempts - graded.attempts_used, 0)
     info = assignments.settings(svc, actor, graded.submission["assignment_id"])
     graphs = solutions.page_solutions(svc, graded) if done else {}
+    closed = None
+    if info["role"] == "student" and left == 0:
+        closed = "No attempts left."
+    elif info["role"] == "student" and info["state"] == "closed":
+        closed = "The assignment is closed."
     return render_template(
         "submission.html",
         g_=graded,
@@ -33,6 +38,7 @@ def submission(actor: Actor, submission_id: int) -> Any:
         left=left,
         info=info,
         graphs=graphs,
+        closed=closed,
     )
 
 

@@ -26,9 +26,39 @@ def is_blank(answers: Answers) -> bool:
     return all(not text.strip() for texts in values for text in texts)
 
 
+def blank_parts(answers: Answers) -> list[int]:
+    """The numbers (from 1) of the parts with a blank box, in the form's order."""
+    return [
+        n
+        for n, texts in enumerate(answers.values(), start=1)
+        if any(not t.strip() for t in (texts if isinstance(texts, list) else [texts]))
+    ]
+
+
 def field_errors(details: Any) -> dict[str, dict[str, Any]]:
     """The service's per-part read errors, keyed by the input they belong to."""
     errors: dict[str, dict[str, Any]] = {}
     for part_id, error in (details or {}).items():
         errors[field_name(part_id, int(error.get("component", 0)))] = error
     return errors
+
+
+def first_problem(
+    parts: list[dict[str, Any]], answers: Answers, errors: dict[str, Any], blank: bool
+) -> str | None:
+    """The input to focus after a refused submission: the first unreadable answer, else (when
+    blank parts were asked about) the first blank box."""
+    boxes = [
+        (field_name(p["id"], c), text)
+        for p in parts
+        for c, text in enumerate(_texts(answers.get(p["id"]), len(p["components"])))
+    ]
+    for name, text in boxes:
+        if name in errors or (blank and not text.strip()):
+            return name
+    return None
+
+
+def _texts(given: str | list[str] | None, n: int) -> list[str]:
+    texts = given if isinstance(given, list) else [given or ""]
+    return [texts[c] if c < len(texts) else "" for c in range(n)]

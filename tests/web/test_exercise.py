@@ -155,8 +155,12 @@ def test_closed_assignment_shows_a_notice_and_takes_no_answers(pages, web, page_
     _set(web, aid, due_at=utcnow() - timedelta(days=1))
     pages.sign_in(web.student)
     page = pages.get(f"/assignments/{aid}")
-    assert page.status_code == 403 and "This assignment is closed" in page_text(page)
-    assert pages.submit(WRONG, aid).status_code == 403
+    assert page.status_code == 200 and "takes no late work" in page_text(page)
+    html = page.get_data(as_text=True)
+    assert html.count(" disabled") == 4  # three inputs and Submit, described by the reason
+    assert 'aria-describedby="closed-reason"' in html
+    refused = pages.submit(WRONG, aid)
+    assert refused.status_code == 403 and "takes no late work" in page_text(refused)
     assert _attempts(web) == 0
 
 
@@ -267,3 +271,50 @@ def test_students_cannot_change_settings(pages, web):
     pages.sign_in(web.student)
     url = f"/assignments/{web.assignment_id}/settings"
     assert pages.post(url, {"show_answers": "always"}).status_code == 403
+
+
+def test_blank_parts_are_asked_about_without_javascript_and_use_no_attempt(pages, web, page_text):
+    pages.sign_in(web.student)
+    asked = pages.submit({"answer-dz-at-10-0": "200"}, confirm=False)
+    assert asked.status_code == 200 and _attempts(web) == 0
+    text = page_text(asked)
+    assert "2 parts are blank (Part 2, Part 3) — submit anyway?" in text
+    html = asked.get_data(as_text=True)
+    assert 'name="confirm_blank" value="1"' in html
+    assert 'value="200"' in html  # what was typed stays
+    assert re.search(r'id="answer-dz-0"[^>]*autofocus', html)  # the first blank box
+    one = pages.submit({"answer-dz-at-10-0": "200", "answer-dz-0": "20x"}, confirm=False)
+    assert "1 part is blank (Part 3)" in page_text(one) and _attempts(web) == 0
+    sent = pages.submit({"answer-dz-at-10-0": "200"})
+    assert sent.status_code == 303 and _attempts(web) == 1
+    feedback = page_text(pages.get(sent.headers["Location"]))
+    assert "Score: 1 / 3" in feedback
+
+
+def test_the_exercise_page_comes_back_with_the_last_answers_right_parts_marked(pages, web):
+    pages.sign_in(web.student)
+    pages.submit(WRONG)
+    html = pages.get(f"/assignments/{web.assignment_id}").get_data(as_text=True)
+    for name, value in WRONG.items():
+        assert re.search(rf'id="{name}" name="{name}" value="{re.escape(value)}"', html)
+    assert html.count("✓ right last time") == 2  # dz-at-10 and grad; dz was wrong
+
+
+def test_no_attempts_left_disables_the_form_and_drops_try_again(pages, web, page_text):
+    _set(web, web.assignment_id, max_attempts=1)
+    pages.sign_in(web.student)
+    feedback = pages.get(pages.submit(WRONG).headers["Location"])
+    assert "Try again" not in page_text(feedback) and "No attempts left" in page_text(feedback)
+    page = pages.get(f"/assignments/{web.assignment_id}")
+    assert "You have used all 1 attempt" in page_text(page)
+    html = page.get_data(as_text=True)
+    assert html.count(" disabled") == 4 and "autofocus" not in html
+    assert pages.submit(WRONG).status_code == 409 and _attempts(web) == 1
+
+
+def test_a_refused_submission_focuses_the_first_unreadable_answer(pages, web):
+    pages.sign_in(web.student)
+    refused = pages.submit({"answer-dz-at-10-0": "200", "answer-dz-0": "4x+", "answer-grad-0": "("})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and html.count("autofocus") == 1
+    assert re.search(r'id="answer-dz-0"[^>]*autofocus', html)

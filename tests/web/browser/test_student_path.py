@@ -46,6 +46,10 @@ def test_student_previews_submits_and_sees_feedback_with_plot(page, live_url, we
     shot(page, "03-feedback-plot")
 
     page.get_by_role("link", name="Try again").click()
+    expect(page.locator("#answer-dz-0")).to_have_value("4x")  # the last attempt's answers
+    expect(page.locator("#answer-grad-0")).to_have_value("20x")
+    expect(page.locator("fieldset.was-right")).to_have_count(2)  # dz-at-10 and grad were right
+    page.locator("#answer-dz-0").fill("")
     page.locator("#answer-dz-0").press_sequentially("4x+", delay=20)
     expect(preview.locator("pre.caret")).to_contain_text("^")
     expect(page.locator("#answer-dz-0")).to_have_attribute("aria-invalid", "true")

@@ -1,0 +1,68 @@
+// The answer form: Enter moves to the next empty box instead of submitting a half-filled
+// exercise, and submitting with blank parts asks first. Without this script the server asks.
+(function () {
+  "use strict";
+  var form = document.querySelector("form.answers");
+  if (!form) return;
+  var inputs = Array.prototype.slice.call(form.querySelectorAll("input[data-part]"));
+  var dialog = document.getElementById("blank-dialog");
+
+  function blank(input) { return !input.value.trim(); }
+
+  // The numbers of the parts with a blank box ("Part 2" is the second fieldset).
+  function blankParts() {
+    var found = [];
+    form.querySelectorAll("fieldset.part").forEach(function (set) {
+      var boxes = set.querySelectorAll("input[data-part]");
+      if (Array.prototype.some.call(boxes, blank)) found.push(set.getAttribute("data-number"));
+    });
+    return found;
+  }
+
+  inputs.forEach(function (input, i) {
+    input.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter" || event.isComposing) return;
+      var rest = inputs.slice(i + 1).concat(inputs.slice(0, i)).filter(blank);
+      if (!rest.length) return; // every other box is filled: Enter submits
+      event.preventDefault();
+      rest[0].focus();
+    });
+  });
+
+  function submitAnyway() {
+    var flag = document.createElement("input");
+    flag.type = "hidden";
+    flag.name = "confirm_blank";
+    flag.value = "1";
+    form.appendChild(flag);
+    form.submit();
+  }
+
+  form.addEventListener("submit", function (event) {
+    if (event.submitter && event.submitter.name === "confirm_blank") return;
+    var parts = blankParts();
+    var total = form.querySelectorAll("fieldset.part").length;
+    // nothing typed at all: the server says so, and no attempt is used
+    if (!parts.length || inputs.every(blank) || !dialog || !dialog.showModal) return;
+    event.preventDefault();
+    var what = parts.length === 1 ? "1 part is blank" : parts.length + " parts are blank";
+    if (parts.length === total) what = "Every part has a blank box";
+    document.getElementById("blank-dialog-text").textContent =
+      what + " (Part " + parts.join(", Part ") + ") — submit anyway? " +
+      "Blank parts score 0, and submitting uses an attempt.";
+    dialog.showModal();
+    document.getElementById("blank-back").focus();
+  });
+
+  if (dialog) {
+    document.getElementById("blank-submit").addEventListener("click", function () {
+      dialog.close();
+      submitAnyway();
+    });
+    document.getElementById("blank-back").addEventListener("click", function () {
+      dialog.close();
+      var first = inputs.filter(blank)[0];
+      if (first) first.focus();
+    });
+  }
+})();
