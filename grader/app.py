@@ -26,6 +26,7 @@ def create_app(
     from grader.api.errors import validation_error
     from grader.api.schemas import ErrorResponse
     from grader.guards import refuse_impossible_ids, refuse_nul_characters
+    from grader.lti import register_lti
     from grader.services.context import Services
     from grader.web import register_web
     from grader.workers import make_dispatcher
@@ -51,6 +52,13 @@ def create_app(
     app.extensions["grader"] = services
     register_api(app)
     register_web(app)
+    register_lti(app)
     services.dispatcher = make_dispatcher(services) if start_pool else services.dispatcher
     services.dispatcher.start()
+    if start_pool:  # grade passbacks and webhooks, whichever dispatcher grades
+        from grader.workers.outbox import OutboxRunner
+
+        runner = OutboxRunner(services)
+        services.background.append(runner)
+        runner.start()
     return app

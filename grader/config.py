@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 DEVICE = re.compile(r"^(auto|cpu|cuda|cuda:\d+)$")
 log = logging.getLogger(__name__)
@@ -60,7 +60,27 @@ class CeleryOptions:
         return self.visibility_timeout_s + self.job_timeout_s
 
 
-SECTIONS: dict[str, type] = {"web": WebSettings, "celery": CeleryOptions}
+@dataclass(frozen=True)
+class LtiSettings:
+    """LTI 1.3 and webhook settings. Each field `name` is `GRADER_LTI_<NAME>`."""
+
+    env_prefix: ClassVar[str] = "lti_"
+
+    base_url: str = ""  # the tool's public https URL (default: the URL each request came to)
+    clock_skew_s: float = 60.0  # tolerated difference between the platform's clock and ours
+    max_token_age_s: float = 600.0  # an id_token issued longer ago than this is refused
+    state_ttl_s: float = 600.0  # a login (state + nonce) must come back within this
+    launch_code_ttl_s: float = 120.0  # the "open in a new window" code lives this long
+    jwks_cache_s: float = 3600.0  # a platform's keys are fetched again after this
+    http_timeout_s: float = 10.0  # each call to an LMS or a webhook receiver
+    outbox_poll_s: float = 2.0  # how often passbacks and webhooks due are looked for
+    retry_base_s: float = 10.0  # first retry delay; doubled each time (with jitter)
+    retry_max_s: float = 3600.0  # longest delay between two tries
+    max_attempts: int = 12  # tries before a passback or webhook delivery is failed
+    allow_private_urls: bool = False  # let webhooks reach loopback/private addresses (dev)
+
+
+SECTIONS: dict[str, type] = {"web": WebSettings, "celery": CeleryOptions, "lti": LtiSettings}
 
 
 @dataclass(frozen=True)
@@ -98,6 +118,7 @@ class Config:
     log_level: str = "INFO"
     web: WebSettings = field(default_factory=WebSettings)
     celery: CeleryOptions = field(default_factory=CeleryOptions)
+    lti: LtiSettings = field(default_factory=LtiSettings)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:
@@ -110,7 +131,8 @@ class Config:
             f.name: (None, cls) for f in fields(cls) if f.name not in SECTIONS
         }
         for section, kind in SECTIONS.items():
-            owners.update({f.name: (section, kind) for f in fields(kind)})
+            prefix = getattr(kind, "env_prefix", "")
+            owners.update({prefix + f.name: (section, kind) for f in fields(kind)})
         values: dict[str, Any] = {}
         sections: dict[str, dict[str, Any]] = {name: {} for name in SECTIONS}
         for key, raw in env.items():
@@ -121,6 +143,7 @@ class Config:
                 _warn_unknown(key, owners)
                 continue
             section, owner = owners[name]
+            name = name.removeprefix(getattr(owner, "env_prefix", "")) if section else name
             value = _convert(key, raw, type(getattr(owner(), name)))
             (sections[section] if section else values)[name] = value
         for section, kind in SECTIONS.items():

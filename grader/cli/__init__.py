@@ -49,7 +49,7 @@ def open_services(config: Config | None = None) -> Services:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from grader.cli import engine, service, solution, worker
+    from grader.cli import engine, lti, service, solution, worker
 
     parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -57,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     solution.register(sub)
     service.register(sub)
     worker.register(sub)
+    lti.register(sub)
     return parser
 
 

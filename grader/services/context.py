@@ -42,6 +42,7 @@ class Services:
             config.web.login_max_failures, config.web.login_window_s
         )
         self.token_cache: dict[str, tuple[float, Actor]] = {}
+        self.background: list = []  # threads to stop on close (e.g. the outbox runner)
         self._depth = (0.0, 0)
         self._depth_lock = threading.Lock()
 
@@ -58,5 +59,7 @@ class Services:
             return depth
 
     def close(self) -> None:
+        for runner in self.background:
+            runner.stop()
         self.dispatcher.stop()
         self.db.dispose()

@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, func, select, update
 
 from grader.db.models import Assignment, ExerciseVersion, Submission, utcnow
 from grader.engine import SamplingError, grade, grade_batch
+from grader.services import outbox
 from grader.services.context import Services
 
 log = logging.getLogger(__name__)
@@ -300,6 +301,7 @@ def store(
             )
         ).all()
         done = [row.id for row in written]
+        outbox.graded(session, done)  # LMS passbacks and webhooks commit with the grades
     if observe is not None and written:
         observe(len(outcomes), [(now - row.created_at).total_seconds() for row in written])
     svc.completions.finished(done)

@@ -228,9 +228,12 @@ def sign_in(svc: Services, username: str, password: str) -> tuple[Actor, str]:
 
 
 def session_actor(svc: Services, user_id: int, stamp: str) -> Actor | None:
-    """The signed-in actor, or None when the user is gone or changed their password."""
+    """The signed-in actor, or None when the user is gone or changed their password.
+
+    Users who came from an LMS have no password: their stamp is that of no password, and
+    setting one ends their LMS sessions."""
     with svc.db.sessions() as session:
         user = session.get(User, user_id)
-    if user is None or user.password_hash is None or password_stamp(user.password_hash) != stamp:
+    if user is None or password_stamp(user.password_hash) != stamp:
         return None
     return Actor(user.id, user.username, user.role)

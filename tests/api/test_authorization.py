@@ -26,6 +26,15 @@ INSTRUCTORS = ("admin", "teacher", "other_teacher")
 EVERYONE = ("admin", "teacher", "other_teacher", "student", "outsider")
 PUBLIC = {r: 200 for r in ROLES}
 
+PLATFORM = {
+    "issuer": "https://lms.example",
+    "client_id": "c-1",
+    "deployment_ids": ["d-1"],
+    "auth_url": "https://lms.example/auth",
+    "token_url": "https://lms.example/token",
+    "jwks_url": "https://lms.example/jwks",
+}
+
 # (method, path, json body or None, expected status by role)
 MATRIX = [
     ("POST", "/users", {"username": "newbie", "role": "student"}, allow(201, "admin")),
@@ -95,6 +104,23 @@ MATRIX = [
     ("GET", "/submissions/{submission_id}", None, allow(200, *MEMBERS, denied=404)),
     # not graded yet in this table: 409 for those who may read it
     ("GET", "/submissions/{submission_id}/solution", None, allow(409, *MEMBERS, denied=404)),
+    ("GET", "/lti/platforms", None, allow(200, "admin")),
+    ("POST", "/lti/platforms", PLATFORM, allow(201, "admin")),
+    ("DELETE", "/lti/platforms/{platform_id}", None, allow(404, "admin")),
+    ("GET", "/lti/keys", None, allow(200, "admin")),
+    ("POST", "/lti/keys", {}, allow(201, "admin")),
+    ("DELETE", "/lti/keys/{kid}", None, allow(404, "admin")),
+    ("POST", "/courses/{course_id}/lti/roster", {}, allow(404, *STAFF)),
+    ("GET", "/assignments/{assignment_id}/lti/passback", None, allow(200, *STAFF)),
+    (
+        "POST",
+        "/courses/{course_id}/webhooks",
+        {"url": "https://hooks.example/in"},
+        allow(201, *STAFF),
+    ),
+    ("GET", "/courses/{course_id}/webhooks", None, allow(200, *STAFF)),
+    ("DELETE", "/webhooks/{webhook_id}", None, allow(404, *EVERYONE, denied=404)),
+    ("GET", "/webhooks/{webhook_id}/deliveries", None, allow(404, *EVERYONE, denied=404)),
     ("GET", "/health", None, PUBLIC),
     ("GET", "/openapi.json", None, PUBLIC),
     ("GET", "/docs", None, PUBLIC),
@@ -118,6 +144,9 @@ def test_role_gets_expected_status(world, client, role, method, path, body, expe
         "course_id": world.course_id,
         "assignment_id": world.assignment_id,
         "submission_id": 0,
+        "platform_id": 999999,
+        "kid": "no-such-kid",
+        "webhook_id": 999999,
     }
     if "{submission_id}" in path:
         accepted, _ = submissions.submit(world.svc, world.student.actor, world.assignment_id, RIGHT)
@@ -146,6 +175,9 @@ def test_matrix_covers_every_api_route(app):
         "<username>": "stu",
         "<int:assignment_id>": "{assignment_id}",
         "<int:submission_id>": "{submission_id}",
+        "<int:platform_id>": "{platform_id}",
+        "<kid>": "{kid}",
+        "<int:webhook_id>": "{webhook_id}",
     }
     missing = []
     for rule in app.url_map.iter_rules():

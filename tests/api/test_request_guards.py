@@ -24,6 +24,9 @@ def _json_paths(app, world) -> list[tuple[str, str]]:
         "submission_id": 1,
         "part_id": "dz",
         "component": 0,
+        "platform_id": 1,
+        "kid": "k",
+        "webhook_id": 1,
     }
     found = [("POST", "/login")]
     for rule in app.url_map.iter_rules():

@@ -1,0 +1,287 @@
+"""The LTI endpoints: login initiation, launch, the tool's JWKS, deep linking, new-window codes."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import current_app, g, jsonify, redirect, render_template, request, session, url_for
+from sqlalchemy.exc import InterfaceError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from grader.lti import SESSION_KEY, bp
+from grader.services import (
+    assignments,
+    exercises,
+    lti_deeplink,
+    lti_keys,
+    lti_launch,
+    lti_onetime,
+    lti_platforms,
+)
+from grader.services.context import Actor, Services
+from grader.services.errors import ServiceError
+from grader.services.lti_launch import LaunchRefused, refused
+from grader.web.security import sign_in_session
+
+log = logging.getLogger(__name__)
+STATE_COOKIE = "lti_state"
+TITLES = {400: "Launch refused", 401: "Launch refused", 403: "Not allowed", 404: "Not found"}
+TITLES |= {405: "Not possible", 409: "Not possible now", 422: "Cannot use that", 503: "Unavailable"}
+
+
+def services() -> Services:
+    return current_app.extensions["grader"]
+
+
+def base_url() -> str:
+    return lti_launch.tool_base(services(), request.url_root)
+
+
+# --- headers and errors ------------------------------------------------------------------
+
+
+def lti_policy(response: Any) -> Any:
+    """The site's policy, except who may frame (the LMS) and where forms may go (the LMS)."""
+    origins = g.get("lti_origins") or session.get(SESSION_KEY)
+    if not origins:
+        try:
+            origins = lti_platforms.frame_origins(services())
+        except (OperationalError, InterfaceError):
+            origins = []
+    frame = " ".join(origins) or "'none'"
+    form = " ".join(["'self'", *g.get("lti_form_action", [])])
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        f"object-src 'none'; base-uri 'none'; form-action {form}; frame-ancestors {frame}"
+    )
+    response.headers.pop("X-Frame-Options", None)
+    if request.endpoint == "lti.jwks":
+        response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def refused_page(status: int, message: str) -> Any:
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify({"error": {"code": "lti_refused", "message": message}}), status
+    title = TITLES.get(status, "Error")
+    return render_template("lti/refused.html", title=title, message=message), status
+
+
+@bp.errorhandler(ServiceError)
+def _refused(exc: ServiceError) -> Any:
+    if isinstance(exc, LaunchRefused):
+        log.info("LTI request refused (%s): %s", exc.status, exc.message)
+    return refused_page(exc.status, exc.message[:1].upper() + exc.message[1:])
+
+
+@bp.errorhandler(HTTPException)
+def _http(exc: HTTPException) -> Any:
+    return refused_page(exc.code or 400, exc.description or exc.name)
+
+
+@bp.errorhandler(OperationalError)
+@bp.errorhandler(InterfaceError)
+def _database_down(exc: Exception) -> Any:
+    log.warning("database unavailable: %s", str(exc).splitlines()[0][:300])
+    return refused_page(503, "The database is unavailable right now; launch again shortly.")
+
+
+# --- endpoints -------------------------------------------------------------------------
+
+
+@bp.get("/jwks")
+def jwks() -> Any:
+    """The tool's public keys (every unretired key), for the platforms to verify our JWTs."""
+    return jsonify(lti_keys.jwks(services()))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    """OIDC third-party login initiation: remember a state and nonce, send the browser on."""
+    params = {k: v for k, v in (request.form if request.method == "POST" else request.args).items()}
+    target, state = lti_launch.begin_login(services(), params, base_url())
+    response = redirect(target, code=302)
+    response.set_cookie(
+        STATE_COOKIE,
+        state,
+        max_age=int(services().config.lti.state_ttl_s),
+        secure=True,
+        httponly=True,
+        samesite="None",
+        partitioned=True,
+        path="/lti/",
+    )
+    return response
+
+
+@bp.post("/launch")
+def launch() -> Any:
+    """The redirect URI: validate the id_token, sign the user in, show the activity."""
+    svc = services()
+    base = base_url()
+    checked = lti_launch.validate(
+        svc,
+        request.form.get("id_token", ""),
+        request.form.get("state", ""),
+        request.cookies.get(STATE_COOKIE),
+        base,
+    )
+    landing = lti_launch.provision(svc, checked)
+    g.lti_origins = landing.frame_origins
+    sign_in_session(landing.actor, landing.stamp)
+    session[SESSION_KEY] = landing.frame_origins
+    if checked.message_type == lti_launch.DEEP_LINKING:
+        code = lti_deeplink.start(svc, checked, landing)
+        return _picker(
+            svc,
+            landing.actor,
+            code,
+            "lti.deep_link",
+            checked.claims[lti_launch.DL_SETTINGS].get("title") or "",
+        )
+    if landing.assignment_id is None:
+        if landing.role != "instructor":
+            message = "Your instructor has not chosen the exercise for this activity yet."
+            return render_template("lti/notice.html", title="Not set up yet", message=message)
+        payload = {
+            "link_pk": landing.link_pk,
+            "user_id": landing.actor.id,
+            "username": landing.actor.username,
+            "course_id": landing.course_id,
+        }
+        code = lti_onetime.issue(svc, "link", payload, svc.config.lti.state_ttl_s)
+        return _picker(svc, landing.actor, code, "lti.link", "")
+    target = url_for("web.exercise", assignment_id=landing.assignment_id)
+    return _landing(svc, landing.actor, landing.stamp, target)
+
+
+def _landing(svc: Services, actor: Actor, stamp: str, target: str) -> Any:
+    payload = {
+        "user_id": actor.id,
+        "username": actor.username,
+        "role": actor.role,
+        "stamp": stamp,
+        "target": target,
+        "frame": session.get(SESSION_KEY),
+    }
+    code = lti_onetime.issue(svc, "open", payload, svc.config.lti.launch_code_ttl_s)
+    return render_template("lti/landing.html", target=target, code=code)
+
+
+def _picker(
+    svc: Services, actor: Actor, code: str, action: str, title: str, error: str = ""
+) -> Any:
+    listing = exercises.list_exercises(svc, Actor(actor.id, actor.username, "instructor"), 1000, 0)
+    page = render_template(
+        "lti/pick.html", items=listing["items"], code=code, action=action, title=title, error=error
+    )
+    return page, 422 if error else 200
+
+
+@bp.get("/session")
+def session_check() -> Any:
+    """Whether this browser kept the launch's session cookie (the landing page asks)."""
+    return jsonify({"signed_in": "uid" in session})
+
+
+@bp.get("/open/<code>")
+def open_window(code: str) -> Any:
+    """ "Open in a new window": a one-time, short-lived code signs the user in there."""
+    payload, reason = lti_onetime.use(services(), "open", code)
+    if payload is None:
+        why = {"used": "was already used", "expired": "has expired"}.get(reason, "is not valid")
+        raise refused(400, f"this link {why}; open the activity from the LMS again")
+    actor = Actor(payload["user_id"], payload["username"], payload["role"])
+    sign_in_session(actor, payload["stamp"])
+    if payload.get("frame"):
+        session[SESSION_KEY] = payload["frame"]
+    return redirect(payload["target"], code=303)
+
+
+def _spec() -> dict[str, Any]:
+    """The assignment settings from the picker form (422 naming the field when wrong)."""
+    form = request.form
+    spec: dict[str, Any] = {
+        "exercise_id": form.get("exercise_id", "").strip(),
+        "title": form.get("title", "").strip()[:200],
+    }
+    if not spec["exercise_id"]:
+        raise refused(422, "choose an exercise")
+    attempts = form.get("max_attempts", "").strip()
+    if attempts:
+        if not attempts.isdigit() or not 1 <= int(attempts) <= 1000:
+            raise refused(
+                422, "attempts must be a whole number from 1 to 1000 (or empty: unlimited)"
+            )
+        spec["max_attempts"] = int(attempts)
+    due = form.get("due_at", "").strip()
+    if due:
+        try:
+            spec["due_at"] = datetime.fromisoformat(due[:32]).replace(tzinfo=UTC)
+        except ValueError:
+            raise refused(422, f"the due date {due[:32]!r} is not a date and time") from None
+    penalty = form.get("late_penalty", "").strip()
+    if penalty:
+        try:
+            value = float(penalty[:20])
+        except ValueError:
+            value = -1.0
+        if not 0.0 <= value <= 1.0:
+            raise refused(422, "the late penalty is a fraction from 0 to 1 (0.2 takes 20% off)")
+        spec["late_penalty"] = value
+    return spec
+
+
+def _chosen(kind: str, action: str) -> tuple[dict[str, Any], dict[str, Any]] | Any:
+    """The burnt code's payload and the form's settings, or the form again with the problem."""
+    svc = services()
+    code = request.form.get("code", "")
+    payload, reason = lti_onetime.use(svc, kind, code)
+    if payload is None:
+        why = "was already used" if reason == "used" else "has expired"
+        raise refused(400, f"this form {why}; open the activity from the LMS again")
+    try:
+        return payload, _spec()
+    except LaunchRefused as exc:
+        return _again(kind, action, payload, exc)
+
+
+def _again(kind: str, action: str, payload: dict[str, Any], exc: ServiceError) -> Any:
+    """A bad choice: the form again with the message and a fresh code."""
+    svc = services()
+    fresh = lti_onetime.issue(svc, kind, payload, svc.config.lti.state_ttl_s)
+    actor = Actor(payload["user_id"], payload["username"], "instructor")
+    return _picker(svc, actor, fresh, action, request.form.get("title", ""), exc.message)
+
+
+@bp.post("/deep-link")
+def deep_link() -> Any:
+    """The instructor's choice: create the assignment and post the signed answer to the LMS."""
+    chosen = _chosen("deeplink", "lti.deep_link")
+    if not isinstance(chosen, tuple):
+        return chosen
+    payload, spec = chosen
+    try:
+        token = lti_deeplink.finish(services(), payload, spec, base_url())
+    except ServiceError as exc:  # unknown exercise or version, dates in the wrong order
+        return _again("deeplink", "lti.deep_link", payload, exc)
+    g.lti_form_action = [payload["return_url"]]
+    return render_template("lti/autopost.html", action=payload["return_url"], token=token)
+
+
+@bp.post("/link")
+def link() -> Any:
+    """An instructor ties an unlinked LMS activity to a new assignment, then opens it."""
+    chosen = _chosen("link", "lti.link")
+    if not isinstance(chosen, tuple):
+        return chosen
+    payload, spec = chosen
+    actor = Actor(payload["user_id"], payload["username"], "instructor")
+    try:
+        created = assignments.create_assignment(services(), actor, payload["course_id"], spec)
+    except ServiceError as exc:
+        return _again("link", "lti.link", payload, exc)
+    lti_launch.attach_assignment(services(), payload["link_pk"], created["id"])
+    return redirect(url_for("web.exercise", assignment_id=created["id"]), code=303)

@@ -1,0 +1,483 @@
+"""LTI 1.3 launches: OIDC login initiation, id_token validation and what a launch creates.
+
+Every check of the 1EdTech Security Framework is made here, none left to a library default:
+RS256 only, the platform's key by `kid`, `iss`, `aud` (and `azp` when several audiences),
+`exp` and `iat` (neither in the future nor too old), a nonce we issued and burn, the state,
+a known deployment, the message type and version, the roles, the resource link and the
+target link URI.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import jwt
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from grader.db.integrations import LtiContext, LtiPlatform, LtiResourceLink, LtiUser
+from grader.db.models import Assignment, Course, Membership, User
+from grader.services import lti_onetime, lti_platforms
+from grader.services.context import Actor, Services
+from grader.services.errors import ServiceError
+from grader.services.users import password_stamp
+
+CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+DL_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+AGS_ENDPOINT = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+NRPS = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
+RESOURCE_LINK = "LtiResourceLinkRequest"
+DEEP_LINKING = "LtiDeepLinkingRequest"
+MESSAGE_TYPES = (RESOURCE_LINK, DEEP_LINKING)
+VERSION = "1.3.0"
+MAX_TOKEN_CHARS = 64 * 1024
+
+# Context and institution roles that teach; any other (Learner, Student, Mentor, none) learns.
+TEACHING = re.compile(
+    r"(^|[#/])(Instructor|TeachingAssistant|ContentDeveloper|Administrator|Faculty|Staff)$"
+)
+
+
+class LaunchRefused(ServiceError):
+    """A launch we refuse; the message tells the user (or the LMS administrator) why."""
+
+    status, code = 400, "lti_launch_refused"
+
+
+def refused(status: int, message: str) -> LaunchRefused:
+    error = LaunchRefused(message)
+    error.status = status
+    return error
+
+
+@dataclass(frozen=True)
+class Launch:
+    """A validated launch: who, from which platform, into which course and link."""
+
+    platform_id: int
+    issuer: str
+    client_id: str
+    deployment_id: str
+    message_type: str
+    sub: str
+    role: str  # instructor or student
+    claims: dict[str, Any] = field(repr=False)
+
+    def claim(self, name: str, default: Any = None) -> Any:
+        return self.claims.get(CLAIM + name, default)
+
+
+def course_role(roles: list[Any]) -> str:
+    """instructor when any LTI role teaches (context or institution); otherwise student."""
+    for role in roles:
+        if isinstance(role, str) and TEACHING.search(role.strip()):
+            return "instructor"
+    return "student"
+
+
+def tool_base(svc: Services, request_root: str) -> str:
+    """The tool's public URL, without a trailing slash."""
+    return (svc.config.lti.base_url or request_root).rstrip("/")
+
+
+def is_ours(url: Any, base: str) -> bool:
+    """Whether `url` is a page of this tool (same scheme, host and port, under its path)."""
+    if not isinstance(url, str):
+        return False
+    target, ours = urlsplit(url), urlsplit(base)
+    return (target.scheme, target.netloc.lower()) == (ours.scheme, ours.netloc.lower()) and (
+        target.path.startswith(ours.path.rstrip("/") + "/") or target.path == ours.path
+    )
+
+
+# --- login initiation --------------------------------------------------------------------
+
+
+def _platform_for(svc: Services, issuer: str, client_id: str | None) -> LtiPlatform:
+    with svc.db.sessions() as session:
+        query = select(LtiPlatform).where(LtiPlatform.issuer == issuer)
+        if client_id:
+            query = query.where(LtiPlatform.client_id == client_id)
+        rows = list(session.scalars(query.limit(2)))
+    if not rows:
+        who = f"issuer {issuer!r}" + (f" with client_id {client_id!r}" if client_id else "")
+        raise refused(403, f"no LMS platform is registered for {who}; ask the administrator")
+    if len(rows) > 1:
+        raise refused(400, "several registrations share this issuer; the LMS must send client_id")
+    return rows[0]
+
+
+def begin_login(svc: Services, params: dict[str, str], base: str) -> tuple[str, str]:
+    """Answer an OIDC third-party login initiation: (the auth URL to redirect to, state)."""
+    issuer, hint = params.get("iss", "").strip(), params.get("login_hint", "")
+    target = params.get("target_link_uri", "")
+    missing = [
+        n for n, v in (("iss", issuer), ("login_hint", hint), ("target_link_uri", target)) if not v
+    ]
+    if missing:
+        raise refused(400, f"the login request lacks {', '.join(missing)}")
+    if any(len(v) > 2048 for v in params.values()):
+        raise refused(400, "a login parameter is longer than 2048 characters")
+    if not is_ours(target, base):
+        raise refused(400, f"target_link_uri {target!r} is not a page of this tool ({base})")
+    platform = _platform_for(svc, issuer, params.get("client_id") or None)
+    deployment = params.get("lti_deployment_id")
+    if deployment and deployment not in _deployments(svc, platform.id):
+        raise refused(403, f"deployment {deployment!r} is not registered for this platform")
+    nonce = lti_onetime.issue(svc, "nonce", {}, svc.config.lti.state_ttl_s)
+    state = lti_onetime.issue(
+        svc, "state", {"platform_id": platform.id, "nonce": nonce}, svc.config.lti.state_ttl_s
+    )
+    query = {
+        "scope": "openid",
+        "response_type": "id_token",
+        "response_mode": "form_post",
+        "prompt": "none",
+        "client_id": platform.client_id,
+        "redirect_uri": f"{base}/lti/launch",
+        "login_hint": hint,
+        "state": state,
+        "nonce": nonce,
+    }
+    if "lti_message_hint" in params:
+        query["lti_message_hint"] = params["lti_message_hint"]
+    joiner = "&" if "?" in platform.auth_url else "?"
+    return platform.auth_url + joiner + urlencode(query), state
+
+
+def _deployments(svc: Services, platform_id: int) -> set[str]:
+    with svc.db.sessions() as session:
+        platform = session.get(LtiPlatform, platform_id)
+        return {d.deployment_id for d in platform.deployments} if platform else set()
+
+
+# --- the id_token --------------------------------------------------------------------------
+
+
+def validate(
+    svc: Services, id_token: str, state: str, cookie_state: str | None, base: str
+) -> Launch:
+    """Check everything about a launch; raise LaunchRefused (4xx) saying what is wrong."""
+    if not state:
+        raise refused(400, "the launch has no state; start it again from the LMS")
+    if not id_token:
+        raise refused(400, "the launch has no id_token; start it again from the LMS")
+    if len(id_token) > MAX_TOKEN_CHARS:
+        raise refused(400, "the id_token is too large")
+    if cookie_state is not None and cookie_state != state:
+        raise refused(400, "the launch's state does not match this browser's login; try again")
+    record, reason = lti_onetime.peek(svc, "state", state)
+    if record is None:
+        why = {"used": "was already used", "expired": "has expired"}.get(reason, "is unknown")
+        raise refused(400, f"this launch's state {why}; launch the activity again from the LMS")
+    with svc.db.sessions() as session:
+        platform = session.get(LtiPlatform, record["platform_id"])
+        if platform is None:
+            raise refused(403, "the platform of this launch is no longer registered")
+        deployments = {d.deployment_id for d in platform.deployments}
+        session.expunge(platform)
+    claims = _verified_claims(svc, platform, id_token)
+    payload, reason = lti_onetime.use(svc, "state", state)
+    if payload is None:
+        raise refused(400, "this launch was already used; launch the activity again")
+    if claims["nonce"] != payload["nonce"]:
+        raise refused(401, "the id_token's nonce was not issued for this login")
+    _, reason = lti_onetime.use(svc, "nonce", payload["nonce"])
+    if reason != "ok":
+        raise refused(401, "the id_token's nonce was already used (a replayed launch)")
+    return _check_message(claims, platform, deployments, base)
+
+
+def _verified_claims(svc: Services, platform: LtiPlatform, id_token: str) -> dict[str, Any]:
+    try:
+        header = jwt.get_unverified_header(id_token)
+    except jwt.InvalidTokenError:
+        raise refused(401, "the id_token is not a readable JWT") from None
+    if header.get("alg") != "RS256":
+        raise refused(401, f"the id_token is signed with {header.get('alg')!r}; RS256 is required")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise refused(401, "the id_token's header names no key (kid)")
+    try:
+        unverified = jwt.decode(id_token, options={"verify_signature": False})
+    except jwt.InvalidTokenError:
+        raise refused(401, "the id_token is not a readable JWT") from None
+    if unverified.get("iss") != platform.issuer:
+        raise refused(
+            401, f"the id_token's issuer {unverified.get('iss')!r} is not {platform.issuer!r}"
+        )
+    try:
+        jwk = lti_platforms.platform_key(svc, platform, kid)
+        key = jwt.PyJWK(jwk, algorithm="RS256")
+    except lti_platforms.UnknownKey as exc:
+        raise refused(401, f"the id_token's key is not the platform's: {exc}") from None
+    except jwt.PyJWKError:
+        raise refused(401, "the platform's key for this id_token cannot be used") from None
+    settings = svc.config.lti
+    try:
+        claims = jwt.decode(
+            id_token,
+            key,
+            algorithms=["RS256"],
+            audience=platform.client_id,
+            issuer=platform.issuer,
+            leeway=settings.clock_skew_s,
+            options={"require": ["iss", "aud", "exp", "iat", "nonce"]},
+        )
+    except jwt.InvalidSignatureError:
+        raise refused(401, "the id_token's signature is not valid") from None
+    except jwt.ExpiredSignatureError:
+        raise refused(401, "the id_token has expired") from None
+    except jwt.ImmatureSignatureError:
+        raise refused(
+            401, "the id_token was issued in the future (check the LMS's clock)"
+        ) from None
+    except jwt.InvalidAudienceError:
+        raise refused(
+            401, f"the id_token is not meant for this tool (client_id {platform.client_id!r})"
+        ) from None
+    except jwt.InvalidTokenError as exc:
+        raise refused(401, f"the id_token is not valid: {exc}") from None
+    if time.time() - float(claims["iat"]) > settings.max_token_age_s + settings.clock_skew_s:
+        raise refused(401, "the id_token was issued too long ago")
+    audience = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
+    azp = claims.get("azp")
+    if len(audience) > 1 and azp is None:
+        raise refused(401, "the id_token has several audiences and no azp")
+    if azp is not None and azp != platform.client_id:
+        raise refused(401, f"the id_token's azp {azp!r} is not this tool's client_id")
+    if not isinstance(claims["nonce"], str):
+        raise refused(401, "the id_token's nonce is not a string")
+    return claims
+
+
+def _check_message(
+    claims: dict[str, Any], platform: LtiPlatform, deployments: set[str], base: str
+) -> Launch:
+    deployment = claims.get(CLAIM + "deployment_id")
+    if not isinstance(deployment, str) or deployment not in deployments:
+        raise refused(403, f"deployment {deployment!r} is not registered for this platform")
+    kind = claims.get(CLAIM + "message_type")
+    if kind not in MESSAGE_TYPES:
+        raise refused(
+            400, f"message type {kind!r} is not supported; expected {' or '.join(MESSAGE_TYPES)}"
+        )
+    if claims.get(CLAIM + "version") != VERSION:
+        raise refused(400, f"LTI version {claims.get(CLAIM + 'version')!r} is not {VERSION}")
+    roles = claims.get(CLAIM + "roles")
+    if not isinstance(roles, list):
+        raise refused(400, "the launch has no roles claim")
+    sub = claims.get("sub")
+    if not isinstance(sub, str) or not sub or len(sub) > 255:
+        raise refused(400, "anonymous launches (no sub) are not supported")
+    if kind == RESOURCE_LINK:
+        link = claims.get(CLAIM + "resource_link")
+        if not isinstance(link, dict) or not isinstance(link.get("id"), str) or not link["id"]:
+            raise refused(400, "the launch has no resource_link id")
+    else:
+        settings = claims.get(DL_SETTINGS)
+        if not isinstance(settings, dict) or not isinstance(
+            settings.get("deep_link_return_url"), str
+        ):
+            raise refused(400, "the deep linking request has no deep_link_return_url")
+    if not is_ours(claims.get(CLAIM + "target_link_uri"), base):
+        raise refused(
+            400, f"target_link_uri {claims.get(CLAIM + 'target_link_uri')!r} is not this tool"
+        )
+    context = claims.get(CLAIM + "context")
+    if not isinstance(context, dict) or not isinstance(context.get("id"), str) or not context["id"]:
+        raise refused(400, "the launch has no course context")
+    return Launch(
+        platform_id=platform.id,
+        issuer=platform.issuer,
+        client_id=platform.client_id,
+        deployment_id=deployment,
+        message_type=kind,
+        sub=sub,
+        role=course_role(roles),
+        claims=claims,
+    )
+
+
+# --- what a launch creates ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Landing:
+    """Where a validated launch leads."""
+
+    actor: Actor
+    stamp: str  # the web session's password stamp
+    course_id: int
+    role: str
+    assignment_id: int | None
+    link_pk: int | None
+    frame_origins: list[str]
+
+
+USERNAME_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _username(session: Any, launch: Launch) -> str:
+    """A readable, unique username: the LMS name plus a hash of the LTI identity."""
+    claims = launch.claims
+    name = (
+        claims.get("given_name") or claims.get("name") or str(claims.get("email", "")).split("@")[0]
+    )
+    base = USERNAME_CHARS.sub("-", str(name or "")).strip("-._")[:40] or "lti-user"
+    digest = hashlib.sha256(f"{launch.issuer}|{launch.sub}".encode()).hexdigest()
+    for size in (6, 10, 16, 24):
+        candidate = f"{base}-{digest[:size]}"
+        if session.scalar(select(User.id).where(User.username == candidate)) is None:
+            return candidate
+    raise refused(409, "no free username for this LMS user")
+
+
+def _display_name(claims: dict[str, Any]) -> str:
+    name = claims.get("name") or " ".join(
+        str(claims.get(k, "")) for k in ("given_name", "family_name") if claims.get(k)
+    )
+    return str(name or "")[:200]
+
+
+def link_user(
+    session: Any, launch: Launch, platform_id: int, sub: str, role: str, name: str
+) -> User:
+    """Our user for (platform, sub), created on first sight; LMS teachers become instructors."""
+    found = session.scalar(
+        select(LtiUser).where(LtiUser.platform_id == platform_id, LtiUser.sub == sub)
+    )
+    if found is not None:
+        user = session.get(User, found.user_id)
+        if name:
+            found.name = name
+    else:
+        user = User(username=_username(session, launch), role=role)
+        session.add(user)
+        session.flush()
+        session.add(LtiUser(platform_id=platform_id, sub=sub, user_id=user.id, name=name))
+    if role == "instructor" and user.role == "student":
+        user.role = "instructor"
+    return user
+
+
+def set_membership(session: Any, course_id: int, user: User, role: str) -> None:
+    """The LMS is the record of LTI courses' rosters: the member's role follows it."""
+    if user.role == "admin":
+        role = "instructor"
+    member = session.get(Membership, (course_id, user.id))
+    if member is None:
+        session.add(Membership(course_id=course_id, user_id=user.id, role=role))
+    else:
+        member.role = role
+
+
+def _context(session: Any, launch: Launch) -> LtiContext:
+    context = launch.claim("context")
+    row = session.scalar(
+        select(LtiContext).where(
+            LtiContext.platform_id == launch.platform_id, LtiContext.context_id == context["id"]
+        )
+    )
+    title = str(context.get("title") or context.get("label") or "LMS course")[:200]
+    if row is None:
+        course = Course(title=title, created_by=None)
+        session.add(course)
+        session.flush()
+        row = LtiContext(
+            platform_id=launch.platform_id,
+            deployment_id=launch.deployment_id,
+            context_id=context["id"],
+            course_id=course.id,
+        )
+        session.add(row)
+    nrps = launch.claims.get(NRPS)
+    if isinstance(nrps, dict) and isinstance(nrps.get("context_memberships_url"), str):
+        row.memberships_url = nrps["context_memberships_url"][:1000]
+    ags = launch.claims.get(AGS_ENDPOINT)
+    if isinstance(ags, dict):
+        if isinstance(ags.get("lineitems"), str):
+            row.lineitems_url = ags["lineitems"][:1000]
+        if isinstance(ags.get("scope"), list):
+            row.ags_scopes = " ".join(s for s in ags["scope"] if isinstance(s, str))
+    session.flush()
+    return row
+
+
+def _resource_link(session: Any, launch: Launch, context: LtiContext) -> LtiResourceLink:
+    link_claim = launch.claim("resource_link")
+    row = session.scalar(
+        select(LtiResourceLink).where(
+            LtiResourceLink.platform_id == launch.platform_id,
+            LtiResourceLink.resource_link_id == link_claim["id"],
+        )
+    )
+    if row is None:
+        row = LtiResourceLink(
+            platform_id=launch.platform_id, context_pk=context.id, resource_link_id=link_claim["id"]
+        )
+        session.add(row)
+    row.title = str(link_claim.get("title") or row.title or "")[:300]
+    ags = launch.claims.get(AGS_ENDPOINT)
+    if isinstance(ags, dict) and isinstance(ags.get("lineitem"), str):
+        row.lineitem_url = ags["lineitem"][:1000]
+    if row.assignment_id is None:
+        custom = launch.claim("custom") or {}
+        wanted = str(custom.get("assignment_id", "")) if isinstance(custom, dict) else ""
+        if wanted.isdigit():  # set by our deep linking response; must be this course's
+            assignment = session.get(Assignment, int(wanted))
+            if assignment is not None and assignment.course_id == context.course_id:
+                row.assignment_id = assignment.id
+    session.flush()
+    return row
+
+
+def provision(svc: Services, launch: Launch) -> Landing:
+    """Create or update the user, course, membership and resource link of a valid launch."""
+    for attempt in range(3):
+        try:
+            with svc.db.session() as session:
+                platform = session.get(LtiPlatform, launch.platform_id)
+                user = link_user(
+                    session,
+                    launch,
+                    launch.platform_id,
+                    launch.sub,
+                    launch.role,
+                    _display_name(launch.claims),
+                )
+                context = _context(session, launch)
+                set_membership(session, context.course_id, user, launch.role)
+                link = (
+                    _resource_link(session, launch, context)
+                    if launch.message_type == RESOURCE_LINK
+                    else None
+                )
+                return Landing(
+                    actor=Actor(user.id, user.username, user.role),
+                    stamp=password_stamp(user.password_hash),
+                    course_id=context.course_id,
+                    role="instructor" if user.role == "admin" else launch.role,
+                    assignment_id=link.assignment_id if link else None,
+                    link_pk=link.id if link else None,
+                    frame_origins=platform.frame_origins.split(),
+                )
+        except IntegrityError:  # a simultaneous first launch created the same rows
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def attach_assignment(svc: Services, link_pk: int, assignment_id: int) -> None:
+    """Tie an unlinked resource link to an assignment of its course."""
+    with svc.db.session() as session:
+        link = session.get(LtiResourceLink, link_pk)
+        assignment = session.get(Assignment, assignment_id)
+        if link is None or assignment is None or assignment.course_id != link.context.course_id:
+            raise refused(400, "this assignment is not in the LMS course of this link")
+        link.assignment_id = assignment_id

@@ -1,0 +1,319 @@
+"""Assignment and Grade Services: the grade passback outbox and its delivery.
+
+A graded submission of a student who came from an LMS gets a row in `lti_passbacks`, in the
+transaction that stores the grade (so no grade is lost while the LMS is down). Any process
+claims due rows and posts the score; the row records the LMS's answer. The score's
+timestamp is fixed when the row is written: a resend (after a crash mid-post) carries the
+same timestamp, which the LMS treats as the score it already has.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.orm import Session
+
+from grader.db.integrations import LtiContext, LtiPassback, LtiPlatform, LtiResourceLink, LtiUser
+from grader.db.models import Assignment, Submission, User, utcnow
+from grader.services import lti_tokens, outbound
+from grader.services.access import require_course_staff
+from grader.services.context import Actor, Services
+from grader.services.outbound import Verdict
+
+log = logging.getLogger(__name__)
+SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
+SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
+STALE_CLAIM_S = 300.0  # a row left `sending` this long (its process died) is retried
+table = LtiPassback.__table__
+
+
+def score_policy(assignment: Assignment) -> str:
+    """Which score goes back: 'best' (default) or 'last', after the late penalty."""
+    return "last" if assignment.score_policy == "last" else "best"
+
+
+def _score(session: Session, assignment: Assignment, student_id: int) -> float | None:
+    graded = (
+        Submission.assignment_id == assignment.id,
+        Submission.student_id == student_id,
+        Submission.status == "graded",
+        Submission.preview.is_(False),
+    )
+    if score_policy(assignment) == "last":
+        return session.scalar(
+            select(Submission.score).where(*graded).order_by(Submission.id.desc()).limit(1)
+        )
+    return session.scalar(select(func.max(Submission.score)).where(*graded))
+
+
+def enqueue(session: Session, submission_ids: list[int]) -> int:
+    """Add the passbacks of these just-graded submissions (inside the grading transaction)."""
+    if not submission_ids:
+        return 0
+    rows = session.execute(
+        select(Submission, LtiResourceLink.id, LtiUser.sub)
+        .join(LtiResourceLink, LtiResourceLink.assignment_id == Submission.assignment_id)
+        .join(
+            LtiUser,
+            and_(
+                LtiUser.user_id == Submission.student_id,
+                LtiUser.platform_id == LtiResourceLink.platform_id,
+            ),
+        )
+        .where(
+            Submission.id.in_(submission_ids),
+            Submission.status == "graded",
+            Submission.preview.is_(False),  # an instructor trying it out
+        )
+    ).all()
+    for submission, link_pk, sub in rows:
+        assignment = session.get(Assignment, submission.assignment_id)
+        score = _score(session, assignment, submission.student_id)
+        stamp = submission.graded_at or utcnow()
+        session.add(
+            LtiPassback(
+                submission_id=submission.id,
+                link_pk=link_pk,
+                user_id=submission.student_id,
+                lti_sub=sub,
+                score_given=float(score if score is not None else 0.0),
+                score_maximum=float(submission.max_score),
+                timestamp=stamp.isoformat(timespec="microseconds"),
+            )
+        )
+    return len(rows)
+
+
+def scores_url(lineitem: str) -> str:
+    """`{lineitem}/scores`, keeping the line item URL's query (Moodle puts ids there)."""
+    parts = urlsplit(lineitem)
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/scores"))
+
+
+def _claim(svc: Services, now: datetime, limit: int) -> tuple[str, list[int]]:
+    token = uuid.uuid4().hex
+    with svc.db.session() as session:
+        session.execute(  # rows whose sender died mid-way go back to the queue
+            update(table)
+            .where(
+                table.c.status == "sending",
+                table.c.claimed_at < now - timedelta(seconds=STALE_CLAIM_S),
+            )
+            .values(status="pending", claim_token=None)
+        )
+        due = (
+            select(table.c.id)
+            .where(table.c.status == "pending", table.c.next_attempt_at <= now)
+            .order_by(table.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        session.execute(
+            update(table)
+            .where(table.c.id.in_(due.scalar_subquery()), table.c.status == "pending")
+            .values(
+                status="sending", claim_token=token, claimed_at=now, attempts=table.c.attempts + 1
+            )
+        )
+        ids = list(
+            session.scalars(
+                select(table.c.id).where(table.c.claim_token == token, table.c.status == "sending")
+            )
+        )
+    return token, ids
+
+
+def _finish(svc: Services, row_id: int, token: str, **values: Any) -> None:
+    with svc.db.session() as session:
+        session.execute(
+            update(table)
+            .where(table.c.id == row_id, table.c.claim_token == token, table.c.status == "sending")
+            .values(claim_token=None, **values)
+        )
+
+
+def deliver_due(svc: Services, now: datetime | None = None, limit: int = 50) -> dict[str, int]:
+    """Send the passbacks that are due; returns how many were sent, retried, failed."""
+    now = now or utcnow()
+    token, ids = _claim(svc, now, limit)
+    counts = {"sent": 0, "retry": 0, "failed": 0, "superseded": 0}
+    if not ids:
+        return counts
+    with outbound.client(svc.config.lti) as http:
+        for row_id in ids:
+            outcome = _deliver_one(svc, http, row_id, token, now)
+            counts[outcome] += 1
+    return counts
+
+
+def _deliver_one(svc: Services, http: httpx.Client, row_id: int, token: str, now: datetime) -> str:
+    with svc.db.sessions() as session:
+        row = session.get(LtiPassback, row_id)
+        newer = session.scalar(
+            select(func.count(LtiPassback.id)).where(
+                LtiPassback.link_pk == row.link_pk,
+                LtiPassback.user_id == row.user_id,
+                LtiPassback.id > row.id,
+                LtiPassback.status.in_(("pending", "sending", "sent")),
+            )
+        )
+        link = session.get(LtiResourceLink, row.link_pk)
+        platform_row = session.get(LtiPlatform, link.platform_id)
+        scopes = session.get(LtiContext, link.context_pk).ags_scopes.split()
+        platform = lti_tokens.Platform(
+            platform_row.id, platform_row.client_id, platform_row.token_url
+        )
+        attempts = row.attempts
+        body = {
+            "userId": row.lti_sub,
+            "scoreGiven": row.score_given,
+            "scoreMaximum": row.score_maximum,
+            "activityProgress": "Completed",
+            "gradingProgress": "FullyGraded",
+            "timestamp": row.timestamp,
+        }
+        lineitem = link.lineitem_url
+    if newer:
+        _finish(
+            svc, row_id, token, status="superseded", last_error="a newer grade replaces this one"
+        )
+        return "superseded"
+    if not lineitem:
+        message = "the LMS gave no line item (gradebook column) for this activity; let it accept grades and launch again"
+        _finish(svc, row_id, token, status="failed", last_error=message)
+        return "failed"
+    if scopes and SCORE_SCOPE not in scopes:
+        _finish(
+            svc,
+            row_id,
+            token,
+            status="failed",
+            last_error="the LMS did not grant this tool the score scope",
+        )
+        return "failed"
+    status, error, retry_after = _post(svc, http, platform, scores_url(lineitem), body)
+    if status == "sent":
+        _finish(
+            svc,
+            row_id,
+            token,
+            status="sent",
+            sent_at=utcnow(),
+            last_status=error[0],
+            last_error=None,
+        )
+        return "sent"
+    code, message = error
+    if status == "retry" and attempts < svc.config.lti.max_attempts:
+        when = outbound.retry_at(now, attempts, svc.config.lti, retry_after)
+        _finish(
+            svc,
+            row_id,
+            token,
+            status="pending",
+            next_attempt_at=when,
+            last_status=code,
+            last_error=message,
+        )
+        log.info("passback %s: %s; next try at %s", row_id, message, when.isoformat())
+        return "retry"
+    if status == "retry":
+        message = f"gave up after {attempts} tries; last: {message}"
+    _finish(svc, row_id, token, status="failed", last_status=code, last_error=message)
+    log.warning("passback %s failed: %s", row_id, message)
+    return "failed"
+
+
+def _post(
+    svc: Services, http: httpx.Client, platform: lti_tokens.Platform, url: str, body: dict
+) -> tuple[str, tuple[int | None, str], str | None]:
+    """One score POST (and one more after a 401 with a fresh token): (sent|retry|fail, (status,
+    message), Retry-After)."""
+    for fresh in (False, True):
+        if fresh:
+            lti_tokens.forget(svc, platform, SCORE_SCOPE)
+        try:
+            bearer = lti_tokens.token(svc, http, platform, SCORE_SCOPE)
+        except lti_tokens.TokenError as exc:
+            return ("retry" if exc.retry else "fail"), (None, exc.message), None
+        try:
+            response = http.post(
+                url,
+                json=None,
+                content=_json(body),
+                headers={"Authorization": f"Bearer {bearer}", "Content-Type": SCORE_TYPE},
+            )
+        except httpx.TransportError as exc:
+            return (
+                "retry",
+                (None, f"the LMS could not be reached: {exc or type(exc).__name__}"),
+                None,
+            )
+        verdict = outbound.verdict(response.status_code, response.headers)
+        if verdict is Verdict.OK:
+            return "sent", (response.status_code, ""), None
+        if verdict is Verdict.REFRESH and not fresh:
+            continue
+        status = "retry" if verdict is Verdict.RETRY else "fail"
+        return (
+            status,
+            (response.status_code, outbound.describe(response)),
+            response.headers.get("Retry-After"),
+        )
+    raise AssertionError("unreachable")
+
+
+def _json(body: dict) -> bytes:
+    import json
+
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def state(svc: Services, actor: Actor, assignment_id: int) -> dict:
+    """Each LMS student's latest passback for the assignment: sent, pending or failed."""
+    with svc.db.sessions() as session:
+        assignment = session.get(Assignment, assignment_id)
+        if assignment is None:
+            from grader.services.errors import NotFound
+
+            raise NotFound(f"no assignment {assignment_id}")
+        require_course_staff(session, actor, assignment.course_id)
+        linked = session.scalar(
+            select(func.count(LtiResourceLink.id)).where(
+                LtiResourceLink.assignment_id == assignment_id
+            )
+        )
+        latest = (
+            select(func.max(LtiPassback.id))
+            .join(LtiResourceLink, LtiResourceLink.id == LtiPassback.link_pk)
+            .where(LtiResourceLink.assignment_id == assignment_id)
+            .group_by(LtiPassback.link_pk, LtiPassback.user_id)
+        )
+        rows = session.execute(
+            select(LtiPassback, User.username)
+            .join(User, User.id == LtiPassback.user_id)
+            .where(LtiPassback.id.in_(latest))
+            .order_by(User.username)
+        ).all()
+    items = [
+        {
+            "username": username,
+            "submission_id": row.submission_id,
+            "score": row.score_given,
+            "max_score": row.score_maximum,
+            "status": row.status,
+            "attempts": row.attempts,
+            "next_attempt_at": row.next_attempt_at.isoformat() if row.status == "pending" else None,
+            "sent_at": row.sent_at.isoformat() if row.sent_at else None,
+            "lms_status": row.last_status,
+            "lms_answer": row.last_error,
+        }
+        for row, username in rows
+    ]
+    return {"linked": bool(linked), "items": items}

@@ -1,0 +1,44 @@
+"""What grading hands to the integrations, and the delivery of it.
+
+`graded()` runs inside the transaction that stores grades: the passbacks and webhook events
+it writes commit with them, or not at all. `deliver_due()` sends whatever is due; the
+service runs it every few seconds (grader.workers.outbox), `python -m grader lti deliver`
+runs it once.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from grader.services import lti_passback, webhooks
+from grader.services.context import Services
+
+log = logging.getLogger(__name__)
+
+
+def graded(session: Session, submission_ids: list[int]) -> None:
+    """Queue the passbacks and webhook events of just-graded submissions.
+
+    A savepoint keeps a failure here (a bug) from losing the grades themselves."""
+    if not submission_ids:
+        return
+    try:
+        with session.begin_nested():
+            lti_passback.enqueue(session, submission_ids)
+            webhooks.enqueue(session, submission_ids)
+    except Exception:
+        log.exception(
+            "could not queue the passbacks/webhooks of %s submission(s)", len(submission_ids)
+        )
+
+
+def deliver_due(svc: Services, now: datetime | None = None) -> dict[str, int]:
+    passbacks = lti_passback.deliver_due(svc, now)
+    events = webhooks.deliver_due(svc, now)
+    return {
+        **{f"passback_{k}": v for k, v in passbacks.items()},
+        **{f"webhook_{k}": v for k, v in events.items()},
+    }

@@ -1,0 +1,360 @@
+"""Webhooks for integrations without LTI: signed `submission.graded` events per course.
+
+Signed per Standard Webhooks (https://www.standardwebhooks.com): headers `webhook-id`,
+`webhook-timestamp` and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of
+`id.timestamp.body` under the subscription's secret). Events are written in the grading
+transaction and delivered by the outbox with retries; each delivery's tries and the
+receiver's last answer form the delivery log. `verify()` is the receiver's side.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import time
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from grader.db.integrations import WebhookDelivery, WebhookSubscription
+from grader.db.models import Assignment, Submission, User, utcnow
+from grader.services import outbound
+from grader.services.access import require_course_staff
+from grader.services.context import Actor, Services
+from grader.services.errors import Invalid, NotFound
+from grader.services.outbound import Verdict
+
+log = logging.getLogger(__name__)
+EVENT = "submission.graded"
+SECRET_PREFIX = "whsec_"
+TOLERANCE_S = 300  # receivers refuse timestamps further than this from their clock
+MAX_SUBSCRIPTIONS = 20  # per course
+STALE_CLAIM_S = 300.0
+table = WebhookDelivery.__table__
+
+
+# --- signing (both sides) ------------------------------------------------------------------
+
+
+def new_secret() -> str:
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def _key(secret: str) -> bytes:
+    return base64.b64decode(secret.removeprefix(SECRET_PREFIX))
+
+
+def signature(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
+    signed = f"{msg_id}.{timestamp}.".encode() + body
+    digest = hmac.new(_key(secret), signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+class InvalidWebhook(Exception):
+    """A received webhook whose signature, timestamp or id is not acceptable."""
+
+
+def verify(
+    secret: str,
+    headers: Any,
+    body: bytes,
+    seen: set[str] | None = None,
+    now: float | None = None,
+) -> dict:
+    """Check a received webhook (the receiver's side); returns the parsed event.
+
+    Refuses a bad signature, a timestamp more than 5 minutes away, and (given `seen`, the ids
+    already accepted) a replayed id."""
+    msg_id = headers.get("webhook-id") or ""
+    stamp = headers.get("webhook-timestamp") or ""
+    sent = headers.get("webhook-signature") or ""
+    if not msg_id or not stamp.isdigit() or not sent:
+        raise InvalidWebhook("missing webhook-id, webhook-timestamp or webhook-signature")
+    if abs((now or time.time()) - int(stamp)) > TOLERANCE_S:
+        raise InvalidWebhook("the timestamp is too old or in the future")
+    expected = signature(secret, msg_id, int(stamp), body)
+    if not any(hmac.compare_digest(expected, s) for s in sent.split(" ")):
+        raise InvalidWebhook("the signature does not match")
+    if seen is not None:
+        if msg_id in seen:
+            raise InvalidWebhook(f"message {msg_id} was already received")
+        seen.add(msg_id)
+    return json.loads(body)
+
+
+# --- subscriptions ---------------------------------------------------------------------
+
+
+def _dict(row: WebhookSubscription) -> dict:
+    return {
+        "id": row.id,
+        "course_id": row.course_id,
+        "url": row.url,
+        "events": row.events.split(),
+        "created_at": row.created_at.isoformat(),
+    }
+
+
+def subscribe(svc: Services, actor: Actor, course_id: int, url: str) -> dict:
+    """A new subscription; its secret is returned once (keep it to verify signatures)."""
+    url = outbound.check_url(url, "the webhook URL")
+    if urlsplit(url).username or urlsplit(url).password:
+        raise Invalid("put no user name or password in the webhook URL")
+    with svc.db.session() as session:
+        require_course_staff(session, actor, course_id)
+        count = session.scalar(
+            select(WebhookSubscription.id)
+            .where(
+                WebhookSubscription.course_id == course_id,
+                WebhookSubscription.disabled_at.is_(None),
+            )
+            .offset(MAX_SUBSCRIPTIONS - 1)
+            .limit(1)
+        )
+        if count is not None:
+            raise Invalid(f"a course has at most {MAX_SUBSCRIPTIONS} webhook subscriptions")
+        row = WebhookSubscription(
+            course_id=course_id, url=url, secret=new_secret(), events=EVENT, created_by=actor.id
+        )
+        session.add(row)
+        session.flush()
+        return {**_dict(row), "secret": row.secret}
+
+
+def _load(session: Session, actor: Actor, webhook_id: int) -> WebhookSubscription:
+    row = session.get(WebhookSubscription, webhook_id)
+    if row is None or row.disabled_at is not None:
+        raise NotFound(f"no webhook subscription {webhook_id}")
+    require_course_staff(session, actor, row.course_id)
+    return row
+
+
+def list_subscriptions(svc: Services, actor: Actor, course_id: int) -> list[dict]:
+    with svc.db.sessions() as session:
+        require_course_staff(session, actor, course_id)
+        rows = session.scalars(
+            select(WebhookSubscription)
+            .where(
+                WebhookSubscription.course_id == course_id,
+                WebhookSubscription.disabled_at.is_(None),
+            )
+            .order_by(WebhookSubscription.id)
+        )
+        return [_dict(r) for r in rows]
+
+
+def unsubscribe(svc: Services, actor: Actor, webhook_id: int) -> None:
+    """Stop sending; the subscription and its log are kept (disabled)."""
+    with svc.db.session() as session:
+        row = _load(session, actor, webhook_id)
+        row.disabled_at = utcnow()
+        session.execute(
+            update(table)
+            .where(table.c.subscription_id == row.id, table.c.status == "pending")
+            .values(status="failed", last_error="the subscription was deleted")
+        )
+
+
+def deliveries(svc: Services, actor: Actor, webhook_id: int, limit: int = 100) -> list[dict]:
+    """The delivery log, newest first."""
+    with svc.db.sessions() as session:
+        _load(session, actor, webhook_id)
+        rows = session.scalars(
+            select(WebhookDelivery)
+            .where(WebhookDelivery.subscription_id == webhook_id)
+            .order_by(WebhookDelivery.id.desc())
+            .limit(limit)
+        )
+        return [
+            {
+                "id": r.id,
+                "event_id": r.event_id,
+                "type": r.event_type,
+                "status": r.status,
+                "attempts": r.attempts,
+                "next_attempt_at": r.next_attempt_at.isoformat() if r.status == "pending" else None,
+                "delivered_at": r.delivered_at.isoformat() if r.delivered_at else None,
+                "last_status": r.last_status,
+                "last_error": r.last_error,
+                "created_at": r.created_at.isoformat(),
+            }
+            for r in rows
+        ]
+
+
+# --- events and their delivery -----------------------------------------------------------
+
+
+def enqueue(session: Session, submission_ids: list[int]) -> int:
+    """Queue `submission.graded` for the subscriptions of each submission's course."""
+    if not submission_ids:
+        return 0
+    rows = session.execute(
+        select(Submission, Assignment.course_id, User.username, WebhookSubscription.id)
+        .join(Assignment, Assignment.id == Submission.assignment_id)
+        .join(User, User.id == Submission.student_id)
+        .join(
+            WebhookSubscription,
+            (WebhookSubscription.course_id == Assignment.course_id)
+            & WebhookSubscription.disabled_at.is_(None),
+        )
+        .where(
+            Submission.id.in_(submission_ids),
+            Submission.status.in_(("graded", "failed")),
+            Submission.preview.is_(False),
+        )
+    ).all()
+    for submission, course_id, username, subscription_id in rows:
+        payload = {
+            "type": EVENT,
+            "timestamp": (submission.graded_at or utcnow()).isoformat(timespec="microseconds"),
+            "data": {
+                "submission_id": submission.id,
+                "assignment_id": submission.assignment_id,
+                "course_id": course_id,
+                "student": username,
+                "attempt": submission.attempt,
+                "status": submission.status,
+                "score": submission.score,
+                "max_score": submission.max_score,
+                "late": submission.late,
+            },
+        }
+        session.add(
+            WebhookDelivery(
+                subscription_id=subscription_id,
+                event_id=f"msg_submission_{submission.id}_graded",
+                event_type=EVENT,
+                payload=payload,
+            )
+        )
+    return len(rows)
+
+
+def _claim(svc: Services, now: datetime, limit: int) -> tuple[str, list[int]]:
+    token = uuid.uuid4().hex
+    with svc.db.session() as session:
+        session.execute(
+            update(table)
+            .where(
+                table.c.status == "sending",
+                table.c.claimed_at < now - timedelta(seconds=STALE_CLAIM_S),
+            )
+            .values(status="pending", claim_token=None)
+        )
+        due = (
+            select(table.c.id)
+            .where(table.c.status == "pending", table.c.next_attempt_at <= now)
+            .order_by(table.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        session.execute(
+            update(table)
+            .where(table.c.id.in_(due.scalar_subquery()), table.c.status == "pending")
+            .values(
+                status="sending", claim_token=token, claimed_at=now, attempts=table.c.attempts + 1
+            )
+        )
+        ids = list(
+            session.scalars(
+                select(table.c.id).where(table.c.claim_token == token, table.c.status == "sending")
+            )
+        )
+    return token, ids
+
+
+def _finish(svc: Services, row_id: int, token: str, **values: Any) -> None:
+    with svc.db.session() as session:
+        session.execute(
+            update(table)
+            .where(table.c.id == row_id, table.c.claim_token == token, table.c.status == "sending")
+            .values(claim_token=None, **values)
+        )
+
+
+def deliver_due(svc: Services, now: datetime | None = None, limit: int = 50) -> dict[str, int]:
+    """Deliver the events that are due; returns how many were delivered, retried, failed."""
+    now = now or utcnow()
+    token, ids = _claim(svc, now, limit)
+    counts = {"delivered": 0, "retry": 0, "failed": 0}
+    if ids:
+        with outbound.client(svc.config.lti) as http:
+            for row_id in ids:
+                counts[_deliver_one(svc, http, row_id, token, now)] += 1
+    return counts
+
+
+def _deliver_one(svc: Services, http: httpx.Client, row_id: int, token: str, now: datetime) -> str:
+    with svc.db.sessions() as session:
+        row = session.get(WebhookDelivery, row_id)
+        subscription = session.get(WebhookSubscription, row.subscription_id)
+        url, secret, attempts, msg_id = (
+            subscription.url,
+            subscription.secret,
+            row.attempts,
+            row.event_id,
+        )
+        body = json.dumps(row.payload, separators=(",", ":")).encode()
+    host = urlsplit(url).hostname or ""
+    if not svc.config.lti.allow_private_urls and outbound.is_private_host(host):
+        message = f"refused: {host} is a private or loopback address"
+        _finish(svc, row_id, token, status="failed", last_error=message)
+        return "failed"
+    stamp = int(time.time())
+    headers = {
+        "Content-Type": "application/json",
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(stamp),
+        "webhook-signature": signature(secret, msg_id, stamp, body),
+        "User-Agent": "gradient-grader-webhooks",
+    }
+    retry_after = None
+    try:
+        response = http.post(url, content=body, headers=headers)
+        code, verdict = (
+            response.status_code,
+            outbound.verdict(response.status_code, response.headers),
+        )
+        message = outbound.describe(response)
+        retry_after = response.headers.get("Retry-After")
+    except httpx.TransportError as exc:
+        code, verdict, message = (
+            None,
+            Verdict.RETRY,
+            f"could not connect: {exc or type(exc).__name__}",
+        )
+    if verdict is Verdict.OK:
+        _finish(
+            svc,
+            row_id,
+            token,
+            status="delivered",
+            delivered_at=utcnow(),
+            last_status=code,
+            last_error=None,
+        )
+        return "delivered"
+    if verdict is Verdict.RETRY and attempts < svc.config.lti.max_attempts:
+        when = outbound.retry_at(now, attempts, svc.config.lti, retry_after)
+        _finish(
+            svc,
+            row_id,
+            token,
+            status="pending",
+            next_attempt_at=when,
+            last_status=code,
+            last_error=message,
+        )
+        return "retry"
+    _finish(svc, row_id, token, status="failed", last_status=code, last_error=message)
+    return "failed"

@@ -1,0 +1,76 @@
+"""LTI fixtures: a fake LMS on loopback registered with the tool, and a browser-style driver."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from grader.services import lti_platforms
+from tests.lti.fake_platform import DEPLOYMENT, INSTRUCTOR, LEARNER, FakePlatform
+from tests.web.conftest import cheap_hashes, pages, text_of, web  # noqa: F401  (fixtures)
+
+
+@pytest.fixture
+def platform(app, client, world):
+    fake = FakePlatform(lambda: client.get("/lti/jwks").get_json()).start()
+    lti_platforms.register(world.svc, **fake.registration())
+    yield fake
+    fake.stop()
+
+
+class Lms:
+    """What the LMS and the browser do: initiate login, follow to auth, post the id_token."""
+
+    def __init__(self, client, platform: FakePlatform):
+        self.client = client
+        self.platform = platform
+
+    def login(self, method: str = "GET", **params):
+        query = {
+            "iss": self.platform.issuer,
+            "login_hint": "hint-1",
+            "target_link_uri": "http://localhost/lti/launch",
+            "lti_message_hint": "msg-hint-1",
+            "client_id": "tool-client-1",
+            "lti_deployment_id": DEPLOYMENT,
+            **params,
+        }
+        if method == "POST":
+            return self.client.post("/lti/login", data=query)
+        return self.client.get("/lti/login", query_string=query)
+
+    def auth_request(self, response) -> dict[str, str]:
+        assert response.status_code == 302, response.get_data(as_text=True)
+        location = response.headers["Location"]
+        assert location.startswith(self.platform.url + "/auth?")
+        return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+    def begin(self) -> dict[str, str]:
+        return self.auth_request(self.login())
+
+    def launch(self, role: str = LEARNER, key=None, header=None, state=None, **claims):
+        """A whole launch; `claims` override the id_token's (None removes one)."""
+        auth = self.begin()
+        token_claims = self.platform.claims(auth["nonce"], role, **claims)
+        token = self.platform.id_token(token_claims, key, **(header or {}))
+        return self.post(token, auth["state"] if state is None else state)
+
+    def post(self, token: str, state: str):
+        return self.client.post("/lti/launch", data={"id_token": token, "state": state})
+
+
+@pytest.fixture
+def lms(client, platform) -> Lms:
+    return Lms(client, platform)
+
+
+@pytest.fixture
+def roles():
+    return {"learner": LEARNER, "instructor": INSTRUCTOR}
+
+
+@pytest.fixture
+def page_text():
+    """A page's text without tags, in lower case (for asserting what a reader is told)."""
+    return lambda response: text_of(response).lower()
