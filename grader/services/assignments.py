@@ -29,13 +29,33 @@ from grader.services.markup import latex_to_mathml, render_markdown
 from grader.services.pagination import envelope, page
 from grader.services.seeds import student_seed
 
-# What students are told about when the correct answer appears, by setting.
-REVEAL_PHRASES = {
-    "never": "the correct answer is not shown for this assignment",
-    "after_due": "the correct answer is shown after the due date",
-    "after_last_attempt": "the correct answer is shown once you have no attempts left",
-    "always": "the correct answer is shown",
-}
+
+def reveal_wording(
+    show: str, due_at: datetime | None, max_attempts: int | None, late_penalty: float | None
+) -> str:
+    """When a student will see the correct answer, as it will actually happen under the
+    setting and the student's own due date and attempts (never a promise that cannot come
+    true: "after the due date" without one is "not shown")."""
+    if show == "always":
+        return "the correct answer is shown"
+    if show == "never":
+        return "the correct answer is not shown for this assignment"
+    due = f"{due_at:%Y-%m-%d %H:%M} UTC" if due_at else None
+    if show == "after_due":
+        if due is None:
+            return "the correct answer is not shown: this assignment has no due date"
+        return f"the correct answer is shown after the due date ({due})"
+    moments = []
+    if max_attempts is not None:
+        moments.append("once you have no attempts left")
+    if due is not None and late_penalty is None:
+        moments.append(f"once the assignment closes ({due})")
+    if not moments:
+        return (
+            "the correct answer is not shown: attempts are unlimited and the assignment "
+            "does not close"
+        )
+    return "the correct answer is shown " + " or ".join(moments)
 
 
 def check_show_answers(value: str) -> str:

@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from grader.db.models import Assignment, ExerciseVersion, Submission
 from grader.engine import Curves, curves
+from grader.engine.prompts import part_prompt
 from grader.services.access import course_role
-from grader.services.assignments import REVEAL_PHRASES, answers_visible, attempts_used, terms
+from grader.services.assignments import answers_visible, attempts_used, reveal_wording, terms
 from grader.services.context import Actor, Services
 from grader.services.errors import NotFound
 from grader.services.markup import latex_to_mathml
@@ -68,7 +69,9 @@ def load_graded(svc: Services, actor: Actor, submission_id: int) -> Graded:
         mine.max_attempts,
         used,
         row.sha256,
-        REVEAL_PHRASES[assignment.show_answers],
+        reveal_wording(
+            assignment.show_answers, mine.due_at, mine.max_attempts, assignment.late_penalty
+        ),
     )
 
 
@@ -132,3 +135,24 @@ def plot_data(
         raise NotFound(f"part {part_id!r} has no curve to plot") from None
     label = exercise.instance(graded.seed).parts[exercise.part(part_id).index]
     return data, graded.hidden, label["component_labels"][component]
+
+
+def part_labels(svc: Services, actor: Actor, assignment_id: int) -> dict[str, dict[str, Any]]:
+    """Each part of the assignment's exercise, by id: its number and prompt (MathML), as the
+    exercise page shows them; history pages name parts by these, never by internal ids."""
+    with svc.db.sessions() as session:
+        row = session.get(Assignment, assignment_id)
+        if row is None:
+            raise NotFound(f"no assignment {assignment_id}")
+        course_role(session, actor, row.course_id)
+        version_id, sha256 = row.exercise_version_id, row.exercise_version.sha256
+    exercise = svc.exercises.get(version_id, sha256)
+    labels = {}
+    for n, part in enumerate(exercise.parts, start=1):
+        prompt = part_prompt(exercise, part, {})
+        labels[part.id] = {
+            "number": n,
+            "prompt_mathml": latex_to_mathml(prompt["prompt_latex"]),
+            "component_labels": prompt["component_labels"],
+        }
+    return labels

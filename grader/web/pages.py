@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from flask import current_app, redirect, render_template, request, send_from_directory, url_for
+from flask import (
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
 
-from grader.services import assignments, courses, submissions
+from grader.services import assignments, courses, feedback, submissions
 from grader.services.context import Actor
 from grader.web import bp
 from grader.web.security import services, signed_in
@@ -56,7 +65,14 @@ def history(actor: Actor, assignment_id: int) -> Any:
     )
     pages = max(1, -(-listing["total"] // PAGE_SIZE))
     return render_template(
-        "history.html", info=info, listing=listing, page=page, pages=pages, student=student
+        "history.html",
+        info=info,
+        listing=listing,
+        page=page,
+        pages=pages,
+        student=student,
+        labels=feedback.part_labels(svc, actor, assignment_id),
+        saved=session.pop("saved", None) if info["role"] != "student" else None,
     )
 
 
@@ -70,5 +86,10 @@ def settings(actor: Actor, assignment_id: int) -> Any:
         "show_answers": request.form.get("show_answers", ""),
         "solution_hint": request.form.get("solution_hint") == "1",
     }
-    assignments.update_assignment(services(), actor, assignment_id, changes)
+    row = assignments.update_assignment(services(), actor, assignment_id, changes)
+    due = datetime.fromisoformat(row["due_at"]) if row["due_at"] else None
+    told = assignments.reveal_wording(
+        row["show_answers"], due, row["max_attempts"], row["late_penalty"]
+    )
+    session["saved"] = f"Saved. Students are told: {told}."
     return redirect(url_for("web.history", assignment_id=assignment_id), code=303)
