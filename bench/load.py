@@ -183,7 +183,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 def graded_count(svc: Services, ids: list[int]) -> int:
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         return int(session.scalar(select(func.count()).where(Submission.status == "graded")) or 0)
 
 
@@ -242,7 +242,7 @@ def main() -> int:
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline and graded_count(svc, []) < len(all_ids):
                 time.sleep(0.2)
-            with svc.db.sessions() as session:
+            with svc.db.read() as session:
                 stored = set(
                     session.scalars(
                         select(Submission.id).where(Submission.status == "graded")

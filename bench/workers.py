@@ -40,7 +40,7 @@ def setup(svc: Services) -> SimpleNamespace:
 
 
 def fresh_rows(svc: Services, world: SimpleNamespace, n: int) -> list[int]:
-    with svc.db.session() as session:
+    with svc.db.write() as session:
         session.execute(delete(Submission))
     return queue_rows(svc, world, [RIGHT if i % 2 else WRONG for i in range(n)])
 
@@ -48,7 +48,7 @@ def fresh_rows(svc: Services, world: SimpleNamespace, n: int) -> list[int]:
 def wait_graded(svc: Services, n: int, timeout_s: float = 600) -> float:
     started = time.perf_counter()
     while time.perf_counter() - started < timeout_s:
-        with svc.db.sessions() as session:
+        with svc.db.read() as session:
             done = session.scalar(
                 select(func.count()).where(Submission.status.in_(("graded", "failed")))
             )

@@ -29,6 +29,7 @@ from grader.api.schemas import (
     WaitQuery,
 )
 from grader.services import analytics, assignments, gradebook, submissions
+from grader.vocabulary import DONE
 
 bp = APIBlueprint(
     "assignments",
@@ -101,7 +102,7 @@ def submit(
         submissions.wait_for(services, accepted["id"], wait_ms / 1000, who.id)
     if wait_ms or not new:
         result = submissions.get_submission(services, who, accepted["id"])
-        if result["status"] in ("graded", "failed"):
+        if result["status"] in DONE:
             return result, 200, headers
         accepted = {"id": result["id"], "status": result["status"], "attempt": result["attempt"]}
     return accepted, 202, headers

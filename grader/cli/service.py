@@ -13,7 +13,7 @@ from typing import Any
 
 from grader.cli import EXIT_FAIL, EXIT_OK, fail, open_services
 from grader.config import Config
-from grader.roles import ROLES
+from grader.vocabulary import ROLES
 
 BANNER = """\
 Gradient grader serving http://{host}:{port}/api/v1   (docs: http://{host}:{port}/api/v1/docs)

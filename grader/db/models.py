@@ -23,9 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from grader.roles import COURSE_ROLES, ROLES  # noqa: F401  (also read from here)
+from grader.vocabulary import COURSE_ROLES, ROLES, SubmissionStatus  # noqa: F401  (roles: also read here)
 
-STATUSES = ("queued", "grading", "graded", "failed")
 # Which of a student's scores counts for an assignment
 SCORE_POLICIES = ("best", "last")
 # When students may see the correct answer of an assignment (its reference curve, formula, value)
@@ -199,7 +198,7 @@ class Submission(Base):
     seed: Mapped[int] = mapped_column(BigInteger)
     answers: Mapped[dict[str, Any]]
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default=SubmissionStatus.QUEUED)
     late: Mapped[bool] = mapped_column(default=False)
     score: Mapped[float | None] = mapped_column(Float)
     max_score: Mapped[float] = mapped_column(Float)

@@ -102,7 +102,7 @@ class Database:
     def __init__(self, url: str, **engine_kwargs: Any):
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer at a time: threads of this process queue for it here, in
         # order, instead of polling the file lock against each other.
         self._writer = threading.Lock() if self.is_sqlite else contextlib.nullcontext()
@@ -111,10 +111,17 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
+    def read(self) -> Session:
+        """A session for reading: `with db.read() as session:` (nothing is committed)."""
+        return self._sessions()
+
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session committed on success and rolled back on any error."""
-        with self._writer, self.sessions() as session:
+    def write(self) -> Iterator[Session]:
+        """A session for writing, committed on success and rolled back on any error.
+
+        On SQLite it holds the write lock from the start (see `_begin_immediate`).
+        """
+        with self._writer, self._sessions() as session:
             try:
                 if self.is_sqlite:
                     session.connection(execution_options={IMMEDIATE: True})

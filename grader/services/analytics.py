@@ -19,6 +19,7 @@ from grader.services.assignments import load
 from grader.services.context import Actor, Services
 from grader.services.errors import Forbidden
 from grader.services.gradebook import Cell, counted_scores
+from grader.vocabulary import SubmissionStatus
 
 TOP_WRONG = 10
 BINS = 10
@@ -84,7 +85,7 @@ def analytics(svc: Services, actor: Actor, assignment_id: int) -> dict[str, Any]
     """{"parts": {part id: {attempts, students, first_try_correct, students_correct,
     mean_attempts_to_correct, wrong_answers: [{answer, count, submissions, diagnosis, feedback,
     variants}]}}, "score_distribution": {...}, "students": n}"""
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         row, role = load(session, actor, assignment_id)
         if role == "student":
             raise Forbidden("only the course's instructors may see an assignment's analytics")
@@ -94,7 +95,7 @@ def analytics(svc: Services, actor: Actor, assignment_id: int) -> dict[str, Any]
             .where(
                 Submission.assignment_id == assignment_id,
                 Submission.preview.is_(False),
-                Submission.status == "graded",
+                Submission.status == SubmissionStatus.GRADED,
             )
             .order_by(Submission.student_id, Submission.attempt)
         ).all()

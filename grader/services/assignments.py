@@ -28,6 +28,7 @@ from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
 from grader.services.markup import latex_to_mathml, render_markdown
 from grader.services.pagination import envelope, page
 from grader.services.seeds import student_seed
+from grader.vocabulary import DONE, SubmissionStatus
 
 
 def reveal_wording(
@@ -132,7 +133,7 @@ def create_assignment(svc: Services, actor: Actor, course_id: int, spec: dict[st
     _check_dates(opens, due)
     show = check_show_answers(spec.get("show_answers") or "always")
     policy = check_score_policy(spec.get("score_policy") or "best")
-    with svc.db.session() as session:
+    with svc.db.write() as session:
         require_course_staff(session, actor, course_id)
         check_not_archived(session, course_id)
         exercise = exercise_service.find(session, spec["exercise_id"])
@@ -248,7 +249,7 @@ def attempts_used(session: Session, assignment_id: int, student_id: int) -> int:
             select(func.count(Submission.id)).where(
                 Submission.assignment_id == assignment_id,
                 Submission.student_id == student_id,
-                Submission.status != "failed",
+                Submission.status != SubmissionStatus.FAILED,
             )
         )
         or 0
@@ -261,7 +262,7 @@ def view(svc: Services, actor: Actor, assignment_id: int, *, past_due_ok: bool =
     `past_due_ok`: also past a due date that takes no late work (to read it again; submitting
     stays refused). Before it opens it is never shown to students.
     """
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         row, role = load(session, actor, assignment_id)
         mine = terms(session, row, actor.id)
         try:
@@ -356,7 +357,7 @@ def update_assignment(
     if "score_policy" in changes:
         check_score_policy(changes["score_policy"] or "")
     changes = {k: _utc(v, k) if k in ("opens_at", "due_at") else v for k, v in changes.items()}
-    with svc.db.session() as session:
+    with svc.db.write() as session:
         row, role = load(session, actor, assignment_id)
         if role == "student":
             raise Forbidden("only the course's instructors may change assignments")
@@ -408,7 +409,7 @@ def _move_to_version(session: Session, row: Assignment, number: int) -> list[int
                 table.c.results,
                 table.c.graded_at,
                 literal(utcnow(), type_=table.c.created_at.type),
-            ).where(mine, table.c.status.in_(("graded", "failed"))),
+            ).where(mine, table.c.status.in_(DONE)),
         )
     )
     ids = list(session.scalars(select(table.c.id).where(mine).order_by(table.c.id)))
@@ -418,7 +419,7 @@ def _move_to_version(session: Session, row: Assignment, number: int) -> list[int
         .values(
             exercise_version_id=version.id,
             max_score=version.max_score,
-            status="queued",
+            status=SubmissionStatus.QUEUED,
             score=None,
             results=None,
             error=None,
@@ -433,7 +434,7 @@ def _move_to_version(session: Session, row: Assignment, number: int) -> list[int
 
 
 def list_for_course(svc: Services, actor: Actor, course_id: int, limit: int, offset: int) -> dict:
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         course_role(session, actor, course_id)
         query = select(Assignment).where(Assignment.course_id == course_id).order_by(Assignment.id)
         rows, total = page(session, query, limit, offset)
@@ -442,7 +443,7 @@ def list_for_course(svc: Services, actor: Actor, course_id: int, limit: int, off
 
 def delete_assignment(svc: Services, actor: Actor, assignment_id: int) -> None:
     """Delete an assignment nobody has submitted to."""
-    with svc.db.session() as session:
+    with svc.db.write() as session:
         row, role = load(session, actor, assignment_id)
         if role == "student":
             raise Forbidden("only the course's instructors may delete assignments")
@@ -463,7 +464,7 @@ def preview_answer(
     """How an answer was read (LaTeX, MathML), or a 422 with the message and column."""
     if len(expression) > svc.config.max_answer_chars:
         raise Invalid(f"an answer may have at most {svc.config.max_answer_chars} characters")
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         row, role = load(session, actor, assignment_id)
         sha256 = row.exercise_version.sha256
     check_open(row, role)  # closed to students exactly when the assignment itself is
@@ -479,7 +480,7 @@ def preview_answer(
 
 def settings(svc: Services, actor: Actor, assignment_id: int) -> dict[str, Any]:
     """Course, state and answer-hiding of an assignment the actor can see."""
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         row = session.get(Assignment, assignment_id)
         if row is None:
             raise NotFound(f"no assignment {assignment_id}")

@@ -9,12 +9,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from grader.db.models import Assignment, Course, Membership, Submission, User, utcnow
-from grader.roles import COURSE_ROLES
 from grader.services.access import course_role, require_course_staff, require_role
 from grader.services.assignments import state, summary
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Invalid, NotFound
 from grader.services.pagination import envelope, page
+from grader.vocabulary import COURSE_ROLES, SubmissionStatus
 
 
 def course_dict(course: Course, role: str | None = None) -> dict:
@@ -33,7 +33,7 @@ def update_course(
     """Rename a course, or archive it (read-only for students, listed apart) or bring it back."""
     if title is not None and not 0 < len(title.strip()) <= 200:
         raise Invalid("a course title has 1 to 200 characters", details=[{"path": "title"}])
-    with svc.db.session() as session:
+    with svc.db.write() as session:
         require_course_staff(session, actor, course_id)
         course = session.get(Course, course_id)
         if title is not None:
@@ -47,7 +47,7 @@ def update_course(
 def create_course(svc: Services, actor: Actor, title: str) -> dict:
     """A new course; its creator becomes its first instructor."""
     require_role(actor, "instructor")
-    with svc.db.session() as session:
+    with svc.db.write() as session:
         course = Course(title=title, created_by=actor.id)
         session.add(course)
         session.flush()
@@ -57,7 +57,7 @@ def create_course(svc: Services, actor: Actor, title: str) -> dict:
 
 def list_courses(svc: Services, actor: Actor, limit: int, offset: int) -> dict:
     """Admins see every course; others the courses they belong to."""
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         if actor.is_admin:
             rows, total = page(session, select(Course).order_by(Course.id), limit, offset)
             items = [course_dict(c, "admin") for c in rows]
@@ -82,14 +82,14 @@ def list_courses(svc: Services, actor: Actor, limit: int, offset: int) -> dict:
 
 
 def get_course(svc: Services, actor: Actor, course_id: int) -> dict:
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         role = course_role(session, actor, course_id)
         return course_dict(session.get(Course, course_id), role)
 
 
 def delete_course(svc: Services, actor: Actor, course_id: int) -> None:
     """Delete a course that has no assignments left."""
-    with svc.db.session() as session:
+    with svc.db.write() as session:
         require_course_staff(session, actor, course_id)
         if session.scalar(select(exists().where(Assignment.course_id == course_id))):
             raise Conflict("the course still has assignments; delete them first")
@@ -100,7 +100,7 @@ def add_member(svc: Services, actor: Actor, course_id: int, username: str, role:
     if role not in COURSE_ROLES:
         raise Invalid(f"role must be one of {', '.join(COURSE_ROLES)}")
     try:
-        with svc.db.session() as session:
+        with svc.db.write() as session:
             require_course_staff(session, actor, course_id)
             user = session.scalar(select(User).where(User.username == username))
             if user is None:
@@ -115,7 +115,7 @@ def add_member(svc: Services, actor: Actor, course_id: int, username: str, role:
 
 
 def list_members(svc: Services, actor: Actor, course_id: int, limit: int, offset: int) -> dict:
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         require_course_staff(session, actor, course_id)
         query = (
             select(Membership)
@@ -129,7 +129,7 @@ def list_members(svc: Services, actor: Actor, course_id: int, limit: int, offset
 
 
 def remove_member(svc: Services, actor: Actor, course_id: int, username: str) -> None:
-    with svc.db.session() as session:
+    with svc.db.write() as session:
         require_course_staff(session, actor, course_id)
         membership = session.scalar(
             select(Membership)
@@ -142,7 +142,7 @@ def remove_member(svc: Services, actor: Actor, course_id: int, username: str) ->
 
 
 def _my_stats(session: Session, student_id: int, ids: list[int]) -> dict[int, Any]:
-    counted = case((Submission.status != "failed", 1), else_=0)
+    counted = case((Submission.status != SubmissionStatus.FAILED, 1), else_=0)
     rows = session.execute(
         select(
             Submission.assignment_id,
@@ -173,7 +173,7 @@ def _all_stats(session: Session, ids: list[int]) -> dict[int, Any]:
 def overview(svc: Services, actor: Actor, course_id: int | None = None) -> list[dict[str, Any]]:
     """The actor's courses (or the one course), each with its assignments and the actor's
     standing in them; a course the actor may not see is a 403/404."""
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         if course_id is None:
             courses = session.execute(
                 select(Course, Membership.role)

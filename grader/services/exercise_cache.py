@@ -49,7 +49,7 @@ class ExerciseCache:
         return row.yaml_text, f"{row.slug}@v{row.version}"
 
     def _row(self, version_id: int) -> Any:
-        with self.db.sessions() as session:
+        with self.db.read() as session:
             return session.execute(
                 select(
                     ExerciseVersion.yaml_text,

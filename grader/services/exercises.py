@@ -66,7 +66,7 @@ def upload(svc: Services, actor: Actor | None, text: str, source: str = "<upload
         )
     digest = hashlib.sha256(text.encode()).hexdigest()
     try:
-        with svc.db.session() as session:
+        with svc.db.write() as session:
             row = session.scalar(select(Exercise).where(Exercise.slug == exercise.id))
             if row is None:
                 row = Exercise(slug=exercise.id, owner_id=actor.id if actor else None)
@@ -133,7 +133,7 @@ def list_exercises(svc: Services, actor: Actor, limit: int, offset: int) -> dict
         .outerjoin(User, User.id == Exercise.owner_id)
         .order_by(Exercise.slug)
     )
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         total = session.scalar(select(func.count(Exercise.id))) or 0
         rows = session.execute(query.limit(limit).offset(offset)).all()
         items = [_summary(ex, ver, owner) for ex, ver, owner in rows]
@@ -150,7 +150,7 @@ def find(session, slug: str) -> Exercise:
 def get_exercise(svc: Services, actor: Actor, slug: str, version: int | None = None) -> dict:
     """An exercise's YAML (latest or the given version) and its version history."""
     require_role(actor, "instructor")
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         row = find(session, slug)
         chosen = _version(session, row.id, version or row.latest_version)
         owner = session.get(User, row.owner_id).username if row.owner_id else None
@@ -174,7 +174,7 @@ def get_exercise(svc: Services, actor: Actor, slug: str, version: int | None = N
 def delete_exercise(svc: Services, actor: Actor, slug: str) -> None:
     """Delete an exercise no assignment uses (its owner or an admin)."""
     require_role(actor, "instructor")
-    with svc.db.session() as session:
+    with svc.db.write() as session:
         row = find(session, slug)
         if not actor.is_admin and row.owner_id != actor.id:
             raise Forbidden("only the exercise's owner or an admin may delete it")
@@ -246,7 +246,7 @@ def _versions_of(session, slug: str) -> tuple[Exercise, list[tuple[ExerciseVersi
 def versions(svc: Services, actor: Actor, slug: str) -> dict:
     """Every version of an exercise: number, title, who saved it and when."""
     require_role(actor, "instructor")
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         row, found = _versions_of(session, slug)
         return {
             "id": row.slug,
@@ -267,7 +267,7 @@ def versions(svc: Services, actor: Actor, slug: str) -> dict:
 def diff(svc: Services, actor: Actor, slug: str, old: int, new: int) -> dict:
     """A line diff between two versions: unified text and one entry per line shown."""
     require_role(actor, "instructor")
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         row = find(session, slug)
         before = _version(session, row.id, old).yaml_text.splitlines()
         after = _version(session, row.id, new).yaml_text.splitlines()
@@ -325,7 +325,7 @@ def preview(svc: Services, actor: Actor, slug: str, seed: int, version: int | No
     """What a student with `seed` sees (statement with their params, each part's prompt), each
     part's reference answer, and the result of the exercise's self-tests."""
     require_role(actor, "instructor")
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         row = find(session, slug)
         chosen = _version(session, row.id, version or row.latest_version)
         version_id, sha256, number = chosen.id, chosen.sha256, chosen.version
@@ -362,7 +362,7 @@ def copy(svc: Services, actor: Actor, slug: str, new_id: str) -> dict:
     """Copy an exercise (a library one, owned by no one, or anyone's) under a new id, owned by
     the actor, so they can edit it."""
     require_role(actor, "instructor")
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         row = find(session, slug)
         text = _version(session, row.id, row.latest_version).yaml_text
         if session.scalar(select(exists().where(Exercise.slug == new_id))):

@@ -39,7 +39,7 @@ class Graded:
 def load_graded(svc: Services, actor: Actor, submission_id: int) -> Graded:
     """A submission the actor may read (404 otherwise), with its assignment's context."""
     sub = get_submission(svc, actor, submission_id)
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         row = session.execute(
             select(
                 Submission.seed,
@@ -140,7 +140,7 @@ def plot_data(
 def part_labels(svc: Services, actor: Actor, assignment_id: int) -> dict[str, dict[str, Any]]:
     """Each part of the assignment's exercise, by id: its number and prompt (MathML), as the
     exercise page shows them; history pages name parts by these, never by internal ids."""
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         row = session.get(Assignment, assignment_id)
         if row is None:
             raise NotFound(f"no assignment {assignment_id}")

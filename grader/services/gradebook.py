@@ -30,6 +30,7 @@ from grader.services.access import require_course_staff
 from grader.services.assignments import load
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
+from grader.vocabulary import SubmissionStatus
 
 MAX_REASON_CHARS = 1000
 MAX_EXTRA_ATTEMPTS = 1000
@@ -98,11 +99,11 @@ def counted_scores(session: Session, policy: dict[int, str]) -> dict[tuple[int, 
         .order_by(Submission.attempt)
     )
     for s in subs:
-        if s.status == "failed":
+        if s.status == SubmissionStatus.FAILED:
             continue  # a failed grading uses no attempt and has no score
         cell = cells.setdefault((s.assignment_id, s.student_id), Cell())
         cell.attempts += 1
-        if s.status != "graded" or s.score is None:
+        if s.status != SubmissionStatus.GRADED or s.score is None:
             continue
         better = cell.score is None or (
             s.score > cell.score if policy[s.assignment_id] == "best" else True
@@ -124,7 +125,7 @@ def gradebook(svc: Services, actor: Actor, course_id: int) -> dict[str, Any]:
     """{"assignments": [{id, title, max_score, score_policy}], "students": [{username,
     display_name, scores: {"<assignment id>": {score, max_score, attempts, late, overridden,
     extension[, reason]}}, total, max_total}]}"""
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         require_course_staff(session, actor, course_id)
         assignments = _assignments(session, course_id)
         students = _students(session, course_id)
@@ -204,7 +205,7 @@ def gradebook_csv(book: dict[str, Any]) -> str:
 def submissions_csv(svc: Services, actor: Actor, assignment_id: int) -> str:
     """Every (non-preview) submission of one assignment: who, when, score, each part's answer
     and verdict."""
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         row, role = load(session, actor, assignment_id)
         if role == "student":
             raise Forbidden("only the course's instructors may export submissions")
@@ -275,7 +276,7 @@ def set_override(
             f"give a reason of 1 to {MAX_REASON_CHARS} characters", details=[{"path": "reason"}]
         )
     try:
-        with svc.db.session() as session:
+        with svc.db.write() as session:
             row = _staff_assignment(session, actor, assignment_id)
             max_score = row.exercise_version.max_score
             if not 0 <= score <= max_score:
@@ -315,7 +316,7 @@ def set_extension(
             f"extra_attempts is 0 to {MAX_EXTRA_ATTEMPTS}", details=[{"path": "extra_attempts"}]
         )
     try:
-        with svc.db.session() as session:
+        with svc.db.write() as session:
             row = _staff_assignment(session, actor, assignment_id)
             if due_at is not None and row.opens_at is not None and due_at <= row.opens_at:
                 raise Invalid("due_at must be after the assignment opens")

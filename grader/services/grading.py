@@ -20,6 +20,7 @@ from grader.db.models import Assignment, ExerciseVersion, Submission, utcnow
 from grader.engine import SamplingError, grade, grade_batch
 from grader.services import outbox
 from grader.services.context import Services
+from grader.vocabulary import DONE, SubmissionStatus
 
 log = logging.getLogger(__name__)
 table = Submission.__table__
@@ -49,23 +50,31 @@ class Outcome:
 
 
 def count_queued(svc: Services) -> int:
-    with svc.db.sessions() as session:
-        return int(session.scalar(select(func.count()).where(table.c.status == "queued")) or 0)
+    with svc.db.read() as session:
+        return int(
+            session.scalar(select(func.count()).where(table.c.status == SubmissionStatus.QUEUED))
+            or 0
+        )
 
 
 def claim(svc: Services, limit: int, ids: list[int] | None = None) -> list[Claimed]:
     """Move up to `limit` queued submissions (oldest first, or `ids`) to `grading`."""
     token = uuid.uuid4().hex
-    pick = select(table.c.id).where(table.c.status == "queued")
+    pick = select(table.c.id).where(table.c.status == SubmissionStatus.QUEUED)
     if ids:
         pick = pick.where(table.c.id.in_(ids))
     pick = pick.order_by(table.c.id).limit(limit).with_for_update(skip_locked=True)
     stmt = (
         update(table)
-        .where(table.c.id.in_(pick.scalar_subquery()), table.c.status == "queued")
-        .values(status="grading", claim_token=token, claimed_at=utcnow(), tries=table.c.tries + 1)
+        .where(table.c.id.in_(pick.scalar_subquery()), table.c.status == SubmissionStatus.QUEUED)
+        .values(
+            status=SubmissionStatus.GRADING,
+            claim_token=token,
+            claimed_at=utcnow(),
+            tries=table.c.tries + 1,
+        )
     )
-    with svc.db.session() as session:
+    with svc.db.write() as session:
         if session.execute(stmt).rowcount == 0:
             return []
         rows = session.execute(
@@ -96,11 +105,11 @@ def _outcome(item: Claimed, result: dict[str, Any], elapsed_ms: float) -> Outcom
     result["raw_score"] = result["score"]
     result["penalty"] = penalty
     score = result["score"] * (1.0 - penalty)
-    return Outcome(item.id, item.token, "graded", score, result, None, elapsed_ms)
+    return Outcome(item.id, item.token, SubmissionStatus.GRADED, score, result, None, elapsed_ms)
 
 
-# What grading one submission came to: ("graded", the engine's result as a dict) or
-# ("failed", a reason a student may read). Plain data, so that it can cross a process boundary.
+# What grading one submission came to: (SubmissionStatus.GRADED, the engine's result as a dict) or
+# (SubmissionStatus.FAILED, a reason a student may read). Plain data, so that it can cross a process boundary.
 Verdict = tuple[str, Any]
 INTERNAL_ERROR = "grading failed because of an internal error; it has been logged"
 
@@ -125,14 +134,14 @@ class Evaluator(Protocol):
 
 def _verdict_one(exercise: Any, answers: dict[str, Any], seed: int, device: str) -> Verdict:
     try:
-        return "graded", grade(exercise, answers, seed, device).to_dict()
+        return SubmissionStatus.GRADED, grade(exercise, answers, seed, device).to_dict()
     except SamplingError as exc:  # the exercise has no valid points for these params
         log.warning("%s: %s", exercise.id, exc.message)
         reason = f"the exercise cannot be graded for this student's parameters: {exc.message}"
-        return "failed", reason[:1000]
+        return SubmissionStatus.FAILED, reason[:1000]
     except Exception:  # a bug: the details go to the log, not to the student
         log.exception("grading a submission to %s failed", exercise.id)
-        return "failed", INTERNAL_ERROR
+        return SubmissionStatus.FAILED, INTERNAL_ERROR
 
 
 def evaluate(
@@ -147,14 +156,16 @@ def evaluate(
     except Exception:
         log.warning("batch of %s failed; grading one by one", len(pairs), exc_info=True)
         return [_verdict_one(exercise, answers, seed, device) for answers, seed in pairs]
-    return [("graded", g.to_dict()) for g in grades]
+    return [(SubmissionStatus.GRADED, g.to_dict()) for g in grades]
 
 
 def _finish(item: Claimed, verdict: Verdict, elapsed_ms: float) -> Outcome:
     status, value = verdict
-    if status == "graded":
+    if status == SubmissionStatus.GRADED:
         return _outcome(item, value, elapsed_ms)
-    return Outcome(item.id, item.token, "failed", None, None, str(value)[:1000], elapsed_ms)
+    return Outcome(
+        item.id, item.token, SubmissionStatus.FAILED, None, None, str(value)[:1000], elapsed_ms
+    )
 
 
 def grade_one(svc: Services, item: Claimed, device: str = "cpu") -> Outcome:
@@ -164,7 +175,7 @@ def grade_one(svc: Services, item: Claimed, device: str = "cpu") -> Outcome:
         exercise = svc.exercises.get(item.version_id, item.sha256)
     except Exception:
         log.exception("loading exercise version %s failed", item.version_id)
-        return _finish(item, ("failed", INTERNAL_ERROR), 0.0)
+        return _finish(item, (SubmissionStatus.FAILED, INTERNAL_ERROR), 0.0)
     verdict = _verdict_one(exercise, item.answers, item.seed, device)
     return _finish(item, verdict, (time.perf_counter() - started) * 1000)
 
@@ -207,13 +218,13 @@ def _isolated(
         except GradingTimeout:
             log.warning("submission %s: grading stopped after %s s", item.id, timeout_s)
             verdict = (
-                "failed",
+                SubmissionStatus.FAILED,
                 f"grading this answer took longer than {timeout_s:g} s and was stopped; "
                 "it uses no attempt — write it more simply and submit again",
             )
         except Exception:
             log.exception("isolated grading of submission %s failed", item.id)
-            verdict = ("failed", INTERNAL_ERROR)
+            verdict = (SubmissionStatus.FAILED, INTERNAL_ERROR)
         outcomes.append(_finish(item, verdict, (time.perf_counter() - started) * 1000))
     return outcomes
 
@@ -242,7 +253,9 @@ def grade_claimed(
             exercise = svc.exercises.get(version_id, group[0].sha256)
         except Exception:
             log.exception("loading exercise version %s failed", version_id)
-            outcomes.extend(_finish(item, ("failed", INTERNAL_ERROR), 0.0) for item in group)
+            outcomes.extend(
+                _finish(item, (SubmissionStatus.FAILED, INTERNAL_ERROR), 0.0) for item in group
+            )
             continue
         verdicts = evaluate(exercise, [(item.answers, item.seed) for item in group], device)
         each = (time.perf_counter() - started) * 1000 / len(group)
@@ -266,7 +279,7 @@ def store(
         .where(
             table.c.id == bindparam("b_id"),
             table.c.claim_token == bindparam("b_token"),
-            table.c.status == "grading",
+            table.c.status == SubmissionStatus.GRADING,
         )
         .values(
             status=bindparam("b_status"),
@@ -291,13 +304,13 @@ def store(
         }
         for o in outcomes
     ]
-    with svc.db.session() as session:
+    with svc.db.write() as session:
         session.connection().execute(stmt, params)
         written = session.execute(  # the claim token stays on the row: it names the writer
             select(table.c.id, table.c.created_at).where(
                 table.c.id.in_([o.id for o in outcomes]),
                 table.c.claim_token.in_({o.token for o in outcomes}),
-                table.c.status.in_(("graded", "failed")),
+                table.c.status.in_(DONE),
             )
         ).all()
         done = [row.id for row in written]
@@ -328,25 +341,25 @@ def requeue_stuck(
 ) -> tuple[int, int]:
     """Requeue rows left in `grading` (a worker died); fail those out of tries. (requeued, failed)"""
     cutoff = utcnow() - timedelta(seconds=older_than_s)
-    stuck = (table.c.status == "grading") & (
+    stuck = (table.c.status == SubmissionStatus.GRADING) & (
         (table.c.claimed_at <= cutoff) | table.c.claimed_at.is_(None)
     )
     if ids is not None:
         stuck = stuck & table.c.id.in_(ids)
     limit = svc.config.max_grade_tries
-    with svc.db.session() as session:
+    with svc.db.write() as session:
         failed = session.execute(
             update(table)
             .where(stuck, table.c.tries >= limit)
             .values(
-                status="failed",
+                status=SubmissionStatus.FAILED,
                 claim_token=None,
                 graded_at=utcnow(),
                 error=f"grading did not finish after {limit} tries",
             )
         ).rowcount
         requeued = session.execute(
-            update(table).where(stuck).values(status="queued", claim_token=None)
+            update(table).where(stuck).values(status=SubmissionStatus.QUEUED, claim_token=None)
         ).rowcount
     if requeued or failed:
         log.warning("requeued %s stuck submission(s), failed %s", requeued, failed)

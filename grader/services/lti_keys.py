@@ -56,10 +56,10 @@ def _active(session: Any) -> list[LtiKey]:
 
 def signing_key(svc: Services) -> SigningKey:
     """The key that signs our JWTs now (created when there is none)."""
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         keys = _active(session)
     if not keys:
-        with svc.db.session() as session:
+        with svc.db.write() as session:
             keys = _active(session)  # another process may have made one meanwhile
             if not keys:
                 session.add(key := _new_key())
@@ -71,7 +71,7 @@ def signing_key(svc: Services) -> SigningKey:
 def jwks(svc: Services) -> dict:
     """The public JWKS of every unretired key (what /lti/jwks serves)."""
     signing_key(svc)
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         keys = _active(session)
     published = []
     for key in keys:
@@ -82,7 +82,7 @@ def jwks(svc: Services) -> dict:
 
 
 def list_keys(svc: Services) -> list[dict]:
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         rows = list(session.scalars(select(LtiKey).order_by(LtiKey.id)))
     current = max((k.id for k in rows if k.retired_at is None), default=None)
     return [key_dict(k, k.id == current) for k in rows]
@@ -90,7 +90,7 @@ def list_keys(svc: Services) -> list[dict]:
 
 def rotate(svc: Services) -> dict:
     """Add a key that signs from now on; older keys stay published until retired."""
-    with svc.db.session() as session:
+    with svc.db.write() as session:
         session.add(key := _new_key())
         session.flush()
         return key_dict(key, signing=True)
@@ -98,7 +98,7 @@ def rotate(svc: Services) -> dict:
 
 def retire(svc: Services, kid: str) -> dict:
     """Stop publishing a key. The signing key cannot be retired: rotate first."""
-    with svc.db.session() as session:
+    with svc.db.write() as session:
         key = session.scalar(select(LtiKey).where(LtiKey.kid == kid))
         if key is None:
             raise NotFound(f"no tool key with kid {kid!r}")

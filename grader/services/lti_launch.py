@@ -99,7 +99,7 @@ def is_ours(url: Any, base: str) -> bool:
 
 
 def _platform_for(svc: Services, issuer: str, client_id: str | None) -> LtiPlatform:
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         query = select(LtiPlatform).where(LtiPlatform.issuer == issuer)
         if client_id:
             query = query.where(LtiPlatform.client_id == client_id)
@@ -151,7 +151,7 @@ def begin_login(svc: Services, params: dict[str, str], base: str) -> tuple[str, 
 
 
 def _deployments(svc: Services, platform_id: int) -> set[str]:
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         platform = session.get(LtiPlatform, platform_id)
         return {d.deployment_id for d in platform.deployments} if platform else set()
 
@@ -175,7 +175,7 @@ def validate(
     if record is None:
         why = {"used": "was already used", "expired": "has expired"}.get(reason, "is unknown")
         raise refused(400, f"this launch's state {why}; launch the activity again from the LMS")
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         platform = session.get(LtiPlatform, record["platform_id"])
         if platform is None:
             raise refused(403, "the platform of this launch is no longer registered")
@@ -441,7 +441,7 @@ def provision(svc: Services, launch: Launch) -> Landing:
     """Create or update the user, course, membership and resource link of a valid launch."""
     for attempt in range(3):
         try:
-            with svc.db.session() as session:
+            with svc.db.write() as session:
                 platform = session.get(LtiPlatform, launch.platform_id)
                 user = link_user(
                     session,
@@ -475,7 +475,7 @@ def provision(svc: Services, launch: Launch) -> Landing:
 
 def attach_assignment(svc: Services, link_pk: int, assignment_id: int) -> None:
     """Tie an unlinked resource link to an assignment of its course."""
-    with svc.db.session() as session:
+    with svc.db.write() as session:
         link = session.get(LtiResourceLink, link_pk)
         assignment = session.get(Assignment, assignment_id)
         if link is None or assignment is None or assignment.course_id != link.context.course_id:

@@ -86,7 +86,7 @@ def fetch_members(svc: Services, platform: lti_tokens.Platform, url: str) -> lis
 
 def sync(svc: Services, actor: Actor | None, course_id: int) -> dict[str, int]:
     """Bring the course's members in line with its LMS roster. `actor=None`: the CLI."""
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         if actor is not None:
             require_course_staff(session, actor, course_id)
         context = session.scalar(select(LtiContext).where(LtiContext.course_id == course_id))
@@ -101,7 +101,7 @@ def sync(svc: Services, actor: Actor | None, course_id: int) -> dict[str, int]:
         issuer, url, context_pk = row.issuer, context.memberships_url, context.id
     members = fetch_members(svc, platform, url)
     counts = {"members": len(members), "added_or_updated": 0, "removed": 0, "skipped": 0}
-    with svc.db.session() as session:
+    with svc.db.write() as session:
         for member in members:
             sub = member.get("user_id")
             if not isinstance(sub, str) or not sub or len(sub) > 255:

@@ -23,7 +23,7 @@ def issue(svc: Services, kind: str, payload: dict[str, Any], ttl_s: float) -> st
     """Store a fresh random value of `kind` and return it."""
     value = secrets.token_urlsafe(32)
     now = utcnow()
-    with svc.db.session() as session:
+    with svc.db.write() as session:
         session.add(
             LtiOneTime(
                 key=f"{kind}:{value}",
@@ -44,7 +44,7 @@ def peek(svc: Services, kind: str, value: str) -> tuple[dict[str, Any] | None, s
     """The payload of an unused, unexpired value, or None with the reason."""
     if not value or len(value) > 100:
         return None, "missing"
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         row = session.get(LtiOneTime, f"{kind}:{value}")
     if row is None:
         return None, "unknown"
@@ -61,7 +61,7 @@ def use(svc: Services, kind: str, value: str) -> tuple[dict[str, Any] | None, st
     if payload is None:
         return None, reason
     now = utcnow()
-    with svc.db.session() as session:
+    with svc.db.write() as session:
         burnt = session.execute(
             update(LtiOneTime)
             .where(

@@ -25,6 +25,7 @@ from grader.services import lti_tokens, outbound
 from grader.services.access import require_course_staff
 from grader.services.context import Actor, Services
 from grader.services.outbound import Verdict
+from grader.vocabulary import SubmissionStatus
 
 log = logging.getLogger(__name__)
 SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
@@ -42,7 +43,7 @@ def _score(session: Session, assignment: Assignment, student_id: int) -> float |
     graded = (
         Submission.assignment_id == assignment.id,
         Submission.student_id == student_id,
-        Submission.status == "graded",
+        Submission.status == SubmissionStatus.GRADED,
         Submission.preview.is_(False),
     )
     if score_policy(assignment) == "last":
@@ -68,7 +69,7 @@ def enqueue(session: Session, submission_ids: list[int]) -> int:
         )
         .where(
             Submission.id.in_(submission_ids),
-            Submission.status == "graded",
+            Submission.status == SubmissionStatus.GRADED,
             Submission.preview.is_(False),  # an instructor trying it out
         )
     ).all()
@@ -98,7 +99,7 @@ def scores_url(lineitem: str) -> str:
 
 def _claim(svc: Services, now: datetime, limit: int) -> tuple[str, list[int]]:
     token = uuid.uuid4().hex
-    with svc.db.session() as session:
+    with svc.db.write() as session:
         session.execute(  # rows whose sender died mid-way go back to the queue
             update(table)
             .where(
@@ -130,7 +131,7 @@ def _claim(svc: Services, now: datetime, limit: int) -> tuple[str, list[int]]:
 
 
 def _finish(svc: Services, row_id: int, token: str, **values: Any) -> None:
-    with svc.db.session() as session:
+    with svc.db.write() as session:
         session.execute(
             update(table)
             .where(table.c.id == row_id, table.c.claim_token == token, table.c.status == "sending")
@@ -153,7 +154,7 @@ def deliver_due(svc: Services, now: datetime | None = None, limit: int = 50) -> 
 
 
 def _deliver_one(svc: Services, http: httpx.Client, row_id: int, token: str, now: datetime) -> str:
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         row = session.get(LtiPassback, row_id)
         newer = session.scalar(
             select(func.count(LtiPassback.id)).where(
@@ -186,14 +187,14 @@ def _deliver_one(svc: Services, http: httpx.Client, row_id: int, token: str, now
         return "superseded"
     if not lineitem:
         message = "the LMS gave no line item (gradebook column) for this activity; let it accept grades and launch again"
-        _finish(svc, row_id, token, status="failed", last_error=message)
+        _finish(svc, row_id, token, status=SubmissionStatus.FAILED, last_error=message)
         return "failed"
     if scopes and SCORE_SCOPE not in scopes:
         _finish(
             svc,
             row_id,
             token,
-            status="failed",
+            status=SubmissionStatus.FAILED,
             last_error="the LMS did not grant this tool the score scope",
         )
         return "failed"
@@ -225,7 +226,9 @@ def _deliver_one(svc: Services, http: httpx.Client, row_id: int, token: str, now
         return "retry"
     if status == "retry":
         message = f"gave up after {attempts} tries; last: {message}"
-    _finish(svc, row_id, token, status="failed", last_status=code, last_error=message)
+    _finish(
+        svc, row_id, token, status=SubmissionStatus.FAILED, last_status=code, last_error=message
+    )
     log.warning("passback %s failed: %s", row_id, message)
     return "failed"
 
@@ -277,7 +280,7 @@ def _json(body: dict) -> bytes:
 
 def state(svc: Services, actor: Actor, assignment_id: int) -> dict:
     """Each LMS student's latest passback for the assignment: sent, pending or failed."""
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         assignment = session.get(Assignment, assignment_id)
         if assignment is None:
             from grader.services.errors import NotFound

@@ -78,7 +78,7 @@ def register(
         origins = [outbound.origin(issuer), outbound.origin(urls["auth_url"])]
     origins = list(dict.fromkeys(o for o in origins if o.startswith(("https://", "http://"))))
     try:
-        with svc.db.session() as session:
+        with svc.db.write() as session:
             row = session.scalar(
                 select(LtiPlatform).where(
                     LtiPlatform.issuer == issuer, LtiPlatform.client_id == client_id
@@ -104,14 +104,14 @@ def register(
 
 
 def list_platforms(svc: Services) -> list[dict]:
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         rows = session.scalars(select(LtiPlatform).order_by(LtiPlatform.id))
         return [platform_dict(r) for r in rows]
 
 
 def delete_platform(svc: Services, platform_id: int) -> None:
     """Forget a platform: its launches stop working; users, courses and grades stay."""
-    with svc.db.session() as session:
+    with svc.db.write() as session:
         row = session.get(LtiPlatform, platform_id)
         if row is None:
             raise NotFound(f"no LTI platform {platform_id}")
@@ -119,7 +119,7 @@ def delete_platform(svc: Services, platform_id: int) -> None:
 
 
 def remove_deployment(svc: Services, platform_id: int, deployment_id: str) -> dict:
-    with svc.db.session() as session:
+    with svc.db.write() as session:
         row = session.get(LtiPlatform, platform_id)
         if row is None:
             raise NotFound(f"no LTI platform {platform_id}")
@@ -133,7 +133,7 @@ def remove_deployment(svc: Services, platform_id: int, deployment_id: str) -> di
 
 def frame_origins(svc: Services) -> list[str]:
     """Every registered platform's frame origins (who may frame the /lti pages)."""
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         values = session.scalars(select(LtiPlatform.frame_origins))
         return sorted({o for value in values for o in value.split()})
 
@@ -150,7 +150,7 @@ def _fetch(svc: Services, platform: LtiPlatform) -> dict:
     keys = response.json()
     if not isinstance(keys, dict) or not isinstance(keys.get("keys"), list):
         raise UnknownKey("the platform's JWKS URL did not return a key set")
-    with svc.db.session() as session:
+    with svc.db.write() as session:
         row = session.get(LtiPlatform, platform.id)
         if row is not None:
             row.jwks, row.jwks_fetched_at = keys, utcnow()

@@ -22,6 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from grader.config import Config
 from grader.db.models import MetricCount, Submission
+from grader.vocabulary import SubmissionStatus
 
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
@@ -83,7 +84,7 @@ class PendingCounts:
             return
         rows = [{"name": n, "bucket": b, "value": v} for (n, b), v in counts.items()]
         try:
-            with svc.db.session() as session:
+            with svc.db.write() as session:
                 insert = {"sqlite": sqlite_insert, "postgresql": pg_insert}[
                     session.get_bind().dialect.name
                 ]
@@ -159,7 +160,7 @@ class Collector:
         by_status = GaugeMetricFamily(
             "grader_submissions", "submissions by status", labels=["status"]
         )
-        with self.svc.db.sessions() as session:
+        with self.svc.db.read() as session:
             counts = dict(
                 session.execute(
                     select(Submission.status, func.count()).group_by(Submission.status)
@@ -170,13 +171,13 @@ class Collector:
                 if self.cluster is None
                 else []
             )
-        for status in ("queued", "grading", "graded", "failed"):
+        for status in SubmissionStatus:
             by_status.add_metric([status], counts.get(status, 0))
         yield by_status
         depth = GaugeMetricFamily(
             "grader_queue_depth", "submissions waiting to be graded", labels=["source"]
         )
-        depth.add_metric(["database"], counts.get("queued", 0))
+        depth.add_metric(["database"], counts.get(SubmissionStatus.QUEUED, 0))
         if self.cluster is None:
             yield depth
             yield from local

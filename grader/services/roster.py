@@ -20,12 +20,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from grader.db.models import Course, Membership, User
-from grader.roles import COURSE_ROLES
 from grader.services import users
 from grader.services.access import require_course_staff
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid
 from grader.services.users import USERNAME
+from grader.vocabulary import COURSE_ROLES
 
 COLUMNS = ("username", "role", "display_name", "password")
 MAX_ROWS = 2000
@@ -188,7 +188,7 @@ def import_roster(
     Returns {"rows": [{line, username, role, ok, error, action[, password]}], "valid",
     "imported"}; a generated password appears once, in the import's answer."""
     rows = parse(data)
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         require_course_staff(session, actor, course_id)
         if session.get(Course, course_id).archived_at is not None:
             raise Forbidden(f"course {course_id} is archived; bring it back to enrol students")
@@ -203,7 +203,7 @@ def import_roster(
                 row.generated = secrets.token_urlsafe(GENERATED_PASSWORD_BYTES)
             hashes[row.line] = users._hasher.hash(row.password or row.generated)
     try:
-        with svc.db.session() as session:
+        with svc.db.write() as session:
             _apply(session, course_id, rows, hashes)
     except IntegrityError:
         raise Conflict(

@@ -17,6 +17,7 @@ from grader.services.access import require_role
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
 from grader.services.feedback import Graded, load_graded
+from grader.vocabulary import SubmissionStatus
 
 LEVELS = ("names", "ops")
 
@@ -50,7 +51,7 @@ def _check_level(level: str) -> None:
 
 
 def hint_allowed(svc: Services, assignment_id: int) -> bool:
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         return bool(
             session.scalar(select(Assignment.solution_hint).where(Assignment.id == assignment_id))
         )
@@ -63,7 +64,7 @@ def graded_solutions(svc: Services, graded: Graded, part_id: str, level: str = "
 
     _check_level(level)
     sub = graded.submission
-    if sub["status"] != "graded":
+    if sub["status"] != SubmissionStatus.GRADED:
         raise Conflict("the submission is not graded yet", code="not_graded")
     hint = graded.hidden and hint_allowed(svc, sub["assignment_id"])
     if graded.hidden and not hint:
@@ -109,7 +110,7 @@ def for_exercise(
 
     require_role(actor, "instructor")
     _check_level(level)
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         row = exercise_service.find(session, slug)
         number = version or row.latest_version
         chosen = session.scalar(
@@ -130,7 +131,7 @@ def page_solutions(svc: Services, graded: Graded) -> dict[str, list[dict[str, An
     solution may not be shown yet)."""
     from grader.engine.solution import Solution
 
-    if graded.submission["status"] != "graded":
+    if graded.submission["status"] != SubmissionStatus.GRADED:
         return {}
     if graded.hidden and not hint_allowed(svc, graded.submission["assignment_id"]):
         return {}

@@ -28,6 +28,7 @@ from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from grader.services.pagination import envelope
 from grader.services.seeds import student_seed
+from grader.vocabulary import DONE, SubmissionStatus
 
 Answers = dict[str, str | list[str]]
 MAX_KEY_CHARS = 200
@@ -145,7 +146,7 @@ def check_answers(svc: Services, exercise: Any, answers: Answers) -> Answers:
 
 
 def _existing(svc: Services, actor: Actor, key: str) -> dict[str, Any] | None:
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         row = session.scalar(
             select(Submission).where(
                 Submission.student_id == actor.id, Submission.idempotency_key == key
@@ -181,7 +182,7 @@ def submit(
         raise Invalid(f"an Idempotency-Key has 1 to {MAX_KEY_CHARS} characters")
     if key is not None and (found := _existing(svc, actor, key)):
         return _replay(found, assignment_id), False
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         ctx = _context(session, actor, assignment_id)
     assignment = ctx
     role = "admin" if ctx.role is None else ctx.role
@@ -228,7 +229,7 @@ def submit(
             details={"max_attempts": max_attempts},
         )
     svc.dispatcher.submitted([row.id])
-    return {"id": row.id, "status": "queued", "attempt": row.attempt}, True
+    return {"id": row.id, "status": SubmissionStatus.QUEUED, "attempt": row.attempt}, True
 
 
 INSERT_COLUMNS = (
@@ -251,11 +252,11 @@ def _insert_statement(limited: bool) -> Any:
     mine = (table.c.assignment_id == bindparam("assignment_id")) & (
         table.c.student_id == bindparam("student_id")
     )
-    used = func.coalesce(func.sum(case((table.c.status != "failed", 1), else_=0)), 0)
+    used = func.coalesce(func.sum(case((table.c.status != SubmissionStatus.FAILED, 1), else_=0)), 0)
     source = select(
         *(bindparam(name, type_=table.c[name].type).label(name) for name in INSERT_COLUMNS),
         (func.coalesce(func.max(table.c.attempt), 0) + 1).label("attempt"),
-        literal("queued").label("status"),
+        literal(SubmissionStatus.QUEUED.value).label("status"),
         literal(0).label("tries"),
         bindparam("created_at", type_=table.c.created_at.type).label("created_at"),
     ).where(mine)
@@ -271,7 +272,7 @@ def _insert(svc: Services, values: dict[str, Any], max_attempts: int | None) -> 
     advisory lock on (assignment, student) does, so that simultaneous submissions wait for
     each other instead of colliding on the attempt number (which, retried, ended in 409)."""
     params = {**values, "created_at": utcnow(), "max_attempts": max_attempts}
-    with svc.db.session() as session:
+    with svc.db.write() as session:
         if not svc.db.is_sqlite:
             session.execute(
                 select(func.pg_advisory_xact_lock(values["assignment_id"], values["student_id"]))
@@ -295,7 +296,7 @@ def _readable(session: Session, actor: Actor, row: Submission) -> bool:
 def get_submission(svc: Services, actor: Actor, submission_id: int) -> dict[str, Any]:
     """A submission the actor may read; any other is 404 like an unknown id, so that ids of
     other people's work (and the courses they belong to) are not revealed."""
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         row = session.get(Submission, submission_id)
         if row is None or not _readable(session, actor, row):
             raise NotFound(f"no submission {submission_id}")
@@ -316,11 +317,11 @@ def wait_for(
         event = svc.completions.listen(submission_id)
         try:
             while (left := deadline - time.monotonic()) > 0:
-                with svc.db.sessions() as session:
+                with svc.db.read() as session:
                     status = session.scalar(
                         select(Submission.status).where(Submission.id == submission_id)
                     )
-                if status in (None, "graded", "failed"):
+                if status in (None, *DONE):
                     return True
                 # This process hears of its own pool's results at once; another process's
                 # pool (several service processes share the table) is seen by looking again.
@@ -342,7 +343,7 @@ def list_submissions(
     offset: int,
 ) -> dict[str, Any]:
     """Instructors see everyone's (filterable by student), students their own; newest first."""
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         assignment = session.get(Assignment, assignment_id)
         if assignment is None:
             raise NotFound(f"no assignment {assignment_id}")

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from grader.db.models import Submission, utcnow
 from grader.services import grading
 from grader.services.context import Services
+from grader.vocabulary import SubmissionStatus
 
 
 @dataclass(frozen=True)
@@ -45,11 +46,13 @@ def sweep(
     if broker_depth > 0:
         return SweepResult(requeued, failed, 0)
     cutoff = utcnow() - timedelta(seconds=redispatch_after_s)
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         ids = list(
             session.scalars(
                 select(Submission.id)
-                .where(Submission.status == "queued", Submission.created_at <= cutoff)
+                .where(
+                    Submission.status == SubmissionStatus.QUEUED, Submission.created_at <= cutoff
+                )
                 .order_by(Submission.id)
                 .limit(limit)
             )

@@ -16,11 +16,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from grader.db.models import ApiToken, User, utcnow
-from grader.roles import ROLES
 from grader.services.access import require_role
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from grader.services.pagination import envelope, page
+from grader.vocabulary import ROLES
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 TOKEN_PREFIX = "gt_"
@@ -68,7 +68,7 @@ def create_user(svc: Services, username: str, role: str, token_name: str = "init
     if role not in ROLES:
         raise Invalid(f"role must be one of {', '.join(ROLES)}")
     try:
-        with svc.db.session() as session:
+        with svc.db.write() as session:
             user = User(username=username, role=role)
             session.add(user)
             session.flush()
@@ -88,7 +88,7 @@ def list_users(svc: Services, actor: Actor, limit: int, offset: int, role: str |
     query = select(User).order_by(User.id)
     if role:
         query = query.where(User.role == role)
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         rows, total = page(session, query, limit, offset)
         return envelope([user_dict(u) for u in rows], total, limit, offset)
 
@@ -96,7 +96,7 @@ def list_users(svc: Services, actor: Actor, limit: int, offset: int, role: str |
 def get_user(svc: Services, actor: Actor, user_id: int) -> dict:
     if actor.id != user_id:
         require_role(actor, "admin")
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         user = session.get(User, user_id)
         if user is None:
             raise NotFound(f"no user {user_id}")
@@ -112,7 +112,7 @@ def authenticate(svc: Services, token: str) -> Actor:
     now = time.monotonic()
     if cached and cached[0] > now:
         return cached[1]
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         row = session.execute(
             select(User.id, User.username, User.role)
             .join(ApiToken, ApiToken.user_id == User.id)
@@ -130,7 +130,7 @@ def authenticate(svc: Services, token: str) -> Actor:
 
 def create_token(svc: Services, actor: Actor, name: str) -> dict:
     """A new token for the actor (shown once)."""
-    with svc.db.session() as session:
+    with svc.db.write() as session:
         user = session.get(User, actor.id)
         token, value = _issue_token(session, user, name)
         return {**token_dict(token), "token": value}
@@ -140,14 +140,14 @@ def list_tokens(svc: Services, actor: Actor, limit: int, offset: int) -> dict:
     query = select(ApiToken).order_by(ApiToken.id)
     if not actor.is_admin:
         query = query.where(ApiToken.user_id == actor.id)
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         rows, total = page(session, query, limit, offset)
         return envelope([token_dict(t) for t in rows], total, limit, offset)
 
 
 def revoke_token(svc: Services, actor: Actor | None, token_id: int) -> dict:
     """Revoke one token; `actor=None` is the command line (allowed everything)."""
-    with svc.db.session() as session:
+    with svc.db.write() as session:
         token = session.get(ApiToken, token_id)
         if token is None:
             raise NotFound(f"no token {token_id}")
@@ -162,7 +162,7 @@ def revoke_token(svc: Services, actor: Actor | None, token_id: int) -> dict:
 def revoke_matching(svc: Services, *, token: str | None = None, username: str | None = None) -> int:
     """Revoke a token by its value, or every token of a user; returns how many were revoked."""
     stamp: datetime = utcnow()
-    with svc.db.session() as session:
+    with svc.db.write() as session:
         query = update(ApiToken).where(ApiToken.revoked_at.is_(None))
         if token is not None:
             query = query.where(ApiToken.token_hash == hash_token(token))
@@ -195,7 +195,7 @@ def set_password(svc: Services, username: str, password: str) -> str:
     """Store an argon2 hash of `password` for `username`; returns the hash."""
     if not MIN_PASSWORD_CHARS <= len(password) <= MAX_PASSWORD_CHARS:
         raise Invalid(f"a password has {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters")
-    with svc.db.session() as session:
+    with svc.db.write() as session:
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
             raise NotFound(f"no user {username!r}")
@@ -217,7 +217,7 @@ def _verify(stored: str | None, password: str) -> bool:
 
 def sign_in(svc: Services, username: str, password: str) -> tuple[Actor, str]:
     """The actor for a correct username and password, and its password stamp; else 401."""
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         user = session.scalar(select(User).where(User.username == username))
     stored = user.password_hash if user else None
     if not _verify(stored, password[:MAX_PASSWORD_CHARS]) or user is None:
@@ -232,7 +232,7 @@ def session_actor(svc: Services, user_id: int, stamp: str) -> Actor | None:
 
     Users who came from an LMS have no password: their stamp is that of no password, and
     setting one ends their LMS sessions."""
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         user = session.get(User, user_id)
     if user is None or password_stamp(user.password_hash) != stamp:
         return None

@@ -32,6 +32,7 @@ from grader.services.access import require_course_staff
 from grader.services.context import Actor, Services
 from grader.services.errors import Invalid, NotFound
 from grader.services.outbound import Verdict
+from grader.vocabulary import DONE, SubmissionStatus
 
 log = logging.getLogger(__name__)
 EVENT = "submission.graded"
@@ -109,7 +110,7 @@ def subscribe(svc: Services, actor: Actor, course_id: int, url: str) -> dict:
     url = outbound.check_url(url, "the webhook URL")
     if urlsplit(url).username or urlsplit(url).password:
         raise Invalid("put no user name or password in the webhook URL")
-    with svc.db.session() as session:
+    with svc.db.write() as session:
         require_course_staff(session, actor, course_id)
         count = session.scalar(
             select(WebhookSubscription.id)
@@ -139,7 +140,7 @@ def _load(session: Session, actor: Actor, webhook_id: int) -> WebhookSubscriptio
 
 
 def list_subscriptions(svc: Services, actor: Actor, course_id: int) -> list[dict]:
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         require_course_staff(session, actor, course_id)
         rows = session.scalars(
             select(WebhookSubscription)
@@ -154,19 +155,19 @@ def list_subscriptions(svc: Services, actor: Actor, course_id: int) -> list[dict
 
 def unsubscribe(svc: Services, actor: Actor, webhook_id: int) -> None:
     """Stop sending; the subscription and its log are kept (disabled)."""
-    with svc.db.session() as session:
+    with svc.db.write() as session:
         row = _load(session, actor, webhook_id)
         row.disabled_at = utcnow()
         session.execute(
             update(table)
             .where(table.c.subscription_id == row.id, table.c.status == "pending")
-            .values(status="failed", last_error="the subscription was deleted")
+            .values(status=SubmissionStatus.FAILED, last_error="the subscription was deleted")
         )
 
 
 def deliveries(svc: Services, actor: Actor, webhook_id: int, limit: int = 100) -> list[dict]:
     """The delivery log, newest first."""
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         _load(session, actor, webhook_id)
         rows = session.scalars(
             select(WebhookDelivery)
@@ -209,7 +210,7 @@ def enqueue(session: Session, submission_ids: list[int]) -> int:
         )
         .where(
             Submission.id.in_(submission_ids),
-            Submission.status.in_(("graded", "failed")),
+            Submission.status.in_(DONE),
             Submission.preview.is_(False),
         )
     ).all()
@@ -242,7 +243,7 @@ def enqueue(session: Session, submission_ids: list[int]) -> int:
 
 def _claim(svc: Services, now: datetime, limit: int) -> tuple[str, list[int]]:
     token = uuid.uuid4().hex
-    with svc.db.session() as session:
+    with svc.db.write() as session:
         session.execute(
             update(table)
             .where(
@@ -274,7 +275,7 @@ def _claim(svc: Services, now: datetime, limit: int) -> tuple[str, list[int]]:
 
 
 def _finish(svc: Services, row_id: int, token: str, **values: Any) -> None:
-    with svc.db.session() as session:
+    with svc.db.write() as session:
         session.execute(
             update(table)
             .where(table.c.id == row_id, table.c.claim_token == token, table.c.status == "sending")
@@ -295,7 +296,7 @@ def deliver_due(svc: Services, now: datetime | None = None, limit: int = 50) -> 
 
 
 def _deliver_one(svc: Services, http: httpx.Client, row_id: int, token: str, now: datetime) -> str:
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         row = session.get(WebhookDelivery, row_id)
         subscription = session.get(WebhookSubscription, row.subscription_id)
         url, secret, attempts, msg_id = (
@@ -308,7 +309,7 @@ def _deliver_one(svc: Services, http: httpx.Client, row_id: int, token: str, now
     host = urlsplit(url).hostname or ""
     if not svc.config.lti.allow_private_urls and outbound.is_private_host(host):
         message = f"refused: {host} is a private or loopback address"
-        _finish(svc, row_id, token, status="failed", last_error=message)
+        _finish(svc, row_id, token, status=SubmissionStatus.FAILED, last_error=message)
         return "failed"
     stamp = int(time.time())
     headers = {
@@ -356,5 +357,7 @@ def _deliver_one(svc: Services, http: httpx.Client, row_id: int, token: str, now
             last_error=message,
         )
         return "retry"
-    _finish(svc, row_id, token, status="failed", last_status=code, last_error=message)
+    _finish(
+        svc, row_id, token, status=SubmissionStatus.FAILED, last_status=code, last_error=message
+    )
     return "failed"

@@ -8,6 +8,7 @@ from flask import Response, render_template
 
 from grader.services import assignments, feedback, solutions
 from grader.services.context import Actor
+from grader.vocabulary import SubmissionStatus
 from grader.web import bp
 from grader.web.plots import render_svg
 from grader.web.security import services, signed_in
@@ -18,7 +19,7 @@ from grader.web.security import services, signed_in
 def submission(actor: Actor, submission_id: int) -> Any:
     svc = services()
     graded = feedback.load_graded(svc, actor, submission_id)
-    done = graded.submission["status"] == "graded"
+    done = graded.submission["status"] == SubmissionStatus.GRADED
     parts = feedback.feedback_parts(svc, graded) if done else []
     left = None
     if graded.max_attempts is not None:

@@ -27,6 +27,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from grader.services.grading import GradingTimeout, Verdict
+from grader.vocabulary import SubmissionStatus
 
 log = logging.getLogger(__name__)
 START_TIMEOUT_S = 120.0  # a spawned child imports torch first (seconds on a busy machine)
@@ -95,7 +96,7 @@ class ChildGrader:
                 yaml_text, label = source()
                 message = (key, yaml_text, label, pairs, device)
                 continue
-            return [("failed", reply[1])] * len(pairs)  # the exercise did not load
+            return [(SubmissionStatus.FAILED, reply[1])] * len(pairs)  # the exercise did not load
         raise RuntimeError("the grading child process did not take the exercise")
 
     def close(self) -> None:

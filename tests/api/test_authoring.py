@@ -156,7 +156,7 @@ def test_moving_an_assignment_to_a_new_version_regrades_and_keeps_the_old_result
     assert world.grade_all() == 1
     result = submissions.get_submission(world.svc, world.teacher.actor, accepted["id"])
     assert result["score"] == 5.0 and result["max_score"] == 7.0
-    with world.svc.db.sessions() as session:
+    with world.svc.db.read() as session:
         (earlier,) = session.query(EarlierGrade).all()
         assert earlier.score == 1.0 and earlier.max_score == 3.0
     book = client.get(

@@ -34,7 +34,7 @@ def _book(client, world, **kwargs):
 
 
 def _set(world, **values):
-    with world.svc.db.session() as session:
+    with world.svc.db.write() as session:
         row = session.get(Assignment, world.assignment_id)
         for key, value in values.items():
             setattr(row, key, value)
@@ -112,7 +112,7 @@ def test_an_override_replaces_the_score_with_its_reason_in_json_and_csv(world, c
 
 
 def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_quoted(world, client):
-    with world.svc.db.session() as session:
+    with world.svc.db.write() as session:
         session.get(User, world.student.id).display_name = '=HYPERLINK("http://evil")'
     text = _book(client, world, query_string={"format": "csv"}).get_data(as_text=True)
     (row,) = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))

@@ -168,7 +168,7 @@ def test_preview_of_an_assignment_not_yet_open_is_403_like_the_assignment(world,
 
     from grader.db.models import Assignment, utcnow
 
-    with world.svc.db.session() as session:
+    with world.svc.db.write() as session:
         session.get(Assignment, world.assignment_id).opens_at = utcnow() + timedelta(days=1)
     url = f"/api/v1/assignments/{world.assignment_id}"
     assert client.get(url, headers=world.student.headers).json["error"]["code"] == "not_open"

@@ -20,6 +20,6 @@ def test_sqlite_pragmas(sqlite_url):
 
 def test_foreign_keys_are_enforced(database_url):
     db = Database(database_url)
-    with pytest.raises(IntegrityError), db.session() as session:
+    with pytest.raises(IntegrityError), db.write() as session:
         session.add(Membership(course_id=12345, user_id=67890, role="student"))
     db.dispose()

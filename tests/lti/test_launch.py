@@ -16,7 +16,7 @@ from tests.lti.fake_platform import CLAIM, CLIENT_ID, INSTRUCTOR, LEARNER, RsaKe
 
 
 def link_assignment(world, resource_link_id: str = "link-1") -> None:
-    with world.svc.db.session() as session:
+    with world.svc.db.write() as session:
         link = session.scalar(
             select(LtiResourceLink).where(LtiResourceLink.resource_link_id == resource_link_id)
         )
@@ -64,7 +64,7 @@ def test_a_learner_launch_signs_in_a_new_student_of_a_new_course(lms, world, pag
     response = lms.launch(LEARNER)
     assert response.status_code == 200
     assert "not set up yet" in page_text(response).lower()  # no assignment linked yet
-    with world.svc.db.sessions() as session:
+    with world.svc.db.read() as session:
         user = session.scalar(select(User).where(User.username.like("Ada-%")))
         assert user.role == "student" and user.password_hash is None
         member = session.scalar(select(Membership).where(Membership.user_id == user.id))
@@ -91,7 +91,7 @@ def test_an_instructor_launch_makes_an_instructor_who_picks_the_exercise(lms, wo
     response = lms.launch(INSTRUCTOR, sub="teacher-1", given_name="Grace")
     assert response.status_code == 200
     assert "choose an exercise" in page_text(response)
-    with world.svc.db.sessions() as session:
+    with world.svc.db.read() as session:
         user = session.scalar(select(User).where(User.username.like("Grace-%")))
         assert user.role == "instructor"
 

@@ -15,7 +15,7 @@ def _submit(world, answers=RIGHT) -> int:
 
 
 def _row(world, sid: int) -> Submission:
-    with world.svc.db.sessions() as session:
+    with world.svc.db.read() as session:
         return session.get(Submission, sid)
 
 
@@ -49,7 +49,7 @@ def test_a_row_out_of_tries_is_failed_not_requeued(world):
 
 def test_late_work_gets_the_penalty(world):
     sid = _submit(world)
-    with world.svc.db.session() as session:
+    with world.svc.db.write() as session:
         session.execute(update(Submission).where(Submission.id == sid).values(late=True))
         from grader.db.models import Assignment
 

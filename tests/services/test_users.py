@@ -12,7 +12,7 @@ from grader.services.errors import Conflict, Invalid, Unauthorized
 
 def test_only_a_hash_of_the_token_is_stored(svc):
     created = users.create_user(svc, "ada", "student")
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         stored = session.scalars(select(ApiToken.token_hash)).all()
     assert created["token"] not in stored
     assert users.hash_token(created["token"]) in stored

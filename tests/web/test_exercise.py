@@ -33,12 +33,12 @@ def _assignment(web, **spec) -> int:
 
 
 def _attempts(web) -> int:
-    with web.svc.db.sessions() as session:
+    with web.svc.db.read() as session:
         return session.query(Submission).count()
 
 
 def _set(web, assignment_id: int, **values) -> None:
-    with web.svc.db.session() as session:
+    with web.svc.db.write() as session:
         row = session.get(Assignment, assignment_id)
         for key, value in values.items():
             setattr(row, key, value)

@@ -66,7 +66,7 @@ def test_answer_visibility_wording_says_what_will_happen(pages, web, page_text):
     feedback = page_text(pages.get(pages.submit({"answer-dz-0": "4x"}).headers["Location"]))
     assert "no due date" in feedback and "shown after the due date" not in feedback
 
-    with web.svc.db.session() as session:
+    with web.svc.db.write() as session:
         session.get(Assignment, web.assignment_id).due_at = utcnow() + timedelta(days=1)
     feedback = page_text(pages.get(pages.submit({"answer-dz-0": "4x"}).headers["Location"]))
     assert "The correct answer is shown after the due date (" in feedback

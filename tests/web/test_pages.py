@@ -9,7 +9,7 @@ from grader.web.plots import wrong_spans, y_limits
 
 
 def test_home_lists_courses_with_due_dates_attempts_and_best_score(pages, web, page_text):
-    with web.svc.db.session() as session:
+    with web.svc.db.write() as session:
         session.get(Assignment, web.assignment_id).due_at = utcnow() + timedelta(days=2)
     pages.sign_in(web.student)
     pages.submit({"answer-dz-0": "4x"})
@@ -154,5 +154,5 @@ def test_home_says_done_when_no_attempts_are_left(pages, web, page_text):
 
 
 def _set_attempts(web, n: int) -> None:
-    with web.svc.db.session() as session:
+    with web.svc.db.write() as session:
         session.get(Assignment, web.assignment_id).max_attempts = n

@@ -133,7 +133,7 @@ def statuses(svc) -> dict[str, int]:
 
     from grader.db.models import Submission
 
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         return dict(
             session.execute(
                 select(Submission.status, func.count()).group_by(Submission.status)
@@ -150,7 +150,7 @@ def queue_rows(svc, world, answers: list[dict]) -> list[int]:
 
     from grader.db.models import Assignment, ExerciseVersion, Submission
 
-    with svc.db.session() as session:
+    with svc.db.write() as session:
         version_id = session.scalar(
             select(Assignment.exercise_version_id).where(Assignment.id == world.assignment_id)
         )

@@ -45,7 +45,7 @@ def test_a_submission_that_kills_its_worker_fails_after_bounded_tries(
         return counts.get("graded") == 3 and counts.get("failed") == 1
 
     wait_until(settled, 90, step_s=0.5)
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         poison = session.get(Submission, ids[1])
     assert poison.status == "failed"
     assert poison.tries == 3
@@ -120,7 +120,7 @@ def test_with_redis_down_the_api_accepts_and_nothing_is_lost(
         return statuses(svc).get("graded") == 5
 
     wait_until(all_graded, 60, step_s=0.5)
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         scores = session.scalars(select(Submission.score)).all()
     assert len(scores) == 5 and all(s == scores[0] for s in scores)
     svc.close()

@@ -76,7 +76,7 @@ def test_sigkill_loses_nothing_and_grades_each_submission_once(tmp_path):
     svc = Services(Config(instance_path=tmp_path, secret_key="crash-test", pool_size=0).resolved())
     migrate.upgrade(svc.db.engine)
     world = World(svc)
-    with svc.db.session() as session:  # no attempt limit for this test
+    with svc.db.write() as session:  # no attempt limit for this test
         from grader.db.models import Assignment
 
         session.get(Assignment, world.assignment_id).max_attempts = None
@@ -119,7 +119,7 @@ def test_sigkill_loses_nothing_and_grades_each_submission_once(tmp_path):
             assert accepted[key] == sid
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            with svc.db.sessions() as session:
+            with svc.db.read() as session:
                 rows = session.execute(select(Submission.idempotency_key, Submission.status)).all()
             if all(status == "graded" for _, status in rows):
                 break
@@ -130,7 +130,7 @@ def test_sigkill_loses_nothing_and_grades_each_submission_once(tmp_path):
     assert len(rows) == len(keys)  # exactly one row per key: nothing duplicated
     assert {k for k, _ in rows} == set(keys)  # nothing lost
     assert all(status == "graded" for _, status in rows)
-    with svc.db.sessions() as session:
+    with svc.db.read() as session:
         scores = session.scalars(select(Submission.score)).all()
     assert scores == [3.0] * len(keys)
     svc.close()

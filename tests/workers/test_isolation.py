@@ -73,7 +73,7 @@ def test_a_poison_submission_in_a_batch_of_64_fails_alone(world, client, monkeyp
             submissions.wait_for(world.svc, sid, timeout_s=60)
     finally:
         pool.stop()
-    with world.svc.db.sessions() as session:
+    with world.svc.db.read() as session:
         rows = {r.id: r for r in session.scalars(select(Submission)).all()}
     assert rows[poison].status == "failed"
     assert "took longer than 1 s" in rows[poison].error
@@ -103,7 +103,7 @@ def test_the_student_reads_why_it_failed_and_may_submit_again(world, client, mon
 
 def test_child_grader_kills_an_overrun_and_starts_afresh(world, monkeypatch):
     _hang_on_poison(monkeypatch)
-    with world.svc.db.sessions() as session:
+    with world.svc.db.read() as session:
         version_id = session.scalar(select(ExerciseVersion.id))
     exercise_source = world.svc.exercises.source(version_id)
     evaluator = ChildGrader()
@@ -118,5 +118,5 @@ def test_child_grader_kills_an_overrun_and_starts_afresh(world, monkeypatch):
 
 
 def _status(world, sid: int) -> str:
-    with world.svc.db.sessions() as session:
+    with world.svc.db.read() as session:
         return session.scalar(select(Submission.status).where(Submission.id == sid))

@@ -32,12 +32,12 @@ def _run_pool_until_graded(world, ids: list[int], size: int, batch_size: int) ->
 
 def test_pool_picks_up_queued_and_stuck_rows_on_start(world):
     ids = _submit(world, 3)
-    with world.svc.db.session() as session:  # one row left mid-grading by a killed process
+    with world.svc.db.write() as session:  # one row left mid-grading by a killed process
         session.execute(
             update(Submission).where(Submission.id == ids[0]).values(status="grading", tries=1)
         )
     _run_pool_until_graded(world, ids, size=2, batch_size=2)
-    with world.svc.db.sessions() as session:
+    with world.svc.db.read() as session:
         statuses = session.scalars(select(Submission.status).order_by(Submission.id)).all()
     assert statuses == ["graded"] * 3
 

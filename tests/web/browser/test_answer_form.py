@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 
 
 def _attempts(web) -> int:
-    with web.svc.db.sessions() as session:
+    with web.svc.db.read() as session:
         return session.query(Submission).count()
 
 
@@ -110,7 +110,7 @@ def test_try_again_brings_back_all_six_sigmoid_answers(page, live_url, web):
 def test_no_attempts_left_closes_the_form_and_the_home_badge(page, live_url, web):
     from playwright.sync_api import expect
 
-    with web.svc.db.session() as session:
+    with web.svc.db.write() as session:
         session.get(Assignment, web.assignment_id).max_attempts = 1
     sign_in(page, live_url, then=f"/assignments/{web.assignment_id}")
     for box, text in (("dz-at-10", "200"), ("dz", "4x"), ("grad", "20x")):

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 
 
 def _attempts(web) -> int:
-    with web.svc.db.sessions() as session:
+    with web.svc.db.read() as session:
         return session.query(Submission).count()
 
 
