@@ -12,9 +12,9 @@ from grader.api.schemas import (
     ExerciseCreated,
     ExercisePath,
     ExerciseQuery,
+    ExerciseSearch,
     ExerciseSolutionQuery,
     Page,
-    Paging,
     PreviewQuery,
 )
 from grader.services import exercises, solutions
@@ -66,9 +66,9 @@ def upload():
 
 
 @bp.get("/exercises", responses={200: Page})
-def list_exercises(query: Paging):
-    """The exercise library (instructor)."""
-    return exercises.list_exercises(svc(), actor(), query.limit, query.offset)
+def list_exercises(query: ExerciseSearch):
+    """The exercise library (instructor); `?q=` keeps ids or titles containing it."""
+    return exercises.list_exercises(svc(), actor(), query.limit, query.offset, query.q)
 
 
 @bp.get("/exercises/<exercise_id>", responses={200: json_object("the exercise and its versions")})

@@ -36,6 +36,10 @@ class Paging(Params):
     offset: int = Field(0, ge=0, le=10**9, description="items to skip")
 
 
+class ExerciseSearch(Paging):
+    q: str | None = Field(None, max_length=100, description="ids or titles containing this")
+
+
 class UserPath(BaseModel):
     user_id: int
 

@@ -479,7 +479,7 @@ def preview_answer(
 
 
 def settings(svc: Services, actor: Actor, assignment_id: int) -> dict[str, Any]:
-    """Course, state and answer-hiding of an assignment the actor can see."""
+    """Course, state and settings (those of `summary`) of an assignment the actor can see."""
     with svc.db.read() as session:
         row = session.get(Assignment, assignment_id)
         if row is None:
@@ -487,6 +487,7 @@ def settings(svc: Services, actor: Actor, assignment_id: int) -> dict[str, Any]:
         role = course_role(session, actor, row.course_id)
         course = session.get(Course, row.course_id)
         return {
+            **summary(row),
             "id": row.id,
             "title": row.exercise_version.title,
             "course_id": course.id,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import io
 import json
 import re
+import zipfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -121,7 +123,10 @@ def _summary(row: Exercise, latest: ExerciseVersion, owner: str | None) -> dict:
     }
 
 
-def list_exercises(svc: Services, actor: Actor, limit: int, offset: int) -> dict:
+def list_exercises(
+    svc: Services, actor: Actor, limit: int, offset: int, q: str | None = None
+) -> dict:
+    """The library, by id; `q` keeps exercises whose id or title contains it (any case)."""
     require_role(actor, "instructor")
     query = (
         select(Exercise, ExerciseVersion, User.username)
@@ -133,8 +138,16 @@ def list_exercises(svc: Services, actor: Actor, limit: int, offset: int) -> dict
         .outerjoin(User, User.id == Exercise.owner_id)
         .order_by(Exercise.slug)
     )
+    if q:
+        pattern = (
+            "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
+        query = query.where(
+            func.lower(Exercise.slug).like(pattern, escape="\\")
+            | func.lower(ExerciseVersion.title).like(pattern, escape="\\")
+        )
     with svc.db.read() as session:
-        total = session.scalar(select(func.count(Exercise.id))) or 0
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = session.execute(query.limit(limit).offset(offset)).all()
         items = [_summary(ex, ver, owner) for ex, ver, owner in rows]
         return envelope(items, total, limit, offset)
@@ -371,3 +384,74 @@ def copy(svc: Services, actor: Actor, slug: str, new_id: str) -> dict:
         raise Invalid(f"{slug!r} has no top-level 'id:' line to rename")
     renamed = ID_LINE.sub(lambda _m: f"id: {json.dumps(new_id)}", text, count=1)
     return upload(svc, actor, renamed, source=f"<copy of {slug}>")
+
+
+MAX_BUNDLE_FILES = 100
+MAX_BUNDLE_BYTES = 4 * 1024 * 1024  # all files of one upload, unpacked
+MAX_FILE_BYTES = 512 * 1024
+
+
+def _unzip(name: str, data: bytes) -> list[tuple[str, bytes | str]]:
+    """The YAML files inside a zip, each read at most to the limits (a zip bomb stops early);
+    a problem with the archive itself is one entry with its message."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        return [(name, "not a readable zip archive")]
+    out: list[tuple[str, bytes | str]] = []
+    total = 0
+    with archive:
+        for info in archive.infolist():
+            if info.is_dir() or not info.filename.lower().endswith(YAML_SUFFIXES):
+                continue
+            if len(out) >= MAX_BUNDLE_FILES:
+                out.append((info.filename, f"more than {MAX_BUNDLE_FILES} files; not read"))
+                break
+            try:
+                with archive.open(info) as member:
+                    content = member.read(MAX_FILE_BYTES + 1)
+            except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError) as exc:
+                out.append((info.filename, f"cannot be unpacked: {exc}"))
+                continue
+            total += len(content)
+            if len(content) > MAX_FILE_BYTES or total > MAX_BUNDLE_BYTES:
+                out.append((info.filename, "too large once unpacked; not read"))
+                break
+            out.append((info.filename, content))
+    return out or [(name, "the archive holds no .yaml or .yml file")]
+
+
+def upload_bundle(svc: Services, actor: Actor, files: list[tuple[str, bytes]]) -> list[dict]:
+    """Upload several YAML files and/or zip archives of them; one report per file:
+    {file, status (new, updated, unchanged, invalid), id?, version?, message?, problems?}."""
+    require_role(actor, "instructor")
+    entries: list[tuple[str, bytes | str]] = []
+    for name, data in files:
+        if name.lower().endswith(".zip"):
+            entries.extend(_unzip(name, data))
+        elif name.lower().endswith(YAML_SUFFIXES):
+            entries.append((name, data))
+        else:
+            entries.append((name, "not a .yaml, .yml or .zip file"))
+    reports = []
+    for name, content in entries[: MAX_BUNDLE_FILES + 1]:
+        if isinstance(content, str):
+            reports.append({"file": name, "status": "invalid", "message": content, "problems": []})
+            continue
+        try:
+            outcome = upload(svc, actor, content.decode("utf-8-sig"), source=name)
+        except UnicodeDecodeError as exc:
+            message = f"not UTF-8 text (byte {exc.start})"
+            reports.append({"file": name, "status": "invalid", "message": message, "problems": []})
+            continue
+        except (Invalid, Conflict, Forbidden) as exc:
+            problems = exc.details if isinstance(exc.details, list) else []
+            reports.append(
+                {"file": name, "status": "invalid", "message": exc.message, "problems": problems}
+            )
+            continue
+        status = "unchanged" if not outcome["created"] else "new"
+        if outcome["created"] and outcome["version"] > 1:
+            status = "updated"
+        reports.append({"file": name, "status": status, **outcome})
+    return reports

@@ -13,7 +13,16 @@ bp = Blueprint(
 
 def register_web(app: Flask) -> None:
     """Add the pages to `app` (after the services are in `app.extensions["grader"]`)."""
-    from grader.web import auth, exercise, feedback, pages, security, solution  # noqa: F401
+    from grader.web import (  # noqa: F401  (routes)
+        auth,
+        authoring,
+        exercise,
+        feedback,
+        instructor,
+        pages,
+        security,
+        solution,
+    )
 
     config = app.extensions["grader"].config
     app.secret_key = config.secret_key

@@ -1,0 +1,391 @@
+"""Instructor pages: courses, people and roster import, assignments, gradebook, analytics.
+
+Every page calls the same domain services as /api/v1; only forms and layout live here.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from flask import Response, redirect, render_template, request, session, url_for
+
+from grader.services import analytics, assignments, courses, exercises, gradebook, roster
+from grader.services import submissions as submission_service
+from grader.services.access import require_role
+from grader.services.context import Actor
+from grader.services.errors import Invalid
+from grader.web import bp
+from grader.web.security import services, signed_in
+
+MAX_ROSTER_CHARS = 200_000
+LIBRARY_PAGE = 200
+
+
+# --- time zones: forms show and read times in the instructor's zone; the database keeps UTC
+
+
+def zone() -> ZoneInfo:
+    try:
+        return ZoneInfo(session.get("tz", "UTC"))
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _set_zone(name: str) -> ZoneInfo:
+    name = name.strip() or "UTC"
+    if len(name) > 64 or name not in _zones():
+        raise Invalid(f"unknown time zone {name[:64]!r}; pick one from the list, e.g. Europe/Paris")
+    session["tz"] = name
+    return ZoneInfo(name)
+
+
+_ZONES: list[str] = []
+
+
+def _zones() -> list[str]:
+    if not _ZONES:
+        _ZONES.extend(sorted(available_timezones() | {"UTC"}))
+    return _ZONES
+
+
+def local_input(value: datetime | str | None) -> str:
+    """A UTC time as the value of a datetime-local input in the instructor's zone."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.astimezone(zone()).strftime("%Y-%m-%dT%H:%M")
+
+
+def local_text(value: datetime | str | None) -> str:
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    here = value.astimezone(zone())
+    return here.strftime("%Y-%m-%d %H:%M ") + (here.tzname() or "")
+
+
+def _read_time(form: Any, name: str, tz: ZoneInfo) -> datetime | None:
+    text = form.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        naive = datetime.fromisoformat(text)
+    except ValueError:
+        raise Invalid(f"{name}: {text[:40]!r} is not a date and time (YYYY-MM-DDTHH:MM)") from None
+    if naive.tzinfo is not None:
+        naive = naive.replace(tzinfo=None)
+    return naive.replace(tzinfo=tz).astimezone(UTC)
+
+
+bp.add_app_template_filter(local_text, "local")
+
+
+def _staff(actor: Actor) -> None:
+    require_role(actor, "instructor")
+
+
+# --- courses and people ------------------------------------------------------------------
+
+
+@bp.get("/teach")
+@signed_in
+def teach(actor: Actor) -> Any:
+    """The courses the instructor teaches (active, then archived) and a form for a new one."""
+    _staff(actor)
+    listing = courses.list_courses(services(), actor, 200, 0)["items"]
+    teaching = [c for c in listing if c["your_role"] in ("instructor", "admin")]
+    return render_template("instructor/index.html", courses=teaching)
+
+
+@bp.post("/teach/courses")
+@signed_in
+def create_course(actor: Actor) -> Any:
+    title = request.form.get("title", "").strip()
+    if not 0 < len(title) <= 200:
+        raise Invalid("a course title has 1 to 200 characters")
+    created = courses.create_course(services(), actor, title)
+    return redirect(url_for("web.teach_course", course_id=created["id"]), code=303)
+
+
+def _course_page(actor: Actor, course_id: int, **extra: Any) -> Any:
+    svc = services()
+    course = courses.get_course(svc, actor, course_id)
+    members = courses.list_members(svc, actor, course_id, 200, 0)
+    listing = assignments.list_for_course(svc, actor, course_id, 200, 0)["items"]
+    return render_template(
+        "instructor/course.html", course=course, members=members, assignments=listing, **extra
+    )
+
+
+@bp.get("/teach/courses/<int:course_id>")
+@signed_in
+def teach_course(actor: Actor, course_id: int) -> Any:
+    return _course_page(actor, course_id)
+
+
+@bp.post("/teach/courses/<int:course_id>/settings")
+@signed_in
+def course_settings(actor: Actor, course_id: int) -> Any:
+    action = request.form.get("action", "rename")
+    if action == "rename":
+        courses.update_course(
+            services(), actor, course_id, title=request.form.get("title", ""), archived=None
+        )
+    else:
+        archived = action == "archive"
+        courses.update_course(services(), actor, course_id, title=None, archived=archived)
+    return redirect(url_for("web.teach_course", course_id=course_id), code=303)
+
+
+@bp.post("/teach/courses/<int:course_id>/members")
+@signed_in
+def add_member(actor: Actor, course_id: int) -> Any:
+    username = request.form.get("username", "").strip()
+    role = request.form.get("role", "student")
+    courses.add_member(services(), actor, course_id, username, role)
+    return redirect(url_for("web.teach_course", course_id=course_id), code=303)
+
+
+@bp.post("/teach/courses/<int:course_id>/members/<username>/remove")
+@signed_in
+def remove_member(actor: Actor, course_id: int, username: str) -> Any:
+    courses.remove_member(services(), actor, course_id, username)
+    return redirect(url_for("web.teach_course", course_id=course_id), code=303)
+
+
+@bp.post("/teach/courses/<int:course_id>/roster")
+@signed_in
+def import_roster(actor: Actor, course_id: int) -> Any:
+    """Check (dry run) or import a roster typed or pasted into the form, or a CSV file."""
+    upload = request.files.get("file")
+    data: bytes | str = request.form.get("roster", "")
+    if upload is not None and upload.filename:
+        data = upload.read(MAX_ROSTER_CHARS + 1)
+    if len(data) > MAX_ROSTER_CHARS:
+        raise Invalid("the roster is too long for one form; split it or use the API")
+    if not (data.strip() if isinstance(data, str) else data.strip()):
+        raise Invalid("paste the roster or choose a CSV file")
+    dry_run = request.form.get("action") != "import"
+    result = roster.import_roster(services(), actor, course_id, data, dry_run=dry_run)
+    text = data if isinstance(data, str) else data.decode("utf-8-sig", errors="replace")
+    status = 200 if result["valid"] else 422
+    return _course_page(actor, course_id, roster=result, roster_text=text, dry_run=dry_run), status
+
+
+@bp.post("/teach/credentials.csv")
+@signed_in
+def credentials_csv(actor: Actor) -> Any:
+    """The generated passwords shown on the import's page, as a CSV to download (they are
+    never stored: the page posts them back once)."""
+    _staff(actor)
+    names = request.form.getlist("username")[: roster.MAX_ROWS]
+    secrets = request.form.getlist("password")[: roster.MAX_ROWS]
+    rows = [{"username": u[:64], "password": p[:64]} for u, p in zip(names, secrets, strict=False)]
+    text = roster.credentials_csv({"rows": rows})
+    return Response(
+        text,
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="initial-passwords.csv"'},
+    )
+
+
+# --- assignments -------------------------------------------------------------------------
+
+
+def _assignment_form(actor: Actor, course_id: int, current: dict | None, **extra: Any) -> Any:
+    library = exercises.list_exercises(services(), actor, LIBRARY_PAGE, 0)
+    versions = None
+    if current is not None:
+        versions = exercises.versions(services(), actor, current["exercise_id"])["versions"]
+    return render_template(
+        "instructor/assignment_form.html",
+        course=courses.get_course(services(), actor, course_id),
+        current=current,
+        library=library,
+        versions=versions,
+        zones=_zones(),
+        tz=zone().key,
+        local_input=local_input,
+        **extra,
+    )
+
+
+def _settings_from_form(form: Any) -> dict[str, Any]:
+    tz = _set_zone(form.get("tz", "UTC"))
+    spec: dict[str, Any] = {
+        "opens_at": _read_time(form, "opens_at", tz),
+        "due_at": _read_time(form, "due_at", tz),
+        "show_answers": form.get("show_answers", "always"),
+        "score_policy": form.get("score_policy", "best"),
+    }
+    for name, cast in (("max_attempts", int), ("late_penalty", float)):
+        text = form.get(name, "").strip()
+        try:
+            spec[name] = cast(text) if text else None
+        except ValueError:
+            raise Invalid(f"{name}: {text[:20]!r} is not a number") from None
+    if spec["max_attempts"] is not None and not 1 <= spec["max_attempts"] <= 10_000:
+        raise Invalid("max_attempts: 1 to 10000, or empty for no limit")
+    penalty = spec["late_penalty"]
+    if penalty is not None and not 0 <= penalty <= 1:
+        raise Invalid("late_penalty: a fraction from 0 to 1, or empty to take no late work")
+    return spec
+
+
+@bp.route("/teach/courses/<int:course_id>/assignments/new", methods=["GET", "POST"])
+@signed_in
+def new_assignment(actor: Actor, course_id: int) -> Any:
+    if request.method == "GET":
+        chosen = request.args.get("exercise", "")
+        return _assignment_form(actor, course_id, None, chosen=chosen)
+    spec = _settings_from_form(request.form)
+    spec["exercise_id"] = request.form.get("exercise_id", "").strip()[:100]
+    created = assignments.create_assignment(services(), actor, course_id, spec)
+    return redirect(url_for("web.teach_course", course_id=course_id, created=created["id"]), 303)
+
+
+@bp.route("/teach/assignments/<int:assignment_id>/edit", methods=["GET", "POST"])
+@signed_in
+def edit_assignment(actor: Actor, assignment_id: int) -> Any:
+    svc = services()
+    current = assignments.settings(svc, actor, assignment_id)
+    if current["role"] == "student":
+        raise Invalid("only the course's instructors may change assignments")
+    if request.method == "GET":
+        return _assignment_form(actor, current["course_id"], current)
+    changes = _settings_from_form(request.form)
+    version = request.form.get("version", "").strip()
+    if version.isdigit() and int(version) != current["version"]:
+        changes["version"] = int(version)
+    result = assignments.update_assignment(svc, actor, assignment_id, changes)
+    return redirect(
+        url_for("web.teach_course", course_id=current["course_id"], regraded=result["regraded"]),
+        303,
+    )
+
+
+# --- gradebook, one student's record, analytics ------------------------------------------
+
+
+@bp.get("/teach/courses/<int:course_id>/gradebook")
+@signed_in
+def gradebook_page(actor: Actor, course_id: int) -> Any:
+    svc = services()
+    book = gradebook.gradebook(svc, actor, course_id)
+    course = courses.get_course(svc, actor, course_id)
+    return render_template("instructor/gradebook.html", book=book, course=course)
+
+
+@bp.get("/teach/courses/<int:course_id>/gradebook.csv")
+@signed_in
+def gradebook_csv(actor: Actor, course_id: int) -> Any:
+    text = gradebook.gradebook_csv(gradebook.gradebook(services(), actor, course_id))
+    return _download(text, f"gradebook-course-{course_id}.csv")
+
+
+@bp.get("/teach/assignments/<int:assignment_id>/submissions.csv")
+@signed_in
+def submissions_csv(actor: Actor, assignment_id: int) -> Any:
+    text = gradebook.submissions_csv(services(), actor, assignment_id)
+    return _download(text, f"submissions-assignment-{assignment_id}.csv")
+
+
+def _download(text: str, name: str) -> Response:
+    return Response(
+        text.encode("utf-8"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.get("/teach/assignments/<int:assignment_id>/students/<username>")
+@signed_in
+def student_record(actor: Actor, assignment_id: int, username: str) -> Any:
+    """One student on one assignment: the counted score, submissions, extension, override."""
+    svc = services()
+    info = assignments.settings(svc, actor, assignment_id)
+    book = gradebook.gradebook(svc, actor, info["course_id"])
+    row = next((s for s in book["students"] if s["username"] == username), None)
+    if row is None:
+        raise Invalid(f"{username!r} is not a student of this course")
+    listing = submission_service.list_submissions(
+        svc, actor, assignment_id, student=username, status=None, limit=200, offset=0
+    )
+    return render_template(
+        "instructor/student.html",
+        info=info,
+        student=row,
+        cell=row["scores"][str(assignment_id)],
+        listing=listing,
+        tz=zone().key,
+        zones=_zones(),
+    )
+
+
+@bp.post("/teach/assignments/<int:assignment_id>/students/<username>/extension")
+@signed_in
+def give_extension(actor: Actor, assignment_id: int, username: str) -> Any:
+    tz = _set_zone(request.form.get("tz", "UTC"))
+    due = _read_time(request.form, "due_at", tz)
+    extra_text = request.form.get("extra_attempts", "").strip()
+    if extra_text and not extra_text.isdigit():
+        raise Invalid("extra_attempts: a whole number")
+    extra = int(extra_text) if extra_text else None
+    gradebook.set_extension(services(), actor, assignment_id, username, due, extra)
+    return redirect(
+        url_for("web.student_record", assignment_id=assignment_id, username=username), 303
+    )
+
+
+@bp.post("/teach/assignments/<int:assignment_id>/students/<username>/override")
+@signed_in
+def give_override(actor: Actor, assignment_id: int, username: str) -> Any:
+    text = request.form.get("score", "").strip()
+    try:
+        score = float(text)
+    except ValueError:
+        raise Invalid(f"score: {text[:20]!r} is not a number") from None
+    reason = request.form.get("reason", "")
+    gradebook.set_override(services(), actor, assignment_id, username, score, reason)
+    return redirect(
+        url_for("web.student_record", assignment_id=assignment_id, username=username), 303
+    )
+
+
+@bp.get("/teach/assignments/<int:assignment_id>/analytics")
+@signed_in
+def analytics_page(actor: Actor, assignment_id: int) -> Any:
+    svc = services()
+    info = assignments.settings(svc, actor, assignment_id)
+    data = analytics.analytics(svc, actor, assignment_id)
+    return render_template(
+        "instructor/analytics.html", info=info, data=data, chart=chart(data["score_distribution"])
+    )
+
+
+CHART_W, CHART_H, PAD = 480, 200, 32
+
+
+def chart(dist: dict[str, Any]) -> dict[str, Any]:
+    """Bar geometry of the score distribution for an inline SVG (no script, no CDN)."""
+    counts = dist["counts"]
+    top = max(counts) or 1
+    width = (CHART_W - 2 * PAD) / len(counts)
+    bars = []
+    for i, count in enumerate(counts):
+        height = (CHART_H - 2 * PAD) * count / top
+        bars.append(
+            {
+                "x": round(PAD + i * width + 2, 1),
+                "y": round(CHART_H - PAD - height, 1),
+                "w": round(width - 4, 1),
+                "h": round(height, 1),
+                "count": count,
+                "label": f"{dist['edges'][i]:g}–{dist['edges'][i + 1]:g}",
+            }
+        )
+    return {"w": CHART_W, "h": CHART_H, "pad": PAD, "bars": bars, "top": top}
