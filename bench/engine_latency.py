@@ -27,8 +27,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from grader.engine import load_exercise_file  # noqa: E402
-from grader.engine.check import check_part, parse_cached  # noqa: E402
-from grader.engine.exercise import split_answer  # noqa: E402
+from grader.engine.check import (  # noqa: E402
+    check_part,
+    parse_cached,
+    split_answer,  # noqa: E402
+)
 from grader.engine.expr import parse  # noqa: E402
 from tests.engine.sympy_oracle import sympy_chain, sympy_derivative, to_sympy  # noqa: E402
 

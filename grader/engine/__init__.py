@@ -9,9 +9,10 @@ Typical use::
 
 from .check import Grade, PartResult, Preview, grade, grade_batch, parse_answer, preview
 from .curves import Curves, curves
-from .exercise import Exercise, ExerciseInvalid, Part, Problem, load_exercise, load_exercise_file
+from .exercise import Exercise, Part
 from .expr import MAX_DEPTH, MAX_LENGTH, MAX_NODES, ParseError, parse
 from .instance import SamplingError
+from .loading import ExerciseInvalid, Problem, load_exercise, load_exercise_file
 from .render import to_latex, to_mathml, to_text
 from .selftest import run_self_tests
 

@@ -17,7 +17,7 @@ import torch
 from .autograd import as_points, evaluate
 from .compare import first_mismatch
 from .diagnose import diagnose
-from .exercise import Exercise, Part, split_answer
+from .exercise import Exercise, Part
 from .expr import Expr, ParseError, names_in, parse
 from .render import format_number, to_latex, to_mathml, to_text
 
@@ -416,3 +416,44 @@ def _mismatch_message(inst, part: Part, s: torch.Tensor, i: int) -> str:
             "number, or a division by zero?), where the derivative is defined."
         )
     return f"Not the derivative: at {where} your answer gives {value:.6g}, which does not match."
+
+
+# ---------------------------------------------------------------------------- answers
+
+
+def split_answer(answer: str | list[str], ncomp: int) -> list[str] | None:
+    """One text per component: a list as given, or a string (comma-separated if several)."""
+    if isinstance(answer, list):
+        texts = [str(a) for a in answer]
+    elif ncomp == 1:
+        texts = [answer]
+    else:
+        texts = _split_commas(answer)
+        unwrapped = _unwrap(answer.strip())
+        if unwrapped is not None and len(_split_commas(unwrapped)) == ncomp:
+            texts = _split_commas(unwrapped)  # a vector written (a, b), [a, b] or <a, b>
+    return texts if len(texts) == ncomp else None
+
+
+_BRACKETS = {"(": ")", "[": "]", "<": ">", "\u27e8": "\u27e9", "{": "}"}
+
+
+def _unwrap(text: str) -> str | None:
+    if len(text) >= 2 and _BRACKETS.get(text[0]) == text[-1]:
+        return text[1:-1]
+    return None
+
+
+def _split_commas(text: str) -> list[str]:
+    """Split at top-level commas (a comma inside parentheses is not a separator)."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            out.append(text[start:i])
+            start = i + 1
+    out.append(text[start:])
+    return [t.strip() for t in out]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .check import grade
-from .exercise import Exercise, Problem
+from .exercise import Exercise
+from .loading import Problem
 
 SEEDS_WITH_PARAMS = (0, 1, 2, 3, 4)
 

@@ -21,7 +21,7 @@ from grader.db.models import (
     utcnow,
 )
 from grader.engine import ParseError, parse_answer
-from grader.engine.exercise import split_answer
+from grader.engine.check import split_answer
 from grader.services.access import course_role
 from grader.services.assignments import apply_extension, check_open
 from grader.services.context import Actor, Services

@@ -7,11 +7,8 @@ import textwrap
 import pytest
 
 from grader.engine import ExerciseInvalid, load_exercise, load_exercise_file
-from grader.engine.exercise import (
-    DEFAULT_EXPRESSION_TOLERANCE,
-    DEFAULT_VALUE_TOLERANCE,
-    split_answer,
-)
+from grader.engine.check import split_answer
+from grader.engine.schema import DEFAULT_EXPRESSION_TOLERANCE, DEFAULT_VALUE_TOLERANCE
 
 BASE = """\
 id: t

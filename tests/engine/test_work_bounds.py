@@ -24,8 +24,8 @@ from grader.engine import MAX_LENGTH, ParseError, grade, load_exercise, parse, p
 from grader.engine.autograd import evaluate
 from grader.engine.check import MAX_LABEL, label_end
 from grader.engine.curves import curves
-from grader.engine.exercise import ExerciseInvalid
 from grader.engine.expr import MAX_SPLIT_WORD, split_word
+from grader.engine.loading import ExerciseInvalid
 
 from .conftest import make_exercise
 

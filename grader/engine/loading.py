@@ -1,0 +1,401 @@
+"""Loading an exercise: safe YAML, validation with file:line: path errors, the parsed Exercise.
+
+Validation reports every problem at once. Structure and unknown keys are checked by the
+pydantic schema (`schema.py`); names, expressions (every one is parsed), ``wrt``/``at`` and
+sampling are checked afterwards against the parsed exercise.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path as FsPath
+from typing import Annotated, Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from . import yamlsafe
+from .check import split_answer
+from .exercise import Exercise, Part
+from .expr import CONSTANTS, Expr, ParseError, canonical_function, node_count, parse
+from .schema import (
+    DEFAULT_EXPRESSION_TOLERANCE,
+    DEFAULT_VALUE_TOLERANCE,
+    IDENT,
+    MAX_DEFINE_NODES,
+    MAX_TEST_ANSWERS,
+    SAMPLING_SEEDS,
+    ExerciseSpec,
+    ParamSpec,
+    PartSpec,
+    Text,
+    Tolerance,
+    _text,
+)
+
+# ---------------------------------------------------------------------------- problems
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an exercise, located as file:line: path."""
+
+    path: str
+    message: str
+    line: int | None = None
+    source: str = "<exercise>"
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line else self.source
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "line": self.line, "message": self.message}
+
+
+class ExerciseInvalid(ValueError):
+    def __init__(self, problems: list[Problem]):
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def format_path(path: Iterable[str | int]) -> str:
+    out = ""
+    for piece in path:
+        if isinstance(piece, int):
+            out += f"[{piece}]"
+        else:
+            out += f".{piece}" if out else str(piece)
+    return out
+
+
+class _Collector:
+    def __init__(self, loaded: yamlsafe.LoadedYaml | None, source: str):
+        self.loaded = loaded
+        self.source = source
+        self.problems: list[Problem] = []
+
+    def add(self, path: tuple, message: str, line: int | None = None) -> None:
+        if line is None and self.loaded is not None:
+            line = self.loaded.line_of(path)
+        self.problems.append(Problem(format_path(path), message, line, self.source))
+
+
+# ---------------------------------------------------------------------------- loading
+
+
+def load_exercise_file(path: str | FsPath) -> Exercise:
+    p = FsPath(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        message = f"cannot read the file: {exc.strerror}"
+        raise ExerciseInvalid([Problem("", message, None, str(p))]) from None
+    return load_exercise(data, source=str(p))
+
+
+def load_exercise(text: str | bytes, source: str = "<exercise>") -> Exercise:
+    """Parse and validate an exercise; raises ``ExerciseInvalid`` listing every problem."""
+    try:
+        loaded = yamlsafe.load(text)
+    except yamlsafe.YamlError as exc:
+        raise ExerciseInvalid(
+            [Problem(format_path(exc.path), exc.message, exc.line, source)]
+        ) from None
+    raw = text.decode("utf-8") if isinstance(text, bytes) else text
+    errors = _Collector(loaded, source)
+    for path, line in loaded.duplicates:
+        errors.add(path, f"'{path[-1]}' is given twice", line)
+    if not isinstance(loaded.data, dict):
+        errors.add((), "an exercise is a mapping of keys (id, title, variables, define, parts)")
+        raise ExerciseInvalid(errors.problems)
+    try:
+        spec = ExerciseSpec.model_validate(loaded.data)
+    except ValidationError:
+        # Report every structural problem, then go on checking what did validate.
+        spec = _validate_piecewise(loaded.data, errors)
+    exercise = _check_semantics(spec, raw, errors, source)
+    if errors.problems:
+        raise ExerciseInvalid(errors.problems)
+    assert exercise is not None
+    return exercise
+
+
+_SECTIONS = {
+    "variables": (tuple[float, float], (0.0, 1.0)),
+    "params": (ParamSpec, ParamSpec.model_construct(int_=(0, 0))),
+    "define": (Text, "0"),
+}
+
+
+def _validate_piecewise(data: dict, errors: _Collector) -> ExerciseSpec:
+    """Validate each section and entry on its own, so one mistake hides no other.
+
+    Entries that fail keep their name with a placeholder value (so references to them don't
+    cascade into more errors); parts that fail are left out. Used only when the whole-document
+    validation failed, so the exercise is rejected either way.
+    """
+
+    def report(exc: ValidationError, prefix: tuple) -> None:
+        for err in exc.errors():
+            errors.add(
+                (*prefix, *err["loc"]), _pydantic_message({**err, "loc": (*prefix, *err["loc"])})
+            )
+
+    fields = ExerciseSpec.model_fields
+    for key in data:
+        if key not in fields:
+            errors.add((key,), f"unknown key '{key}'")
+    for key in ("id", "title", "variables", "define", "parts"):
+        if key not in data:
+            errors.add((key,), "this key is required")
+    header = {k: data[k] for k in ("id", "title", "statement") if k in data}
+    values: dict[str, Any] = {"id": "x", "title": "x", "statement": ""}
+    for key, value in header.items():
+        try:
+            field = fields[key]
+            TypeAdapter(Annotated[field.annotation, *field.metadata]).validate_python(value)
+            values[key] = value
+        except ValidationError as exc:
+            report(exc, (key,))
+    values["tolerance"] = None
+    if data.get("tolerance") is not None:
+        try:
+            values["tolerance"] = Tolerance.model_validate(data["tolerance"])
+        except ValidationError as exc:
+            report(exc, ("tolerance",))
+    for key, (kind, placeholder) in _SECTIONS.items():
+        section = data.get(key) or {}
+        if not isinstance(section, dict):
+            errors.add((key,), "must be a mapping of names")
+            section = {}
+        adapter = TypeAdapter(kind)
+        out = {}
+        for name, raw_value in section.items():
+            try:
+                out[name] = adapter.validate_python(
+                    _text(raw_value) if key == "define" else raw_value
+                )
+            except ValidationError as exc:
+                report(exc, (key, name))
+                out[name] = placeholder
+        values[key] = out
+    parts = data.get("parts") or []
+    if not isinstance(parts, list):
+        errors.add(("parts",), "must be a list of parts")
+        parts = []
+    values["parts"] = []
+    for i, raw_part in enumerate(parts):
+        try:
+            values["parts"].append(PartSpec.model_validate(raw_part))
+        except ValidationError as exc:
+            report(exc, ("parts", i))
+            values["parts"].append(None)  # keeps the later parts' indices
+    return ExerciseSpec.model_construct(**values)
+
+
+def _pydantic_message(err: dict) -> str:
+    kind = err.get("type", "")
+    loc = err.get("loc", ())
+    if kind == "extra_forbidden":
+        return f"unknown key '{loc[-1]}'" if loc else "unknown key"
+    if kind == "missing":
+        return "this key is required"
+    if kind == "literal_error":
+        return f"must be one of {err['ctx']['expected']}"
+    if kind == "string_pattern_mismatch":
+        if loc and loc[0] == "parts":
+            return "a part id is letters, digits, '-' and '_', starting with a letter or digit"
+        return "must be a slug: lowercase letters, digits and '-', starting with a letter or digit"
+    msg = err.get("msg", "invalid value")
+    got = err.get("input")
+    if isinstance(got, str | int | float) and len(str(got)) < 60:
+        msg += f" (got {got!r})"
+    return msg[:1].lower() + msg[1:]
+
+
+def _check_name(name: str, path: tuple, errors: _Collector, what: str) -> bool:
+    if not IDENT.match(name):
+        errors.add(path, f"'{name}' is not a valid {what} name (letters, digits and _)")
+        return False
+    if canonical_function(name) or name in CONSTANTS:
+        errors.add(path, f"'{name}' is a built-in function or constant; pick another {what} name")
+        return False
+    return True
+
+
+def _parse_at(text: str, names: list[str], path: tuple, errors: _Collector) -> Expr | None:
+    try:
+        return parse(text, names)
+    except ParseError as exc:
+        errors.add(path, f"{exc}\n    {exc.caret.replace(chr(10), chr(10) + '    ')}")
+        return None
+
+
+def _check_semantics(
+    spec: ExerciseSpec, raw: str, errors: _Collector, source: str
+) -> Exercise | None:
+    names: list[str] = []
+    for v, (lo, hi) in spec.variables.items():
+        if _check_name(v, ("variables", v), errors, "variable"):
+            names.append(v)
+        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+            errors.add(("variables", v), f"the interval [{lo}, {hi}] must have low < high")
+    for p, ps in spec.params.items():
+        path = ("params", p)
+        if _check_name(p, path, errors, "param"):
+            if p in spec.variables:
+                errors.add(path, f"'{p}' is already a variable")
+            else:
+                names.append(p)
+        given = [k for k in ("int_", "choice", "uniform") if getattr(ps, k) is not None]
+        if len(given) != 1:
+            errors.add(path, "give exactly one of int: [lo, hi], choice: [...], uniform: [lo, hi]")
+        elif ps.int_ is not None and ps.int_[0] > ps.int_[1]:
+            errors.add(path, "int: [lo, hi] needs lo <= hi")
+        elif ps.uniform is not None and not ps.uniform[0] < ps.uniform[1]:
+            errors.add(path, "uniform: [lo, hi] needs lo < hi")
+    defines: list[tuple[str, Expr]] = []
+    for d, text in spec.define.items():
+        path = ("define", d)
+        if not _check_name(d, path, errors, "defined"):
+            continue
+        if d in names:
+            errors.add(path, f"'{d}' is already a variable or param")
+            continue
+        node = _parse_at(text, names, path, errors)
+        names.append(d)
+        if node is not None:
+            defines.append((d, node))
+    total = sum(node_count(n) for _, n in defines)
+    if total > MAX_DEFINE_NODES:
+        errors.add(
+            ("define",),
+            f"the definitions are too large ({total} nodes; at most {MAX_DEFINE_NODES})",
+        )
+    tests = sum(
+        len(p.tests.accept) + len(p.tests.reject) for p in spec.parts if p is not None and p.tests
+    )
+    if tests > MAX_TEST_ANSWERS:
+        errors.add(("parts",), f"too many test answers ({tests}; at most {MAX_TEST_ANSWERS})")
+    base = _tolerance(spec.tolerance, {})
+    parts: list[Part] = []
+    seen: set[str] = set()
+    for i, ps in enumerate(spec.parts):
+        if ps is None:
+            continue
+        part = _check_part(spec, ps, i, names, base, seen, errors)
+        if part is not None:
+            parts.append(part)
+    if errors.problems:
+        return None
+    exercise = Exercise(spec, raw, defines, parts, source)
+    _check_sampling(exercise, errors)
+    return exercise
+
+
+def _tolerance(tol: Tolerance | None, inherited: dict) -> dict:
+    out = dict(inherited)
+    if tol is not None:
+        out.update({k: v for k, v in tol.model_dump().items() if v is not None})
+    return out
+
+
+def _check_part(spec, ps: PartSpec, i: int, names, base, seen, errors) -> Part | None:
+    path = ("parts", i)
+    ok = True
+    if ps.id in seen:
+        errors.add((*path, "id"), f"part id '{ps.id}' is used twice")
+        ok = False
+    seen.add(ps.id)
+    if ps.of not in spec.define:
+        errors.add(
+            (*path, "of"), f"'{ps.of}' is not a defined name (define: {', '.join(spec.define)})"
+        )
+        ok = False
+    wrt = ps.wrt_list
+    if not wrt:
+        errors.add((*path, "wrt"), "name at least one variable")
+        ok = False
+    if len(wrt) > 4 and ps.kind != "gradient":
+        errors.add((*path, "wrt"), "at most 4 successive derivatives")
+        ok = False
+    for j, w in enumerate(wrt):
+        wpath = (*path, "wrt") if isinstance(ps.wrt, str) else (*path, "wrt", j)
+        if w not in spec.variables:
+            errors.add(wpath, f"'{w}' is not a variable")
+            ok = False
+    if ps.kind == "gradient" and len(set(wrt)) != len(wrt):
+        errors.add((*path, "wrt"), "a gradient names each variable once")
+        ok = False
+    if ps.kind == "value" and ps.at is None:
+        errors.add((*path, "at"), "a value part needs 'at', the point to evaluate at")
+        ok = False
+    if ps.kind == "expression" and ps.at is not None:
+        errors.add(
+            (*path, "at"), "an expression part asks for a formula; use kind: value for a number"
+        )
+        ok = False
+    if ps.at is not None:
+        for v, x in ps.at.items():
+            if v not in spec.variables:
+                errors.add((*path, "at", v), f"'{v}' is not a variable")
+                ok = False
+            elif not math.isfinite(x):
+                errors.add((*path, "at", v), "must be a finite number")
+                ok = False
+    defaults = DEFAULT_VALUE_TOLERANCE if ps.at is not None else DEFAULT_EXPRESSION_TOLERANCE
+    tol = _tolerance(ps.tolerance, {**defaults, **base})
+    ncomp = len(wrt) if ps.kind == "gradient" else 1
+    answer_names = names if ps.at is None else [n for n in names if n in spec.params]
+    mistakes = []
+    for j, m in enumerate(ps.mistakes):
+        mpath = (*path, "mistakes", j, "answer")
+        texts = m.answer if isinstance(m.answer, list) else [m.answer]
+        if isinstance(m.answer, list) and len(texts) != ncomp:
+            errors.add(mpath, f"give {ncomp} answers, one per variable in wrt")
+            continue
+        nodes = [_parse_at(t, answer_names, mpath, errors) for t in texts]
+        if all(n is not None for n in nodes):
+            mistakes.append((tuple(nodes), m.feedback))
+    if ps.tests is not None:
+        for key in ("accept", "reject"):
+            for j, answer in enumerate(getattr(ps.tests, key)):
+                tpath = (*path, "tests", key, j)
+                texts = split_answer(answer, ncomp)
+                if texts is None:
+                    errors.add(tpath, f"give {ncomp} answers, one per variable in wrt")
+                    continue
+                for t in texts:
+                    _parse_at(t, answer_names, tpath, errors)
+    if not ok:
+        return None
+    return Part(ps, i, tol["rtol"], tol["atol"], tuple(mistakes))
+
+
+def _check_sampling(exercise: Exercise, errors: _Collector) -> None:
+    """Every part must have a finite reference: sample points and `at` points alike."""
+    from .instance import SamplingError, draw_params
+
+    for part in exercise.parts:
+        if part.at is not None:
+            missing = sorted(exercise.depends_on(part.of) - set(part.at))
+            if missing:
+                errors.add(
+                    ("parts", part.index, "at"),
+                    f"give a value for {', '.join(missing)} ({part.of} depends on it)",
+                )
+    if errors.problems:
+        return
+    # With params, a function may be defined for some students' values and not others.
+    seeds = range(SAMPLING_SEEDS) if exercise.spec.params else range(1)
+    for seed in seeds:
+        try:
+            inst = exercise.instance(seed)
+            for part in exercise.parts:
+                inst.reference(part)
+        except SamplingError as exc:
+            params = ", ".join(f"{k} = {v}" for k, v in draw_params(exercise, seed).items())
+            errors.add(exc.path, exc.message + (f" (for the params {params})" if params else ""))
+            return

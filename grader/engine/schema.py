@@ -1,0 +1,111 @@
+"""The exercise YAML contract: the pydantic schema of a file and the limits it sets.
+
+Structure, types and unknown keys are checked here; names, expressions and sampling are checked
+by `loading.py` against the parsed exercise.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SLUG = r"^[a-z0-9][a-z0-9-]*$"
+PART_ID = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
+IDENT = re.compile(r"^[A-Za-z_][A-Za-z_0-9]*$")
+MAX_PARTS = 50
+MAX_DEFINES = 100
+MAX_DEFINE_NODES = 5000  # all definitions together: bounds sampling and diagnosis work
+MAX_TEST_ANSWERS = 300
+SAMPLING_SEEDS = 8  # students' seeds tried at validation when the exercise has params  # self-test answers per exercise: bounds `validate`
+MAX_VARIABLES = 20
+
+DEFAULT_EXPRESSION_TOLERANCE = {"rtol": 1e-6, "atol": 1e-9}
+# Hand-computed numbers: within 0.05 % (about four significant digits).
+DEFAULT_VALUE_TOLERANCE = {"rtol": 5e-4, "atol": 1e-8}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _text(v: Any) -> Any:
+    """Numbers written in YAML (``y: 5``) are expressions too."""
+    if isinstance(v, bool):
+        return v
+    return str(v) if isinstance(v, int | float) else v
+
+
+Text = Annotated[str, Field(max_length=4000)]
+
+
+class Tolerance(_Strict):
+    rtol: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    atol: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+
+
+# Param values are floats in every computation; ints beyond 2^53 would not be exact.
+MAX_PARAM = 10**15
+ParamNumber = Annotated[float, Field(ge=-MAX_PARAM, le=MAX_PARAM, allow_inf_nan=False)]
+ParamInt = Annotated[int, Field(ge=-MAX_PARAM, le=MAX_PARAM)]
+
+
+class ParamSpec(_Strict):
+    int_: tuple[ParamInt, ParamInt] | None = Field(default=None, alias="int")
+    choice: list[ParamInt | ParamNumber] | None = Field(default=None, min_length=1, max_length=1000)
+    uniform: tuple[ParamNumber, ParamNumber] | None = None
+
+
+class Mistake(_Strict):
+    answer: Text | list[Text]
+    feedback: Annotated[str, Field(min_length=1, max_length=2000)]
+
+    @field_validator("answer", mode="before")
+    @classmethod
+    def coerce_answer(cls, v: Any) -> Any:
+        return [_text(x) for x in v] if isinstance(v, list) else _text(v)
+
+
+class SelfTests(_Strict):
+    accept: list[Text | list[Text]] = Field(default_factory=list, max_length=100)
+    reject: list[Text | list[Text]] = Field(default_factory=list, max_length=100)
+
+    @field_validator("accept", "reject", mode="before")
+    @classmethod
+    def coerce_answers(cls, v: Any) -> Any:
+        if isinstance(v, list):
+            return [[_text(y) for y in x] if isinstance(x, list) else _text(x) for x in v]
+        return v
+
+
+class PartSpec(_Strict):
+    id: Annotated[str, Field(pattern=PART_ID, max_length=64)]
+    kind: Literal["value", "expression", "gradient"]
+    of: str
+    wrt: str | list[str]
+    at: dict[str, float] | None = None
+    points: float = Field(default=1.0, gt=0, le=1000, allow_inf_nan=False)
+    tolerance: Tolerance | None = None
+    mistakes: list[Mistake] = Field(default_factory=list, max_length=50)
+    tests: SelfTests | None = None
+
+    @property
+    def wrt_list(self) -> list[str]:
+        return [self.wrt] if isinstance(self.wrt, str) else list(self.wrt)
+
+
+class ExerciseSpec(_Strict):
+    id: Annotated[str, Field(pattern=SLUG, max_length=64)]
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    statement: Annotated[str, Field(max_length=20_000)] = ""
+    variables: dict[str, tuple[float, float]] = Field(min_length=1, max_length=MAX_VARIABLES)
+    params: dict[str, ParamSpec] = Field(default_factory=dict, max_length=MAX_VARIABLES)
+    define: dict[str, Text] = Field(min_length=1, max_length=MAX_DEFINES)
+    tolerance: Tolerance | None = None
+    parts: list[PartSpec] = Field(min_length=1, max_length=MAX_PARTS)
+
+    @field_validator("define", mode="before")
+    @classmethod
+    def coerce_defines(cls, v: Any) -> Any:
+        return {k: _text(x) for k, x in v.items()} if isinstance(v, dict) else v
