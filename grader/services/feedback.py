@@ -114,7 +114,9 @@ def _plots(exercise: Any, seed: int, part_id: str, texts: list[str], labels: lis
             data = curves(exercise, seed, part_id, text, c, n=PLOT_POINTS)
         except Exception:  # an unreadable answer has no curve; its feedback says why
             continue
-        found.append({"component": c, "label": labels[c], "differs": any(data.wrong)})
+        found.append(
+            {"component": c, "label": labels[c], "differs": any(data.wrong), "curves": data}
+        )
     differing = [p for p in found if p["differs"]]
     return differing or found
 

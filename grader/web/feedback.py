@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, render_template
+from flask import Response, render_template, request
 
 from grader.services import assignments, feedback, solutions
 from grader.services.context import Actor
 from grader.vocabulary import SubmissionStatus
 from grader.web import bp
-from grader.web.plots import render_svg
+from grader.web.plots import SIZES, describe, render_svg
 from grader.web.security import services, signed_in
 
 
@@ -21,6 +21,9 @@ def submission(actor: Actor, submission_id: int) -> Any:
     graded = feedback.load_graded(svc, actor, submission_id)
     done = graded.submission["status"] == SubmissionStatus.GRADED
     parts = feedback.feedback_parts(svc, graded) if done else []
+    for part in parts:
+        for shown in part["plots"]:
+            shown["alt"] = describe(shown.pop("curves"), graded.hidden, shown["label"])
     left = None
     if graded.max_attempts is not None:
         left = max(graded.max_attempts - graded.attempts_used, 0)
@@ -47,6 +50,9 @@ def submission(actor: Actor, submission_id: int) -> Any:
 @signed_in
 def plot(actor: Actor, submission_id: int, part_id: str, component: int) -> Any:
     data, hidden, label = feedback.plot_data(services(), actor, submission_id, part_id, component)
-    response = Response(render_svg(data, hidden, label), mimetype="image/svg+xml")
+    size = request.args.get("size", "wide")
+    if size not in SIZES:
+        size = "wide"
+    response = Response(render_svg(data, hidden, label, size), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "private, max-age=300"
     return response
