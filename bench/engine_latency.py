@@ -35,7 +35,7 @@ from grader.engine.check import (  # noqa: E402
 from grader.engine.expr import parse  # noqa: E402
 from tests.engine.sympy_oracle import sympy_chain, sympy_derivative, to_sympy  # noqa: E402
 
-CORPUS = ROOT.parent / "shared" / "data" / "sample-corpus"
+CORPUS = ROOT / "tests" / "data" / "sample-corpus"
 
 
 def corpus_cases():

@@ -23,7 +23,7 @@ from grader.services import assignments, courses, exercises, users
 from grader.services.context import Actor, Services
 from grader.workers.dispatcher import CeleryDispatcher
 from grader.workers.pool import EmbeddedPool
-from tests.conftest import EXERCISE_YAML, RIGHT, PostgresServer
+from tests.helpers import EXERCISE_YAML, RIGHT, PostgresServer
 from tests.workers.celery_support import WRONG, Worker, celery_config, queue_rows
 
 

@@ -6,12 +6,23 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+
+# Re-exported for tests that still import them from here; new tests import tests.helpers.
+from tests.helpers import (  # noqa: F401
+    EXERCISE_YAML,
+    FIXTURES,
+    PG_HOST,
+    PG_PORT,
+    RIGHT,
+    Person,
+    PostgresServer,
+    World,
+)
 
 # Property tests explore at random on a laptop; in CI they replay a fixed set of examples, so
 # a run's verdict never depends on luck.
@@ -19,8 +30,6 @@ settings.register_profile("ci", derandomize=True, deadline=None)
 if os.environ.get("CI", "").lower() == "true":
     settings.load_profile("ci")
 
-PG_HOST, PG_PORT = "127.0.0.1", 5432
-PG_ADMIN_URL = f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/postgres"
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 
 
@@ -59,31 +68,6 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 # --- databases ---------------------------------------------------------------------------
-
-
-class PostgresServer:
-    """Creates databases with random names on the local server, and drops them."""
-
-    def __init__(self) -> None:
-        from sqlalchemy import create_engine
-
-        self.admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-
-    def create(self) -> str:
-        from sqlalchemy import text
-
-        name = f"grader_test_{uuid.uuid4().hex[:12]}"
-        with self.admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        return f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/{name}"
-
-    def drop(self, url: str) -> None:
-        from sqlalchemy import text
-
-        name = url.rsplit("/", 1)[1]
-        assert name.startswith("grader_test_")
-        with self.admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")
@@ -163,10 +147,6 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
 
 # --- services, users and a small course ----------------------------------------------------
 
-FIXTURES = Path(__file__).parent / "fixtures"
-EXERCISE_YAML = (FIXTURES / "chain-rule-intro.yaml").read_text()
-RIGHT = {"dz-at-10": "200", "dz": "20x", "grad": ["20x"]}
-
 
 @pytest.fixture
 def make_config(tmp_path: Path, database_url: str):
@@ -195,48 +175,6 @@ def svc(make_config):
     services = Services(make_config())
     yield services
     services.close()
-
-
-class Person:
-    def __init__(self, svc, username: str, role: str):
-        from grader.services import users
-        from grader.services.context import Actor
-
-        created = users.create_user(svc, username, role)
-        self.id, self.username, self.role = created["id"], username, role
-        self.token = created["token"]
-        self.token_id = created["token_id"]
-        self.actor = Actor(self.id, username, role)
-        self.headers = {"Authorization": f"Bearer {self.token}"}
-
-
-class World:
-    """An admin, two instructors, a student in the course, one outside it, an assignment."""
-
-    def __init__(self, svc):
-        from grader.services import assignments, courses, exercises
-
-        self.svc = svc
-        self.admin = Person(svc, "root", "admin")
-        self.teacher = Person(svc, "tess", "instructor")
-        self.other_teacher = Person(svc, "otto", "instructor")
-        self.student = Person(svc, "stu", "student")
-        self.outsider = Person(svc, "olga", "student")
-        self.exercise = exercises.upload(svc, self.teacher.actor, EXERCISE_YAML)
-        self.course_id = courses.create_course(svc, self.teacher.actor, "Calculus")["id"]
-        courses.add_member(svc, self.teacher.actor, self.course_id, "stu", "student")
-        spec = {"exercise_id": "chain-rule-intro", "max_attempts": 5}
-        self.assignment_id = assignments.create_assignment(
-            svc, self.teacher.actor, self.course_id, spec
-        )["id"]
-
-    def grade_all(self) -> int:
-        from grader.services import grading
-
-        total = 0
-        while n := grading.process_batch(self.svc, 100):
-            total += n
-        return total
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from tests.engine.conftest import ROOT
+from tests.helpers import ROOT
 
 HEAVY = ("torch", "flask", "sqlalchemy", "celery", "alembic")
 

@@ -140,7 +140,7 @@ def test_a_library_exercise_is_copied_under_a_new_id_the_instructor_owns(world, 
 
 def test_moving_an_assignment_to_a_new_version_regrades_and_keeps_the_old_result(world, client):
     from grader.db.models import EarlierGrade
-    from tests.conftest import EXERCISE_YAML
+    from tests.helpers import EXERCISE_YAML
 
     accepted, _ = submissions.submit(
         world.svc, world.student.actor, world.assignment_id, {"dz-at-10": "200"}

@@ -16,7 +16,7 @@ RIGHT = {"dz-at-10": "200", "dz": "20x", "grad": ["20x"]}
 
 
 def _student(world, name: str):
-    from tests.conftest import Person
+    from tests.helpers import Person
 
     person = Person(world.svc, name, "student")
     courses.add_member(world.svc, world.teacher.actor, world.course_id, name, "student")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 
 from grader.services import courses
-from tests.conftest import Person
+from tests.helpers import Person
 
 RIGHT = {"dz-at-10": "200", "dz": "20x", "grad": ["20x"]}
 LONG_WAIT_MS = 4000  # nothing grades in these tests: a granted wait lasts this long

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from grader.cli import main
-from tests.engine.conftest import EXERCISES, ROOT
+from tests.helpers import EXERCISES, ROOT
 
 CHAIN = str(EXERCISES / "tutorial-chain.yaml")
 TWO = str(EXERCISES / "tutorial-two-inputs.yaml")

@@ -11,7 +11,7 @@ from grader.config import Config
 from grader.services import users
 from grader.services.context import Services
 from grader.services.errors import Unauthorized
-from tests.conftest import FIXTURES
+from tests.helpers import FIXTURES
 
 
 @pytest.fixture

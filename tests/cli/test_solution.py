@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from grader.cli import main
-from tests.engine.conftest import EXERCISES
+from tests.helpers import EXERCISES
 
 TWO = str(EXERCISES / "tutorial-two-inputs.yaml")
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from grader.engine import ParseError, grade, load_exercise_file, preview
-
-from .conftest import EXERCISES, check, make_exercise, single
+from tests.helpers import EXERCISES, check, make_exercise, single
 
 CUBIC = {"f": "x^3 + 2*x"}
 TRIG = {"f": "sin(x)^2"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .conftest import check, single
+from tests.helpers import check, single
 
 CUBIC = {"f": "x^3 + 2*x"}
 MISTAKES = """\

@@ -10,8 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grader.engine import MAX_DEPTH, MAX_LENGTH, ParseError, grade, parse, preview
-
-from .conftest import single
+from tests.helpers import single
 
 BOUND_S = 2.0
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from grader.engine import load_exercise_file, run_self_tests
-
-from .conftest import EXERCISES
+from tests.helpers import EXERCISES
 
 FILES = sorted(EXERCISES.glob("*.yaml"))
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from grader.engine import run_self_tests
-
-from .conftest import single
+from tests.helpers import single
 
 GOOD_TESTS = """\
     tests:

@@ -21,7 +21,7 @@ from grader.engine.solution import (
     solution,
 )
 from grader.engine.symbolic import derivative as symbolic_derivative
-from tests.engine.conftest import EXERCISES, make_exercise
+from tests.helpers import EXERCISES, make_exercise
 
 TWO = load_exercise_file(EXERCISES / "tutorial-two-inputs.yaml")
 CHAIN = load_exercise_file(EXERCISES / "tutorial-chain.yaml")

@@ -26,8 +26,7 @@ from grader.engine.check import MAX_LABEL, label_end
 from grader.engine.curves import curves
 from grader.engine.expr import MAX_SPLIT_WORD, split_word
 from grader.engine.loading import ExerciseInvalid
-
-from .conftest import make_exercise
+from tests.helpers import make_exercise
 
 pytestmark = pytest.mark.timeout(120)
 

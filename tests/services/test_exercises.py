@@ -6,7 +6,7 @@ import pytest
 
 from grader.services import exercises
 from grader.services.errors import Forbidden, Invalid
-from tests.conftest import EXERCISE_YAML
+from tests.helpers import EXERCISE_YAML
 
 
 def test_identical_upload_keeps_the_version_and_a_change_makes_a_new_one(world):

@@ -154,7 +154,7 @@ def test_a_bad_time_zone_or_number_is_a_clear_error_and_nothing_is_created(pages
 
 
 def test_editing_an_assignment_moves_it_to_a_new_version_and_regrades(pages, web, page_text):
-    from tests.conftest import EXERCISE_YAML
+    from tests.helpers import EXERCISE_YAML
 
     submissions.submit(web.svc, web.student.actor, web.assignment_id, {"dz": "4x"})
     exercises.upload(
@@ -181,7 +181,7 @@ def test_editing_an_assignment_moves_it_to_a_new_version_and_regrades(pages, web
 
 def _class_with_answers(web):
     for name in ("ann", "bob"):
-        from tests.conftest import Person
+        from tests.helpers import Person
 
         person = Person(web.svc, name, "student")
         courses.add_member(web.svc, web.teacher.actor, web.course_id, name, "student")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import RIGHT, World
+from tests.helpers import RIGHT, World
 from tests.workers import celery_support as support
 from tests.workers.celery_support import (
     WRONG,

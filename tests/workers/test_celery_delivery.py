@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from grader.db.models import Submission
-from tests.conftest import RIGHT, World
+from tests.helpers import RIGHT, World
 from tests.workers import celery_support as support
 from tests.workers.celery_support import (
     Worker,

@@ -20,7 +20,7 @@ from grader.config import Config
 from grader.db import migrate
 from grader.db.models import Submission
 from grader.services.context import Services
-from tests.conftest import World
+from tests.helpers import World
 
 ROOT = Path(__file__).resolve().parents[2]
 RIGHT = {"dz-at-10": "200", "dz": "20x", "grad": ["20x"]}

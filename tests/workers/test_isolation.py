@@ -13,7 +13,7 @@ from grader.services import assignments, courses, grading, submissions
 from grader.services.grading import GradingTimeout
 from grader.workers.isolation import ChildGrader
 from grader.workers.pool import EmbeddedPool
-from tests.conftest import Person
+from tests.helpers import Person
 
 RIGHT = {"dz-at-10": "200", "dz": "20x", "grad": ["20x"]}
 POISON = {"dz-at-10": "200", "dz": "20x + 0*7777777", "grad": ["20x"]}
