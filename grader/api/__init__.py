@@ -11,7 +11,12 @@ from grader.api.errors import register_error_handlers
 from grader.services.errors import BadRequest
 
 BLUEPRINTS = (users, exercises, courses, assignments, submissions, system, lti)
-NON_JSON_ENDPOINTS = {"exercises.upload", "exercises.validate", "courses.import_members"}
+NON_JSON_ENDPOINTS = {
+    "exercises.upload",
+    "exercises.validate",
+    "courses.import_members",
+    "users.sign_out_everywhere",
+}
 
 
 def require_json_body() -> None:

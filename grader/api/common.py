@@ -44,12 +44,20 @@ def svc() -> Services:
     return current_app.extensions["grader"]
 
 
+# Requests served with a token looked up in the last GRADER_AUTH_CACHE_S seconds: reads and
+# the hot path of students' work. Every other request (creating or revoking tokens and users,
+# signing out, changing exercises, courses and members...) checks the token in the database,
+# so a revoked token can never do any of them, not even in a process that cached it.
+CACHED_ENDPOINTS = {"assignments.preview", "assignments.submit"}
+
+
 def actor() -> Actor:
     """The user of the bearer token in the Authorization header (401 without one)."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("send your API token as 'Authorization: Bearer <token>'")
-    return users.authenticate(svc(), token.strip())
+    fresh = request.method not in ("GET", "HEAD") and request.endpoint not in CACHED_ENDPOINTS
+    return users.authenticate(svc(), token.strip(), fresh=fresh)
 
 
 def wants_csv(format_: str | None) -> bool:

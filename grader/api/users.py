@@ -52,6 +52,13 @@ def get_user(path: UserPath):
     return users.get_user(svc(), actor(), path.user_id)
 
 
+@bp.post("/users/<int:user_id>/sign-out", responses={200: json_object("the user signed out")})
+def sign_out_everywhere(path: UserPath):
+    """End every web session of the user at once (admin, or yourself). API tokens stay valid:
+    revoke them with DELETE /tokens/{id}."""
+    return users.end_sessions(svc(), actor(), path.user_id)
+
+
 @bp.post("/tokens", responses={201: TokenCreated})
 def create_token(body: TokenCreate):
     """Create another token for yourself (shown once)."""

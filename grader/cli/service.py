@@ -55,6 +55,11 @@ def register(subparsers: Any) -> None:
         "--stdin", action="store_true", help="read the password from the first line of stdin"
     )
     password.set_defaults(func=cmd_users_password)
+    sign_out = users_sub.add_parser(
+        "sign-out", help="end every web session of a user (sign out everywhere)"
+    )
+    sign_out.add_argument("--name", required=True, help="the username")
+    sign_out.set_defaults(func=cmd_users_sign_out)
 
     tokens = subparsers.add_parser("tokens", help="API tokens")
     tokens_sub = tokens.add_subparsers(dest="tokens_command", required=True, metavar="ACTION")
@@ -142,6 +147,17 @@ def cmd_users_password(args: argparse.Namespace) -> int:
         return fail("the two passwords differ; nothing was changed")
     users.set_password(open_services(), args.name, password)
     print(f"password set for {args.name!r}; they can sign in at /login")
+    return EXIT_OK
+
+
+def cmd_users_sign_out(args: argparse.Namespace) -> int:
+    from grader.services import users
+
+    svc = open_services()
+    users.end_sessions(svc, None, users.user_id_of(svc, args.name))
+    print(
+        f"every web session of {args.name!r} has ended; API tokens are revoked with 'tokens revoke'"
+    )
     return EXIT_OK
 
 

@@ -79,6 +79,9 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     password_hash: Mapped[str | None] = mapped_column(String(255))  # argon2; web sign-in
     display_name: Mapped[str | None] = mapped_column(String(200))  # from a roster, if given
+    # web sessions carry the version they were signed in under; sign-out, a password change
+    # and an administrator's "sign out everywhere" add one, which ends them all at once
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ApiToken(Base):
@@ -274,3 +277,26 @@ class MetricCount(Base):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     bucket: Mapped[str] = mapped_column(String(16), primary_key=True)
     value: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class RateBucket(Base):
+    """A per-user token bucket (tokens left and when they were counted), shared by every
+    service process (each process counting alone let N processes allow N times the rate)."""
+
+    __tablename__ = "rate_buckets"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    level: Mapped[float] = mapped_column(Float)
+    at: Mapped[float] = mapped_column(Float)  # epoch seconds
+
+
+class SignInFailure(Base):
+    """One failed sign-in under a throttle key (an account from an address, or an address);
+    counted over a sliding window by every service process."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failures_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(400))
+    at: Mapped[float] = mapped_column(Float)  # epoch seconds

@@ -37,9 +37,9 @@ class Services:
         self.completions = Completions()
         self.waits = WaitSlots(config.max_waiting, config.max_waiting_per_user)
         self.dispatcher: Dispatcher = NullDispatcher()
-        self.rate_limiter = RateLimiter(config.user_rate)
+        self.rate_limiter = RateLimiter(self.db, config.user_rate)
         self.sign_in_throttle = SignInThrottle(
-            config.web.login_max_failures, config.web.login_window_s
+            self.db, config.web.login_max_failures, config.web.login_window_s
         )
         self.token_cache: dict[str, tuple[float, Actor]] = {}
         self.background: list = []  # threads to stop on close (e.g. the outbox runner)

@@ -25,7 +25,7 @@ from grader.db.models import Assignment, Course, Membership, User
 from grader.services import lti_onetime, lti_platforms
 from grader.services.context import Actor, Services
 from grader.services.errors import ServiceError
-from grader.services.users import password_stamp
+from grader.services.users import session_stamp
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 DL_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
@@ -460,7 +460,7 @@ def provision(svc: Services, launch: Launch) -> Landing:
                 )
                 return Landing(
                     actor=Actor(user.id, user.username, user.role),
-                    stamp=password_stamp(user.password_hash),
+                    stamp=session_stamp(user),
                     course_id=context.course_id,
                     role="instructor" if user.role == "admin" else launch.role,
                     assignment_id=link.assignment_id if link else None,

@@ -1,102 +1,118 @@
-"""Throttles in this process: a per-user token bucket for the endpoints that cost grading work,
-and a limit on failed sign-ins per account and per address."""
+"""Throttles shared by every service process, kept in the database: a per-user limit on the
+requests that cost grading work, and a limit on failed sign-ins per account and per address.
+
+Each process used to count alone, so N processes allowed N times the limit (40 wrong passwords
+got 10 tries before a 429 with two processes). The counts now live in two small tables that
+every process reads and updates, one statement at a time.
+"""
 
 from __future__ import annotations
 
 import math
-import threading
+import random
 import time
-from collections import deque
 
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from grader.db.models import RateBucket, SignInFailure
+from grader.db.session import Database
 from grader.services.errors import TooManyRequests
+
+PRUNE_CHANCE = 0.01  # one call in a hundred also deletes what is long past
 
 
 class RateLimiter:
-    def __init__(self, rate_per_s: float, burst: float | None = None):
+    """A token bucket per user in `rate_buckets`: `rate` requests per second, in bursts of up
+    to `burst` (default twice the rate). The read and the update are one write transaction,
+    so simultaneous requests in several processes take tokens one at a time."""
+
+    def __init__(self, db: Database, rate_per_s: float, burst: float | None = None):
+        self.db = db
         self.rate = rate_per_s
         self.burst = burst if burst is not None else max(1.0, 2 * rate_per_s)
-        self._buckets: dict[int, tuple[float, float]] = {}
-        self._lock = threading.Lock()
 
     def check(self, user_id: int) -> None:
         """Take one token for `user_id`, or raise 429 with the seconds until the next one."""
         if self.rate <= 0:
             return
-        now = time.monotonic()
-        with self._lock:
-            level, at = self._buckets.get(user_id, (self.burst, now))
-            level = min(self.burst, level + (now - at) * self.rate)
-            if level < 1.0:
-                wait = math.ceil((1.0 - level) / self.rate)
-                raise TooManyRequests(
-                    f"too many requests; at most {self.rate:g} per second",
-                    headers={"Retry-After": str(wait)},
-                )
-            if len(self._buckets) > 100_000:
-                self._buckets.clear()
-            self._buckets[user_id] = (level - 1.0, now)
+        now = time.time()
+        table = RateBucket.__table__
+        key = f"user:{user_id}"
+        dialect = sqlite if self.db.is_sqlite else postgresql
+        with self.db.write() as session:
+            session.execute(
+                dialect.insert(table)
+                .values(key=key, level=self.burst, at=now)
+                .on_conflict_do_nothing(index_elements=[table.c.key])
+            )
+            level, at = session.execute(
+                select(table.c.level, table.c.at).where(table.c.key == key).with_for_update()
+            ).one()
+            level = min(self.burst, level + max(0.0, now - at) * self.rate)
+            taken = level >= 1.0
+            session.execute(
+                update(table)
+                .where(table.c.key == key)
+                .values(level=level - 1.0 if taken else level, at=now)
+            )
+            if random.random() < PRUNE_CHANCE:  # full buckets of users long gone
+                session.execute(delete(table).where(table.c.at < now - 3600))
+        if not taken:
+            wait = max(1, math.ceil((1.0 - level) / self.rate))
+            raise TooManyRequests(
+                f"too many requests; at most {self.rate:g} per second",
+                headers={"Retry-After": str(wait)},
+            )
 
 
-class LoginThrottle:
-    """At most `max_failures` failed sign-ins per key (username, address) per `window_s`."""
+class SignInThrottle:
+    """Failed sign-ins over a sliding window: at most `max_failures` per username from one
+    address, and ten times as many per address (any usernames)."""
 
-    def __init__(self, max_failures: int = 5, window_s: float = 300.0):
+    def __init__(self, db: Database, max_failures: int = 5, window_s: float = 300.0):
+        self.db = db
         self.max_failures = max_failures
         self.window_s = window_s
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._failures.setdefault(key, deque())
-        while times and times[0] <= now - self.window_s:
-            times.popleft()
-        return times
+    @staticmethod
+    def _keys(username: str, address: str) -> tuple[str, str]:
+        return f"account:{username.lower()}|{address}", f"address:{address}"
 
-    def check(self, *keys: str) -> None:
-        """Refuse with 429 and Retry-After while any key has too many recent failures."""
-        now = time.monotonic()
-        with self._lock:
-            for key in keys:
-                times = self._recent(key, now)
-                if len(times) >= self.max_failures:
-                    wait = math.ceil(times[0] + self.window_s - now)
+    def check(self, username: str, address: str) -> None:
+        """Refuse with 429 and Retry-After while either limit is reached."""
+        now = time.time()
+        table = SignInFailure.__table__
+        limits = zip(self._keys(username, address), (1, 10), strict=True)
+        with self.db.read() as session:
+            for key, factor in limits:
+                count, first = session.execute(
+                    select(func.count(), func.min(table.c.at)).where(
+                        table.c.key == key, table.c.at > now - self.window_s
+                    )
+                ).one()
+                if count >= self.max_failures * factor:
+                    wait = max(1, math.ceil(first + self.window_s - now))
                     raise TooManyRequests(
                         f"too many failed sign-ins; try again in {wait} seconds",
                         headers={"Retry-After": str(wait)},
                     )
 
-    def failed(self, *keys: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            if len(self._failures) > 100_000:
-                self._failures.clear()
-            for key in keys:
-                self._recent(key, now).append(now)
-
-    def succeeded(self, key: str) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
-
-
-class SignInThrottle:
-    """Failed sign-ins: per username from one address, and (ten times as many) per address."""
-
-    def __init__(self, max_failures: int = 5, window_s: float = 300.0):
-        self.per_account = LoginThrottle(max_failures, window_s)
-        self.per_address = LoginThrottle(10 * max_failures, window_s)
-
-    @staticmethod
-    def _account(username: str, address: str) -> str:
-        return f"{username.lower()}|{address}"
-
-    def check(self, username: str, address: str) -> None:
-        """Refuse with 429 and Retry-After while either limit is reached."""
-        self.per_account.check(self._account(username, address))
-        self.per_address.check(address)
-
     def failed(self, username: str, address: str) -> None:
-        self.per_account.failed(self._account(username, address))
-        self.per_address.failed(address)
+        now = time.time()
+        table = SignInFailure.__table__
+        with self.db.write() as session:
+            session.execute(
+                insert(table), [{"key": key, "at": now} for key in self._keys(username, address)]
+            )
+            if random.random() < PRUNE_CHANCE:
+                session.execute(delete(table).where(table.c.at < now - self.window_s))
 
     def succeeded(self, username: str, address: str) -> None:
-        self.per_account.succeeded(self._account(username, address))
+        """A correct password clears this account's failures from this address."""
+        with self.db.write() as session:
+            session.execute(
+                delete(SignInFailure.__table__).where(
+                    SignInFailure.key == self._keys(username, address)[0]
+                )
+            )

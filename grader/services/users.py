@@ -103,14 +103,15 @@ def get_user(svc: Services, actor: Actor, user_id: int) -> dict:
         return user_dict(user)
 
 
-def authenticate(svc: Services, token: str) -> Actor:
-    """The actor a bearer token belongs to; cached for `auth_cache_s` seconds."""
+def authenticate(svc: Services, token: str, fresh: bool = False) -> Actor:
+    """The actor a bearer token belongs to; cached for `auth_cache_s` seconds unless `fresh`
+    (sensitive actions look in the database: a revocation binds them at once everywhere)."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         raise Unauthorized("the bearer token is not a grader token")
     digest = hash_token(token)
     cached = svc.token_cache.get(digest)
     now = time.monotonic()
-    if cached and cached[0] > now:
+    if cached and cached[0] > now and not fresh:
         return cached[1]
     with svc.db.read() as session:
         row = session.execute(
@@ -186,9 +187,33 @@ _hasher = PasswordHasher()
 _dummy_hash: list[str] = []  # verified for unknown users so timing does not reveal them
 
 
-def password_stamp(password_hash: str | None) -> str:
-    """A short fingerprint of the stored hash: sessions die when the password changes."""
-    return hashlib.sha256((password_hash or "").encode()).hexdigest()[:16]
+def session_stamp(user: User) -> str:
+    """What a web session must still match: a fingerprint of the stored password hash and the
+    user's session version. Changing the password or bumping the version (sign-out, "sign out
+    everywhere") ends every session signed in before."""
+    digest = hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16]
+    return f"{digest}.{user.session_version or 0}"
+
+
+def end_sessions(svc: Services, actor: Actor | None, user_id: int) -> dict:
+    """Sign the user out everywhere: every web session of theirs ends at its next request.
+    Allowed to the user and to admins (`actor=None`: the command line)."""
+    if actor is not None and not actor.is_admin and actor.id != user_id:
+        raise Forbidden("you may sign out only yourself")
+    with svc.db.write() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound(f"no user {user_id}")
+        user.session_version = (user.session_version or 0) + 1
+        return {"id": user.id, "username": user.username, "sessions_ended": True}
+
+
+def user_id_of(svc: Services, username: str) -> int:
+    with svc.db.read() as session:
+        user_id = session.scalar(select(User.id).where(User.username == username))
+    if user_id is None:
+        raise NotFound(f"no user {username!r}")
+    return user_id
 
 
 def set_password(svc: Services, username: str, password: str) -> str:
@@ -200,6 +225,7 @@ def set_password(svc: Services, username: str, password: str) -> str:
         if user is None:
             raise NotFound(f"no user {username!r}")
         user.password_hash = _hasher.hash(password)
+        user.session_version = (user.session_version or 0) + 1  # sessions before it end
         return user.password_hash
 
 
@@ -216,24 +242,34 @@ def _verify(stored: str | None, password: str) -> bool:
 
 
 def sign_in(svc: Services, username: str, password: str) -> tuple[Actor, str]:
-    """The actor for a correct username and password, and its password stamp; else 401."""
+    """The actor for a correct username and password, and its session stamp; else 401."""
     with svc.db.read() as session:
         user = session.scalar(select(User).where(User.username == username))
     stored = user.password_hash if user else None
     if not _verify(stored, password[:MAX_PASSWORD_CHARS]) or user is None:
         raise Unauthorized("wrong username or password")
     if _hasher.check_needs_rehash(stored):
-        stored = set_password(svc, username, password)
-    return Actor(user.id, user.username, user.role), password_stamp(stored)
+        _rehash(svc, user.id, password)
+        with svc.db.read() as session:
+            user = session.get(User, user.id)
+    return Actor(user.id, user.username, user.role), session_stamp(user)
+
+
+def _rehash(svc: Services, user_id: int, password: str) -> None:
+    """Store the hash again with today's parameters (the same password: sessions go on)."""
+    with svc.db.write() as session:
+        user = session.get(User, user_id)
+        user.password_hash = _hasher.hash(password)
 
 
 def session_actor(svc: Services, user_id: int, stamp: str) -> Actor | None:
-    """The signed-in actor, or None when the user is gone or changed their password.
+    """The signed-in actor, checked against the database on every request: None when the
+    user is gone, changed their password or was signed out (here or everywhere).
 
     Users who came from an LMS have no password: their stamp is that of no password, and
     setting one ends their LMS sessions."""
     with svc.db.read() as session:
         user = session.get(User, user_id)
-    if user is None or password_stamp(user.password_hash) != stamp:
+    if user is None or session_stamp(user) != stamp:
         return None
     return Actor(user.id, user.username, user.role)

@@ -71,6 +71,14 @@ def login_post() -> Any:
 
 @bp.post("/logout")
 def logout() -> Any:
+    """Sign out: the session's version is bumped in the database, so the cookie (and any copy
+    of it) no longer signs anyone in — the user's other sessions end too."""
+    try:
+        actor = current_actor()
+    except SignInRequired:  # already expired or ended
+        actor = None
+    if actor is not None:
+        users.end_sessions(services(), actor, actor.id)
     session.clear()
     session["notice"] = "You have signed out."
     return redirect(url_for("web.login"), code=303)

@@ -41,6 +41,7 @@ MATRIX = [
     ("GET", "/users", None, allow(200, "admin")),
     ("GET", "/users/me", None, allow(200, *EVERYONE)),
     ("GET", "/users/{student_id}", None, allow(200, "admin", "student")),
+    ("POST", "/users/{student_id}/sign-out", None, allow(200, "admin", "student")),
     ("POST", "/tokens", {"name": "laptop"}, allow(201, *EVERYONE)),
     ("GET", "/tokens", None, allow(200, *EVERYONE)),
     ("DELETE", "/tokens/{student_token_id}", None, allow(200, "admin", "student")),

@@ -133,7 +133,7 @@ def test_full_queue_is_429_with_retry_after(world, client):
 def test_per_user_rate_limit_is_429(world, client):
     from grader.services.ratelimit import RateLimiter
 
-    world.svc.rate_limiter = RateLimiter(1.0, burst=1)
+    world.svc.rate_limiter = RateLimiter(world.svc.db, 1.0, burst=1)
     url = f"/api/v1/assignments/{world.assignment_id}/preview"
     body = {"expression": "20x", "part": "dz"}
     assert client.post(url, json=body, headers=world.student.headers).status_code == 200

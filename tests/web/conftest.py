@@ -43,7 +43,7 @@ def cheap_hashes(monkeypatch):
 def web(app, world):
     """`world` with passwords for everyone, inline grading and fresh sign-in throttles."""
     world.svc.dispatcher = InlineDispatcher(world.svc)
-    world.svc.sign_in_throttle = SignInThrottle(5, 300)
+    world.svc.sign_in_throttle = SignInThrottle(world.svc.db, 5, 300)
     for person in (world.student, world.teacher, world.outsider, world.other_teacher):
         users.set_password(world.svc, person.username, PASSWORD)
     return world
