@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING
 
 from flask_openapi3 import Info, OpenAPI
 
 from grader.config import Config
+from grader.logs import configure_logging
 
 if TYPE_CHECKING:
     from grader.services.context import Services
@@ -32,9 +32,7 @@ def create_app(
     from grader.workers import make_dispatcher
 
     config = services.config if services else (config or Config.from_env())
-    logging.basicConfig(
-        level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(config.log_level)
     app = OpenAPI(
         __name__,
         info=Info(title="Gradient grader API", version="1"),

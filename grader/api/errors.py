@@ -9,10 +9,10 @@ from typing import Any
 
 from flask import Flask, Response, request
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
+from grader.db.session import UNAVAILABLE
 from grader.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -66,9 +66,6 @@ def register_error_handlers(app: Flask) -> None:
             exc.code or 500, code or _snake(exc.name), exc.description or exc.name
         )
 
-    @app.errorhandler(OperationalError)
-    @app.errorhandler(InterfaceError)
-    @app.errorhandler(PoolTimeout)
     def _database_down(exc: Exception) -> Response:
         log.warning("database unavailable: %s", str(exc).splitlines()[0][:300])
         return error_response(
@@ -77,6 +74,9 @@ def register_error_handlers(app: Flask) -> None:
             "the database is unavailable; nothing was changed; try again shortly",
             headers={"Retry-After": "5"},
         )
+
+    for kind in UNAVAILABLE:
+        app.register_error_handler(kind, _database_down)
 
     @app.errorhandler(DBAPIError)
     @app.errorhandler(Exception)

@@ -6,7 +6,7 @@ from flask import current_app, render_template_string
 from flask_openapi3 import APIBlueprint, Tag
 
 from grader.api.common import PREFIX, error_responses, json_object, svc
-from grader.services.grading import count_queued
+from grader.services.backpressure import count_queued
 
 bp = APIBlueprint("system", __name__, url_prefix=PREFIX, abp_tags=[Tag(name="system")])
 
@@ -34,7 +34,7 @@ DOCS = """<!doctype html>
 )
 def health():
     """Liveness and queue depth; 503 when the database is unreachable. No token needed."""
-    return {"status": "ok", "database": "ok", "queued": count_queued(svc())}
+    return {"status": "ok", "database": "ok", "queued": count_queued(svc().db)}
 
 
 @bp.get("/openapi.json", doc_ui=False)

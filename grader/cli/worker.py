@@ -11,6 +11,7 @@ from typing import Any
 
 from grader.cli import UsageError
 from grader.config import Config
+from grader.logs import configure_logging
 
 
 def register(subparsers: Any) -> None:
@@ -24,7 +25,7 @@ def register(subparsers: Any) -> None:
     worker.add_argument(
         "--concurrency", type=int, default=None, help="CPU processes (default: cores); 1 per GPU"
     )
-    worker.add_argument("--loglevel", default="INFO")
+    worker.add_argument("--loglevel", default=None, help="default: GRADER_LOG_LEVEL (INFO)")
     worker.set_defaults(func=cmd_worker)
 
 
@@ -49,6 +50,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from grader.workers import device as devices
 
     config = Config.from_env()
+    args.loglevel = args.loglevel or config.log_level
+    configure_logging(args.loglevel)
     if not config.broker_url:
         raise UsageError("set GRADER_BROKER_URL=redis://host:6379/0 to run a worker")
     try:

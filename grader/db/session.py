@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -65,6 +67,11 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
 
     return engine
 
+
+# Failures that mean the database cannot be used right now (down, unreachable, or every pooled
+# connection busy past the pool's timeout): the API and the pages both answer 503 with
+# Retry-After, and nothing was changed.
+UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
 
 IMMEDIATE = "grader_write"  # execution option: this transaction will write
 WRITE_WAIT_S = 10.0

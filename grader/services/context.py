@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 
 from grader.config import Config
 from grader.db.session import Database
+from grader.services.backpressure import QueueDepth
 from grader.services.completions import Completions, WaitSlots
 from grader.services.dispatch import Dispatcher, NullDispatcher
 from grader.services.exercise_cache import ExerciseCache
@@ -43,20 +42,7 @@ class Services:
         )
         self.token_cache: dict[str, tuple[float, Actor]] = {}
         self.background: list = []  # threads to stop on close (e.g. the outbox runner)
-        self._depth = (0.0, 0)
-        self._depth_lock = threading.Lock()
-
-    def queue_depth(self, max_age_s: float = 1.0) -> int:
-        """Queued submissions, counted at most once per `max_age_s` (for back-pressure)."""
-        from grader.services.grading import count_queued
-
-        with self._depth_lock:
-            at, depth = self._depth
-            if time.monotonic() - at < max_age_s:
-                return depth
-            depth = count_queued(self)
-            self._depth = (time.monotonic(), depth)
-            return depth
+        self.queue_depth = QueueDepth(self.db)  # svc.queue_depth(): for back-pressure
 
     def close(self) -> None:
         for runner in self.background:

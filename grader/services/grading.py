@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, select, update
 
 from grader.db.models import Assignment, ExerciseVersion, Submission, utcnow
 from grader.engine import SamplingError, grade, grade_batch
@@ -47,14 +47,6 @@ class Outcome:
     results: dict[str, Any] | None
     error: str | None
     grade_ms: float
-
-
-def count_queued(svc: Services) -> int:
-    with svc.db.read() as session:
-        return int(
-            session.scalar(select(func.count()).where(table.c.status == SubmissionStatus.QUEUED))
-            or 0
-        )
 
 
 def claim(svc: Services, limit: int, ids: list[int] | None = None) -> list[Claimed]:

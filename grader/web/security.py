@@ -12,10 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app, g, jsonify, redirect, render_template, request, session, url_for
-from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from grader.api.errors import API_PREFIX, error_response
+from grader.db.session import UNAVAILABLE
 from grader.services import users
 from grader.services.context import Actor, Services
 from grader.services.errors import ServiceError
@@ -187,12 +187,14 @@ def _no_such_page(exc: HTTPException) -> Any:
     return error_page(status, TITLES.get(status, exc.name), message, allow)
 
 
-@bp.errorhandler(OperationalError)
-@bp.errorhandler(InterfaceError)
 def _database_down(exc: Exception) -> Any:
     log.warning("database unavailable: %s", str(exc).splitlines()[0][:300])
     message = "The database is unavailable right now; nothing was changed. Try again shortly."
     return error_page(503, "Unavailable", message, {"Retry-After": "5"})
+
+
+for _kind in UNAVAILABLE:  # the same failures as the API's 503 (api/errors.py)
+    bp.register_error_handler(_kind, _database_down)
 
 
 @bp.errorhandler(Exception)

@@ -9,56 +9,20 @@ from __future__ import annotations
 
 import os
 import socket
-import threading
-from dataclasses import dataclass, field
 from typing import Any
 
 from celery import Celery, bootsteps
 
-from grader.config import CeleryOptions, Config
+from grader.config import Config
+from grader.workers.runtime import TASK, Runtime, install, runtime
 
-TASK = "grader.grade"
 HEARTBEAT_S = 10.0
-
-
-@dataclass
-class Runtime:
-    """What a process using the Celery app knows: settings and, lazily, its Services."""
-
-    config: Config
-    options: CeleryOptions
-    device: str = "cpu"
-    _svc: Any = None
-    _pid: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    @property
-    def svc(self) -> Any:
-        """This process's Services (a new engine after a fork; torch set up on first use)."""
-        with self._lock:
-            if self._svc is None or self._pid != os.getpid():
-                from grader.services.context import Services
-                from grader.workers.device import init_process
-
-                init_process(self.device, self.config.torch_threads)
-                self._svc, self._pid = Services(self.config), os.getpid()
-            return self._svc
-
-
-_runtime: Runtime | None = None
-
-
-def runtime() -> Runtime:
-    if _runtime is None:
-        raise RuntimeError("grader.workers.celery_app.configure() was not called")
-    return _runtime
 
 
 def configure(config: Config, device: str = "cpu") -> Celery:
     """A Celery app on `config.broker_url` with at-least-once delivery settings."""
-    global _runtime
     options = config.celery
-    _runtime = Runtime(config, options, device)
+    install(Runtime(config, options, device))
     visibility = options.visibility_timeout_s
     app = Celery("grader", set_as_current=False)
     app.conf.update(

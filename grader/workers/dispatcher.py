@@ -17,7 +17,8 @@ from typing import Any
 from grader.services.broker import redis_client
 from grader.services.context import Services
 from grader.services.sweep import sweep
-from grader.workers.celery_app import TASK, configure
+from grader.workers.celery_app import configure
+from grader.workers.runtime import TASK
 
 log = logging.getLogger(__name__)
 MAX_PENDING = 200_000  # ids held for resending while Redis is down (the sweep has the rest)

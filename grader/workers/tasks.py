@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from grader.services import grading
-from grader.workers.celery_app import TASK, runtime
+from grader.workers.runtime import TASK, runtime
 
 log = logging.getLogger(__name__)
 

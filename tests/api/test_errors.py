@@ -120,7 +120,7 @@ def test_exercise_upload_needs_yaml_content_type(world, client):
 
 
 def test_full_queue_is_429_with_retry_after(world, client):
-    world.svc._depth = (float("inf"), 10**9)  # pretend the queue is full
+    world.svc.queue_depth = lambda: 10**9  # pretend the queue is full
     response = client.post(
         f"/api/v1/assignments/{world.assignment_id}/submissions",
         json={"answers": {"dz": "20x"}},

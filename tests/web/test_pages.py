@@ -156,3 +156,23 @@ def test_home_says_done_when_no_attempts_are_left(pages, web, page_text):
 def _set_attempts(web, n: int) -> None:
     with web.svc.db.write() as session:
         session.get(Assignment, web.assignment_id).max_attempts = n
+
+
+def test_a_busy_connection_pool_is_a_503_page_like_the_apis_503(pages, web, monkeypatch):
+    """Every pooled connection busy past the pool's timeout: the page and the API say the same
+    (503, Retry-After, nothing changed) instead of a 500."""
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    from grader.services import courses
+
+    def busy(*_args, **_kwargs):
+        raise PoolTimeout("QueuePool limit of size 5 overflow 10 reached")
+
+    pages.sign_in(web.student)
+    monkeypatch.setattr(courses, "overview", busy)
+    page = pages.get("/")
+    assert page.status_code == 503 and page.headers["Retry-After"]
+    assert "nothing was changed" in page.get_data(as_text=True)
+    monkeypatch.setattr(courses, "list_courses", busy)
+    api = pages.client.get("/api/v1/courses", headers=web.student.headers)
+    assert api.status_code == 503 and api.get_json()["error"]["code"] == "database_unavailable"

@@ -1,0 +1,54 @@
+"""What a process using the Celery app knows: its settings, device and (lazily) its Services.
+
+`celery_app.configure()` installs it; the task reads it. A module of its own so that the
+Celery app and its task do not import each other.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from grader.config import CeleryOptions, Config
+
+TASK = "grader.grade"
+
+
+@dataclass
+class Runtime:
+    """What a process using the Celery app knows: settings and, lazily, its Services."""
+
+    config: Config
+    options: CeleryOptions
+    device: str = "cpu"
+    _svc: Any = None
+    _pid: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def svc(self) -> Any:
+        """This process's Services (a new engine after a fork; torch set up on first use)."""
+        with self._lock:
+            if self._svc is None or self._pid != os.getpid():
+                from grader.services.context import Services
+                from grader.workers.device import init_process
+
+                init_process(self.device, self.config.torch_threads)
+                self._svc, self._pid = Services(self.config), os.getpid()
+            return self._svc
+
+
+_runtime: Runtime | None = None
+
+
+def runtime() -> Runtime:
+    if _runtime is None:
+        raise RuntimeError("grader.workers.celery_app.configure() was not called")
+    return _runtime
+
+
+def install(rt: Runtime) -> None:
+    global _runtime
+    _runtime = rt
