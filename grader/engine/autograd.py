@@ -292,6 +292,72 @@ def nth_derivative(output: Value, leaves: Mapping[str, torch.Tensor], wrt: Seque
     return current
 
 
+class WorkExceeded(Exception):
+    """A computation would traverse more autograd nodes than its budget allows."""
+
+    def __init__(self, work: int, budget: int):
+        super().__init__(f"{work} autograd nodes (at most {budget})")
+        self.work = work
+        self.budget = budget
+
+
+def graph_size(value: Value) -> int:
+    """The autograd nodes a backward pass from ``value`` traverses."""
+    fn = value.grad_fn if isinstance(value, torch.Tensor) else None
+    if fn is None:
+        return 0
+    seen = {fn}
+    stack = [fn]
+    while stack:
+        for nxt, _ in stack.pop().next_functions:
+            if nxt is not None and nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return len(seen)
+
+
+class Derivatives:
+    """Successive derivatives of one evaluated chain, each computed once.
+
+    ``wanted`` lists the ``(name, wrt)`` derivatives that will be asked for. A derivative that
+    is a step towards another (d/dx on the way to d^4/dx^4) keeps its graph; the others are
+    taken without one, which spares building the largest graph, the last order's. Parts that
+    ask for the same derivative, or for its lower orders, share the work.
+
+    With a ``budget`` (validation), the nodes each backward pass will traverse are counted
+    before it runs (``work``), and ``WorkExceeded`` is raised instead of passing the budget.
+    """
+
+    def __init__(
+        self,
+        env: Mapping[str, Value],
+        leaves: Mapping[str, torch.Tensor],
+        wanted: Sequence[tuple[str, Sequence[str]]],
+        budget: int | None = None,
+        work: int = 0,
+    ):
+        self.env = env
+        self.leaves = leaves
+        self.steps = {(name, tuple(wrt[:i])) for name, wrt in wanted for i in range(1, len(wrt))}
+        self.budget = budget
+        self.work = work
+        self._memo: dict[tuple[str, tuple[str, ...]], Value] = {}
+
+    def __call__(self, name: str, wrt: Sequence[str]) -> Value:
+        key = (name, tuple(wrt))
+        if not key[1]:
+            return self.env[name]
+        if key not in self._memo:
+            lower = self(name, key[1][:-1])
+            if self.budget is not None:
+                self.work += graph_size(lower)
+                if self.work > self.budget:
+                    raise WorkExceeded(self.work, self.budget)
+            leaf = self.leaves[key[1][-1]]
+            self._memo[key] = derivative(lower, leaf, create_graph=key in self.steps)
+        return self._memo[key]
+
+
 def as_points(value: Value, n: int, device: torch.device | str = "cpu") -> torch.Tensor:
     """Broadcast a value (a constant answer is a float) to one entry per sample point."""
     if isinstance(value, torch.Tensor):

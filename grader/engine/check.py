@@ -16,7 +16,7 @@ import torch
 
 from .autograd import as_points, evaluate
 from .compare import first_mismatch
-from .diagnose import diagnose
+from .diagnose import MAX_DIAGNOSIS_WORK, diagnose, diagnosis_budget, submission_budget
 from .exercise import Exercise, Part
 from .expr import Expr, ParseError, names_in, parse
 from .render import format_number, to_latex, to_mathml, to_text
@@ -245,7 +245,8 @@ def grade(
     exercise: Exercise, answers: Mapping[str, Answer], seed: int = 0, device: str = "cpu"
 ) -> Grade:
     inst = exercise.instance(seed, device)
-    results = {part.id: check_part(inst, part, answers.get(part.id)) for part in exercise.parts}
+    with submission_budget():  # one submission's diagnoses share one bounded amount of work
+        results = {part.id: check_part(inst, part, answers.get(part.id)) for part in exercise.parts}
     return _total(exercise, results)
 
 
@@ -269,6 +270,7 @@ def grade_batch(
     """
     insts = [exercise.instance(seed, device) for _, seed in items]
     results: list[dict[str, PartResult]] = [{} for _ in items]
+    budgets = [[MAX_DIAGNOSIS_WORK] for _ in items]  # each submission's diagnosis work
     for part in exercise.parts:
         groups: dict[tuple, list[int]] = {}
         for i, (answers, _) in enumerate(items):
@@ -283,7 +285,12 @@ def grade_batch(
             right = _all_right(group, part, columns)
             per_member = _split(columns, len(columns[0]) // len(group))
             for i, values, ok in zip(members, per_member, right, strict=True):
-                results[i][part.id] = _correct(part) if ok else judge(insts[i], part, values)
+                if ok:
+                    results[i][part.id] = _correct(part)
+                    continue
+                with diagnosis_budget(budgets[i][0]) as left:
+                    results[i][part.id] = judge(insts[i], part, values)
+                budgets[i][0] = left[0]
     return [_total(exercise, r) for r in results]
 
 

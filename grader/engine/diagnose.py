@@ -11,6 +11,9 @@ answer with the reference directly. Nothing here looks at the text of the answer
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import torch
@@ -25,7 +28,7 @@ from .autograd import (
     nth_derivative,
 )
 from .compare import all_match, tolerance
-from .expr import BinOp, Call, Expr, Name, Neg, Num, names_in
+from .expr import BinOp, Call, Expr, Name, Neg, Num, node_count
 from .render import format_number, to_text
 
 # Diagnosis codes (stable: the API and the web app show them).
@@ -35,6 +38,45 @@ CHAIN, PRODUCT, QUOTIENT, INSTRUCTOR = "chain", "product", "quotient", "instruct
 
 # Each broken-rule candidate re-runs the define chain once; cap them per answer box.
 MAX_STRUCTURAL = 48
+# Work one submission may spend building candidates, in nodes evaluated or differentiated
+# (a candidate that re-runs a chain of D definition nodes and differentiates it k times counts
+# D * 3^k, the measured growth of autograd graphs per order). About 1 s of one core here; boxes
+# past it get the cheap diagnoses only (sign, factor, offset) and are completed by the next
+# submission. See docs/engine.md, "Bounds".
+MAX_DIAGNOSIS_WORK = 250_000
+
+_budget: ContextVar[list[int] | None] = ContextVar("diagnosis_budget", default=None)
+
+
+@contextmanager
+def diagnosis_budget(work: int = MAX_DIAGNOSIS_WORK) -> Iterator[list[int]]:
+    """Share one budget of candidate-building work among the diagnoses made inside."""
+    remaining = [work]
+    token = _budget.set(remaining)
+    try:
+        yield remaining
+    finally:
+        _budget.reset(token)
+
+
+@contextmanager
+def submission_budget() -> Iterator[list[int]]:
+    """A fresh budget for one submission, or the caller's when one is open (shared then)."""
+    remaining = _budget.get()
+    if remaining is not None:
+        yield remaining
+        return
+    with diagnosis_budget() as remaining:
+        yield remaining
+
+
+def _afford(cost: int) -> bool:
+    """Spend ``cost`` from the current budget if it allows; False (and spend nothing) if not."""
+    remaining = _budget.get()
+    if remaining is None or remaining[0] < cost:
+        return False
+    remaining[0] -= cost
+    return True
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,6 +97,8 @@ class CandidateSet:
     reference_is_zero: bool
     ratio_points: torch.Tensor | None = None  # where |ref| is large enough to divide by
     ratio_ref: torch.Tensor | None = None  # ref at those points
+    complete: bool = True  # False when the work budget ran out before every candidate was built
+    retry: bool = False  # True when it ran out before any rule was tried: not worth keeping
 
     def hits(self, s: torch.Tensor) -> list[bool]:
         if self.stacked is None:
@@ -97,14 +141,15 @@ def _walk(node: Expr):
 
 
 def build_candidates(inst, part, component: int) -> CandidateSet:
-    """Wrong derivatives for one answer box, minus any that equal the reference."""
-    ex = inst.exercise
-    wrt = part.components[component]
+    """Wrong derivatives for one answer box, minus any that equal the reference.
+
+    Spends the current ``diagnosis_budget`` (a fresh one when none is open); candidates it
+    cannot afford are left out and the set is marked incomplete."""
+    if _budget.get() is None:
+        with diagnosis_budget():
+            return build_candidates(inst, part, component)
     ref = inst.reference(part)[component]
     n = ref.shape[0]
-    values = inst.at_values(part) if part.numeric else inst.points
-    leaves = inst._leaves(values)
-    env = inst._chain(leaves)
     out: list[Candidate] = []
 
     def add(code: str, message: str, value) -> None:
@@ -115,25 +160,11 @@ def build_candidates(inst, part, component: int) -> CandidateSet:
             return
         out.append(Candidate(code, message, v.detach()))
 
-    order = len(wrt)
-    w = wrt[-1]
-    if order == 1:
-        for code, message, value in _structural(inst, part, w, leaves, env):
-            add(code, message, value)
-    lower = nth_derivative(env[part.of], leaves, wrt[:-1])
-    if order == 1:
-        add(FUNCTION, f"You gave the function {part.of} itself, not its derivative.", lower)
-    else:
-        add(FUNCTION, "That is a derivative of one order lower: differentiate once more.", lower)
-    for v in sorted(ex.depends_on(part.of)):
-        if v != w:
-            add(
-                VARIABLE,
-                f"That is the derivative with respect to {v}; this asks for the derivative "
-                f"with respect to {w}.",
-                nth_derivative(env[part.of], leaves, [*wrt[:-1], v]),
-            )
-    instructor = _instructor_candidates(inst, part, component)
+    instructor, complete = _instructor_candidates(inst, part, component)
+    chain = chain_work(inst.exercise)
+    retry = not _afford(2 * chain)  # nothing but the instructor's: build again next time
+    if not retry:
+        complete = _rule_candidates(inst, part, component, chain, add) and complete
     rows = instructor + out
     stacked = torch.stack([c.values for c in rows]) if rows else None
     tol = torch.stack([tolerance(c.values, part.rtol, part.atol) for c in rows]) if rows else None
@@ -141,63 +172,154 @@ def build_candidates(inst, part, component: int) -> CandidateSet:
     size = ref.abs()
     big = size > 1e-3 * float(size.max())
     if is_zero or not bool(big.any()):
-        return CandidateSet(instructor, out, stacked, tol, is_zero)
-    return CandidateSet(instructor, out, stacked, tol, is_zero, big, ref[big])
+        return CandidateSet(instructor, out, stacked, tol, is_zero, complete=complete, retry=retry)
+    return CandidateSet(instructor, out, stacked, tol, is_zero, big, ref[big], complete, retry)
 
 
-def _instructor_candidates(inst, part, component: int) -> list[Candidate]:
-    """The part's ``mistakes`` evaluated for this instance (a single answer fits any box)."""
+def _rule_candidates(inst, part, component: int, chain: int, add) -> bool:
+    """Add the broken-rule candidates the budget affords; False when it cut them short."""
+    ex = inst.exercise
+    wrt = part.components[component]
+    values = inst.at_values(part) if part.numeric else inst.points
+    leaves = inst._leaves(values)
+    env = inst._chain(leaves)
+    order = len(wrt)
+    w = wrt[-1]
+    complete = True
+    # The common mistakes are afforded first (the function itself, the wrong variable) but
+    # added after the structural ones, which win a tie.
+    late = []
+    if _afford(chain * 3 ** (order - 1)):
+        lower = nth_derivative(env[part.of], leaves, wrt[:-1])
+        if order == 1:
+            message = f"You gave the function {part.of} itself, not its derivative."
+        else:
+            message = "That is a derivative of one order lower: differentiate once more."
+        late.append((FUNCTION, message, lower))
+    else:
+        complete = False
+    for v in sorted(ex.depends_on(part.of)):
+        if v == w:
+            continue
+        if not _afford(chain * 3**order):
+            complete = False
+            break
+        late.append(
+            (
+                VARIABLE,
+                f"That is the derivative with respect to {v}; this asks for the derivative "
+                f"with respect to {w}.",
+                nth_derivative(env[part.of], leaves, [*wrt[:-1], v]),
+            )
+        )
+    if order == 1:
+        structural = _Structural(inst, part, w, leaves, env, 3 * chain)
+        for code, message, value in structural:
+            add(code, message, value)
+        complete = complete and structural.complete
+    for code, message, value in late:
+        add(code, message, value)
+    return complete
+
+
+def chain_work(exercise) -> int:
+    """Nodes one evaluation of the define chain costs (cached on the exercise)."""
+    work = getattr(exercise, "_chain_work", None)
+    if work is None:
+        work = exercise._chain_work = sum(node_count(tree) for _, tree in exercise.defines)
+    return work
+
+
+def _instructor_candidates(inst, part, component: int) -> tuple[list[Candidate], bool]:
+    """The part's ``mistakes`` evaluated for this instance (a single answer fits any box),
+    first in the budget: the instructor's feedback wins. False when some were unaffordable."""
     env, n = inst.answer_env(part)
     out = []
     for nodes, feedback in part.mistakes:
         node = nodes[0] if len(nodes) == 1 else nodes[component]
+        if not _afford(node_count(node)):
+            return out, False
         values = as_points(evaluate(node, env), n, inst.device)
         out.append(Candidate(INSTRUCTOR, feedback, values.detach()))
-    return out
+    return out, True
 
 
-def _structural(inst, part, w: str, leaves, env):
-    """Chain, product and quotient mistakes, one broken rule at a time (first order)."""
-    ex = inst.exercise
-    leaf = leaves[w]
-    depends = {name for name, _ in ex.defines if w in ex.depends_on(name)} | {w}
-    used = ex.depends_on_names(part.of)
+class _Structural:
+    """Chain, product and quotient mistakes, one broken rule at a time (first order).
 
-    def on_w(node: Expr) -> bool:
-        return bool(names_in(node) & depends)
+    Iterating yields (code, message, values); each costs ``cost`` from the budget, and
+    ``complete`` is False afterwards when the budget stopped it."""
 
-    # Intermediates: treat y as if it were the variable (forgot dy/dx), or give dy/dx alone.
-    for name, _ in ex.defines:
-        if name == part.of or name not in used or name not in depends:
-            continue
-        patched = inst._chain(leaves, replace={name: lambda val: _as_leaf(val, leaf)})
-        yield (
-            CHAIN,
-            f"That is d{part.of}/d{name} alone, but {name} depends on {w}: multiply by "
-            f"d{name}/d{w} (chain rule).",
-            derivative(patched[part.of], leaf, create_graph=False),
-        )
-        yield (
-            CHAIN,
-            f"That is d{name}/d{w} alone; {part.of} depends on {w} through {name}, so "
-            f"multiply by d{part.of}/d{name} (chain rule).",
-            derivative(env[name], leaf, create_graph=False),
-        )
-    params = inst.params
-    budget = MAX_STRUCTURAL
-    for name, tree in ex.defines:
-        if name not in used and name != part.of:
-            continue
-        for node in _walk(tree):
-            rule = _broken_rule(node, on_w, leaf, params)
-            if rule is None:
+    def __init__(self, inst, part, w: str, leaves, env, cost: int):
+        self.inst, self.part, self.w, self.leaves, self.env = inst, part, w, leaves, env
+        self.cost = cost
+        self.complete = True
+
+    def __iter__(self):
+        inst, part, w, leaves, env = self.inst, self.part, self.w, self.leaves, self.env
+        ex = inst.exercise
+        leaf = leaves[w]
+        depends = {name for name, _ in ex.defines if w in ex.depends_on(name)} | {w}
+        used = ex.depends_on_names(part.of)
+        # Intermediates: treat y as if it were the variable (forgot dy/dx), or dy/dx alone.
+        for name, _ in ex.defines:
+            if name == part.of or name not in used or name not in depends:
                 continue
-            budget -= 1
-            if budget < 0:
+            if not self._afford():
                 return
-            code, message, wrong = rule
-            patched = inst._chain(leaves, patch=Patch(node, leaf, wrong))
-            yield code, message, derivative(patched[part.of], leaf, create_graph=False)
+            patched = inst._chain(leaves, replace={name: lambda val: _as_leaf(val, leaf)})
+            yield (
+                CHAIN,
+                f"That is d{part.of}/d{name} alone, but {name} depends on {w}: multiply by "
+                f"d{name}/d{w} (chain rule).",
+                derivative(patched[part.of], leaf, create_graph=False),
+            )
+            yield (
+                CHAIN,
+                f"That is d{name}/d{w} alone; {part.of} depends on {w} through {name}, so "
+                f"multiply by d{part.of}/d{name} (chain rule).",
+                derivative(env[name], leaf, create_graph=False),
+            )
+        params = inst.params
+        budget = MAX_STRUCTURAL
+        for name, tree in ex.defines:
+            if name not in used and name != part.of:
+                continue
+            on_w = _mentions(tree, depends)
+            for node in _walk(tree):
+                rule = _broken_rule(node, on_w, leaf, params)
+                if rule is None:
+                    continue
+                budget -= 1
+                if budget < 0 or not self._afford():
+                    return
+                code, message, wrong = rule
+                patched = inst._chain(leaves, patch=Patch(node, leaf, wrong))
+                yield code, message, derivative(patched[part.of], leaf, create_graph=False)
+
+    def _afford(self) -> bool:
+        if _afford(self.cost):
+            return True
+        self.complete = False
+        return False
+
+
+def _mentions(tree: Expr, names: set[str]):
+    """A test of whether a node of ``tree`` mentions one of ``names``: one pass over the
+    tree, instead of a walk of each node's subtree (quadratic in the tree's size)."""
+    hit: set[int] = set()
+    for n in reversed(list(_walk(tree))):  # children before their parents
+        if isinstance(n, Name):
+            found = n.name in names
+        elif isinstance(n, Neg | Call):
+            found = id(n.arg) in hit
+        elif isinstance(n, BinOp):
+            found = id(n.left) in hit or id(n.right) in hit
+        else:
+            found = False
+        if found:
+            hit.add(id(n))
+    return lambda node: id(node) in hit
 
 
 def _as_leaf(value, leaf: torch.Tensor):
@@ -221,6 +343,8 @@ def _broken_rule(node: Expr, on_w, leaf, params):
     if not isinstance(node, BinOp):
         return None
     left_w, right_w = on_w(node.left), on_w(node.right)
+    if not (left_w or right_w) or node.op not in "^*/":
+        return None
     u, v = show(node.left, params), show(node.right, params)
     if node.op == "^" and left_w and not right_w and not isinstance(node.left, Name):
         return (

@@ -115,8 +115,10 @@ class Exercise:
             stack.extend(names_in(nodes[n]))
         return seen
 
-    def instance(self, seed: int, device: str = "cpu") -> Instance:
-        """The per-seed instance (params, sample points, cached references); LRU-cached."""
+    def instance(self, seed: int, device: str = "cpu", budget: int | None = None) -> Instance:
+        """The per-seed instance (params, sample points, cached references); LRU-cached.
+
+        ``budget`` bounds the reference work when the instance is made (validation)."""
         from .instance import Instance
 
         key = (int(seed), str(device))
@@ -125,7 +127,7 @@ class Exercise:
             if inst is not None:
                 self._instances.move_to_end(key)
                 return inst
-        inst = Instance(self, key[0], key[1])
+        inst = Instance(self, key[0], key[1], budget)
         with self._lock:
             self._instances[key] = inst
             while len(self._instances) > 512:

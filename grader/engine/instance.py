@@ -15,7 +15,7 @@ from functools import cached_property
 
 import torch
 
-from .autograd import DTYPE, Value, as_points, evaluate_chain, nth_derivative
+from .autograd import DTYPE, Derivatives, Value, WorkExceeded, as_points, evaluate_chain
 from .compare import tolerance
 from .render import format_number
 
@@ -25,6 +25,10 @@ from .render import format_number
 # do: each tensor operation's cost is mostly fixed overhead.
 N_POINTS = 128
 MAX_DRAWS = 16  # batches of N_POINTS candidates before giving up on finding finite points
+# Autograd nodes the reference derivatives of one instance may traverse, every draw and `at`
+# point included (about 1 s of one core here; see docs/engine.md, "Bounds"). Checked when an
+# exercise is validated, for every seed it tries, before each backward pass.
+MAX_REFERENCE_WORK = 60_000
 
 
 class SamplingError(ValueError):
@@ -69,15 +73,20 @@ def latin_hypercube_column(lo: float, hi: float, m: int, gen: torch.Generator) -
 
 
 class Instance:
-    def __init__(self, exercise, seed: int, device: str = "cpu"):
+    def __init__(self, exercise, seed: int, device: str = "cpu", budget: int | None = None):
         self.exercise = exercise
         self.seed = seed
         self.device = torch.device(device)
+        self.budget = budget  # of reference work, when validating (see MAX_REFERENCE_WORK)
+        self.work = 0
         self.params = draw_params(exercise, seed)
         self._refs: dict[tuple[str, int], torch.Tensor] = {}
         self._candidates: dict[tuple[str, int], list] = {}
         self._tolerances: dict[tuple[str, int], torch.Tensor] = {}
-        self._sample()
+        try:
+            self._sample()
+        except WorkExceeded as exc:
+            raise self._too_much_work(exc) from None
 
     # -- what the student sees
     @property
@@ -117,11 +126,14 @@ class Instance:
             for name, _ in ex.defines:
                 ok &= torch.isfinite(as_points(env[name], m, self.device))
             batch: dict[tuple[str, int], torch.Tensor] = {}
+            wanted = [(p.of, wrt) for p in formula_parts for wrt in p.components]
+            derivs = self._derivatives(env, leaves, wanted)
             for part in formula_parts:
                 for c, wrt in enumerate(part.components):
-                    r = as_points(nth_derivative(env[part.of], leaves, wrt), m, self.device)
+                    r = as_points(derivs(part.of, wrt), m, self.device)
                     ok &= torch.isfinite(r)
                     batch[(part.id, c)] = r
+            self.work = derivs.work
             idx = torch.nonzero(ok).flatten()[: N_POINTS - have]
             for v in chosen:
                 chosen[v].append(cand[v].to(self.device)[idx])
@@ -145,6 +157,17 @@ class Instance:
             k: (v.detach() if isinstance(v, torch.Tensor) else v) for k, v in values.items()
         }
 
+    def _derivatives(self, env, leaves, wanted) -> Derivatives:
+        return Derivatives(env, leaves, wanted, self.budget, self.work)
+
+    def _too_much_work(self, exc: WorkExceeded) -> SamplingError:
+        return SamplingError(
+            ("parts",),
+            f"the derivatives asked for are too large to check quickly: computing them for one "
+            f"student takes {exc.work} or more autograd operations (at most {exc.budget}); ask "
+            "for fewer or lower-order derivatives, or of smaller definitions",
+        )
+
     # -- references
     def at_values(self, part) -> dict[str, torch.Tensor]:
         """The one-point 'variables' of a numeric part (unused variables at mid-interval)."""
@@ -161,8 +184,12 @@ class Instance:
             key = (part.id, c)
             if key not in self._refs:
                 leaves = self._leaves(self.at_values(part))
-                env = self._chain(leaves)
-                r = as_points(nth_derivative(env[part.of], leaves, wrt), 1, self.device)
+                derivs = self._derivatives(self._chain(leaves), leaves, [(part.of, wrt)])
+                try:
+                    r = as_points(derivs(part.of, wrt), 1, self.device)
+                except WorkExceeded as exc:
+                    raise self._too_much_work(exc) from None
+                self.work = derivs.work
                 if not bool(torch.isfinite(r).all()):
                     where = ", ".join(f"{k} = {format_number(v)}" for k, v in part.at.items())
                     raise SamplingError(
@@ -200,9 +227,12 @@ class Instance:
         from .diagnose import build_candidates
 
         key = (part.id, component)
-        if key not in self._candidates:
-            self._candidates[key] = build_candidates(self, part, component)
-        return self._candidates[key]
+        found = self._candidates.get(key)
+        if found is None:
+            found = build_candidates(self, part, component)
+            if not found.retry:  # one the work budget stopped at once is built next time
+                self._candidates[key] = found
+        return found
 
 
 def _short(x: float) -> str:

@@ -95,8 +95,13 @@ def load_exercise_file(path: str | FsPath) -> Exercise:
     return load_exercise(data, source=str(p))
 
 
-def load_exercise(text: str | bytes, source: str = "<exercise>") -> Exercise:
-    """Parse and validate an exercise; raises ``ExerciseInvalid`` listing every problem."""
+def load_exercise(
+    text: str | bytes, source: str = "<exercise>", validated: bool = False
+) -> Exercise:
+    """Parse and validate an exercise; raises ``ExerciseInvalid`` listing every problem.
+
+    ``validated``: the text passed this validation before (a stored version), so the sampling
+    checks, which draw instances for several seeds, are skipped; everything else is checked."""
     try:
         loaded = yamlsafe.load(text)
     except yamlsafe.YamlError as exc:
@@ -112,10 +117,11 @@ def load_exercise(text: str | bytes, source: str = "<exercise>") -> Exercise:
         raise ExerciseInvalid(errors.problems)
     try:
         spec = ExerciseSpec.model_validate(loaded.data)
-    except ValidationError:
+    except ValidationError as exc:
         # Report every structural problem, then go on checking what did validate.
+        _report_sizes(exc, errors)
         spec = _validate_piecewise(loaded.data, errors)
-    exercise = _check_semantics(spec, raw, errors, source)
+    exercise = _check_semantics(spec, raw, errors, source, sample=not validated)
     if errors.problems:
         raise ExerciseInvalid(errors.problems)
     assert exercise is not None
@@ -127,6 +133,20 @@ _SECTIONS = {
     "params": (ParamSpec, ParamSpec.model_construct(int_=(0, 0))),
     "define": (Text, "0"),
 }
+
+
+def _report_sizes(exc: ValidationError, errors: _Collector) -> None:
+    """Too many (or no) parts, definitions, variables or params: the piecewise validation
+    checks entries one by one and would not see these, which bound the exercise's work."""
+    for err in exc.errors():
+        if len(err["loc"]) == 1 and err["type"] in ("too_long", "too_short"):
+            ctx = err.get("ctx", {})
+            if err["type"] == "too_long":
+                got = len(err["input"]) if hasattr(err.get("input"), "__len__") else "more"
+                message = f"at most {ctx.get('max_length')} entries (got {got})"
+            else:
+                message = f"at least {ctx.get('min_length')} entry needed"
+            errors.add(err["loc"], message)
 
 
 def _validate_piecewise(data: dict, errors: _Collector) -> ExerciseSpec:
@@ -234,7 +254,7 @@ def _parse_at(text: str, names: list[str], path: tuple, errors: _Collector) -> E
 
 
 def _check_semantics(
-    spec: ExerciseSpec, raw: str, errors: _Collector, source: str
+    spec: ExerciseSpec, raw: str, errors: _Collector, source: str, sample: bool = True
 ) -> Exercise | None:
     names: list[str] = []
     for v, (lo, hi) in spec.variables.items():
@@ -291,7 +311,8 @@ def _check_semantics(
     if errors.problems:
         return None
     exercise = Exercise(spec, raw, defines, parts, source)
-    _check_sampling(exercise, errors)
+    if sample:
+        _check_sampling(exercise, errors)
     return exercise
 
 
@@ -376,7 +397,7 @@ def _check_part(spec, ps: PartSpec, i: int, names, base, seen, errors) -> Part |
 
 def _check_sampling(exercise: Exercise, errors: _Collector) -> None:
     """Every part must have a finite reference: sample points and `at` points alike."""
-    from .instance import SamplingError, draw_params
+    from .instance import MAX_REFERENCE_WORK, SamplingError, draw_params
 
     for part in exercise.parts:
         if part.at is not None:
@@ -392,7 +413,7 @@ def _check_sampling(exercise: Exercise, errors: _Collector) -> None:
     seeds = range(SAMPLING_SEEDS) if exercise.spec.params else range(1)
     for seed in seeds:
         try:
-            inst = exercise.instance(seed)
+            inst = exercise.instance(seed, budget=MAX_REFERENCE_WORK)
             for part in exercise.parts:
                 inst.reference(part)
         except SamplingError as exc:

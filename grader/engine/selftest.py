@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .check import grade
+from .diagnose import diagnosis_budget
 from .exercise import Exercise
 from .loading import Problem
 
@@ -13,6 +14,11 @@ def run_self_tests(exercise: Exercise) -> list[Problem]:
     """Every accept answer must be graded correct and every reject answer wrong, for each
     of several seeds when the exercise has params (the answers may use param names)."""
     seeds = SEEDS_WITH_PARAMS if exercise.spec.params else (0,)
+    with diagnosis_budget():  # verdicts need no diagnosis: all the tests share one budget
+        return _run(exercise, seeds)
+
+
+def _run(exercise: Exercise, seeds) -> list[Problem]:
     problems: list[Problem] = []
     for part in exercise.parts:
         tests = part.spec.tests

@@ -20,13 +20,27 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grader.engine import MAX_LENGTH, ParseError, grade, load_exercise, parse, preview
+from grader.engine import (
+    MAX_LENGTH,
+    ParseError,
+    grade,
+    grade_batch,
+    load_exercise,
+    parse,
+    preview,
+    run_self_tests,
+)
 from grader.engine.autograd import evaluate
 from grader.engine.check import MAX_LABEL, label_end
 from grader.engine.curves import curves
+from grader.engine.diagnose import MAX_DIAGNOSIS_WORK, diagnosis_budget
 from grader.engine.expr import MAX_SPLIT_WORD, split_word
+from grader.engine.instance import MAX_REFERENCE_WORK
 from grader.engine.loading import ExerciseInvalid
+from grader.engine.schema import MAX_DEFINES, MAX_PARTS, MAX_VARIABLES, SAMPLING_SEEDS
 from tests.helpers import make_exercise
+
+from .worst_exercises import chain_exercise, gradient_exercise
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -401,3 +415,131 @@ def test_a_raw_nul_byte_is_refused_with_its_line():
     with pytest.raises(ExerciseInvalid) as err:
         load_exercise("id: t\ntitle: a\x00b\n")
     assert ":2:" in str(err.value) and "NUL" in str(err.value)
+
+
+# ---------------------------------------------------------------- instructor exercises
+
+
+def test_an_exercise_whose_references_exceed_the_work_budget_is_refused_before_computing():
+    """100 chained definitions with 50 fourth-derivative parts took minutes per student."""
+    with pytest.raises(ExerciseInvalid) as err:
+        load_exercise(chain_exercise(100, 50, 4))
+    message = str(err.value)
+    assert "too large to check quickly" in message
+    # refused at the first backward pass that would cross the budget, not after all of them
+    work = int(re.search(r"takes (\d+)", message).group(1))
+    assert MAX_REFERENCE_WORK < work < 2 * MAX_REFERENCE_WORK
+
+
+@pytest.mark.parametrize("args", [(100, 5, 2), (20, 50, 1)])
+def test_an_accepted_exercise_draws_each_instance_within_the_budget(args):
+    ex = load_exercise(chain_exercise(*args), validated=True)
+    for seed in (0, 3):
+        assert 0 < ex.instance(seed, budget=MAX_REFERENCE_WORK).work <= MAX_REFERENCE_WORK
+
+
+def test_parts_asking_for_the_same_derivatives_share_the_work():
+    one = load_exercise(chain_exercise(20, 1, 3), validated=True).instance(0, budget=10**9)
+    # 50 parts: the same third derivative and its lower orders, which are steps towards it
+    more = "".join(_same_parts(16, order, "y19", f"o{order}-") for order in (1, 2, 3))
+    text = chain_exercise(20, 1, 3).replace("parts:\n", "parts:\n" + more)
+    many = load_exercise(text, validated=True).instance(0, budget=10**9)
+    assert many.work == one.work
+
+
+@pytest.mark.parametrize(
+    ("key", "entry", "limit"),
+    [
+        ("parts", "  - {{id: p{j}, kind: expression, of: y, wrt: x}}", MAX_PARTS),
+        ("define", "  d{j}: x", MAX_DEFINES),
+        ("variables", "  v{j}: [1, 2]", MAX_VARIABLES),
+        ("params", "  k{j}: {{int: [1, 2]}}", MAX_VARIABLES),
+    ],
+)
+def test_the_size_limits_are_enforced(key, entry, limit):
+    """Each bounds the work an exercise costs; the piecewise validation used to miss them."""
+    sections = {
+        "variables": ["  x: [1, 2]"],
+        "params": ["  k: {int: [1, 2]}"],
+        "define": ["  y: x^2"],
+        "parts": ["  - {id: a, kind: expression, of: y, wrt: x}"],
+    }
+    sections[key] += [entry.format(j=j) for j in range(limit)]
+    text = "id: t\ntitle: T\n" + "".join(
+        f"{name}:\n" + "\n".join(lines) + "\n" for name, lines in sections.items() if lines
+    )
+    with pytest.raises(ExerciseInvalid) as err:
+        load_exercise(text, validated=True)
+    assert f"{key}: at most {limit} entries (got {limit + 1})" in str(err.value)
+
+
+def _same_parts(n: int, order: int, of: str, prefix: str) -> str:
+    wrt = "[" + ", ".join(["x"] * order) + "]"
+    return "".join(
+        f"  - {{id: {prefix}{j}, kind: expression, of: {of}, wrt: {wrt}}}\n" for j in range(n)
+    )
+
+
+def test_a_stored_exercise_loads_without_drawing_instances():
+    text = chain_exercise(20, 50, 1)
+    ex = load_exercise(text, validated=True)
+    assert len(ex._instances) == 0
+    assert len(load_exercise(text)._instances) == SAMPLING_SEEDS
+
+
+@functools.cache
+def _gradient():
+    return load_exercise(gradient_exercise(), validated=True)
+
+
+def _wrong_to_every_box(ex) -> dict:
+    return {p.id: ", ".join(f"{c + 2}*v0" for c in range(len(p.components))) for p in ex.parts}
+
+
+def test_one_submission_spends_at_most_the_diagnosis_budget():
+    """20 variables x 50 gradient parts: one wrong submission took 26 s of pool time."""
+    ex = _gradient()
+    answers = _wrong_to_every_box(ex)
+    with diagnosis_budget() as left:
+        first = grade(ex, answers, seed=5)
+    assert 0 <= left[0] < MAX_DIAGNOSIS_WORK  # spent, and never past it
+    assert first.score == 0
+    built = len(ex.instance(5)._candidates)
+    assert 0 < built < 50 * 20  # the budget ran out before every box was diagnosed
+    # the next submission diagnoses boxes the first did not reach
+    grade(ex, answers, seed=5)
+    assert len(ex.instance(5)._candidates) > built
+
+
+def test_a_batch_gives_each_submission_its_own_diagnosis_budget():
+    ex = _gradient()
+    answers = _wrong_to_every_box(ex)
+    results = grade_batch(ex, [(answers, 11), (answers, 12)])
+    assert [r.score for r in results] == [0, 0]
+    assert ex.instance(11)._candidates and ex.instance(12)._candidates
+
+
+def test_diagnosis_cut_short_is_still_right_about_the_verdict_and_cheap_mistakes(tutorial):
+    ex = tutorial["chain"]
+    with diagnosis_budget(0):
+        result = grade(ex, {"dz-formula": "-20x"}, seed=1).parts["dz-formula"]
+    assert result.correct is False
+    assert result.diagnosis == "sign"  # found without candidates
+
+
+def test_self_tests_share_one_diagnosis_budget(monkeypatch):
+    import grader.engine.diagnose as diagnose_module
+
+    opened = []
+    real = diagnose_module.diagnosis_budget
+
+    def spy(*args, **kwargs):
+        opened.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("grader.engine.selftest.diagnosis_budget", spy)
+    text = chain_exercise(20, 3, 1).replace(
+        "wrt: [x]}", "wrt: [x], tests: {reject: ['1', '2', '3', 'x']}}"
+    )
+    assert run_self_tests(load_exercise(text)) == []
+    assert len(opened) == 1
