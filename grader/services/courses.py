@@ -12,7 +12,7 @@ from grader.db.models import Assignment, Course, Membership, Submission, User, u
 from grader.services.access import course_role, require_course_staff, require_role
 from grader.services.assignments import state, summary
 from grader.services.context import Actor, Services
-from grader.services.errors import Conflict, Invalid, NotFound
+from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
 from grader.services.pagination import envelope, page
 from grader.vocabulary import COURSE_ROLES, SubmissionStatus
 
@@ -102,6 +102,8 @@ def add_member(svc: Services, actor: Actor, course_id: int, username: str, role:
     try:
         with svc.db.write() as session:
             require_course_staff(session, actor, course_id)
+            if session.get(Course, course_id).archived_at is not None:
+                raise Forbidden(f"course {course_id} is archived; bring it back to enrol people")
             user = session.scalar(select(User).where(User.username == username))
             if user is None:
                 raise NotFound(f"no user {username!r}")
