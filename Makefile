@@ -8,7 +8,10 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -q -r requirements.txt -r requirements-dev.txt
+	@echo "Installing the Python packages into $(VENV): the first time takes about 6 minutes"
+	@echo "(torch alone is a download of about 800 MB); pip shows its progress below."
+	@echo "Later runs skip this step until requirements*.txt change."
+	$(BIN)/python -m pip install --progress-bar on -r requirements.txt -r requirements-dev.txt
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -11,12 +11,15 @@ import sys
 from dataclasses import replace
 from typing import Any
 
-from grader.cli import EXIT_FAIL, EXIT_OK, fail, open_services
+from grader.cli import EXIT_FAIL, EXIT_OK, UsageError, fail, open_services
 from grader.config import Config
 from grader.vocabulary import ROLES
 
 BANNER = """\
-Gradient grader serving http://{host}:{port}/api/v1   (docs: http://{host}:{port}/api/v1/docs)
+Gradient grader is serving:
+  Web pages  http://{host}:{port}/
+  API        http://{host}:{port}/api/v1   (docs: http://{host}:{port}/api/v1/docs)
+  Health     http://{host}:{port}/api/v1/health
 Database: {db}   Processes: {workers}, each with a grading pool of {pool} thread(s)
 
 Get started (in another terminal):
@@ -131,12 +134,28 @@ def cmd_users_create(args: argparse.Namespace) -> int:
 
 
 def _read_password(from_stdin: bool) -> str | None:
+    """The new password: the first line of stdin, or asked twice (hidden) on the terminal.
+
+    Without a terminal (a script, a pipe, cron) there is no one to ask: that is a usage error
+    pointing to --stdin, not an EOFError traceback.
+    """
     if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    first = getpass.getpass("New password: ")
-    if getpass.getpass("Again: ") != first:
-        return None
-    return first
+        line = sys.stdin.readline()
+        if not line.strip():
+            raise UsageError("no password on stdin: send it as the first line")
+        return line.rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise UsageError(
+            "no terminal to ask for the password on; in a script, send it on stdin with "
+            "--stdin, e.g. echo 'a long password' | python -m grader users password "
+            "--name NAME --stdin"
+        )
+    try:
+        first = getpass.getpass("New password: ")
+        again = getpass.getpass("Again: ")
+    except EOFError:
+        raise UsageError("no password given; nothing was changed") from None
+    return first if again == first else None
 
 
 def cmd_users_password(args: argparse.Namespace) -> int:

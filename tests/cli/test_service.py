@@ -57,6 +57,7 @@ def test_users_password_typed_differently_twice_changes_nothing(env, capsys, mon
     cli.main(["users", "create", "--role", "student", "--name", "bob"])
     typed = iter(["a long password", "a long passwort"])
     monkeypatch.setattr("getpass.getpass", lambda _prompt: next(typed))
+    monkeypatch.setattr("sys.stdin", _Terminal())
     assert cli.main(["users", "password", "--name", "bob"]) == 1
     assert "error: the two passwords differ; nothing was changed" in capsys.readouterr().err
 
@@ -71,3 +72,51 @@ def test_an_unreadable_setting_is_a_usage_error(env, capsys, monkeypatch):
     monkeypatch.setenv("GRADER_POOL_SIZE", "many")
     assert cli.main(["users", "create", "--role", "student", "--name", "bob"]) == 2
     assert "GRADER_POOL_SIZE='many'" in capsys.readouterr().err
+
+
+class _Terminal(io.StringIO):
+    """stdin as a terminal (getpass is faked: nothing is read from it)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_users_password_without_a_terminal_points_to_stdin(env, tmp_path):
+    """In a script (no terminal), asking for the password is a clear error, not an EOFError."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.helpers import ROOT
+
+    run_env = {**os.environ, "GRADER_INSTANCE_PATH": str(tmp_path)}
+    run_env.pop("GRADER_DATABASE_URL", None)
+    command = [sys.executable, "-m", "grader", "users", "password", "--name", "bob"]
+    done = subprocess.run(
+        command, cwd=ROOT, env=run_env, stdin=subprocess.DEVNULL, capture_output=True, text=True
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "no terminal" in done.stderr and "--stdin" in done.stderr
+    empty = subprocess.run(
+        [*command, "--stdin"], cwd=ROOT, env=run_env, input="", capture_output=True, text=True
+    )
+    assert empty.returncode == 2 and "no password on stdin" in empty.stderr
+
+
+def test_users_password_ended_with_ctrl_d_changes_nothing(env, capsys, monkeypatch):
+    def eof(_prompt):
+        raise EOFError
+
+    monkeypatch.setattr("getpass.getpass", eof)
+    monkeypatch.setattr("sys.stdin", _Terminal())
+    assert cli.main(["users", "password", "--name", "bob"]) == 2
+    assert "no password given" in capsys.readouterr().err
+
+
+def test_serve_banner_names_the_pages_api_and_health_urls():
+    from grader.cli.service import BANNER
+
+    text = BANNER.format(host="127.0.0.1", port=5000, db="sqlite", pool=2, workers=1)
+    words = text.split()
+    for url in ("/", "/api/v1", "/api/v1/health"):
+        assert f"http://127.0.0.1:5000{url}" in words
