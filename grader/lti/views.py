@@ -234,8 +234,9 @@ def _spec() -> dict[str, Any]:
     return spec
 
 
-def _chosen(kind: str, action: str) -> tuple[dict[str, Any], dict[str, Any]] | Any:
-    """The burnt code's payload and the form's settings, or the form again with the problem."""
+def _chosen(kind: str, action: str) -> tuple[dict[str, Any], dict[str, Any] | None, Any]:
+    """(the burnt code's payload, the form's settings, None), or (payload, None, the form
+    again with the problem)."""
     svc = services()
     code = request.form.get("code", "")
     payload, reason = lti_onetime.use(svc, kind, code)
@@ -243,9 +244,9 @@ def _chosen(kind: str, action: str) -> tuple[dict[str, Any], dict[str, Any]] | A
         why = "was already used" if reason == "used" else "has expired"
         raise refused(400, f"this form {why}; open the activity from the LMS again")
     try:
-        return payload, _spec()
+        return payload, _spec(), None
     except LaunchRefused as exc:
-        return _again(kind, action, payload, exc)
+        return payload, None, _again(kind, action, payload, exc)
 
 
 def _again(kind: str, action: str, payload: dict[str, Any], exc: ServiceError) -> Any:
@@ -259,10 +260,9 @@ def _again(kind: str, action: str, payload: dict[str, Any], exc: ServiceError) -
 @bp.post("/deep-link")
 def deep_link() -> Any:
     """The instructor's choice: create the assignment and post the signed answer to the LMS."""
-    chosen = _chosen("deeplink", "lti.deep_link")
-    if not isinstance(chosen, tuple):
-        return chosen
-    payload, spec = chosen
+    payload, spec, again = _chosen("deeplink", "lti.deep_link")
+    if spec is None:
+        return again
     try:
         token = lti_deeplink.finish(services(), payload, spec, base_url())
     except ServiceError as exc:  # unknown exercise or version, dates in the wrong order
@@ -274,10 +274,9 @@ def deep_link() -> Any:
 @bp.post("/link")
 def link() -> Any:
     """An instructor ties an unlinked LMS activity to a new assignment, then opens it."""
-    chosen = _chosen("link", "lti.link")
-    if not isinstance(chosen, tuple):
-        return chosen
-    payload, spec = chosen
+    payload, spec, again = _chosen("link", "lti.link")
+    if spec is None:
+        return again
     actor = Actor(payload["user_id"], payload["username"], "instructor")
     try:
         created = assignments.create_assignment(services(), actor, payload["course_id"], spec)

@@ -15,7 +15,7 @@ from flask import (
     url_for,
 )
 
-from grader.services import assignments, courses, feedback, submissions
+from grader.services import assignments, courses, feedback, lti_passback, submissions
 from grader.services.context import Actor
 from grader.web import bp
 from grader.web.security import services, signed_in
@@ -64,6 +64,8 @@ def history(actor: Actor, assignment_id: int) -> Any:
         offset=(page - 1) * PAGE_SIZE,
     )
     pages = max(1, -(-listing["total"] // PAGE_SIZE))
+    staff = info["role"] != "student"
+    passback = lti_passback.state(svc, actor, assignment_id) if staff else None
     return render_template(
         "history.html",
         info=info,
@@ -73,6 +75,7 @@ def history(actor: Actor, assignment_id: int) -> Any:
         student=student,
         labels=feedback.part_labels(svc, actor, assignment_id),
         saved=session.pop("saved", None) if info["role"] != "student" else None,
+        passback=passback,
     )
 
 

@@ -74,3 +74,34 @@ def roles():
 def page_text():
     """A page's text without tags, in lower case (for asserting what a reader is told)."""
     return lambda response: text_of(response).lower()
+
+
+def link_assignment(world, resource_link_id: str = "link-1") -> None:
+    """Tie a launched resource link (and its LMS course) to `world`'s assignment and course."""
+    from sqlalchemy import select
+
+    from grader.db.integrations import LtiContext, LtiResourceLink
+
+    with world.svc.db.write() as session:
+        link = session.scalar(
+            select(LtiResourceLink).where(LtiResourceLink.resource_link_id == resource_link_id)
+        )
+        link.assignment_id = world.assignment_id
+        session.get(LtiContext, link.context_pk).course_id = world.course_id
+
+
+@pytest.fixture
+def lti_student(lms, world):
+    """A student who came from the LMS, enrolled in `world`'s course through a launch."""
+    from sqlalchemy import select
+
+    from grader.db.integrations import LtiUser
+    from grader.db.models import User
+    from grader.services.context import Actor
+
+    lms.launch(LEARNER)
+    link_assignment(world)
+    assert lms.launch(LEARNER).status_code == 200
+    with world.svc.db.read() as session:
+        user = session.scalar(select(User).join(LtiUser, LtiUser.user_id == User.id))
+        return Actor(user.id, user.username, user.role)

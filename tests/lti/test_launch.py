@@ -9,21 +9,10 @@ import jwt
 import pytest
 from sqlalchemy import select
 
-from grader.db.integrations import LtiResourceLink
 from grader.db.models import Membership, User
 from grader.services import lti_platforms
+from tests.lti.conftest import link_assignment
 from tests.lti.fake_platform import CLAIM, CLIENT_ID, INSTRUCTOR, LEARNER, RsaKey
-
-
-def link_assignment(world, resource_link_id: str = "link-1") -> None:
-    with world.svc.db.write() as session:
-        link = session.scalar(
-            select(LtiResourceLink).where(LtiResourceLink.resource_link_id == resource_link_id)
-        )
-        link.assignment_id = world.assignment_id
-        from grader.db.integrations import LtiContext
-
-        session.get(LtiContext, link.context_pk).course_id = world.course_id
 
 
 def test_login_initiation_by_get_redirects_to_the_platform_with_every_parameter(lms):
