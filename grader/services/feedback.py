@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from grader.db.models import Assignment, ExerciseVersion, Submission
+from grader.db.models import Assignment, ExerciseVersion, Submission, utcnow
 from grader.engine import Curves, curves
 from grader.engine.prompts import part_prompt
 from grader.services.access import course_role
@@ -34,6 +34,7 @@ class Graded:
     attempts_used: int
     version_sha256: str | None = None  # see ExerciseCache.get
     reveal: str = ""  # when the correct answer is shown, in the student's words
+    past_due: bool = False  # past the student's own due date, and no late work is taken
 
 
 def load_graded(svc: Services, actor: Actor, submission_id: int) -> Graded:
@@ -72,6 +73,7 @@ def load_graded(svc: Services, actor: Actor, submission_id: int) -> Graded:
         reveal_wording(
             assignment.show_answers, mine.due_at, mine.max_attempts, assignment.late_penalty
         ),
+        mine.due_at is not None and utcnow() > mine.due_at and assignment.late_penalty is None,
     )
 
 

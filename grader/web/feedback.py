@@ -32,7 +32,7 @@ def submission(actor: Actor, submission_id: int) -> Any:
     closed = None
     if info["role"] == "student" and left == 0:
         closed = "No attempts left."
-    elif info["role"] == "student" and info["state"] == "closed":
+    elif info["role"] == "student" and graded.past_due:
         closed = "The assignment is closed."
     return render_template(
         "submission.html",

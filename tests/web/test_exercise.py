@@ -318,3 +318,13 @@ def test_a_refused_submission_focuses_the_first_unreadable_answer(pages, web):
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422 and html.count("autofocus") == 1
     assert re.search(r'id="answer-dz-0"[^>]*autofocus', html)
+
+
+def test_feedback_after_a_hard_due_date_offers_no_try_again(pages, web, page_text):
+    pages.sign_in(web.student)
+    location = pages.submit(WRONG).headers["Location"]
+    _set(web, web.assignment_id, due_at=utcnow() - timedelta(minutes=1))
+    text = page_text(pages.get(location))
+    assert "The assignment is closed." in text and "Try again" not in text
+    _set(web, web.assignment_id, late_penalty=0.2)  # late work taken: still open
+    assert "Try again" in page_text(pages.get(location))
