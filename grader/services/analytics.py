@@ -15,10 +15,8 @@ from sqlalchemy import select
 
 from grader.db.models import Submission
 from grader.engine.equivalence import Signatures
-from grader.services.assignments import load
 from grader.services.context import Actor, Services
-from grader.services.errors import Forbidden
-from grader.services.gradebook import Cell, counted_scores
+from grader.services.gradebook import Cell, counted_scores, staff_assignment
 from grader.vocabulary import SubmissionStatus
 
 TOP_WRONG = 10
@@ -86,9 +84,7 @@ def analytics(svc: Services, actor: Actor, assignment_id: int) -> dict[str, Any]
     mean_attempts_to_correct, wrong_answers: [{answer, count, submissions, diagnosis, feedback,
     variants}]}}, "score_distribution": {...}, "students": n}"""
     with svc.db.read() as session:
-        row, role = load(session, actor, assignment_id)
-        if role == "student":
-            raise Forbidden("only the course's instructors may see an assignment's analytics")
+        row = staff_assignment(session, actor, assignment_id)
         version = row.exercise_version
         subs = session.execute(
             select(Submission.student_id, Submission.answers, Submission.results)

@@ -29,7 +29,7 @@ from grader.db.models import (
 from grader.services.access import require_course_staff
 from grader.services.assignments import load
 from grader.services.context import Actor, Services
-from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
+from grader.services.errors import Conflict, Invalid, NotFound
 from grader.vocabulary import SubmissionStatus
 
 MAX_REASON_CHARS = 1000
@@ -206,10 +206,7 @@ def submissions_csv(svc: Services, actor: Actor, assignment_id: int) -> str:
     """Every (non-preview) submission of one assignment: who, when, score, each part's answer
     and verdict."""
     with svc.db.read() as session:
-        row, role = load(session, actor, assignment_id)
-        if role == "student":
-            raise Forbidden("only the course's instructors may export submissions")
-        version = row.exercise_version
+        version = staff_assignment(session, actor, assignment_id).exercise_version
         subs = session.execute(
             select(Submission, User.username)
             .join(User, User.id == Submission.student_id)
@@ -260,10 +257,23 @@ def _student_of(session: Session, course_id: int, username: str) -> int:
     return student_id
 
 
-def _staff_assignment(session: Session, actor: Actor, assignment_id: int) -> Assignment:
-    row, role = load(session, actor, assignment_id)
+def staff_assignment(session: Session, actor: Actor, assignment_id: int) -> Assignment:
+    """The assignment, when the actor teaches its course (403/404 otherwise)."""
+    row, _role = load(session, actor, assignment_id)
     require_course_staff(session, actor, row.course_id)
     return row
+
+
+def _one_per_student(session: Session, model: Any, assignment_id: int, student_id: int) -> Any:
+    """The student's row of `model` (an extension or an override) for the assignment, new if
+    there is none yet."""
+    found = session.scalar(
+        select(model).where(model.assignment_id == assignment_id, model.student_id == student_id)
+    )
+    if found is None:
+        found = model(assignment_id=assignment_id, student_id=student_id)
+        session.add(found)
+    return found
 
 
 def set_override(
@@ -277,22 +287,14 @@ def set_override(
         )
     try:
         with svc.db.write() as session:
-            row = _staff_assignment(session, actor, assignment_id)
+            row = staff_assignment(session, actor, assignment_id)
             max_score = row.exercise_version.max_score
             if not 0 <= score <= max_score:
                 raise Invalid(
                     f"the score must be between 0 and {max_score:g}", details=[{"path": "score"}]
                 )
             student_id = _student_of(session, row.course_id, username)
-            found = session.scalar(
-                select(ScoreOverride).where(
-                    ScoreOverride.assignment_id == assignment_id,
-                    ScoreOverride.student_id == student_id,
-                )
-            )
-            if found is None:
-                found = ScoreOverride(assignment_id=assignment_id, student_id=student_id)
-                session.add(found)
+            found = _one_per_student(session, ScoreOverride, assignment_id, student_id)
             found.score, found.reason, found.created_by = score, reason, actor.id
             session.flush()
     except IntegrityError:
@@ -317,18 +319,11 @@ def set_extension(
         )
     try:
         with svc.db.write() as session:
-            row = _staff_assignment(session, actor, assignment_id)
+            row = staff_assignment(session, actor, assignment_id)
             if due_at is not None and row.opens_at is not None and due_at <= row.opens_at:
                 raise Invalid("due_at must be after the assignment opens")
             student_id = _student_of(session, row.course_id, username)
-            found = session.scalar(
-                select(Extension).where(
-                    Extension.assignment_id == assignment_id, Extension.student_id == student_id
-                )
-            )
-            if found is None:
-                found = Extension(assignment_id=assignment_id, student_id=student_id)
-                session.add(found)
+            found = _one_per_student(session, Extension, assignment_id, student_id)
             found.due_at, found.extra_attempts = due_at, extra_attempts or 0
             found.created_by = actor.id
             session.flush()

@@ -4,32 +4,19 @@ versions and their diff, copying a library exercise, moving an assignment to a n
 from __future__ import annotations
 
 from grader.services import exercises, submissions
+from tests.helpers import FIXTURES
 
-PARAMS = """\
-id: scaled-square
-title: Scaled square
-statement: |
-  Let $y = {a} x^2$.
-variables:
-  x: [-3, 3]
-params:
-  a: {int: [2, 50]}
-define:
-  y: a*x^2
-parts:
-  - id: dy
-    kind: expression
-    of: y
-    wrt: x
-    tests:
-      accept: ["2a x", "2*a*x"]
-      reject: ["a x"]
+SQUARE = (FIXTURES / "scaled-square.yaml").read_text()
+PARAMS = (
+    SQUARE
+    + """\
   - id: dy-at-1
     kind: value
     of: y
     wrt: x
     at: {x: 1}
 """
+)
 FAILING_TEST = PARAMS.replace('reject: ["a x"]', 'reject: ["a*x*2"]')
 BROKEN = PARAMS.replace("define:\n  y: a*x^2", "define:\n  y: a*x^^2")
 

@@ -74,3 +74,57 @@ def test_a_deleted_and_reuploaded_exercise_is_served_fresh_not_from_the_cache(wo
     grading.process_batch(world.svc, 10)
     result = submissions.get_submission(world.svc, world.student.actor, accepted["id"])
     assert result["status"] == "graded" and result["parts"]["dz-new"]["correct"] is True
+
+
+SELF_TEST_FAILS = EXERCISE_YAML.replace(
+    "  - id: dz\n    kind: expression\n    of: z\n    wrt: x\n",
+    "  - id: dz\n    kind: expression\n    of: z\n    wrt: x\n    tests: {accept: ['4x']}\n",
+).replace("chain-rule-intro", "self-test-fails")
+
+
+def test_an_upload_and_the_import_command_refuse_an_exercise_whose_self_tests_fail(world, tmp_path):
+    assert "tests:" in SELF_TEST_FAILS
+    with pytest.raises(Invalid) as refused:
+        exercises.upload(world.svc, world.teacher.actor, SELF_TEST_FAILS)
+    assert "'4x' was rejected" in refused.value.details[0]["message"]
+    path = tmp_path / "fails.yaml"
+    path.write_text(SELF_TEST_FAILS)
+    (report,) = exercises.import_files(world.svc, [path])
+    assert report["status"] == "invalid" and report["problems"][0]["line"]
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def test_a_bundle_reports_each_file_and_stops_reading_a_zip_bomb(world):
+    bomb = _zip({"big.yaml": b"#" * (exercises.MAX_FILE_BYTES * 8)})
+    assert len(bomb) < 20_000  # small on the wire, large unpacked
+    reports = exercises.upload_bundle(
+        world.svc,
+        world.teacher.actor,
+        [
+            ("bomb.zip", bomb),
+            ("notes.txt", b"hello"),
+            ("broken.zip", b"PK not really"),
+            ("ok.yaml", EXERCISE_YAML.replace("chain-rule-intro", "bundle-ok").encode()),
+            ("latin1.yaml", "title: caf\xe9".encode("latin-1")),
+        ],
+    )
+    assert [(r["file"], r["status"]) for r in reports] == [
+        ("big.yaml", "invalid"),
+        ("notes.txt", "invalid"),
+        ("broken.zip", "invalid"),
+        ("ok.yaml", "new"),
+        ("latin1.yaml", "invalid"),
+    ]
+    assert "too large once unpacked" in reports[0]["message"]
+    assert "not a readable zip" in reports[2]["message"]
+    assert "not UTF-8" in reports[4]["message"]

@@ -9,27 +9,10 @@ import zipfile
 from datetime import UTC, datetime
 
 from grader.services import assignments, courses, exercises, submissions
+from tests.helpers import FIXTURES
 
-SQUARE = """\
-id: web-square
-title: Web square
-statement: |
-  Let $y = {a} x^2$.
-variables:
-  x: [-3, 3]
-params:
-  a: {int: [2, 50]}
-define:
-  y: a*x^2
-parts:
-  - id: dy
-    kind: expression
-    of: y
-    wrt: x
-    tests:
-      accept: ["2a x"]
-      reject: ["a x"]
-"""
+SQUARE = (FIXTURES / "scaled-square.yaml").read_text().replace("scaled-square", "web-square")
+SQUARE = SQUARE.replace("Scaled square", "Web square")
 
 
 def test_students_and_other_instructors_reach_no_instructor_page(pages, web):

@@ -9,6 +9,7 @@ import re
 import pytest
 
 from grader.services import submissions
+from tests.helpers import FIXTURES
 from tests.web.browser.conftest import DESKTOP, _new_page, axe_problems, shot, sign_in
 
 pytestmark = pytest.mark.browser
@@ -28,26 +29,8 @@ ROSTER = (
     "bob,student,Bob B.,bob-password-1\n"
     "cyd,student,,cyd-password-1\n"
 )
-EXERCISE = """\
-id: scaled-square
-title: Scaled square
-statement: |
-  Let $y = {a} x^2$. Find $dy/dx$.
-variables:
-  x: [-3, 3]
-params:
-  a: {int: [2, 50]}
-define:
-  y: a*x^^2
-parts:
-  - id: dy
-    kind: expression
-    of: y
-    wrt: x
-    tests:
-      accept: ["2a x"]
-      reject: ["a x"]
-"""
+# the exercise as first typed, with a mistake in its definition (^^)
+EXERCISE = (FIXTURES / "scaled-square.yaml").read_text().replace("a*x^2", "a*x^^2")
 
 
 def test_instructor_runs_a_course_from_the_browser(page, live_url, web):
