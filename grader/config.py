@@ -130,9 +130,9 @@ class Config:
         owners: dict[str, tuple[str | None, Any]] = {
             f.name: (None, cls) for f in fields(cls) if f.name not in SECTIONS
         }
-        for section, kind in SECTIONS.items():
+        for part, kind in SECTIONS.items():
             prefix = getattr(kind, "env_prefix", "")
-            owners.update({prefix + f.name: (section, kind) for f in fields(kind)})
+            owners.update({prefix + f.name: (part, kind) for f in fields(kind)})
         values: dict[str, Any] = {}
         sections: dict[str, dict[str, Any]] = {name: {} for name in SECTIONS}
         for key, raw in env.items():
@@ -146,8 +146,8 @@ class Config:
             name = name.removeprefix(getattr(owner, "env_prefix", "")) if section else name
             value = _convert(key, raw, type(getattr(owner(), name)))
             (sections[section] if section else values)[name] = value
-        for section, kind in SECTIONS.items():
-            values[section] = kind(**sections[section])
+        for part, kind in SECTIONS.items():
+            values[part] = kind(**sections[part])
         values.update(overrides)
         return cls(**values).resolved()
 

@@ -76,34 +76,34 @@ def _fsigmoid(v: float) -> float:
     return z / (1.0 + z)
 
 
+_FLOAT_MATH: dict[str, Callable[[float], float]] = {
+    "sin": math.sin,
+    "cos": math.cos,
+    "tan": math.tan,
+    "sec": lambda v: 1 / math.cos(v),
+    "csc": lambda v: 1 / math.sin(v),
+    "cot": lambda v: math.cos(v) / math.sin(v),
+    "asin": math.asin,
+    "acos": math.acos,
+    "atan": math.atan,
+    "sinh": math.sinh,
+    "cosh": math.cosh,
+    "tanh": math.tanh,
+    "asinh": math.asinh,
+    "acosh": math.acosh,
+    "atanh": math.atanh,
+    "exp": math.exp,
+    "log": _flog(math.log),
+    "log10": _flog(math.log10),
+    "log2": _flog(math.log2),
+    "sqrt": math.sqrt,
+    "cbrt": math.cbrt,
+    "abs": abs,
+    "sigmoid": _fsigmoid,
+    "relu": _frelu,
+}
 FLOAT_FUNCTIONS: dict[str, Callable[[float], float]] = {
-    name: _safe(fn)
-    for name, fn in {
-        "sin": math.sin,
-        "cos": math.cos,
-        "tan": math.tan,
-        "sec": lambda v: 1 / math.cos(v),
-        "csc": lambda v: 1 / math.sin(v),
-        "cot": lambda v: math.cos(v) / math.sin(v),
-        "asin": math.asin,
-        "acos": math.acos,
-        "atan": math.atan,
-        "sinh": math.sinh,
-        "cosh": math.cosh,
-        "tanh": math.tanh,
-        "asinh": math.asinh,
-        "acosh": math.acosh,
-        "atanh": math.atanh,
-        "exp": math.exp,
-        "log": _flog(math.log),
-        "log10": _flog(math.log10),
-        "log2": _flog(math.log2),
-        "sqrt": math.sqrt,
-        "cbrt": math.cbrt,
-        "abs": abs,
-        "sigmoid": _fsigmoid,
-        "relu": _frelu,
-    }.items()
+    name: _safe(fn) for name, fn in _FLOAT_MATH.items()
 }
 
 TENSOR_FUNCTIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
@@ -160,6 +160,7 @@ def binary(op: str, a: Value, b: Value) -> Value:
     if op == "/":
         return a / b
     if not isinstance(a, torch.Tensor):
+        assert isinstance(b, torch.Tensor)  # a float ** a float was computed above
         if a == math.e:
             return torch.exp(b)
         return torch.pow(torch.tensor(a, dtype=DTYPE, device=b.device), b)
@@ -238,8 +239,8 @@ def real_root_power(base: Value, p: int, q: int) -> Value:
     if isinstance(base, torch.Tensor):
         magnitude = torch.pow(torch.abs(base), p / q)
         return magnitude * torch.sign(base) if p % 2 else magnitude
-    magnitude = _fpow(abs(base), p / q)
-    return math.copysign(magnitude, base) if p % 2 and base != 0 else magnitude
+    size = _fpow(abs(base), p / q)
+    return math.copysign(size, base) if p % 2 and base != 0 else size
 
 
 def _patched(value: Value, patch: Patch, *children: Value) -> torch.Tensor:

@@ -11,6 +11,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import torch
 
@@ -21,11 +22,16 @@ from .exercise import Exercise, Part
 from .expr import Expr, ParseError, names_in, parse
 from .render import format_number, to_latex, to_mathml, to_text
 
+if TYPE_CHECKING:
+    from .instance import Instance
+
 Answer = str | Sequence[str] | None
 
 
-@dataclass
+@dataclass(kw_only=True)
 class PartResult:
+    """The verdict on one part's answer (built with keywords: the fields are easy to swap)."""
+
     correct: bool
     score: float
     max_score: float
@@ -279,9 +285,9 @@ def grade_batch(
                 results[i][part.id] = nodes
             else:
                 groups.setdefault(tuple(nodes), []).append(i)
-        for nodes, members in groups.items():
+        for key, members in groups.items():
             group = [insts[i] for i in members]
-            columns = _group_values(group, part, list(nodes))
+            columns = _group_values(group, part, list(key))
             right = _all_right(group, part, columns)
             per_member = _split(columns, len(columns[0]) // len(group))
             for i, values, ok in zip(members, per_member, right, strict=True):
@@ -309,18 +315,23 @@ def _group_values(group: list, part: Part, nodes: list[Expr]) -> list[torch.Tens
 
 def _all_right(group: list, part: Part, columns: list[torch.Tensor]) -> list[bool]:
     """Per member, whether every component matches: one comparison for the whole group."""
-    ok = None
+    ok = torch.ones(len(group), dtype=torch.bool, device=columns[0].device)
     for c, column in enumerate(columns):
         refs = torch.stack([inst.reference(part)[c] for inst in group])
         tols = torch.stack([inst.tolerance(part, c) for inst in group])
-        match = ((column.view(len(group), -1) - refs).abs() <= tols).all(dim=1)
-        ok = match if ok is None else ok & match
+        ok &= ((column.view(len(group), -1) - refs).abs() <= tols).all(dim=1)
     return ok.tolist()
 
 
 def _correct(part: Part) -> PartResult:
     n = len(part.components)
-    return PartResult(True, part.points, part.points, "Correct.", None, None, [True] * n)
+    return PartResult(
+        correct=True,
+        score=part.points,
+        max_score=part.points,
+        feedback="Correct.",
+        components=[True] * n,
+    )
 
 
 def _stacked_env(insts: list) -> dict:
@@ -339,19 +350,21 @@ def _split(columns: list[torch.Tensor], n: int) -> list[list[torch.Tensor]]:
     return [list(parts) for parts in zip(*chunks, strict=True)]
 
 
-def check_part(inst, part: Part, answer: Answer) -> PartResult:
+def check_part(inst: Instance, part: Part, answer: Answer) -> PartResult:
     nodes = read_part(inst, part, answer)
     if isinstance(nodes, PartResult):
         return nodes
     return judge(inst, part, evaluate_part(inst, part, nodes))
 
 
-def read_part(inst, part: Part, answer: Answer) -> list[Expr] | PartResult:
+def read_part(inst: Instance, part: Part, answer: Answer) -> list[Expr] | PartResult:
     """Parse one part's answer into one tree per component, or a result saying why not."""
     ncomp = len(part.components)
     labels = inst.parts[part.index]["component_labels"]
     if answer is None or (isinstance(answer, str) and not answer.strip()):
-        return PartResult(False, 0.0, part.points, "No answer given.")
+        return PartResult(
+            correct=False, score=0.0, max_score=part.points, feedback="No answer given."
+        )
     if not isinstance(answer, str) and not (
         isinstance(answer, Sequence) and all(isinstance(a, str) for a in answer)
     ):
@@ -369,12 +382,12 @@ def read_part(inst, part: Part, answer: Answer) -> list[Expr] | PartResult:
     return nodes
 
 
-def evaluate_part(inst, part: Part, nodes: list[Expr]) -> list[torch.Tensor]:
+def evaluate_part(inst: Instance, part: Part, nodes: list[Expr]) -> list[torch.Tensor]:
     env, n = inst.answer_env(part)
     return [as_points(evaluate(node, env), n, inst.device) for node in nodes]
 
 
-def judge(inst, part: Part, values: list[torch.Tensor]) -> PartResult:
+def judge(inst: Instance, part: Part, values: list[torch.Tensor]) -> PartResult:
     """Compare an answer's values with the reference; diagnose and word the feedback."""
     ncomp = len(part.components)
     labels = inst.parts[part.index]["component_labels"]
@@ -403,15 +416,26 @@ def judge(inst, part: Part, values: list[torch.Tensor]) -> PartResult:
     else:
         feedback = " ".join(m[:1].upper() + m[1:] if i == 0 else m for i, m in enumerate(messages))
     return PartResult(
-        correct, score, part.points, feedback, codes[0] if codes else None, None, verdicts
+        correct=correct,
+        score=score,
+        max_score=part.points,
+        feedback=feedback,
+        diagnosis=codes[0] if codes else None,
+        components=verdicts,
     )
 
 
 def _error(part: Part, message: str) -> PartResult:
-    return PartResult(False, 0.0, part.points, "Your answer could not be read.", None, message)
+    return PartResult(
+        correct=False,
+        score=0.0,
+        max_score=part.points,
+        feedback="Your answer could not be read.",
+        error=message,
+    )
 
 
-def _mismatch_message(inst, part: Part, s: torch.Tensor, i: int) -> str:
+def _mismatch_message(inst: Instance, part: Part, s: torch.Tensor, i: int) -> str:
     value = float(s[i])
     if part.numeric:
         where = ", ".join(f"{v} = {format_number(x)}" for v, x in (part.at or {}).items())

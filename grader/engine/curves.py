@@ -9,7 +9,7 @@ mistake instead of a slice where both happen to coincide.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -17,6 +17,9 @@ from .autograd import DTYPE, as_points, evaluate, nth_derivative
 from .check import parse_answer
 from .compare import matches
 from .exercise import Exercise, Part
+
+if TYPE_CHECKING:
+    from .instance import Instance
 
 MAX_GRID = 1000
 SLICES = 8  # sample points tried as the other variables' values (bounds the work: 8 grids)
@@ -60,7 +63,7 @@ def curves(
 
 
 def _slice(
-    inst: Any,
+    inst: Instance,
     part: Part,
     node: Any,
     var: str,
@@ -72,8 +75,8 @@ def _slice(
     n = len(grid)
     values = {v: torch.full((n,), x, dtype=DTYPE) for v, x in fixed.items()}
     values[var] = grid
-    leaves = inst._leaves(values)
-    env = inst._chain(leaves)
+    leaves = inst.leaves(values)
+    env = inst.chain(leaves)
     ref = as_points(nth_derivative(env[part.of], leaves, wrt), n).detach()
     plain = {k: (v.detach() if isinstance(v, torch.Tensor) else v) for k, v in env.items()}
     ans = as_points(evaluate(node, plain), n)

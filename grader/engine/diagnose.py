@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
 
@@ -30,6 +31,10 @@ from .autograd import (
 from .compare import all_match, tolerance
 from .expr import BinOp, Call, Expr, Name, Neg, Num, node_count
 from .render import format_number, to_text
+
+if TYPE_CHECKING:
+    from .exercise import Part
+    from .instance import Instance
 
 # Diagnosis codes (stable: the API and the web app show them).
 SIGN, FACTOR, OFFSET, FUNCTION, VARIABLE = "sign", "factor", "offset", "function", "variable"
@@ -101,7 +106,7 @@ class CandidateSet:
     retry: bool = False  # True when it ran out before any rule was tried: not worth keeping
 
     def hits(self, s: torch.Tensor) -> list[bool]:
-        if self.stacked is None:
+        if self.stacked is None or self.tol is None:
             return []
         return ((s - self.stacked).abs() <= self.tol).all(dim=1).tolist()
 
@@ -140,7 +145,7 @@ def _walk(node: Expr):
             stack.extend((n.right, n.left))
 
 
-def build_candidates(inst, part, component: int) -> CandidateSet:
+def build_candidates(inst: Instance, part: Part, component: int) -> CandidateSet:
     """Wrong derivatives for one answer box, minus any that equal the reference.
 
     Spends the current ``diagnosis_budget`` (a fresh one when none is open); candidates it
@@ -176,13 +181,13 @@ def build_candidates(inst, part, component: int) -> CandidateSet:
     return CandidateSet(instructor, out, stacked, tol, is_zero, big, ref[big], complete, retry)
 
 
-def _rule_candidates(inst, part, component: int, chain: int, add) -> bool:
+def _rule_candidates(inst: Instance, part: Part, component: int, chain: int, add) -> bool:
     """Add the broken-rule candidates the budget affords; False when it cut them short."""
     ex = inst.exercise
     wrt = part.components[component]
     values = inst.at_values(part) if part.numeric else inst.points
-    leaves = inst._leaves(values)
-    env = inst._chain(leaves)
+    leaves = inst.leaves(values)
+    env = inst.chain(leaves)
     order = len(wrt)
     w = wrt[-1]
     complete = True
@@ -230,11 +235,13 @@ def chain_work(exercise) -> int:
     return work
 
 
-def _instructor_candidates(inst, part, component: int) -> tuple[list[Candidate], bool]:
+def _instructor_candidates(
+    inst: Instance, part: Part, component: int
+) -> tuple[list[Candidate], bool]:
     """The part's ``mistakes`` evaluated for this instance (a single answer fits any box),
     first in the budget: the instructor's feedback wins. False when some were unaffordable."""
     env, n = inst.answer_env(part)
-    out = []
+    out: list[Candidate] = []
     for nodes, feedback in part.mistakes:
         node = nodes[0] if len(nodes) == 1 else nodes[component]
         if not _afford(node_count(node)):
@@ -250,7 +257,7 @@ class _Structural:
     Iterating yields (code, message, values); each costs ``cost`` from the budget, and
     ``complete`` is False afterwards when the budget stopped it."""
 
-    def __init__(self, inst, part, w: str, leaves, env, cost: int):
+    def __init__(self, inst: Instance, part: Part, w: str, leaves, env, cost: int):
         self.inst, self.part, self.w, self.leaves, self.env = inst, part, w, leaves, env
         self.cost = cost
         self.complete = True
@@ -267,7 +274,7 @@ class _Structural:
                 continue
             if not self._afford():
                 return
-            patched = inst._chain(leaves, replace={name: lambda val: _as_leaf(val, leaf)})
+            patched = inst.chain(leaves, replace={name: lambda val: _as_leaf(val, leaf)})
             yield (
                 CHAIN,
                 f"That is d{part.of}/d{name} alone, but {name} depends on {w}: multiply by "
@@ -294,7 +301,7 @@ class _Structural:
                 if budget < 0 or not self._afford():
                     return
                 code, message, wrong = rule
-                patched = inst._chain(leaves, patch=Patch(node, leaf, wrong))
+                patched = inst.chain(leaves, patch=Patch(node, leaf, wrong))
                 yield code, message, derivative(patched[part.of], leaf, create_graph=False)
 
     def _afford(self) -> bool:
@@ -381,7 +388,7 @@ def _call(fn: str, t):
     return evaluate(Call(fn, Name("_t")), {"_t": t})
 
 
-def diagnose(inst, part, component: int, s: torch.Tensor) -> Diagnosis | None:
+def diagnose(inst: Instance, part: Part, component: int, s: torch.Tensor) -> Diagnosis | None:
     """The first recognised mistake that ``s`` (the answer's values) matches.
 
     The instructor's ``mistakes`` come first (their feedback wins); the diagnosis code is still
@@ -397,7 +404,9 @@ def diagnose(inst, part, component: int, s: torch.Tensor) -> Diagnosis | None:
     return found
 
 
-def _generic(inst, part, component, s, cands: CandidateSet, hits) -> Diagnosis | None:
+def _generic(
+    inst: Instance, part: Part, component, s, cands: CandidateSet, hits
+) -> Diagnosis | None:
     ref = inst.reference(part)[component]
     tol = inst.tolerance(part, component)
     for c, hit in zip(cands.generic, hits, strict=True):
@@ -412,13 +421,13 @@ def _generic(inst, part, component, s, cands: CandidateSet, hits) -> Diagnosis |
     if part.numeric or not nonzero:
         return None
     if cands.ratio_points is not None:
-        c = float((s[cands.ratio_points] / cands.ratio_ref).median())
-        # the tolerance of c * ref is that of ref scaled by |c| (see compare.tolerance)
-        scaled = part.atol + abs(c) * (tol - part.atol)
-        if abs(c - 1) > 1e-6 and abs(c) > 1e-12 and bool(((s - c * ref).abs() <= scaled).all()):
+        k = float((s[cands.ratio_points] / cands.ratio_ref).median())
+        # the tolerance of k * ref is that of ref scaled by |k| (see compare.tolerance)
+        scaled = part.atol + abs(k) * (tol - part.atol)
+        if abs(k - 1) > 1e-6 and abs(k) > 1e-12 and bool(((s - k * ref).abs() <= scaled).all()):
             return Diagnosis(
                 FACTOR,
-                f"Your answer is {_nice(c)} times the derivative: a constant factor is off "
+                f"Your answer is {_nice(k)} times the derivative: a constant factor is off "
                 "(an exponent not brought down, or a coefficient dropped?).",
             )
     diff = s - ref

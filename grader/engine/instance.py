@@ -11,13 +11,19 @@ import hashlib
 import math
 import random
 import re
+from collections.abc import Callable, Mapping
 from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import torch
 
-from .autograd import DTYPE, Derivatives, Value, WorkExceeded, as_points, evaluate_chain
+from .autograd import DTYPE, Derivatives, Patch, Value, WorkExceeded, as_points, evaluate_chain
 from .compare import tolerance
 from .render import format_number
+
+if TYPE_CHECKING:
+    from .diagnose import CandidateSet
+    from .exercise import Exercise, Part
 
 # 128 points, stratified: each variable's interval is cut into 128 equal strata with one point
 # in each (a Latin hypercube), so a difference confined to a sliver of the interval (an answer
@@ -43,7 +49,7 @@ def stable_seed(*parts: object) -> int:
     return int.from_bytes(digest[:8], "big") >> 1
 
 
-def draw_params(exercise, seed: int) -> dict[str, float | int]:
+def draw_params(exercise: Exercise, seed: int) -> dict[str, float | int]:
     rng = random.Random(stable_seed("params", exercise.id, seed))
     out: dict[str, float | int] = {}
     for name, spec in exercise.spec.params.items():
@@ -52,6 +58,7 @@ def draw_params(exercise, seed: int) -> dict[str, float | int]:
         elif spec.choice is not None:
             out[name] = rng.choice(spec.choice)
         else:
+            assert spec.uniform is not None  # validated: exactly one of int, choice, uniform
             lo, hi = spec.uniform
             out[name] = round(rng.uniform(lo, hi), 2)
     return out
@@ -81,7 +88,7 @@ class Instance:
         self.work = 0
         self.params = draw_params(exercise, seed)
         self._refs: dict[tuple[str, int], torch.Tensor] = {}
-        self._candidates: dict[tuple[str, int], list] = {}
+        self._candidates: dict[tuple[str, int], CandidateSet] = {}
         self._tolerances: dict[tuple[str, int], torch.Tensor] = {}
         try:
             self._sample()
@@ -94,18 +101,28 @@ class Instance:
         return fill_params(self.exercise.spec.statement, self.params)
 
     @cached_property
-    def parts(self) -> list[dict]:
+    def parts(self) -> list[dict[str, Any]]:
         from .prompts import part_prompt
 
         return [part_prompt(self.exercise, p, self.params) for p in self.exercise.parts]
 
     # -- sampling
-    def _leaves(self, values: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    def leaves(self, values: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Fresh copies of the variables' values that autograd differentiates with respect to."""
         return {v: t.detach().clone().requires_grad_(True) for v, t in values.items()}
 
-    def _chain(self, leaves: dict[str, torch.Tensor], **kw) -> dict[str, Value]:
+    def chain(
+        self,
+        leaves: dict[str, torch.Tensor],
+        patch: Patch | None = None,
+        replace: Mapping[str, Callable[[Value], Value]] | None = None,
+    ) -> dict[str, Value]:
+        """The ``define`` chain evaluated at `leaves` with this student's params (one graph).
+
+        `patch` and `replace` alter one node or one name on the way (the diagnosis's what-ifs).
+        """
         env: dict[str, Value] = {**self.params, **leaves}
-        return evaluate_chain(self.exercise.defines, env, **kw)
+        return evaluate_chain(self.exercise.defines, env, patch=patch, replace=replace)
 
     def _sample(self) -> None:
         ex = self.exercise
@@ -120,8 +137,8 @@ class Instance:
                 v: latin_hypercube_column(lo, hi, m, gen)
                 for v, (lo, hi) in ex.spec.variables.items()
             }
-            leaves = self._leaves({v: t.to(self.device) for v, t in cand.items()})
-            env = self._chain(leaves)
+            leaves = self.leaves({v: t.to(self.device) for v, t in cand.items()})
+            env = self.chain(leaves)
             ok = torch.ones(m, dtype=torch.bool, device=self.device)
             for name, _ in ex.defines:
                 ok &= torch.isfinite(as_points(env[name], m, self.device))
@@ -152,7 +169,7 @@ class Instance:
             )
         self.points = {v: torch.cat(ts) for v, ts in chosen.items()}
         self._refs = {k: torch.cat(ts) for k, ts in refs.items()}
-        values = self._chain(dict(self.points))
+        values = self.chain(dict(self.points))
         self.env: dict[str, Value] = {
             k: (v.detach() if isinstance(v, torch.Tensor) else v) for k, v in values.items()
         }
@@ -169,29 +186,31 @@ class Instance:
         )
 
     # -- references
-    def at_values(self, part) -> dict[str, torch.Tensor]:
+    def at_values(self, part: Part) -> dict[str, torch.Tensor]:
         """The one-point 'variables' of a numeric part (unused variables at mid-interval)."""
         out = {}
         for v, (lo, hi) in self.exercise.spec.variables.items():
-            x = part.at.get(v, (lo + hi) / 2)
+            x = (part.at or {}).get(v, (lo + hi) / 2)
             out[v] = torch.tensor([x], dtype=DTYPE, device=self.device)
         return out
 
-    def reference(self, part) -> list[torch.Tensor]:
+    def reference(self, part: Part) -> list[torch.Tensor]:
         """The reference derivative per component: values at the points, or at ``at``."""
         out = []
         for c, wrt in enumerate(part.components):
             key = (part.id, c)
             if key not in self._refs:
-                leaves = self._leaves(self.at_values(part))
-                derivs = self._derivatives(self._chain(leaves), leaves, [(part.of, wrt)])
+                leaves = self.leaves(self.at_values(part))
+                derivs = self._derivatives(self.chain(leaves), leaves, [(part.of, wrt)])
                 try:
                     r = as_points(derivs(part.of, wrt), 1, self.device)
                 except WorkExceeded as exc:
                     raise self._too_much_work(exc) from None
                 self.work = derivs.work
                 if not bool(torch.isfinite(r).all()):
-                    where = ", ".join(f"{k} = {format_number(v)}" for k, v in part.at.items())
+                    where = ", ".join(
+                        f"{k} = {format_number(v)}" for k, v in (part.at or {}).items()
+                    )
                     raise SamplingError(
                         ("parts", part.index, "at"),
                         f"the derivative is not defined at {where} (it is {float(r[0])})",
@@ -200,7 +219,7 @@ class Instance:
             out.append(self._refs[key])
         return out
 
-    def tolerance(self, part, component: int) -> torch.Tensor:
+    def tolerance(self, part: Part, component: int) -> torch.Tensor:
         """Allowed difference from the reference at each point (cached)."""
         key = (part.id, component)
         tol = self._tolerances.get(key)
@@ -209,7 +228,7 @@ class Instance:
             tol = self._tolerances[key] = tolerance(ref, part.rtol, part.atol)
         return tol
 
-    def answer_env(self, part) -> tuple[dict[str, Value], int]:
+    def answer_env(self, part: Part) -> tuple[dict[str, Value], int]:
         """Names an answer may use, and the number of points it is evaluated at."""
         if part.numeric:
             return dict(self.params), 1
@@ -222,7 +241,7 @@ class Instance:
     def point_label(self, i: int) -> str:
         return ", ".join(f"{v} = {_short(xs[i])}" for v, xs in self._point_lists.items())
 
-    def candidates(self, part, component: int) -> list:
+    def candidates(self, part: Part, component: int) -> CandidateSet:
         """Derivatives a student who made a classic mistake would give (cached)."""
         from .diagnose import build_candidates
 

@@ -175,7 +175,8 @@ def _validate_piecewise(data: dict, errors: _Collector) -> ExerciseSpec:
     for key, value in header.items():
         try:
             field = fields[key]
-            TypeAdapter(Annotated[field.annotation, *field.metadata]).validate_python(value)
+            annotated: Any = Annotated[field.annotation, *field.metadata]
+            TypeAdapter(annotated).validate_python(value)
             values[key] = value
         except ValidationError as exc:
             report(exc, (key,))
@@ -190,7 +191,7 @@ def _validate_piecewise(data: dict, errors: _Collector) -> ExerciseSpec:
         if not isinstance(section, dict):
             errors.add((key,), "must be a mapping of names")
             section = {}
-        adapter = TypeAdapter(kind)
+        adapter: TypeAdapter[Any] = TypeAdapter(kind)
         out = {}
         for name, raw_value in section.items():
             try:
@@ -302,10 +303,10 @@ def _check_semantics(
     base = _tolerance(spec.tolerance, {})
     parts: list[Part] = []
     seen: set[str] = set()
-    for i, ps in enumerate(spec.parts):
-        if ps is None:
+    for i, part_spec in enumerate(spec.parts):
+        if part_spec is None:
             continue
-        part = _check_part(spec, ps, i, names, base, seen, errors)
+        part = _check_part(spec, part_spec, i, names, base, seen, errors)
         if part is not None:
             parts.append(part)
     if errors.problems:
@@ -378,17 +379,18 @@ def _check_part(spec, ps: PartSpec, i: int, names, base, seen, errors) -> Part |
             errors.add(mpath, f"give {ncomp} answers, one per variable in wrt")
             continue
         nodes = [_parse_at(t, answer_names, mpath, errors) for t in texts]
-        if all(n is not None for n in nodes):
-            mistakes.append((tuple(nodes), m.feedback))
+        parsed = [n for n in nodes if n is not None]
+        if len(parsed) == len(nodes):
+            mistakes.append((tuple(parsed), m.feedback))
     if ps.tests is not None:
         for key in ("accept", "reject"):
             for j, answer in enumerate(getattr(ps.tests, key)):
                 tpath = (*path, "tests", key, j)
-                texts = split_answer(answer, ncomp)
-                if texts is None:
+                components = split_answer(answer, ncomp)
+                if components is None:
                     errors.add(tpath, f"give {ncomp} answers, one per variable in wrt")
                     continue
-                for t in texts:
+                for t in components:
                     _parse_at(t, answer_names, tpath, errors)
     if not ok:
         return None

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .render import format_number, latex_name
+
+if TYPE_CHECKING:
+    from .exercise import Exercise, Part
 
 
 def derivative_latex(of: str, wrt: list[str], partial: bool) -> str:
@@ -28,7 +33,7 @@ def derivative_text(of: str, wrt: list[str], partial: bool) -> str:
     return f"{top}/{bottom}"
 
 
-def part_prompt(exercise, part, params: dict) -> dict:
+def part_prompt(exercise: Exercise, part: Part, params: dict) -> dict:
     """A student-facing description of one part (never its answer)."""
     partial = len(exercise.depends_on(part.of)) > 1 or len(exercise.spec.variables) > 1
     labels = [derivative_latex(part.of, w, partial) for w in part.components]

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import torch
 
@@ -31,6 +32,10 @@ from .autograd import DTYPE, as_points, derivative, evaluate, evaluate_chain
 from .expr import BinOp, Call, Expr, Neg, names_in
 from .render import format_number, to_latex, to_text
 from .symbolic import derivative as formula_of_derivative
+
+if TYPE_CHECKING:
+    from .exercise import Part
+    from .instance import Instance
 
 MAX_PATHS = 24
 MAX_TRIED_EDGES = 32
@@ -195,7 +200,7 @@ def _path_symbols(nodes: Iterable[str]) -> str:
 class _Graph:
     """The part's define chain with local derivatives as tensors over the part's points."""
 
-    def __init__(self, inst, part, component: int):
+    def __init__(self, inst: Instance, part: Part, component: int):
         ex = inst.exercise
         self.inst, self.part, self.component = inst, part, component
         wrt_seq = part.components[component]
@@ -296,7 +301,7 @@ class _Graph:
         return out
 
 
-def solution(inst, part, component: int = 0) -> Solution:
+def solution(inst: Instance, part: Part, component: int = 0) -> Solution:
     """The names-level worked solution of one answer box of ``part``."""
     g = _Graph(inst, part, component)
     ex = inst.exercise
@@ -380,7 +385,7 @@ def _compound(text: str) -> bool:
     return any(op in text for op in " +-")
 
 
-def path_sum(inst, part, component: int = 0) -> torch.Tensor:
+def path_sum(inst: Instance, part: Part, component: int = 0) -> torch.Tensor:
     """The chain rule's sum over paths at the part's points (first derivative)."""
     return _Graph(inst, part, component).path_sum()
 
@@ -388,7 +393,7 @@ def path_sum(inst, part, component: int = 0) -> torch.Tensor:
 # ------------------------------------------------------------------- where the mistake is
 
 
-def explain(sol: Solution, inst, part, component: int, code: str | None, s: torch.Tensor):
+def explain(sol: Solution, inst: Instance, part, component: int, code: str | None, s: torch.Tensor):
     """``sol`` with the edge, paths or node where the answer ``s`` went wrong highlighted.
 
     ``code`` is the diagnosis of the answer. For ``chain`` the missed edge (its local
@@ -463,7 +468,7 @@ def _has_rule_site(node: Expr, op: str, wrt: str, deps: dict[str, set[str]]) -> 
 # ------------------------------------------------------------------- the operations level
 
 
-def ops_solution(inst, part, component: int = 0) -> Solution:
+def ops_solution(inst: Instance, part: Part, component: int = 0) -> Solution:
     """torch's ``grad_fn`` graph of the part's computation, with the gradient through each.
 
     Evaluated at the part's point (value parts) or at the first sample point (expression
@@ -555,13 +560,13 @@ def _recorder(flowing: dict[int, float], key: int):
     return hook
 
 
-def part_solutions(inst, part, level: str = "names") -> list[Solution]:
+def part_solutions(inst: Instance, part: Part, level: str = "names") -> list[Solution]:
     """One worked solution per answer box of ``part`` (a gradient has one per component)."""
     build = ops_solution if level == "ops" else solution
     return [build(inst, part, c) for c in range(len(part.components))]
 
 
-def answer_solutions(inst, part, answer, level: str = "names") -> list[Solution]:
+def answer_solutions(inst: Instance, part: Part, answer, level: str = "names") -> list[Solution]:
     """The part's worked solutions with each wrong answer box's mistake marked on its graph.
 
     The answer is read and diagnosed again (microseconds) rather than stored: where the
