@@ -10,18 +10,17 @@ same timestamp, which the LMS treats as the score it already has.
 from __future__ import annotations
 
 import logging
-import uuid
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from grader.db.integrations import LtiContext, LtiPassback, LtiPlatform, LtiResourceLink, LtiUser
 from grader.db.models import Assignment, Submission, User, utcnow
 from grader.services import lti_tokens, outbound
+from grader.services import outbox_queue as queue
 from grader.services.access import require_course_staff
 from grader.services.context import Actor, Services
 from grader.services.outbound import Verdict
@@ -30,7 +29,6 @@ from grader.vocabulary import SubmissionStatus
 log = logging.getLogger(__name__)
 SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
-STALE_CLAIM_S = 300.0  # a row left `sending` this long (its process died) is retried
 table = LtiPassback.__table__
 
 
@@ -97,52 +95,10 @@ def scores_url(lineitem: str) -> str:
     return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/scores"))
 
 
-def _claim(svc: Services, now: datetime, limit: int) -> tuple[str, list[int]]:
-    token = uuid.uuid4().hex
-    with svc.db.write() as session:
-        session.execute(  # rows whose sender died mid-way go back to the queue
-            update(table)
-            .where(
-                table.c.status == "sending",
-                table.c.claimed_at < now - timedelta(seconds=STALE_CLAIM_S),
-            )
-            .values(status="pending", claim_token=None)
-        )
-        due = (
-            select(table.c.id)
-            .where(table.c.status == "pending", table.c.next_attempt_at <= now)
-            .order_by(table.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        session.execute(
-            update(table)
-            .where(table.c.id.in_(due.scalar_subquery()), table.c.status == "pending")
-            .values(
-                status="sending", claim_token=token, claimed_at=now, attempts=table.c.attempts + 1
-            )
-        )
-        ids = list(
-            session.scalars(
-                select(table.c.id).where(table.c.claim_token == token, table.c.status == "sending")
-            )
-        )
-    return token, ids
-
-
-def _finish(svc: Services, row_id: int, token: str, **values: Any) -> None:
-    with svc.db.write() as session:
-        session.execute(
-            update(table)
-            .where(table.c.id == row_id, table.c.claim_token == token, table.c.status == "sending")
-            .values(claim_token=None, **values)
-        )
-
-
 def deliver_due(svc: Services, now: datetime | None = None, limit: int = 50) -> dict[str, int]:
     """Send the passbacks that are due; returns how many were sent, retried, failed."""
     now = now or utcnow()
-    token, ids = _claim(svc, now, limit)
+    token, ids = queue.claim(svc, table, now, limit)
     counts = {"sent": 0, "retry": 0, "failed": 0, "superseded": 0}
     if not ids:
         return counts
@@ -181,27 +137,34 @@ def _deliver_one(svc: Services, http: httpx.Client, row_id: int, token: str, now
         }
         lineitem = link.lineitem_url
     if newer:
-        _finish(
-            svc, row_id, token, status="superseded", last_error="a newer grade replaces this one"
+        queue.finish(
+            svc,
+            table,
+            row_id,
+            token,
+            status="superseded",
+            last_error="a newer grade replaces this one",
         )
         return "superseded"
     if not lineitem:
         message = "the LMS gave no line item (gradebook column) for this activity; let it accept grades and launch again"
-        _finish(svc, row_id, token, status=SubmissionStatus.FAILED, last_error=message)
+        queue.finish(svc, table, row_id, token, status="failed", last_error=message)
         return "failed"
     if scopes and SCORE_SCOPE not in scopes:
-        _finish(
+        queue.finish(
             svc,
+            table,
             row_id,
             token,
-            status=SubmissionStatus.FAILED,
+            status="failed",
             last_error="the LMS did not grant this tool the score scope",
         )
         return "failed"
     status, error, retry_after = _post(svc, http, platform, scores_url(lineitem), body)
     if status == "sent":
-        _finish(
+        queue.finish(
             svc,
+            table,
             row_id,
             token,
             status="sent",
@@ -213,8 +176,9 @@ def _deliver_one(svc: Services, http: httpx.Client, row_id: int, token: str, now
     code, message = error
     if status == "retry" and attempts < svc.config.lti.max_attempts:
         when = outbound.retry_at(now, attempts, svc.config.lti, retry_after)
-        _finish(
+        queue.finish(
             svc,
+            table,
             row_id,
             token,
             status="pending",
@@ -226,8 +190,14 @@ def _deliver_one(svc: Services, http: httpx.Client, row_id: int, token: str, now
         return "retry"
     if status == "retry":
         message = f"gave up after {attempts} tries; last: {message}"
-    _finish(
-        svc, row_id, token, status=SubmissionStatus.FAILED, last_status=code, last_error=message
+    queue.finish(
+        svc,
+        table,
+        row_id,
+        token,
+        status="failed",
+        last_status=code,
+        last_error=message,
     )
     log.warning("passback %s failed: %s", row_id, message)
     return "failed"

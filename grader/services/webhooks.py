@@ -16,8 +16,7 @@ import json
 import logging
 import secrets
 import time
-import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,18 +27,18 @@ from sqlalchemy.orm import Session
 from grader.db.integrations import WebhookDelivery, WebhookSubscription
 from grader.db.models import Assignment, Submission, User, utcnow
 from grader.services import outbound
+from grader.services import outbox_queue as queue
 from grader.services.access import require_course_staff
 from grader.services.context import Actor, Services
 from grader.services.errors import Invalid, NotFound
 from grader.services.outbound import Verdict
-from grader.vocabulary import DONE, SubmissionStatus
+from grader.vocabulary import DONE
 
 log = logging.getLogger(__name__)
 EVENT = "submission.graded"
 SECRET_PREFIX = "whsec_"
 TOLERANCE_S = 300  # receivers refuse timestamps further than this from their clock
 MAX_SUBSCRIPTIONS = 20  # per course
-STALE_CLAIM_S = 300.0
 table = WebhookDelivery.__table__
 
 
@@ -161,7 +160,7 @@ def unsubscribe(svc: Services, actor: Actor, webhook_id: int) -> None:
         session.execute(
             update(table)
             .where(table.c.subscription_id == row.id, table.c.status == "pending")
-            .values(status=SubmissionStatus.FAILED, last_error="the subscription was deleted")
+            .values(status="failed", last_error="the subscription was deleted")
         )
 
 
@@ -241,52 +240,10 @@ def enqueue(session: Session, submission_ids: list[int]) -> int:
     return len(rows)
 
 
-def _claim(svc: Services, now: datetime, limit: int) -> tuple[str, list[int]]:
-    token = uuid.uuid4().hex
-    with svc.db.write() as session:
-        session.execute(
-            update(table)
-            .where(
-                table.c.status == "sending",
-                table.c.claimed_at < now - timedelta(seconds=STALE_CLAIM_S),
-            )
-            .values(status="pending", claim_token=None)
-        )
-        due = (
-            select(table.c.id)
-            .where(table.c.status == "pending", table.c.next_attempt_at <= now)
-            .order_by(table.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        session.execute(
-            update(table)
-            .where(table.c.id.in_(due.scalar_subquery()), table.c.status == "pending")
-            .values(
-                status="sending", claim_token=token, claimed_at=now, attempts=table.c.attempts + 1
-            )
-        )
-        ids = list(
-            session.scalars(
-                select(table.c.id).where(table.c.claim_token == token, table.c.status == "sending")
-            )
-        )
-    return token, ids
-
-
-def _finish(svc: Services, row_id: int, token: str, **values: Any) -> None:
-    with svc.db.write() as session:
-        session.execute(
-            update(table)
-            .where(table.c.id == row_id, table.c.claim_token == token, table.c.status == "sending")
-            .values(claim_token=None, **values)
-        )
-
-
 def deliver_due(svc: Services, now: datetime | None = None, limit: int = 50) -> dict[str, int]:
     """Deliver the events that are due; returns how many were delivered, retried, failed."""
     now = now or utcnow()
-    token, ids = _claim(svc, now, limit)
+    token, ids = queue.claim(svc, table, now, limit)
     counts = {"delivered": 0, "retry": 0, "failed": 0}
     if ids:
         with outbound.client(svc.config.lti) as http:
@@ -309,7 +266,7 @@ def _deliver_one(svc: Services, http: httpx.Client, row_id: int, token: str, now
     host = urlsplit(url).hostname or ""
     if not svc.config.lti.allow_private_urls and outbound.is_private_host(host):
         message = f"refused: {host} is a private or loopback address"
-        _finish(svc, row_id, token, status=SubmissionStatus.FAILED, last_error=message)
+        queue.finish(svc, table, row_id, token, status="failed", last_error=message)
         return "failed"
     stamp = int(time.time())
     headers = {
@@ -335,8 +292,9 @@ def _deliver_one(svc: Services, http: httpx.Client, row_id: int, token: str, now
             f"could not connect: {exc or type(exc).__name__}",
         )
     if verdict is Verdict.OK:
-        _finish(
+        queue.finish(
             svc,
+            table,
             row_id,
             token,
             status="delivered",
@@ -347,8 +305,9 @@ def _deliver_one(svc: Services, http: httpx.Client, row_id: int, token: str, now
         return "delivered"
     if verdict is Verdict.RETRY and attempts < svc.config.lti.max_attempts:
         when = outbound.retry_at(now, attempts, svc.config.lti, retry_after)
-        _finish(
+        queue.finish(
             svc,
+            table,
             row_id,
             token,
             status="pending",
@@ -357,7 +316,13 @@ def _deliver_one(svc: Services, http: httpx.Client, row_id: int, token: str, now
             last_error=message,
         )
         return "retry"
-    _finish(
-        svc, row_id, token, status=SubmissionStatus.FAILED, last_status=code, last_error=message
+    queue.finish(
+        svc,
+        table,
+        row_id,
+        token,
+        status="failed",
+        last_status=code,
+        last_error=message,
     )
     return "failed"

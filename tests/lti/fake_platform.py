@@ -66,6 +66,8 @@ class FakePlatform:
         self.seen_jti: set[str] = set()
         self.members: list[list[dict]] = []
         self.next_override: str | None = None
+        self.tool_url = TOOL  # where the tool is served (the target link URI's origin)
+        self.auth_claims: dict = {}  # what /auth puts in the id_tokens it posts
         self.app = self._build()
         self.server: Any = None
 
@@ -124,7 +126,7 @@ class FakePlatform:
             CLAIM + "message_type": "LtiResourceLinkRequest",
             CLAIM + "version": "1.3.0",
             CLAIM + "deployment_id": DEPLOYMENT,
-            CLAIM + "target_link_uri": f"{TOOL}/lti/launch",
+            CLAIM + "target_link_uri": f"{self.tool_url}/lti/launch",
             CLAIM + "roles": [role],
             CLAIM + "resource_link": {"id": "link-1", "title": "Chain rule"},
             CLAIM + "context": {"id": "course-1", "label": "CALC1", "title": "Calculus 1"},
@@ -158,6 +160,19 @@ class FakePlatform:
         def jwks() -> Any:
             self.jwks_requests += 1
             return jsonify({"keys": [k.jwk() for k in self.published]})
+
+        @app.get("/auth")
+        def auth() -> Any:
+            """The platform's side of the OIDC login: post an id_token back, as an LMS does."""
+            args = request.args
+            token = self.id_token(self.claims(args["nonce"], **self.auth_claims))
+            page = (
+                f'<form method="post" action="{args["redirect_uri"]}" id="f">'
+                f'<input type="hidden" name="id_token" value="{token}">'
+                f'<input type="hidden" name="state" value="{args["state"]}"></form>'
+                '<script>document.getElementById("f").submit()</script>'
+            )
+            return Response(page, mimetype="text/html")
 
         @app.post("/token")
         def token() -> Any:

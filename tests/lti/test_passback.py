@@ -159,3 +159,24 @@ def test_the_instructor_page_shows_the_passback_state(
     text = page_text(pages.get(f"/assignments/{world.assignment_id}/submissions"))
     assert "grades sent to the lms" in text and "failed" in text
     assert "scripted failure 400" in text
+
+
+def test_the_service_sends_due_passbacks_by_itself(world, lti_student, platform):
+    import time
+    from dataclasses import replace
+
+    from grader.workers.outbox import OutboxRunner
+
+    world.svc.config = replace(
+        world.svc.config, lti=replace(world.svc.config.lti, outbox_poll_s=0.05)
+    )
+    submit(world, lti_student)
+    runner = OutboxRunner(world.svc)
+    runner.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not platform.scores and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        runner.stop()
+    assert len(platform.scores) == 1

@@ -1,0 +1,59 @@
+"""The shared mechanics of the two outboxes (grade passbacks, webhook deliveries): any
+process claims the rows that are due with a fresh token, and only the holder of the latest
+claim writes the outcome; rows whose sender died mid-way go back to the queue."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Table, select, update
+
+from grader.services.context import Services
+
+STALE_CLAIM_S = 300.0  # a row left `sending` this long (its process died) is tried again
+
+
+def claim(svc: Services, table: Table, now: datetime, limit: int) -> tuple[str, list[int]]:
+    """Mark up to `limit` due rows `sending` under a new token: (the token, their ids)."""
+    token = uuid.uuid4().hex
+    with svc.db.write() as session:
+        session.execute(  # rows whose sender died mid-way go back to the queue
+            update(table)
+            .where(
+                table.c.status == "sending",
+                table.c.claimed_at < now - timedelta(seconds=STALE_CLAIM_S),
+            )
+            .values(status="pending", claim_token=None)
+        )
+        due = (
+            select(table.c.id)
+            .where(table.c.status == "pending", table.c.next_attempt_at <= now)
+            .order_by(table.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        session.execute(
+            update(table)
+            .where(table.c.id.in_(due.scalar_subquery()), table.c.status == "pending")
+            .values(
+                status="sending", claim_token=token, claimed_at=now, attempts=table.c.attempts + 1
+            )
+        )
+        ids = list(
+            session.scalars(
+                select(table.c.id).where(table.c.claim_token == token, table.c.status == "sending")
+            )
+        )
+    return token, ids
+
+
+def finish(svc: Services, table: Table, row_id: int, token: str, **values: Any) -> None:
+    """Record a row's outcome, if this claim is still the row's."""
+    with svc.db.write() as session:
+        session.execute(
+            update(table)
+            .where(table.c.id == row_id, table.c.claim_token == token, table.c.status == "sending")
+            .values(claim_token=None, **values)
+        )
