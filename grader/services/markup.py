@@ -61,11 +61,25 @@ def render_feedback(text: str) -> str:
     """
     if not text:
         return ""
-    rendered = render_markdown(text[:MAX_FEEDBACK_CHARS]).strip()
+    rendered = render_markdown(_literal_products(text[:MAX_FEEDBACK_CHARS])).strip()
     inner = rendered.removeprefix("<p>").removesuffix("</p>")
     if rendered.startswith("<p>") and "<p>" not in inner and "</p>" not in inner:
         return inner
     return rendered
+
+
+# math and code spans are left as they are; elsewhere a `*` between two operands is a product
+_KEPT = re.compile(r"(\$\$.+?\$\$|\$[^$\n]+?\$|`[^`\n]*`)", re.S)
+_PRODUCT = re.compile(r"(?<=[\w)\]])\*+(?=[\w(\[])")
+
+
+def _literal_products(text: str) -> str:
+    """Escape the stars of `2*x*y` or `x**2` (an expression quoted in feedback), so Markdown
+    does not read them as emphasis; `*this*` (star beside a space) still emphasises."""
+    pieces = _KEPT.split(text)
+    for i in range(0, len(pieces), 2):
+        pieces[i] = _PRODUCT.sub(lambda m: "\\*" * len(m.group(0)), pieces[i])
+    return "".join(pieces)
 
 
 def render_markdown(text: str) -> str:

@@ -64,3 +64,20 @@ def test_feedback_is_sanitised_like_statements():
     assert render_feedback("") == ""
     two = render_feedback("First.\n\nSecond.")
     assert two.count("<p>") == 2
+
+
+def test_feedback_keeps_the_stars_of_quoted_expressions():
+    from grader.services.markup import render_feedback
+
+    assert render_feedback("its inside, 2*x*y (chain rule)") == "its inside, 2*x*y (chain rule)"
+    assert render_feedback("x**2 + 3*(x+1)") == "x**2 + 3*(x+1)"
+    kept = render_feedback("*careful*: `3*x*y` and **this**")
+    assert kept.startswith("<em>careful</em>") and "<code>3*x*y</code>" in kept
+    assert "<strong>this</strong>" in kept
+
+
+def test_feedback_rendering_cost_is_bounded():
+    from grader.services.markup import MAX_FEEDBACK_CHARS, render_feedback
+
+    hostile = "$$" + "a*" * 50_000 + "`" * 1000 + "$" * 1000
+    assert len(render_feedback(hostile)) < 20 * MAX_FEEDBACK_CHARS
