@@ -197,12 +197,16 @@ def app_shell(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture
 def app(app_shell, world: World):
-    """The application serving `world`'s database."""
-    shell = app_shell.extensions["grader"]
+    """The application serving `world`'s database; the shared application is put back as it
+    was afterwards (its services, settings and whatever a test cached in its extensions)."""
+    extensions, settings = dict(app_shell.extensions), dict(app_shell.config)
     app_shell.extensions["grader"] = world.svc
     app_shell.config["MAX_CONTENT_LENGTH"] = world.svc.config.max_body_bytes
     yield app_shell
-    app_shell.extensions["grader"] = shell
+    app_shell.extensions.clear()
+    app_shell.extensions.update(extensions)
+    app_shell.config.clear()
+    app_shell.config.update(settings)
 
 
 @pytest.fixture
