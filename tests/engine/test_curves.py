@@ -17,7 +17,9 @@ def test_a_right_answer_follows_the_reference_everywhere():
     assert data.variable == "x" and len(data.xs) == 50
     assert data.xs[0] == -2.0 and data.xs[-1] == 2.0
     assert not any(data.wrong)
-    assert all(math.isclose(a, 3 * x * x, abs_tol=1e-9) for a, x in zip(data.answer, data.xs))
+    assert all(
+        math.isclose(a, 3 * x * x, abs_tol=1e-9) for a, x in zip(data.answer, data.xs, strict=True)
+    )
     assert data.reference == pytest.approx(data.answer)
 
 
@@ -31,8 +33,8 @@ def test_a_wrong_answer_is_marked_wrong_where_it_departs_from_the_reference():
 def test_an_undefined_answer_is_nan_on_the_plot_and_wrong_there():
     ex = single({"y": "x^2"}, {"x": (-1.0, 1.0)})
     data = curves(ex, 0, "a", "2x + log(x) - log(x)", n=11)
-    assert all(math.isnan(a) == (x <= 0) for a, x in zip(data.answer, data.xs))
-    assert all(w for x, w in zip(data.xs, data.wrong) if x < 0)
+    assert all(math.isnan(a) == (x <= 0) for a, x in zip(data.answer, data.xs, strict=True))
+    assert all(w for x, w in zip(data.xs, data.wrong, strict=True) if x < 0)
 
 
 def test_other_variables_are_held_where_the_mistake_shows():
