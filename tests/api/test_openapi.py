@@ -55,3 +55,29 @@ def test_every_operation_documents_its_success_status(client):
         for method, op in item.items():
             codes = {int(code) for code in op["responses"]}
             assert any(200 <= code < 300 for code in codes), f"{method} {path}: {sorted(codes)}"
+
+
+def test_the_instructor_endpoints_are_documented(client):
+    spec = client.get("/api/v1/openapi.json").json
+    paths = spec["paths"]
+    for path, method in (
+        ("/api/v1/courses/{course_id}/gradebook", "get"),
+        ("/api/v1/courses/{course_id}/members/import", "post"),
+        ("/api/v1/assignments/{assignment_id}/analytics", "get"),
+        ("/api/v1/assignments/{assignment_id}", "patch"),
+        ("/api/v1/assignments/{assignment_id}/extensions", "post"),
+        ("/api/v1/assignments/{assignment_id}/overrides", "post"),
+        ("/api/v1/exercises/validate", "post"),
+        ("/api/v1/exercises/{exercise_id}/preview", "get"),
+        ("/api/v1/exercises/{exercise_id}/versions", "get"),
+        ("/api/v1/exercises/{exercise_id}/diff", "get"),
+    ):
+        assert method in paths[path], (method, path)
+    gradebook = paths["/api/v1/courses/{course_id}/gradebook"]["get"]["responses"]["200"]
+    assert {"application/json", "text/csv"} <= set(gradebook["content"])
+    roster = paths["/api/v1/courses/{course_id}/members/import"]["post"]
+    assert "text/csv" in roster["requestBody"]["content"]
+    patch = paths["/api/v1/assignments/{assignment_id}"]["patch"]["requestBody"]["content"]
+    name = patch["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    fields = spec["components"]["schemas"][name]["properties"]
+    assert {"show_answers", "score_policy", "version", "due_at", "max_attempts"} <= set(fields)

@@ -288,3 +288,17 @@ def test_preview_shows_two_seeds_side_by_side_with_different_params(pages, web):
     assert params[0] != params[1]
     assert f"<code>a = {params[0]}</code>" in html and f"<code>a = {params[1]}</code>" in html
     assert "Self-tests: all pass" in html and "(from the self-tests)" in html
+
+
+def test_an_instructor_trying_the_assignment_makes_previews_marked_and_not_counted(
+    pages, web, page_text
+):
+    pages.sign_in(web.teacher)
+    for _ in range(7):  # more than max_attempts: previews have no limit
+        assert pages.submit({"answer-dz-0": "4x"}).status_code == 303
+    history = page_text(pages.get(f"/assignments/{web.assignment_id}/submissions"))
+    assert history.count("preview: not counted") == 7
+    book = page_text(pages.get(f"/teach/courses/{web.course_id}/gradebook"))
+    assert "tess" not in book.split("Total", 1)[1]
+    stats = courses.overview(web.svc, web.teacher.actor)[0]["assignments"][0]
+    assert stats["submissions"] == 0
