@@ -29,6 +29,9 @@ from grader.vocabulary import SubmissionStatus
 log = logging.getLogger(__name__)
 SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
+LINEITEM_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
+LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
+CONTAINER_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
 table = LtiPassback.__table__
 
 
@@ -122,7 +125,9 @@ def _deliver_one(svc: Services, http: httpx.Client, row_id: int, token: str, now
         )
         link = session.get(LtiResourceLink, row.link_pk)
         platform_row = session.get(LtiPlatform, link.platform_id)
-        scopes = session.get(LtiContext, link.context_pk).ags_scopes.split()
+        context = session.get(LtiContext, link.context_pk)
+        scopes, lineitems = context.ags_scopes.split(), context.lineitems_url
+        link_id, link_title = link.resource_link_id, link.title
         platform = lti_tokens.Platform(
             platform_row.id, platform_row.client_id, platform_row.token_url
         )
@@ -146,6 +151,15 @@ def _deliver_one(svc: Services, http: httpx.Client, row_id: int, token: str, now
             last_error="a newer grade replaces this one",
         )
         return "superseded"
+    if not lineitem and lineitems and LINEITEM_SCOPE in scopes:
+        try:
+            lineitem = _find_or_create_lineitem(
+                svc, http, platform, lineitems, link_id, link_title, row.score_maximum
+            )
+        except PassbackError as exc:
+            return _failed(svc, row_id, token, now, attempts, exc.retry, exc.status, exc.message)
+        with svc.db.write() as session:
+            session.get(LtiResourceLink, row.link_pk).lineitem_url = lineitem
     if not lineitem:
         message = "the LMS gave no line item (gradebook column) for this activity; let it accept grades and launch again"
         queue.finish(svc, table, row_id, token, status="failed", last_error=message)
@@ -201,6 +215,94 @@ def _deliver_one(svc: Services, http: httpx.Client, row_id: int, token: str, now
     )
     log.warning("passback %s failed: %s", row_id, message)
     return "failed"
+
+
+class PassbackError(Exception):
+    def __init__(self, message: str, retry: bool, status: int | None = None):
+        super().__init__(message)
+        self.message, self.retry, self.status = message, retry, status
+
+
+def _failed(
+    svc: Services,
+    row_id: int,
+    token: str,
+    now: datetime,
+    attempts: int,
+    retry: bool,
+    status: int | None,
+    message: str,
+) -> str:
+    """Record a failed try: pending again later (with backoff) or failed for good."""
+    if retry and attempts < svc.config.lti.max_attempts:
+        when = outbound.retry_at(now, attempts, svc.config.lti, None)
+        queue.finish(
+            svc,
+            table,
+            row_id,
+            token,
+            status="pending",
+            next_attempt_at=when,
+            last_status=status,
+            last_error=message,
+        )
+        return "retry"
+    queue.finish(svc, table, row_id, token, status="failed", last_status=status, last_error=message)
+    return "failed"
+
+
+def _find_or_create_lineitem(
+    svc: Services,
+    http: httpx.Client,
+    platform: lti_tokens.Platform,
+    lineitems: str,
+    resource_link_id: str,
+    title: str,
+    maximum: float,
+) -> str:
+    """The line item of a resource link placed without one: found by its resource link id
+    in the course's line items, or created (the LMS makes the gradebook column)."""
+    try:
+        bearer = lti_tokens.token(svc, http, platform, LINEITEM_SCOPE)
+        headers = {"Authorization": f"Bearer {bearer}"}
+        found = http.get(
+            lineitems,
+            params={"resource_link_id": resource_link_id},
+            headers={**headers, "Accept": CONTAINER_TYPE},
+        )
+        if found.status_code == 200:
+            items = found.json()
+            if (
+                isinstance(items, list)
+                and items
+                and isinstance(items[0], dict)
+                and items[0].get("id")
+            ):
+                return str(items[0]["id"])[:1000]
+        body = {
+            "scoreMaximum": maximum,
+            "label": title or "Gradient grader",
+            "resourceLinkId": resource_link_id,
+            "tag": "grader",
+        }
+        made = http.post(
+            lineitems, content=_json(body), headers={**headers, "Content-Type": LINEITEM_TYPE}
+        )
+    except lti_tokens.TokenError as exc:
+        raise PassbackError(exc.message, exc.retry) from None
+    except httpx.TransportError as exc:
+        raise PassbackError(f"the LMS could not be reached: {exc}", retry=True) from None
+    except ValueError:
+        raise PassbackError("the LMS's line items are not JSON", retry=False) from None
+    verdict = outbound.verdict(made.status_code, made.headers)
+    if verdict is Verdict.OK:
+        try:
+            return str(made.json()["id"])[:1000]
+        except (ValueError, KeyError, TypeError):
+            pass
+    retry = verdict is Verdict.RETRY
+    message = "the LMS did not create the gradebook column: " + outbound.describe(made)
+    raise PassbackError(message, retry, made.status_code)
 
 
 def _post(

@@ -65,6 +65,7 @@ class FakePlatform:
         self.jwks_requests = 0
         self.seen_jti: set[str] = set()
         self.members: list[list[dict]] = []
+        self.lineitems: list[dict] = []
         self.next_override: str | None = None
         self.tool_url = TOOL  # where the tool is served (the target link URI's origin)
         self.auth_claims: dict = {}  # what /auth puts in the id_tokens it posts
@@ -241,6 +242,21 @@ class FakePlatform:
                 return jsonify({"error": "wrong content type"}), 415
             self.scores.append({"lineitem": item, **request.get_json(force=True)})
             return "", 204
+
+        @app.route("/lineitems", methods=["GET", "POST"])
+        def lineitems() -> Any:
+            if not bearer_ok():
+                return jsonify({"error": "invalid token"}), 401
+            if request.method == "GET":
+                wanted = request.args.get("resource_link_id")
+                found = [i for i in self.lineitems if i["resourceLinkId"] == wanted]
+                return jsonify(found)
+            if request.mimetype != "application/vnd.ims.lis.v2.lineitem+json":
+                return jsonify({"error": "wrong content type"}), 415
+            item = {**request.get_json(force=True)}
+            item["id"] = f"{self.url}/lineitems/{100 + len(self.lineitems)}/lineitem"
+            self.lineitems.append(item)
+            return jsonify(item), 201
 
         @app.get("/memberships")
         def memberships() -> Any:

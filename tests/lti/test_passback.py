@@ -180,3 +180,33 @@ def test_the_service_sends_due_passbacks_by_itself(world, lti_student, platform)
     finally:
         runner.stop()
     assert len(platform.scores) == 1
+
+
+def test_a_link_placed_without_a_line_item_gets_one_created_once(world, lms, platform):
+    from tests.lti.conftest import link_assignment
+    from tests.lti.fake_platform import LEARNER
+
+    ags = {
+        "scope": [lti_passback.SCORE_SCOPE, lti_passback.LINEITEM_SCOPE],
+        "lineitems": f"{platform.url}/lineitems",
+    }
+    claim = {"https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": ags}
+    lms.launch(LEARNER, **claim)
+    link_assignment(world)
+    lms.launch(LEARNER, **claim)
+    from sqlalchemy import select as sql_select
+
+    from grader.db.integrations import LtiUser
+    from grader.db.models import User
+    from grader.services.context import Actor
+
+    with world.svc.db.read() as session:
+        user = session.scalar(sql_select(User).join(LtiUser, LtiUser.user_id == User.id))
+    student = Actor(user.id, user.username, user.role)
+    submit(world, student)
+    assert deliver(world)["passback_sent"] == 1
+    submit(world, student, WRONG)
+    assert deliver(world)["passback_sent"] == 1
+    [item] = platform.lineitems  # created once, then kept
+    assert item["resourceLinkId"] == "link-1" and item["scoreMaximum"] > 0
+    assert [s["lineitem"] for s in platform.scores] == [100, 100]
