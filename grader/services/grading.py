@@ -110,6 +110,10 @@ class GradingTimeout(Exception):
     """An evaluator gave up on a batch after its deadline (the work was stopped)."""
 
 
+class GraderUnavailable(Exception):
+    """An evaluator could not run at all (no child process); grade in this process instead."""
+
+
 class Evaluator(Protocol):
     """Grades submissions of one exercise version, e.g. in a child process with a deadline
     (grader.workers.isolation). `source()` gives the version's YAML and a label if needed."""
@@ -198,15 +202,21 @@ def _isolated(
         verdicts = run(group, batch_deadline_s(timeout_s, len(group)))
         each = (time.perf_counter() - started) * 1000 / len(group)
         return [_finish(i, v, each) for i, v in zip(group, verdicts, strict=True)]
+    except GraderUnavailable as exc:
+        log.warning("%s; grading a batch of %s in this process", exc, len(group))
+        return _in_process(svc, group, device)
     except GradingTimeout:
         log.warning("a batch of %s did not finish in time; grading one by one", len(group))
     except Exception:
         log.exception("isolated grading of a batch of %s failed; one by one", len(group))
     outcomes = []
-    for item in group:
+    for n, item in enumerate(group):
         started = time.perf_counter()
         try:
             verdict = run([item], timeout_s)[0]
+        except GraderUnavailable as exc:
+            log.warning("%s; grading %s submission(s) in this process", exc, len(group) - n)
+            return outcomes + _in_process(svc, group[n:], device)
         except GradingTimeout:
             log.warning("submission %s: grading stopped after %s s", item.id, timeout_s)
             verdict = (
@@ -236,23 +246,25 @@ def grade_claimed(
     for item in items:
         groups.setdefault(item.version_id, []).append(item)
     outcomes: list[Outcome] = []
-    for version_id, group in groups.items():
+    for group in groups.values():
         if evaluator is not None:
             outcomes.extend(_isolated(svc, evaluator, group, device))
-            continue
-        started = time.perf_counter()
-        try:
-            exercise = svc.exercises.get(version_id, group[0].sha256)
-        except Exception:
-            log.exception("loading exercise version %s failed", version_id)
-            outcomes.extend(
-                _finish(item, (SubmissionStatus.FAILED, INTERNAL_ERROR), 0.0) for item in group
-            )
-            continue
-        verdicts = evaluate(exercise, [(item.answers, item.seed) for item in group], device)
-        each = (time.perf_counter() - started) * 1000 / len(group)
-        outcomes.extend(_finish(i, v, each) for i, v in zip(group, verdicts, strict=True))
+        else:
+            outcomes.extend(_in_process(svc, group, device))
     return outcomes
+
+
+def _in_process(svc: Services, group: list[Claimed], device: str) -> list[Outcome]:
+    """Grade one version's group in this thread (one vectorised engine call)."""
+    started = time.perf_counter()
+    try:
+        exercise = svc.exercises.get(group[0].version_id, group[0].sha256)
+    except Exception:
+        log.exception("loading exercise version %s failed", group[0].version_id)
+        return [_finish(item, (SubmissionStatus.FAILED, INTERNAL_ERROR), 0.0) for item in group]
+    verdicts = evaluate(exercise, [(item.answers, item.seed) for item in group], device)
+    each = (time.perf_counter() - started) * 1000 / len(group)
+    return [_finish(i, v, each) for i, v in zip(group, verdicts, strict=True)]
 
 
 def store(

@@ -11,7 +11,7 @@ fails, with a reason, and its neighbours are graded.
 
 The child is forked from the pool's process (cheap: torch is already loaded and shared
 copy-on-write) when grading on the CPU, and started fresh (spawn) for CUDA, which a forked
-child cannot use. It holds no database connection: the parent sends the exercise's YAML the
+child cannot use. Where no child can be started, grading falls back to the calling process. It holds no database connection: the parent sends the exercise's YAML the
 first time the child needs it, and the child keeps parsed exercises by version and content hash.
 """
 
@@ -21,12 +21,13 @@ import logging
 import multiprocessing
 import os
 import signal
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
-from grader.services.grading import GradingTimeout, Verdict
+from grader.services.grading import GraderUnavailable, GradingTimeout, Verdict
 from grader.vocabulary import SubmissionStatus
 
 log = logging.getLogger(__name__)
@@ -34,31 +35,69 @@ START_TIMEOUT_S = 120.0  # a spawned child imports torch first (seconds on a bus
 CACHE_SIZE = 64  # parsed exercises kept by a child
 
 
+class _Forked:
+    """A child made with os.fork(): multiprocessing refuses to start one from a daemonic
+    process, and Celery's pool processes are daemonic."""
+
+    def __init__(self, target: Callable[..., None], args: tuple):
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: never returns into the caller's code
+            code = 1
+            try:
+                target(*args)
+                code = 0
+            finally:
+                os._exit(code)
+
+    def is_alive(self) -> bool:
+        try:
+            return os.waitpid(self.pid, os.WNOHANG)[0] == 0
+        except ChildProcessError:
+            return False
+
+    def kill(self) -> None:
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def join(self, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        while self.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+
 class ChildGrader:
     """One child process that grades batches; owned by one thread at a time."""
 
     def __init__(self, device: str = "cpu", torch_threads: int = 1):
-        method = (
-            "fork"
-            if device == "cpu" and "fork" in multiprocessing.get_all_start_methods()
-            else "spawn"
-        )
-        self._context = multiprocessing.get_context(method)
+        self.fork = device == "cpu" and hasattr(os, "fork")
         self.torch_threads = torch_threads
         self._process: Any = None
         self._conn: Connection | None = None
         self.restarts = 0
 
     def _start(self) -> Connection:
-        parent, child = self._context.Pipe()
-        process = self._context.Process(
-            target=_child_main, args=(child, self.torch_threads), name="grader-child", daemon=True
-        )
-        process.start()
+        """Fork (CPU) or spawn (CUDA) the child; GraderUnavailable when it cannot start."""
+        parent, child = multiprocessing.Pipe()
+        try:
+            if self.fork:
+                process: Any = _Forked(_child_main, (child, self.torch_threads))
+            else:
+                context = multiprocessing.get_context("spawn")
+                process = context.Process(
+                    target=_child_main, args=(child, self.torch_threads), daemon=True
+                )
+                process.start()
+        except (OSError, AssertionError) as exc:  # AssertionError: a daemonic process
+            parent.close()
+            child.close()
+            raise GraderUnavailable(f"no grading child process: {exc}") from exc
         child.close()
         if not parent.poll(START_TIMEOUT_S):
             process.kill()
-            raise RuntimeError("the grading child process did not start")
+            parent.close()
+            raise GraderUnavailable("the grading child process did not start")
         parent.recv()  # "ready"
         self._process, self._conn = process, parent
         return parent

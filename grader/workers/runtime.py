@@ -25,6 +25,8 @@ class Runtime:
     device: str = "cpu"
     _svc: Any = None
     _pid: int = 0
+    _evaluator: Any = None
+    _evaluator_pid: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -38,6 +40,20 @@ class Runtime:
                 init_process(self.device, self.config.torch_threads)
                 self._svc, self._pid = Services(self.config), os.getpid()
             return self._svc
+
+    @property
+    def evaluator(self) -> Any:
+        """This process's ChildGrader (grading with a deadline in a child process, as the
+        embedded pool does), or None when GRADER_ISOLATE_GRADING is off."""
+        if not self.config.isolate_grading:
+            return None
+        with self._lock:
+            if self._evaluator is None or self._evaluator_pid != os.getpid():
+                from grader.workers.isolation import ChildGrader
+
+                self._evaluator = ChildGrader(self.device, self.config.torch_threads)
+                self._evaluator_pid = os.getpid()
+            return self._evaluator
 
 
 _runtime: Runtime | None = None

@@ -16,7 +16,7 @@ def grade(self: Any, ids: list[int]) -> int:
     """Grade the still-queued submissions among `ids` in one batch; returns how many."""
     rt = runtime()
     redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
-    return run_batch(rt.svc, ids, redelivered, rt.device, _sender(self.app))
+    return run_batch(rt.svc, ids, redelivered, rt.device, _sender(self.app), rt.evaluator)
 
 
 def _sender(celery: Any) -> Callable[[list[int]], None]:
@@ -29,12 +29,15 @@ def run_batch(
     redelivered: bool,
     device: str,
     send: Callable[[list[int]], None],
+    evaluator: grading.Evaluator | None = None,
 ) -> int:
     """Claim, grade (vectorised per exercise version) and store; returns the number written.
 
     A redelivered task means its worker died mid-way: its rows go back to `queued` (or to
     `failed` once out of tries, counted in the row), and a batch is split into single tasks
     so that a submission that kills its worker cannot take its batch-mates down with it.
+    With an `evaluator` (the worker process's ChildGrader, as in the embedded pool), a
+    submission whose grading overruns its deadline fails alone at once instead.
     """
     if redelivered:
         requeued, failed = grading.requeue_stuck(svc, 0, ids)
@@ -46,7 +49,7 @@ def run_batch(
     items = grading.claim(svc, len(ids), ids)
     if not items:
         return 0
-    done = grading.store(svc, grading.grade_claimed(svc, items, device), observe=_record)
+    done = grading.store(svc, grading.grade_claimed(svc, items, device, evaluator), observe=_record)
     return len(done)
 
 

@@ -12,10 +12,10 @@ from grader.services import grading
 real_grade_claimed = grading.grade_claimed
 
 
-def deadly_grade_claimed(svc, items, device="cpu"):
+def deadly_grade_claimed(svc, items, *args):
     if any("POISON" in str(item.answers) for item in items):
         os._exit(1)
-    return real_grade_claimed(svc, items, device)
+    return real_grade_claimed(svc, items, *args)
 
 
 grading.grade_claimed = deadly_grade_claimed

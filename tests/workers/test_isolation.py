@@ -120,3 +120,36 @@ def test_child_grader_kills_an_overrun_and_starts_afresh(world, monkeypatch):
 def _status(world, sid: int) -> str:
     with world.svc.db.read() as session:
         return session.scalar(select(Submission.status).where(Submission.id == sid))
+
+
+def test_a_celery_batch_with_a_poison_submission_fails_it_alone(world, monkeypatch):
+    """The Celery task grades through the worker's ChildGrader like the embedded pool."""
+    from grader.workers import tasks
+
+    _hang_on_poison(monkeypatch)
+    world.svc.config = replace(world.svc.config, grade_timeout_s=0.5)
+    answers = [RIGHT, POISON, RIGHT, RIGHT]
+    ids = [
+        submissions.submit(world.svc, world.student.actor, world.assignment_id, a)[0]["id"]
+        for a in answers
+    ]
+    evaluator = ChildGrader()
+    try:
+        written = tasks.run_batch(world.svc, ids, False, "cpu", lambda _ids: None, evaluator)
+    finally:
+        evaluator.close()
+    assert written == 4
+    assert [_status(world, sid) for sid in ids] == ["graded", "failed", "graded", "graded"]
+
+
+def test_without_a_child_process_grading_falls_back_to_this_process(world):
+    """A process that cannot start a child (none left, a sandbox) still grades."""
+    from grader.services.grading import GraderUnavailable
+
+    class NoChild:
+        def evaluate(self, *args, **kwargs):
+            raise GraderUnavailable("no grading child process: test")
+
+    sid = submissions.submit(world.svc, world.student.actor, world.assignment_id, RIGHT)[0]["id"]
+    assert grading.process_batch(world.svc, 64, evaluator=NoChild()) == 1
+    assert _status(world, sid) == "graded"
