@@ -15,7 +15,7 @@ from grader.services import analytics, assignments, courses, exercises, gradeboo
 from grader.services import submissions as submission_service
 from grader.services.access import require_role
 from grader.services.context import Actor
-from grader.services.errors import Invalid
+from grader.services.errors import Forbidden, Invalid, NotFound
 from grader.web import bp
 from grader.web.security import services, signed_in
 
@@ -196,22 +196,54 @@ def credentials_csv(actor: Actor) -> Any:
 # --- assignments -------------------------------------------------------------------------
 
 
-def _assignment_form(actor: Actor, course_id: int, current: dict | None, **extra: Any) -> Any:
+def _form_values(current: dict | None) -> dict[str, Any]:
+    """What the assignment form's inputs hold: the assignment's settings in the instructor's
+    time zone, or (after a refused POST) what was typed."""
+    if request.method == "POST":
+        return {key: request.form.get(key, "") for key in FORM_FIELDS}
+    if current is None:
+        chosen = request.args.get("exercise", "")[:100]
+        return {"exercise_id": chosen, "tz": zone().key, "show_answers": "always"}
+    values = {key: "" if current.get(key) is None else str(current[key]) for key in FORM_FIELDS}
+    values.update(
+        tz=zone().key,
+        opens_at=local_input(current["opens_at"]),
+        due_at=local_input(current["due_at"]),
+    )
+    return values
+
+
+FORM_FIELDS = (
+    "exercise_id",
+    "version",
+    "tz",
+    "opens_at",
+    "due_at",
+    "max_attempts",
+    "late_penalty",
+    "show_answers",
+    "score_policy",
+)
+
+
+def _assignment_form(
+    actor: Actor, course_id: int, current: dict | None, error: str | None = None
+) -> Any:
     library = exercises.list_exercises(services(), actor, LIBRARY_PAGE, 0)
     versions = None
     if current is not None:
         versions = exercises.versions(services(), actor, current["exercise_id"])["versions"]
-    return render_template(
+    page = render_template(
         "instructor/assignment_form.html",
         course=courses.get_course(services(), actor, course_id),
         current=current,
+        values=_form_values(current),
         library=library,
         versions=versions,
         zones=_zones(),
-        tz=zone().key,
-        local_input=local_input,
-        **extra,
+        error=error,
     )
+    return page, 422 if error else 200
 
 
 def _settings_from_form(form: Any) -> dict[str, Any]:
@@ -240,11 +272,13 @@ def _settings_from_form(form: Any) -> dict[str, Any]:
 @signed_in
 def new_assignment(actor: Actor, course_id: int) -> Any:
     if request.method == "GET":
-        chosen = request.args.get("exercise", "")
-        return _assignment_form(actor, course_id, None, chosen=chosen)
-    spec = _settings_from_form(request.form)
-    spec["exercise_id"] = request.form.get("exercise_id", "").strip()[:100]
-    created = assignments.create_assignment(services(), actor, course_id, spec)
+        return _assignment_form(actor, course_id, None)
+    try:
+        spec = _settings_from_form(request.form)
+        spec["exercise_id"] = request.form.get("exercise_id", "").strip()[:100]
+        created = assignments.create_assignment(services(), actor, course_id, spec)
+    except (Invalid, NotFound) as exc:  # shown on the form, with what was typed
+        return _assignment_form(actor, course_id, None, error=exc.message)
     return redirect(url_for("web.teach_course", course_id=course_id, created=created["id"]), 303)
 
 
@@ -254,14 +288,17 @@ def edit_assignment(actor: Actor, assignment_id: int) -> Any:
     svc = services()
     current = assignments.settings(svc, actor, assignment_id)
     if current["role"] == "student":
-        raise Invalid("only the course's instructors may change assignments")
+        raise Forbidden("only the course's instructors may change assignments")
     if request.method == "GET":
         return _assignment_form(actor, current["course_id"], current)
-    changes = _settings_from_form(request.form)
-    version = request.form.get("version", "").strip()
-    if version.isdigit() and int(version) != current["version"]:
-        changes["version"] = int(version)
-    result = assignments.update_assignment(svc, actor, assignment_id, changes)
+    try:
+        changes = _settings_from_form(request.form)
+        version = request.form.get("version", "").strip()
+        if version.isdigit() and len(version) < 10 and int(version) != current["version"]:
+            changes["version"] = int(version)
+        result = assignments.update_assignment(svc, actor, assignment_id, changes)
+    except (Invalid, NotFound) as exc:
+        return _assignment_form(actor, current["course_id"], current, error=exc.message)
     return redirect(
         url_for("web.teach_course", course_id=current["course_id"], regraded=result["regraded"]),
         303,
