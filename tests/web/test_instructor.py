@@ -130,7 +130,9 @@ def test_a_bad_time_zone_or_number_is_a_clear_error_and_nothing_is_created(pages
     assert "Not saved: unknown time zone" in page_text(bad_zone)
     assert 'value="Mars/Olympus"' in bad_zone.get_data(as_text=True)  # what was typed stays
     unknown = pages.post(url, {"exercise_id": "no-such-exercise", "tz": "UTC"})
-    assert unknown.status_code == 422 and "no exercise &#39;no-such-exercise&#39;" in page_text(unknown)
+    assert unknown.status_code == 422 and "no exercise &#39;no-such-exercise&#39;" in page_text(
+        unknown
+    )
     bad_number = pages.post(
         url, {"exercise_id": "chain-rule-intro", "tz": "UTC", "max_attempts": "lots"}
     )
