@@ -270,3 +270,35 @@ def test_a_normal_sign_in_keeps_a_lax_session_cookie(pages, page_text):
     response = pages.sign_in(pages.world.student)
     cookie = [c for c in response.headers.getlist("Set-Cookie") if "grader_session" in c][0]
     assert "SameSite=Lax" in cookie and "Partitioned" not in cookie
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["not-a-jwt", "a.b.c", "x" * 70_000, "eyJhbGciOiJSUzI1NiJ9.e30.", ""],
+    ids=["text", "three-parts", "huge", "empty-claims", "empty"],
+)
+def test_garbage_instead_of_an_id_token_is_a_4xx_page(lms, token):
+    auth = lms.begin()
+    response = lms.post(token, auth["state"])
+    assert 400 <= response.status_code < 500
+    assert "launch refused" in response.get_data(as_text=True).lower()
+
+
+def test_a_platform_whose_keys_cannot_be_fetched_is_refused_not_crashed(lms, page_text):
+    auth = lms.begin()
+    token = lms.platform.id_token(lms.platform.claims(auth["nonce"]))
+    lms.platform.stop()
+    response = lms.post(token, auth["state"])
+    assert response.status_code == 401 and "could not be fetched" in page_text(response)
+
+
+def test_a_get_of_the_launch_url_is_a_page_not_a_crash(client):
+    response = client.get("/lti/launch")
+    assert response.status_code == 405
+
+
+def test_a_login_initiation_for_a_shared_issuer_needs_the_client_id(lms, world, page_text):
+    second = {**lms.platform.registration(), "client_id": "tool-client-2"}
+    lti_platforms.register(world.svc, **second)
+    response = lms.login(client_id="")
+    assert response.status_code == 400 and "client_id" in page_text(response)
