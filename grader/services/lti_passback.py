@@ -18,7 +18,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from grader.db.integrations import LtiContext, LtiPassback, LtiPlatform, LtiResourceLink, LtiUser
-from grader.db.models import Assignment, Submission, User, utcnow
+from grader.db.models import Assignment, ScoreOverride, Submission, User, utcnow
 from grader.services import lti_tokens, outbound
 from grader.services import outbox_queue as queue
 from grader.services.access import require_course_staff
@@ -41,6 +41,15 @@ def score_policy(assignment: Assignment) -> str:
 
 
 def _score(session: Session, assignment: Assignment, student_id: int) -> float | None:
+    """The assignment's score of the student as the gradebook has it: an instructor's
+    override, else the best (or last) graded attempt after its late penalty."""
+    override = session.scalar(
+        select(ScoreOverride.score).where(
+            ScoreOverride.assignment_id == assignment.id, ScoreOverride.student_id == student_id
+        )
+    )
+    if override is not None:
+        return override
     graded = (
         Submission.assignment_id == assignment.id,
         Submission.student_id == student_id,
@@ -76,17 +85,27 @@ def enqueue(session: Session, submission_ids: list[int]) -> int:
     ).all()
     for submission, link_pk, sub in rows:
         assignment = session.get(Assignment, submission.assignment_id)
-        score = _score(session, assignment, submission.student_id)
-        stamp = submission.graded_at or utcnow()
+        score = float(_score(session, assignment, submission.student_id) or 0.0)
+        stamp = (submission.graded_at or utcnow()).isoformat(timespec="microseconds")
+        existing = session.scalar(
+            select(LtiPassback).where(
+                LtiPassback.submission_id == submission.id, LtiPassback.link_pk == link_pk
+            )
+        )
+        if existing is not None:  # graded again (a regrade): this new grade goes instead
+            existing.score_given, existing.timestamp = score, stamp
+            existing.status, existing.attempts, existing.claim_token = "pending", 0, None
+            existing.next_attempt_at, existing.last_error = utcnow(), None
+            continue
         session.add(
             LtiPassback(
                 submission_id=submission.id,
                 link_pk=link_pk,
                 user_id=submission.student_id,
                 lti_sub=sub,
-                score_given=float(score if score is not None else 0.0),
+                score_given=score,
                 score_maximum=float(submission.max_score),
-                timestamp=stamp.isoformat(timespec="microseconds"),
+                timestamp=stamp,
             )
         )
     return len(rows)

@@ -210,3 +210,30 @@ def test_a_link_placed_without_a_line_item_gets_one_created_once(world, lms, pla
     [item] = platform.lineitems  # created once, then kept
     assert item["resourceLinkId"] == "link-1" and item["scoreMaximum"] > 0
     assert [s["lineitem"] for s in platform.scores] == [100, 100]
+
+
+def test_a_regraded_submission_sends_its_new_grade_once(world, lti_student, platform):
+    from grader.db.models import Submission
+
+    submission_id = submit(world, lti_student)
+    deliver(world)
+    with world.svc.db.write() as session:  # what a move to a new version does: grade again
+        session.execute(
+            update(Submission).where(Submission.id == submission_id).values(status="queued")
+        )
+    world.grade_all()
+    assert deliver(world)["passback_sent"] == 1
+    assert len(platform.scores) == 2 and len(rows(world)) == 1
+    assert platform.scores[1]["timestamp"] > platform.scores[0]["timestamp"]
+
+
+def test_an_instructor_override_is_the_score_that_goes_back(world, lti_student, platform):
+    from grader.services import gradebook
+
+    submit(world, lti_student)
+    gradebook.set_override(
+        world.svc, world.teacher.actor, world.assignment_id, lti_student.username, 0.5, "oral exam"
+    )
+    submit(world, lti_student)
+    deliver(world)
+    assert platform.scores[-1]["scoreGiven"] == 0.5
