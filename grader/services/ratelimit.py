@@ -12,7 +12,7 @@ import math
 import random
 import time
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from grader.db.models import RateBucket, SignInFailure
@@ -24,8 +24,12 @@ PRUNE_CHANCE = 0.01  # one call in a hundred also deletes what is long past
 
 class RateLimiter:
     """A token bucket per user in `rate_buckets`: `rate` requests per second, in bursts of up
-    to `burst` (default twice the rate). The read and the update are one write transaction,
-    so simultaneous requests in several processes take tokens one at a time."""
+    to `burst` (default twice the rate).
+
+    One upsert refills the bucket for the time passed and takes a token: a request finding
+    less than one is refused, and its level (never below -1) says when the next token comes.
+    Refused requests keep the bucket empty, so a client that keeps hammering keeps waiting.
+    Being one statement, simultaneous requests in several processes count one at a time."""
 
     def __init__(self, db: Database, rate_per_s: float, burst: float | None = None):
         self.db = db
@@ -38,27 +42,19 @@ class RateLimiter:
             return
         now = time.time()
         table = RateBucket.__table__
-        key = f"user:{user_id}"
         dialect = sqlite if self.db.is_sqlite else postgresql
+        stmt = dialect.insert(table).values(key=f"user:{user_id}", level=self.burst - 1, at=now)
+        grown = table.c.level + (now - table.c.at) * self.rate
+        refilled = case((grown > self.burst, self.burst), else_=grown)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={"level": case((refilled < 0, -1.0), else_=refilled - 1), "at": now},
+        ).returning(table.c.level)
         with self.db.write() as session:
-            session.execute(
-                dialect.insert(table)
-                .values(key=key, level=self.burst, at=now)
-                .on_conflict_do_nothing(index_elements=[table.c.key])
-            )
-            level, at = session.execute(
-                select(table.c.level, table.c.at).where(table.c.key == key).with_for_update()
-            ).one()
-            level = min(self.burst, level + max(0.0, now - at) * self.rate)
-            taken = level >= 1.0
-            session.execute(
-                update(table)
-                .where(table.c.key == key)
-                .values(level=level - 1.0 if taken else level, at=now)
-            )
+            level = session.execute(stmt).scalar_one()
             if random.random() < PRUNE_CHANCE:  # full buckets of users long gone
                 session.execute(delete(table).where(table.c.at < now - 3600))
-        if not taken:
+        if level < 0:
             wait = max(1, math.ceil((1.0 - level) / self.rate))
             raise TooManyRequests(
                 f"too many requests; at most {self.rate:g} per second",
