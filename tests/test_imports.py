@@ -38,4 +38,6 @@ def test_users_create_does_not_import_torch_or_flask(tmp_path):
     code = (
         "from grader.cli import main\nmain(['users', 'create', '--role', 'student', '--name', 'a'])"
     )
-    assert loaded_after(code, env) == {"sqlalchemy", "alembic"}
+    assert loaded_after(code, env) == {"sqlalchemy", "alembic"}  # a new database: migrated
+    code = code.replace("'a'", "'b'")
+    assert loaded_after(code, env) == {"sqlalchemy"}  # up to date: Alembic is not loaded

@@ -44,7 +44,7 @@ def open_services(config: Config | None = None) -> Services:
     from grader.services.context import Services
 
     svc = Services(config or Config.from_env())
-    migrate.upgrade(svc.db.engine)
+    migrate.upgrade_if_needed(svc.db.engine)
     return svc
 
 

@@ -37,11 +37,18 @@ def test_duplicate_user_is_an_error_message_not_a_traceback(env, capsys):
     assert "taken" in capsys.readouterr().err
 
 
-def test_exercises_import_makes_new_versions_only_for_changed_files(env, capsys):
-    assert cli.main(["exercises", "import", str(FIXTURES)]) == 0
+def test_exercises_import_makes_new_versions_only_for_changed_files(env, capsys, tmp_path):
+    folder = tmp_path / "library"
+    folder.mkdir()
+    source = FIXTURES / "chain-rule-intro.yaml"
+    (folder / source.name).write_text(source.read_text())
+    assert cli.main(["exercises", "import", str(folder)]) == 0
     assert "1 new" in capsys.readouterr().out
-    assert cli.main(["exercises", "import", str(FIXTURES)]) == 0
+    assert cli.main(["exercises", "import", str(folder)]) == 0
     assert "1 unchanged" in capsys.readouterr().out
+    (folder / source.name).write_text(source.read_text().replace("title:", "title: New", 1))
+    assert cli.main(["exercises", "import", str(folder)]) == 0
+    assert "updated  chain-rule-intro v2" in capsys.readouterr().out
 
 
 def test_users_password_from_stdin_lets_the_user_sign_in(env, capsys, monkeypatch):

@@ -85,3 +85,23 @@ def test_hidden_answers_become_shown_after_the_due_date(tmp_path):
         assert rows == {1: 1, 2: 0}
     finally:
         engine.dispose()
+
+
+def test_the_newest_migration_file_names_alembics_head():
+    """Commands skip Alembic on an up-to-date database by reading the newest file's revision:
+    it must be the head Alembic itself computes."""
+    assert migrate.newest_file_revision() == migrate.head_revision()
+
+
+def test_a_database_is_current_only_at_the_newest_revision(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'c.db'}")
+    try:
+        assert not migrate.is_current(engine)  # empty: no alembic_version table
+        migrate.upgrade_if_needed(engine)
+        assert migrate.is_current(engine)
+        migrate.downgrade(engine, "-1")
+        assert not migrate.is_current(engine)
+        migrate.upgrade_if_needed(engine)
+        assert migrate.current_revision(engine) == migrate.head_revision()
+    finally:
+        engine.dispose()
