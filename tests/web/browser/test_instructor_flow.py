@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from grader.services import submissions
+from grader.services import assignments, submissions
 from tests.helpers import FIXTURES
 from tests.web.browser.conftest import DESKTOP, _new_page, axe_problems, shot, sign_in
 
@@ -115,3 +115,21 @@ def _students(web):
     with web.svc.db.read() as session:
         rows = session.query(User).filter(User.username.in_(["ann", "bob", "cyd"])).all()
         return [Actor(u.id, u.username, u.role) for u in rows]
+
+
+def test_the_time_zone_field_starts_from_the_browsers_zone(browser, live_url, web):
+    from playwright.sync_api import expect
+
+    context, tab = _new_page(browser, viewport=DESKTOP, timezone_id="America/Chicago")
+    try:
+        sign_in(tab, live_url, "tess", then=f"/teach/courses/{web.course_id}/assignments/new")
+        expect(tab.get_by_label("Time zone of these dates")).to_have_value("America/Chicago")
+        tab.get_by_label("Exercise (type to search the library)").fill("chain-rule-intro")
+        tab.get_by_label("Due (empty: no due date)").fill("2030-03-01T23:59")
+        tab.get_by_role("button", name="Create assignment").click()
+        expect(tab.get_by_text("Assignment created.")).to_be_visible()
+        expect(tab.get_by_role("cell", name="2030-03-01 23:59 CST")).to_be_visible()
+        listing = assignments.list_for_course(web.svc, web.teacher.actor, web.course_id, 50, 0)
+        assert listing["items"][-1]["due_at"] == "2030-03-02T05:59:00+00:00"  # stored in UTC
+    finally:
+        context.close()
