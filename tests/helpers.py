@@ -6,10 +6,17 @@ Fixtures live in the conftest.py files; what a test imports by name lives here (
 
 from __future__ import annotations
 
+import signal
+import socket
+import subprocess
+import sys
 import textwrap
+import time
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import httpx
 
 if TYPE_CHECKING:
     from grader.engine import Exercise
@@ -142,3 +149,50 @@ def check(exercise: Exercise, answer, part: str = "a", seed: int = 0):
     from grader.engine import grade
 
     return grade(exercise, {part: answer}, seed=seed).parts[part]
+
+
+# --- the real server ---------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A TCP port free on loopback now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`python -m grader serve` on loopback, with its output in `log`."""
+
+    def __init__(self, env: dict[str, str], port: int, log: Path):
+        self.env, self.port, self.log = env, port, log
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        cmd = [sys.executable, "-m", "grader", "serve", "--port", str(self.port)]
+        with self.log.open("a") as out:
+            self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=out, stderr=out)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}/api/v1/health").status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise AssertionError(f"server did not start:\n{self.log.read_text()[-3000:]}")
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        """Ask the server to stop (gunicorn waits up to 10 s for its workers); kill it if it
+        has not stopped in 30 s, so a slow machine never leaves it running."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)

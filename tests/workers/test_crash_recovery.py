@@ -4,13 +4,8 @@ submission ends graded exactly once (one row, one result), and nothing is lost."
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import httpx
 import pytest
@@ -20,51 +15,9 @@ from grader.config import Config
 from grader.db import migrate
 from grader.db.models import Submission
 from grader.services.context import Services
-from tests.helpers import World
+from tests.helpers import Server, World, free_port
 
-ROOT = Path(__file__).resolve().parents[2]
 RIGHT = {"dz-at-10": "200", "dz": "20x", "grad": ["20x"]}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, env: dict[str, str], port: int, log: Path):
-        self.env, self.port, self.log = env, port, log
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        cmd = [sys.executable, "-m", "grader", "serve", "--port", str(self.port)]
-        with self.log.open("a") as out:
-            self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=out, stderr=out)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{self.port}/api/v1/health").status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.1)
-        raise AssertionError(f"server did not start:\n{self.log.read_text()[-3000:]}")
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    def stop(self) -> None:
-        """Ask the server to stop (gunicorn waits up to 10 s for its workers); kill it if it
-        has not stopped in 30 s, so a slow machine never leaves it running."""
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
 
 
 @pytest.mark.slow
@@ -86,7 +39,7 @@ def test_sigkill_loses_nothing_and_grades_each_submission_once(tmp_path):
         from grader.db.models import Assignment
 
         session.get(Assignment, world.assignment_id).max_attempts = None
-    server = Server(env, _free_port(), tmp_path / "server.log")
+    server = Server(env, free_port(), tmp_path / "server.log")
     url = f"http://127.0.0.1:{server.port}/api/v1/assignments/{world.assignment_id}/submissions"
     keys = [f"key-{i}" for i in range(120)]
     accepted: dict[str, int] = {}
