@@ -19,6 +19,7 @@ from grader.services import (
     lti_launch,
     lti_onetime,
     lti_platforms,
+    outbound,
 )
 from grader.services.context import Actor, Services
 from grader.services.errors import ServiceError
@@ -267,7 +268,7 @@ def deep_link() -> Any:
         token = lti_deeplink.finish(services(), payload, spec, base_url())
     except ServiceError as exc:  # unknown exercise or version, dates in the wrong order
         return _again("deeplink", "lti.deep_link", payload, exc)
-    g.lti_form_action = [payload["return_url"]]
+    g.lti_form_action = [outbound.origin(payload["return_url"])]
     return render_template("lti/autopost.html", action=payload["return_url"], token=token)
 
 

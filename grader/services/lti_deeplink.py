@@ -11,8 +11,9 @@ import time
 from typing import Any
 
 from grader.db.models import Assignment
-from grader.services import assignments, lti_keys, lti_onetime
+from grader.services import assignments, lti_keys, lti_onetime, outbound
 from grader.services.context import Actor, Services
+from grader.services.errors import ServiceError
 from grader.services.lti_launch import CLAIM, DL_SETTINGS, VERSION, Landing, Launch, refused
 
 RESPONSE_TTL_S = 600
@@ -27,6 +28,10 @@ def start(svc: Services, launch: Launch, landing: Landing) -> str:
     accepted = settings.get("accept_types") or [CONTENT_TYPE]
     if CONTENT_TYPE not in accepted:
         raise refused(400, f"the LMS does not accept {CONTENT_TYPE} items here ({accepted})")
+    try:
+        outbound.check_url(settings["deep_link_return_url"], "the deep_link_return_url")
+    except ServiceError as exc:
+        raise refused(400, exc.message) from None
     payload = {
         "platform_id": launch.platform_id,
         "issuer": launch.issuer,

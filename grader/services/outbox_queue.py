@@ -18,12 +18,19 @@ STALE_CLAIM_S = 300.0  # a row left `sending` this long (its process died) is tr
 def claim(svc: Services, table: Table, now: datetime, limit: int) -> tuple[str, list[int]]:
     """Mark up to `limit` due rows `sending` under a new token: (the token, their ids)."""
     token = uuid.uuid4().hex
+    stale = now - timedelta(seconds=STALE_CLAIM_S)
+    waiting = ((table.c.status == "pending") & (table.c.next_attempt_at <= now)) | (
+        (table.c.status == "sending") & (table.c.claimed_at < stale)
+    )
+    with svc.db.read() as session:  # most rounds find nothing: no write lock for them
+        if session.execute(select(table.c.id).where(waiting).limit(1)).first() is None:
+            return token, []
     with svc.db.write() as session:
         session.execute(  # rows whose sender died mid-way go back to the queue
             update(table)
             .where(
                 table.c.status == "sending",
-                table.c.claimed_at < now - timedelta(seconds=STALE_CLAIM_S),
+                table.c.claimed_at < stale,
             )
             .values(status="pending", claim_token=None)
         )

@@ -117,3 +117,10 @@ def test_bad_settings_name_the_field(lms, client, page_text):
     form = {"code": code_of(picker), "exercise_id": "chain-rule-intro", "max_attempts": "-1"}
     response = client.post("/lti/deep-link", data=form)
     assert response.status_code == 422 and "attempts" in page_text(response)
+
+
+def test_a_return_url_that_is_not_https_is_refused(lms, page_text):
+    claims = deep_link_claims(lms.platform)
+    claims[DL + "deep_linking_settings"]["deep_link_return_url"] = "javascript:alert(1)"
+    response = lms.launch(INSTRUCTOR, **claims)
+    assert response.status_code == 400 and "deep_link_return_url must" in page_text(response)
