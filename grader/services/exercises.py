@@ -7,7 +7,9 @@ import hashlib
 import io
 import json
 import re
+import threading
 import zipfile
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -334,6 +336,26 @@ def _reference(svc: Services, exercise: EngineExercise, inst: Any, part: Any) ->
     return {"formula_mathml": formula, "points": points}
 
 
+_SELF_TESTS: OrderedDict[str, list[dict]] = OrderedDict()  # version sha256 -> problems
+_SELF_TESTS_LOCK = threading.Lock()
+SELF_TEST_CACHE = 64
+
+
+def _self_test_problems(exercise: EngineExercise, sha256: str) -> list[dict]:
+    """The self-tests' problems of a stored version (up to a few seconds of grading for the
+    largest exercise), computed once per version content: previews ask for every seed."""
+    with _SELF_TESTS_LOCK:
+        if sha256 in _SELF_TESTS:
+            _SELF_TESTS.move_to_end(sha256)
+            return _SELF_TESTS[sha256]
+    problems = [p.to_dict() for p in run_self_tests(exercise)]
+    with _SELF_TESTS_LOCK:
+        _SELF_TESTS[sha256] = problems
+        while len(_SELF_TESTS) > SELF_TEST_CACHE:
+            _SELF_TESTS.popitem(last=False)
+    return problems
+
+
 def preview(svc: Services, actor: Actor, slug: str, seed: int, version: int | None = None) -> dict:
     """What a student with `seed` sees (statement with their params, each part's prompt), each
     part's reference answer, and the result of the exercise's self-tests."""
@@ -358,7 +380,7 @@ def preview(svc: Services, actor: Actor, slug: str, seed: int, version: int | No
                 "reference": _reference(svc, exercise, inst, part),
             }
         )
-    problems = [p.to_dict() for p in run_self_tests(exercise)]
+    problems = _self_test_problems(exercise, sha256)
     return {
         "id": slug,
         "version": number,
