@@ -34,12 +34,13 @@ from grader.engine.autograd import evaluate
 from grader.engine.check import MAX_LABEL, label_end
 from grader.engine.curves import curves
 from grader.engine.diagnose import MAX_DIAGNOSIS_WORK, diagnosis_budget
-from grader.engine.expr import MAX_SPLIT_WORD, split_word
+from grader.engine.expr import MAX_NODES, MAX_SPLIT_WORD, node_count, split_word
 from grader.engine.instance import MAX_REFERENCE_WORK
 from grader.engine.loading import ExerciseInvalid
 from grader.engine.schema import MAX_DEFINES, MAX_PARTS, MAX_VARIABLES, SAMPLING_SEEDS
 from tests.helpers import make_exercise
 
+from .counting import FIXED_CALLS, GRADE_CALLS_PER_CHAR, PARSE_CALLS_PER_CHAR, CallCounter
 from .worst_exercises import chain_exercise, gradient_exercise
 
 pytestmark = pytest.mark.timeout(120)
@@ -543,3 +544,75 @@ def test_self_tests_share_one_diagnosis_budget(monkeypatch):
     )
     assert run_self_tests(load_exercise(text)) == []
     assert len(opened) == 1
+
+
+# ---------------------------------------------------------------- the property
+
+
+@functools.cache
+def _names_exercise():
+    """Names that glue together (x, xx, xxx, y, xy), an int param, a gradient part."""
+    ex = make_exercise(
+        """
+        id: t
+        title: T
+        variables: {x: [1, 2], y: [1, 2], xx: [1, 2]}
+        params: {k: {int: [2, 5]}}
+        define: {xy: x*y, xxx: x*xx, f: k*x^2*y + xy + xxx}
+        parts:
+          - {id: a, kind: expression, of: f, wrt: x}
+          - {id: b, kind: gradient, of: f, wrt: [x, y]}
+        """
+    )
+    for seed in range(3):  # instances and diagnosis candidates: made once, not per answer
+        grade(ex, {"a": "dz/dx = xyk", "b": "x, y"}, seed=seed)
+    preview(ex, "a", "xsin(y)")  # and whatever is imported on first use
+    return ex
+
+
+TERMS = [
+    "x", "y", "xy", "k", "xx", "xxx", "(2)", "(1.5)", "e", "pi", "xyxyxyxyx", "k^k", "kkkk",
+    "k k k", "sin(x)", "exp(xy)", "sqrt(y)", "x^(1/3)", "\u03c0x", "2x\u00b2", "(x+y)",
+    "[xy - k]", "xsin(y)", "e^x(2x+y)", "abs(x)", "log(xx)", "k^(k*k*k*k*k*k*k*k)",
+]  # fmt: skip
+NOISE = [
+    "d", "dd", "\u2202", "'", "/", "=", " ", "_", ",", "|", ".", "(", ")", "{", "]", "1e5",
+    "dy/", "xyxyxyxyq", "\u221a", "\u00b2", "!", "\x00",
+]  # fmt: skip
+OPERATORS = ["+", "-", "*", "/", " ", "^"]
+
+
+@st.composite
+def answers_of_the_maximum_size(draw):
+    """Formulas of names that glue, towers of the int param, labels and noise, repeated to
+    half or all of MAX_LENGTH: many are read, many are refused, all are adversarial."""
+    label = draw(st.sampled_from(["", "dz/dx = ", "f'(x) = ", "\u2202f/\u2202x = ", "f_x = "]))
+    pool = st.sampled_from(TERMS + NOISE) if draw(st.booleans()) else st.sampled_from(TERMS)
+    piece = st.tuples(pool, st.sampled_from(OPERATORS)).map("".join)
+    motif = "".join(draw(st.lists(piece, min_size=1, max_size=30)))
+    size = draw(st.sampled_from([MAX_LENGTH // 2, MAX_LENGTH]))
+    body = motif * (size // len(motif) + 1)
+    return (label + body)[:size].rstrip("+-*/^ ") or "x"
+
+
+@settings(max_examples=30, deadline=None)
+@given(answers_of_the_maximum_size(), st.integers(0, 2))
+def test_every_answer_of_the_maximum_size_is_read_graded_and_diagnosed_within_its_bound(text, seed):
+    ex = _names_exercise()
+    with CallCounter() as parsing:
+        try:
+            shown = preview(ex, "a", text)
+        except ParseError:
+            shown = None
+    assert parsing.calls <= FIXED_CALLS + PARSE_CALLS_PER_CHAR * len(text)
+    if shown is not None:
+        node = parse(text[label_end(text) :], ex.scope)
+        assert node_count(node) <= MAX_NODES
+        assert shown.text and shown.latex and shown.mathml
+    with CallCounter() as grading, diagnosis_budget() as left:
+        result = grade(ex, {"a": text, "b": f"{text}, {text[:200]}"}, seed=seed)
+    assert grading.calls <= FIXED_CALLS + GRADE_CALLS_PER_CHAR * len(text)
+    assert left[0] >= 0
+    part = result.parts["a"]
+    assert (part.error is None) == (shown is not None)
+    assert part.correct in (True, False)
