@@ -189,7 +189,7 @@ def session_check() -> Any:
 
 @bp.get("/open/<code>")
 def open_window(code: str) -> Any:
-    """ "Open in a new window": a one-time, short-lived code signs the user in there."""
+    """Open in a new window: a one-time, short-lived code signs the user in there."""
     payload, reason = lti_onetime.use(services(), "open", code)
     if payload is None:
         why = {"used": "was already used", "expired": "has expired"}.get(reason, "is not valid")
