@@ -6,7 +6,17 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app, g, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    current_app,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -120,6 +130,14 @@ def login() -> Any:
 @bp.post("/launch")
 def launch() -> Any:
     """The redirect URI: validate the id_token, sign the user in, show the activity."""
+    response = make_response(_launch())
+    response.delete_cookie(  # the login's state is used up
+        STATE_COOKIE, path="/lti/", secure=True, httponly=True, samesite="None", partitioned=True
+    )
+    return response
+
+
+def _launch() -> Any:
     svc = services()
     base = base_url()
     checked = lti_launch.validate(

@@ -69,6 +69,7 @@ def test_a_launch_of_a_linked_activity_lands_on_the_exercise_signed_in(lms, worl
     assert f'href="{target}"' in response.get_data(as_text=True)
     cookie = [c for c in response.headers.getlist("Set-Cookie") if "grader_session" in c][0]
     assert "SameSite=None" in cookie and "Secure" in cookie and "Partitioned" in cookie
+    assert any(c.startswith("lti_state=;") for c in response.headers.getlist("Set-Cookie"))
     page = client.get(target)
     assert page.status_code == 200
     # the LMS (and only it) may frame the pages of this session
