@@ -8,16 +8,27 @@ core (wall time, and the thread's CPU time, which other processes on a busy mach
 inflate); the sympy checker is timed on the corpus cases in the same run (each with a time limit,
 as deployed systems have), so the ratio compares like with like.
 
+Then the command line, as a teacher or a batch job uses it: ``python -m grader check FILE.yaml
+--answers FILE.jsonl`` on the corpus answers (right and wrong mixed, so most wrong ones run the
+diagnosis), each copy of an answer made distinct by trailing spaces so that no parse comes from
+the cache; the run with one line is subtracted (interpreter start, imports, loading and
+sampling the exercise), and the rest divided by the number of part-checks.
+
     python bench/engine_latency.py [--checks 2000] [--sympy-cases 178] [--sympy-timeout 5]
+                                   [--cli-copies 12]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import signal
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -92,11 +103,50 @@ def sympy_check(ex, part, text, timeout: float):
         signal.signal(signal.SIGALRM, old)
 
 
+def _run_cli(yaml_path: Path, lines: list[str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of ``python -m grader check`` over ``lines``."""
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
+        f.write("\n".join(lines) + "\n")
+    cmd = [sys.executable, "-m", "grader", "check", str(yaml_path), "--answers", f.name, "--json"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run(cmd, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    os.unlink(f.name)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def cli_per_check(copies: int) -> tuple[float, float, int]:
+    """Mean (wall, CPU) seconds per part-check through the command line, startup subtracted."""
+    total_wall = total_cpu = 0.0
+    checks = 0
+    for yaml_path in sorted(CORPUS.glob("*.yaml")):
+        jsonl = yaml_path.with_name(yaml_path.stem + ".answers.jsonl")
+        records = [json.loads(line) for line in jsonl.read_text().splitlines() if line.strip()]
+        lines = []
+        for k in range(copies):
+            for rec in records:
+                answers = {pid: text + " " * k for pid, text in rec["answers"].items()}
+                lines.append(json.dumps({"answers": answers}))
+        n_checks = sum(len(json.loads(line)["answers"]) for line in lines)
+        one_checks = len(json.loads(lines[0])["answers"])
+        wall1, cpu1 = _run_cli(yaml_path, lines[:1])
+        wall, cpu = _run_cli(yaml_path, lines)
+        total_wall += wall - wall1
+        total_cpu += cpu - cpu1
+        checks += n_checks - one_checks
+    return total_wall / checks, total_cpu / checks, checks
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--checks", type=int, default=2000)
     ap.add_argument("--sympy-cases", type=int, default=178)
     ap.add_argument("--sympy-timeout", type=float, default=5.0)
+    ap.add_argument("--cli-copies", type=int, default=12, help="copies of the corpus (0: skip)")
     args = ap.parse_args()
     torch.set_num_threads(1)
 
@@ -134,26 +184,39 @@ def main() -> None:
     us = 1e6
     eng_median = statistics.median(times)
     sym_median = statistics.median(sym_times)
+    eng_mean, sym_mean = statistics.mean(times), statistics.mean(sym_times)
     print(
         f"cases: {len(cases)} distinct ({len(corpus)} corpus, {len(cases) - len(corpus)} library)"
     )
     print(
-        f"engine  checks={len(times)}  median={eng_median * us:.0f} us  "
-        f"p99={percentile(times, 0.99) * us:.0f} us  max={max(times) * 1e3:.2f} ms  "
+        f"engine  checks={len(times)}  mean={eng_mean * us:.0f} us  median={eng_median * us:.0f} us"
+        f"  p99={percentile(times, 0.99) * us:.0f} us  max={max(times) * 1e3:.2f} ms  "
         f"wrong verdicts={wrong}  (correct answers only: median "
         f"{statistics.median(right_times) * us:.0f} us)"
     )
     print(
-        f"engine  CPU time per check (not inflated by other processes): median="
+        f"engine  CPU time per check (not inflated by other processes): "
+        f"mean={statistics.mean(cpu_times) * us:.0f} us  median="
         f"{statistics.median(cpu_times) * us:.0f} us  p99={percentile(cpu_times, 0.99) * us:.0f} us"
         f"  max={max(cpu_times) * 1e3:.2f} ms"
     )
     print(
-        f"sympy   checks={len(sym_times)}  median={sym_median * 1e3:.2f} ms  "
-        f"p99={percentile(sym_times, 0.99) * 1e3:.1f} ms  max={max(sym_times) * 1e3:.0f} ms  "
-        f"wrong verdicts={sym_wrong} (timeouts {sym_timeouts} at {args.sympy_timeout:g} s)"
+        f"sympy   checks={len(sym_times)}  mean={sym_mean * 1e3:.2f} ms  "
+        f"median={sym_median * 1e3:.2f} ms  p99={percentile(sym_times, 0.99) * 1e3:.1f} ms  "
+        f"max={max(sym_times) * 1e3:.0f} ms  wrong verdicts={sym_wrong} "
+        f"(timeouts {sym_timeouts} at {args.sympy_timeout:g} s)"
     )
-    print(f"ratio   sympy median / engine median = {sym_median / eng_median:.0f}x")
+    print(
+        f"ratio   sympy / engine: median {sym_median / eng_median:.0f}x, "
+        f"mean {sym_mean / eng_mean:.0f}x"
+    )
+    if args.cli_copies:
+        wall, cpu, n = cli_per_check(args.cli_copies)
+        print(
+            f"cli     python -m grader check --answers: {n} part-checks, startup subtracted: "
+            f"mean {wall * us:.0f} us wall, {cpu * us:.0f} us CPU per check "
+            f"(sympy mean / cli mean = {sym_mean / wall:.0f}x)"
+        )
 
 
 if __name__ == "__main__":

@@ -289,7 +289,8 @@ class Accepted(BaseModel):
 class PartResult(BaseModel):
     correct: bool
     score: float
-    feedback: str | None = None
+    feedback: str | None = None  # Markdown with $...$ math
+    feedback_html: str | None = None  # the feedback rendered: sanitised HTML, math as MathML
     diagnosis: str | None = None
     error: str | None = None
 

@@ -141,7 +141,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             raise UsageError(f"unknown part {unknown[0]!r} (parts: {', '.join(sorted(known))})")
         result = grade(exercise, answers, seed=args.seed)
         if args.json:
-            print(json.dumps(result.to_dict()))
+            print(json.dumps(result.to_dict(plain=True)))
         else:
             print(format_table(result))
         if progress and n % 50 == 0:
@@ -155,7 +155,9 @@ def format_table(result: Grade) -> str:
     rows = [("part", "verdict", "score", "feedback")]
     for pid, r in result.parts.items():
         verdict = "error" if r.error else ("correct" if r.correct else "wrong")
-        text = r.error or r.feedback
+        text = r.error or r.plain  # plain text: no $...$ on a terminal
+        if r.expected_text and not r.error:
+            text = f"{text} {r.expected_text}"
         if r.diagnosis:
             text = f"[{r.diagnosis}] {text}"
         rows.append((pid, verdict, f"{r.score:g}/{r.max_score:g}", text))

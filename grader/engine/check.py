@@ -13,14 +13,17 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+import numpy as np
 import torch
 
 from .autograd import as_points, evaluate
-from .compare import first_mismatch
 from .diagnose import MAX_DIAGNOSIS_WORK, diagnose, diagnosis_budget, submission_budget
 from .exercise import Exercise, Part
 from .expr import Expr, ParseError, names_in, parse
+from .npeval import Unsupported, as_points_np, evaluate_np, to_array
 from .render import format_number, to_latex, to_mathml, to_text
+from .said import Said, number, say
+from .said import name as m
 
 if TYPE_CHECKING:
     from .instance import Instance
@@ -35,18 +38,29 @@ class PartResult:
     correct: bool
     score: float
     max_score: float
-    feedback: str
+    feedback: str  # Markdown with $...$ math
     diagnosis: str | None = None
     error: str | None = None
     components: list[bool] = field(default_factory=list)
+    feedback_text: str | None = None  # the same in plain text (no $); None when it has no math
+    # What the derivative is where the feedback points (Markdown, and plain): shown only where
+    # the assignment lets students see the correct answer (the service decides).
+    expected: str | None = None
+    expected_text: str | None = None
 
-    def to_dict(self) -> dict:
+    @property
+    def plain(self) -> str:
+        """The feedback as plain text, for terminals and logs."""
+        return self.feedback if self.feedback_text is None else self.feedback_text
+
+    def to_dict(self, plain: bool = False) -> dict:
         return {
             "correct": self.correct,
             "score": self.score,
-            "feedback": self.feedback,
+            "feedback": self.plain if plain else self.feedback,
             "diagnosis": self.diagnosis,
             "error": self.error,
+            "expected": (self.expected_text if plain else self.expected),
         }
 
 
@@ -56,11 +70,11 @@ class Grade:
     max_score: float
     parts: dict[str, PartResult]
 
-    def to_dict(self) -> dict:
+    def to_dict(self, plain: bool = False) -> dict:
         return {
             "score": self.score,
             "max_score": self.max_score,
-            "parts": {k: v.to_dict() for k, v in self.parts.items()},
+            "parts": {k: v.to_dict(plain) for k, v in self.parts.items()},
         }
 
 
@@ -215,7 +229,8 @@ def parse_answer(exercise: Exercise, part: Part | None, text: str) -> Expr:
         try:
             return _parse_unlabelled(exercise, part, text[end:])
         except ParseError as exc:
-            raise ParseError(exc.message, exc.column + end, text) from None
+            fixes = [text[:end] + fix for fix in exc.suggestions]
+            raise ParseError(exc.message, exc.column + end, text, fixes) from None
     return _parse_unlabelled(exercise, part, text)
 
 
@@ -279,23 +294,26 @@ def grade_batch(
     budgets = [[MAX_DIAGNOSIS_WORK] for _ in items]  # each submission's diagnosis work
     for part in exercise.parts:
         groups: dict[tuple, list[int]] = {}
+        read: dict[int, Read] = {}
         for i, (answers, _) in enumerate(items):
-            nodes = read_part(insts[i], part, answers.get(part.id))
-            if isinstance(nodes, PartResult):
-                results[i][part.id] = nodes
+            got = read_part(insts[i], part, answers.get(part.id))
+            if isinstance(got, PartResult):
+                results[i][part.id] = got
             else:
-                groups.setdefault(tuple(nodes), []).append(i)
-        for key, members in groups.items():
+                read[i] = got
+                groups.setdefault(tuple(got.nodes), []).append(i)
+        for nodes, members in groups.items():
             group = [insts[i] for i in members]
-            columns = _group_values(group, part, list(key))
+            columns = _group_values(group, part, list(nodes))
             right = _all_right(group, part, columns)
             per_member = _split(columns, len(columns[0]) // len(group))
             for i, values, ok in zip(members, per_member, right, strict=True):
                 if ok:
                     results[i][part.id] = _correct(part)
                     continue
+                arrays = [to_array(v) for v in values]
                 with diagnosis_budget(budgets[i][0]) as left:
-                    results[i][part.id] = judge(insts[i], part, values)
+                    results[i][part.id] = judge(insts[i], part, arrays, read[i])
                 budgets[i][0] = left[0]
     return [_total(exercise, r) for r in results]
 
@@ -306,7 +324,7 @@ def _group_values(group: list, part: Part, nodes: list[Expr]) -> list[torch.Tens
     A formula is evaluated once over all members' points; a number (a numeric part, whose
     answer may use the member's own params) is evaluated per member."""
     if part.numeric:
-        per = [evaluate_part(inst, part, nodes) for inst in group]
+        per = [_evaluate_torch(inst, part, nodes) for inst in group]
         return [torch.cat([values[c] for values in per]) for c in range(len(nodes))]
     n = len(next(iter(group[0].points.values())))
     env = _stacked_env(group)
@@ -350,14 +368,22 @@ def _split(columns: list[torch.Tensor], n: int) -> list[list[torch.Tensor]]:
     return [list(parts) for parts in zip(*chunks, strict=True)]
 
 
+@dataclass(frozen=True)
+class Read:
+    """One part's answer, read: a tree per component and the text it came from."""
+
+    nodes: list[Expr]
+    texts: list[str]
+
+
 def check_part(inst: Instance, part: Part, answer: Answer) -> PartResult:
-    nodes = read_part(inst, part, answer)
-    if isinstance(nodes, PartResult):
-        return nodes
-    return judge(inst, part, evaluate_part(inst, part, nodes))
+    got = read_part(inst, part, answer)
+    if isinstance(got, PartResult):
+        return got
+    return judge(inst, part, evaluate_part(inst, part, got.nodes), got)
 
 
-def read_part(inst: Instance, part: Part, answer: Answer) -> list[Expr] | PartResult:
+def read_part(inst: Instance, part: Part, answer: Answer) -> Read | PartResult:
     """Parse one part's answer into one tree per component, or a result saying why not."""
     ncomp = len(part.components)
     labels = inst.parts[part.index]["component_labels"]
@@ -379,50 +405,87 @@ def read_part(inst: Instance, part: Part, answer: Answer) -> list[Expr] | PartRe
         except ParseError as exc:
             prefix = f"{labels[c]}: " if ncomp > 1 else ""
             return _error(part, f"{prefix}{exc}\n{exc.caret}")
-    return nodes
+    return Read(nodes, texts)
 
 
-def evaluate_part(inst: Instance, part: Part, nodes: list[Expr]) -> list[torch.Tensor]:
+def evaluate_part(inst: Instance, part: Part, nodes: list[Expr]) -> list[np.ndarray]:
+    """Each component's values at the points, with numpy (torch for trees numpy cannot do)."""
+    env, n = inst.np_answer_env(part)
+    out = []
+    for node in nodes:
+        try:
+            out.append(as_points_np(evaluate_np(node, env), n))
+        except Unsupported:
+            out.append(to_array(_evaluate_torch(inst, part, [node])[0]))
+    return out
+
+
+def _evaluate_torch(inst: Instance, part: Part, nodes: list[Expr]) -> list[torch.Tensor]:
     env, n = inst.answer_env(part)
     return [as_points(evaluate(node, env), n, inst.device) for node in nodes]
 
 
-def judge(inst: Instance, part: Part, values: list[torch.Tensor]) -> PartResult:
+def judge(
+    inst: Instance, part: Part, values: list[np.ndarray], read: Read | None = None
+) -> PartResult:
     """Compare an answer's values with the reference; diagnose and word the feedback."""
     ncomp = len(part.components)
     labels = inst.parts[part.index]["component_labels"]
-    refs = inst.reference(part)
     verdicts: list[bool] = []
-    messages: list[str] = []
+    messages: list[Said] = []
     codes: list[str] = []
+    expected: list[Said] = []
     for c, s in enumerate(values):
-        bad = first_mismatch(s, refs[c], inst.tolerance(part, c))
-        verdicts.append(bad is None)
-        prefix = f"{labels[c]}: " if ncomp > 1 else ""
-        if bad is None:
-            messages.append(prefix + "correct.")
+        ref, tol = inst.np_reference(part, c), inst.np_tolerance(part, c)
+        with np.errstate(invalid="ignore", over="ignore"):
+            ok = np.abs(s - ref) <= tol  # nan compares false: an undefined value never matches
+        right = bool(ok.all())
+        verdicts.append(right)
+        prefix = say(f"{labels[c]}: ") if ncomp > 1 else say()
+        if right:
+            messages.append(prefix + say("correct."))
             continue
-        found = diagnose(inst, part, c, s)
+        node = read.nodes[c] if read else None
+        found = diagnose(inst, part, c, s, node, read.texts[c] if read else None)
         if found is not None:
             codes.append(found.code)
             messages.append(prefix + found.message)
         else:
-            messages.append(prefix + _mismatch_message(inst, part, s, bad))
-    right = sum(verdicts)
-    score = part.points * right / ncomp
-    correct = right == ncomp
+            bad = int(np.argmin(ok))
+            said, shown = _mismatch_message(inst, part, c, s, bad, node)
+            messages.append(prefix + said)
+            if shown is not None:
+                expected.append(prefix + shown)
+    n_right = sum(verdicts)
+    score = part.points * n_right / ncomp
+    correct = n_right == ncomp
     if ncomp == 1:
-        feedback = "Correct." if correct else messages[0]
+        feedback = say("Correct.") if correct else messages[0]
     else:
-        feedback = " ".join(m[:1].upper() + m[1:] if i == 0 else m for i, m in enumerate(messages))
+        feedback = _join(messages)
+    shown = _join(expected) if expected else None
     return PartResult(
         correct=correct,
         score=score,
         max_score=part.points,
-        feedback=feedback,
+        feedback=feedback.markdown,
         diagnosis=codes[0] if codes else None,
         components=verdicts,
+        feedback_text=None if feedback.plain == feedback.markdown else feedback.plain,
+        expected=shown.markdown if shown else None,
+        expected_text=shown.plain if shown else None,
     )
+
+
+def _join(messages: list[Said]) -> Said:
+    out = say()
+    for i, msg in enumerate(messages):
+        if i == 0:
+            msg = Said(
+                msg.markdown[:1].upper() + msg.markdown[1:], msg.plain[:1].upper() + msg.plain[1:]
+            )
+        out = out + (say(" ") if i else say()) + msg
+    return out
 
 
 def _error(part: Part, message: str) -> PartResult:
@@ -435,18 +498,65 @@ def _error(part: Part, message: str) -> PartResult:
     )
 
 
-def _mismatch_message(inst: Instance, part: Part, s: torch.Tensor, i: int) -> str:
-    value = float(s[i])
+def _mismatch_message(
+    inst: Instance, part: Part, c: int, s: np.ndarray, i: int, node: Expr | None
+) -> tuple[Said, Said | None]:
+    """What to say when no mistake is recognised, and the derivative's value there.
+
+    A formula is compared at a readable point (x = 1, x = 1/2) where the answer is wrong,
+    when there is one; else at the first sample point where it is."""
     if part.numeric:
+        value = float(s[i])
         where = ", ".join(f"{v} = {format_number(x)}" for v, x in (part.at or {}).items())
-        return f"Not the right value: {value:.6g} is not the derivative at {where}."
-    where = inst.point_label(i)
+        ref = float(inst.np_reference(part, c)[0])
+        return (
+            say(
+                "Not the right value: ", number(value), " is not the derivative at ", m(where), "."
+            ),
+            say("The derivative there is ", number(ref), "."),
+        )
+    point = _readable_mismatch(inst, part, c, node) if node is not None else None
+    if point is None:
+        where, value, ref = inst.point_label(i), float(s[i]), float(inst.np_reference(part, c)[i])
+    else:
+        where, value, ref = point
     if not math.isfinite(value):
         return (
-            f"Your answer is undefined at {where} (a log or square root of a negative "
-            "number, or a division by zero?), where the derivative is defined."
+            say(
+                "Your answer is undefined at ",
+                m(where),
+                " (a log or square root of a negative "
+                "number, or a division by zero?), where the derivative is defined.",
+            ),
+            say("The derivative there is ", number(ref), "."),
         )
-    return f"Not the derivative: at {where} your answer gives {value:.6g}, which does not match."
+    return (
+        say("Not the derivative: at ", m(where), " your answer gives ", number(value), "."),
+        say("The derivative there is ", number(ref), "."),
+    )
+
+
+def _readable_mismatch(
+    inst: Instance, part: Part, c: int, node: Expr
+) -> tuple[str, float, float] | None:
+    """(label, answer's value, derivative) at the first readable point where they differ."""
+    readable = inst.readable(part, c)
+    if readable is None:
+        return None
+    try:
+        s = as_points_np(evaluate_np(node, readable.env), len(readable.labels))
+    except (Unsupported, KeyError):
+        return None
+    ref = readable.reference
+    tol = part.atol + part.rtol * np.abs(ref)
+    with np.errstate(invalid="ignore"):
+        wrong = np.isfinite(ref) & ~(np.abs(s - ref) <= tol)
+    finite = np.flatnonzero(wrong & np.isfinite(s))  # a number to compare beats "undefined"
+    hits = finite if len(finite) else np.flatnonzero(wrong)
+    if not len(hits):
+        return None
+    k = int(hits[0])
+    return readable.labels[k], float(s[k]), float(ref[k])
 
 
 # ---------------------------------------------------------------------------- answers

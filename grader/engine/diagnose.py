@@ -5,7 +5,15 @@ running the same torch computation with one rule broken: a node's inner derivati
 (chain rule), a product differentiated as u'v', a quotient with + for -, an intermediate
 treated as the variable, the function itself, the derivative with respect to another
 variable. Sign errors, constant factors and constant offsets are recognised by comparing the
-answer with the reference directly. Nothing here looks at the text of the answer.
+answer with the reference directly. These candidates are computed once per (exercise, seed)
+and kept as numpy arrays, so checking an answer against all of them is one comparison.
+
+When none of those fits and the answer is a sum of terms, each term is tried as the one
+mistake (``term_diagnosis``): its sign flipped, a term that should not be there, its
+coefficient off, its power of the variable off by one (the power rule slipped), or a term in
+x^k missing altogether. This too is decided from values only: the difference between the
+answer and the derivative is compared with -2·term, term, (1 - m)·term, term - m·term·x^j
+at the sample points; the term's text is used only to name it in the message.
 """
 
 from __future__ import annotations
@@ -15,8 +23,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import TYPE_CHECKING
 
+import numpy as np
 import torch
 
 from .autograd import (
@@ -29,8 +39,12 @@ from .autograd import (
     nth_derivative,
 )
 from .compare import all_match, tolerance
-from .expr import BinOp, Call, Expr, Name, Neg, Num, node_count
-from .render import format_number, to_text
+from .expr import BinOp, Call, Expr, Name, Neg, Num, names_in, node_count, terms_of
+from .npeval import Unsupported, as_points_np, evaluate_np, to_array
+from .render import format_number
+from .said import Math, Said, authored, say
+from .said import math as math_of
+from .said import name as m
 
 if TYPE_CHECKING:
     from .exercise import Part
@@ -39,10 +53,23 @@ if TYPE_CHECKING:
 # Diagnosis codes (stable: the API and the web app show them).
 SIGN, FACTOR, OFFSET, FUNCTION, VARIABLE = "sign", "factor", "offset", "function", "variable"
 CHAIN, PRODUCT, QUOTIENT, INSTRUCTOR = "chain", "product", "quotient", "instructor"
+TERM_SIGN, TERM_EXTRA, TERM_COEFFICIENT = "term_sign", "term_extra", "term_coefficient"
+TERM_POWER, TERM_MISSING = "term_power", "term_missing"
+CODES = (
+    CHAIN, PRODUCT, QUOTIENT, SIGN, FUNCTION, VARIABLE, FACTOR, OFFSET,
+    TERM_SIGN, TERM_EXTRA, TERM_COEFFICIENT, TERM_POWER, TERM_MISSING, INSTRUCTOR,
+)  # fmt: skip
 
 
 # Each broken-rule candidate re-runs the define chain once; cap them per answer box.
 MAX_STRUCTURAL = 48
+# Term diagnosis: at most this many terms are tried (a longer sum is named as a whole).
+MAX_TERMS = 24
+# Powers of the variable a term may be off by (x^j) and missing terms tried (x^k).
+POWER_SHIFTS = (-1, 1, 2, -2)
+MISSING_POWERS = (1, 2, 3, 4, 5, -1, -2)
+
+
 # Work one submission may spend building candidates, in nodes evaluated or differentiated
 # (a candidate that re-runs a chain of D definition nodes and differentiates it k times counts
 # D * 3^k, the measured growth of autograd graphs per order). About 1 s of one core here; boxes
@@ -87,8 +114,8 @@ def _afford(cost: int) -> bool:
 @dataclass(frozen=True, eq=False)
 class Candidate:
     code: str
-    message: str
-    values: torch.Tensor
+    message: Said
+    values: np.ndarray
 
 
 @dataclass(frozen=True, eq=False)
@@ -97,28 +124,29 @@ class CandidateSet:
 
     instructor: list[Candidate]
     generic: list[Candidate]
-    stacked: torch.Tensor | None  # rows: instructor then generic
-    tol: torch.Tensor | None
+    stacked: np.ndarray | None  # rows: instructor then generic
+    tol: np.ndarray | None
     reference_is_zero: bool
-    ratio_points: torch.Tensor | None = None  # where |ref| is large enough to divide by
-    ratio_ref: torch.Tensor | None = None  # ref at those points
+    ratio_points: np.ndarray | None = None  # where |ref| is large enough to divide by
+    ratio_ref: np.ndarray | None = None  # ref at those points
     complete: bool = True  # False when the work budget ran out before every candidate was built
     retry: bool = False  # True when it ran out before any rule was tried: not worth keeping
 
-    def hits(self, s: torch.Tensor) -> list[bool]:
+    def hits(self, s: np.ndarray) -> list[bool]:
         if self.stacked is None or self.tol is None:
             return []
-        return ((s - self.stacked).abs() <= self.tol).all(dim=1).tolist()
+        with np.errstate(invalid="ignore"):
+            return (np.abs(s - self.stacked) <= self.tol).all(axis=1).tolist()
 
 
 @dataclass(frozen=True)
 class Diagnosis:
     code: str
-    message: str
+    message: Said
 
 
-def show(node: Expr, params: dict) -> str:
-    """Plain text of an instructor expression with this student's params filled in."""
+def show(node: Expr, params: dict) -> Math:
+    """An instructor expression with this student's params filled in (LaTeX and text)."""
 
     def sub(n: Expr) -> Expr:
         if isinstance(n, Name) and n.name in params:
@@ -131,7 +159,7 @@ def show(node: Expr, params: dict) -> str:
             return BinOp(n.op, sub(n.left), sub(n.right))
         return n
 
-    return to_text(sub(node))
+    return math_of(sub(node))
 
 
 def _walk(node: Expr):
@@ -157,13 +185,16 @@ def build_candidates(inst: Instance, part: Part, component: int) -> CandidateSet
     n = ref.shape[0]
     out: list[Candidate] = []
 
-    def add(code: str, message: str, value) -> None:
-        v = as_points(value, n, inst.device)
+    kept: list[torch.Tensor] = []
+
+    def add(code: str, message: Said, value) -> None:
+        v = as_points(value, n, inst.device).detach()
         if not bool(torch.isfinite(v).all()) or all_match(v, ref, part.rtol, part.atol):
             return
-        if any(all_match(v, c.values, part.rtol, part.atol) for c in out):
+        if any(all_match(v, k, part.rtol, part.atol) for k in kept):
             return
-        out.append(Candidate(code, message, v.detach()))
+        kept.append(v)
+        out.append(Candidate(code, message, to_array(v)))
 
     instructor, complete = _instructor_candidates(inst, part, component)
     chain = chain_work(inst.exercise)
@@ -171,14 +202,21 @@ def build_candidates(inst: Instance, part: Part, component: int) -> CandidateSet
     if not retry:
         complete = _rule_candidates(inst, part, component, chain, add) and complete
     rows = instructor + out
-    stacked = torch.stack([c.values for c in rows]) if rows else None
-    tol = torch.stack([tolerance(c.values, part.rtol, part.atol) for c in rows]) if rows else None
+    stacked = np.stack([c.values for c in rows]) if rows else None
+    tol = (
+        np.stack(
+            [to_array(tolerance(torch.from_numpy(c.values), part.rtol, part.atol)) for c in rows]
+        )
+        if rows
+        else None
+    )
     is_zero = all_match(ref, torch.zeros_like(ref), part.rtol, part.atol)
-    size = ref.abs()
+    ref_np = to_array(ref)
+    size = np.abs(ref_np)
     big = size > 1e-3 * float(size.max())
     if is_zero or not bool(big.any()):
         return CandidateSet(instructor, out, stacked, tol, is_zero, complete=complete, retry=retry)
-    return CandidateSet(instructor, out, stacked, tol, is_zero, big, ref[big], complete, retry)
+    return CandidateSet(instructor, out, stacked, tol, is_zero, big, ref_np[big], complete, retry)
 
 
 def _rule_candidates(inst: Instance, part: Part, component: int, chain: int, add) -> bool:
@@ -197,9 +235,9 @@ def _rule_candidates(inst: Instance, part: Part, component: int, chain: int, add
     if _afford(chain * 3 ** (order - 1)):
         lower = nth_derivative(env[part.of], leaves, wrt[:-1])
         if order == 1:
-            message = f"You gave the function {part.of} itself, not its derivative."
+            message = say("You gave the function ", m(part.of), " itself, not its derivative.")
         else:
-            message = "That is a derivative of one order lower: differentiate once more."
+            message = say("That is a derivative of one order lower: differentiate once more.")
         late.append((FUNCTION, message, lower))
     else:
         complete = False
@@ -212,8 +250,13 @@ def _rule_candidates(inst: Instance, part: Part, component: int, chain: int, add
         late.append(
             (
                 VARIABLE,
-                f"That is the derivative with respect to {v}; this asks for the derivative "
-                f"with respect to {w}.",
+                say(
+                    "That is the derivative with respect to ",
+                    m(v),
+                    "; this asks for the derivative with respect to ",
+                    m(w),
+                    ".",
+                ),
                 nth_derivative(env[part.of], leaves, [*wrt[:-1], v]),
             )
         )
@@ -247,7 +290,7 @@ def _instructor_candidates(
         if not _afford(node_count(node)):
             return out, False
         values = as_points(evaluate(node, env), n, inst.device)
-        out.append(Candidate(INSTRUCTOR, feedback, values.detach()))
+        out.append(Candidate(INSTRUCTOR, authored(feedback), to_array(values)))
     return out, True
 
 
@@ -275,16 +318,37 @@ class _Structural:
             if not self._afford():
                 return
             patched = inst.chain(leaves, replace={name: lambda val: _as_leaf(val, leaf)})
+            dzdy, dydx = m(f"d{part.of}/d{name}"), m(f"d{name}/d{w}")
             yield (
                 CHAIN,
-                f"That is d{part.of}/d{name} alone, but {name} depends on {w}: multiply by "
-                f"d{name}/d{w} (chain rule).",
+                say(
+                    "That is ",
+                    dzdy,
+                    " alone, but ",
+                    m(name),
+                    " depends on ",
+                    m(w),
+                    ": multiply by ",
+                    dydx,
+                    " (chain rule).",
+                ),  # fmt: skip
                 derivative(patched[part.of], leaf, create_graph=False),
             )
             yield (
                 CHAIN,
-                f"That is d{name}/d{w} alone; {part.of} depends on {w} through {name}, so "
-                f"multiply by d{part.of}/d{name} (chain rule).",
+                say(
+                    "That is ",
+                    dydx,
+                    " alone; ",
+                    m(part.of),
+                    " depends on ",
+                    m(w),
+                    " through ",
+                    m(name),
+                    ", so multiply by ",
+                    dzdy,
+                    " (chain rule).",
+                ),  # fmt: skip
                 derivative(env[name], leaf, create_graph=False),
             )
         params = inst.params
@@ -329,6 +393,10 @@ def _mentions(tree: Expr, names: set[str]):
     return lambda node: id(node) in hit
 
 
+def _eq(label: str, value: Math) -> Math:
+    return Math(f"{label} = {value.latex}", f"{label} = {value.plain}")
+
+
 def _as_leaf(value, leaf: torch.Tensor):
     return torch.as_tensor(value).detach() + (leaf - leaf.detach())
 
@@ -343,8 +411,12 @@ def _broken_rule(node: Expr, on_w, leaf, params):
         inner = show(node.arg, params)
         return (
             CHAIN,
-            f"You differentiated {node.fn}(...) but forgot to multiply by the derivative of "
-            f"its inside, {inner} (chain rule).",
+            say(
+                f"You differentiated {node.fn}(...) but forgot to multiply by the derivative "
+                "of its inside, ",
+                inner,
+                " (chain rule).",
+            ),
             lambda u, fn=node.fn: local_derivative(lambda t: _call(fn, t), u),
         )
     if not isinstance(node, BinOp):
@@ -356,29 +428,57 @@ def _broken_rule(node: Expr, on_w, leaf, params):
     if node.op == "^" and left_w and not right_w and not isinstance(node.left, Name):
         return (
             CHAIN,
-            f"You differentiated the power ({u})^{v} but forgot to multiply by the derivative "
-            f"of the inside, {u} (chain rule).",
+            say(
+                "You differentiated the power ",
+                show(node, params),
+                " but forgot to multiply by the derivative of the inside, ",
+                u,
+                " (chain rule).",
+            ),
             lambda a, b: local_derivative(lambda t: binary("^", t, b), a),
         )
     if node.op == "^" and right_w and not left_w and not isinstance(node.right, Name):
         return (
             CHAIN,
-            f"You differentiated {u}^(...) but forgot to multiply by the derivative of the "
-            f"exponent, {v} (chain rule).",
+            say(
+                "You differentiated the power ",
+                show(node, params),
+                " but forgot to multiply by the derivative of the exponent, ",
+                v,
+                " (chain rule).",
+            ),
             lambda a, b: local_derivative(lambda t: binary("^", a, t), b),
         )
     if node.op == "*" and left_w and right_w:
         return (
             PRODUCT,
-            "You multiplied the derivatives, but (uv)' is not u'v': use the product rule "
-            f"(uv)' = u'v + uv' with u = {u} and v = {v}.",
+            say(
+                "You multiplied the derivatives, but ",
+                m("(uv)'"),
+                " is not ",
+                m("u'v'"),
+                ": use the product rule ",
+                m("(uv)' = u'v + uv'"),
+                " with ",
+                _eq("u", u),
+                " and ",
+                _eq("v", v),
+                ".",
+            ),
             lambda a, b: d(a) * d(b),
         )
     if node.op == "/" and left_w and right_w:
         return (
             QUOTIENT,
-            "The quotient rule has a minus sign: (u/v)' = (u'v - uv')/v^2, with "
-            f"u = {u} and v = {v}; you added the two terms.",
+            say(
+                "The quotient rule has a minus sign: ",
+                m("(u/v)' = (u'v - uv')/v^2"),
+                ", with ",
+                _eq("u", u),
+                " and ",
+                _eq("v", v),
+                "; you added the two terms.",
+            ),
             lambda a, b: (d(a) * b + a * d(b)) / b**2,
         )
     return None
@@ -388,63 +488,311 @@ def _call(fn: str, t):
     return evaluate(Call(fn, Name("_t")), {"_t": t})
 
 
-def diagnose(inst: Instance, part: Part, component: int, s: torch.Tensor) -> Diagnosis | None:
+def diagnose(
+    inst, part, component: int, s: np.ndarray, node: Expr | None = None, typed: str | None = None
+) -> Diagnosis | None:
     """The first recognised mistake that ``s`` (the answer's values) matches.
 
     The instructor's ``mistakes`` come first (their feedback wins); the diagnosis code is still
-    the generic one when a generic mistake matches too.
+    the generic one when a generic mistake matches too. ``node`` and ``typed`` (the answer's
+    tree and text) allow the term-level diagnosis when nothing else fits.
     """
     cands = inst.candidates(part, component)
     hits = cands.hits(s)
     k = len(cands.instructor)
-    found = _generic(inst, part, component, s, cands, hits[k:])
+    terms = (node, typed) if node is not None and not part.numeric else None
     for cand, hit in zip(cands.instructor, hits[:k], strict=True):
-        if hit:
+        if hit:  # no term-level work when the instructor's feedback is what we say
+            found = _generic(inst, part, component, s, cands, hits[k:], None)
             return Diagnosis(found.code if found else INSTRUCTOR, cand.message)
-    return found
+    return _generic(inst, part, component, s, cands, hits[k:], terms)
 
 
-def _generic(
-    inst: Instance, part: Part, component, s, cands: CandidateSet, hits
-) -> Diagnosis | None:
-    ref = inst.reference(part)[component]
-    tol = inst.tolerance(part, component)
+def _generic(inst, part, component, s, cands: CandidateSet, hits, terms) -> Diagnosis | None:
+    """Classic mistakes in order: a broken rule, the sign, the function or another variable,
+    then (with ``terms``, the answer's tree and text) one wrong term, then a constant factor
+    or offset of the whole answer."""
+    ref = inst.np_reference(part, component)
+    tol = inst.np_tolerance(part, component)
     for c, hit in zip(cands.generic, hits, strict=True):
         if hit and c.code in (CHAIN, PRODUCT, QUOTIENT):
             return Diagnosis(c.code, c.message)
     nonzero = not cands.reference_is_zero
-    if nonzero and bool(((s + ref).abs() <= tol).all()):
-        return Diagnosis(SIGN, "The sign is wrong: your answer is the negative of the derivative.")
-    for c, hit in zip(cands.generic, hits, strict=True):
-        if hit and c.code in (FUNCTION, VARIABLE):
-            return Diagnosis(c.code, c.message)
-    if part.numeric or not nonzero:
-        return None
-    if cands.ratio_points is not None:
-        k = float((s[cands.ratio_points] / cands.ratio_ref).median())
-        # the tolerance of k * ref is that of ref scaled by |k| (see compare.tolerance)
-        scaled = part.atol + abs(k) * (tol - part.atol)
-        if abs(k - 1) > 1e-6 and abs(k) > 1e-12 and bool(((s - k * ref).abs() <= scaled).all()):
+    with np.errstate(invalid="ignore", over="ignore"):
+        if nonzero and bool((np.abs(s + ref) <= tol).all()):
             return Diagnosis(
-                FACTOR,
-                f"Your answer is {_nice(k)} times the derivative: a constant factor is off "
-                "(an exponent not brought down, or a coefficient dropped?).",
+                SIGN, say("The sign is wrong: your answer is the negative of the derivative.")
             )
-    diff = s - ref
-    shift = float(diff.median())
-    if math.isfinite(shift) and bool(((diff - shift).abs() <= tol).all()):
-        return Diagnosis(
-            OFFSET,
-            f"Your answer is off by a constant ({_nice(shift)}): check the constant terms; "
-            "the derivative of a constant is 0.",
-        )
+        for c, hit in zip(cands.generic, hits, strict=True):
+            if hit and c.code in (FUNCTION, VARIABLE):
+                return Diagnosis(c.code, c.message)
+        if part.numeric or not nonzero:
+            return None
+        if terms is not None:
+            found = term_diagnosis(inst, part, component, s, *terms)
+            if found is not None:
+                return found
+        if cands.ratio_points is not None:
+            ratio = float(np.median(s[cands.ratio_points] / cands.ratio_ref))
+            # the tolerance of c * ref is that of ref scaled by |c| (see compare.tolerance)
+            scaled = part.atol + abs(ratio) * (tol - part.atol)
+            near = bool((np.abs(s - ratio * ref) <= scaled).all())
+            if abs(ratio - 1) > 1e-6 and abs(ratio) > 1e-12 and near:
+                return Diagnosis(
+                    FACTOR,
+                    say(
+                        "Your answer is ",
+                        _nice(ratio),
+                        " times the derivative: a constant factor "
+                        "is off (an exponent not brought down, or a coefficient dropped?).",
+                    ),
+                )
+        diff = s - ref
+        shift = float(np.median(diff))
+        if math.isfinite(shift) and bool((np.abs(diff - shift) <= tol).all()):
+            return Diagnosis(
+                OFFSET,
+                say(
+                    "Your answer is off by a constant (",
+                    _nice(shift),
+                    "): check the constant terms; the derivative of a constant is 0.",
+                ),
+            )
+        if terms is not None:
+            return missing_term(inst, part, component, s)
     return None
 
 
-def _nice(x: float) -> str:
+# ---------------------------------------------------------------- one term is the mistake
+
+
+def term_diagnosis(
+    inst, part, component: int, s: np.ndarray, node: Expr, typed: str | None
+) -> Diagnosis | None:
+    """Which single term of the answer, changed one way, makes it right (or which is missing).
+
+    Everything is decided from values at the sample points: for each term t (with its sign)
+    and each way it can be wrong, the corrected answer s - t + m·t·w^j is compared with the
+    reference, m fitted from the values (one vectorised pass over all terms and shifts).
+    """
+    w = part.components[component][-1]
+    env, n = inst.np_answer_env(part)
+    if w not in env:
+        return None
+    ref = inst.np_reference(part, component)
+    tol = inst.np_tolerance(part, component)
+    wv = env[w]
+    terms = terms_of(node)
+    with np.errstate(all="ignore"):
+        diff = s - ref
+        if len(terms) <= MAX_TERMS:
+            try:
+                values = np.stack([as_points_np(evaluate_np(t, env), n) for t in terms])
+            except (Unsupported, KeyError):
+                return None
+            found = _term_fix(values, diff, wv, tol, single=len(terms) == 1)
+            if found is not None:
+                i, j, m = found
+                texts = _typed_terms(typed, inst.exercise.scope, len(terms))
+                constants = set(inst.params) | {"pi", "e"}
+                found = _term_message(terms[i], texts[i] if texts else None, j, m, w, constants)
+                if j == 0 and names_in(terms[i]) <= constants:
+                    # a constant term wrong is the whole answer off by a constant: the code
+                    # stays "offset" (as the labelled corpus has it), the message names the
+                    # term when its sign is wrong or it should not be there
+                    if found.code == TERM_COEFFICIENT:
+                        return None
+                    return Diagnosis(OFFSET, found.message)
+                return found
+    return None
+
+
+def missing_term(inst, part, component: int, s: np.ndarray) -> Diagnosis | None:
+    """The answer lacks one term c·w^k: (s - ref)/w^k is the same constant at every point."""
+    w = part.components[component][-1]
+    env, _ = inst.np_answer_env(part)
+    wv = env.get(w)
+    if not isinstance(wv, np.ndarray):
+        return None
+    with np.errstate(all="ignore"):
+        diff = s - inst.np_reference(part, component)
+        return _missing_term(diff, wv, inst.np_tolerance(part, component), w)
+
+
+def _term_fix(values, diff, wv, tol, single: bool):
+    """(term index, power shift j, factor m) of the first single-term fix, or None.
+
+    Tried in order: j = 0 (m = -1 sign, m = 0 extra, other m a coefficient), then the power
+    shifts. For each (term, j): D = t·w^j, m = median of (t - diff)/D where |D| is not tiny;
+    it fits when |s - t + m·D - ref| = |diff - t + m·D| <= tol at every point."""
+    rows: list[np.ndarray] = []
+    keys: list[tuple[int, int]] = []
+    # a lone term's sign and factor are the whole answer's (SIGN, FACTOR say so)
+    for j in POWER_SHIFTS if single else (0, *POWER_SHIFTS):
+        shifted = values if j == 0 else values * wv**j
+        rows.append(shifted)
+        keys.extend((i, j) for i in range(len(values)))
+    D = np.concatenate(rows)  # (terms * shifts, points)
+    T = np.concatenate([values] * len(rows))
+    m = _fitted(T - diff, D)
+    m = np.where(np.abs(m) < 1e-9, 0.0, m)
+    residual = np.abs(diff - T + m[:, None] * D)
+    # the corrected term's own size widens the tolerance as compare.tolerance would
+    fits = (residual <= tol + 1e-9 * np.abs(T)).all(axis=1)
+    fits &= np.isfinite(D).all(axis=1)
+    best = None
+    for r in np.flatnonzero(fits):
+        i, j = keys[r]
+        mr = float(m[r])
+        if (j == 0 and abs(mr - 1) < 1e-9) or _simple_fraction(mr) is None:
+            continue  # the term unchanged is no fix; a factor like e is no slip of a student
+        rank = _rank(j, mr)
+        if best is None or rank < best[0]:
+            best = (rank, i, j, mr)
+    return None if best is None else best[1:]
+
+
+def _simple_fraction(x: float) -> Fraction | None:
+    """x as p/q with q <= 12 when it is one (to 1e-9), else None."""
+    if not abs(x) < 1e9:
+        return None
+    f = Fraction(x).limit_denominator(12)
+    return f if abs(float(f) - x) <= 1e-9 * max(1.0, abs(x)) else None
+
+
+def _fitted(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """Per row, num/den at the point where |den| is largest (the best-conditioned point; the
+    caller then checks the fit at every point). 0 where no point has a finite den."""
+    size = np.abs(den)
+    size = np.where(np.isfinite(size), size, -1.0)
+    at = size.argmax(axis=1)[:, None]
+    top = np.take_along_axis(den, at, axis=1)[:, 0]
+    fit = np.take_along_axis(num, at, axis=1)[:, 0] / np.where(top != 0, top, np.inf)
+    return np.where(np.isfinite(fit), fit, 0.0)
+
+
+def _rank(j: int, m: float) -> tuple:
+    """Prefer the simplest explanation: sign, extra, exponent, coefficient, other powers."""
+    if j == 0 and abs(m + 1) < 1e-9:
+        return (0,)
+    if abs(m) < 1e-12:
+        return (1,)
+    if j == -1:
+        return (2,)
+    if j == 0:
+        return (3,)
+    return (4, abs(j))
+
+
+def _typed_terms(typed: str | None, scope, count: int) -> list[str] | None:
+    if typed is None:
+        return None
+    from .check import label_end
+    from .expr import ParseError, term_texts
+
+    try:
+        texts = term_texts(typed[label_end(typed) :], scope)
+    except ParseError:
+        return None
+    return texts if len(texts) == count else None
+
+
+def _term_message(
+    term: Expr, text: str | None, j: int, factor: float, w: str, constants: set[str]
+) -> Diagnosis:
+    shown = math_of(term.arg if isinstance(term, Neg) else term, text)
+    head = ("Check the term ", shown, ": ")
+    if abs(factor) < 1e-12:
+        why = "the derivative of a constant is 0" if names_in(term) <= constants else "no such term"
+        return Diagnosis(TERM_EXTRA, say(*head, f"it should not be there ({why})."))
+    if j == 0 and abs(factor + 1) < 1e-9:
+        return Diagnosis(TERM_SIGN, say(*head, "its sign is wrong."))
+    exponent = _power_of(term, w)
+    if j == 0:
+        if exponent is not None and exponent != 0 and abs(factor - exponent - 1) < 1e-9:
+            return Diagnosis(
+                TERM_POWER,
+                say(
+                    *head,
+                    "bring the exponent down as a factor (the power rule: ",
+                    Math("(x^n)' = n x^{n-1}", "(x^n)' = n x^(n-1)"),
+                    ").",
+                ),
+            )
+        return Diagnosis(
+            TERM_COEFFICIENT,
+            say(
+                *head,
+                "its coefficient is off (it is ",
+                _nice(1 / factor),
+                " times what it should be).",
+            ),
+        )
+    if j == -1:
+        also = "" if abs(factor - 1) < 1e-9 else " and brings the exponent down as a factor"
+        return Diagnosis(
+            TERM_POWER,
+            say(
+                *head,
+                "its power of ",
+                m(w),
+                f" should be one lower: the power rule lowers the exponent by one{also}.",
+            ),
+        )
+    if j == 1:
+        return Diagnosis(
+            TERM_POWER, say(*head, "it is missing a factor ", m(w), _and_coefficient(factor), ".")
+        )
+    more = {2: "two higher (a division where a multiplication was meant?)", -2: "two lower"}[j]
+    return Diagnosis(
+        TERM_POWER,
+        say(*head, "its power of ", m(w), f" should be {more}", _and_coefficient(factor), "."),
+    )
+
+
+def _and_coefficient(m: float) -> str:
+    return "" if abs(m - 1) < 1e-9 else ", and its coefficient is off"
+
+
+def _power_of(term: Expr, w: str) -> float | None:
+    """The exponent of ``w`` in a monomial term (c·w^p, w^p, w), else None."""
+    node = term.arg if isinstance(term, Neg) else term
+    while isinstance(node, BinOp) and node.op == "*" and isinstance(node.left, Num | Neg):
+        node = node.right
+    if isinstance(node, Name) and node.name == w:
+        return 1.0
+    if isinstance(node, BinOp) and node.op == "^" and node.left == Name(w):
+        if isinstance(node.right, Num):
+            return node.right.value
+    return None
+
+
+def _missing_term(diff: np.ndarray, wv: np.ndarray, tol: np.ndarray, w: str) -> Diagnosis | None:
+    powers = np.array(MISSING_POWERS, dtype=float)
+    basis = wv[None, :] ** powers[:, None]  # (k, points)
+    c = _fitted(np.broadcast_to(diff, basis.shape), basis)
+    fits = np.abs(c) > 1e-12
+    fits &= (np.abs(diff - c[:, None] * basis) <= tol).all(axis=1)
+    hits = np.flatnonzero(fits)
+    if not len(hits):
+        return None
+    k = int(powers[hits[0]])
+    term = Math(w if k == 1 else f"{w}^{{{k}}}", w if k == 1 else f"{w}^{k}")
+    return Diagnosis(
+        TERM_MISSING,
+        say("A term in ", term, " is missing from your answer (or one has the wrong coefficient)."),
+    )
+
+
+def _nice(x: float) -> Math:
+    text = _nice_text(x)
+    return Math(text, text)
+
+
+def _nice_text(x: float) -> str:
     if not abs(x) < 1e15:  # huge (or not finite): no fraction to find
         return f"{x:.4g}"
-    for den in (2, 3, 4, 5, 6, 8, 10):
+    for den in (1, 2, 3, 4, 5, 6, 8, 10):
         num = round(x * den)
         if abs(num / den - x) < 1e-9 * max(1.0, abs(x)):
             return format_number(num / den) if den == 1 or num % den == 0 else f"{num}/{den}"

@@ -41,11 +41,11 @@ class Signatures:
 
     def _compute(self, part_id: str, answer: str | Sequence[str]) -> Signature | None:
         part = self.exercise.part(part_id)
-        nodes = read_part(self.instance, part, answer)
-        if isinstance(nodes, PartResult):
+        got = read_part(self.instance, part, answer)
+        if isinstance(got, PartResult):
             return None
         try:
-            values = evaluate_part(self.instance, part, nodes)
+            values = evaluate_part(self.instance, part, got.nodes)
         except (ValueError, ArithmeticError, RuntimeError):
             return None
         return tuple(tuple(_rounded(v) for v in column.tolist()) for column in values)

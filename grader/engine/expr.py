@@ -399,6 +399,7 @@ class _Parser:
         self.depth = 0
         self.bars = 0  # absolute-value bars open inside the innermost bracket
         self._bars_after: list[int] | None = None
+        self.spans: list[tuple[int, int]] | None = None  # set to a list to record terms
 
     # -- helpers
     @property
@@ -459,12 +460,19 @@ class _Parser:
 
     def sum(self) -> Expr:
         self.enter()
+        spans = self.spans if self.depth == 1 else None  # the top-level terms
+        start = self.tokens[self.i].pos
         node = self.product()
+        if spans is not None:
+            spans.append((start, self.tokens[self.i].pos))
         tokens = self.tokens
         while tokens[self.i].kind in ("+", "-"):
             op = tokens[self.i].text
             self.i += 1
+            start = tokens[self.i].pos
             node = BinOp(op, node, self.product())
+            if spans is not None:
+                spans.append((start, tokens[self.i].pos))
         self.depth -= 1
         return node
 
@@ -964,3 +972,28 @@ def parse(text: str, names: Iterable[str] = ()) -> Expr:
             raise
         column = origin[min(exc.column - 1, len(origin) - 1)] + 1
         raise ParseError(exc.message, column, text, exc.suggestions) from None
+
+
+def terms_of(node: Expr) -> list[Expr]:
+    """The top-level terms of a sum, each with its sign (a - b is [a, -b])."""
+    out: list[Expr] = []
+    while isinstance(node, BinOp) and node.op in "+-":
+        out.append(node.right if node.op == "+" else Neg(node.right))
+        node = node.left
+    out.append(node)
+    return out[::-1]
+
+
+def term_texts(text: str, names: Iterable[str] = ()) -> list[str]:
+    """Each top-level term of ``text`` as the student typed it (without the + or - before
+    it), in the order of ``terms_of(parse(text))``; ``text`` must parse."""
+    ascii_text, origin = normalise(text)
+    parser = _Parser(ascii_text, names if isinstance(names, frozenset) else frozenset(names))
+    parser.spans = []
+    parser.parse()
+    out = []
+    for start, end in parser.spans:
+        if origin is not None:
+            start, end = origin[start], origin[end] if end < len(origin) else len(text)
+        out.append(text[start:end].strip())
+    return out

@@ -15,15 +15,18 @@ from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import torch
 
 from .autograd import DTYPE, Derivatives, Patch, Value, WorkExceeded, as_points, evaluate_chain
 from .compare import tolerance
+from .npeval import NpValue, to_array, to_numpy
 from .render import format_number
 
 if TYPE_CHECKING:
     from .diagnose import CandidateSet
     from .exercise import Exercise, Part
+    from .readable import Readable
 
 # 128 points, stratified: each variable's interval is cut into 128 equal strata with one point
 # in each (a Latin hypercube), so a difference confined to a sliver of the interval (an answer
@@ -90,6 +93,9 @@ class Instance:
         self._refs: dict[tuple[str, int], torch.Tensor] = {}
         self._candidates: dict[tuple[str, int], CandidateSet] = {}
         self._tolerances: dict[tuple[str, int], torch.Tensor] = {}
+        self._np_refs: dict[tuple[str, int], np.ndarray] = {}
+        self._np_tols: dict[tuple[str, int], np.ndarray] = {}
+        self._readable: dict[tuple[str, int], Readable] = {}
         try:
             self._sample()
         except WorkExceeded as exc:
@@ -240,6 +246,47 @@ class Instance:
 
     def point_label(self, i: int) -> str:
         return ", ".join(f"{v} = {_short(xs[i])}" for v, xs in self._point_lists.items())
+
+    # -- the numpy view an answer is checked against (no gradients are needed there)
+    @cached_property
+    def np_env(self) -> dict[str, NpValue]:
+        """``env`` as numpy arrays and floats (the answer environment of formula parts)."""
+        return {k: to_numpy(v) for k, v in self.env.items()}
+
+    @cached_property
+    def np_params(self) -> dict[str, NpValue]:
+        return {k: float(v) for k, v in self.params.items()}
+
+    def np_answer_env(self, part: Part) -> tuple[dict[str, NpValue], int]:
+        if part.numeric:
+            return self.np_params, 1
+        return self.np_env, N_POINTS
+
+    def np_reference(self, part: Part, component: int) -> np.ndarray:
+        key = (part.id, component)
+        ref = self._np_refs.get(key)
+        if ref is None:
+            ref = self._np_refs[key] = to_array(self.reference(part)[component])
+        return ref
+
+    def np_tolerance(self, part: Part, component: int) -> np.ndarray:
+        key = (part.id, component)
+        tol = self._np_tols.get(key)
+        if tol is None:
+            tol = self._np_tols[key] = to_array(self.tolerance(part, component))
+        return tol
+
+    def readable(self, part: Part, component: int) -> Readable | None:
+        """Simple points to name in feedback, with the reference there (cached)."""
+        from .readable import build_readable
+
+        key = (part.id, component)
+        found = self._readable.get(key)
+        if found is None:  # None is not kept: the next submission's budget may afford it
+            found = build_readable(self, part, component)
+            if found is not None:
+                self._readable[key] = found
+        return found
 
     def candidates(self, part: Part, component: int) -> CandidateSet:
         """Derivatives a student who made a classic mistake would give (cached)."""

@@ -23,9 +23,16 @@ from grader.db.models import (
 from grader.engine import ParseError, parse_answer
 from grader.engine.check import split_answer
 from grader.services.access import course_role
-from grader.services.assignments import apply_extension, check_open
+from grader.services.assignments import (
+    answers_visible,
+    apply_extension,
+    attempts_used,
+    check_open,
+    terms,
+)
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
+from grader.services.markup import render_feedback
 from grader.services.pagination import envelope
 from grader.services.seeds import student_seed
 from grader.vocabulary import DONE, SubmissionStatus
@@ -34,7 +41,40 @@ Answers = dict[str, str | list[str]]
 MAX_KEY_CHARS = 200
 
 
-def submission_dict(row: Submission, username: str | None = None) -> dict[str, Any]:
+def present_parts(parts: dict[str, Any], visible: bool) -> dict[str, Any]:
+    """Each part's result as its reader gets it: the derivative's value where the feedback
+    points ("The derivative there is 12.") joins the feedback only where the correct answer
+    may be shown (`answers_visible`); `feedback_html` is the feedback rendered (math as MathML).
+    """
+    out = {}
+    for part_id, result in parts.items():
+        shown = {k: v for k, v in result.items() if k != "expected"}
+        feedback = shown.get("feedback") or ""
+        if visible and result.get("expected"):
+            feedback = f"{feedback} {result['expected']}"
+        shown["feedback"] = feedback
+        shown["feedback_html"] = render_feedback(feedback)
+        out[part_id] = shown
+    return out
+
+
+def answers_visible_to(
+    session: Session, actor: Actor, assignment: Assignment, student_id: int
+) -> bool:
+    """Whether `actor` may see the correct answers on `student_id`'s work in `assignment`."""
+    role = course_role(session, actor, assignment.course_id)
+    if role != "student":
+        return True
+    used = attempts_used(session, assignment.id, student_id)
+    mine = terms(session, assignment, student_id)  # an extension moves the due date
+    return answers_visible(
+        assignment, role, used, due_at=mine.due_at, max_attempts=mine.max_attempts
+    )
+
+
+def submission_dict(
+    row: Submission, username: str | None = None, visible: bool = False
+) -> dict[str, Any]:
     results = row.results or {}
     return {
         "id": row.id,
@@ -46,7 +86,7 @@ def submission_dict(row: Submission, username: str | None = None) -> dict[str, A
         "max_score": row.max_score,
         "late": row.late,
         "penalty": results.get("penalty", 0.0),
-        "parts": results.get("parts", {}),
+        "parts": present_parts(results.get("parts", {}), visible),
         "error": row.error,
         "answers": row.answers,
         "created_at": row.created_at.isoformat(),
@@ -152,7 +192,11 @@ def _existing(svc: Services, actor: Actor, key: str) -> dict[str, Any] | None:
                 Submission.student_id == actor.id, Submission.idempotency_key == key
             )
         )
-        return submission_dict(row, actor.username) if row else None
+        if row is None:
+            return None
+        assignment = session.get(Assignment, row.assignment_id)
+        visible = answers_visible_to(session, actor, assignment, row.student_id)
+        return submission_dict(row, actor.username, visible)
 
 
 def _replay(found: dict[str, Any], assignment_id: int) -> dict[str, Any]:
@@ -301,7 +345,9 @@ def get_submission(svc: Services, actor: Actor, submission_id: int) -> dict[str,
         if row is None or not _readable(session, actor, row):
             raise NotFound(f"no submission {submission_id}")
         username = session.scalar(select(User.username).where(User.id == row.student_id))
-        return submission_dict(row, username)
+        assignment = session.get(Assignment, row.assignment_id)
+        visible = answers_visible_to(session, actor, assignment, row.student_id)
+        return submission_dict(row, username, visible)
 
 
 def wait_for(
@@ -362,5 +408,6 @@ def list_submissions(
             query = query.where(Submission.status == status)
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = session.execute(query.limit(limit).offset(offset)).all()
-        items = [submission_dict(row, name) for row, name in rows]
+        visible = role != "student" or answers_visible_to(session, actor, assignment, actor.id)
+        items = [submission_dict(row, name, visible) for row, name in rows]
         return envelope(items, total, limit, offset)

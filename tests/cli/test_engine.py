@@ -108,7 +108,26 @@ def test_check_json_has_the_documented_shape(capsys):
         "feedback",
         "diagnosis",
         "error",
+        "expected",
     }
+
+
+def test_check_prints_plain_text_feedback_without_dollar_signs(capsys):
+    _, out, _ = run(
+        capsys, "check", str(EXERCISES / "tutorial-chain.yaml"), "--answer", "dz-formula=4x"
+    )
+    assert "dz/dy" in out and "$" not in out
+    _, out, _ = run(capsys, "check", CHAIN, "--answer", "dz-formula=4x", "--json")
+    assert "$" not in json.loads(out)["parts"]["dz-formula"]["feedback"]
+
+
+def test_check_names_the_wrong_term_as_typed_and_a_readable_point(capsys, tmp_path):
+    path = tmp_path / "poly.yaml"
+    path.write_text(GOOD.format(id="poly").replace("5*x^2 + t", "6x^4 - 5x^3 + 2x"))
+    _, out, _ = run(capsys, "check", str(path), "--answer", "dz=24x^3 + 15x^2 + 2")
+    assert "[term_sign] Check the term 15x^2: its sign is wrong." in out
+    _, out, _ = run(capsys, "check", str(path), "--answer", "dz=sin(x)")
+    assert "at x = 1, t = 3/2 your answer gives 0.841471. The derivative there is 11." in out
 
 
 def test_check_json_reports_the_score(capsys):

@@ -23,7 +23,7 @@ def test_negated_derivative_is_a_sign_error():
 
 
 def test_sign_feedback_says_the_sign_is_wrong():
-    assert "sign is wrong" in check(single(CUBIC), "-3x^2 - 2").feedback
+    assert "sign is wrong" in check(single(CUBIC), "-3x^2 - 2").plain
 
 
 def test_doubled_derivative_is_a_constant_factor():
@@ -31,7 +31,7 @@ def test_doubled_derivative_is_a_constant_factor():
 
 
 def test_factor_feedback_names_the_factor():
-    assert "2 times the derivative" in check(single(CUBIC), "6x^2 + 4").feedback
+    assert "2 times the derivative" in check(single(CUBIC), "6x^2 + 4").plain
 
 
 def test_forgotten_exponent_factor_is_a_constant_factor():
@@ -43,7 +43,7 @@ def test_derivative_plus_constant_is_an_offset():
 
 
 def test_offset_feedback_names_the_constant():
-    assert "off by a constant (3)" in check(single(CUBIC), "3x^2 + 5").feedback
+    assert "off by a constant (3)" in check(single(CUBIC), "3x^2 + 5").plain
 
 
 def test_the_function_itself_is_recognised():
@@ -61,7 +61,7 @@ def test_derivative_with_respect_to_the_other_variable_is_recognised():
 
 def test_variable_feedback_names_both_variables():
     variables = {"x": (0.5, 3.0), "t": (1.0, 2.0)}
-    feedback = check(single({"f": "x^2*t^3"}, variables), "3x^2 t^2").feedback
+    feedback = check(single({"f": "x^2*t^3"}, variables), "3x^2 t^2").plain
     assert "with respect to t" in feedback and "with respect to x" in feedback
 
 
@@ -70,7 +70,7 @@ def test_missing_inner_factor_is_a_chain_error():
 
 
 def test_chain_feedback_names_the_inside():
-    assert "x^2" in check(single({"f": "sin(x^2)"}), "cos(x^2)").feedback
+    assert "x^2" in check(single({"f": "sin(x^2)"}), "cos(x^2)").plain
 
 
 def test_missing_inner_factor_of_a_power_is_a_chain_error():
@@ -86,7 +86,7 @@ def test_inner_derivative_alone_through_an_intermediate_is_a_chain_error():
 
 
 def test_intermediate_chain_feedback_names_the_intermediate():
-    feedback = check(single({"y": "x^2 + 1", "z": "y^3"}), "3y^2").feedback
+    feedback = check(single({"y": "x^2 + 1", "z": "y^3"}), "3y^2").plain
     assert "dz/dy" in feedback and "dy/dx" in feedback
 
 
@@ -100,7 +100,7 @@ def test_product_differentiated_as_product_of_derivatives_is_a_product_error():
 
 
 def test_product_feedback_states_the_rule():
-    feedback = check(single({"f": "x^2*sin(x)"}), "2x cos(x)").feedback
+    feedback = check(single({"f": "x^2*sin(x)"}), "2x cos(x)").plain
     assert "u'v + uv'" in feedback
 
 
@@ -109,7 +109,7 @@ def test_quotient_rule_with_plus_is_a_quotient_error():
 
 
 def test_quotient_feedback_mentions_the_minus_sign():
-    feedback = check(single({"f": "sin(x)/x"}), "(x cos(x) + sin(x))/x^2").feedback
+    feedback = check(single({"f": "sin(x)/x"}), "(x cos(x) + sin(x))/x^2").plain
     assert "minus sign" in feedback
 
 
@@ -137,17 +137,17 @@ def test_value_part_function_value_is_recognised():
 
 def test_instructor_feedback_takes_precedence_over_the_generic_message():
     result = check(single(CUBIC, extra=MISTAKES), "-(3x^2 + 2)")
-    assert result.feedback == "Custom note about the sign."
+    assert result.plain == "Custom note about the sign."
 
 
 def test_instructor_mistake_without_a_generic_match_is_coded_instructor():
     result = check(single(CUBIC, extra=MISTAKES), "3x^2 + 2x")
-    assert (result.diagnosis, result.feedback) == ("instructor", "Custom note about 2x.")
+    assert (result.diagnosis, result.plain) == ("instructor", "Custom note about 2x.")
 
 
 def test_instructor_mistake_matches_equal_forms_of_the_listed_answer():
     result = check(single(CUBIC, extra=MISTAKES), "x(3x + 2)")
-    assert result.feedback == "Custom note about 2x."
+    assert result.plain == "Custom note about 2x."
 
 
 def test_generic_diagnosis_still_applies_to_unlisted_mistakes():

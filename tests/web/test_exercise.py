@@ -108,7 +108,7 @@ def test_wrong_answer_redirects_to_feedback_with_diagnosis_and_plot(pages, web, 
     page = pages.get(response.headers["Location"])
     text = page_text(page)
     assert "Score: 2 / 3" in text and "Attempts left: 4" in text
-    assert "multiply by dz/dy" in text  # the diagnosis in plain words
+    assert "multiply by" in text and "(chain rule)" in text  # the diagnosis in plain words
     plots = re.findall(r'src="(/submissions/\d+/plots/[^"]+\.svg)"', page.get_data(as_text=True))
     assert plots == [response.headers["Location"] + "/plots/dz/0.svg"]
     svg = pages.get(plots[0])
@@ -205,7 +205,7 @@ def test_history_lists_my_submissions_with_feedback(pages, web, page_text):
     pages.submit({**WRONG, "answer-dz-0": "20x"})
     text = page_text(pages.get(f"/assignments/{web.assignment_id}/submissions"))
     assert "Attempt 2" in text and "Attempt 1" in text
-    assert "multiply by dz/dy" in text and "3 / 3" in text
+    assert "multiply by" in text and "(chain rule)" in text and "3 / 3" in text
 
 
 def test_instructor_sees_everyones_submissions_and_filters_by_student(pages, web, page_text):

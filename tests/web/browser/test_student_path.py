@@ -38,7 +38,9 @@ def test_student_previews_submits_and_sees_feedback_with_plot(page, live_url, we
 
     page.get_by_role("button", name="Submit answers").click()
     expect(page.locator("#score")).to_have_text("2 / 3")
-    expect(page.get_by_text("multiply by dz/dy")).to_be_visible()
+    diagnosis = page.locator(".diagnosis", has_text="(chain rule)")
+    expect(diagnosis).to_be_visible()
+    expect(diagnosis.locator("math").first).to_be_visible()  # its math drawn as MathML
     expect(page.locator("#attempts-left")).to_have_text("4")
     plot = page.locator("figure.plot img")
     expect(plot).to_be_visible()
