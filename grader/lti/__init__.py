@@ -71,4 +71,14 @@ def register_lti(app: Flask) -> None:
     # after_request functions run last-registered first: at the front, this one runs after
     # every other (the site's security headers included), and only adjusts what they set
     app.after_request_funcs.setdefault(None, []).insert(0, frame_policy)
+    app.add_template_global(_lms_course, "lms_course")
     app.register_blueprint(bp)
+
+
+def _lms_course(course_id: int) -> Any:
+    """For the instructor's course page: the LMS link of a course (None for other courses)."""
+    from flask import current_app
+
+    from grader.services.lti_nrps import course_link
+
+    return course_link(current_app.extensions["grader"], course_id)

@@ -27,6 +27,7 @@ from grader.services import (
     lti_deeplink,
     lti_keys,
     lti_launch,
+    lti_nrps,
     lti_onetime,
     lti_platforms,
     outbound,
@@ -34,7 +35,7 @@ from grader.services import (
 from grader.services.context import Actor, Services
 from grader.services.errors import ServiceError
 from grader.services.lti_launch import LaunchRefused, refused
-from grader.web.security import sign_in_session
+from grader.web.security import SignInRequired, check_csrf, require_actor, sign_in_session
 
 log = logging.getLogger(__name__)
 STATE_COOKIE = "lti_state"
@@ -303,3 +304,16 @@ def link() -> Any:
         return _again("link", "lti.link", payload, exc)
     lti_launch.attach_assignment(services(), payload["link_pk"], created["id"])
     return redirect(url_for("web.exercise", assignment_id=created["id"]), code=303)
+
+
+@bp.post("/courses/<int:course_id>/roster")
+def sync_roster(course_id: int) -> Any:
+    """The course page's "Read the roster from the LMS" button (signed-in instructors)."""
+    check_csrf()
+    try:
+        actor = require_actor()
+    except SignInRequired:
+        return redirect(url_for("web.login"), code=303)
+    counts = lti_nrps.sync(services(), actor, course_id)
+    target = url_for("web.teach_course", course_id=course_id, lms_synced=counts["members"])
+    return redirect(target, code=303)

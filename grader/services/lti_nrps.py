@@ -130,3 +130,15 @@ def sync(svc: Services, actor: Actor | None, course_id: int) -> dict[str, int]:
             counts["added_or_updated"] += 1
         session.get(LtiContext, context_pk).roster_synced_at = utcnow()
     return counts
+
+
+def course_link(svc: Services, course_id: int) -> dict[str, Any] | None:
+    """Whether a course came from an LMS, and its roster's state (for the course page)."""
+    with svc.db.read() as session:
+        context = session.scalar(select(LtiContext).where(LtiContext.course_id == course_id))
+        if context is None:
+            return None
+        return {
+            "roster": bool(context.memberships_url),
+            "synced_at": context.roster_synced_at.isoformat() if context.roster_synced_at else None,
+        }

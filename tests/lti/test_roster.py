@@ -81,3 +81,26 @@ def test_an_instructor_syncs_through_the_api_and_students_cannot(
         f"/api/v1/courses/{lms_course}/lti/roster", json={}, headers=world.student.headers
     )
     assert denied.status_code == 403
+
+
+def test_the_course_page_offers_the_roster_and_reads_it(
+    lms, world, lms_course, platform, page_text
+):
+    platform.members = [[member("s1"), member("s2")]]
+    client = lms.client  # signed in as the teacher by the launch
+    page = client.get(f"/teach/courses/{lms_course}")
+    assert page.status_code == 200 and "read the roster from the lms" in page_text(page)
+    with client.session_transaction() as session:
+        token = session["csrf"]
+    response = client.post(f"/lti/courses/{lms_course}/roster", data={"csrf_token": token})
+    assert response.status_code == 303
+    assert "roster read from the lms: 2 member(s)" in page_text(
+        client.get(response.headers["Location"])
+    )
+    forged = client.post(f"/lti/courses/{lms_course}/roster", data={"csrf_token": "x"})
+    assert forged.status_code == 400
+
+
+def test_a_course_not_from_an_lms_has_no_lms_section(world, pages, page_text):
+    pages.sign_in(world.teacher)
+    assert "lms course" not in page_text(pages.get(f"/teach/courses/{world.course_id}"))
