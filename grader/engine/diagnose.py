@@ -532,8 +532,8 @@ def _generic(inst, part, component, s, cands: CandidateSet, hits, terms) -> Diag
             found = term_diagnosis(inst, part, component, s, *terms)
             if found is not None:
                 return found
-        if cands.ratio_points is not None:
-            ratio = float(np.median(s[cands.ratio_points] / cands.ratio_ref))
+        if cands.ratio_points is not None and cands.ratio_ref is not None:
+            ratio = _at_largest(s[cands.ratio_points], cands.ratio_ref)
             # the tolerance of c * ref is that of ref scaled by |c| (see compare.tolerance)
             scaled = part.atol + abs(ratio) * (tol - part.atol)
             near = bool((np.abs(s - ratio * ref) <= scaled).all())
@@ -548,7 +548,8 @@ def _generic(inst, part, component, s, cands: CandidateSet, hits, terms) -> Diag
                     ),
                 )
         diff = s - ref
-        shift = float(np.median(diff))
+        finite = np.flatnonzero(np.isfinite(diff))
+        shift = float(diff[finite[0]]) if len(finite) else math.nan  # checked at every point
         if math.isfinite(shift) and bool((np.abs(diff - shift) <= tol).all()):
             return Diagnosis(
                 OFFSET,
@@ -629,7 +630,7 @@ def _term_fix(values, diff, wv, tol, single: bool):
     keys: list[tuple[int, int]] = []
     # a lone term's sign and factor are the whole answer's (SIGN, FACTOR say so)
     for j in POWER_SHIFTS if single else (0, *POWER_SHIFTS):
-        shifted = values if j == 0 else values * wv**j
+        shifted = values if j == 0 else values * _powers(wv)[j]
         rows.append(shifted)
         keys.extend((i, j) for i in range(len(values)))
     D = np.concatenate(rows)  # (terms * shifts, points)
@@ -658,6 +659,31 @@ def _simple_fraction(x: float) -> Fraction | None:
         return None
     f = Fraction(x).limit_denominator(12)
     return f if abs(float(f) - x) <= 1e-9 * max(1.0, abs(x)) else None
+
+
+_POWERS: dict[int, tuple[np.ndarray, dict]] = {}
+
+
+def _powers(wv: np.ndarray) -> dict:
+    """w^j for the power shifts and the missing-term basis, kept per points array (an
+    instance's points live as long as the instance, so a few are kept, keyed by identity)."""
+    found = _POWERS.get(id(wv))
+    if found is not None and found[0] is wv:
+        return found[1]
+    with np.errstate(all="ignore"):
+        table: dict = {j: wv**j for j in POWER_SHIFTS}
+        powers = np.array(MISSING_POWERS, dtype=float)
+        table["missing"] = wv[None, :] ** powers[:, None]
+    if len(_POWERS) > 256:
+        _POWERS.clear()
+    _POWERS[id(wv)] = (wv, table)
+    return table
+
+
+def _at_largest(num: np.ndarray, den: np.ndarray) -> float:
+    """num/den where |den| is largest (a fit the caller checks at every point)."""
+    k = int(np.argmax(np.abs(den)))
+    return float(num[k] / den[k]) if den[k] != 0 else math.nan
 
 
 def _fitted(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -769,7 +795,7 @@ def _power_of(term: Expr, w: str) -> float | None:
 
 def _missing_term(diff: np.ndarray, wv: np.ndarray, tol: np.ndarray, w: str) -> Diagnosis | None:
     powers = np.array(MISSING_POWERS, dtype=float)
-    basis = wv[None, :] ** powers[:, None]  # (k, points)
+    basis = _powers(wv)["missing"]  # (k, points)
     c = _fitted(np.broadcast_to(diff, basis.shape), basis)
     fits = np.abs(c) > 1e-12
     fits &= (np.abs(diff - c[:, None] * basis) <= tol).all(axis=1)
