@@ -147,10 +147,12 @@ def now() -> int:
     return int(time.time())
 
 
+# Times are read when the test runs (a lambda), not when the module is collected: a long
+# suite reaches these tests minutes later, and "too old" must not have expired by then.
 REFUSALS = {
-    "expired": ({"exp": now() - 3600, "iat": now() - 4000}, 401, "expired"),
-    "future": ({"iat": now() + 3600, "exp": now() + 7200}, 401, "future"),
-    "too old": ({"iat": now() - 3000, "exp": now() + 300}, 401, "too long ago"),
+    "expired": (lambda: {"exp": now() - 3600, "iat": now() - 4000}, 401, "expired"),
+    "future": (lambda: {"iat": now() + 3600, "exp": now() + 7200}, 401, "future"),
+    "too old": (lambda: {"iat": now() - 3000, "exp": now() + 300}, 401, "too long ago"),
     "wrong aud": ({"aud": "another-tool"}, 401, "not meant for this tool"),
     "several aud, no azp": ({"aud": [CLIENT_ID, "other"]}, 401, "no azp"),
     "several aud, wrong azp": ({"aud": [CLIENT_ID, "other"], "azp": "other"}, 401, "azp"),
@@ -175,7 +177,7 @@ REFUSALS = {
 @pytest.mark.parametrize("case", list(REFUSALS))
 def test_an_invalid_id_token_is_refused_with_a_page_saying_why(lms, page_text, case):
     claims, status, words = REFUSALS[case]
-    response = lms.launch(**claims)
+    response = lms.launch(**(claims() if callable(claims) else claims))
     assert response.status_code == status, page_text(response)
     assert words.lower() in page_text(response)
     with lms.client.session_transaction() as session:
