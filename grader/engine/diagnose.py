@@ -559,7 +559,7 @@ def _generic(inst, part, component, s, cands: CandidateSet, hits, terms) -> Diag
                     "): check the constant terms; the derivative of a constant is 0.",
                 ),
             )
-        if terms is not None:
+        if terms is not None and _has_monomial(inst, part, component, terms[0]):
             return missing_term(inst, part, component, s)
     return None
 
@@ -584,6 +584,9 @@ def term_diagnosis(
     tol = inst.np_tolerance(part, component)
     wv = env[w]
     terms = terms_of(node)
+    constants = set(inst.params) | {"pi", "e"}
+    if len(terms) == 1 and not _monomial(terms[0], w, constants):
+        return None  # a lone term that is no monomial: its power of w is no student's slip
     with np.errstate(all="ignore"):
         diff = s - ref
         if len(terms) <= MAX_TERMS:
@@ -595,7 +598,6 @@ def term_diagnosis(
             if found is not None:
                 i, j, m = found
                 texts = _typed_terms(typed, inst.exercise.scope, len(terms))
-                constants = set(inst.params) | {"pi", "e"}
                 found = _term_message(terms[i], texts[i] if texts else None, j, m, w, constants)
                 if j == 0 and names_in(terms[i]) <= constants:
                     # a constant term wrong is the whole answer off by a constant: the code
@@ -606,6 +608,14 @@ def term_diagnosis(
                     return Diagnosis(OFFSET, found.message)
                 return found
     return None
+
+
+def _has_monomial(inst: Instance, part: Part, component: int, node: Expr) -> bool:
+    """A missing c·w^k is looked for in answers with a term of that kind (polynomials)."""
+    w = part.components[component][-1]
+    constants = set(inst.params) | {"pi", "e"}
+    terms = terms_of(node)
+    return len(terms) <= MAX_TERMS and any(_monomial(t, w, constants) for t in terms)
 
 
 def missing_term(inst, part, component: int, s: np.ndarray) -> Diagnosis | None:
@@ -688,13 +698,26 @@ def _at_largest(num: np.ndarray, den: np.ndarray) -> float:
 
 def _fitted(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     """Per row, num/den at the point where |den| is largest (the best-conditioned point; the
-    caller then checks the fit at every point). 0 where no point has a finite den."""
+    caller then checks the fit at every point). 0 where no point has a finite den. ``num``
+    may be one row for all."""
     size = np.abs(den)
-    size = np.where(np.isfinite(size), size, -1.0)
-    at = size.argmax(axis=1)[:, None]
-    top = np.take_along_axis(den, at, axis=1)[:, 0]
-    fit = np.take_along_axis(num, at, axis=1)[:, 0] / np.where(top != 0, top, np.inf)
+    size[~np.isfinite(size)] = -1.0
+    rows = np.arange(len(den))
+    at = size.argmax(axis=1)
+    top = den[rows, at]
+    fit = (num[at] if num.ndim == 1 else num[rows, at]) / np.where(top != 0, top, np.inf)
     return np.where(np.isfinite(fit), fit, 0.0)
+
+
+def _monomial(term: Expr, w: str, constants: set[str]) -> bool:
+    """Whether ``term`` is c·w^k written with numbers, constants, * / ^ and w alone (20,
+    10x^2, 20/x): the kind of term whose power of w a student can get wrong."""
+    for n in _walk(term):
+        if isinstance(n, Call) or (isinstance(n, BinOp) and n.op in "+-"):
+            return False
+        if isinstance(n, Name) and n.name != w and n.name not in constants:
+            return False
+    return True
 
 
 def _rank(j: int, m: float) -> tuple:
@@ -796,7 +819,7 @@ def _power_of(term: Expr, w: str) -> float | None:
 def _missing_term(diff: np.ndarray, wv: np.ndarray, tol: np.ndarray, w: str) -> Diagnosis | None:
     powers = np.array(MISSING_POWERS, dtype=float)
     basis = _powers(wv)["missing"]  # (k, points)
-    c = _fitted(np.broadcast_to(diff, basis.shape), basis)
+    c = _fitted(diff, basis)
     fits = np.abs(c) > 1e-12
     fits &= (np.abs(diff - c[:, None] * basis) <= tol).all(axis=1)
     hits = np.flatnonzero(fits)
