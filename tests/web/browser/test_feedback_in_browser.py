@@ -73,3 +73,20 @@ def test_phone_plot_text_is_at_least_12_css_px_and_alt_text_says_where(phone, li
     assert re.search(r"your answer is (too large|too small|off) (for|everywhere)", alt), alt
     expect(img).to_be_visible()
     shot(phone, "phone-feedback-plot")
+
+
+def test_answer_visibility_wording_and_saved_confirmation(page, live_url, web):
+    from playwright.sync_api import expect
+
+    sign_in(page, live_url, "tess", then=f"/assignments/{web.assignment_id}/submissions")
+    page.get_by_label("Students see the correct answer").select_option("after_due")
+    page.get_by_role("button", name="Save").first.click()
+    expect(page.get_by_role("status")).to_contain_text("Saved. Students are told:")
+    expect(page.locator("#saved")).to_contain_text("this assignment has no due date")
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, live_url, then=f"/assignments/{web.assignment_id}")
+    _submit(page, {"dz-at-10-0": "200", "dz-0": "4x", "grad-0": "20x"})
+    expect(page.locator("#reveal")).to_have_text(
+        "The correct answer is not shown: this assignment has no due date."
+    )
+    expect(page.locator("figcaption").first).not_to_contain_text("after the due date")
