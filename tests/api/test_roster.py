@@ -65,6 +65,7 @@ def test_the_import_creates_missing_students_and_enrols_everyone(world, client):
     assert members["ada"] == "student" and members["otto"] == "instructor"
     generated = {r["username"]: r.get("password") for r in response.json["rows"]}
     assert generated["ada"] and generated["bea"] is None and generated["olga"] is None
+    assert generated["ada"].isalnum() and len(generated["ada"]) == 16  # safe in a spreadsheet
     actor, _ = users.sign_in(world.svc, "ada", generated["ada"])
     assert actor.role == "student"
     assert users.sign_in(world.svc, "bea", "a-long-password")[0].username == "bea"
