@@ -49,6 +49,8 @@ def cmd_solution(args: argparse.Namespace) -> int:
         known = ", ".join(p.id for p in exercise.parts)
         raise UsageError(f"unknown part {args.part!r} (parts: {known})") from None
     sols = part_solutions(exercise.instance(args.seed), part, args.level)
+    if not sols:
+        raise UsageError(f"part {part.id} is over tensors: worked solutions are for numbers only")
     if args.wrt is not None:
         sols = [s for s in sols if s.wrt == args.wrt]
         if not sols:

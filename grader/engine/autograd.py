@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 import torch
 
-from .expr import BinOp, Call, Expr, Name, Neg, Num
+from . import tensors
+from .expr import Apply, BinOp, Call, Expr, Index, Literal, Name, Neg, Num, Transpose
 
 Value = torch.Tensor | float
 DTYPE = torch.float64
@@ -101,6 +102,7 @@ _FLOAT_MATH: dict[str, Callable[[float], float]] = {
     "abs": abs,
     "sigmoid": _fsigmoid,
     "relu": _frelu,
+    "step": lambda v: 1.0 if v > 0 else (v if math.isnan(v) else 0.0),
 }
 FLOAT_FUNCTIONS: dict[str, Callable[[float], float]] = {
     name: _safe(fn) for name, fn in _FLOAT_MATH.items()
@@ -131,6 +133,7 @@ TENSOR_FUNCTIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "abs": torch.abs,
     "sigmoid": torch.sigmoid,
     "relu": torch.relu,
+    "step": lambda t: (t > 0).to(t.dtype) + t * 0,  # no derivative (0), nan stays nan
 }
 
 
@@ -151,6 +154,9 @@ def binary(op: str, a: Value, b: Value) -> Value:
         if op == "/":
             return _fdiv(a, b)
         return _fpow(a, b)
+    if op == "@":
+        return tensors.matmul(a, b)
+    a, b = tensors.align(a, b)  # a number per point against a tensor per point
     if op == "+":
         return a + b
     if op == "-":
@@ -205,6 +211,8 @@ def evaluate(node: Expr, env: Env, patch: Patch | None = None) -> Value:
         if patch is not None and node is patch.node:
             return _patched(value, patch, arg)
         return value
+    if not isinstance(node, BinOp):
+        return _evaluate_tensor(node, env, patch)
     left = evaluate(node.left, env, patch)
     right = evaluate(node.right, env, patch)
     root = odd_root(node) if node.op == "^" else None
@@ -212,6 +220,17 @@ def evaluate(node: Expr, env: Env, patch: Patch | None = None) -> Value:
     if patch is not None and node is patch.node:
         return _patched(value, patch, left, right)
     return value
+
+
+def _evaluate_tensor(node: Expr, env: Env, patch: Patch | None) -> Value:
+    if isinstance(node, Transpose):
+        return tensors.transpose(evaluate(node.arg, env, patch))
+    if isinstance(node, Index):
+        return tensors.index(evaluate(node.base, env, patch), node.indices)
+    if isinstance(node, Literal):
+        return tensors.literal([evaluate(item, env, patch) for item in node.items])
+    assert isinstance(node, Apply)
+    return tensors.apply(node.fn, [evaluate(arg, env, patch) for arg in node.args])
 
 
 def odd_root(node: BinOp) -> tuple[int, int] | None:

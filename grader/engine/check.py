@@ -21,9 +21,13 @@ from .diagnose import MAX_DIAGNOSIS_WORK, diagnose, diagnosis_budget, submission
 from .exercise import Exercise, Part
 from .expr import Expr, ParseError, names_in, parse
 from .npeval import Unsupported, as_points_np, evaluate_np, to_array
+from .instance import format_value
 from .render import format_number, to_latex, to_mathml, to_text
 from .said import Said, number, say
 from .said import name as m
+from .shapes import entries
+from .tensor_check import all_entries_right, check_answer_shape, judge_tensor, reshaped_result
+from .tensors import flat
 
 if TYPE_CHECKING:
     from .instance import Instance
@@ -47,6 +51,8 @@ class PartResult:
     # the assignment lets students see the correct answer (the service decides).
     expected: str | None = None
     expected_text: str | None = None
+    # tensor parts: per entry, right or not (nested like the answer; a bool for a number box)
+    entries: list | bool | None = None
 
     @property
     def plain(self) -> str:
@@ -54,7 +60,7 @@ class PartResult:
         return self.feedback if self.feedback_text is None else self.feedback_text
 
     def to_dict(self, plain: bool = False) -> dict:
-        return {
+        out = {
             "correct": self.correct,
             "score": self.score,
             "feedback": self.plain if plain else self.feedback,
@@ -62,6 +68,9 @@ class PartResult:
             "error": self.error,
             "expected": (self.expected_text if plain else self.expected),
         }
+        if self.entries is not None:
+            out["entries"] = self.entries
+        return out
 
 
 @dataclass
@@ -89,10 +98,10 @@ class Preview:
 
 
 @lru_cache(maxsize=8192)
-def parse_cached(text: str, scope: frozenset[str]) -> Expr:
+def parse_cached(text: str, scope: frozenset[str], tensors: frozenset[str] = frozenset()) -> Expr:
     """``parse`` with memory: a class types the same answers, and a preview is followed by
     the same text submitted. Errors are not cached (they raise)."""
-    return parse(text, scope)
+    return parse(text, scope, tensors)
 
 
 # A derivative's name before the answer is at most this long (``d^4 z(x) / dx^2 dy dz`` and
@@ -219,34 +228,36 @@ class _Scan:
         return 0
 
 
-def parse_answer(exercise: Exercise, part: Part | None, text: str) -> Expr:
-    """Parse one answer box; a numeric part may not mention variables or defined names.
+def parse_answer(exercise: Exercise, part: Part | None, text: str, component: int = 0) -> Expr:
+    """Parse one answer box; a numeric part may not mention variables or defined names, and
+    an answer must have as many entries as the box asks for (a number, or a tensor's).
 
     A derivative's name written before the answer (``dz/dx = 20x``) is read past (one name:
     ``y' = y' = 1`` is refused at the second ``=``)."""
     end = label_end(text)
     if end:
         try:
-            return _parse_unlabelled(exercise, part, text[end:])
+            return _parse_unlabelled(exercise, part, text[end:], component)
         except ParseError as exc:
             fixes = [text[:end] + fix for fix in exc.suggestions]
             raise ParseError(exc.message, exc.column + end, text, fixes) from None
-    return _parse_unlabelled(exercise, part, text)
+    return _parse_unlabelled(exercise, part, text, component)
 
 
-def _parse_unlabelled(exercise: Exercise, part: Part | None, text: str) -> Expr:
-    node = parse_cached(text, exercise.scope)
+def _parse_unlabelled(exercise: Exercise, part: Part | None, text: str, component: int) -> Expr:
+    node = parse_cached(text, exercise.scope, exercise.tensor_names)
     if part is not None and part.numeric:
         bad = sorted(names_in(node) - set(exercise.spec.params) - {"pi", "e"})
         if bad:
             col = _column_of(text, bad[0])
-            where = ", ".join(f"{v} = {x:g}" for v, x in (part.at or {}).items())
+            where = ", ".join(f"{v} = {format_value(x)}" for v, x in (part.at or {}).items())
             raise ParseError(
                 f"this part asks for a number (the derivative at {where}); "
                 f"'{bad[0]}' cannot appear in it",
                 col,
                 text,
             )
+    check_answer_shape(exercise, part, node, text, component)
     return node
 
 
@@ -324,10 +335,19 @@ def _group_values(group: list, part: Part, nodes: list[Expr]) -> list[torch.Tens
     A formula is evaluated once over all members' points; a number (a numeric part, whose
     answer may use the member's own params) is evaluated per member."""
     if part.numeric:
+        params = set(group[0].params)
+        if not any(names_in(node) & params for node in nodes):
+            values = _evaluate_torch(group[0], part, nodes)
+            return [v.repeat(len(group)) for v in values]
         per = [_evaluate_torch(inst, part, nodes) for inst in group]
         return [torch.cat([values[c] for values in per]) for c in range(len(nodes))]
     n = len(next(iter(group[0].points.values())))
     env = _stacked_env(group)
+    if part.is_tensor:
+        sizes = [entries(s) for s in part.shapes]
+        return [
+            flat(evaluate(nd, env), n * len(group), k) for nd, k in zip(nodes, sizes, strict=True)
+        ]
     return [as_points(evaluate(node, env), n * len(group)) for node in nodes]
 
 
@@ -349,6 +369,7 @@ def _correct(part: Part) -> PartResult:
         max_score=part.points,
         feedback="Correct.",
         components=[True] * n,
+        entries=all_entries_right(part) if part.is_tensor else None,
     )
 
 
@@ -358,8 +379,15 @@ def _stacked_env(insts: list) -> dict:
     n = len(next(iter(first.points.values())))
     env = {}
     for name in first.env:
-        env[name] = torch.cat([as_points(inst.env[name], n, inst.device) for inst in insts])
+        env[name] = torch.cat([_per_point(inst.env[name], n, inst.device) for inst in insts])
     return env
+
+
+def _per_point(value, n: int, device) -> torch.Tensor:
+    """A value with its point dimension at full size ``n`` (a tensor param has 1)."""
+    if isinstance(value, torch.Tensor) and value.dim() > 1:
+        return value.expand(n, *value.shape[1:])
+    return as_points(value, n, device)
 
 
 def _split(columns: list[torch.Tensor], n: int) -> list[list[torch.Tensor]]:
@@ -401,15 +429,20 @@ def read_part(inst: Instance, part: Part, answer: Answer) -> Read | PartResult:
     nodes = []
     for c, text in enumerate(texts):
         try:
-            nodes.append(parse_answer(inst.exercise, part, text))
+            nodes.append(parse_answer(inst.exercise, part, text, c))
         except ParseError as exc:
             prefix = f"{labels[c]}: " if ncomp > 1 else ""
             return _error(part, f"{prefix}{exc}\n{exc.caret}")
+    if part.is_tensor:
+        return reshaped_result(inst, part, nodes) or Read(nodes, texts)
     return Read(nodes, texts)
 
 
 def evaluate_part(inst: Instance, part: Part, nodes: list[Expr]) -> list[np.ndarray]:
-    """Each component's values at the points, with numpy (torch for trees numpy cannot do)."""
+    """Each component's values at the points, with numpy (torch for trees numpy cannot do,
+    and for every part of an exercise over tensors)."""
+    if part.is_tensor:
+        return [to_array(v) for v in _evaluate_torch(inst, part, nodes)]
     env, n = inst.np_answer_env(part)
     out = []
     for node in nodes:
@@ -422,6 +455,11 @@ def evaluate_part(inst: Instance, part: Part, nodes: list[Expr]) -> list[np.ndar
 
 def _evaluate_torch(inst: Instance, part: Part, nodes: list[Expr]) -> list[torch.Tensor]:
     env, n = inst.answer_env(part)
+    if part.is_tensor:
+        sizes = [entries(s) for s in part.shapes]
+        return [
+            flat(evaluate(nd, env), n, k, inst.device) for nd, k in zip(nodes, sizes, strict=True)
+        ]
     return [as_points(evaluate(node, env), n, inst.device) for node in nodes]
 
 
@@ -429,6 +467,8 @@ def judge(
     inst: Instance, part: Part, values: list[np.ndarray], read: Read | None = None
 ) -> PartResult:
     """Compare an answer's values with the reference; diagnose and word the feedback."""
+    if part.is_tensor:
+        return judge_tensor(inst, part, [torch.as_tensor(v) for v in values])
     ncomp = len(part.components)
     labels = inst.parts[part.index]["component_labels"]
     verdicts: list[bool] = []

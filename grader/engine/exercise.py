@@ -6,10 +6,11 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .expr import Expr, names_in
-from .schema import ExerciseSpec, PartSpec
+from .schema import ExerciseSpec, PartSpec, variable_range
+from .shapes import Shape
 
 if TYPE_CHECKING:
     from .instance import Instance
@@ -24,6 +25,8 @@ class Part:
     rtol: float
     atol: float
     mistakes: tuple[tuple[tuple[Expr, ...], str], ...]  # (answers per component, feedback)
+    shapes: tuple[Shape, ...] = ()  # each answer box's shape (all () for a scalar part)
+    tensor: bool = False  # the exercise has tensors: checked by tensor_check, per entry
 
     @property
     def id(self) -> str:
@@ -46,8 +49,13 @@ class Part:
         return self.spec.points
 
     @property
-    def at(self) -> dict[str, float] | None:
+    def at(self) -> dict[str, Any] | None:
         return self.spec.at
+
+    @property
+    def is_tensor(self) -> bool:
+        """The part belongs to an exercise over tensors (its boxes may still be numbers)."""
+        return self.tensor
 
     @property
     def numeric(self) -> bool:
@@ -65,8 +73,9 @@ class Part:
 class Exercise:
     """A loaded, valid exercise. ``instance(seed)`` is one student's view of it."""
 
-    def __init__(self, spec: ExerciseSpec, text: str, defines, parts, source: str):
+    def __init__(self, spec: ExerciseSpec, text: str, defines, parts, source: str, shapes=None):
         self.spec = spec
+        self.shapes: dict[str, Shape] = dict(shapes or {})  # non-scalar names only
         self.text = text
         self.source = source
         self.defines: list[tuple[str, Expr]] = defines
@@ -78,6 +87,15 @@ class Exercise:
     title = property(lambda self: self.spec.title)
     variables = property(lambda self: dict(self.spec.variables))
     params = property(lambda self: dict(self.spec.params))
+
+    @cached_property
+    def ranges(self) -> dict[str, tuple[float, float]]:
+        """Each variable's sampling interval (of every entry, for a tensor)."""
+        return {v: variable_range(s) for v, s in self.spec.variables.items()}
+
+    @cached_property
+    def tensor_names(self) -> frozenset[str]:
+        return frozenset(self.shapes)
 
     @property
     def max_score(self) -> float:

@@ -63,7 +63,19 @@ FUNCTIONS: tuple[str, ...] = (
     "abs",
     "sigmoid",
     "relu",
+    "step",  # 1 where the argument is > 0, else 0: the ReLU mask, relu'(u) = step(u)
 )
+# Functions of tensors (several arguments, or a whole tensor at once): parsed into ``Apply``.
+TENSOR_FUNCTIONS: dict[str, tuple[int, int]] = {  # name: (fewest, most) arguments
+    "sum": (1, 2),
+    "mean": (1, 2),
+    "softmax": (1, 2),
+    "log_softmax": (1, 2),
+    "cross_entropy": (2, 2),
+    "mse": (2, 2),
+    "outer": (2, 2),
+    "transpose": (1, 1),
+}
 INVERSES = {
     "sin": "asin",
     "cos": "acos",
@@ -125,6 +137,8 @@ _UNICODE: dict[str, str] = {
     "\u03c6": "phi",
     "\u03c9": "omega",
     "\u3000": " ",
+    "\u22a4": "T",  # W^⊤
+    "\u1d40": "^T",  # Wᵀ
 }
 # Full-width forms (＋－（）０-９ａ-ｚ from East Asian keyboards) are their ASCII characters.
 _UNICODE.update({chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)})
@@ -250,7 +264,48 @@ class Call(NamedTuple):
     arg: Expr
 
 
-Expr = Num | Name | Neg | BinOp | Call
+class Apply(NamedTuple):
+    """A tensor function of one or more arguments: ``sum(A, 0)``, ``outer(u, v)``."""
+
+    fn: str
+    args: tuple[Expr, ...]
+
+
+class Transpose(NamedTuple):
+    """``W^T`` (and ``transpose(W)``, which parses to the same node)."""
+
+    arg: Expr
+
+
+class Index(NamedTuple):
+    """``W[i, j]``, ``x[i]``: integer indices, counted from 0 as in torch."""
+
+    base: Expr
+    indices: tuple[int, ...]
+
+
+class Literal(NamedTuple):
+    """A tensor written out, ``[[1, 2], [3, 4]]``: one item per row."""
+
+    items: tuple[Expr, ...]
+
+
+Expr = Num | Name | Neg | BinOp | Call | Apply | Transpose | Index | Literal
+
+
+def children(node: Expr) -> tuple[Expr, ...]:
+    """The sub-expressions of ``node`` (left to right)."""
+    if isinstance(node, Neg | Call | Transpose):
+        return (node.arg,)
+    if isinstance(node, BinOp):
+        return (node.left, node.right)
+    if isinstance(node, Apply):
+        return node.args
+    if isinstance(node, Index):
+        return (node.base,)
+    if isinstance(node, Literal):
+        return node.items
+    return ()
 
 
 def names_in(node: Expr) -> set[str]:
@@ -261,10 +316,8 @@ def names_in(node: Expr) -> set[str]:
         n = stack.pop()
         if isinstance(n, Name):
             out.add(n.name)
-        elif isinstance(n, Neg | Call):
-            stack.append(n.arg)
-        elif isinstance(n, BinOp):
-            stack.extend((n.left, n.right))
+        else:
+            stack.extend(children(n))
     return out
 
 
@@ -273,10 +326,7 @@ def node_count(node: Expr) -> int:
     while stack:
         n = stack.pop()
         count += 1
-        if isinstance(n, Neg | Call):
-            stack.append(n.arg)
-        elif isinstance(n, BinOp):
-            stack.extend((n.left, n.right))
+        stack.extend(children(n))
     return count
 
 
@@ -290,7 +340,7 @@ _TOKEN = re.compile(
     (?:
       ((?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
     | ([A-Za-z_][A-Za-z_0-9]*)
-    | (\*\*|[-+*/^(),\[\]{}|])
+    | (\*\*|[-+*/^(),\[\]{}|@])
     | (\S)
     )
     """,
@@ -383,9 +433,17 @@ _ENDS_ARGUMENT = frozenset(("+", "-", ")", ",", "end"))
 
 
 class _Parser:
-    def __init__(self, text: str, names: frozenset[str], suggest: bool = True):
+    def __init__(
+        self,
+        text: str,
+        names: frozenset[str],
+        suggest: bool = True,
+        tensors: frozenset[str] = frozenset(),
+    ):
         self.text = text
         self.names = names
+        self.tensors = tensors  # names that may be indexed: W[0, 1]
+        self.in_literal = False  # inside [[...]], where [x] is a row of one entry
         self.suggest = suggest  # False while checking that a suggested fix parses
         self.tokens = split_glued_names(tokenize(text, names, suggest), names)
         if len(self.tokens) > MAX_TOKENS:
@@ -479,7 +537,7 @@ class _Parser:
     def product(self) -> Expr:
         node = self.implicit()
         tokens = self.tokens
-        while tokens[self.i].kind in ("*", "/"):
+        while tokens[self.i].kind in ("*", "/", "@"):
             op = tokens[self.i].text
             self.i += 1
             self.expect_operand(op)
@@ -490,7 +548,7 @@ class _Parser:
         t = self.tok
         if t.kind == "end":
             raise self.error(f"the answer ends after {op!r}: something is missing")
-        if t.kind in ("*", "/", "^", ")", ","):
+        if t.kind in ("*", "/", "@", "^", ")", ","):
             raise self.error(f"expected a number, name or '(' after {op!r}, found {t.text!r}")
 
     def implicit(self) -> Expr:
@@ -506,7 +564,16 @@ class _Parser:
             if kind == "num" and tokens[self.i - 1].kind == "num":
                 a, b = self.tokens[self.i - 1].text, self.tok.text
                 raise self.error(f"two numbers side by side: did you mean {a}{b} or {a}*{b}?")
-            node = BinOp("*", node, self.power())
+            start = tokens[self.i]
+            right = self.power()
+            if isinstance(right, Literal):
+                raise ParseError(
+                    "write * or @ before a tensor written out (an index goes right after a "
+                    "tensor's name: W[0, 1])",
+                    start.pos + 1,
+                    self.text,
+                )
+            node = BinOp("*", node, right)
         return node
 
     def bar_closes(self) -> bool:
@@ -544,6 +611,10 @@ class _Parser:
     def power(self) -> Expr:
         base = self.atom()
         if self.tokens[self.i].kind == "^":
+            nxt = self.tokens[self.i + 1]
+            if nxt.text == "T" and "T" not in self.names:  # W^T: the transpose
+                self.i += 2
+                return Transpose(base)
             op = self.take().text
             self.expect_operand(op)
             self.enter()
@@ -559,11 +630,15 @@ class _Parser:
             word = t.text
             if word in self.names and word not in _FUNCTION_WORDS:
                 self.i += 1
+                if word in self.tensors and self.tokens[self.i].text == "[":
+                    return self.index(Name(word))
                 return Name(word)
             return self.name_or_call()
         if kind == "num":
             self.i += 1
             return Num(float(t.text))
+        if t.text == "[":
+            return self.bracket()
         if kind == "(":
             self.take()
             if self.at_op(")"):
@@ -619,6 +694,8 @@ class _Parser:
     def name_or_call(self) -> Expr:
         t = self.take()
         word = t.text
+        if word in TENSOR_FUNCTIONS or word.lower() in TENSOR_FUNCTIONS:
+            return self.apply(word.lower(), t)
         fn = canonical_function(word)
         if fn is not None:
             return self.call(fn, t)
@@ -717,6 +794,72 @@ class _Parser:
             if depth == 0:
                 return j
         return None
+
+    def bracket(self) -> Expr:
+        """``[...]``: a tensor literal when it holds commas or rows, else a grouping."""
+        open_tok = self.take()
+        if self.at_op(")"):
+            raise self.error("empty brackets: a tensor has at least one entry")
+        outer, saved = self.in_literal, self.bars
+        self.in_literal, self.bars = self.tok.text == "[", 0  # [[...]]: each [...] is a row
+        self.enter()
+        items = [self.sum()]
+        while self.at_op(","):
+            self.take()
+            if self.at_op(")", "end"):
+                raise self.error("expected an entry after ','")
+            items.append(self.sum())
+        self.depth -= 1
+        self.in_literal = outer
+        self.close(open_tok, "this '['")
+        self.bars = saved
+        if len(items) == 1 and not outer and not isinstance(items[0], Literal):
+            return items[0]  # [x + 1] groups, as students write it
+        return Literal(tuple(items))
+
+    def index(self, base: Expr) -> Expr:
+        """``W[0, 1]``: whole-number indices (from 0; -1 is the last)."""
+        open_tok = self.take()
+        indices: list[int] = []
+        while True:
+            sign = 1
+            if self.at_op("-"):
+                self.take()
+                sign = -1
+            t = self.tok
+            if t.kind != "num" or not t.text.isdigit() or len(t.text) > 6:
+                raise self.error("an index is a whole number counted from 0, as in W[0, 1]")
+            self.take()
+            indices.append(sign * int(t.text))
+            if not self.at_op(","):
+                break
+            self.take()
+        self.close(open_tok, "the indices")
+        return Index(base, tuple(indices))
+
+    def apply(self, fn: str, t: Token) -> Expr:
+        """A tensor function with its comma-separated arguments: ``sum(A, 0)``."""
+        fewest, most = TENSOR_FUNCTIONS[fn]
+        if not self.at_op("("):
+            raise self.error(f"{t.text} needs parentheses around its arguments: {t.text}(...)", t)
+        open_tok = self.take()
+        if self.at_op(")"):
+            raise self.error(f"{t.text}() needs an argument")
+        saved, self.bars = self.bars, 0
+        args = [self.sum()]
+        while self.at_op(","):
+            self.take()
+            args.append(self.sum())
+        self.close(open_tok, f"{t.text}(")
+        self.bars = saved
+        if not fewest <= len(args) <= most:
+            want = str(fewest) if fewest == most else f"{fewest} or {most}"
+            raise self.error(
+                f"{fn} takes {want} argument{'s' if most > 1 else ''}, not {len(args)}", t
+            )
+        if fn == "transpose":
+            return Transpose(args[0])
+        return Apply(fn, tuple(args))
 
     def call(self, fn: str, t: Token) -> Expr:
         power: Expr | None = None
@@ -853,12 +996,12 @@ def _verified(texts: Iterable[str], names: frozenset[str] | Iterable[str]) -> tu
     return tuple(out)
 
 
-_FUNCTION_WORDS = frozenset(FUNCTIONS) | frozenset(ALIASES)
+_FUNCTION_WORDS = frozenset(FUNCTIONS) | frozenset(ALIASES) | frozenset(TENSOR_FUNCTIONS)
 _FUNCTION_WORDS_LONGEST_FIRST = sorted(_FUNCTION_WORDS, key=len, reverse=True)
 
 
 def canonical_function(word: str) -> str | None:
-    if word in FUNCTIONS or word in ALIASES:
+    if word in FUNCTIONS or word in ALIASES or word in TENSOR_FUNCTIONS:
         return ALIASES.get(word, word)
     return None
 
@@ -949,8 +1092,9 @@ def unknown_name_message(word: str, names: Iterable[str], fixes: list[str]) -> s
     return f"unknown name '{word}' (the names you can use here: {listing}, and pi, e)"
 
 
-def parse(text: str, names: Iterable[str] = ()) -> Expr:
-    """Parse ``text``; ``names`` are the variables, params and defined names in scope.
+def parse(text: str, names: Iterable[str] = (), tensors: Iterable[str] = ()) -> Expr:
+    """Parse ``text``; ``names`` are the variables, params and defined names in scope, and
+    ``tensors`` those of them that are tensors (``W[0, 1]`` indexes them).
 
     Errors point into ``text`` as typed, even where Unicode was mapped (``√`` to sqrt)."""
     if not isinstance(text, str):
@@ -966,7 +1110,7 @@ def parse(text: str, names: Iterable[str] = ()) -> Expr:
         raise ParseError("the answer is empty", 1, text)
     scope = names if isinstance(names, frozenset) else frozenset(names)
     try:
-        return _Parser(ascii_text, scope).parse()
+        return _Parser(ascii_text, scope, tensors=frozenset(tensors)).parse()
     except ParseError as exc:
         if origin is None:
             raise

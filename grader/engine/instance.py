@@ -22,6 +22,8 @@ from .autograd import DTYPE, Derivatives, Patch, Value, WorkExceeded, as_points,
 from .compare import tolerance
 from .npeval import NpValue, to_array, to_numpy
 from .render import format_number
+from .shapes import entries
+from .tensors import finite_per_point, flat
 
 if TYPE_CHECKING:
     from .diagnose import CandidateSet
@@ -52,27 +54,50 @@ def stable_seed(*parts: object) -> int:
     return int.from_bytes(digest[:8], "big") >> 1
 
 
-def draw_params(exercise: Exercise, seed: int) -> dict[str, float | int]:
+def draw_params(exercise: Exercise, seed: int) -> dict[str, Any]:
+    """Each param's value for this seed: a number, or nested lists for a tensor param."""
     rng = random.Random(stable_seed("params", exercise.id, seed))
-    out: dict[str, float | int] = {}
+    out: dict[str, Any] = {}
     for name, spec in exercise.spec.params.items():
-        if spec.int_ is not None:
-            out[name] = rng.randint(*spec.int_)
-        elif spec.choice is not None:
-            out[name] = rng.choice(spec.choice)
-        else:
-            assert spec.uniform is not None  # validated: exactly one of int, choice, uniform
-            lo, hi = spec.uniform
-            out[name] = round(rng.uniform(lo, hi), 2)
+        shape = exercise.shapes.get(name, ())
+        values = [_draw(spec, rng) for _ in range(entries(shape))]
+        out[name] = _nest(values, shape) if shape else values[0]
     return out
 
 
-def fill_params(text: str, params: dict[str, float | int]) -> str:
-    """Replace ``{k}`` by the value of param ``k``; other braces (LaTeX) are left alone."""
+def _draw(spec, rng: random.Random) -> float | int:
+    if spec.int_ is not None:
+        return rng.randint(*spec.int_)
+    if spec.choice is not None:
+        return rng.choice(spec.choice)
+    assert spec.uniform is not None  # validated: exactly one of int, choice, uniform
+    lo, hi = spec.uniform
+    return round(rng.uniform(lo, hi), 2)
+
+
+def _nest(values: list, shape: tuple[int, ...]) -> list:
+    if len(shape) == 1:
+        return list(values)
+    step = len(values) // shape[0]
+    return [_nest(values[i * step : (i + 1) * step], shape[1:]) for i in range(shape[0])]
+
+
+def param_latex(value: Any) -> str:
+    """A param as LaTeX: a number, or a matrix (bmatrix; a vector is a column)."""
+    if not isinstance(value, list):
+        return format_number(float(value))
+    rows = value if isinstance(value[0], list) else [[x] for x in value]
+    body = r" \\ ".join(" & ".join(param_latex(x) for x in row) for row in rows)
+    return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
+
+
+def fill_params(text: str, params: dict[str, Any]) -> str:
+    """Replace ``{k}`` by the value of param ``k`` (a tensor as a LaTeX matrix, to go inside
+    $...$); other braces (LaTeX) are left alone."""
     if not params:
         return text
     pattern = re.compile(r"\{(" + "|".join(re.escape(p) for p in params) + r")\}")
-    return pattern.sub(lambda m: format_number(float(params[m.group(1)])), text)
+    return pattern.sub(lambda m: param_latex(params[m.group(1)]), text)
 
 
 def latin_hypercube_column(lo: float, hi: float, m: int, gen: torch.Generator) -> torch.Tensor:
@@ -90,8 +115,13 @@ class Instance:
         self.budget = budget  # of reference work, when validating (see MAX_REFERENCE_WORK)
         self.work = 0
         self.params = draw_params(exercise, seed)
+        # Tensor params as one-point tensors (the same at every point), for evaluation.
+        self.param_env: dict[str, Value] = {
+            k: torch.tensor([v], dtype=DTYPE, device=self.device) if isinstance(v, list) else v
+            for k, v in self.params.items()
+        }
         self._refs: dict[tuple[str, int], torch.Tensor] = {}
-        self._candidates: dict[tuple[str, int], CandidateSet] = {}
+        self._candidates: dict[tuple[str, int], Any] = {}
         self._tolerances: dict[tuple[str, int], torch.Tensor] = {}
         self._np_refs: dict[tuple[str, int], np.ndarray] = {}
         self._np_tols: dict[tuple[str, int], np.ndarray] = {}
@@ -127,7 +157,7 @@ class Instance:
 
         `patch` and `replace` alter one node or one name on the way (the diagnosis's what-ifs).
         """
-        env: dict[str, Value] = {**self.params, **leaves}
+        env: dict[str, Value] = {**self.param_env, **leaves}
         return evaluate_chain(self.exercise.defines, env, patch=patch, replace=replace)
 
     def _sample(self) -> None:
@@ -135,26 +165,28 @@ class Instance:
         gen = torch.Generator().manual_seed(stable_seed("points", ex.id, self.seed))
         formula_parts = [p for p in ex.parts if not p.numeric]
         chosen: dict[str, list[torch.Tensor]] = {v: [] for v in ex.spec.variables}
+        sizes = {part.id: [entries(s) for s in part.shapes] for part in formula_parts}
         refs: dict[tuple[str, int], list[torch.Tensor]] = {}
         have = 0
         m = N_POINTS
         for _ in range(MAX_DRAWS):
             cand = {
-                v: latin_hypercube_column(lo, hi, m, gen)
-                for v, (lo, hi) in ex.spec.variables.items()
+                v: _draw_points(lo, hi, m, ex.shapes.get(v, ()), gen)
+                for v, (lo, hi) in ex.ranges.items()
             }
             leaves = self.leaves({v: t.to(self.device) for v, t in cand.items()})
             env = self.chain(leaves)
             ok = torch.ones(m, dtype=torch.bool, device=self.device)
             for name, _ in ex.defines:
-                ok &= torch.isfinite(as_points(env[name], m, self.device))
+                ok &= finite_per_point(env[name], m).to(self.device)
             batch: dict[tuple[str, int], torch.Tensor] = {}
             wanted = [(p.of, wrt) for p in formula_parts for wrt in p.components]
             derivs = self._derivatives(env, leaves, wanted)
             for part in formula_parts:
                 for c, wrt in enumerate(part.components):
-                    r = as_points(derivs(part.of, wrt), m, self.device)
-                    ok &= torch.isfinite(r)
+                    size = sizes[part.id][c]
+                    r = flat(derivs(part.of, wrt), m, size, self.device).view(m, size)
+                    ok &= torch.isfinite(r).all(1)
                     batch[(part.id, c)] = r
             self.work = derivs.work
             idx = torch.nonzero(ok).flatten()[: N_POINTS - have]
@@ -174,7 +206,7 @@ class Instance:
                 "domain of the functions",
             )
         self.points = {v: torch.cat(ts) for v, ts in chosen.items()}
-        self._refs = {k: torch.cat(ts) for k, ts in refs.items()}
+        self._refs = {k: torch.cat(ts).reshape(-1) for k, ts in refs.items()}
         values = self.chain(dict(self.points))
         self.env: dict[str, Value] = {
             k: (v.detach() if isinstance(v, torch.Tensor) else v) for k, v in values.items()
@@ -195,9 +227,13 @@ class Instance:
     def at_values(self, part: Part) -> dict[str, torch.Tensor]:
         """The one-point 'variables' of a numeric part (unused variables at mid-interval)."""
         out = {}
-        for v, (lo, hi) in self.exercise.spec.variables.items():
-            x = (part.at or {}).get(v, (lo + hi) / 2)
-            out[v] = torch.tensor([x], dtype=DTYPE, device=self.device)
+        for v, (lo, hi) in self.exercise.ranges.items():
+            shape = self.exercise.shapes.get(v, ())
+            x = (part.at or {}).get(v)
+            if x is None:
+                out[v] = torch.full((1, *shape), (lo + hi) / 2, dtype=DTYPE, device=self.device)
+            else:
+                out[v] = torch.tensor([x], dtype=DTYPE, device=self.device)
         return out
 
     def reference(self, part: Part) -> list[torch.Tensor]:
@@ -209,17 +245,18 @@ class Instance:
                 leaves = self.leaves(self.at_values(part))
                 derivs = self._derivatives(self.chain(leaves), leaves, [(part.of, wrt)])
                 try:
-                    r = as_points(derivs(part.of, wrt), 1, self.device)
+                    size = entries(part.shapes[c])
+                    r = flat(derivs(part.of, wrt), 1, size, self.device)
                 except WorkExceeded as exc:
                     raise self._too_much_work(exc) from None
                 self.work = derivs.work
                 if not bool(torch.isfinite(r).all()):
                     where = ", ".join(
-                        f"{k} = {format_number(v)}" for k, v in (part.at or {}).items()
+                        f"{k} = {format_value(v)}" for k, v in (part.at or {}).items()
                     )
                     raise SamplingError(
                         ("parts", part.index, "at"),
-                        f"the derivative is not defined at {where} (it is {float(r[0])})",
+                        f"the derivative is not defined at {where} (it is {r.tolist()})",
                     )
                 self._refs[key] = r.detach()
             out.append(self._refs[key])
@@ -237,12 +274,12 @@ class Instance:
     def answer_env(self, part: Part) -> tuple[dict[str, Value], int]:
         """Names an answer may use, and the number of points it is evaluated at."""
         if part.numeric:
-            return dict(self.params), 1
+            return dict(self.param_env), 1
         return self.env, N_POINTS
 
     @cached_property
     def _point_lists(self) -> dict[str, list[float]]:
-        return {v: t.tolist() for v, t in self.points.items()}
+        return {v: t.tolist() for v, t in self.points.items() if t.dim() == 1}
 
     def point_label(self, i: int) -> str:
         return ", ".join(f"{v} = {_short(xs[i])}" for v, xs in self._point_lists.items())
@@ -288,17 +325,36 @@ class Instance:
                 self._readable[key] = found
         return found
 
-    def candidates(self, part: Part, component: int) -> CandidateSet:
-        """Derivatives a student who made a classic mistake would give (cached)."""
+    def candidates(self, part: Part, component: int) -> Any:
+        """Derivatives a student who made a classic mistake would give (cached): a
+        ``CandidateSet`` for a scalar exercise, a list of ``tensor_diagnose.Candidate``."""
         from .diagnose import build_candidates
+        from .tensor_diagnose import build_tensor_candidates
 
         key = (part.id, component)
         found = self._candidates.get(key)
+        if found is None and part.is_tensor:
+            found = self._candidates[key] = build_tensor_candidates(self, part, component)
         if found is None:
             found = build_candidates(self, part, component)
             if not found.retry:  # one the work budget stopped at once is built next time
                 self._candidates[key] = found
         return found
+
+
+def _draw_points(lo: float, hi: float, m: int, shape: tuple, gen: torch.Generator):
+    """``m`` sample values of a variable: a Latin hypercube column per entry."""
+    if not shape:
+        return latin_hypercube_column(lo, hi, m, gen)
+    columns = [latin_hypercube_column(lo, hi, m, gen) for _ in range(entries(shape))]
+    return torch.stack(columns, dim=1).reshape(m, *shape)
+
+
+def format_value(value: Any) -> str:
+    """A number or nested lists, as typed in an answer: [[1, 0], [2, -1]]."""
+    if isinstance(value, list):
+        return "[" + ", ".join(format_value(x) for x in value) + "]"
+    return format_number(float(value))
 
 
 def _short(x: float) -> str:

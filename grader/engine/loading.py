@@ -29,10 +29,14 @@ from .schema import (
     ExerciseSpec,
     ParamSpec,
     PartSpec,
+    TensorVariable,
     Text,
     Tolerance,
+    VariableSpec,
     _text,
+    variable_range,
 )
+from .shapes import Shape, ShapeError, check_declared, describe, infer
 
 # ---------------------------------------------------------------------------- problems
 
@@ -129,7 +133,7 @@ def load_exercise(
 
 
 _SECTIONS = {
-    "variables": (tuple[float, float], (0.0, 1.0)),
+    "variables": (VariableSpec, (0.0, 1.0)),
     "params": (ParamSpec, ParamSpec.model_construct(int_=(0, 0))),
     "define": (Text, "0"),
 }
@@ -246,23 +250,45 @@ def _check_name(name: str, path: tuple, errors: _Collector, what: str) -> bool:
     return True
 
 
-def _parse_at(text: str, names: list[str], path: tuple, errors: _Collector) -> Expr | None:
+def _parse_at(
+    text: str, names: list[str], path: tuple, errors: _Collector, shapes=None
+) -> Expr | None:
+    """Parse an instructor expression; with ``shapes``, check its shapes too."""
     try:
-        return parse(text, names)
+        node = parse(text, names, shapes or ())
+        if shapes is not None:
+            infer(node, shapes)
+        return node
     except ParseError as exc:
         errors.add(path, f"{exc}\n    {exc.caret.replace(chr(10), chr(10) + '    ')}")
+    except ShapeError as exc:
+        errors.add(path, str(exc))
+    return None
+
+
+def _check_shape(shape: Any, path: tuple, errors: _Collector) -> Shape | None:
+    problem = check_declared(shape)
+    if problem is not None:
+        errors.add((*path, "shape"), problem)
         return None
+    return tuple(shape)
 
 
 def _check_semantics(
     spec: ExerciseSpec, raw: str, errors: _Collector, source: str, sample: bool = True
 ) -> Exercise | None:
     names: list[str] = []
-    for v, (lo, hi) in spec.variables.items():
+    shapes: dict[str, Shape] = {}
+    for v, vs in spec.variables.items():
         if _check_name(v, ("variables", v), errors, "variable"):
             names.append(v)
+        lo, hi = variable_range(vs)
         if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
             errors.add(("variables", v), f"the interval [{lo}, {hi}] must have low < high")
+        if isinstance(vs, TensorVariable):
+            shape = _check_shape(vs.shape, ("variables", v), errors)
+            if shape is not None:
+                shapes[v] = shape
     for p, ps in spec.params.items():
         path = ("params", p)
         if _check_name(p, path, errors, "param"):
@@ -277,6 +303,10 @@ def _check_semantics(
             errors.add(path, "int: [lo, hi] needs lo <= hi")
         elif ps.uniform is not None and not ps.uniform[0] < ps.uniform[1]:
             errors.add(path, "uniform: [lo, hi] needs lo < hi")
+        if ps.shape is not None:
+            shape = _check_shape(ps.shape, path, errors)
+            if shape is not None:
+                shapes[p] = shape
     defines: list[tuple[str, Expr]] = []
     for d, text in spec.define.items():
         path = ("define", d)
@@ -285,10 +315,13 @@ def _check_semantics(
         if d in names:
             errors.add(path, f"'{d}' is already a variable or param")
             continue
-        node = _parse_at(text, names, path, errors)
+        node = _parse_at(text, names, path, errors, shapes)
         names.append(d)
         if node is not None:
             defines.append((d, node))
+            shape = infer(node, shapes)
+            if shape:
+                shapes[d] = shape
     total = sum(node_count(n) for _, n in defines)
     if total > MAX_DEFINE_NODES:
         errors.add(
@@ -306,12 +339,12 @@ def _check_semantics(
     for i, part_spec in enumerate(spec.parts):
         if part_spec is None:
             continue
-        part = _check_part(spec, part_spec, i, names, base, seen, errors)
+        part = _check_part(spec, part_spec, i, names, base, seen, errors, shapes)
         if part is not None:
             parts.append(part)
     if errors.problems:
         return None
-    exercise = Exercise(spec, raw, defines, parts, source)
+    exercise = Exercise(spec, raw, defines, parts, source, shapes)
     if sample:
         _check_sampling(exercise, errors)
     return exercise
@@ -324,7 +357,7 @@ def _tolerance(tol: Tolerance | None, inherited: dict) -> dict:
     return out
 
 
-def _check_part(spec, ps: PartSpec, i: int, names, base, seen, errors) -> Part | None:
+def _check_part(spec, ps: PartSpec, i: int, names, base, seen, errors, shapes) -> Part | None:
     path = ("parts", i)
     ok = True
     if ps.id in seen:
@@ -359,18 +392,31 @@ def _check_part(spec, ps: PartSpec, i: int, names, base, seen, errors) -> Part |
             (*path, "at"), "an expression part asks for a formula; use kind: value for a number"
         )
         ok = False
+    if ps.of in shapes:
+        errors.add(
+            (*path, "of"),
+            f"'{ps.of}' is {describe(shapes[ps.of])}; a part asks for the derivative of a "
+            "number (a loss), so give it a scalar such as sum(...) or mse(...)",
+        )
+        ok = False
+    if any(w in shapes for w in wrt) and len(wrt) > 1 and ps.kind != "gradient":
+        errors.add((*path, "wrt"), "derivatives with respect to a tensor are of first order")
+        ok = False
     if ps.at is not None:
         for v, x in ps.at.items():
             if v not in spec.variables:
                 errors.add((*path, "at", v), f"'{v}' is not a variable")
                 ok = False
-            elif not math.isfinite(x):
-                errors.add((*path, "at", v), "must be a finite number")
-                ok = False
+            else:
+                problem = check_at_value(x, shapes.get(v, ()))
+                if problem is not None:
+                    errors.add((*path, "at", v), problem)
+                    ok = False
     defaults = DEFAULT_VALUE_TOLERANCE if ps.at is not None else DEFAULT_EXPRESSION_TOLERANCE
     tol = _tolerance(ps.tolerance, {**defaults, **base})
     ncomp = len(wrt) if ps.kind == "gradient" else 1
     answer_names = names if ps.at is None else [n for n in names if n in spec.params]
+    answer_shapes = {n: s for n, s in shapes.items() if n in answer_names}
     mistakes = []
     for j, m in enumerate(ps.mistakes):
         mpath = (*path, "mistakes", j, "answer")
@@ -378,7 +424,7 @@ def _check_part(spec, ps: PartSpec, i: int, names, base, seen, errors) -> Part |
         if isinstance(m.answer, list) and len(texts) != ncomp:
             errors.add(mpath, f"give {ncomp} answers, one per variable in wrt")
             continue
-        nodes = [_parse_at(t, answer_names, mpath, errors) for t in texts]
+        nodes = [_parse_at(t, answer_names, mpath, errors, answer_shapes) for t in texts]
         parsed = [n for n in nodes if n is not None]
         if len(parsed) == len(nodes):
             mistakes.append((tuple(parsed), m.feedback))
@@ -391,10 +437,34 @@ def _check_part(spec, ps: PartSpec, i: int, names, base, seen, errors) -> Part |
                     errors.add(tpath, f"give {ncomp} answers, one per variable in wrt")
                     continue
                 for t in components:
-                    _parse_at(t, answer_names, tpath, errors)
+                    _parse_at(t, answer_names, tpath, errors, answer_shapes)
     if not ok:
         return None
-    return Part(ps, i, tol["rtol"], tol["atol"], tuple(mistakes))
+    part_shapes = tuple(shapes.get(w[-1], ()) for w in ([[w] for w in wrt] if ncomp > 1 else [wrt]))
+    return Part(ps, i, tol["rtol"], tol["atol"], tuple(mistakes), part_shapes, bool(shapes))
+
+
+def check_at_value(x: Any, shape: Shape) -> str | None:
+    """Why ``x`` is not a finite value of ``shape`` (a number, or nested lists), or None."""
+    problem = _check_nested(x, shape)
+    if problem is None or not shape:
+        return problem
+    return f"must be {describe(shape)} written as nested lists: {problem}"
+
+
+def _check_nested(x: Any, shape: Shape) -> str | None:
+    if not shape:
+        if isinstance(x, bool) or not isinstance(x, int | float) or not math.isfinite(x):
+            return "must be a finite number"
+        return None
+    if not isinstance(x, list) or len(x) != shape[0]:
+        got = f"{len(x)} entries" if isinstance(x, list) else "a number"
+        return f"got {got} where {shape[0]} are expected"
+    for row in x:
+        problem = _check_nested(row, shape[1:])
+        if problem is not None:
+            return problem
+    return None
 
 
 def _check_sampling(exercise: Exercise, errors: _Collector) -> None:

@@ -40,7 +40,7 @@ def part_prompt(exercise: Exercise, part: Part, params: dict) -> dict:
     texts = [derivative_text(part.of, w, partial) for w in part.components]
     at = ""
     if part.at is not None:
-        at = ", ".join(f"{latex_name(v)} = {format_number(x)}" for v, x in part.at.items())
+        at = ", ".join(f"{latex_name(v)} = {_value_latex(x)}" for v, x in part.at.items())
     if part.kind == "gradient":
         body = r"\nabla " + latex_name(part.of)
         if len(part.wrt) != len(exercise.spec.variables):
@@ -57,4 +57,12 @@ def part_prompt(exercise: Exercise, part: Part, params: dict) -> dict:
         "components": labels,
         "component_labels": texts,
         "at": dict(part.at) if part.at else None,
+        # each answer box's shape: [] for a number, [2, 3] for a 2x3 matrix (a grid of boxes)
+        "shapes": [list(s) for s in part.shapes] if part.is_tensor else None,
     }
+
+
+def _value_latex(x) -> str:
+    from .instance import param_latex
+
+    return param_latex(x) if isinstance(x, list) else format_number(x)

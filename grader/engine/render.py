@@ -11,7 +11,7 @@ import math
 from decimal import Decimal
 from html import escape
 
-from .expr import BinOp, Call, Expr, Name, Neg, Num
+from .expr import Apply, BinOp, Call, Expr, Index, Literal, Name, Neg, Num, Transpose
 
 SUM, PRODUCT, UNARY, POWER, ATOM = 1, 2, 3, 4, 5
 
@@ -61,6 +61,7 @@ LATEX_FUNCTIONS = {
     "log2": r"\log_{2}",
     "sigmoid": r"\sigma",
     "relu": r"\operatorname{relu}",
+    "step": r"\operatorname{step}",
 }
 MATHML_FUNCTIONS = {
     "asin": "arcsin",
@@ -76,7 +77,9 @@ MATHML_FUNCTIONS = {
 
 def precedence(node: Expr) -> int:
     if isinstance(node, BinOp):
-        return {"+": SUM, "-": SUM, "*": PRODUCT, "/": PRODUCT, "^": POWER}[node.op]
+        return {"+": SUM, "-": SUM, "*": PRODUCT, "/": PRODUCT, "@": PRODUCT, "^": POWER}[node.op]
+    if isinstance(node, Transpose):
+        return POWER
     if isinstance(node, Neg):
         return UNARY
     if isinstance(node, Num) and node.value < 0:
@@ -87,12 +90,14 @@ def precedence(node: Expr) -> int:
 def needs_parens(child: Expr, parent: Expr, side: str) -> bool:
     """Whether ``child`` must be parenthesised as the ``side`` operand of ``parent``."""
     c = precedence(child)
+    if isinstance(parent, Transpose):
+        return c < ATOM
     if isinstance(parent, Neg):
         return c < POWER
     assert isinstance(parent, BinOp)
     if parent.op in "+-":
         return c < SUM or (side == "right" and (c == UNARY or (parent.op == "-" and c == SUM)))
-    if parent.op in "*/":
+    if parent.op in ("*", "/", "@"):
         return c < PRODUCT or (side == "right" and c <= UNARY)
     # power: the base must be an atom; the exponent may be another power (right-assoc)
     return c < ATOM if side == "left" else c < POWER
@@ -135,8 +140,21 @@ def to_text(node: Expr) -> str:
         return f"{node.fn}({to_text(node.arg)})"
     if isinstance(node, Neg):
         return "-" + _wrap_text(node.arg, node, "right")
-    sep = {"+": " + ", "-": " - ", "*": "*", "/": "/", "^": "^"}[node.op]
+    if not isinstance(node, BinOp):
+        return _tensor_text(node)
+    sep = {"+": " + ", "-": " - ", "*": "*", "/": "/", "@": " @ ", "^": "^"}[node.op]
     return _wrap_text(node.left, node, "left") + sep + _wrap_text(node.right, node, "right")
+
+
+def _tensor_text(node: Expr) -> str:
+    if isinstance(node, Transpose):
+        return _wrap_text(node.arg, node, "left") + "^T"
+    if isinstance(node, Index):
+        return to_text(node.base) + "[" + ", ".join(map(str, node.indices)) + "]"
+    if isinstance(node, Literal):
+        return "[" + ", ".join(to_text(item) for item in node.items) + "]"
+    assert isinstance(node, Apply)
+    return f"{node.fn}({', '.join(to_text(arg) for arg in node.args)})"
 
 
 def _wrap_text(child: Expr, parent: Expr, side: str) -> str:
@@ -171,6 +189,12 @@ def to_latex(node: Expr) -> str:
         return _latex_call(node.fn, to_latex(node.arg))
     if isinstance(node, Neg):
         return "-" + _wrap_latex(node.arg, node, "right")
+    if not isinstance(node, BinOp):
+        return _tensor_latex(node)
+    if node.op == "@":
+        return (
+            _wrap_latex(node.left, node, "left") + r" \, " + _wrap_latex(node.right, node, "right")
+        )
     if node.op == "/":
         return rf"\frac{{{to_latex(node.left)}}}{{{to_latex(node.right)}}}"
     if node.op == "^":
@@ -185,6 +209,23 @@ def to_latex(node: Expr) -> str:
         glue = r" \cdot " if _starts_with_digit(right) or _ends_with_brace(left) else r" \, "
         return left + glue + right
     return f"{left} {node.op} {right}"
+
+
+def _tensor_latex(node: Expr) -> str:
+    if isinstance(node, Transpose):
+        return f"{{{_wrap_latex(node.arg, node, 'left')}}}^{{\\top}}"
+    if isinstance(node, Index):
+        return f"{{{to_latex(node.base)}}}_{{{', '.join(map(str, node.indices))}}}"
+    if isinstance(node, Literal):
+        if all(isinstance(item, Literal) for item in node.items):
+            rows = [" & ".join(to_latex(x) for x in row.items) for row in node.items]
+        else:
+            rows = [" & ".join(to_latex(x) for x in node.items)]
+        return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
+    assert isinstance(node, Apply)
+    name = node.fn.replace("_", r"\_")
+    args = ", ".join(to_latex(arg) for arg in node.args)
+    return rf"\operatorname{{{name}}}\left({args}\right)"
 
 
 def _starts_with_digit(s: str) -> bool:
@@ -252,6 +293,11 @@ def _mml(node: Expr) -> str:
         return _mml_call(node.fn, _mml(node.arg))
     if isinstance(node, Neg):
         return f"<mrow><mo>\u2212</mo>{_wrap_mml(node.arg, node, 'right')}</mrow>"
+    if not isinstance(node, BinOp):
+        return _tensor_mml(node)
+    if node.op == "@":
+        left, right = _wrap_mml(node.left, node, "left"), _wrap_mml(node.right, node, "right")
+        return f"<mrow>{left}<mo>\u2062</mo>{right}</mrow>"
     if node.op == "/":
         return f"<mfrac><mrow>{_mml(node.left)}</mrow><mrow>{_mml(node.right)}</mrow></mfrac>"
     if node.op == "^":
@@ -266,6 +312,26 @@ def _mml(node: Expr) -> str:
     ):
         op = "\u00b7"
     return f"<mrow>{left}<mo>{op}</mo>{right}</mrow>"
+
+
+def _tensor_mml(node: Expr) -> str:
+    if isinstance(node, Transpose):
+        return f"<msup><mrow>{_wrap_mml(node.arg, node, 'left')}</mrow><mi>\u22a4</mi></msup>"
+    if isinstance(node, Index):
+        sub = "<mo>,</mo>".join(f"<mn>{i}</mn>" for i in node.indices)
+        return f"<msub><mrow>{_mml(node.base)}</mrow><mrow>{sub}</mrow></msub>"
+    if isinstance(node, Literal):
+        if all(isinstance(item, Literal) for item in node.items):
+            rows = [row.items for row in node.items]
+        else:
+            rows = [node.items]
+        body = "".join(
+            "<mtr>" + "".join(f"<mtd>{_mml(x)}</mtd>" for x in row) + "</mtr>" for row in rows
+        )
+        return f"<mrow><mo>[</mo><mtable>{body}</mtable><mo>]</mo></mrow>"
+    assert isinstance(node, Apply)
+    args = "<mo>,</mo>".join(_mml(arg) for arg in node.args)
+    return f"<mrow><mi>{escape(node.fn)}</mi><mo>\u2061</mo>{_paren(args)}</mrow>"
 
 
 def _mml_call(fn: str, arg: str) -> str:

@@ -55,6 +55,21 @@ class ParamSpec(_Strict):
     int_: tuple[ParamInt, ParamInt] | None = Field(default=None, alias="int")
     choice: list[ParamInt | ParamNumber] | None = Field(default=None, min_length=1, max_length=1000)
     uniform: tuple[ParamNumber, ParamNumber] | None = None
+    shape: list[int] | None = Field(default=None, max_length=8)  # a tensor of such entries
+
+
+class TensorVariable(_Strict):
+    """``{shape: [2, 3], range: [-2, 2]}``: every entry is sampled in the range."""
+
+    shape: list[int] = Field(max_length=8)
+    range: tuple[float, float]
+
+
+VariableSpec = tuple[float, float] | TensorVariable
+
+
+def variable_range(spec: VariableSpec) -> tuple[float, float]:
+    return spec.range if isinstance(spec, TensorVariable) else spec
 
 
 class Mistake(_Strict):
@@ -84,7 +99,7 @@ class PartSpec(_Strict):
     kind: Literal["value", "expression", "gradient"]
     of: str
     wrt: str | list[str]
-    at: dict[str, float] | None = None
+    at: dict[str, float | list[Any]] | None = None  # a nested list for a tensor
     points: float = Field(default=1.0, gt=0, le=1000, allow_inf_nan=False)
     tolerance: Tolerance | None = None
     mistakes: list[Mistake] = Field(default_factory=list, max_length=50)
@@ -99,7 +114,7 @@ class ExerciseSpec(_Strict):
     id: Annotated[str, Field(pattern=SLUG, max_length=64)]
     title: Annotated[str, Field(min_length=1, max_length=200)]
     statement: Annotated[str, Field(max_length=20_000)] = ""
-    variables: dict[str, tuple[float, float]] = Field(min_length=1, max_length=MAX_VARIABLES)
+    variables: dict[str, VariableSpec] = Field(min_length=1, max_length=MAX_VARIABLES)
     params: dict[str, ParamSpec] = Field(default_factory=dict, max_length=MAX_VARIABLES)
     define: dict[str, Text] = Field(min_length=1, max_length=MAX_DEFINES)
     tolerance: Tolerance | None = None

@@ -562,7 +562,11 @@ def _recorder(flowing: dict[int, float], key: int):
 
 
 def part_solutions(inst: Instance, part: Part, level: str = "names") -> list[Solution]:
-    """One worked solution per answer box of ``part`` (a gradient has one per component)."""
+    """One worked solution per answer box of ``part`` (a gradient has one per component).
+
+    None for a part of an exercise over tensors: graphs are drawn for numbers only."""
+    if part.is_tensor:
+        return []
     build = ops_solution if level == "ops" else solution
     return [build(inst, part, c) for c in range(len(part.components))]
 
@@ -578,7 +582,7 @@ def answer_solutions(inst: Instance, part: Part, answer, level: str = "names") -
     from .diagnose import diagnose
 
     sols = part_solutions(inst, part, level)
-    if level != "names" or answer is None:
+    if level != "names" or answer is None or not sols:
         return sols
     got = read_part(inst, part, answer)
     if isinstance(got, PartResult):

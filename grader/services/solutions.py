@@ -34,6 +34,11 @@ def _part(exercise: Any, part_id: str | None) -> Any:
 
 
 def _component(sols: list, wrt: str | None) -> Any:
+    if not sols:
+        raise Invalid(
+            "this part asks for vectors or matrices; worked solutions are drawn for numbers only",
+            code="no_solution",
+        )
     if wrt is None:
         return sols[0]
     for sol in sols:

@@ -164,7 +164,7 @@ def check_answers(svc: Services, exercise: Any, answers: Answers) -> Answers:
                 errors[part_id] = {**where, "message": f"longer than {limit} characters"}
                 break
             try:
-                parse_answer(exercise, part, text)
+                parse_answer(exercise, part, text, index)
             except ParseError as exc:
                 errors[part_id] = {**where, **exc.to_dict()}
                 break

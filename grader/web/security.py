@@ -219,6 +219,31 @@ def num(value: Any) -> str:
     return "–" if value is None else f"{float(value):.3g}"
 
 
+@bp.app_template_filter("value")
+def value_filter(value: Any) -> str:
+    """A point's coordinate: a number, or a tensor as the nested list it is typed as."""
+    if isinstance(value, list):
+        return "[" + ", ".join(value_filter(v) for v in value) + "]"
+    return num(value)
+
+
+@bp.app_template_filter("nested_example")
+def nested_example(shape: list[int]) -> str:
+    """A placeholder showing the nesting of an answer of ``shape``: [[a, b, c], [d, e, f]]."""
+    if len(shape) == 1:
+        return "[" + ", ".join("…" for _ in range(min(shape[0], 4))) + "]"
+    inner = nested_example(shape[1:])
+    return "[" + ", ".join(inner for _ in range(min(shape[0], 3))) + "]"
+
+
+@bp.app_template_filter("shape_words")
+def shape_words(shape: list[int]) -> str:
+    """``a 2×3 matrix``, ``a vector of 3``: what an answer box holds."""
+    from grader.engine.shapes import describe
+
+    return describe(tuple(shape))
+
+
 @bp.app_template_filter("latex")
 def latex(value: str) -> str:
     """Server-side MathML for a LaTeX snippet (sanitised)."""

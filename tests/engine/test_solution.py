@@ -73,6 +73,8 @@ def first_order_boxes():
     for path in sorted(EXERCISES.glob("*.yaml")):
         ex = load_exercise_file(path)
         for part in ex.parts:
+            if part.is_tensor:  # worked solutions are for numbers (see test_tensors.py)
+                continue
             for c, wrt in enumerate(part.components):
                 if len(wrt) == 1:
                     yield pytest.param(ex, part, c, id=f"{ex.id}:{part.id}:{c}")

@@ -100,3 +100,110 @@
     });
   });
 })();
+
+// Matrix answers: a grid of boxes, one number each, for a value part whose answer is a
+// vector or matrix. The grid writes the nested list into the (hidden) text box the form
+// submits, so the preview shows the matrix read; pasting a nested list (or rows copied from a
+// spreadsheet) into any box fills the grid. Without this script the text box takes the list.
+(function () {
+  "use strict";
+
+  function cellsOf(text) {
+    // "[[1, 2], [3, 4]]", "[1, 2, 3]" or tab/space-separated rows: a list of rows of texts
+    var t = text.trim();
+    if (t.charAt(0) === "[") {
+      t = t.replace(/^\[\s*/, "").replace(/\s*\]$/, "");
+      var rows = t.indexOf("[") >= 0 ? t.split(/\]\s*,?\s*\[/) : [t];
+      return rows.map(function (row) {
+        return row.replace(/[\[\]]/g, "").split(",").map(function (c) { return c.trim(); });
+      });
+    }
+    return t.split(/\r?\n/).map(function (row) {
+      return row.trim().split(/\t|,|\s+/).filter(function (c) { return c !== ""; });
+    });
+  }
+
+  function build(input) {
+    var shape = JSON.parse(input.getAttribute("data-shape"));
+    var rows = shape.length === 2 ? shape[0] : 1;
+    var cols = shape.length === 2 ? shape[1] : shape[0];
+    var grid = document.createElement("div");
+    grid.className = "grid";
+    grid.setAttribute("role", "group");
+    grid.setAttribute("aria-label", (shape.length === 2 ? rows + " by " + cols + " matrix" :
+      "vector of " + cols) + ", one number per box");
+    grid.style.gridTemplateColumns = "repeat(" + cols + ", minmax(3.5em, 7em))";
+    var boxes = [];
+    for (var i = 0; i < rows; i++) {
+      for (var j = 0; j < cols; j++) {
+        var box = document.createElement("input");
+        box.className = "cell";
+        box.id = input.id + "-" + i + "-" + j;
+        box.setAttribute("autocomplete", "off");
+        box.setAttribute("inputmode", "decimal");
+        box.setAttribute("spellcheck", "false");
+        box.setAttribute("aria-label", shape.length === 2 ?
+          "row " + (i + 1) + ", column " + (j + 1) : "entry " + (j + 1));
+        grid.appendChild(box);
+        boxes.push(box);
+      }
+    }
+
+    function write() {
+      var texts = boxes.map(function (b) { return b.value.trim(); });
+      if (texts.every(function (t) { return t === ""; })) { input.value = ""; }
+      else {
+        var out = [];
+        for (var r = 0; r < rows; r++) {
+          out.push("[" + texts.slice(r * cols, (r + 1) * cols).join(", ") + "]");
+        }
+        input.value = shape.length === 2 ? "[" + out.join(", ") + "]" : out[0];
+      }
+      input.dispatchEvent(new Event("input"));
+    }
+
+    function fill(text) {
+      var cells = cellsOf(text);
+      if (shape.length === 1 && cells.length > 1) {  // a column pasted into a vector
+        cells = [cells.map(function (row) { return row[0]; })];
+      }
+      for (var r = 0; r < rows; r++) {
+        for (var c = 0; c < cols; c++) {
+          boxes[r * cols + c].value = (cells[r] && cells[r][c] !== undefined) ? cells[r][c] : "";
+        }
+      }
+    }
+
+    if (input.value.trim()) fill(input.value);
+    boxes.forEach(function (box, k) {
+      box.addEventListener("input", write);
+      box.addEventListener("keydown", function (event) {
+        // Enter goes to the grid's next empty box; in the last one it submits, as elsewhere
+        if (event.key !== "Enter" || event.isComposing) return;
+        var next = boxes.slice(k + 1).filter(function (b) { return !b.value.trim(); })[0];
+        if (!next) return;
+        event.preventDefault();
+        next.focus();
+      });
+      box.addEventListener("paste", function (event) {
+        var text = (event.clipboardData || window.clipboardData).getData("text");
+        if (!/[\[,\t\n]/.test(text)) return;  // one number: an ordinary paste
+        event.preventDefault();
+        fill(text);
+        write();
+      });
+    });
+    // The text box stays in the form (it is what is submitted) but out of sight and out of
+    // the Tab order; focus sent to it (Enter from another part) goes to the grid.
+    input.classList.add("sr-only");
+    input.tabIndex = -1;
+    input.setAttribute("aria-hidden", "true");
+    input.addEventListener("focus", function () {
+      (boxes.filter(function (b) { return !b.value.trim(); })[0] || boxes[0]).focus();
+    });
+    if (input.disabled) boxes.forEach(function (b) { b.disabled = true; });
+    input.parentNode.insertBefore(grid, input);
+  }
+
+  document.querySelectorAll("input[data-grid='cells']").forEach(build);
+})();

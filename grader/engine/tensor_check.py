@@ -1,0 +1,182 @@
+"""Checking answers that are vectors or matrices: shapes, per-entry verdicts and credit.
+
+An answer's shape is known when it is read (``shapes.infer``): one with a different number
+of entries than the box asks for cannot be compared and is refused as unreadable, naming the
+expected shape; one with the right number of entries in another shape (3×2 for 2×3) is
+graded wrong, and named ``transpose`` when transposing it gives the right numbers. Values
+are compared entry by entry, flattened point-major (see ``tensors.flat``), and the score is
+the part's points times the share of right entries.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .autograd import evaluate
+from .expr import Expr, ParseError
+from .shapes import Shape, ShapeError, describe, entries, infer
+from .tensor_diagnose import TRANSPOSE, diagnose_tensor
+from .tensors import flat
+
+MAX_LISTED = 6  # wrong entries named in feedback
+
+
+def check_answer_shape(exercise, part, node: Expr, text: str, component: int = 0) -> None:
+    """Raise ``ParseError`` when the answer's shapes do not fit, or its entry count differs
+    from the box's (a number box included: ``[1, 2]`` is not a number)."""
+    try:
+        got = infer(node, exercise.shapes)
+    except ShapeError as exc:
+        want = part.shapes[component] if part is not None and part.shapes else None
+        suffix = f" (this answer should be {describe(want)})" if want is not None else ""
+        raise ParseError(f"{exc}{suffix}", 1, text) from None
+    if part is None:
+        return
+    want = part.shapes[component] if part.shapes else ()
+    if entries(got) != entries(want):
+        written = "rows of " if got and not want else ""
+        raise ParseError(
+            f"expected {describe(want)} ({entries(want)} "
+            f"entr{'y' if entries(want) == 1 else 'ies'}), but this answer is "
+            f"{written}{describe(got)} ({entries(got)})",
+            1,
+            text,
+        )
+
+
+def shape_text(shape: Shape) -> str:
+    """``3×2`` for a matrix, else as ``describe``: how a student's shape is quoted."""
+    return "\u00d7".join(map(str, shape)) if len(shape) >= 2 else describe(shape)
+
+
+def reshaped_result(inst, part, nodes: list[Expr]):
+    """A wrong result for an answer of the right entry count in the wrong shape, or None."""
+    from .check import PartResult
+
+    got = [infer(node, inst.exercise.shapes) for node in nodes]
+    if all(g == w for g, w in zip(got, part.shapes, strict=True)):
+        return None
+    env, n = inst.answer_env(part)
+    messages, diagnosis, verdicts, nested = [], None, [], []
+    right = 0
+    for c, (node, g, want) in enumerate(zip(nodes, got, part.shapes, strict=True)):
+        if g == want:
+            s = flat(evaluate(node, env), n, entries(want), inst.device)
+            ok = entry_verdicts(inst, part, c, s)
+            right += int(ok.sum())
+            verdicts.append(bool(ok.all()))
+            nested.append(ok.view(want).tolist() if want else bool(ok))
+            continue
+        verdicts.append(False)
+        nested.append(torch.zeros(want, dtype=torch.bool).tolist() if want else False)
+        message = f"expected {describe(want)}, got {shape_text(g)}"
+        if len(g) == 2 and g == tuple(reversed(want)):
+            message += " \u2014 did you transpose?"
+            value = evaluate(node, env)
+            s = flat(value.transpose(-1, -2), n, entries(want), inst.device)
+            if bool(entry_verdicts(inst, part, c, s).all()):
+                diagnosis = diagnosis or TRANSPOSE
+                message += " Your numbers are those of the transpose of the right answer."
+        messages.append(_prefixed(inst, part, c, message[:1].upper() + message[1:]))
+    score = part.points * right / sum(entries(w) or 1 for w in part.shapes)
+    feedback = " ".join(messages)
+    return PartResult(
+        correct=False,
+        score=score,
+        max_score=part.points,
+        feedback=feedback,
+        diagnosis=diagnosis,
+        components=verdicts,
+        entries=_entries_out(nested),
+    )
+
+
+def entry_verdicts(inst, part, c: int, s: torch.Tensor) -> torch.Tensor:
+    """Per entry (flattened), whether the answer matches the reference at every point."""
+    ref = inst.reference(part)[c]
+    size = entries(part.shapes[c]) or 1
+    return ((s - ref).abs() <= inst.tolerance(part, c)).view(-1, size).all(0)
+
+
+def judge_tensor(inst, part, values: list[torch.Tensor]):
+    """Per-entry verdicts, partial credit, the named mistake and per-entry feedback."""
+    from .check import PartResult
+
+    verdicts, nested, messages, codes = [], [], [], []
+    right = total = 0
+    for c, s in enumerate(values):
+        shape = part.shapes[c]
+        ok = entry_verdicts(inst, part, c, s)
+        right += int(ok.sum())
+        total += ok.numel()
+        verdicts.append(bool(ok.all()))
+        nested.append(ok.view(shape).tolist() if shape else bool(ok))
+        if bool(ok.all()):
+            messages.append(_prefixed(inst, part, c, "correct."))
+            continue
+        found = diagnose_tensor(inst, part, c, s, ok)
+        text = found.message if found is not None else _not_right(part, shape)
+        if found is not None:
+            codes.append(found.code)
+        wrong = [i for i, good in enumerate(ok.tolist()) if not good]
+        if shape and len(wrong) < ok.numel():
+            text += " " + wrong_entries_text(shape, wrong, ok.numel())
+        messages.append(_prefixed(inst, part, c, text))
+    correct = all(verdicts)
+    if len(values) == 1:
+        feedback = "Correct." if correct else messages[0]
+    else:
+        feedback = " ".join(m[:1].upper() + m[1:] if i == 0 else m for i, m in enumerate(messages))
+    return PartResult(
+        correct=correct,
+        score=part.points * right / total,
+        max_score=part.points,
+        feedback=feedback,
+        diagnosis=codes[0] if codes else None,
+        components=verdicts,
+        entries=_entries_out(nested),
+    )
+
+
+def _not_right(part, shape: Shape) -> str:
+    if not shape:
+        return f"Not the right {'value' if part.numeric else 'derivative'}."
+    what = "these numbers do" if part.numeric else "this formula does"
+    return f"Not the gradient: {what} not match."
+
+
+def wrong_entries_text(shape: Shape, wrong: list[int], count: int) -> str:
+    """``Entries [0, 1] and [1, 2] are wrong; the other 4 are right.``"""
+    names = [str(list(_unravel(i, shape))) for i in wrong[:MAX_LISTED]]
+    if len(wrong) > MAX_LISTED:
+        names.append(f"{len(wrong) - MAX_LISTED} more")
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    noun = "Entry" if len(wrong) == 1 else "Entries"
+    verb = "is" if len(wrong) == 1 else "are"
+    rest = count - len(wrong)
+    return f"{noun} {listed} {verb} wrong; the other {rest} {'is' if rest == 1 else 'are'} right."
+
+
+def _unravel(i: int, shape: Shape) -> tuple[int, ...]:
+    out = []
+    for size in reversed(shape):
+        out.append(i % size)
+        i //= size
+    return tuple(reversed(out))
+
+
+def _prefixed(inst, part, c: int, text: str) -> str:
+    if len(part.components) == 1:
+        return text
+    return f"{inst.parts[part.index]['component_labels'][c]}: {text}"
+
+
+def all_entries_right(part) -> list | bool:
+    """The ``entries`` of a fully right answer."""
+    return _entries_out(
+        [torch.ones(s, dtype=torch.bool).tolist() if s else True for s in part.shapes]
+    )
+
+
+def _entries_out(nested: list) -> list | bool:
+    return nested[0] if len(nested) == 1 else nested

@@ -1,0 +1,253 @@
+"""Name the classic backpropagation mistakes in a wrong tensor gradient.
+
+As for scalars (``diagnose``), the wrong answers are computed from the reference
+computation itself, never from the answer's text: the define chain is rewritten with one
+rule broken (an activation's derivative left out, a mean's 1/N dropped or applied twice) and
+differentiated by autograd at the same points; a transposed or negated gradient, the
+gradient with respect to an intermediate or another variable of the same shape, and a
+constant factor are read off the reference. A candidate explains an answer when it matches
+every entry, or when it matches exactly the entries that are wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from .autograd import derivative, evaluate_chain
+from .compare import tolerance
+from .diagnose import CHAIN, FACTOR, INSTRUCTOR, SIGN, VARIABLE, Diagnosis, _nice
+from .expr import Apply, BinOp, Call, Expr, Index, Literal, Name, Num, children
+from .render import to_text
+from .shapes import entries, infer
+from .tensors import flat
+
+# Diagnosis codes of tensor parts (stable, as the scalar ones).
+TRANSPOSE, ACTIVATION, MEAN, PREACTIVATION = "transpose", "activation", "mean", "preactivation"
+
+ACTIVATIONS = {  # the derivative left out, with {u} for the activation's argument
+    "sigmoid": "\u03c3\u2032({u}) = \u03c3({u})(1 \u2212 \u03c3({u}))",
+    "tanh": "tanh\u2032({u}) = 1 \u2212 tanh\u00b2({u})",
+    "relu": "the ReLU mask step({u}) (1 where {u} > 0, else 0)",
+    "softmax": "the softmax Jacobian (diag(p) \u2212 p p^T for p = softmax({u}))",
+}
+MAX_REWRITES = 24  # broken-rule candidates per answer box (each re-runs the define chain)
+ORDER = (INSTRUCTOR, TRANSPOSE, PREACTIVATION, ACTIVATION, MEAN, CHAIN, SIGN, VARIABLE)
+
+
+@dataclass(frozen=True, eq=False)
+class Candidate:
+    code: str
+    message: str
+    values: torch.Tensor  # flattened point-major, like the answer
+    tol: torch.Tensor
+
+
+def diagnose_tensor(inst, part, c: int, s: torch.Tensor, ok: torch.Tensor) -> Diagnosis | None:
+    """The mistake that explains the answer ``s`` (``ok``: its right entries), or None."""
+    size = entries(part.shapes[c]) or 1
+    cands = inst.candidates(part, c)
+    ranked = sorted(cands, key=lambda k: ORDER.index(k.code))
+    for cand in ranked:
+        hit = ((s - cand.values).abs() <= cand.tol).view(-1, size).all(0)
+        if bool(hit.all()):
+            return Diagnosis(cand.code, cand.message)
+    factor = _factor(inst, part, c, s)
+    if factor is not None:
+        return factor
+    if bool(ok.any()):  # a mistake made in some entries only
+        for cand in ranked:
+            hit = ((s - cand.values).abs() <= cand.tol).view(-1, size).all(0)
+            if bool((hit | ok).all()):
+                return Diagnosis(cand.code, cand.message + " (in the entries that are wrong)")
+    return None
+
+
+def _factor(inst, part, c: int, s: torch.Tensor) -> Diagnosis | None:
+    ref = inst.reference(part)[c]
+    big = ref.abs() > 1e-3 * float(ref.abs().max())
+    if not bool(big.any()):
+        return None
+    k = float((s[big] / ref[big]).median())
+    tol = inst.tolerance(part, c)
+    scaled = part.atol + abs(k) * (tol - part.atol)
+    if abs(k - 1) > 1e-6 and abs(k + 1) > 1e-6 and abs(k) > 1e-12:
+        if bool(((s - k * ref).abs() <= scaled).all()):
+            return Diagnosis(
+                FACTOR, f"Your answer is {_nice(k)} times the gradient: a constant factor is off."
+            )
+    return None
+
+
+def build_tensor_candidates(inst, part, c: int) -> list[Candidate]:
+    """Wrong gradients for one answer box of a tensor part, minus any equal to the reference."""
+    ex = inst.exercise
+    w = part.components[c][-1]
+    shape = part.shapes[c]
+    size = entries(shape) or 1
+    ref = inst.reference(part)[c]
+    n = ref.shape[0] // size
+    values = inst.at_values(part) if part.numeric else inst.points
+    out: list[Candidate] = []
+
+    def add(code: str, message: str, value) -> None:
+        flat_already = isinstance(value, torch.Tensor) and value.shape == ref.shape
+        v = (value if flat_already else flat(value, n, size, inst.device)).detach()
+        if v.shape != ref.shape or not bool(torch.isfinite(v).all()):
+            return
+        tol = tolerance(v, part.rtol, part.atol)
+        if bool(((v - ref).abs() <= inst.tolerance(part, c)).all()):
+            return
+        if any(bool(((v - k.values).abs() <= k.tol).all()) for k in out):
+            return
+        out.append(Candidate(code, message, v, tol))
+
+    def gradient(defines, wrt: str = w, as_leaf: str | None = None):
+        leaves = inst.leaves(values)
+        env = {**inst.param_env, **leaves}
+        replace = None
+        holder: dict = {}
+        if as_leaf is not None:
+
+            def make_leaf(val):
+                holder["leaf"] = torch.as_tensor(val).detach().clone().requires_grad_(True)
+                return holder["leaf"]
+
+            replace = {as_leaf: make_leaf}
+        out_env = evaluate_chain(defines, env, replace=replace)
+        target = holder["leaf"] if as_leaf is not None else leaves[wrt]
+        return derivative(out_env[part.of], target, create_graph=False)
+
+    # Instructor mistakes first: their feedback wins.
+    env, npts = inst.answer_env(part)
+    from .autograd import evaluate
+
+    for nodes, feedback in part.mistakes:
+        node = nodes[0] if len(nodes) == 1 else nodes[c]
+        v = flat(evaluate(node, env), npts, size, inst.device)
+        out.append(Candidate(INSTRUCTOR, feedback, v, tolerance(v, part.rtol, part.atol)))
+    if len(shape) == 2 and shape[0] == shape[1]:
+        t = ref.view(n, *shape).transpose(-1, -2)
+        add(TRANSPOSE, f"That is the transpose of d{part.of}/d{w} (x δ^T for δ x^T?).", t)
+    used = ex.depends_on_names(part.of)
+    defines = [(d, node) for d, node in ex.defines if d in used]
+    budget = MAX_REWRITES
+    for _, tree in defines:
+        for node in _walk(tree):
+            if budget <= 0:
+                break
+            for code, message, replacement in _broken(node, w, ex.shapes):
+                budget -= 1
+                add(code, message, gradient(_rewrite(defines, node, replacement)))
+    for d, _ in defines:  # an intermediate of the variable's shape, taken as the answer
+        if d == part.of or w not in ex.depends_on(d) or ex.shapes.get(d, ()) != shape:
+            continue
+        add(
+            CHAIN,
+            f"That is d{part.of}/d{d} alone; {d} depends on {w}, so apply the chain rule "
+            f"through d{d}/d{w}.",
+            gradient(defines, as_leaf=d),
+        )
+    add(
+        SIGN,
+        "The sign is wrong: your answer is the negative of the gradient (t \u2212 y for y \u2212 t?).",
+        -ref,
+    )
+    for v in sorted(ex.depends_on(part.of)):
+        if v != w and ex.shapes.get(v, ()) == shape:
+            add(
+                VARIABLE,
+                f"That is the gradient with respect to {v}; this asks for the one with respect to {w}.",
+                gradient(defines, wrt=v),
+            )
+    return out
+
+
+def _broken(node: Expr, w: str, shapes) -> list[tuple[str, str, Expr]]:
+    """(code, message, replacement node) for each backprop rule ``node`` lets one break."""
+    if isinstance(node, Call | Apply) and node.fn in ACTIVATIONS:
+        arg = node.arg if isinstance(node, Call) else node.args[0]
+        straight = Apply("_straight", (node, arg))
+        inner = to_text(arg)
+        derivative_text = ACTIVATIONS[node.fn].format(u=inner if len(inner) <= 2 else "u")
+        where = f", with u = {inner}" if len(inner) > 2 else ""
+        if isinstance(arg, Name) and arg.name == w:
+            return [
+                (
+                    PREACTIVATION,
+                    f"That is the gradient with respect to {node.fn}({w}), after the activation; "
+                    f"this asks for it with respect to {w}, before it: go back through "
+                    f"{node.fn} with its derivative, {derivative_text}.",
+                    straight,
+                )
+            ]
+        return [
+            (
+                ACTIVATION,
+                f"The derivative of the activation {node.fn} is missing: multiply by "
+                f"{derivative_text} entry by entry{where}.",
+                straight,
+            )
+        ]
+    if isinstance(node, Apply) and node.fn in ("mean", "mse", "cross_entropy"):
+        count = _averaged(node, shapes)
+        if count > 1:
+            return [
+                (
+                    MEAN,
+                    f"The 1/N of the mean is missing: divide by N = {count}.",
+                    Apply("_scale", (node, Num(float(count)))),
+                ),
+                (
+                    MEAN,
+                    f"The mean's 1/N is applied twice: divide by N = {count} once only.",
+                    Apply("_scale", (node, Num(1.0 / count))),
+                ),
+            ]
+    return []
+
+
+def _averaged(node: Apply, shapes) -> int:
+    """How many entries the mean in ``node`` divides by (1 when there is none)."""
+    shape = infer(node.args[0], shapes)
+    if node.fn == "cross_entropy":
+        return shape[0] if len(shape) == 2 else 1
+    if node.fn == "mean" and len(node.args) == 2:
+        return shape[int(node.args[1].value) % len(shape)] if shape else 1
+    return entries(shape) if shape else 1
+
+
+def _walk(node: Expr):
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(reversed(children(n)))
+
+
+def _rewrite(defines, target: Expr, replacement: Expr):
+    """The define chain with node ``target`` (by identity) replaced."""
+
+    def sub(n: Expr) -> Expr:
+        if n is target:
+            return replacement
+        kids = children(n)
+        if not kids:
+            return n
+        new = tuple(sub(k) for k in kids)
+        if all(a is b for a, b in zip(new, kids, strict=True)):
+            return n
+        if isinstance(n, BinOp):
+            return BinOp(n.op, *new)
+        if isinstance(n, Apply):
+            return Apply(n.fn, new)
+        if isinstance(n, Call):
+            return Call(n.fn, new[0])
+        if isinstance(n, Literal):
+            return Literal(new)
+        if isinstance(n, Index):
+            return Index(new[0], n.indices)
+        return type(n)(new[0])  # Neg, Transpose
+
+    return [(d, sub(tree)) for d, tree in defines]

@@ -1,0 +1,87 @@
+"""Matrix answers in a real browser: the grid of boxes, Tab along the rows, paste of a nested
+list, the live preview of the matrix read, and per-entry feedback after submitting."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.web.browser.conftest import DESKTOP, axe_problems, shot, sign_in
+from tests.web.conftest import assign
+
+pytestmark = pytest.mark.browser
+
+PASTE = """(text) => {
+  const box = document.activeElement;
+  const data = new DataTransfer();
+  data.setData('text/plain', text);
+  box.dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true,
+                                                 cancelable: true}));
+}"""
+
+
+@pytest.fixture
+def page(browser):
+    """A desktop tab that lets the test inject axe-core past the page's CSP."""
+    context = browser.new_context(viewport=DESKTOP, bypass_csp=True)
+    tab = context.new_page()
+    tab.set_default_timeout(10_000)
+    yield tab
+    context.close()
+
+
+def test_student_types_a_matrix_in_a_grid_pastes_one_and_gets_per_entry_feedback(
+    page, live_url, web
+):
+    from playwright.sync_api import expect
+
+    aid = assign(web, "linear-layer-mse")
+    sign_in(page, live_url, then=f"/assignments/{aid}")
+    expect(page.locator(".statement math mtable").first).to_be_visible()  # W as a matrix
+
+    grid = page.get_by_role("group", name="2 by 3 matrix, one number per box")
+    expect(grid).to_be_visible()
+    expect(page.locator("#answer-dL-dW-at-0")).to_have_attribute("aria-hidden", "true")
+    page.locator("#answer-dL-dW-at-0-0-0").click()
+    for i, number in enumerate(["-3", "-6", "-9", "4", "8", "13"]):
+        page.keyboard.type(number)
+        if i < 5:
+            page.keyboard.press("Tab")
+    focused = page.evaluate("() => document.activeElement.id")
+    assert focused == "answer-dL-dW-at-0-1-2"  # Tab went along row 0, then to row 1
+    preview = page.locator("#answer-dL-dW-at-0-preview")
+    expect(preview).to_contain_text("We read your answer as")
+    expect(preview.locator("mtable mtr")).to_have_count(2)
+    shot(page, "20-matrix-grid-typed")
+
+    page.locator("#answer-dL-dW-at-0-0-0").focus()
+    page.evaluate(PASTE, "[[-3, -6, -9],\n [4, 8, 12.5]]")
+    expect(page.locator("#answer-dL-dW-at-0-1-2")).to_have_value("12.5")
+    expect(page.locator("#answer-dL-dW-at-0")).to_have_value("[[-3, -6, -9], [4, 8, 12.5]]")
+    expect(preview.locator("mtable mtd")).to_have_count(6)
+    page.locator("#answer-dL-dW-0").fill("outer(y - t, x)")
+    page.locator("#answer-dL-dW-0").press("Enter")  # to the next empty box: dL/db's
+    assert page.evaluate("() => document.activeElement.id") == "answer-dL-db-0"
+    page.keyboard.type("y - t")
+    page.locator("#answer-dL-dx-0").fill("W^T @ (y - t)")
+    assert axe_problems(page) == []
+    shot(page, "21-matrix-grid-pasted")
+
+    page.get_by_role("button", name="Submit answers").click()
+    expect(page.locator("#score")).to_have_text("5.67 / 6")
+    expect(page.get_by_text("Entry [1, 2] is wrong; the other 5 are right.")).to_be_visible()
+    shot(page, "22-matrix-feedback")
+
+
+def test_a_matrix_with_a_missing_entry_is_refused_without_using_an_attempt(page, live_url, web):
+    from playwright.sync_api import expect
+
+    aid = assign(web, "linear-layer-mse")
+    sign_in(page, live_url, then=f"/assignments/{aid}")
+    page.locator("#answer-dL-dW-at-0-0-0").focus()
+    page.evaluate(PASTE, "-3\t-6\t-9\n4\t8")  # rows copied from a spreadsheet, one short
+    expect(page.locator("#answer-dL-dW-at-0-0-2")).to_have_value("-9")
+    expect(page.locator("#answer-dL-dW-at-0-1-2")).to_have_value("")
+    for box, text in (("dL-dW", "outer(y - t, x)"), ("dL-db", "y - t"), ("dL-dx", "W^T @ t")):
+        page.locator(f"#answer-{box}-0").fill(text)
+    page.get_by_role("button", name="Submit answers").click()
+    expect(page.get_by_text("no attempt was used")).to_be_visible()
