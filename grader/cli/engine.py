@@ -83,12 +83,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK if not failed else EXIT_FAIL
 
 
-def parse_answer_arg(text: str) -> tuple[str, str | list[str]]:
+def parse_answer_arg(
+    text: str, single: frozenset[str] = frozenset()
+) -> tuple[str, str | list[str]]:
+    """``PART=TEXT``; a JSON list is one text per box of a gradient, but the nested list of a
+    part with one box (``single``: a vector or matrix answer) is that box's text."""
     part, sep, value = text.partition("=")
     if not sep or not part:
         raise UsageError(f"--answer {text!r}: write PART=TEXT")
     value = value.strip()
-    if value.startswith("["):
+    if value.startswith("[") and part.strip() not in single:
         try:
             loaded = json.loads(value)
         except json.JSONDecodeError:
@@ -98,10 +102,12 @@ def parse_answer_arg(text: str) -> tuple[str, str | list[str]]:
     return part.strip(), value
 
 
-def answer_sets(args: argparse.Namespace) -> Iterator[dict | str]:
+def answer_sets(args: argparse.Namespace, exercise=None) -> Iterator[dict | str]:
     """Each answer set to grade; a string is an input line that is not a valid set."""
     if args.answer:
-        yield dict(parse_answer_arg(a) for a in args.answer)
+        parts = exercise.parts if exercise is not None else []
+        single = frozenset(p.id for p in parts if len(p.components) == 1 and p.is_tensor)
+        yield dict(parse_answer_arg(a, single) for a in args.answer)
         return
     try:
         handle = sys.stdin if args.answers == "-" else open(args.answers, encoding="utf-8")
@@ -132,7 +138,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise UsageError("the exercise is not valid:\n" + str(exc)) from None
     known = {p.id for p in exercise.parts}
     progress = (not args.json) and args.answers and sys.stderr.isatty()
-    for n, answers in enumerate(answer_sets(args), 1):
+    for n, answers in enumerate(answer_sets(args, exercise), 1):
         if isinstance(answers, str):
             print(json.dumps({"error": answers}) if args.json else answers)
             continue

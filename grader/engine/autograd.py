@@ -228,6 +228,9 @@ def _evaluate_tensor(node: Expr, env: Env, patch: Patch | None) -> Value:
     if isinstance(node, Index):
         return tensors.index(evaluate(node.base, env, patch), node.indices)
     if isinstance(node, Literal):
+        constant = tensors.constant_literal(node)
+        if constant is not None:
+            return constant
         return tensors.literal([evaluate(item, env, patch) for item in node.items])
     assert isinstance(node, Apply)
     return tensors.apply(node.fn, [evaluate(arg, env, patch) for arg in node.args])

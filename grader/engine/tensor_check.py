@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import torch
 
+from . import check as _check  # PartResult (check imports this module: resolved at call time)
 from .autograd import evaluate
 from .expr import Expr, ParseError
 from .shapes import Shape, ShapeError, describe, entries, infer
@@ -51,8 +52,6 @@ def shape_text(shape: Shape) -> str:
 
 def reshaped_result(inst, part, nodes: list[Expr]):
     """A wrong result for an answer of the right entry count in the wrong shape, or None."""
-    from .check import PartResult
-
     got = [infer(node, inst.exercise.shapes) for node in nodes]
     if all(g == w for g, w in zip(got, part.shapes, strict=True)):
         return None
@@ -80,7 +79,7 @@ def reshaped_result(inst, part, nodes: list[Expr]):
         messages.append(_prefixed(inst, part, c, message[:1].upper() + message[1:]))
     score = part.points * right / sum(entries(w) or 1 for w in part.shapes)
     feedback = " ".join(messages)
-    return PartResult(
+    return _check.PartResult(
         correct=False,
         score=score,
         max_score=part.points,
@@ -100,8 +99,6 @@ def entry_verdicts(inst, part, c: int, s: torch.Tensor) -> torch.Tensor:
 
 def judge_tensor(inst, part, values: list[torch.Tensor]):
     """Per-entry verdicts, partial credit, the named mistake and per-entry feedback."""
-    from .check import PartResult
-
     verdicts, nested, messages, codes = [], [], [], []
     right = total = 0
     for c, s in enumerate(values):
@@ -127,7 +124,7 @@ def judge_tensor(inst, part, values: list[torch.Tensor]):
         feedback = "Correct." if correct else messages[0]
     else:
         feedback = " ".join(m[:1].upper() + m[1:] if i == 0 else m for i, m in enumerate(messages))
-    return PartResult(
+    return _check.PartResult(
         correct=correct,
         score=part.points * right / total,
         max_score=part.points,

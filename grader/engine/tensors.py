@@ -10,8 +10,11 @@ for a 2×3 matrix per point. Shapes were checked when the expression was read
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import torch
+
+from .expr import Literal, Neg, Num
 
 Value = torch.Tensor | float
 DTYPE = torch.float64
@@ -79,6 +82,24 @@ def literal(items: Sequence[Value]) -> torch.Tensor:
     device = next((r.device for r in rows if isinstance(r, torch.Tensor)), None)
     rows = [r.to(device).expand(n, *r.shape[1:]) for r in rows]
     return torch.stack(rows, dim=1)
+
+
+@lru_cache(maxsize=4096)
+def constant_literal(node: Literal) -> torch.Tensor | None:
+    """A tensor written out in numbers only, as one tensor (built once: never modified)."""
+    values = _numbers(node)
+    return None if values is None else torch.tensor([values], dtype=DTYPE)
+
+
+def _numbers(node):
+    if isinstance(node, Num):
+        return node.value
+    if isinstance(node, Neg) and isinstance(node.arg, Num):
+        return -node.arg.value
+    if not isinstance(node, Literal):
+        return None
+    out = [_numbers(item) for item in node.items]
+    return None if any(v is None for v in out) else out
 
 
 def _reduce(fn: str, v: Value, dim: Value | None) -> Value:

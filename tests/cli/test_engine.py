@@ -314,3 +314,26 @@ def test_validate_unreadable_yaml_reports_without_traceback(capsys, tmp_path):
     path.write_bytes(b"\xff\xfe\x00")
     code, out, err = run(capsys, "validate", str(path))
     assert code == 1 and "UTF-8" in out and "Traceback" not in out + err
+
+
+LINEAR = str(EXERCISES / "linear-layer-mse.yaml")
+
+
+def test_check_reads_a_nested_list_answer_and_prints_entries(capsys):
+    code, out, _ = run(
+        capsys, "check", LINEAR, "--answer", "dL-dW-at=[[-3, -6, -9], [4, 8, 13]]", "--json"
+    )
+    part = json.loads(out)["parts"]["dL-dW-at"]
+    assert code == 0 and part["entries"] == [[True, True, True], [True, True, False]]
+    assert part["score"] == pytest.approx(2 * 5 / 6)
+
+
+def test_check_of_a_vector_part_takes_the_list_as_one_answer(capsys):
+    code, out, _ = run(capsys, "check", LINEAR, "--answer", "dL-db=[1, 2]", "--json")
+    part = json.loads(out)["parts"]["dL-db"]
+    assert part["error"] is None and part["entries"] == [False, False]
+
+
+def test_check_of_a_matrix_with_a_missing_entry_names_the_shape(capsys):
+    code, out, _ = run(capsys, "check", LINEAR, "--answer", "dL-dW-at=[[1, 2, 3], [4, 5]]")
+    assert code == 0 and "this answer should be a 2×3 matrix" in out
