@@ -40,13 +40,13 @@ def curves(
 ) -> Curves:
     """Answer and reference over the interval of the component's last ``wrt`` variable."""
     part = exercise.part(part_id)
-    if part.numeric:
-        raise ValueError("a numeric part has no curve to plot")
+    if part.numeric or part.is_tensor:
+        raise ValueError("a numeric part, or a part over tensors, has no curve to plot")
     inst = exercise.instance(seed)
     wrt = part.components[component]
     var = wrt[-1]
     n = max(2, min(int(n), MAX_GRID))
-    lo, hi = exercise.spec.variables[var]
+    lo, hi = exercise.ranges[var]
     grid = torch.linspace(lo, hi, n, dtype=DTYPE)
     node = parse_answer(exercise, part, text)
     others = [v for v in inst.points if v != var]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from .autograd import DTYPE, Derivatives, Patch, Value, WorkExceeded, as_points, evaluate_chain
+from .autograd import DTYPE, Derivatives, Patch, Value, WorkExceeded, evaluate_chain
 from .compare import tolerance
 from .npeval import NpValue, to_array, to_numpy
 from .render import format_number
@@ -26,7 +26,6 @@ from .shapes import entries
 from .tensors import finite_per_point, flat
 
 if TYPE_CHECKING:
-    from .diagnose import CandidateSet
     from .exercise import Exercise, Part
     from .readable import Readable
 

@@ -132,7 +132,7 @@ def load_exercise(
     return exercise
 
 
-_SECTIONS = {
+_SECTIONS: dict[str, tuple[Any, Any]] = {
     "variables": (VariableSpec, (0.0, 1.0)),
     "params": (ParamSpec, ParamSpec.model_construct(int_=(0, 0))),
     "define": (Text, "0"),

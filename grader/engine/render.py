@@ -217,15 +217,18 @@ def _tensor_latex(node: Expr) -> str:
     if isinstance(node, Index):
         return f"{{{to_latex(node.base)}}}_{{{', '.join(map(str, node.indices))}}}"
     if isinstance(node, Literal):
-        if all(isinstance(item, Literal) for item in node.items):
-            rows = [" & ".join(to_latex(x) for x in row.items) for row in node.items]
-        else:
-            rows = [" & ".join(to_latex(x) for x in node.items)]
+        rows = [" & ".join(to_latex(x) for x in row) for row in _rows(node)]
         return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
     assert isinstance(node, Apply)
     name = node.fn.replace("_", r"\_")
     args = ", ".join(to_latex(arg) for arg in node.args)
     return rf"\operatorname{{{name}}}\left({args}\right)"
+
+
+def _rows(node: Literal) -> list[tuple[Expr, ...]]:
+    """A tensor written out as rows of entries: a matrix's rows, or a vector as one row."""
+    rows = [item.items for item in node.items if isinstance(item, Literal)]
+    return rows if len(rows) == len(node.items) else [node.items]
 
 
 def _starts_with_digit(s: str) -> bool:
@@ -321,10 +324,7 @@ def _tensor_mml(node: Expr) -> str:
         sub = "<mo>,</mo>".join(f"<mn>{i}</mn>" for i in node.indices)
         return f"<msub><mrow>{_mml(node.base)}</mrow><mrow>{sub}</mrow></msub>"
     if isinstance(node, Literal):
-        if all(isinstance(item, Literal) for item in node.items):
-            rows = [row.items for row in node.items]
-        else:
-            rows = [node.items]
+        rows = _rows(node)
         body = "".join(
             "<mtr>" + "".join(f"<mtd>{_mml(x)}</mtd>" for x in row) + "</mtr>" for row in rows
         )

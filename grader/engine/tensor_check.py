@@ -72,6 +72,7 @@ def reshaped_result(inst, part, nodes: list[Expr]):
         if len(g) == 2 and g == tuple(reversed(want)):
             message += " \u2014 did you transpose?"
             value = evaluate(node, env)
+            assert isinstance(value, torch.Tensor)  # a matrix per point
             s = flat(value.transpose(-1, -2), n, entries(want), inst.device)
             if bool(entry_verdicts(inst, part, c, s).all()):
                 diagnosis = diagnosis or TRANSPOSE

@@ -18,7 +18,7 @@ import torch
 from .autograd import derivative, evaluate_chain
 from .compare import tolerance
 from .diagnose import CHAIN, FACTOR, INSTRUCTOR, SIGN, VARIABLE, Diagnosis, _nice
-from .expr import Apply, BinOp, Call, Expr, Index, Literal, Name, Num, children
+from .expr import Apply, BinOp, Call, Expr, Index, Literal, Name, Neg, Num, Transpose, children
 from .render import to_text
 from .shapes import entries, infer
 from .tensors import flat
@@ -214,7 +214,8 @@ def _averaged(node: Apply, shapes) -> int:
     if node.fn == "cross_entropy":
         return shape[0] if len(shape) == 2 else 1
     if node.fn == "mean" and len(node.args) == 2:
-        return shape[int(node.args[1].value) % len(shape)] if shape else 1
+        dim = node.args[1]
+        return shape[int(dim.value) % len(shape)] if shape and isinstance(dim, Num) else 1
     return entries(shape) if shape else 1
 
 
@@ -248,6 +249,8 @@ def _rewrite(defines, target: Expr, replacement: Expr):
             return Literal(new)
         if isinstance(n, Index):
             return Index(new[0], n.indices)
-        return type(n)(new[0])  # Neg, Transpose
+        if isinstance(n, Neg):
+            return Neg(new[0])
+        return Transpose(new[0])
 
     return [(d, sub(tree)) for d, tree in defines]

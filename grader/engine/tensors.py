@@ -31,6 +31,7 @@ def align(a: Value, b: Value) -> tuple[Value, Value]:
     ra, rb = rank(a), rank(b)
     if ra < 0 or rb < 0 or ra == rb:
         return a, b
+    assert isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)  # both have a rank
     if ra < rb:
         return _lift(a, rb), b
     return a, _lift(b, ra)
@@ -66,13 +67,15 @@ def straight(value: Value, arg: Value) -> Value:
 
 
 def transpose(v: Value) -> Value:
-    if rank(v) < 2:
+    if not isinstance(v, torch.Tensor) or rank(v) < 2:
         return v  # a vector is its own transpose, as torch's .T
     return v.transpose(-1, -2)
 
 
-def index(v: torch.Tensor, indices: Sequence[int]) -> torch.Tensor:
-    return v[(slice(None), *indices)]
+def index(v: Value, indices: Sequence[int]) -> torch.Tensor:
+    """``v[i, j]`` per point (shapes checked: ``v`` is a tensor with that many dimensions)."""
+    assert isinstance(v, torch.Tensor)
+    return v[(slice(None), *indices)]  # type: ignore[index]
 
 
 def literal(items: Sequence[Value]) -> torch.Tensor:
@@ -103,7 +106,7 @@ def _numbers(node):
 
 
 def _reduce(fn: str, v: Value, dim: Value | None) -> Value:
-    if rank(v) <= 0:
+    if not isinstance(v, torch.Tensor) or rank(v) <= 0:
         return v
     if dim is None:
         flat = v.flatten(1)
