@@ -186,6 +186,12 @@ def _apply(node: Apply, args: list[Shape]) -> Shape:
     if not first or len(first) > 2:
         raise ShapeError("cross_entropy(logits, k) takes a vector of logits (or a batch: N×C)")
     want = first[:-1]
+    k = node.args[1]
+    if isinstance(k, Num) and not (k.value.is_integer() and 0 <= k.value < first[-1]):
+        raise ShapeError(
+            f"cross_entropy: the class index is a whole number from 0 to {first[-1] - 1} "
+            f"(there are {first[-1]} classes), not {k.value:g}"
+        )
     if args[1] != want:
         raise ShapeError(
             f"cross_entropy: the class index k must be {describe(want)} for logits of "

@@ -285,3 +285,17 @@ def test_worked_solutions_are_not_drawn_for_a_tensor_part(linear):
     from grader.engine.solution import part_solutions
 
     assert part_solutions(linear.instance(0), linear.part("dW")) == []
+
+
+def test_a_class_index_outside_the_logits_is_refused_when_read():
+    shapes = {"z": (4,)}
+    with pytest.raises(ShapeError, match="from 0 to 3"):
+        infer(parse("cross_entropy(z, 4)", shapes, shapes), shapes)
+    with pytest.raises(ShapeError, match="whole number"):
+        infer(parse("cross_entropy(z, 1.5)", shapes, shapes), shapes)
+
+
+def test_an_answer_wrong_in_every_entry_gets_no_list_of_entries(linear):
+    result = answer(linear, "dW-at", "[[9, 9, 9], [9, 9, 8]]")
+    assert result.score == 0 and result.entries == [[False] * 3, [False] * 3]
+    assert "Entries" not in result.feedback  # all wrong: no list of entries
