@@ -20,8 +20,8 @@ from .autograd import as_points, evaluate
 from .diagnose import MAX_DIAGNOSIS_WORK, diagnose, diagnosis_budget, submission_budget
 from .exercise import Exercise, Part
 from .expr import Expr, ParseError, names_in, parse
-from .npeval import Unsupported, as_points_np, evaluate_np, to_array
 from .instance import format_value
+from .npeval import Unsupported, as_points_np, evaluate_np, to_array
 from .render import format_number, to_latex, to_mathml, to_text
 from .said import Said, number, say
 from .said import name as m

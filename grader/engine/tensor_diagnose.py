@@ -17,7 +17,7 @@ import torch
 
 from .autograd import derivative, evaluate_chain
 from .compare import tolerance
-from .diagnose import CHAIN, FACTOR, INSTRUCTOR, SIGN, VARIABLE, Diagnosis, _nice
+from .diagnose import CHAIN, FACTOR, INSTRUCTOR, SIGN, VARIABLE, _nice_text
 from .expr import Apply, BinOp, Call, Expr, Index, Literal, Name, Neg, Num, Transpose, children
 from .render import to_text
 from .shapes import entries, infer
@@ -34,6 +34,12 @@ ACTIVATIONS = {  # the derivative left out, with {u} for the activation's argume
 }
 MAX_REWRITES = 24  # broken-rule candidates per answer box (each re-runs the define chain)
 ORDER = (INSTRUCTOR, TRANSPOSE, PREACTIVATION, ACTIVATION, MEAN, CHAIN, SIGN, VARIABLE)
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    code: str
+    message: str  # plain text (read as Markdown too: it has no markup)
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,7 +81,8 @@ def _factor(inst, part, c: int, s: torch.Tensor) -> Diagnosis | None:
     if abs(k - 1) > 1e-6 and abs(k + 1) > 1e-6 and abs(k) > 1e-12:
         if bool(((s - k * ref).abs() <= scaled).all()):
             return Diagnosis(
-                FACTOR, f"Your answer is {_nice(k)} times the gradient: a constant factor is off."
+                FACTOR,
+                f"Your answer is {_nice_text(k)} times the gradient: a constant factor is off.",
             )
     return None
 
