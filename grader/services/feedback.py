@@ -18,6 +18,9 @@ from grader.services.markup import latex_to_mathml
 from grader.services.submissions import get_submission
 
 PLOT_POINTS = 400  # grid of a feedback plot
+# Curves one feedback page computes at most (about 0.04 s each): an all-wrong submission to an
+# exercise of 50 gradient parts over 20 variables would otherwise draw 1,000 plots per view.
+MAX_PAGE_CURVES = 12
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,7 @@ def feedback_parts(svc: Services, graded: Graded) -> list[dict[str, Any]]:
     results = graded.submission["parts"]
     answers = graded.submission["answers"]
     out = []
+    budget = [MAX_PAGE_CURVES]
     for prompt in prompts:
         part_id = prompt["id"]
         result = results.get(part_id, {})
@@ -95,7 +99,8 @@ def feedback_parts(svc: Services, graded: Graded) -> list[dict[str, Any]]:
         texts = _texts(given) if given is not None else []
         plots: list[dict[str, Any]] = []
         if texts and result and not result.get("correct") and not prompt["numeric"]:
-            plots = _plots(exercise, graded.seed, part_id, texts, prompt["component_labels"])
+            labels = prompt["component_labels"]
+            plots = _plots(exercise, graded.seed, part_id, texts, labels, budget)
         out.append(
             {
                 **prompt,
@@ -108,10 +113,16 @@ def feedback_parts(svc: Services, graded: Graded) -> list[dict[str, Any]]:
     return out
 
 
-def _plots(exercise: Any, seed: int, part_id: str, texts: list[str], labels: list[str]) -> list:
-    """Components whose curve differs from the reference (all of them if none visibly does)."""
+def _plots(
+    exercise: Any, seed: int, part_id: str, texts: list[str], labels: list[str], budget: list[int]
+) -> list:
+    """Components whose curve differs from the reference (all of them if none visibly does),
+    computing at most ``budget[0]`` curves (the page's budget, shared by its parts)."""
     found = []
     for c, text in enumerate(texts):
+        if budget[0] <= 0:
+            break
+        budget[0] -= 1
         try:
             data = curves(exercise, seed, part_id, text, c, n=PLOT_POINTS)
         except Exception:  # an unreadable answer has no curve; its feedback says why

@@ -74,3 +74,37 @@ def test_the_instructor_turns_the_hint_on_from_the_submissions_page(pages, web):
         assignments.settings(web.svc, web.teacher.actor, web.assignment_id)["solution_hint"]
         is False
     )
+
+
+def test_a_page_of_many_wrong_boxes_draws_a_bounded_number_of_plots_and_graphs(
+    pages, web, page_text, monkeypatch
+):
+    """10 gradient parts over 3 variables, every box wrong: 30 boxes, bounded work per view."""
+    from grader.engine import solution as engine_solution
+    from grader.services import exercises, feedback, solutions
+
+    lines = ["id: many-boxes", "title: Many boxes", "variables: {x: [1, 2], y: [1, 2], t: [1, 2]}"]
+    lines += ["define:"] + [f"  f{i}: x^{i + 2}*y + t*x" for i in range(10)] + ["parts:"]
+    lines += [f"  - {{id: g{i}, kind: gradient, of: f{i}, wrt: [x, y, t]}}" for i in range(10)]
+    exercises.upload(web.svc, web.teacher.actor, "\n".join(lines))
+    spec = {"exercise_id": "many-boxes"}
+    aid = assignments.create_assignment(web.svc, web.teacher.actor, web.course_id, spec)["id"]
+    answers = {f"answer-g{i}-{c}": "0" for i in range(10) for c in range(3)}
+    pages.sign_in(web.student)
+    url = pages.submit(answers, aid).headers["Location"]
+    counted = {"curves": 0, "graphs": 0}
+    real_curves, real_solution = feedback.curves, engine_solution.solution
+
+    def count(key, real):
+        def wrapped(*args, **kwargs):
+            counted[key] += 1
+            return real(*args, **kwargs)
+
+        return wrapped
+
+    monkeypatch.setattr(feedback, "curves", count("curves", real_curves))
+    monkeypatch.setattr(engine_solution, "solution", count("graphs", real_solution))
+    text = page_text(pages.get(url))
+    assert counted["curves"] <= feedback.MAX_PAGE_CURVES
+    assert 0 < counted["graphs"] <= solutions.MAX_PAGE_GRAPHS
+    assert "Open the computation graph of ∂f9/∂x" in text
