@@ -207,33 +207,23 @@ def _deliver_one(svc: Services, http: httpx.Client, row_id: int, token: str, now
         )
         return "sent"
     code, message = error
-    if status == "retry" and attempts < svc.config.lti.max_attempts:
-        when = outbound.retry_at(now, attempts, svc.config.lti, retry_after)
-        queue.finish(
-            svc,
-            table,
-            row_id,
-            token,
-            status="pending",
-            next_attempt_at=when,
-            last_status=code,
-            last_error=message,
-        )
-        log.info("passback %s: %s; next try at %s", row_id, message, when.isoformat())
-        return "retry"
-    if status == "retry":
-        message = f"gave up after {attempts} tries; last: {message}"
-    queue.finish(
+    when = outbound.retry_at(now, attempts, svc.config.lti, retry_after)
+    outcome = queue.not_done(
         svc,
         table,
         row_id,
         token,
-        status="failed",
-        last_status=code,
-        last_error=message,
+        retry=status == "retry",
+        attempts=attempts,
+        when=when,
+        status=code,
+        message=message,
     )
-    log.warning("passback %s failed: %s", row_id, message)
-    return "failed"
+    if outcome == "retry":
+        log.info("passback %s: %s; next try at %s", row_id, message, when.isoformat())
+    else:
+        log.warning("passback %s failed: %s", row_id, message)
+    return outcome
 
 
 class PassbackError(Exception):
@@ -253,21 +243,18 @@ def _failed(
     message: str,
 ) -> str:
     """Record a failed try: pending again later (with backoff) or failed for good."""
-    if retry and attempts < svc.config.lti.max_attempts:
-        when = outbound.retry_at(now, attempts, svc.config.lti, None)
-        queue.finish(
-            svc,
-            table,
-            row_id,
-            token,
-            status="pending",
-            next_attempt_at=when,
-            last_status=status,
-            last_error=message,
-        )
-        return "retry"
-    queue.finish(svc, table, row_id, token, status="failed", last_status=status, last_error=message)
-    return "failed"
+    when = outbound.retry_at(now, attempts, svc.config.lti, None)
+    return queue.not_done(
+        svc,
+        table,
+        row_id,
+        token,
+        retry=retry,
+        attempts=attempts,
+        when=when,
+        status=status,
+        message=message,
+    )
 
 
 def _find_or_create_lineitem(

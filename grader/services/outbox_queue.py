@@ -64,3 +64,35 @@ def finish(svc: Services, table: Table, row_id: int, token: str, **values: Any) 
             .where(table.c.id == row_id, table.c.claim_token == token, table.c.status == "sending")
             .values(claim_token=None, **values)
         )
+
+
+def not_done(
+    svc: Services,
+    table: Table,
+    row_id: int,
+    token: str,
+    *,
+    retry: bool,
+    attempts: int,
+    when: datetime,
+    status: int | None,
+    message: str,
+) -> str:
+    """Record a try that did not get through: pending again at ``when`` when it may be retried
+    and tries are left ("retry"), else failed for good with the reason ("failed")."""
+    if retry and attempts < svc.config.lti.max_attempts:
+        finish(
+            svc,
+            table,
+            row_id,
+            token,
+            status="pending",
+            next_attempt_at=when,
+            last_status=status,
+            last_error=message,
+        )
+        return "retry"
+    if retry:
+        message = f"gave up after {attempts} tries; last: {message}"
+    finish(svc, table, row_id, token, status="failed", last_status=status, last_error=message)
+    return "failed"

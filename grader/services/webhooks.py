@@ -303,26 +303,14 @@ def _deliver_one(svc: Services, http: httpx.Client, row_id: int, token: str, now
             last_error=None,
         )
         return "delivered"
-    if verdict is Verdict.RETRY and attempts < svc.config.lti.max_attempts:
-        when = outbound.retry_at(now, attempts, svc.config.lti, retry_after)
-        queue.finish(
-            svc,
-            table,
-            row_id,
-            token,
-            status="pending",
-            next_attempt_at=when,
-            last_status=code,
-            last_error=message,
-        )
-        return "retry"
-    queue.finish(
+    return queue.not_done(
         svc,
         table,
         row_id,
         token,
-        status="failed",
-        last_status=code,
-        last_error=message,
+        retry=verdict is Verdict.RETRY,
+        attempts=attempts,
+        when=outbound.retry_at(now, attempts, svc.config.lti, retry_after),
+        status=code,
+        message=message,
     )
-    return "failed"
