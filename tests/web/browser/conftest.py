@@ -91,6 +91,9 @@ def sign_in(page, live_url: str, username: str = "stu", then: str = "/") -> None
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_label("Username")).to_have_count(0)
+    # deferred scripts (the Enter-key and blank-part handling) run before DOMContentLoaded:
+    # a test that types at once must not race them into a plain form submission
+    page.wait_for_load_state("domcontentloaded")
 
 
 def shot(page, name: str) -> None:
