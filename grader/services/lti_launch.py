@@ -25,6 +25,7 @@ from grader.db.models import Assignment, Course, Membership, User
 from grader.services import lti_onetime, lti_platforms
 from grader.services.context import Actor, Services
 from grader.services.errors import ServiceError
+from grader.services.lti_roles import course_role
 from grader.services.users import session_stamp
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -36,11 +37,6 @@ DEEP_LINKING = "LtiDeepLinkingRequest"
 MESSAGE_TYPES = (RESOURCE_LINK, DEEP_LINKING)
 VERSION = "1.3.0"
 MAX_TOKEN_CHARS = 64 * 1024
-
-# Context and institution roles that teach; any other (Learner, Student, Mentor, none) learns.
-TEACHING = re.compile(
-    r"(^|[#/])(Instructor|TeachingAssistant|ContentDeveloper|Administrator|Faculty|Staff)$"
-)
 
 
 class LaunchRefused(ServiceError):
@@ -70,14 +66,6 @@ class Launch:
 
     def claim(self, name: str, default: Any = None) -> Any:
         return self.claims.get(CLAIM + name, default)
-
-
-def course_role(roles: list[Any]) -> str:
-    """instructor when any LTI role teaches (context or institution); otherwise student."""
-    for role in roles:
-        if isinstance(role, str) and TEACHING.search(role.strip()):
-            return "instructor"
-    return "student"
 
 
 def tool_base(svc: Services, request_root: str) -> str:
@@ -345,10 +333,9 @@ def _display_name(claims: dict[str, Any]) -> str:
     return str(name or "")[:200]
 
 
-def link_user(
-    session: Any, launch: Launch, platform_id: int, sub: str, role: str, name: str
-) -> User:
-    """Our user for (platform, sub), created on first sight; LMS teachers become instructors."""
+def link_user(session: Any, launch: Launch, platform_id: int, sub: str, name: str) -> User:
+    """Our user for (platform, sub), created on first sight as a site-wide student: a launch
+    grants a role in its LMS course (`set_membership`), never a site-wide right."""
     found = session.scalar(
         select(LtiUser).where(LtiUser.platform_id == platform_id, LtiUser.sub == sub)
     )
@@ -357,12 +344,10 @@ def link_user(
         if name:
             found.name = name
     else:
-        user = User(username=_username(session, launch), role=role)
+        user = User(username=_username(session, launch), role="student")
         session.add(user)
         session.flush()
         session.add(LtiUser(platform_id=platform_id, sub=sub, user_id=user.id, name=name))
-    if role == "instructor" and user.role == "student":
-        user.role = "instructor"
     return user
 
 
@@ -448,7 +433,6 @@ def provision(svc: Services, launch: Launch) -> Landing:
                     launch,
                     launch.platform_id,
                     launch.sub,
-                    launch.role,
                     _display_name(launch.claims),
                 )
                 context = _context(session, launch)

@@ -21,7 +21,8 @@ from grader.services import lti_tokens, outbound
 from grader.services.access import require_course_staff
 from grader.services.context import Actor, Services
 from grader.services.errors import Invalid, NotFound, ServiceError
-from grader.services.lti_launch import Launch, course_role, link_user, set_membership
+from grader.services.lti_launch import Launch, link_user, set_membership
+from grader.services.lti_roles import course_role
 
 log = logging.getLogger(__name__)
 SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
@@ -124,7 +125,7 @@ def sync(svc: Services, actor: Actor | None, course_id: int) -> dict[str, int]:
             role = course_role(roles)
             fake = Launch(platform.id, issuer, platform.client_id, "", "", sub, role, member)
             name = str(member.get("name") or "")[:200]
-            user = link_user(session, fake, platform.id, sub, role, name)
+            user = link_user(session, fake, platform.id, sub, name)
             session.flush()
             set_membership(session, course_id, user, role)
             counts["added_or_updated"] += 1

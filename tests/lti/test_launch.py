@@ -77,13 +77,17 @@ def test_a_launch_of_a_linked_activity_lands_on_the_exercise_signed_in(lms, worl
     assert f"frame-ancestors {lms.platform.url}" in policy and "X-Frame-Options" not in page.headers
 
 
-def test_an_instructor_launch_makes_an_instructor_who_picks_the_exercise(lms, world, page_text):
+def test_an_instructor_launch_makes_a_course_instructor_who_picks_the_exercise(
+    lms, world, page_text
+):
     response = lms.launch(INSTRUCTOR, sub="teacher-1", given_name="Grace")
     assert response.status_code == 200
     assert "choose an exercise" in page_text(response)
     with world.svc.db.read() as session:
         user = session.scalar(select(User).where(User.username.like("Grace-%")))
-        assert user.role == "instructor"
+        assert user.role == "student"  # site-wide: a launch never grants more
+        member = session.scalar(select(Membership).where(Membership.user_id == user.id))
+        assert member.role == "instructor"
 
 
 def test_an_unlinked_activity_is_linked_by_the_instructor_and_opened(lms, world, client):
