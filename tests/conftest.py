@@ -45,10 +45,17 @@ def _browser_available() -> bool:
     return shutil.which("chromium") is not None or shutil.which("chromium-browser") is not None
 
 
+def _sandbox_available() -> bool:
+    from grader.sandbox import availability
+
+    return availability() is None
+
+
 SERVICES = {
     "postgres": (lambda: _reachable(PG_HOST, PG_PORT), f"PostgreSQL at {PG_HOST}:{PG_PORT}"),
     "redis": (lambda: _reachable(REDIS_HOST, REDIS_PORT), f"Redis at {REDIS_HOST}:{REDIS_PORT}"),
     "browser": (_browser_available, "Chromium"),
+    "sandbox": (_sandbox_available, "The bubblewrap sandbox (apt-get install bubblewrap)"),
 }
 _seen: dict[str, bool] = {}
 
