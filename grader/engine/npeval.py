@@ -30,6 +30,10 @@ def _sigmoid(a: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * a))  # exact identity; no overflow for large |a|
 
 
+def _step(a: np.ndarray) -> np.ndarray:
+    return (a > 0).astype(np.float64) + a * 0.0  # as torch's: nan (and inf * 0) stay nan
+
+
 ARRAY_FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "sin": np.sin,
     "cos": np.cos,
@@ -55,6 +59,7 @@ ARRAY_FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "abs": np.abs,
     "sigmoid": _sigmoid,
     "relu": lambda a: np.maximum(a, 0.0),
+    "step": _step,
 }
 
 
@@ -111,7 +116,10 @@ def _eval(node: Expr, env: Mapping[str, NpValue]) -> NpValue:
         arg = _eval(node.arg, env)
         if isinstance(arg, float):
             return FLOAT_FUNCTIONS[node.fn](arg)
-        return ARRAY_FUNCTIONS[node.fn](arg)
+        function = ARRAY_FUNCTIONS.get(node.fn)
+        if function is None:  # a function only torch knows: the caller evaluates with torch
+            raise Unsupported(node.fn)
+        return function(arg)
     if isinstance(node, Neg):
         return -_eval(node.arg, env)
     raise Unsupported(type(node).__name__)

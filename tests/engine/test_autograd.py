@@ -8,12 +8,15 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 import sympy
 import torch
 
 from grader.engine import load_exercise_file, parse
 from grader.engine.autograd import evaluate
+from grader.engine.expr import ALIASES, FUNCTIONS
+from grader.engine.npeval import evaluate_np
 from tests.helpers import CORPUS, EXERCISES, single
 
 from .counting import CallCounter
@@ -191,3 +194,14 @@ def test_cuda_reference_matches_cpu_reference():
     cpu = ex.instance(0, "cpu").reference(part)[0]
     gpu = ex.instance(0, "cuda").reference(part)[0].cpu()
     assert torch.allclose(cpu, gpu, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("fn", sorted(set(FUNCTIONS) - set(ALIASES)))
+def test_the_numpy_evaluator_knows_every_function_and_agrees_with_torch(fn):
+    """The fast path of a check (numpy) and the reference (torch) read every function alike,
+    edges included: a function one of them lacked made validation answer 500."""
+    node = parse(f"{fn}(x)", ["x"])
+    grid = [-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 1e300, -1e300, math.inf, -math.inf, math.nan]
+    ours = evaluate_np(node, {"x": np.array(grid)})
+    reference = evaluate(node, {"x": torch.tensor(grid, dtype=torch.float64)}).numpy()
+    np.testing.assert_allclose(ours, reference, rtol=1e-12, atol=0, equal_nan=True)
