@@ -19,128 +19,20 @@ from dataclasses import dataclass
 import torch
 
 from . import tensors
-from .expr import Apply, BinOp, Call, Expr, Index, Literal, Name, Neg, Num, Transpose
+from .floats import fdiv, fpow, real_root
+from .functions import FUNCTIONS, TENSOR_OPERATIONS
+from .nodes import Apply, BinOp, Call, Expr, Index, Literal, Name, Neg, Num, Transpose
 
 Value = torch.Tensor | float
 DTYPE = torch.float64
 
 
-def _safe(fn: Callable[[float], float]) -> Callable[[float], float]:
-    def wrapped(v: float) -> float:
-        try:
-            return float(fn(v))
-        except OverflowError:
-            return math.inf
-        except (ValueError, ZeroDivisionError):
-            return math.nan
-
-    return wrapped
-
-
-def _fdiv(a: float, b: float) -> float:
-    if b == 0:
-        return math.nan if a == 0 or math.isnan(a) else math.copysign(math.inf, a)
-    return a / b
-
-
-def _fpow(a: float, b: float) -> float:
-    # Floats, never Python ints: an int power is exact and unbounded (5 ** 5 ** 40 would run
-    # for hours); a float power overflows to inf in one operation.
-    a, b = float(a), float(b)
-    if a < 0 and not float(b).is_integer():  # also nan and inf exponents
-        return math.nan
-    try:
-        return float(a**b)
-    except OverflowError:
-        return math.inf if a > 0 or b % 2 == 0 else -math.inf
-    except ZeroDivisionError:
-        return math.inf
-
-
-def _flog(log: Callable[[float], float]) -> Callable[[float], float]:
-    return lambda v: log(v) if v > 0 else (-math.inf if v == 0 else math.nan)
-
-
-def _tcbrt(t: torch.Tensor) -> torch.Tensor:
-    """The real cube root (of negative numbers too)."""
-    return torch.sign(t) * torch.abs(t).pow(1 / 3)
-
-
-def _frelu(v: float) -> float:
-    return max(v, 0.0) if not math.isnan(v) else v
-
-
-def _fsigmoid(v: float) -> float:
-    if v >= 0:
-        return 1.0 / (1.0 + math.exp(-v))
-    z = math.exp(v)
-    return z / (1.0 + z)
-
-
-_FLOAT_MATH: dict[str, Callable[[float], float]] = {
-    "sin": math.sin,
-    "cos": math.cos,
-    "tan": math.tan,
-    "sec": lambda v: 1 / math.cos(v),
-    "csc": lambda v: 1 / math.sin(v),
-    "cot": lambda v: math.cos(v) / math.sin(v),
-    "asin": math.asin,
-    "acos": math.acos,
-    "atan": math.atan,
-    "sinh": math.sinh,
-    "cosh": math.cosh,
-    "tanh": math.tanh,
-    "asinh": math.asinh,
-    "acosh": math.acosh,
-    "atanh": math.atanh,
-    "exp": math.exp,
-    "log": _flog(math.log),
-    "log10": _flog(math.log10),
-    "log2": _flog(math.log2),
-    "sqrt": math.sqrt,
-    "cbrt": math.cbrt,
-    "abs": abs,
-    "sigmoid": _fsigmoid,
-    "relu": _frelu,
-    "step": lambda v: 1.0 if v > 0 else (v if math.isnan(v) else 0.0),
-}
-FLOAT_FUNCTIONS: dict[str, Callable[[float], float]] = {
-    name: _safe(fn) for name, fn in _FLOAT_MATH.items()
-}
-
-TENSOR_FUNCTIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
-    "sin": torch.sin,
-    "cos": torch.cos,
-    "tan": torch.tan,
-    "sec": lambda t: 1 / torch.cos(t),
-    "csc": lambda t: 1 / torch.sin(t),
-    "cot": lambda t: torch.cos(t) / torch.sin(t),
-    "asin": torch.asin,
-    "acos": torch.acos,
-    "atan": torch.atan,
-    "sinh": torch.sinh,
-    "cosh": torch.cosh,
-    "tanh": torch.tanh,
-    "asinh": torch.asinh,
-    "acosh": torch.acosh,
-    "atanh": torch.atanh,
-    "exp": torch.exp,
-    "log": torch.log,
-    "log10": torch.log10,
-    "log2": torch.log2,
-    "sqrt": torch.sqrt,
-    "cbrt": _tcbrt,
-    "abs": torch.abs,
-    "sigmoid": torch.sigmoid,
-    "relu": torch.relu,
-    "step": lambda t: (t > 0).to(t.dtype) + t * 0,  # no derivative (0), nan stays nan
-}
-
-
 def apply_function(fn: str, v: Value) -> Value:
+    """A function of the registry on a tensor (torch form) or a float (float form)."""
+    f = FUNCTIONS[fn]
     if isinstance(v, torch.Tensor):
-        return TENSOR_FUNCTIONS[fn](v)
-    return FLOAT_FUNCTIONS[fn](v)
+        return f.torch(v)
+    return f.scalar(v)
 
 
 def binary(op: str, a: Value, b: Value) -> Value:
@@ -152,8 +44,8 @@ def binary(op: str, a: Value, b: Value) -> Value:
         if op == "*":
             return a * b
         if op == "/":
-            return _fdiv(a, b)
-        return _fpow(a, b)
+            return fdiv(a, b)
+        return fpow(a, b)
     if op == "@":
         return tensors.matmul(a, b)
     a, b = tensors.align(a, b)  # a number per point against a tensor per point
@@ -233,7 +125,9 @@ def _evaluate_tensor(node: Expr, env: Env, patch: Patch | None) -> Value:
             return constant
         return tensors.literal([evaluate(item, env, patch) for item in node.items])
     assert isinstance(node, Apply)
-    return tensors.apply(node.fn, [evaluate(arg, env, patch) for arg in node.args])
+    args = [evaluate(arg, env, patch) for arg in node.args]
+    op = TENSOR_OPERATIONS.get(node.fn)
+    return tensors.apply(node.fn, args) if op is None else op.torch(args)
 
 
 def odd_root(node: BinOp) -> tuple[int, int] | None:
@@ -261,8 +155,7 @@ def real_root_power(base: Value, p: int, q: int) -> Value:
     if isinstance(base, torch.Tensor):
         magnitude = torch.pow(torch.abs(base), p / q)
         return magnitude * torch.sign(base) if p % 2 else magnitude
-    size = _fpow(abs(base), p / q)
-    return math.copysign(size, base) if p % 2 and base != 0 else size
+    return real_root(base, p, q)
 
 
 def _patched(value: Value, patch: Patch, *children: Value) -> torch.Tensor:

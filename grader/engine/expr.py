@@ -25,7 +25,23 @@ import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import NamedTuple
+
+from . import functions as registry
+from .nodes import (
+    Apply,
+    BinOp,
+    Call,
+    Expr,
+    Index,
+    Literal,
+    Name,
+    Neg,
+    Num,
+    Transpose,
+    children,  # noqa: F401
+    names_in,  # noqa: F401
+    node_count,  # noqa: F401 (re-exported: the parser's callers read the tree from here)
+)
 
 MAX_LENGTH = 4000
 MAX_DEPTH = 64
@@ -37,73 +53,14 @@ MAX_NODES = 2 * MAX_TOKENS  # a consequence of MAX_TOKENS: each token makes at m
 # 3.11+ runs Python-to-Python calls without growing the C stack, so this is safe.
 sys.setrecursionlimit(max(sys.getrecursionlimit(), 3 * MAX_NODES + 1000))
 
-FUNCTIONS: tuple[str, ...] = (
-    "sin",
-    "cos",
-    "tan",
-    "sec",
-    "csc",
-    "cot",
-    "asin",
-    "acos",
-    "atan",
-    "sinh",
-    "cosh",
-    "tanh",
-    "asinh",
-    "acosh",
-    "atanh",
-    "exp",
-    "log",
-    "ln",
-    "log10",
-    "log2",
-    "sqrt",
-    "cbrt",
-    "abs",
-    "sigmoid",
-    "relu",
-    "step",  # 1 where the argument is > 0, else 0: the ReLU mask, relu'(u) = step(u)
-)
-# Functions of tensors (several arguments, or a whole tensor at once): parsed into ``Apply``.
-TENSOR_FUNCTIONS: dict[str, tuple[int, int]] = {  # name: (fewest, most) arguments
-    "sum": (1, 2),
-    "mean": (1, 2),
-    "softmax": (1, 2),
-    "log_softmax": (1, 2),
-    "cross_entropy": (2, 2),
-    "mse": (2, 2),
-    "outer": (2, 2),
-    "transpose": (1, 1),
-}
-INVERSES = {
-    "sin": "asin",
-    "cos": "acos",
-    "tan": "atan",
-    "sinh": "asinh",
-    "cosh": "acosh",
-    "tanh": "atanh",
-}
-ALIASES = {
-    "arcsin": "asin",
-    "arccos": "acos",
-    "arctan": "atan",
-    "arsinh": "asinh",
-    "arcosh": "acosh",
-    "artanh": "atanh",
-    "arcsinh": "asinh",
-    "arccosh": "acosh",
-    "arctanh": "atanh",
-    "argsinh": "asinh",
-    "argcosh": "acosh",
-    "argtanh": "atanh",
-    "ln": "log",
-    "log_e": "log",
-    "log_10": "log10",
-    "log_2": "log2",
-}
-# Read as a function only where no variable of that name is in scope (σ(z) is sigmoid(z)).
-SOFT_FUNCTIONS = {"sigma": "sigmoid"}
+# The function names come from the registry (functions.py): canonical names, the aliases
+# students type (arcsin, ln), the inverses written sin^-1, and the tensor operations with
+# their arities.
+FUNCTIONS = registry.FUNCTIONS
+TENSOR_OPERATIONS = registry.TENSOR_OPERATIONS
+INVERSES = registry.INVERSES
+ALIASES = registry.ALIASES
+SOFT_FUNCTIONS = registry.SOFT_ALIASES
 CONSTANTS = ("pi", "e")
 
 # Characters students paste from word processors and phones, mapped to the ASCII we parse
@@ -232,102 +189,6 @@ class ParseError(ValueError):
             "caret": self.caret,
             "suggestions": list(self.suggestions),
         }
-
-
-# ---------------------------------------------------------------------------- AST
-
-
-# Nodes are named tuples: immutable, hashable (equal answers group together in a batch) and
-# cheap to build, which matters when a parse must take microseconds.
-
-
-class Num(NamedTuple):
-    value: float
-
-
-class Name(NamedTuple):
-    name: str
-
-
-class Neg(NamedTuple):
-    arg: Expr
-
-
-class BinOp(NamedTuple):
-    op: str  # one of + - * / ^
-    left: Expr
-    right: Expr
-
-
-class Call(NamedTuple):
-    fn: str  # canonical function name (ln is stored as log)
-    arg: Expr
-
-
-class Apply(NamedTuple):
-    """A tensor function of one or more arguments: ``sum(A, 0)``, ``outer(u, v)``."""
-
-    fn: str
-    args: tuple[Expr, ...]
-
-
-class Transpose(NamedTuple):
-    """``W^T`` (and ``transpose(W)``, which parses to the same node)."""
-
-    arg: Expr
-
-
-class Index(NamedTuple):
-    """``W[i, j]``, ``x[i]``: integer indices, counted from 0 as in torch."""
-
-    base: Expr
-    indices: tuple[int, ...]
-
-
-class Literal(NamedTuple):
-    """A tensor written out, ``[[1, 2], [3, 4]]``: one item per row."""
-
-    items: tuple[Expr, ...]
-
-
-Expr = Num | Name | Neg | BinOp | Call | Apply | Transpose | Index | Literal
-
-
-def children(node: Expr) -> tuple[Expr, ...]:
-    """The sub-expressions of ``node`` (left to right)."""
-    if isinstance(node, Neg | Call | Transpose):
-        return (node.arg,)
-    if isinstance(node, BinOp):
-        return (node.left, node.right)
-    if isinstance(node, Apply):
-        return node.args
-    if isinstance(node, Index):
-        return (node.base,)
-    if isinstance(node, Literal):
-        return node.items
-    return ()
-
-
-def names_in(node: Expr) -> set[str]:
-    """Every name the expression mentions (constants included)."""
-    out: set[str] = set()
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, Name):
-            out.add(n.name)
-        else:
-            stack.extend(children(n))
-    return out
-
-
-def node_count(node: Expr) -> int:
-    count, stack = 0, [node]
-    while stack:
-        n = stack.pop()
-        count += 1
-        stack.extend(children(n))
-    return count
 
 
 # ---------------------------------------------------------------------------- tokens
@@ -694,7 +555,7 @@ class _Parser:
     def name_or_call(self) -> Expr:
         t = self.take()
         word = t.text
-        if word in TENSOR_FUNCTIONS or word.lower() in TENSOR_FUNCTIONS:
+        if word in TENSOR_OPERATIONS or word.lower() in TENSOR_OPERATIONS:
             return self.apply(word.lower(), t)
         fn = canonical_function(word)
         if fn is not None:
@@ -839,7 +700,7 @@ class _Parser:
 
     def apply(self, fn: str, t: Token) -> Expr:
         """A tensor function with its comma-separated arguments: ``sum(A, 0)``."""
-        fewest, most = TENSOR_FUNCTIONS[fn]
+        fewest, most = TENSOR_OPERATIONS[fn].arity
         if not self.at_op("("):
             raise self.error(f"{t.text} needs parentheses around its arguments: {t.text}(...)", t)
         open_tok = self.take()
@@ -996,14 +857,11 @@ def _verified(texts: Iterable[str], names: frozenset[str] | Iterable[str]) -> tu
     return tuple(out)
 
 
-_FUNCTION_WORDS = frozenset(FUNCTIONS) | frozenset(ALIASES) | frozenset(TENSOR_FUNCTIONS)
+_FUNCTION_WORDS = frozenset(registry.words())
 _FUNCTION_WORDS_LONGEST_FIRST = sorted(_FUNCTION_WORDS, key=len, reverse=True)
 
 
-def canonical_function(word: str) -> str | None:
-    if word in FUNCTIONS or word in ALIASES or word in TENSOR_FUNCTIONS:
-        return ALIASES.get(word, word)
-    return None
+canonical_function = registry.canonical
 
 
 def split_glued_names(tokens: list[Token], names: frozenset[str]) -> list[Token]:

@@ -11,56 +11,21 @@ domain errors give ``nan``/``inf`` instead of raising. A tree this evaluator doe
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import torch
 
-from .autograd import FLOAT_FUNCTIONS, _fdiv, _fpow, odd_root
-from .expr import BinOp, Call, Expr, Name, Neg, Num
+from .autograd import odd_root
+from .floats import fdiv, fpow, real_root
+from .functions import FUNCTIONS
+from .nodes import BinOp, Call, Expr, Name, Neg, Num
 
 NpValue = np.ndarray | float
 
 
 class Unsupported(Exception):
     """A node or value the numpy path does not handle."""
-
-
-def _sigmoid(a: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * a))  # exact identity; no overflow for large |a|
-
-
-def _step(a: np.ndarray) -> np.ndarray:
-    return (a > 0).astype(np.float64) + a * 0.0  # as torch's: nan (and inf * 0) stay nan
-
-
-ARRAY_FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "sin": np.sin,
-    "cos": np.cos,
-    "tan": np.tan,
-    "sec": lambda a: 1 / np.cos(a),
-    "csc": lambda a: 1 / np.sin(a),
-    "cot": lambda a: np.cos(a) / np.sin(a),
-    "asin": np.arcsin,
-    "acos": np.arccos,
-    "atan": np.arctan,
-    "sinh": np.sinh,
-    "cosh": np.cosh,
-    "tanh": np.tanh,
-    "asinh": np.arcsinh,
-    "acosh": np.arccosh,
-    "atanh": np.arctanh,
-    "exp": np.exp,
-    "log": np.log,
-    "log10": np.log10,
-    "log2": np.log2,
-    "sqrt": np.sqrt,
-    "cbrt": np.cbrt,
-    "abs": np.abs,
-    "sigmoid": _sigmoid,
-    "relu": lambda a: np.maximum(a, 0.0),
-    "step": _step,
-}
 
 
 def evaluate_np(node: Expr, env: Mapping[str, NpValue]) -> NpValue:
@@ -82,9 +47,9 @@ def _eval(node: Expr, env: Mapping[str, NpValue]) -> NpValue:
             if op == "*":
                 return left * right
             if op == "/":
-                return _fdiv(left, right)
+                return fdiv(left, right)
             root = odd_root(node)
-            return _fpow(left, right) if root is None else _float_root(left, *root)
+            return fpow(left, right) if root is None else real_root(left, *root)
         if op == "+":
             return left + right
         if op == "-":
@@ -114,20 +79,11 @@ def _eval(node: Expr, env: Mapping[str, NpValue]) -> NpValue:
         return value
     if isinstance(node, Call):
         arg = _eval(node.arg, env)
-        if isinstance(arg, float):
-            return FLOAT_FUNCTIONS[node.fn](arg)
-        function = ARRAY_FUNCTIONS.get(node.fn)
-        if function is None:  # a function only torch knows: the caller evaluates with torch
-            raise Unsupported(node.fn)
-        return function(arg)
+        f = FUNCTIONS[node.fn]
+        return f.scalar(arg) if isinstance(arg, float) else f.array(arg)
     if isinstance(node, Neg):
         return -_eval(node.arg, env)
     raise Unsupported(type(node).__name__)
-
-
-def _float_root(base: float, p: int, q: int) -> float:
-    magnitude = _fpow(abs(base), p / q)
-    return math.copysign(magnitude, base) if p % 2 and base != 0 else magnitude
 
 
 def as_points_np(value: NpValue, n: int) -> np.ndarray:

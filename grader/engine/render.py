@@ -11,7 +11,8 @@ import math
 from decimal import Decimal
 from html import escape
 
-from .expr import Apply, BinOp, Call, Expr, Index, Literal, Name, Neg, Num, Transpose
+from .functions import FUNCTIONS
+from .nodes import Apply, BinOp, Call, Expr, Index, Literal, Name, Neg, Num, Transpose
 
 SUM, PRODUCT, UNARY, POWER, ATOM = 1, 2, 3, 4, 5
 
@@ -37,41 +38,6 @@ GREEK_LETTERS = {
     "chi": "\u03c7",
     "psi": "\u03c8",
     "omega": "\u03c9",
-}
-
-LATEX_FUNCTIONS = {
-    "sin": r"\sin",
-    "cos": r"\cos",
-    "tan": r"\tan",
-    "sec": r"\sec",
-    "csc": r"\csc",
-    "cot": r"\cot",
-    "asin": r"\arcsin",
-    "acos": r"\arccos",
-    "atan": r"\arctan",
-    "sinh": r"\sinh",
-    "cosh": r"\cosh",
-    "tanh": r"\tanh",
-    "asinh": r"\operatorname{arsinh}",
-    "acosh": r"\operatorname{arcosh}",
-    "atanh": r"\operatorname{artanh}",
-    "exp": r"\exp",
-    "log": r"\ln",
-    "log10": r"\log_{10}",
-    "log2": r"\log_{2}",
-    "sigmoid": r"\sigma",
-    "relu": r"\operatorname{relu}",
-    "step": r"\operatorname{step}",
-}
-MATHML_FUNCTIONS = {
-    "asin": "arcsin",
-    "acos": "arccos",
-    "atan": "arctan",
-    "asinh": "arsinh",
-    "acosh": "arcosh",
-    "atanh": "artanh",
-    "log": "ln",
-    "sigmoid": "\u03c3",
 }
 
 
@@ -198,9 +164,9 @@ def to_latex(node: Expr) -> str:
     if node.op == "/":
         return rf"\frac{{{to_latex(node.left)}}}{{{to_latex(node.right)}}}"
     if node.op == "^":
-        if isinstance(node.left, Call) and node.left.fn not in ("sqrt", "cbrt", "abs"):
-            fn = LATEX_FUNCTIONS.get(node.left.fn)
-            if fn and isinstance(node.right, Num) and node.right.value > 0:
+        if isinstance(node.left, Call) and FUNCTIONS[node.left.fn].latex_form is None:
+            fn = FUNCTIONS[node.left.fn].latex
+            if isinstance(node.right, Num) and node.right.value > 0:  # sin^{2}(x)
                 return rf"{fn}^{{{to_latex(node.right)}}}\left({to_latex(node.left.arg)}\right)"
         return f"{{{_wrap_latex(node.left, node, 'left')}}}^{{{to_latex(node.right)}}}"
     left = _wrap_latex(node.left, node, "left")
@@ -240,13 +206,7 @@ def _ends_with_brace(s: str) -> bool:
 
 
 def _latex_call(fn: str, arg: str) -> str:
-    if fn == "sqrt":
-        return rf"\sqrt{{{arg}}}"
-    if fn == "cbrt":
-        return rf"\sqrt[3]{{{arg}}}"
-    if fn == "abs":
-        return rf"\left|{arg}\right|"
-    return rf"{LATEX_FUNCTIONS[fn]}\left({arg}\right)"
+    return FUNCTIONS[fn].to_latex(arg)
 
 
 def _wrap_latex(child: Expr, parent: Expr, side: str) -> str:
@@ -335,17 +295,7 @@ def _tensor_mml(node: Expr) -> str:
 
 
 def _mml_call(fn: str, arg: str) -> str:
-    if fn == "sqrt":
-        return f"<msqrt>{arg}</msqrt>"
-    if fn == "cbrt":
-        return f"<mroot><mrow>{arg}</mrow><mn>3</mn></mroot>"
-    if fn in ("log10", "log2"):
-        base = fn[3:]
-        return f"<mrow><msub><mi>log</mi><mn>{base}</mn></msub><mo>\u2061</mo>{_paren(arg)}</mrow>"
-    if fn == "abs":
-        return f"<mrow><mo>|</mo>{arg}<mo>|</mo></mrow>"
-    name = MATHML_FUNCTIONS.get(fn, fn)
-    return f"<mrow><mi>{name}</mi><mo>\u2061</mo>{_paren(arg)}</mrow>"
+    return FUNCTIONS[fn].to_mathml(arg, _paren)
 
 
 def _wrap_mml(child: Expr, parent: Expr, side: str) -> str:
