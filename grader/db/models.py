@@ -246,6 +246,9 @@ class Extension(Base):
     student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     due_at: Mapped[datetime | None]
     extra_attempts: Mapped[int] = mapped_column(default=0)
+    # the correct answer had been shown to the student when the extension was given: it stays
+    # shown (an extension gives time; it does not take back what the student saw)
+    answers_shown: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -78,20 +79,15 @@ def check_score_policy(value: str) -> str:
 
 
 def answers_visible(
-    row: Assignment,
-    role: str,
-    used: int,
-    now: datetime | None = None,
-    *,
-    due_at: datetime | None = None,
-    max_attempts: int | None = None,
+    row: Assignment, role: str, mine: StudentTerms, now: datetime | None = None
 ) -> bool:
-    """Whether a student who has used `used` attempts may see the correct answer now.
+    """Whether the student whose terms are `mine` (see `student_terms`) may see the correct
+    answer now.
 
-    Staff always may. `due_at` and `max_attempts` are the student's own (an extension moves
-    them); by default the assignment's. "after_due" without a due date never shows it;
-    "after_last_attempt" shows it once no attempt is left or the assignment is closed to them
-    (past a due date that takes no late work).
+    Staff always may. "after_due" without a due date never shows it; "after_last_attempt"
+    shows it once no attempt is left or the assignment is closed to them (past a due date that
+    takes no late work). What a student was shown before an extension stays shown
+    (`mine.answers_kept`): an extension gives time, it does not take back what they saw.
     """
     if role != "student":
         return True
@@ -100,14 +96,12 @@ def answers_visible(
         return True
     if show == "never":
         return False
+    if mine.answers_kept:
+        return True
     now = now or utcnow()
-    due = due_at or row.due_at
-    past_due = due is not None and now > due
     if show == "after_due":
-        return past_due
-    limit = max_attempts if max_attempts is not None else row.max_attempts
-    out_of_attempts = limit is not None and used >= limit
-    return out_of_attempts or (past_due and row.late_penalty is None)
+        return mine.past_due(now)
+    return mine.attempts_left == 0 or mine.closed(row, now)
 
 
 def _utc(value: datetime | None, path: str) -> datetime | None:
@@ -206,31 +200,102 @@ def state(row: Assignment, now: datetime | None = None) -> str:
 
 
 @dataclass(frozen=True)
-class Terms:
-    """One student's due date and attempt limit: the assignment's, moved by an extension."""
+class StudentTerms:
+    """One student's standing on one assignment: its due date and attempt limit as an
+    extension moved them, the attempts used (failed gradings use none) and left."""
 
     due_at: datetime | None
     max_attempts: int | None
+    attempts_used: int = 0
     extended: bool = False
+    answers_kept: bool = False  # the correct answer was shown before an extension
+
+    @property
+    def attempts_left(self) -> int | None:
+        if self.max_attempts is None:
+            return None
+        return max(self.max_attempts - self.attempts_used, 0)
+
+    def past_due(self, now: datetime | None = None) -> bool:
+        return self.due_at is not None and (now or utcnow()) > self.due_at
+
+    def closed(self, row: Any, now: datetime | None = None) -> bool:
+        """Past this student's due date, and the assignment takes no late work."""
+        return self.past_due(now) and row.late_penalty is None
+
+    def state(self, row: Any, now: datetime | None = None) -> str:
+        """upcoming, open, late (past due, late work taken with a penalty), closed, or done
+        (no attempt left while it is open), for this student."""
+        now = now or utcnow()
+        if row.opens_at and now < row.opens_at:
+            return "upcoming"
+        if self.past_due(now):
+            found = "closed" if row.late_penalty is None else "late"
+        else:
+            found = "open"
+        return "done" if found != "closed" and self.attempts_left == 0 else found
 
 
-def terms(session: Session, row: Assignment, student_id: int) -> Terms:
-    ext = session.scalar(
-        select(Extension).where(
-            Extension.assignment_id == row.id, Extension.student_id == student_id
+def effective_terms(
+    due_at: datetime | None,
+    max_attempts: int | None,
+    extension: Extension | None,
+    attempts_used: int = 0,
+) -> StudentTerms:
+    """The rule, in one place: the assignment's `due_at` and `max_attempts` as the student's
+    `extension` (or None) moves them. An extension's due date only ever moves the date later;
+    its extra attempts add to a limit (no limit stays no limit).
+
+    Callers that hold the rows already (the submission path, the gradebook) call this; others
+    call `student_terms`, which loads them."""
+    if extension is None:
+        return StudentTerms(due_at, max_attempts, attempts_used)
+    due = extension.due_at
+    if due is None or (due_at is not None and due <= due_at):
+        due = due_at
+    limit = None if max_attempts is None else max_attempts + (extension.extra_attempts or 0)
+    kept = bool(getattr(extension, "answers_shown", False))
+    return StudentTerms(due, limit, attempts_used, True, kept)
+
+
+def student_terms(session: Session, row: Assignment, student_id: int) -> StudentTerms:
+    """A student's effective due date and attempts on one assignment, extension included.
+    Every page, the API and the gradebook take a student's due date and attempts from here
+    (or `student_terms_for`, its form for many assignments), never from the assignment."""
+    return student_terms_for(session, [row], student_id)[row.id]
+
+
+def student_terms_for(
+    session: Session, rows: Sequence[Assignment], student_id: int
+) -> dict[int, StudentTerms]:
+    """`student_terms` for many assignments at once (two queries): assignment id -> terms."""
+    ids = [r.id for r in rows]
+    if not ids:
+        return {}
+    extensions = {
+        ext.assignment_id: ext
+        for ext in session.scalars(
+            select(Extension).where(
+                Extension.assignment_id.in_(ids), Extension.student_id == student_id
+            )
         )
-    )
-    return apply_extension(row.due_at, row.max_attempts, ext)
-
-
-def apply_extension(
-    due_at: datetime | None, max_attempts: int | None, ext: Extension | None
-) -> Terms:
-    if ext is None:
-        return Terms(due_at, max_attempts)
-    due = ext.due_at if ext.due_at and (due_at is None or ext.due_at > due_at) else due_at
-    limit = None if max_attempts is None else max_attempts + ext.extra_attempts
-    return Terms(due, limit, True)
+    }
+    used: dict[int, int] = {
+        assignment_id: count
+        for assignment_id, count in session.execute(
+            select(Submission.assignment_id, func.count(Submission.id))
+            .where(
+                Submission.assignment_id.in_(ids),
+                Submission.student_id == student_id,
+                Submission.status != SubmissionStatus.FAILED,
+            )
+            .group_by(Submission.assignment_id)
+        )
+    }
+    return {
+        r.id: effective_terms(r.due_at, r.max_attempts, extensions.get(r.id), used.get(r.id, 0))
+        for r in rows
+    }
 
 
 def check_not_archived(session: Session, course_id: int) -> None:
@@ -243,19 +308,6 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def attempts_used(session: Session, assignment_id: int, student_id: int) -> int:
-    return int(
-        session.scalar(
-            select(func.count(Submission.id)).where(
-                Submission.assignment_id == assignment_id,
-                Submission.student_id == student_id,
-                Submission.status != SubmissionStatus.FAILED,
-            )
-        )
-        or 0
-    )
-
-
 def view(svc: Services, actor: Actor, assignment_id: int, *, past_due_ok: bool = False) -> dict:
     """The assignment as the actor sees it: their own parameters, never the definitions.
 
@@ -264,7 +316,7 @@ def view(svc: Services, actor: Actor, assignment_id: int, *, past_due_ok: bool =
     """
     with svc.db.read() as session:
         row, role = load(session, actor, assignment_id)
-        mine = terms(session, row, actor.id)
+        mine = student_terms(session, row, actor.id)
         try:
             check_open(row, role, due_at=mine.due_at)
         except Forbidden as exc:
@@ -272,15 +324,13 @@ def view(svc: Services, actor: Actor, assignment_id: int, *, past_due_ok: bool =
                 raise
         version = row.exercise_version
         slug = version.exercise.slug
-        used = attempts_used(session, row.id, actor.id)
     exercise = svc.exercises.get(row.exercise_version_id, version.sha256)
     instance = exercise.instance(student_seed(svc.config.secret_key, actor.id, row.id))
     parts = []
     for part in instance.parts:
         latex = part.get("prompt_latex") or ""
         parts.append({**part, "prompt_mathml": latex_to_mathml(latex) if latex else ""})
-    limit = mine.max_attempts if role == "student" else None  # staff try it as previews
-    left = None if limit is None else max(limit - used, 0)
+    student = role == "student"  # staff try it as previews: no limit
     return {
         "id": row.id,
         "course_id": row.course_id,
@@ -294,16 +344,14 @@ def view(svc: Services, actor: Actor, assignment_id: int, *, past_due_ok: bool =
         "max_score": version.max_score,
         "opens_at": _iso(row.opens_at),
         "due_at": _iso(mine.due_at),
-        "max_attempts": limit if role == "student" else row.max_attempts,
+        "max_attempts": mine.max_attempts if student else row.max_attempts,
         "late_penalty": row.late_penalty,
         "show_answers": row.show_answers,
         "solution_hint": row.solution_hint,
-        "answers_visible": answers_visible(
-            row, role, used, due_at=mine.due_at, max_attempts=mine.max_attempts
-        ),
+        "answers_visible": answers_visible(row, role, mine),
         "extended": mine.extended,
-        "attempts_used": used,
-        "attempts_left": left,
+        "attempts_used": mine.attempts_used,
+        "attempts_left": mine.attempts_left if student else None,
         "your_role": role,
     }
 

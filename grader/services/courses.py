@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 
 from grader.db.models import Assignment, Course, Membership, Submission, User, utcnow
 from grader.services.access import course_role, require_course_staff, require_role
-from grader.services.assignments import state, summary
+from grader.services.assignments import StudentTerms, state, student_terms_for, summary
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
 from grader.services.pagination import envelope, page
-from grader.vocabulary import COURSE_ROLES, SubmissionStatus
+from grader.vocabulary import COURSE_ROLES
 
 
 def course_dict(course: Course, role: str | None = None) -> dict:
@@ -144,11 +144,9 @@ def remove_member(svc: Services, actor: Actor, course_id: int, username: str) ->
 
 
 def _my_stats(session: Session, student_id: int, ids: list[int]) -> dict[int, Any]:
-    counted = case((Submission.status != SubmissionStatus.FAILED, 1), else_=0)
     rows = session.execute(
         select(
             Submission.assignment_id,
-            func.sum(counted).label("used"),
             func.max(Submission.score).label("best"),
             func.sum(case((Submission.late, 1), else_=0)).label("late"),
             func.count(Submission.id).label("total"),
@@ -193,28 +191,41 @@ def overview(svc: Services, actor: Actor, course_id: int | None = None) -> list[
         ).all()
         ids = [r.id for r in rows]
         mine, everyone = _my_stats(session, actor.id, ids), _all_stats(session, ids)
+        taught = {c.id for c, role in courses if role != "student"}
+        terms = student_terms_for(session, [r for r in rows if r.course_id not in taught], actor.id)
         out = []
         for course, role in courses:
             items = []
             for row in (r for r in rows if r.course_id == course.id):
-                stats = mine.get(row.id) if role == "student" else everyone.get(row.id)
-                items.append(_item(row, role, stats))
+                if role == "student":
+                    items.append(_student_item(row, mine.get(row.id), terms[row.id]))
+                else:
+                    items.append(_staff_item(row, everyone.get(row.id)))
             out.append({"id": course.id, "title": course.title, "role": role, "assignments": items})
         return out
 
 
-def _item(row: Assignment, role: str, stats: Any) -> dict[str, Any]:
+def _staff_item(row: Assignment, stats: Any) -> dict[str, Any]:
     item = {**summary(row), "state": state(row), "max_score": row.exercise_version.max_score}
     item["due"] = row.due_at
-    if role != "student":
-        item["submissions"] = stats.total if stats else 0
-        item["students"] = stats.students if stats else 0
-        return item
-    used = int(stats.used or 0) if stats else 0
-    item["attempts_used"] = used
-    item["attempts_left"] = None if row.max_attempts is None else max(row.max_attempts - used, 0)
-    item["best_score"] = stats.best if stats else None
-    if item["attempts_left"] == 0 and item["state"] in ("open", "late"):
-        item["state"] = "done"  # no attempts left: nothing more to hand in
-    item["late_submissions"] = int(stats.late or 0) if stats else 0
+    item["submissions"] = stats.total if stats else 0
+    item["students"] = stats.students if stats else 0
+    return item
+
+
+def _student_item(row: Assignment, stats: Any, mine: StudentTerms) -> dict[str, Any]:
+    """The assignment as the student stands: their due date and attempts (an extension moves
+    them), state (done when no attempt is left), best score and late submissions."""
+    item = {**summary(row), "max_score": row.exercise_version.max_score}
+    item.update(
+        state=mine.state(row),
+        due=mine.due_at,
+        due_at=mine.due_at.isoformat() if mine.due_at else None,
+        max_attempts=mine.max_attempts,
+        extended=mine.extended,
+        attempts_used=mine.attempts_used,
+        attempts_left=mine.attempts_left,
+        best_score=stats.best if stats else None,
+        late_submissions=int(stats.late or 0) if stats else 0,
+    )
     return item

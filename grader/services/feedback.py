@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from grader.db.models import Assignment, ExerciseVersion, Submission, utcnow
+from grader.db.models import Assignment, ExerciseVersion, Submission
 from grader.engine import Curves, curves
 from grader.engine.prompts import part_prompt
 from grader.services.access import course_role
-from grader.services.assignments import answers_visible, attempts_used, reveal_wording, terms
+from grader.services.assignments import answers_visible, reveal_wording, student_terms
 from grader.services.context import Actor, Services
 from grader.services.errors import NotFound
 from grader.services.markup import latex_to_mathml
@@ -59,24 +59,21 @@ def load_graded(svc: Services, actor: Actor, submission_id: int) -> Graded:
         ).one()
         assignment: Assignment = row.Assignment
         role = course_role(session, actor, assignment.course_id)
-        used = attempts_used(session, assignment.id, row.student_id)
-        mine = terms(session, assignment, row.student_id)
+        mine = student_terms(session, assignment, row.student_id)
     return Graded(
         sub,
         row.title,
         assignment.course_id,
         row.seed,
         row.exercise_version_id,
-        not answers_visible(
-            assignment, role, used, due_at=mine.due_at, max_attempts=mine.max_attempts
-        ),
+        not answers_visible(assignment, role, mine),
         mine.max_attempts,
-        used,
+        mine.attempts_used,
         row.sha256,
         reveal_wording(
             assignment.show_answers, mine.due_at, mine.max_attempts, assignment.late_penalty
         ),
-        mine.due_at is not None and utcnow() > mine.due_at and assignment.late_penalty is None,
+        mine.closed(assignment),
     )
 
 

@@ -27,7 +27,13 @@ from grader.db.models import (
     User,
 )
 from grader.services.access import require_course_staff
-from grader.services.assignments import load
+from grader.services.assignments import (
+    StudentTerms,
+    answers_visible,
+    effective_terms,
+    load,
+    student_terms,
+)
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Invalid, NotFound
 from grader.vocabulary import SubmissionStatus
@@ -46,8 +52,10 @@ class Cell:
     overridden: bool = False
     reason: str | None = None
     extension: dict[str, Any] | None = None
+    extension_row: Extension | None = None
 
-    def to_dict(self, max_score: float) -> dict[str, Any]:
+    def to_dict(self, max_score: float, mine: StudentTerms | None = None) -> dict[str, Any]:
+        """`mine`: the student's terms (`effective_terms`): their due date and attempts."""
         out: dict[str, Any] = {
             "score": self.score,
             "max_score": max_score,
@@ -56,6 +64,10 @@ class Cell:
             "overridden": self.overridden,
             "extension": self.extension,
         }
+        if mine is not None:
+            out["due_at"] = mine.due_at.isoformat() if mine.due_at else None
+            out["max_attempts"] = mine.max_attempts
+            out["attempts_left"] = mine.attempts_left
         if self.overridden:
             out["reason"] = self.reason
         return out
@@ -73,7 +85,12 @@ def _students(session: Session, course_id: int) -> list[Any]:
 def _assignments(session: Session, course_id: int) -> list[Any]:
     return session.execute(
         select(
-            Assignment.id, Assignment.score_policy, ExerciseVersion.title, ExerciseVersion.max_score
+            Assignment.id,
+            Assignment.score_policy,
+            Assignment.due_at,
+            Assignment.max_attempts,
+            ExerciseVersion.title,
+            ExerciseVersion.max_score,
         )
         .join(ExerciseVersion, ExerciseVersion.id == Assignment.exercise_version_id)
         .where(Assignment.course_id == course_id)
@@ -111,7 +128,9 @@ def counted_scores(session: Session, policy: dict[int, str]) -> dict[tuple[int, 
         if better:
             cell.score, cell.late, cell.counted_attempt = s.score, s.late, s.attempt
     for ext in session.scalars(select(Extension).where(Extension.assignment_id.in_(ids))):
-        cells.setdefault((ext.assignment_id, ext.student_id), Cell()).extension = {
+        cell = cells.setdefault((ext.assignment_id, ext.student_id), Cell())
+        cell.extension_row = ext
+        cell.extension = {
             "due_at": ext.due_at.isoformat() if ext.due_at else None,
             "extra_attempts": ext.extra_attempts,
         }
@@ -124,7 +143,8 @@ def counted_scores(session: Session, policy: dict[int, str]) -> dict[tuple[int, 
 def gradebook(svc: Services, actor: Actor, course_id: int) -> dict[str, Any]:
     """{"assignments": [{id, title, max_score, score_policy}], "students": [{username,
     display_name, scores: {"<assignment id>": {score, max_score, attempts, late, overridden,
-    extension[, reason]}}, total, max_total}]}"""
+    extension, due_at, max_attempts, attempts_left[, reason]}}, total, max_total}]}: the due
+    date and attempts are the student's own (`effective_terms`: an extension moves them)."""
     with svc.db.read() as session:
         require_course_staff(session, actor, course_id)
         assignments = _assignments(session, course_id)
@@ -137,7 +157,8 @@ def gradebook(svc: Services, actor: Actor, course_id: int) -> dict[str, Any]:
         total = 0.0
         for a in assignments:
             cell = cells.get((a.id, student.id), Cell())
-            scores[str(a.id)] = cell.to_dict(a.max_score)
+            mine = effective_terms(a.due_at, a.max_attempts, cell.extension_row, cell.attempts)
+            scores[str(a.id)] = cell.to_dict(a.max_score, mine)
             total += cell.score or 0.0
         rows.append(
             {
@@ -323,8 +344,11 @@ def set_extension(
             if due_at is not None and row.opens_at is not None and due_at <= row.opens_at:
                 raise Invalid("due_at must be after the assignment opens")
             student_id = _student_of(session, row.course_id, username)
+            # what the student has been shown stays shown after the extension
+            shown = answers_visible(row, "student", student_terms(session, row, student_id))
             found = _one_per_student(session, Extension, assignment_id, student_id)
             found.due_at, found.extra_attempts = due_at, extra_attempts or 0
+            found.answers_shown = bool(found.answers_shown) or shown
             found.created_by = actor.id
             session.flush()
     except IntegrityError:

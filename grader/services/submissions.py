@@ -25,10 +25,9 @@ from grader.engine.check import split_answer
 from grader.services.access import course_role
 from grader.services.assignments import (
     answers_visible,
-    apply_extension,
-    attempts_used,
     check_open,
-    terms,
+    effective_terms,
+    student_terms,
 )
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
@@ -65,11 +64,7 @@ def answers_visible_to(
     role = course_role(session, actor, assignment.course_id)
     if role != "student":
         return True
-    used = attempts_used(session, assignment.id, student_id)
-    mine = terms(session, assignment, student_id)  # an extension moves the due date
-    return answers_visible(
-        assignment, role, used, due_at=mine.due_at, max_attempts=mine.max_attempts
-    )
+    return answers_visible(assignment, role, student_terms(session, assignment, student_id))
 
 
 def submission_dict(
@@ -112,6 +107,7 @@ def _context(session: Session, actor: Actor, assignment_id: int) -> Any:
             Course.archived_at,
             Extension.due_at.label("extended_due_at"),
             Extension.extra_attempts,
+            Extension.answers_shown,
         )
         .join(ExerciseVersion, ExerciseVersion.id == Assignment.exercise_version_id)
         .join(Course, Course.id == Assignment.course_id)
@@ -135,7 +131,11 @@ def _context(session: Session, actor: Actor, assignment_id: int) -> Any:
 def _extension(ctx: Any) -> Extension | None:
     if ctx.extended_due_at is None and ctx.extra_attempts is None:
         return None
-    return Extension(due_at=ctx.extended_due_at, extra_attempts=ctx.extra_attempts or 0)
+    return Extension(
+        due_at=ctx.extended_due_at,
+        extra_attempts=ctx.extra_attempts or 0,
+        answers_shown=bool(ctx.answers_shown),
+    )
 
 
 def check_answers(svc: Services, exercise: Any, answers: Answers) -> Answers:
@@ -232,7 +232,7 @@ def submit(
     role = "admin" if ctx.role is None else ctx.role
     if ctx.archived_at is not None:
         raise Forbidden("the course is archived and takes no submissions", code="archived")
-    mine = apply_extension(ctx.due_at, ctx.max_attempts, _extension(ctx))
+    mine = effective_terms(ctx.due_at, ctx.max_attempts, _extension(ctx))
     late = check_open(assignment, role, due_at=mine.due_at)
     # staff trying the assignment ("preview as student"): marked, never counted, no limit
     preview = role != "student"

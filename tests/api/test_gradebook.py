@@ -194,6 +194,9 @@ def test_an_extension_gives_more_attempts_and_a_later_due_date(world, client):
     cell = _book(client, world).json["students"][0]["scores"][str(world.assignment_id)]
     assert cell["attempts"] == 2 and cell["late"] is False
     assert cell["extension"] == {"due_at": cell["extension"]["due_at"], "extra_attempts": 1}
+    # the cell gives the student's own terms: the later date, 2 attempts, none left
+    assert cell["due_at"] == cell["extension"]["due_at"] and cell["due_at"].startswith(later[:16])
+    assert cell["max_attempts"] == 2 and cell["attempts_left"] == 0
 
 
 def test_an_extension_needs_something_to_extend(world, client):

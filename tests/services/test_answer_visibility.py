@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from grader.db.models import Assignment
+from grader.db.models import Assignment, Extension
 from grader.services import assignments
 from grader.services.errors import Invalid
 
@@ -19,8 +19,11 @@ def _row(show: str, **values) -> Assignment:
     return Assignment(show_answers=show, **values)
 
 
-def _visible(row: Assignment, used: int = 0, role: str = "student", **kwargs) -> bool:
-    return assignments.answers_visible(row, role, used, NOW, **kwargs)
+def _visible(
+    row: Assignment, used: int = 0, role: str = "student", ext: Extension | None = None
+) -> bool:
+    mine = assignments.effective_terms(row.due_at, row.max_attempts, ext, used)
+    return assignments.answers_visible(row, role, mine, NOW)
 
 
 def test_always_and_never_do_not_depend_on_dates_or_attempts():
@@ -36,14 +39,14 @@ def test_after_due_shows_the_answer_only_once_the_due_date_has_passed():
 
 
 def test_an_extension_keeps_the_answer_hidden_until_the_students_own_due_date():
-    assert not _visible(_row("after_due", due_at=AFTER), due_at=BEFORE)
+    assert not _visible(_row("after_due", due_at=AFTER), ext=Extension(due_at=BEFORE))
 
 
 def test_after_last_attempt_waits_for_the_attempts_to_run_out():
     row = _row("after_last_attempt", max_attempts=3)
     assert not _visible(row, used=2)
     assert _visible(row, used=3)
-    assert not _visible(row, used=3, max_attempts=4)  # one extra attempt granted
+    assert not _visible(row, used=3, ext=Extension(extra_attempts=1))  # one extra attempt
 
 
 def test_after_last_attempt_also_shows_it_when_the_assignment_closes():
@@ -82,3 +85,48 @@ def test_changing_dates_keeps_the_due_date_after_the_opening(world):
         )
     view = assignments.view(world.svc, world.teacher.actor, world.assignment_id)
     assert view["opens_at"] is None and view["due_at"] is None
+
+
+def test_an_extension_does_not_hide_an_answer_the_student_was_shown(world):
+    """Out of attempts under "after_last_attempt": the answer was shown; two more attempts
+    keep it shown (they saw it), and the student's terms say 2 attempts left."""
+    from grader.services import gradebook, submissions
+
+    svc, teacher, stu = world.svc, world.teacher.actor, world.student.actor
+    assignments.update_assignment(
+        svc, teacher, world.assignment_id, {"show_answers": "after_last_attempt", "max_attempts": 1}
+    )
+    assert assignments.view(svc, stu, world.assignment_id)["answers_visible"] is False
+    submissions.submit(svc, stu, world.assignment_id, {"dz": "4x"})
+    world.grade_all()
+    assert assignments.view(svc, stu, world.assignment_id)["answers_visible"] is True
+    gradebook.set_extension(svc, teacher, world.assignment_id, "stu", None, 2)
+    seen = assignments.view(svc, stu, world.assignment_id)
+    assert seen["answers_visible"] is True and seen["attempts_left"] == 2
+
+
+def test_an_extension_given_before_the_answer_was_shown_keeps_it_hidden(world):
+    from grader.services import gradebook
+
+    svc, teacher, stu = world.svc, world.teacher.actor, world.student.actor
+    assignments.update_assignment(
+        svc, teacher, world.assignment_id, {"show_answers": "after_last_attempt", "max_attempts": 1}
+    )
+    gradebook.set_extension(svc, teacher, world.assignment_id, "stu", None, 2)
+    seen = assignments.view(svc, stu, world.assignment_id)
+    assert seen["answers_visible"] is False and seen["attempts_left"] == 3
+
+
+def test_student_terms_move_the_due_date_only_later_and_add_attempts():
+    due = NOW
+    assert assignments.effective_terms(due, 3, None, 1).attempts_left == 2
+    earlier = assignments.effective_terms(due, 3, Extension(due_at=AFTER, extra_attempts=0))
+    assert earlier.due_at == due and earlier.extended
+    later = assignments.effective_terms(due, None, Extension(due_at=BEFORE, extra_attempts=4))
+    assert later.due_at == BEFORE and later.max_attempts is None
+    assert (
+        assignments.effective_terms(
+            None, 2, Extension(due_at=BEFORE, extra_attempts=1), 3
+        ).attempts_left
+        == 0
+    )

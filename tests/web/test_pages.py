@@ -176,3 +176,23 @@ def test_a_busy_connection_pool_is_a_503_page_like_the_apis_503(pages, web, monk
     monkeypatch.setattr(courses, "list_courses", busy)
     api = pages.client.get("/api/v1/courses", headers=web.student.headers)
     assert api.status_code == 503 and api.get_json()["error"]["code"] == "database_unavailable"
+
+
+def test_an_extension_shows_on_the_home_and_course_pages(pages, web, page_text):
+    """After +2 attempts and a later due date, every page says so (not only the exercise)."""
+    from grader.services import gradebook
+
+    old_due = utcnow() + timedelta(hours=2)
+    with web.svc.db.write() as session:
+        row = session.get(Assignment, web.assignment_id)
+        row.due_at, row.max_attempts = old_due, 1
+    pages.sign_in(web.student)
+    pages.submit({"answer-dz-0": "4x"})
+    assert "1 used, 0 left" in page_text(pages.get("/"))
+    later = old_due + timedelta(days=3)
+    gradebook.set_extension(web.svc, web.teacher.actor, web.assignment_id, "stu", later, 2)
+    for url in ("/", f"/courses/{web.course_id}"):
+        text = page_text(pages.get(url))
+        assert "1 used, 2 left" in text, url
+        assert f"{later:%Y-%m-%d %H:%M}" in text and f"{old_due:%Y-%m-%d %H:%M}" not in text
+        assert "no attempts left" not in text
