@@ -144,15 +144,31 @@ def _not_right(part, shape: Shape) -> str:
 
 
 def wrong_entries_text(shape: Shape, wrong: list[int], count: int) -> str:
-    """``Entries [0, 1] and [1, 2] are wrong; the other 4 are right.``"""
-    names = [str(list(_unravel(i, shape))) for i in wrong[:MAX_LISTED]]
+    """Which entries are wrong, counted from one as the grid and people count:
+    ``Row 2, column 3 is wrong; the other 5 are right.``, ``Entries 1 and 3 are wrong; ...``"""
+    vector = len(shape) == 1
+    names = [str(i + 1) if vector else entry_name(_unravel(i, shape)) for i in wrong[:MAX_LISTED]]
     if len(wrong) > MAX_LISTED:
         names.append(f"{len(wrong) - MAX_LISTED} more")
-    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    noun = "Entry" if len(wrong) == 1 else "Entries"
+    glue = ", " if vector else "; "  # "row 1, column 2; row 2, column 1"
+    listed = names[0] if len(names) == 1 else glue.join(names[:-1]) + " and " + names[-1]
+    if vector:
+        listed = ("entry " if len(wrong) == 1 else "entries ") + listed
     verb = "is" if len(wrong) == 1 else "are"
     rest = count - len(wrong)
-    return f"{noun} {listed} {verb} wrong; the other {rest} {'is' if rest == 1 else 'are'} right."
+    lead = listed[:1].upper() + listed[1:]
+    return f"{lead} {verb} wrong; the other {rest} {'is' if rest == 1 else 'are'} right."
+
+
+def entry_name(index: tuple[int, ...]) -> str:
+    """An entry as a person names it, counting from one: ``entry 3`` of a vector, ``row 2,
+    column 3`` of a matrix, ``row 2, column 3 of block 1`` of a 3-dimensional tensor."""
+    one = [i + 1 for i in index]
+    if len(one) == 1:
+        return f"entry {one[0]}"
+    if len(one) == 2:
+        return f"row {one[0]}, column {one[1]}"
+    return f"row {one[-2]}, column {one[-1]} of block " + ", ".join(map(str, one[:-2]))
 
 
 def _unravel(i: int, shape: Shape) -> tuple[int, ...]:

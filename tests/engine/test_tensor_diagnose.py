@@ -70,7 +70,7 @@ def test_diagnosis_stays_silent_where_it_does_not_apply(code, stem, part, text):
 def test_mistake_in_some_entries_names_those_entries():
     got = result("mlp-relu-two-layers", "dL-dW1-at", "[[-1, -1], [-2, -2], [1, 1]]")
     assert got.score == pytest.approx(2 * 4 / 6)
-    assert "Entries [1, 0] and [1, 1] are wrong; the other 4 are right." in got.feedback
+    assert "Row 2, column 1 and row 2, column 2 are wrong; the other 4 are right." in got.feedback
     assert got.entries == [[True, True], [False, False], [True, True]]
 
 

@@ -137,7 +137,43 @@ def test_one_wrong_entry_gets_partial_credit_and_is_named(linear):
     result = answer(linear, "dW-at", "[[-3, -6, -9], [3, 6, 10]]")
     assert not result.correct and result.score == pytest.approx(5)
     assert result.entries == [[True, True, True], [True, True, False]]
-    assert "Entry [1, 2] is wrong; the other 5 are right." in result.feedback
+    assert "Row 2, column 3 is wrong; the other 5 are right." in result.feedback
+
+
+@pytest.mark.parametrize(
+    ("shape", "wrong", "text"),
+    [
+        ((4,), [2], "Entry 3 is wrong; the other 3 are right."),
+        ((4,), [0, 3], "Entries 1 and 4 are wrong; the other 2 are right."),
+        ((2, 3), [0, 5], "Row 1, column 1 and row 2, column 3 are wrong; the other 4 are"),
+        ((3, 3), [1, 3, 8], "Row 1, column 2; row 2, column 1 and row 3, column 3 are wrong"),
+        ((2, 2, 2), [7], "Row 2, column 2 of block 2 is wrong; the other 7 are right."),
+        ((10,), list(range(8)), "Entries 1, 2, 3, 4, 5, 6 and 2 more are wrong; the other 2"),
+    ],
+)
+def test_wrong_entries_are_named_counting_from_one_as_people_do(shape, wrong, text):
+    from math import prod
+
+    from grader.engine.tensor_check import wrong_entries_text
+
+    assert wrong_entries_text(shape, wrong, prod(shape)).startswith(text)
+
+
+def test_a_wrong_vector_entry_is_named_from_one():
+    exercise = make_exercise(
+        """
+        id: v
+        title: V
+        variables:
+          x: {shape: [3], range: [-1, 1]}
+        define:
+          y: sum(x * x)
+        parts:
+          - {id: g, kind: value, of: y, wrt: x, at: {x: [1, 2, 3]}}
+        """
+    )
+    result = grade(exercise, {"g": "[2, 4, 7]"}).parts["g"]
+    assert "Entry 3 is wrong; the other 2 are right." in result.feedback
 
 
 def test_transposed_answer_is_explained_and_diagnosed(linear):

@@ -68,7 +68,7 @@ def test_student_types_a_matrix_in_a_grid_pastes_one_and_gets_per_entry_feedback
 
     page.get_by_role("button", name="Submit answers").click()
     expect(page.locator("#score")).to_have_text("5.67 / 6")
-    expect(page.get_by_text("Entry [1, 2] is wrong; the other 5 are right.")).to_be_visible()
+    expect(page.get_by_text("Row 2, column 3 is wrong; the other 5 are right.")).to_be_visible()
     shot(page, "22-matrix-feedback")
 
 
