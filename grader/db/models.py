@@ -158,6 +158,23 @@ class ExerciseVersion(Base):
     exercise: Mapped[Exercise] = relationship(back_populates="versions")
 
 
+class BrokenInstance(Base):
+    """A student's seed for which an exercise version cannot be built (its params empty the
+    domain, or the work bound is passed): recorded once, shown to the exercise's instructors."""
+
+    __tablename__ = "broken_instances"
+    __table_args__ = (UniqueConstraint("exercise_version_id", "seed"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exercise_version_id: Mapped[int] = mapped_column(
+        ForeignKey("exercise_versions.id", ondelete="CASCADE")
+    )
+    seed: Mapped[int] = mapped_column(BigInteger)
+    params: Mapped[str] = mapped_column(String(1000))
+    message: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Assignment(Base):
     """An exercise version set in a course, with dates and attempt rules."""
 

@@ -136,18 +136,28 @@ class Exercise:
     def instance(self, seed: int, device: str = "cpu", budget: int | None = None) -> Instance:
         """The per-seed instance (params, sample points, cached references); LRU-cached.
 
-        ``budget`` bounds the reference work when the instance is made (validation)."""
-        from .instance import Instance
+        Making one is always bounded: ``budget`` (default ``MAX_REFERENCE_WORK``, what
+        validation allowed) caps its autograd work, redraws included. A seed whose instance
+        cannot be made raises ``SamplingError``, and the failure is kept too, so a broken
+        student's every reload costs nothing more."""
+        from .instance import MAX_REFERENCE_WORK, Instance, SamplingError
 
         key = (int(seed), str(device))
         with self._lock:
             inst = self._instances.get(key)
             if inst is not None:
                 self._instances.move_to_end(key)
+                if isinstance(inst, SamplingError):
+                    raise SamplingError(inst.path, inst.message)
                 return inst
-        inst = Instance(self, key[0], key[1], budget)
+        try:
+            inst = Instance(self, key[0], key[1], MAX_REFERENCE_WORK if budget is None else budget)
+        except SamplingError as exc:
+            inst = exc
         with self._lock:
             self._instances[key] = inst
             while len(self._instances) > 512:
                 self._instances.popitem(last=False)
+        if isinstance(inst, SamplingError):
+            raise SamplingError(inst.path, inst.message)
         return inst

@@ -8,6 +8,7 @@ Points where the function or a reference derivative is not finite are redrawn.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 import random
 import re
@@ -39,6 +40,13 @@ MAX_DRAWS = 16  # batches of N_POINTS candidates before giving up on finding fin
 # point included (about 1 s of one core here; see docs/engine.md, "Bounds"). Checked when an
 # exercise is validated, for every seed it tries, before each backward pass.
 MAX_REFERENCE_WORK = 60_000
+# Param sets validation tries (see `validation_params`), and the reference work they may take
+# together: a cheap exercise is tried at every set, a heavy one at as many as the work affords
+# (never fewer than MIN_VALIDATION_SETS).
+VALIDATION_PARAM_SETS = 128
+CORNERS = 64
+MIN_VALIDATION_SETS = 8
+MAX_VALIDATION_WORK = 8 * MAX_REFERENCE_WORK
 
 
 class SamplingError(ValueError):
@@ -55,12 +63,80 @@ def stable_seed(*parts: object) -> int:
 
 def draw_params(exercise: Exercise, seed: int) -> dict[str, Any]:
     """Each param's value for this seed: a number, or nested lists for a tensor param."""
-    rng = random.Random(stable_seed("params", exercise.id, seed))
+    return _draw_all(exercise, random.Random(stable_seed("params", exercise.id, seed)))
+
+
+def _draw_all(exercise: Exercise, rng: random.Random) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, spec in exercise.spec.params.items():
         shape = exercise.shapes.get(name, ())
         values = [_draw(spec, rng) for _ in range(entries(shape))]
         out[name] = _nest(values, shape) if shape else values[0]
+    return out
+
+
+def _every_value(spec) -> list[float | int] | None:
+    """Every value a param entry can take, when they are few enough to try them all."""
+    if spec.choice is not None:
+        return sorted(set(spec.choice))
+    if spec.int_ is not None and spec.int_[1] - spec.int_[0] < VALIDATION_PARAM_SETS:
+        return list(range(spec.int_[0], spec.int_[1] + 1))
+    return None
+
+
+def _ends(spec) -> tuple[float | int, float | int]:
+    if spec.int_ is not None:
+        return spec.int_[0], spec.int_[1]
+    if spec.choice is not None:
+        return min(spec.choice), max(spec.choice)
+    return round(spec.uniform[0], 2), round(spec.uniform[1], 2)
+
+
+def validation_params(exercise: Exercise, rng: random.Random) -> list[dict[str, Any]]:
+    """The param sets validation tries (at most ``VALIDATION_PARAM_SETS``), corners first.
+
+    Every set a student can draw when there are that few (every `int` and `choice` value,
+    each entry of a tensor param independently); otherwise every corner of the param box
+    (each param at its least and greatest value, all combinations while they are at most
+    64) and then random sets drawn by `rng`, which should not be predictable: an exercise
+    finite only at the sets validation draws then cannot be built on purpose. A region of
+    the param space holding a fraction p of the students is missed by n random sets with
+    chance (1 - p)^n (docs/exercises.md)."""
+    names = list(exercise.spec.params)
+    specs = [exercise.spec.params[n] for n in names]
+    shapes = [exercise.shapes.get(n, ()) for n in names]
+
+    def build(values_per_param: Any) -> dict[str, Any]:
+        return {
+            n: _nest(list(v), shape) if shape else v[0]
+            for n, v, shape in zip(names, values_per_param, shapes, strict=True)
+        }
+
+    combos = itertools.islice(itertools.product(*[_ends(spec) for spec in specs]), CORNERS)
+    corners = [
+        build([[end] * entries(s) for end, s in zip(c, shapes, strict=True)]) for c in combos
+    ]
+    choices = [_every_value(spec) for spec in specs]
+    space = 1
+    for values, shape in zip(choices, shapes, strict=True):
+        space *= len(values) ** entries(shape) if values is not None else VALIDATION_PARAM_SETS + 1
+        space = min(space, VALIDATION_PARAM_SETS + 1)
+    if space <= VALIDATION_PARAM_SETS:
+        per_param = [
+            list(itertools.product(values or [], repeat=entries(shape)))
+            for values, shape in zip(choices, shapes, strict=True)
+        ]
+        rest = [build(combo) for combo in itertools.product(*per_param)]
+    else:
+        rest = [_draw_all(exercise, rng) for _ in range(VALIDATION_PARAM_SETS)]
+    rng.shuffle(rest)
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for params in corners + rest:
+        key = repr(params)
+        if key not in seen and len(out) < VALIDATION_PARAM_SETS:
+            seen.add(key)
+            out.append(params)
     return out
 
 
@@ -107,13 +183,21 @@ def latin_hypercube_column(lo: float, hi: float, m: int, gen: torch.Generator) -
 
 
 class Instance:
-    def __init__(self, exercise, seed: int, device: str = "cpu", budget: int | None = None):
+    def __init__(
+        self,
+        exercise,
+        seed: int,
+        device: str = "cpu",
+        budget: int | None = None,
+        params: dict[str, Any] | None = None,
+    ):
         self.exercise = exercise
         self.seed = seed
         self.device = torch.device(device)
-        self.budget = budget  # of reference work, when validating (see MAX_REFERENCE_WORK)
+        self.budget = budget  # of reference work (see MAX_REFERENCE_WORK)
         self.work = 0
-        self.params = draw_params(exercise, seed)
+        # `params`: validation's chosen set; a student's come from their seed
+        self.params = draw_params(exercise, seed) if params is None else params
         # Tensor params as one-point tensors (the same at every point), for evaluation.
         self.param_env: dict[str, Value] = {
             k: torch.tensor([v], dtype=DTYPE, device=self.device) if isinstance(v, list) else v

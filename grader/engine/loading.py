@@ -8,6 +8,7 @@ sampling are checked afterwards against the parsed exercise.
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path as FsPath
@@ -25,7 +26,6 @@ from .schema import (
     IDENT,
     MAX_DEFINE_NODES,
     MAX_TEST_ANSWERS,
-    SAMPLING_SEEDS,
     ExerciseSpec,
     ParamSpec,
     PartSpec,
@@ -469,7 +469,14 @@ def _check_nested(x: Any, shape: Shape) -> str | None:
 
 def _check_sampling(exercise: Exercise, errors: _Collector) -> None:
     """Every part must have a finite reference: sample points and `at` points alike."""
-    from .instance import MAX_REFERENCE_WORK, SamplingError, draw_params
+    from .instance import (
+        MAX_REFERENCE_WORK,
+        MAX_VALIDATION_WORK,
+        MIN_VALIDATION_SETS,
+        Instance,
+        SamplingError,
+        validation_params,
+    )
 
     for part in exercise.parts:
         if part.at is not None:
@@ -481,14 +488,22 @@ def _check_sampling(exercise: Exercise, errors: _Collector) -> None:
                 )
     if errors.problems:
         return
-    # With params, a function may be defined for some students' values and not others.
-    seeds = range(SAMPLING_SEEDS) if exercise.spec.params else range(1)
-    for seed in seeds:
+    # With params, a function may be defined for some students' values and not others: try
+    # every param set a student can draw, or the corners and random sets (`validation_params`).
+    if not exercise.spec.params:
+        candidates: list[dict | None] = [None]
+    else:
+        candidates = list(validation_params(exercise, random.SystemRandom()))
+    spent = 0
+    for i, params in enumerate(candidates):
+        if i >= MIN_VALIDATION_SETS and spent > MAX_VALIDATION_WORK:
+            return  # a heavy exercise: as many sets as the validation work affords
         try:
-            inst = exercise.instance(seed, budget=MAX_REFERENCE_WORK)
+            inst = Instance(exercise, i, budget=MAX_REFERENCE_WORK, params=params)
             for part in exercise.parts:
                 inst.reference(part)
+            spent += max(inst.work, 1)
         except SamplingError as exc:
-            params = ", ".join(f"{k} = {v}" for k, v in draw_params(exercise, seed).items())
-            errors.add(exc.path, exc.message + (f" (for the params {params})" if params else ""))
+            shown = ", ".join(f"{k} = {v}" for k, v in (params or {}).items())
+            errors.add(exc.path, exc.message + (f" (for the params {shown})" if shown else ""))
             return

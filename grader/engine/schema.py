@@ -18,7 +18,6 @@ MAX_PARTS = 50
 MAX_DEFINES = 100
 MAX_DEFINE_NODES = 5000  # all definitions together: bounds sampling and diagnosis work
 MAX_TEST_ANSWERS = 300
-SAMPLING_SEEDS = 8  # students' seeds tried at validation when the exercise has params  # self-test answers per exercise: bounds `validate`
 MAX_VARIABLES = 20
 
 DEFAULT_EXPRESSION_TOLERANCE = {"rtol": 1e-6, "atol": 1e-9}

@@ -23,6 +23,7 @@ from grader.db.models import (
 )
 from grader.engine import ParseError, preview
 from grader.services import exercises as exercise_service
+from grader.services import instances
 from grader.services.access import course_role, require_course_staff
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -324,8 +325,8 @@ def view(svc: Services, actor: Actor, assignment_id: int, *, past_due_ok: bool =
                 raise
         version = row.exercise_version
         slug = version.exercise.slug
-    exercise = svc.exercises.get(row.exercise_version_id, version.sha256)
-    instance = exercise.instance(student_seed(svc.config.secret_key, actor.id, row.id))
+    seed = student_seed(svc.config.secret_key, actor.id, row.id)
+    instance = instances.student_instance(svc, row.exercise_version_id, version.sha256, seed)
     parts = []
     for part in instance.parts:
         latex = part.get("prompt_latex") or ""

@@ -30,6 +30,7 @@ from grader.engine import (
     to_mathml,
 )
 from grader.engine.render import format_number
+from grader.services import instances
 from grader.services.access import require_role
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -266,6 +267,7 @@ def versions(svc: Services, actor: Actor, slug: str) -> dict:
         return {
             "id": row.slug,
             "latest": row.latest_version,
+            "broken": instances.broken_of(session, row.id),
             "versions": [
                 {
                     "version": v.version,

@@ -114,6 +114,7 @@ def for_exercise(
     version: int | None = None,
 ) -> Any:
     """An exercise part's worked solution for one seed (instructors)."""
+    from grader.engine import SamplingError
     from grader.engine.solution import part_solutions
 
     require_role(actor, "instructor")
@@ -131,7 +132,11 @@ def for_exercise(
         version_id, sha = chosen.id, chosen.sha256
     exercise = svc.exercises.get(version_id, sha)
     part = _part(exercise, part_id)
-    return _component(part_solutions(exercise.instance(seed), part, level), wrt)
+    try:
+        inst = exercise.instance(seed)
+    except SamplingError as exc:
+        raise Invalid(f"seed {seed}: {exc.message}") from None
+    return _component(part_solutions(inst, part, level), wrt)
 
 
 def page_solutions(svc: Services, graded: Graded) -> dict[str, list[dict[str, Any]]]:

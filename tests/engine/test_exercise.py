@@ -282,3 +282,89 @@ def test_a_function_undefined_for_some_params_is_reported_with_those_params():
     with pytest.raises(ExerciseInvalid) as info:
         load_exercise(textwrap.dedent(text))
     assert "for the params k = " in str(info.value)
+
+
+def _one_param_exercise(param: str, define: str, variables: str = "x: [0.5, 3]") -> str:
+    return textwrap.dedent(
+        f"""
+        id: bomb
+        title: t
+        variables:
+          {variables}
+        params:
+          k: {param}
+        define:
+          f: {define}
+        parts:
+          - id: a
+            kind: expression
+            of: f
+            wrt: x
+        """
+    )
+
+
+def _finite_only_at(values: list[int]) -> str:
+    """An expression finite (zero) only when k is one of `values`: sqrt of -(product)^2."""
+    product = " * ".join(f"(k - {v})" for v in values)
+    return f"x^2 + sqrt(-(({product})^2))"
+
+
+def test_an_exercise_finite_only_at_the_first_seeds_params_is_refused():
+    """The seed bomb: finite for seeds 0-7 (what validation used to try), broken for every
+    other student. Validation now tries random param sets no one can predict."""
+    from grader.engine.instance import draw_params
+
+    param = "{int: [0, 100000]}"
+    probe = load_exercise(_one_param_exercise(param, "x^2"))
+    values = sorted({draw_params(probe, seed)["k"] for seed in range(8)})
+    text = _one_param_exercise(param, _finite_only_at(values))
+    with pytest.raises(ExerciseInvalid) as info:
+        load_exercise(text)
+    assert "for the params k = " in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("param", "define", "bad"),
+    [
+        ("{choice: [1, 2, 3, 4, 5, 6, 7, 8, 9, 50]}", "x * sqrt(10 - k)", "k = 50"),
+        ("{int: [0, 40]}", "log(x + 20 - k)", "k = "),  # empty once k >= 23
+        ("{uniform: [0, 10]}", "x * sqrt(9.999 - k)", "k = 10"),  # only the corner k = 10
+    ],
+)
+def test_a_param_value_that_empties_the_domain_is_refused_with_it(param, define, bad):
+    with pytest.raises(ExerciseInvalid) as info:
+        load_exercise(_one_param_exercise(param, define))
+    assert "for the params " + bad in str(info.value)
+
+
+def test_every_int_and_choice_value_is_tried_when_there_are_few():
+    import random
+
+    from grader.engine.instance import validation_params
+
+    ex = load_exercise(_one_param_exercise("{int: [-3, 40]}", "x * k"))
+    tried = sorted(p["k"] for p in validation_params(ex, random.Random(1)))
+    assert tried == list(range(-3, 41))
+
+
+def test_a_broken_seed_fails_fast_once_and_is_not_rebuilt(monkeypatch):
+    """At run time (a stored exercise) a student whose params break the exercise gets a
+    SamplingError within the work bound, and every reload answers from the cache."""
+    from grader.engine import instance as instance_module
+    from grader.engine.instance import SamplingError
+
+    text = _one_param_exercise("{int: [0, 100000]}", _finite_only_at([1, 2]))
+    ex = load_exercise(text, validated=True)
+    built = []
+    original = instance_module.Instance.__init__
+
+    def counting(self, *args, **kwargs):
+        built.append(args)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(instance_module.Instance, "__init__", counting)
+    for _ in range(3):
+        with pytest.raises(SamplingError):
+            ex.instance(12345)
+    assert len(built) == 1

@@ -37,7 +37,7 @@ from grader.engine.diagnose import MAX_DIAGNOSIS_WORK, diagnosis_budget
 from grader.engine.expr import MAX_NODES, MAX_SPLIT_WORD, node_count, split_word
 from grader.engine.instance import MAX_REFERENCE_WORK
 from grader.engine.loading import ExerciseInvalid
-from grader.engine.schema import MAX_DEFINES, MAX_PARTS, MAX_VARIABLES, SAMPLING_SEEDS
+from grader.engine.schema import MAX_DEFINES, MAX_PARTS, MAX_VARIABLES
 from tests.helpers import make_exercise
 
 from .counting import FIXED_CALLS, GRADE_CALLS_PER_CHAR, PARSE_CALLS_PER_CHAR, CallCounter
@@ -485,7 +485,6 @@ def test_a_stored_exercise_loads_without_drawing_instances():
     text = chain_exercise(20, 50, 1)
     ex = load_exercise(text, validated=True)
     assert len(ex._instances) == 0
-    assert len(load_exercise(text)._instances) == SAMPLING_SEEDS
 
 
 @functools.cache
