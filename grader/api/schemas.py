@@ -286,6 +286,22 @@ class Accepted(BaseModel):
     attempt: int | None = None
 
 
+class MessageArg(BaseModel):
+    """A typed argument of a feedback message (see docs/engine.md, "Feedback messages")."""
+
+    type: Literal["formula", "number", "label", "authored"]
+    text: str | None = None  # formula, number, label
+    latex: str | None = None  # formula
+    value: float | None = None  # number
+    markdown: str | None = None  # authored
+
+
+class FeedbackMessage(BaseModel):
+    code: str  # e.g. chain.missing_inner: what is said, worded per language by its code
+    args: dict[str, MessageArg]
+    subject: str | None = None  # the answer box it is about, in a part with several
+
+
 class PartResult(BaseModel):
     correct: bool
     score: float
@@ -293,6 +309,7 @@ class PartResult(BaseModel):
     feedback_html: str | None = None  # the feedback rendered: sanitised HTML, math as MathML
     diagnosis: str | None = None
     error: str | None = None
+    messages: list[FeedbackMessage] | None = None  # the feedback as structured messages
 
 
 class SubmissionOut(BaseModel):

@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -21,10 +21,9 @@ from .diagnose import MAX_DIAGNOSIS_WORK, diagnose, diagnosis_budget, submission
 from .exercise import Exercise, Part
 from .expr import Expr, ParseError, names_in, parse
 from .instance import format_value
+from .messages import Label, Message, Number, message, render
 from .npeval import Unsupported, as_points_np, evaluate_np, to_array
 from .render import format_number, to_latex, to_mathml, to_text
-from .said import Said, number, say
-from .said import name as m
 from .shapes import entries
 from .tensor_check import all_entries_right, check_answer_shape, judge_tensor, reshaped_result
 from .tensors import flat
@@ -53,6 +52,32 @@ class PartResult:
     expected_text: str | None = None
     # tensor parts: per entry, right or not (nested like the answer; a bool for a number box)
     entries: list | bool | None = None
+    # The feedback and ``expected`` as structured messages (codes and typed arguments), from
+    # which the texts above are rendered; empty where a text has no message form yet (tensor
+    # parts, parse errors).
+    messages: list[Message] = field(default_factory=list)
+    expected_messages: list[Message] = field(default_factory=list)
+
+    @classmethod
+    def said(
+        cls,
+        *,
+        messages: list[Message],
+        expected: list[Message] | None = None,
+        **fields: Any,
+    ) -> PartResult:
+        """A result whose feedback (and ``expected``) are rendered from messages."""
+        feedback, plain = render(messages, "markdown"), render(messages, "plain")
+        shown = expected or []
+        return cls(
+            feedback=feedback,
+            feedback_text=None if plain == feedback else plain,
+            expected=render(shown, "markdown") if shown else None,
+            expected_text=render(shown, "plain") if shown else None,
+            messages=list(messages),
+            expected_messages=list(shown),
+            **fields,
+        )
 
     @property
     def plain(self) -> str:
@@ -70,6 +95,8 @@ class PartResult:
         }
         if self.entries is not None:
             out["entries"] = self.entries
+        if self.messages:
+            out["messages"] = [m.to_dict() for m in self.messages]
         return out
 
 
@@ -320,7 +347,7 @@ def grade_batch(
             per_member = _split(columns, len(columns[0]) // len(group))
             for i, values, ok in zip(members, per_member, right, strict=True):
                 if ok:
-                    results[i][part.id] = _correct(part)
+                    results[i][part.id] = correct_result(part)
                     continue
                 arrays = [to_array(v) for v in values]
                 with diagnosis_budget(budgets[i][0]) as left:
@@ -361,13 +388,14 @@ def _all_right(group: list, part: Part, columns: list[torch.Tensor]) -> list[boo
     return ok.tolist()
 
 
-def _correct(part: Part) -> PartResult:
+def correct_result(part: Part) -> PartResult:
+    """The result of a right answer (every component, every entry)."""
     n = len(part.components)
-    return PartResult(
+    return PartResult.said(
+        messages=[message("check.correct")],
         correct=True,
         score=part.points,
         max_score=part.points,
-        feedback="Correct.",
         components=[True] * n,
         entries=all_entries_right(part) if part.is_tensor else None,
     )
@@ -416,8 +444,8 @@ def read_part(inst: Instance, part: Part, answer: Answer) -> Read | PartResult:
     ncomp = len(part.components)
     labels = inst.parts[part.index]["component_labels"]
     if answer is None or (isinstance(answer, str) and not answer.strip()):
-        return PartResult(
-            correct=False, score=0.0, max_score=part.points, feedback="No answer given."
+        return PartResult.said(
+            messages=[message("check.no_answer")], correct=False, score=0.0, max_score=part.points
         )
     if not isinstance(answer, str) and not (
         isinstance(answer, Sequence) and all(isinstance(a, str) for a in answer)
@@ -466,81 +494,60 @@ def _evaluate_torch(inst: Instance, part: Part, nodes: list[Expr]) -> list[torch
 def judge(
     inst: Instance, part: Part, values: list[np.ndarray], read: Read | None = None
 ) -> PartResult:
-    """Compare an answer's values with the reference; diagnose and word the feedback."""
+    """Compare an answer's values with the reference; diagnose and say what is wrong."""
     if part.is_tensor:
         return judge_tensor(inst, part, [torch.as_tensor(v) for v in values])
     ncomp = len(part.components)
     labels = inst.parts[part.index]["component_labels"]
     verdicts: list[bool] = []
-    messages: list[Said] = []
+    said: list[Message] = []
     codes: list[str] = []
-    expected: list[Said] = []
+    expected: list[Message] = []
     for c, s in enumerate(values):
         ref, tol = inst.np_reference(part, c), inst.np_tolerance(part, c)
         with np.errstate(invalid="ignore", over="ignore"):
             ok = np.abs(s - ref) <= tol  # nan compares false: an undefined value never matches
         right = bool(ok.all())
         verdicts.append(right)
-        prefix = say(f"{labels[c]}: ") if ncomp > 1 else say()
+        subject = labels[c] if ncomp > 1 else None
         if right:
-            messages.append(prefix + say("correct."))
+            said.append(message("check.correct").about(subject))
             continue
         node = read.nodes[c] if read else None
         found = diagnose(inst, part, c, s, node, read.texts[c] if read else None)
         if found is not None:
             codes.append(found.code)
-            messages.append(prefix + found.message)
+            said.append(found.message.about(subject))
         else:
             bad = int(np.argmin(ok))
-            said, shown = _mismatch_message(inst, part, c, s, bad, node)
-            messages.append(prefix + said)
-            if shown is not None:
-                expected.append(prefix + shown)
+            wrong, shown = _mismatch_message(inst, part, c, s, bad, node)
+            said.append(wrong.about(subject))
+            expected.append(shown.about(subject))
     n_right = sum(verdicts)
-    score = part.points * n_right / ncomp
-    correct = n_right == ncomp
-    if ncomp == 1:
-        feedback = say("Correct.") if correct else messages[0]
-    else:
-        feedback = _join(messages)
-    shown = _join(expected) if expected else None
-    return PartResult(
-        correct=correct,
-        score=score,
+    return PartResult.said(
+        messages=said,
+        expected=expected,
+        correct=n_right == ncomp,
+        score=part.points * n_right / ncomp,
         max_score=part.points,
-        feedback=feedback.markdown,
         diagnosis=codes[0] if codes else None,
         components=verdicts,
-        feedback_text=None if feedback.plain == feedback.markdown else feedback.plain,
-        expected=shown.markdown if shown else None,
-        expected_text=shown.plain if shown else None,
     )
 
 
-def _join(messages: list[Said]) -> Said:
-    out = say()
-    for i, msg in enumerate(messages):
-        if i == 0:
-            msg = Said(
-                msg.markdown[:1].upper() + msg.markdown[1:], msg.plain[:1].upper() + msg.plain[1:]
-            )
-        out = out + (say(" ") if i else say()) + msg
-    return out
-
-
-def _error(part: Part, message: str) -> PartResult:
-    return PartResult(
+def _error(part: Part, error: str) -> PartResult:
+    return PartResult.said(
+        messages=[message("check.unreadable")],
         correct=False,
         score=0.0,
         max_score=part.points,
-        feedback="Your answer could not be read.",
-        error=message,
+        error=error,
     )
 
 
 def _mismatch_message(
     inst: Instance, part: Part, c: int, s: np.ndarray, i: int, node: Expr | None
-) -> tuple[Said, Said | None]:
+) -> tuple[Message, Message]:
     """What to say when no mistake is recognised, and the derivative's value there.
 
     A formula is compared at a readable point (x = 1, x = 1/2) where the answer is wrong,
@@ -549,31 +556,17 @@ def _mismatch_message(
         value = float(s[i])
         where = ", ".join(f"{v} = {format_number(x)}" for v, x in (part.at or {}).items())
         ref = float(inst.np_reference(part, c)[0])
-        return (
-            say(
-                "Not the right value: ", number(value), " is not the derivative at ", m(where), "."
-            ),
-            say("The derivative there is ", number(ref), "."),
-        )
+        wrong = message("check.wrong_value", value=Number(value), point=Label(where))
+        return wrong, message("check.expected_there", value=Number(ref))
     point = _readable_mismatch(inst, part, c, node) if node is not None else None
     if point is None:
         where, value, ref = inst.point_label(i), float(s[i]), float(inst.np_reference(part, c)[i])
     else:
         where, value, ref = point
+    shown = message("check.expected_there", value=Number(ref))
     if not math.isfinite(value):
-        return (
-            say(
-                "Your answer is undefined at ",
-                m(where),
-                " (a log or square root of a negative "
-                "number, or a division by zero?), where the derivative is defined.",
-            ),
-            say("The derivative there is ", number(ref), "."),
-        )
-    return (
-        say("Not the derivative: at ", m(where), " your answer gives ", number(value), "."),
-        say("The derivative there is ", number(ref), "."),
-    )
+        return message("check.undefined_at", point=Label(where)), shown
+    return message("check.wrong_at", point=Label(where), value=Number(value)), shown
 
 
 def _readable_mismatch(

@@ -40,11 +40,9 @@ from .autograd import (
 )
 from .compare import all_match, tolerance
 from .expr import BinOp, Call, Expr, Name, Neg, Num, names_in, node_count, terms_of
+from .messages import Authored, Formula, Label, Message, Number, formula, message
 from .npeval import Unsupported, as_points_np, evaluate_np, to_array
-from .render import format_number
-from .said import Math, Said, authored, say
-from .said import math as math_of
-from .said import name as m
+from .symbolic import derivative as formula_derivative
 
 if TYPE_CHECKING:
     from .exercise import Part
@@ -114,7 +112,7 @@ def _afford(cost: int) -> bool:
 @dataclass(frozen=True, eq=False)
 class Candidate:
     code: str
-    message: Said
+    message: Message
     values: np.ndarray
 
 
@@ -141,25 +139,73 @@ class CandidateSet:
 
 @dataclass(frozen=True)
 class Diagnosis:
-    code: str
-    message: Said
+    code: str  # the mistake's kind (chain, sign, term_power, ...): stable, the API shows it
+    message: Message  # what to tell the student (its own code: chain.missing_inner, ...)
 
 
-def show(node: Expr, params: dict) -> Math:
+def with_params(node: Expr, params: dict) -> Expr:
+    """An instructor expression with this student's params filled in as numbers."""
+    if isinstance(node, Name) and node.name in params:
+        return Num(float(params[node.name]))
+    if isinstance(node, Neg):
+        return Neg(with_params(node.arg, params))
+    if isinstance(node, Call):
+        return Call(node.fn, with_params(node.arg, params))
+    if isinstance(node, BinOp):
+        return BinOp(node.op, with_params(node.left, params), with_params(node.right, params))
+    return node
+
+
+def show(node: Expr, params: dict) -> Formula:
     """An instructor expression with this student's params filled in (LaTeX and text)."""
+    return formula(with_params(node, params))
 
-    def sub(n: Expr) -> Expr:
-        if isinstance(n, Name) and n.name in params:
-            return Num(float(params[n.name]))
-        if isinstance(n, Neg):
-            return Neg(sub(n.arg))
-        if isinstance(n, Call):
-            return Call(n.fn, sub(n.arg))
+
+MAX_INLINED = 400  # nodes of a sub-expression with its definitions written in (see inlined)
+
+
+def inlined(node: Expr, defines: dict[str, Expr]) -> Expr | None:
+    """``node`` with each defined name replaced by its definition (recursively), so that it is
+    a formula in the variables; None when that would pass ``MAX_INLINED`` nodes."""
+    memo: dict[str, Expr | None] = {}
+    budget = [MAX_INLINED]
+
+    def sub(n: Expr) -> Expr | None:
+        budget[0] -= 1
+        if budget[0] < 0:
+            return None
+        if isinstance(n, Name):
+            if n.name not in defines:
+                return n
+            if n.name not in memo:
+                memo[n.name] = sub(defines[n.name])
+            found = memo[n.name]
+            if found is not None:
+                budget[0] -= node_count(found)
+            return found if budget[0] >= 0 else None
+        if isinstance(n, Neg | Call):
+            arg = sub(n.arg)
+            if arg is None:
+                return None
+            return Neg(arg) if isinstance(n, Neg) else Call(n.fn, arg)
         if isinstance(n, BinOp):
-            return BinOp(n.op, sub(n.left), sub(n.right))
+            left, right = sub(n.left), sub(n.right)
+            if left is None or right is None:
+                return None
+            return BinOp(n.op, left, right)
         return n
 
-    return math_of(sub(node))
+    return sub(node)
+
+
+def derivative_shown(node: Expr, w: str, params: dict, defines: dict[str, Expr]) -> Formula | None:
+    """d node / d w as a tidy formula in the variables, with the student's params (the
+    factor a chain-rule message tells the student to multiply by); None when it is too big."""
+    whole = inlined(with_params(node, params), defines)
+    if whole is None:
+        return None
+    found = formula_derivative(whole, w)
+    return None if found is None else formula(found)
 
 
 def _walk(node: Expr):
@@ -187,14 +233,14 @@ def build_candidates(inst: Instance, part: Part, component: int) -> CandidateSet
 
     kept: list[torch.Tensor] = []
 
-    def add(code: str, message: Said, value) -> None:
+    def add(code: str, said: Message, value) -> None:
         v = as_points(value, n, inst.device).detach()
         if not bool(torch.isfinite(v).all()) or all_match(v, ref, part.rtol, part.atol):
             return
         if any(all_match(v, k, part.rtol, part.atol) for k in kept):
             return
         kept.append(v)
-        out.append(Candidate(code, message, to_array(v)))
+        out.append(Candidate(code, said, to_array(v)))
 
     instructor, complete = _instructor_candidates(inst, part, component)
     chain = chain_work(inst.exercise)
@@ -235,10 +281,10 @@ def _rule_candidates(inst: Instance, part: Part, component: int, chain: int, add
     if _afford(chain * 3 ** (order - 1)):
         lower = nth_derivative(env[part.of], leaves, wrt[:-1])
         if order == 1:
-            message = say("You gave the function ", m(part.of), " itself, not its derivative.")
+            said = message("function.itself", function=Label(part.of))
         else:
-            message = say("That is a derivative of one order lower: differentiate once more.")
-        late.append((FUNCTION, message, lower))
+            said = message("function.lower_order")
+        late.append((FUNCTION, said, lower))
     else:
         complete = False
     for v in sorted(ex.depends_on(part.of)):
@@ -247,26 +293,15 @@ def _rule_candidates(inst: Instance, part: Part, component: int, chain: int, add
         if not _afford(chain * 3**order):
             complete = False
             break
-        late.append(
-            (
-                VARIABLE,
-                say(
-                    "That is the derivative with respect to ",
-                    m(v),
-                    "; this asks for the derivative with respect to ",
-                    m(w),
-                    ".",
-                ),
-                nth_derivative(env[part.of], leaves, [*wrt[:-1], v]),
-            )
-        )
+        said = message("variable.other", other=Label(v), variable=Label(w))
+        late.append((VARIABLE, said, nth_derivative(env[part.of], leaves, [*wrt[:-1], v])))
     if order == 1:
         structural = _Structural(inst, part, w, leaves, env, 3 * chain)
-        for code, message, value in structural:
-            add(code, message, value)
+        for code, said, value in structural:
+            add(code, said, value)
         complete = complete and structural.complete
-    for code, message, value in late:
-        add(code, message, value)
+    for code, said, value in late:
+        add(code, said, value)
     return complete
 
 
@@ -290,7 +325,8 @@ def _instructor_candidates(
         if not _afford(node_count(node)):
             return out, False
         values = as_points(evaluate(node, env), n, inst.device)
-        out.append(Candidate(INSTRUCTOR, authored(feedback), to_array(values)))
+        said = message("instructor.feedback", feedback=Authored(feedback))
+        out.append(Candidate(INSTRUCTOR, said, to_array(values)))
     return out, True
 
 
@@ -318,55 +354,39 @@ class _Structural:
             if not self._afford():
                 return
             patched = inst.chain(leaves, replace={name: lambda val: _as_leaf(val, leaf)})
-            dzdy, dydx = m(f"d{part.of}/d{name}"), m(f"d{name}/d{w}")
+            names = {
+                "outer": Label(f"d{part.of}/d{name}"),
+                "inner_derivative": Label(f"d{name}/d{w}"),
+                "inner": Label(name),
+                "variable": Label(w),
+            }
             yield (
                 CHAIN,
-                say(
-                    "That is ",
-                    dzdy,
-                    " alone, but ",
-                    m(name),
-                    " depends on ",
-                    m(w),
-                    ": multiply by ",
-                    dydx,
-                    " (chain rule).",
-                ),  # fmt: skip
+                Message("chain.outer_alone", names),
                 derivative(patched[part.of], leaf, create_graph=False),
             )
             yield (
                 CHAIN,
-                say(
-                    "That is ",
-                    dydx,
-                    " alone; ",
-                    m(part.of),
-                    " depends on ",
-                    m(w),
-                    " through ",
-                    m(name),
-                    ", so multiply by ",
-                    dzdy,
-                    " (chain rule).",
-                ),  # fmt: skip
+                Message("chain.inner_alone", {**names, "function": Label(part.of)}),
                 derivative(env[name], leaf, create_graph=False),
             )
         params = inst.params
+        defines = dict(ex.defines)
         budget = MAX_STRUCTURAL
         for name, tree in ex.defines:
             if name not in used and name != part.of:
                 continue
             on_w = _mentions(tree, depends)
             for node in _walk(tree):
-                rule = _broken_rule(node, on_w, leaf, params)
+                rule = _broken_rule(node, on_w, leaf, w, params, defines)
                 if rule is None:
                     continue
                 budget -= 1
                 if budget < 0 or not self._afford():
                     return
-                code, message, wrong = rule
+                code, said, wrong = rule
                 patched = inst.chain(leaves, patch=Patch(node, leaf, wrong))
-                yield code, message, derivative(patched[part.of], leaf, create_graph=False)
+                yield code, said, derivative(patched[part.of], leaf, create_graph=False)
 
     def _afford(self) -> bool:
         if _afford(self.cost):
@@ -393,30 +413,21 @@ def _mentions(tree: Expr, names: set[str]):
     return lambda node: id(node) in hit
 
 
-def _eq(label: str, value: Math) -> Math:
-    return Math(f"{label} = {value.latex}", f"{label} = {value.plain}")
-
-
 def _as_leaf(value, leaf: torch.Tensor):
     return torch.as_tensor(value).detach() + (leaf - leaf.detach())
 
 
-def _broken_rule(node: Expr, on_w, leaf, params):
+def _broken_rule(node: Expr, on_w, leaf, w: str, params: dict, defines: dict[str, Expr]):
     """(code, message, wrong-derivative function) for a node where a rule can be broken."""
 
     def d(t):
         return derivative(t, leaf, create_graph=False)
 
     if isinstance(node, Call) and on_w(node.arg) and not isinstance(node.arg, Name):
-        inner = show(node.arg, params)
+        inner = derivative_shown(node.arg, w, params, defines)
         return (
             CHAIN,
-            say(
-                f"You differentiated {node.fn}(...) but forgot to multiply by the derivative "
-                "of its inside, ",
-                inner,
-                " (chain rule).",
-            ),
+            _chain("missing_inner", inner, call=show(node, params), inner=show(node.arg, params)),
             lambda u, fn=node.fn: local_derivative(lambda t: _call(fn, t), u),
         )
     if not isinstance(node, BinOp):
@@ -426,62 +437,42 @@ def _broken_rule(node: Expr, on_w, leaf, params):
         return None
     u, v = show(node.left, params), show(node.right, params)
     if node.op == "^" and left_w and not right_w and not isinstance(node.left, Name):
+        inner = derivative_shown(node.left, w, params, defines)
         return (
             CHAIN,
-            say(
-                "You differentiated the power ",
-                show(node, params),
-                " but forgot to multiply by the derivative of the inside, ",
-                u,
-                " (chain rule).",
-            ),
+            _chain("missing_base", inner, power=show(node, params), inner=u),
             lambda a, b: local_derivative(lambda t: binary("^", t, b), a),
         )
     if node.op == "^" and right_w and not left_w and not isinstance(node.right, Name):
+        inner = derivative_shown(node.right, w, params, defines)
         return (
             CHAIN,
-            say(
-                "You differentiated the power ",
-                show(node, params),
-                " but forgot to multiply by the derivative of the exponent, ",
-                v,
-                " (chain rule).",
-            ),
+            _chain("missing_exponent", inner, power=show(node, params), exponent=v),
             lambda a, b: local_derivative(lambda t: binary("^", a, t), b),
         )
     if node.op == "*" and left_w and right_w:
-        return (
-            PRODUCT,
-            say(
-                "You multiplied the derivatives, but ",
-                m("(uv)'"),
-                " is not ",
-                m("u'v'"),
-                ": use the product rule ",
-                m("(uv)' = u'v + uv'"),
-                " with ",
-                _eq("u", u),
-                " and ",
-                _eq("v", v),
-                ".",
-            ),
-            lambda a, b: d(a) * d(b),
+        said = message(
+            "product.multiplied",
+            product=Label("(uv)'"),
+            wrong=Label("u'v'"),
+            rule=Label("(uv)' = u'v + uv'"),
+            u=u,
+            v=v,
         )
+        return PRODUCT, said, lambda a, b: d(a) * d(b)
     if node.op == "/" and left_w and right_w:
-        return (
-            QUOTIENT,
-            say(
-                "The quotient rule has a minus sign: ",
-                m("(u/v)' = (u'v - uv')/v^2"),
-                ", with ",
-                _eq("u", u),
-                " and ",
-                _eq("v", v),
-                "; you added the two terms.",
-            ),
-            lambda a, b: (d(a) * b + a * d(b)) / b**2,
-        )
+        said = message("quotient.added", rule=Label("(u/v)' = (u'v - uv')/v^2"), u=u, v=v)
+        return QUOTIENT, said, lambda a, b: (d(a) * b + a * d(b)) / b**2
     return None
+
+
+def _chain(kind: str, derivative_of_inside: Formula | None, **args: Formula) -> Message:
+    """A forgotten chain factor, naming the derivative the student should multiply by (the
+    inside itself where that derivative is too large to write)."""
+    if derivative_of_inside is None:
+        return message(f"chain.{kind}_unnamed", **args)
+    name = "exponent_derivative" if kind == "missing_exponent" else "inner_derivative"
+    return message(f"chain.{kind}", **args, **{name: derivative_of_inside})
 
 
 def _call(fn: str, t):
@@ -520,9 +511,7 @@ def _generic(inst, part, component, s, cands: CandidateSet, hits, terms) -> Diag
     nonzero = not cands.reference_is_zero
     with np.errstate(invalid="ignore", over="ignore"):
         if nonzero and bool((np.abs(s + ref) <= tol).all()):
-            return Diagnosis(
-                SIGN, say("The sign is wrong: your answer is the negative of the derivative.")
-            )
+            return Diagnosis(SIGN, message("sign.negated"))
         for c, hit in zip(cands.generic, hits, strict=True):
             if hit and c.code in (FUNCTION, VARIABLE):
                 return Diagnosis(c.code, c.message)
@@ -538,27 +527,12 @@ def _generic(inst, part, component, s, cands: CandidateSet, hits, terms) -> Diag
             scaled = part.atol + abs(ratio) * (tol - part.atol)
             near = bool((np.abs(s - ratio * ref) <= scaled).all())
             if abs(ratio - 1) > 1e-6 and abs(ratio) > 1e-12 and near:
-                return Diagnosis(
-                    FACTOR,
-                    say(
-                        "Your answer is ",
-                        _nice(ratio),
-                        " times the derivative: a constant factor "
-                        "is off (an exponent not brought down, or a coefficient dropped?).",
-                    ),
-                )
+                return Diagnosis(FACTOR, message("factor.constant", factor=Number(ratio, True)))
         diff = s - ref
         finite = np.flatnonzero(np.isfinite(diff))
         shift = float(diff[finite[0]]) if len(finite) else math.nan  # checked at every point
         if math.isfinite(shift) and bool((np.abs(diff - shift) <= tol).all()):
-            return Diagnosis(
-                OFFSET,
-                say(
-                    "Your answer is off by a constant (",
-                    _nice(shift),
-                    "): check the constant terms; the derivative of a constant is 0.",
-                ),
-            )
+            return Diagnosis(OFFSET, message("offset.constant", offset=Number(shift, True)))
         if terms is not None and _has_monomial(inst, part, component, terms[0]):
             return missing_term(inst, part, component, s)
     return None
@@ -749,58 +723,29 @@ def _typed_terms(typed: str | None, scope, count: int) -> list[str] | None:
 def _term_message(
     term: Expr, text: str | None, j: int, factor: float, w: str, constants: set[str]
 ) -> Diagnosis:
-    shown = math_of(term.arg if isinstance(term, Neg) else term, text)
-    head = ("Check the term ", shown, ": ")
+    shown = formula(term.arg if isinstance(term, Neg) else term, text)
+    x = Label(w)
     if abs(factor) < 1e-12:
-        why = "the derivative of a constant is 0" if names_in(term) <= constants else "no such term"
-        return Diagnosis(TERM_EXTRA, say(*head, f"it should not be there ({why})."))
+        constant = names_in(term) <= constants
+        return Diagnosis(
+            TERM_EXTRA, message("term.constant" if constant else "term.extra", term=shown)
+        )
     if j == 0 and abs(factor + 1) < 1e-9:
-        return Diagnosis(TERM_SIGN, say(*head, "its sign is wrong."))
+        return Diagnosis(TERM_SIGN, message("term.sign", term=shown))
     exponent = _power_of(term, w)
     if j == 0:
         if exponent is not None and exponent != 0 and abs(factor - exponent - 1) < 1e-9:
-            return Diagnosis(
-                TERM_POWER,
-                say(
-                    *head,
-                    "bring the exponent down as a factor (the power rule: ",
-                    Math("(x^n)' = n x^{n-1}", "(x^n)' = n x^(n-1)"),
-                    ").",
-                ),
-            )
-        return Diagnosis(
-            TERM_COEFFICIENT,
-            say(
-                *head,
-                "its coefficient is off (it is ",
-                _nice(1 / factor),
-                " times what it should be).",
-            ),
-        )
+            rule = Formula("(x^n)' = n x^{n-1}", "(x^n)' = n x^(n-1)")
+            return Diagnosis(TERM_POWER, message("term.bring_down", term=shown, rule=rule))
+        off = Number(1 / factor, True)
+        return Diagnosis(TERM_COEFFICIENT, message("term.coefficient", term=shown, factor=off))
+    same = abs(factor - 1) < 1e-9
     if j == -1:
-        also = "" if abs(factor - 1) < 1e-9 else " and brings the exponent down as a factor"
-        return Diagnosis(
-            TERM_POWER,
-            say(
-                *head,
-                "its power of ",
-                m(w),
-                f" should be one lower: the power rule lowers the exponent by one{also}.",
-            ),
-        )
-    if j == 1:
-        return Diagnosis(
-            TERM_POWER, say(*head, "it is missing a factor ", m(w), _and_coefficient(factor), ".")
-        )
-    more = {2: "two higher (a division where a multiplication was meant?)", -2: "two lower"}[j]
-    return Diagnosis(
-        TERM_POWER,
-        say(*head, "its power of ", m(w), f" should be {more}", _and_coefficient(factor), "."),
-    )
-
-
-def _and_coefficient(m: float) -> str:
-    return "" if abs(m - 1) < 1e-9 else ", and its coefficient is off"
+        code = "term.power_lower" if same else "term.power_lower_bring_down"
+    else:
+        code = {1: "term.missing_factor", 2: "term.power_two_higher", -2: "term.power_two_lower"}[j]
+        code += "" if same else ("_coefficient")
+    return Diagnosis(TERM_POWER, message(code, term=shown, variable=x))
 
 
 def _power_of(term: Expr, w: str) -> float | None:
@@ -826,23 +771,5 @@ def _missing_term(diff: np.ndarray, wv: np.ndarray, tol: np.ndarray, w: str) -> 
     if not len(hits):
         return None
     k = int(powers[hits[0]])
-    term = Math(w if k == 1 else f"{w}^{{{k}}}", w if k == 1 else f"{w}^{k}")
-    return Diagnosis(
-        TERM_MISSING,
-        say("A term in ", term, " is missing from your answer (or one has the wrong coefficient)."),
-    )
-
-
-def _nice(x: float) -> Math:
-    text = _nice_text(x)
-    return Math(text, text)
-
-
-def _nice_text(x: float) -> str:
-    if not abs(x) < 1e15:  # huge (or not finite): no fraction to find
-        return f"{x:.4g}"
-    for den in (1, 2, 3, 4, 5, 6, 8, 10):
-        num = round(x * den)
-        if abs(num / den - x) < 1e-9 * max(1.0, abs(x)):
-            return format_number(num / den) if den == 1 or num % den == 0 else f"{num}/{den}"
-    return f"{x:.4g}"
+    term = formula(Name(w) if k == 1 else BinOp("^", Name(w), Num(float(k))))
+    return Diagnosis(TERM_MISSING, message("term.missing", term=term))

@@ -1,4 +1,4 @@
-"""The answer language's reference tables, generated from the code that defines them.
+"""Reference tables of the docs (functions, message codes), generated from the code.
 
 docs/engine.md holds these tables between ``<!-- name:begin -->`` and ``<!-- name:end -->``
 markers; ``tests/engine/test_functions.py`` checks that the docs hold exactly what these
@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .functions import FUNCTIONS, TENSOR_OPERATIONS
+from .messages import ENGLISH, placeholders
 from .nodes import Name
 from .render import to_text
 
@@ -45,9 +46,19 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
+def message_codes_table() -> str:
+    """One row per feedback message: its code, its arguments and its English words."""
+    rows = ["| message code | arguments | English |", "|---|---|---|"]
+    for code, words in ENGLISH.items():
+        args = ", ".join(f"`{a}`" for a in dict.fromkeys(placeholders(words)))
+        rows.append(f"| `{code}` | {args} | {_cell(words)} |")
+    return "\n".join(rows)
+
+
 TABLES: dict[str, Callable[[], str]] = {
     "functions": functions_table,
     "tensor-operations": tensor_operations_table,
+    "message-codes": message_codes_table,
 }
 
 

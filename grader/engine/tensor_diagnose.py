@@ -17,8 +17,9 @@ import torch
 
 from .autograd import derivative, evaluate_chain
 from .compare import tolerance
-from .diagnose import CHAIN, FACTOR, INSTRUCTOR, SIGN, VARIABLE, _nice_text
+from .diagnose import CHAIN, FACTOR, INSTRUCTOR, SIGN, VARIABLE
 from .expr import Apply, BinOp, Call, Expr, Index, Literal, Name, Neg, Num, Transpose, children
+from .messages import nice_number
 from .render import to_text
 from .shapes import entries, infer
 from .tensors import flat
@@ -82,7 +83,7 @@ def _factor(inst, part, c: int, s: torch.Tensor) -> Diagnosis | None:
         if bool(((s - k * ref).abs() <= scaled).all()):
             return Diagnosis(
                 FACTOR,
-                f"Your answer is {_nice_text(k)} times the gradient: a constant factor is off.",
+                f"Your answer is {nice_number(k)} times the gradient: a constant factor is off.",
             )
     return None
 

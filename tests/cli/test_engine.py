@@ -109,6 +109,7 @@ def test_check_json_has_the_documented_shape(capsys):
         "diagnosis",
         "error",
         "expected",
+        "messages",
     }
 
 

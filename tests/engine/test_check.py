@@ -294,6 +294,7 @@ def test_result_dict_has_the_documented_keys():
         "diagnosis",
         "error",
         "expected",
+        "messages",
     }
 
 

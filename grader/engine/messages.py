@@ -1,0 +1,281 @@
+"""Feedback as structured messages: a code and typed arguments, rendered by one renderer.
+
+Checking and diagnosis never write sentences. They return ``Message(code, args)``: the code
+names what is said (``chain.missing_inner``), the arguments are typed values (a ``Formula``
+with its tree, LaTeX and text; a ``Number``; a ``Label`` such as ``dz/dy``; an instructor's
+``Authored`` Markdown). ``render`` turns messages into plain text (terminals), Markdown with
+``$...$`` math (web, API) or HTML with MathML, taking each code's words from one catalogue
+(``ENGLISH``; a translation is another catalogue with the same codes and placeholders).
+Tests assert codes and arguments; docs/engine.md's table of message codes is generated from
+``ENGLISH`` and checked by a test.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from html import escape
+from typing import Any, Literal
+
+from .nodes import Expr
+from .render import format_number, to_latex, to_mathml, to_text
+
+Style = Literal["plain", "markdown", "html"]
+
+
+@dataclass(frozen=True)
+class Formula:
+    """An expression: LaTeX for Markdown, MathML for HTML (from its tree), text for plain.
+
+    ``text`` is the answer language (it parses back: a student can type it), or the text as
+    the student typed it where the formula quotes their answer."""
+
+    latex: str
+    text: str
+    tree: Expr | None = field(default=None, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "formula", "latex": self.latex, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number: a value at a point (``precise``) or a factor read as a simple fraction."""
+
+    value: float
+    fraction: bool = False  # shown as p/q where it is one (a factor 1/2, an offset -3)
+
+    @property
+    def text(self) -> str:
+        return nice_number(self.value) if self.fraction else point_value(self.value)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "number", "value": self.value, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Label:
+    """A name or a short notation shown as is in every style (x, dz/dy, x = 1/2, (uv)')."""
+
+    text: str
+    latex: str | None = None  # where the LaTeX differs from the text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "label", "text": self.text}
+
+
+@dataclass(frozen=True)
+class Authored:
+    """An instructor's feedback: Markdown with ``$...$`` math, shown as written."""
+
+    markdown: str
+
+    @property
+    def plain(self) -> str:
+        return _DOLLAR_MATH.sub(lambda m: (m.group(1) or m.group(2)).strip(), self.markdown)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "authored", "markdown": self.markdown}
+
+
+Arg = Formula | Number | Label | Authored
+
+
+@dataclass(frozen=True)
+class Message:
+    """What to tell the student: ``code`` picks the words, ``args`` fill them in.
+
+    ``subject`` is the answer box a message is about, in a part with several (``∂z/∂x``)."""
+
+    code: str
+    args: Mapping[str, Arg] = field(default_factory=dict)
+    subject: str | None = None
+
+    def arg(self, name: str) -> Arg:
+        return self.args[name]
+
+    def about(self, subject: str | None) -> Message:
+        return Message(self.code, self.args, subject)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "code": self.code,
+            "args": {k: v.to_dict() for k, v in self.args.items()},
+        }
+        if self.subject is not None:
+            out["subject"] = self.subject
+        return out
+
+
+def formula(node: Expr, typed: str | None = None) -> Formula:
+    """A tree as a formula argument; ``typed``: the text the student typed for it."""
+    return Formula(to_latex(node), typed if typed is not None else to_text(node), node)
+
+
+def message(code: str, **args: Arg) -> Message:
+    """A message of a known code with every argument its words use."""
+    missing = set(placeholders(ENGLISH[code])) - set(args)
+    if missing:
+        raise KeyError(f"message {code} lacks {sorted(missing)}")
+    return Message(code, args)
+
+
+# ------------------------------------------------------------------------------ the words
+
+# Every message the engine says, by code. Placeholders name the message's arguments.
+ENGLISH: dict[str, str] = {
+    # checking
+    "check.correct": "correct.",
+    "check.no_answer": "No answer given.",
+    "check.unreadable": "Your answer could not be read.",
+    "check.wrong_value": "Not the right value: {value} is not the derivative at {point}.",
+    "check.wrong_at": "Not the derivative: at {point} your answer gives {value}.",
+    "check.undefined_at": "Your answer is undefined at {point} (a log or square root of a "
+    "negative number, or a division by zero?), where the derivative is defined.",
+    "check.expected_there": "The derivative there is {value}.",
+    # a rule broken: chain, product, quotient
+    "chain.missing_inner": "You differentiated {call} but forgot to multiply by the derivative "
+    "of its inside, {inner_derivative} (chain rule).",
+    "chain.missing_base": "You differentiated the power {power} but forgot to multiply by the "
+    "derivative of the inside, {inner_derivative} (chain rule).",
+    "chain.missing_exponent": "You differentiated the power {power} but forgot to multiply by "
+    "the derivative of the exponent, {exponent_derivative} (chain rule).",
+    "chain.missing_inner_unnamed": "You differentiated {call} but forgot to multiply by the "
+    "derivative of {inner}, its inside (chain rule).",
+    "chain.missing_base_unnamed": "You differentiated the power {power} but forgot to multiply "
+    "by the derivative of {inner}, its base (chain rule).",
+    "chain.missing_exponent_unnamed": "You differentiated the power {power} but forgot to "
+    "multiply by the derivative of {exponent}, its exponent (chain rule).",
+    "chain.outer_alone": "That is {outer} alone, but {inner} depends on {variable}: multiply "
+    "by {inner_derivative} (chain rule).",
+    "chain.inner_alone": "That is {inner_derivative} alone; {function} depends on {variable} "
+    "through {inner}, so multiply by {outer} (chain rule).",
+    "product.multiplied": "You multiplied the derivatives, but {product} is not {wrong}: use "
+    "the product rule {rule} with u = {u} and v = {v}.",
+    "quotient.added": "The quotient rule has a minus sign: {rule}, with u = {u} and v = {v}; you "
+    "added the two terms.",
+    # the whole answer
+    "sign.negated": "The sign is wrong: your answer is the negative of the derivative.",
+    "function.itself": "You gave the function {function} itself, not its derivative.",
+    "function.lower_order": "That is a derivative of one order lower: differentiate once more.",
+    "variable.other": "That is the derivative with respect to {other}; this asks for the "
+    "derivative with respect to {variable}.",
+    "factor.constant": "Your answer is {factor} times the derivative: a constant factor is off "
+    "(an exponent not brought down, or a coefficient dropped?).",
+    "offset.constant": "Your answer is off by a constant ({offset}): check the constant terms; "
+    "the derivative of a constant is 0.",
+    # one term of the answer
+    "term.sign": "Check the term {term}: its sign is wrong.",
+    "term.constant": "Check the term {term}: it should not be there (the derivative of a "
+    "constant is 0).",
+    "term.extra": "Check the term {term}: it should not be there (no such term).",
+    "term.coefficient": "Check the term {term}: its coefficient is off (it is {factor} times "
+    "what it should be).",
+    "term.bring_down": "Check the term {term}: bring the exponent down as a factor (the power "
+    "rule: {rule}).",
+    "term.power_lower": "Check the term {term}: its power of {variable} should be one lower: "
+    "the power rule lowers the exponent by one.",
+    "term.power_lower_bring_down": "Check the term {term}: its power of {variable} should be "
+    "one lower: the power rule lowers the exponent by one and brings the exponent down as a "
+    "factor.",
+    "term.missing_factor": "Check the term {term}: it is missing a factor {variable}.",
+    "term.missing_factor_coefficient": "Check the term {term}: it is missing a factor "
+    "{variable}, and its coefficient is off.",
+    "term.power_two_higher": "Check the term {term}: its power of {variable} should be two "
+    "higher (a division where a multiplication was meant?).",
+    "term.power_two_higher_coefficient": "Check the term {term}: its power of {variable} "
+    "should be two higher (a division where a multiplication was meant?), and its coefficient "
+    "is off.",
+    "term.power_two_lower": "Check the term {term}: its power of {variable} should be two lower.",
+    "term.power_two_lower_coefficient": "Check the term {term}: its power of {variable} should "
+    "be two lower, and its coefficient is off.",
+    "term.missing": "A term in {term} is missing from your answer (or one has the wrong "
+    "coefficient).",
+    # the instructor's own
+    "instructor.feedback": "{feedback}",
+}
+
+Catalogue = Mapping[str, str]
+
+
+@cache
+def placeholders(template: str) -> tuple[str, ...]:
+    """The argument names a template uses, in order."""
+    return tuple(name for _, name, _, _ in string.Formatter().parse(template) if name)
+
+
+# ------------------------------------------------------------------------------ rendering
+
+
+def render(
+    messages: Message | Iterable[Message],
+    style: Style = "markdown",
+    words: Catalogue = ENGLISH,
+    latex_to_mathml: Callable[[str], str] | None = None,
+) -> str:
+    """Messages as one text: each prefixed with its subject, joined by spaces, the first letter
+    capitalised (not an instructor's own text). ``latex_to_mathml`` serves HTML for formulas without a tree (the service
+    passes its converter); without it they are shown as their text."""
+    items = [messages] if isinstance(messages, Message) else list(messages)
+    out = []
+    for msg in items:
+        template = words[msg.code]
+        if style == "html":
+            template = escape(template, quote=False)
+        text = template.format_map(
+            {k: _arg(v, style, latex_to_mathml) for k, v in msg.args.items()}
+        )
+        if msg.subject is not None:
+            subject = escape(msg.subject) if style == "html" else msg.subject
+            text = f"{subject}: {text}"
+        out.append(text)
+    joined = " ".join(out)
+    if items and items[0].code == "instructor.feedback" and items[0].subject is None:
+        return joined  # an instructor's text is shown as written
+    return joined[:1].upper() + joined[1:]
+
+
+def _arg(arg: Arg, style: Style, latex_to_mathml: Callable[[str], str] | None) -> str:
+    if isinstance(arg, Authored):
+        return arg.plain if style == "plain" else arg.markdown
+    text = arg.text
+    latex = arg.latex if isinstance(arg, Formula | Label) and arg.latex is not None else text
+    if style == "plain":
+        return text
+    if style == "markdown":
+        return f"${latex}$"
+    if isinstance(arg, Formula) and arg.tree is not None:
+        return to_mathml(arg.tree)
+    if isinstance(arg, Number):
+        return f'<math xmlns="http://www.w3.org/1998/Math/MathML"><mn>{escape(text)}</mn></math>'
+    if latex_to_mathml is not None:
+        return latex_to_mathml(latex)
+    return f'<math xmlns="http://www.w3.org/1998/Math/MathML"><mtext>{escape(text)}</mtext></math>'
+
+
+# ------------------------------------------------------------------------------ numbers
+
+
+def point_value(value: float) -> str:
+    """A value at a point, short: 12, 0.3333, 1.234e-05."""
+    text = format_number(value) if value.is_integer() or abs(value) >= 1e-4 else f"{value:.4g}"
+    if not value.is_integer() and len(text) > 10:
+        text = f"{value:.6g}"
+    return text
+
+
+def nice_number(x: float) -> str:
+    """A factor or offset as a student would write it: 3, -1/2, 2/3, else 4 digits."""
+    if not abs(x) < 1e15:  # huge (or not finite): no fraction to find
+        return f"{x:.4g}"
+    for den in (1, 2, 3, 4, 5, 6, 8, 10):
+        num = round(x * den)
+        if abs(num / den - x) < 1e-9 * max(1.0, abs(x)):
+            return format_number(num / den) if den == 1 or num % den == 0 else f"{num}/{den}"
+    return f"{x:.4g}"
+
+
+_DOLLAR_MATH = re.compile(r"\$\$(.+?)\$\$|\$([^$\n]+?)\$", re.S)
