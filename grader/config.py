@@ -112,6 +112,15 @@ class Config:
     isolate_grading: bool = True
     grade_timeout_s: float = 5.0
     poll_interval_s: float = 0.5  # pool looks for work queued by other processes this often
+    # scheduling (docs/workers.md): a claim holds a lease its worker renews every lease_s/4;
+    # the sweep requeues a row only once its lease has run out (its worker is gone)
+    lease_s: float = 10.0
+    # an exercise version whose submission costs this many milliseconds or more to grade is
+    # "heavy": graded by heavy workers only (GRADER_HEAVY_WORKERS pool threads, the
+    # `<queue>-heavy` Celery queue), never in front of cheap work
+    heavy_ms: float = 100.0
+    heavy_workers: int = 1  # pool threads per process reserved for heavy exercises
+    claim_budget_ms: float = 250.0  # estimated grading work taken in one claim (one course)
     user_rate: float = 50.0  # submissions+previews per second per user (0: unlimited)
     auth_cache_s: float = 2.0  # token lookups are cached this long (revocation delay)
     broker_url: str = ""  # redis://...: grade on Celery workers instead of the embedded pool
@@ -161,6 +170,11 @@ class Config:
         for name in ("pool_size", "batch_size", "max_body_bytes", "max_answer_chars"):
             if getattr(self, name) < (0 if name == "pool_size" else 1):
                 raise ConfigError(f"GRADER_{name.upper()} must be positive")
+        for name in ("lease_s", "heavy_ms", "claim_budget_ms"):
+            if not getattr(self, name) > 0:
+                raise ConfigError(f"GRADER_{name.upper()} must be positive")
+        if self.heavy_workers < 0:
+            raise ConfigError("GRADER_HEAVY_WORKERS must be 0 or more")
         return replace(self, instance_path=instance, database_url=url, secret_key=key)
 
     @property

@@ -154,6 +154,9 @@ class ExerciseVersion(Base):
     max_score: Mapped[float] = mapped_column(Float)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # milliseconds of grading one submission: measured at upload, refined by observed grades;
+    # the scheduler grades versions at or above GRADER_HEAVY_MS apart from the cheap ones
+    cost_ms: Mapped[float | None] = mapped_column(Float)
 
     exercise: Mapped[Exercise] = relationship(back_populates="versions")
 
@@ -230,6 +233,10 @@ class Submission(Base):
     claimed_at: Mapped[datetime | None]
     graded_at: Mapped[datetime | None]
     grade_ms: Mapped[float | None] = mapped_column(Float)
+    # a claim's lease: its live worker renews it; the sweep requeues only expired ones
+    lease_until: Mapped[datetime | None]
+    # claimed alone: a batch holding it was abandoned, and which row was at fault is unknown
+    solo: Mapped[bool] = mapped_column(default=False, server_default=false())
     # an instructor trying the assignment ("preview as student"): never counted anywhere
     preview: Mapped[bool] = mapped_column(default=False, server_default=false())
 

@@ -36,6 +36,7 @@ from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
 from grader.services.markup import latex_to_mathml, render_markdown
 from grader.services.pagination import envelope
+from grader.services.scheduling import estimate_cost_ms
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -70,6 +71,7 @@ def upload(svc: Services, actor: Actor | None, text: str, source: str = "<upload
             details=problems,
         )
     digest = hashlib.sha256(text.encode()).hexdigest()
+    cost_ms = estimate_cost_ms(exercise)
     try:
         with svc.db.write() as session:
             row = session.scalar(select(Exercise).where(Exercise.slug == exercise.id))
@@ -96,6 +98,7 @@ def upload(svc: Services, actor: Actor | None, text: str, source: str = "<upload
                     sha256=digest,
                     max_score=float(exercise.max_score),
                     created_by=actor.id if actor else None,
+                    cost_ms=cost_ms,
                 )
             )
             return {"id": row.slug, "version": row.latest_version, "created": True}

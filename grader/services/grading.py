@@ -1,14 +1,18 @@
-"""Grading submissions from the table: claim a batch, grade it, write results once.
+"""Grading submissions from the table: claim a course's next work, grade it, write each
+result as it is known.
 
 Every dispatcher uses these functions, so grading is idempotent by submission id: a claim
-stamps a fresh token, and a result is written only by the holder of the latest claim.
+stamps a fresh token, and a result is written only by the holder of the latest claim. Which
+work a claim takes (lanes by cost, a fair share per course) is `scheduling`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,9 +20,9 @@ from typing import Any, Protocol
 
 from sqlalchemy import bindparam, select, update
 
-from grader.db.models import Assignment, ExerciseVersion, Submission, utcnow
+from grader.db.models import Submission, utcnow
 from grader.engine import SamplingError, grade, grade_batch
-from grader.services import outbox
+from grader.services import outbox, scheduling
 from grader.services.context import Services
 from grader.vocabulary import DONE, SubmissionStatus
 
@@ -47,48 +51,45 @@ class Outcome:
     results: dict[str, Any] | None
     error: str | None
     grade_ms: float
+    version_id: int = 0  # observed costs refine this version's estimate (0: none)
 
 
-def claim(svc: Services, limit: int, ids: list[int] | None = None) -> list[Claimed]:
-    """Move up to `limit` queued submissions (oldest first, or `ids`) to `grading`."""
+def claim(svc: Services, limit: int, lane: str | None = None) -> list[Claimed]:
+    """Move the next course's queued submissions in `lane` (None: any) to `grading`: up to
+    `limit` of them, oldest first, as much as the claim budget allows (see scheduling)."""
+    config = svc.config
     token = uuid.uuid4().hex
-    pick = select(table.c.id).where(table.c.status == SubmissionStatus.QUEUED)
-    if ids:
-        pick = pick.where(table.c.id.in_(ids))
-    pick = pick.order_by(table.c.id).limit(limit).with_for_update(skip_locked=True)
-    stmt = (
-        update(table)
-        .where(table.c.id.in_(pick.scalar_subquery()), table.c.status == SubmissionStatus.QUEUED)
-        .values(
-            status=SubmissionStatus.GRADING,
-            claim_token=token,
-            claimed_at=utcnow(),
-            tries=table.c.tries + 1,
-        )
-    )
     with svc.db.write() as session:
-        if session.execute(stmt).rowcount == 0:
+        course_id = scheduling.next_course(session, config, lane)
+        if course_id is None:
             return []
-        rows = session.execute(
-            select(
-                table.c.id,
-                table.c.exercise_version_id,
-                table.c.answers,
-                table.c.seed,
-                table.c.late,
-                Assignment.late_penalty,
-                ExerciseVersion.sha256,
+        rows = scheduling.within_budget(
+            scheduling.candidates(session, config, lane, course_id, limit), config.claim_budget_ms
+        )
+        now = utcnow()
+        taken = set(
+            session.scalars(
+                update(table)
+                .where(
+                    table.c.id.in_([row.id for row in rows]),
+                    table.c.status == SubmissionStatus.QUEUED,
+                )
+                .values(
+                    status=SubmissionStatus.GRADING,
+                    claim_token=token,
+                    claimed_at=now,
+                    lease_until=now + timedelta(seconds=config.lease_s),
+                    tries=table.c.tries + 1,
+                )
+                .returning(table.c.id)
             )
-            .join(Assignment, Assignment.id == table.c.assignment_id)
-            .join(ExerciseVersion, ExerciseVersion.id == table.c.exercise_version_id)
-            .where(table.c.claim_token == token)
-            .order_by(table.c.id)
-        ).all()
+        )
     return [
         Claimed(
             r.id, token, r.exercise_version_id, r.answers, r.seed, r.late, r.late_penalty, r.sha256
         )
         for r in rows
+        if r.id in taken
     ]
 
 
@@ -97,7 +98,16 @@ def _outcome(item: Claimed, result: dict[str, Any], elapsed_ms: float) -> Outcom
     result["raw_score"] = result["score"]
     result["penalty"] = penalty
     score = result["score"] * (1.0 - penalty)
-    return Outcome(item.id, item.token, SubmissionStatus.GRADED, score, result, None, elapsed_ms)
+    return Outcome(
+        item.id,
+        item.token,
+        SubmissionStatus.GRADED,
+        score,
+        result,
+        None,
+        elapsed_ms,
+        item.version_id,
+    )
 
 
 # What grading one submission came to: (SubmissionStatus.GRADED, the engine's result as a dict) or
@@ -159,8 +169,9 @@ def _finish(item: Claimed, verdict: Verdict, elapsed_ms: float) -> Outcome:
     status, value = verdict
     if status == SubmissionStatus.GRADED:
         return _outcome(item, value, elapsed_ms)
+    error = str(value)[:1000]
     return Outcome(
-        item.id, item.token, SubmissionStatus.FAILED, None, None, str(value)[:1000], elapsed_ms
+        item.id, item.token, SubmissionStatus.FAILED, None, None, error, elapsed_ms, item.version_id
     )
 
 
@@ -181,11 +192,19 @@ def batch_deadline_s(timeout_s: float, size: int) -> float:
     return timeout_s * (1 + size / 50)
 
 
+Sink = Callable[[list[Outcome]], None]
+
+
+def _ignore(outcomes: list[Outcome]) -> None:
+    pass
+
+
 def _isolated(
-    svc: Services, evaluator: Evaluator, group: list[Claimed], device: str
+    svc: Services, evaluator: Evaluator, group: list[Claimed], device: str, emit: Sink
 ) -> list[Outcome]:
     """Grade one version's group with `evaluator`; after a timeout, each submission alone
-    with its own budget, so that only the one that cannot finish fails."""
+    with its own budget, so that only the one that cannot finish fails. Results go to `emit`
+    as they are known (the group at once, or one by one)."""
     first = group[0]
     timeout_s = svc.config.grade_timeout_s
 
@@ -201,10 +220,12 @@ def _isolated(
     try:
         verdicts = run(group, batch_deadline_s(timeout_s, len(group)))
         each = (time.perf_counter() - started) * 1000 / len(group)
-        return [_finish(i, v, each) for i, v in zip(group, verdicts, strict=True)]
+        outcomes = [_finish(i, v, each) for i, v in zip(group, verdicts, strict=True)]
+        emit(outcomes)
+        return outcomes
     except GraderUnavailable as exc:
         log.warning("%s; grading a batch of %s in this process", exc, len(group))
-        return _in_process(svc, group, device)
+        return _in_process(svc, group, device, emit)
     except GradingTimeout:
         log.warning("a batch of %s did not finish in time; grading one by one", len(group))
     except Exception:
@@ -216,7 +237,7 @@ def _isolated(
             verdict = run([item], timeout_s)[0]
         except GraderUnavailable as exc:
             log.warning("%s; grading %s submission(s) in this process", exc, len(group) - n)
-            return outcomes + _in_process(svc, group[n:], device)
+            return outcomes + _in_process(svc, group[n:], device, emit)
         except GradingTimeout:
             log.warning("submission %s: grading stopped after %s s", item.id, timeout_s)
             verdict = (
@@ -227,7 +248,9 @@ def _isolated(
         except Exception:
             log.exception("isolated grading of submission %s failed", item.id)
             verdict = (SubmissionStatus.FAILED, INTERNAL_ERROR)
-        outcomes.append(_finish(item, verdict, (time.perf_counter() - started) * 1000))
+        outcome = _finish(item, verdict, (time.perf_counter() - started) * 1000)
+        emit([outcome])
+        outcomes.append(outcome)
     return outcomes
 
 
@@ -236,35 +259,41 @@ def grade_claimed(
     items: list[Claimed],
     device: str = "cpu",
     evaluator: Evaluator | None = None,
+    sink: Sink | None = None,
 ) -> list[Outcome]:
     """Grade a batch, one vectorised engine call per exercise version; never raises.
 
     With an `evaluator` (the pool's child process), each call has a deadline and a submission
-    that cannot finish fails alone; without one, grading runs in this thread.
+    that cannot finish fails alone; without one, grading runs in this thread. `sink` receives
+    the outcomes as each version's group (or, after a timeout, each submission) finishes.
     """
+    emit = sink or _ignore
     groups: dict[int, list[Claimed]] = {}
     for item in items:
         groups.setdefault(item.version_id, []).append(item)
     outcomes: list[Outcome] = []
     for group in groups.values():
         if evaluator is not None:
-            outcomes.extend(_isolated(svc, evaluator, group, device))
+            outcomes.extend(_isolated(svc, evaluator, group, device, emit))
         else:
-            outcomes.extend(_in_process(svc, group, device))
+            outcomes.extend(_in_process(svc, group, device, emit))
     return outcomes
 
 
-def _in_process(svc: Services, group: list[Claimed], device: str) -> list[Outcome]:
+def _in_process(svc: Services, group: list[Claimed], device: str, emit: Sink) -> list[Outcome]:
     """Grade one version's group in this thread (one vectorised engine call)."""
     started = time.perf_counter()
     try:
         exercise = svc.exercises.get(group[0].version_id, group[0].sha256)
     except Exception:
         log.exception("loading exercise version %s failed", group[0].version_id)
-        return [_finish(item, (SubmissionStatus.FAILED, INTERNAL_ERROR), 0.0) for item in group]
-    verdicts = evaluate(exercise, [(item.answers, item.seed) for item in group], device)
-    each = (time.perf_counter() - started) * 1000 / len(group)
-    return [_finish(i, v, each) for i, v in zip(group, verdicts, strict=True)]
+        outcomes = [_finish(item, (SubmissionStatus.FAILED, INTERNAL_ERROR), 0.0) for item in group]
+    else:
+        verdicts = evaluate(exercise, [(item.answers, item.seed) for item in group], device)
+        each = (time.perf_counter() - started) * 1000 / len(group)
+        outcomes = [_finish(i, v, each) for i, v in zip(group, verdicts, strict=True)]
+    emit(outcomes)
+    return outcomes
 
 
 def store(
@@ -273,7 +302,8 @@ def store(
     *,
     observe: Callable[[int, list[float]], None] | None = None,
 ) -> list[int]:
-    """Write results in one transaction; returns the ids whose claim was still current.
+    """Write results in one transaction (and refine the versions' cost estimates); returns the
+    ids whose claim was still current.
 
     ``observe`` is told the batch size and each written result's accepted-to-graded time."""
     if not outcomes:
@@ -319,52 +349,90 @@ def store(
         ).all()
         done = [row.id for row in written]
         outbox.graded(session, done)  # LMS passbacks and webhooks commit with the grades
+        scheduling.observe_costs(session, _observed_costs(outcomes))
     if observe is not None and written:
         observe(len(outcomes), [(now - row.created_at).total_seconds() for row in written])
     svc.completions.finished(done)
     return list(done)
 
 
+def _observed_costs(outcomes: list[Outcome]) -> dict[int, float]:
+    """Milliseconds per submission seen for each version in `outcomes`."""
+    seen: dict[int, list[float]] = {}
+    for o in outcomes:
+        if o.version_id and o.grade_ms > 0:
+            seen.setdefault(o.version_id, []).append(o.grade_ms)
+    return {version: sum(ms) / len(ms) for version, ms in seen.items()}
+
+
 def process_batch(
     svc: Services,
     limit: int,
-    ids: list[int] | None = None,
+    lane: str | None = None,
     device: str = "cpu",
     observe: Callable[[int, list[float]], None] | None = None,
     evaluator: Evaluator | None = None,
+    leases: scheduling.Leases | None = None,
 ) -> int:
-    """Claim, grade and store one batch; returns how many were claimed."""
-    items = claim(svc, limit, ids)
-    if items:
-        store(svc, grade_claimed(svc, items, device, evaluator), observe=observe)
+    """Claim one course's next work in `lane` (None: any), grade it and write each result as
+    it is known, holding the claim's lease meanwhile; returns how many were claimed."""
+    items = claim(svc, limit, lane)
+    if not items:
+        return 0
+
+    def sink(outcomes: list[Outcome]) -> None:
+        store(svc, outcomes, observe=observe)
+
+    with leases.hold(items[0].token) if leases is not None else contextlib.nullcontext():
+        grade_claimed(svc, items, device, evaluator, sink)
     return len(items)
 
 
 def requeue_stuck(
     svc: Services, older_than_s: float, ids: list[int] | None = None
 ) -> tuple[int, int]:
-    """Requeue rows left in `grading` (a worker died); fail those out of tries. (requeued, failed)"""
-    cutoff = utcnow() - timedelta(seconds=older_than_s)
-    stuck = (table.c.status == SubmissionStatus.GRADING) & (
-        (table.c.claimed_at <= cutoff) | table.c.claimed_at.is_(None)
+    """Requeue rows in `grading` whose worker is gone: their lease ran out (or, for rows
+    claimed without one, they were claimed over `older_than_s` ago). (requeued, failed)
+
+    A failure in one submission never costs another a try: rows abandoned together (one claim,
+    several rows) get their try back and are claimed alone from then on, since which of them
+    took the worker down is unknown; a row abandoned alone keeps its try, and is failed once
+    out of tries."""
+    now = utcnow()
+    cutoff = now - timedelta(seconds=older_than_s)
+    lease = table.c.lease_until
+    expired = (lease.is_not(None) & (lease < now)) | (
+        lease.is_(None) & (table.c.claimed_at.is_(None) | (table.c.claimed_at <= cutoff))
     )
+    stuck = (table.c.status == SubmissionStatus.GRADING) & expired
     if ids is not None:
         stuck = stuck & table.c.id.in_(ids)
     limit = svc.config.max_grade_tries
     with svc.db.write() as session:
-        failed = session.execute(
-            update(table)
-            .where(stuck, table.c.tries >= limit)
-            .values(
-                status=SubmissionStatus.FAILED,
-                claim_token=None,
-                graded_at=utcnow(),
-                error=f"grading did not finish after {limit} tries",
-            )
-        ).rowcount
-        requeued = session.execute(
-            update(table).where(stuck).values(status=SubmissionStatus.QUEUED, claim_token=None)
-        ).rowcount
-    if requeued or failed:
-        log.warning("requeued %s stuck submission(s), failed %s", requeued, failed)
-    return int(requeued or 0), int(failed or 0)
+        rows = session.execute(
+            select(table.c.id, table.c.claim_token, table.c.tries)
+            .where(stuck)
+            .with_for_update(skip_locked=True)
+        ).all()
+        together = Counter(row.claim_token for row in rows if row.claim_token)
+        shared = [row.id for row in rows if together[row.claim_token] > 1]
+        alone = [row for row in rows if together[row.claim_token] <= 1]
+        out = [row.id for row in alone if row.tries >= limit]
+        again = [row.id for row in alone if row.tries < limit]
+        released = {"claim_token": None, "lease_until": None}
+        queued = {**released, "status": SubmissionStatus.QUEUED}
+        error = f"grading did not finish after {limit} tries"
+        for ids_, values in (
+            (
+                out,
+                {**released, "status": SubmissionStatus.FAILED, "graded_at": now, "error": error},
+            ),
+            (again, queued),
+            (shared, {**queued, "solo": True, "tries": table.c.tries - 1}),
+        ):
+            if ids_:
+                session.execute(update(table).where(table.c.id.in_(ids_)).values(**values))
+    requeued = len(again) + len(shared)
+    if rows:
+        log.warning("requeued %s stuck submission(s), failed %s", requeued, len(out))
+    return requeued, len(out)

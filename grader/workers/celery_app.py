@@ -14,15 +14,19 @@ from typing import Any
 from celery import Celery, bootsteps
 
 from grader.config import Config
-from grader.workers.runtime import TASK, Runtime, install, runtime
+from grader.services import scheduling
+from grader.workers.runtime import SWEEP, TASK, Runtime, install, runtime
 
 HEARTBEAT_S = 10.0
 
 
-def configure(config: Config, device: str = "cpu") -> Celery:
-    """A Celery app on `config.broker_url` with at-least-once delivery settings."""
+def configure(
+    config: Config, device: str = "cpu", lanes: tuple[str, ...] = scheduling.LANES
+) -> Celery:
+    """A Celery app on `config.broker_url` with at-least-once delivery settings; a worker
+    consumes the queues of `lanes`."""
     options = config.celery
-    install(Runtime(config, options, device))
+    install(Runtime(config, options, device, lanes=lanes))
     visibility = options.visibility_timeout_s
     app = Celery("grader", set_as_current=False)
     app.conf.update(
@@ -55,6 +59,11 @@ def configure(config: Config, device: str = "cpu") -> Celery:
     return app
 
 
+def sweep_every_s(config: Config) -> float:
+    """How often each worker asks for a sweep: often enough to notice an expired lease soon."""
+    return min(HEARTBEAT_S, config.lease_s, config.celery.sweep_interval_s)
+
+
 def heartbeat(hostname: str) -> None:
     """Record that `hostname` is alive (read by /metrics as `workers seen`)."""
     from grader.services.metrics import ClusterMetrics
@@ -64,17 +73,30 @@ def heartbeat(hostname: str) -> None:
 
 
 class Heartbeat(bootsteps.StartStopStep):
-    """Beats every HEARTBEAT_S seconds from the worker's main process."""
+    """Beats every HEARTBEAT_S seconds from the worker's main process, and asks for a sweep
+    (a message that one worker process takes; the sweep itself runs under a Redis lock) so
+    that a dead worker's claims are requeued even when no web process runs."""
 
     requires = {"celery.worker.components:Timer"}
 
     def start(self, worker: Any) -> None:
         self.tref = worker.timer.call_repeatedly(HEARTBEAT_S, self.beat, (worker.hostname,))
         self.beat(worker.hostname)
+        every = sweep_every_s(runtime().config)
+        self.sweep_ref = worker.timer.call_repeatedly(every, self.ask_sweep, (worker.app,))
 
     def stop(self, worker: Any) -> None:
-        if getattr(self, "tref", None) is not None:
-            self.tref.cancel()
+        for ref in (getattr(self, "tref", None), getattr(self, "sweep_ref", None)):
+            if ref is not None:
+                ref.cancel()
+
+    @staticmethod
+    def ask_sweep(app: Any) -> None:
+        queue = scheduling.queue_name(runtime().options.queue, runtime().lanes[0])
+        try:
+            app.send_task(TASK, args=[SWEEP], queue=queue)
+        except Exception:  # Redis hiccup: the next round will do
+            pass
 
     @staticmethod
     def beat(hostname: str) -> None:

@@ -1,22 +1,26 @@
-"""The Celery dispatcher: the web process sends batches of submission ids through Redis.
+"""The Celery dispatcher: the web process tells workers through Redis which lanes have work.
 
-Submissions accepted within `flush_ms` of each other travel as one task (up to the batch size),
-so a worker grades them in one vectorised pass. A send that fails (Redis down) is retried each
-second; the rows are already committed as `queued`, and the periodic sweep (run here, by one
-web process at a time thanks to a Redis lock) sends anything still left behind.
+Submissions accepted within `flush_ms` of each other are announced together: one message per
+lane per batch of them (cheap lane on `<queue>`, heavy on `<queue>-heavy`). A message names a
+lane, not submissions; the worker that takes it claims from the table as the embedded pool
+does (fair share per course, claims sized by cost; see grader.workers.tasks). A send that
+fails (Redis down) is retried each second; the rows are already committed as `queued`, and the
+periodic sweep (run here and by the workers, one process at a time thanks to a Redis lock)
+requeues claims whose worker died and sends lanes still left behind.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from typing import Any
 
+from grader.db.models import Submission
+from grader.services import scheduling
 from grader.services.broker import redis_client
 from grader.services.context import Services
-from grader.services.sweep import sweep
+from grader.services.sweep import locked_sweep, sends_for
 from grader.workers.celery_app import configure
 from grader.workers.runtime import TASK
 
@@ -61,41 +65,36 @@ class CeleryDispatcher:
         self.flush()
         self.app.close()
 
-    def send(self, ids: list[int]) -> None:
-        """Publish one grading task now (raises when the broker is unreachable)."""
-        self.app.send_task(TASK, args=[ids], retry=False)
-        self.sent += len(ids)
+    def send(self, lane: str) -> None:
+        """Publish one message for `lane` now (raises when the broker is unreachable)."""
+        queue = scheduling.queue_name(self.options.queue, lane)
+        self.app.send_task(TASK, args=[lane], queue=queue, retry=False)
 
     def flush(self) -> bool:
-        """Send everything pending in batches; False (ids kept) when the broker is down."""
+        """Send each lane of the pending submissions (enough messages to keep several workers
+        busy); False (ids kept) when the broker or the database is down."""
         with self._lock:
             ids, self._pending = self._pending, []
-        size = self.svc.config.batch_size
-        for start in range(0, len(ids), size):
-            try:
-                self.send(ids[start : start + size])
-            except Exception as exc:
-                log.warning("broker unreachable, %s submission(s) wait: %s", len(ids) - start, exc)
-                with self._lock:
-                    self._pending[:0] = ids[start:]
-                return False
+        if not ids:
+            return True
+        try:
+            with self.svc.db.read() as session:
+                lanes = scheduling.lane_counts(session, self.svc.config, Submission.id.in_(ids))
+            for lane, count in lanes.items():
+                for _ in range(sends_for(count, self.svc.config.batch_size)):
+                    self.send(lane)
+        except Exception as exc:
+            log.warning("broker unreachable, %s submission(s) wait: %s", len(ids), exc)
+            with self._lock:
+                self._pending[:0] = ids
+            return False
+        self.sent += len(ids)
         return True
 
     def sweep_now(self) -> Any:
-        """One sweep if no other web process swept within the interval (a Redis lock)."""
-        interval = self.options.sweep_interval_s
-        key = self.options.redis_prefix + "sweep-lock"
-        if not self.redis.set(key, os.getpid(), nx=True, px=int(interval * 1000)):
-            return None
-        depth = int(self.redis.llen(self.options.redis_prefix + self.options.queue))
-        result = sweep(
-            self.svc,
-            self.send,
-            stuck_after_s=max(self.options.stuck_after_s, self.svc.config.stuck_after_s),
-            redispatch_after_s=self.options.redispatch_after_s,
-            broker_depth=depth,
-        )
-        if result.requeued or result.failed or result.dispatched:
+        """One sweep if no other process swept within the interval (a Redis lock)."""
+        result = locked_sweep(self.svc, self.redis, self.send)
+        if result is not None and (result.requeued or result.failed or result.dispatched):
             log.warning("sweep: %s", result)
         return result
 

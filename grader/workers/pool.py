@@ -8,7 +8,7 @@ import time
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from grader.services import grading
+from grader.services import grading, scheduling
 from grader.services.context import Services
 from grader.services.metrics import PendingCounts
 
@@ -18,15 +18,19 @@ log = logging.getLogger(__name__)
 
 
 class EmbeddedPool:
-    """Grades `queued` rows in batches; wakes on new submissions and polls for others' rows.
+    """Grades `queued` rows claim by claim; wakes on new submissions and polls for others' rows.
+
+    `size` threads grade cheap exercises and GRADER_HEAVY_WORKERS more grade heavy ones (with
+    none, every thread takes both); each claim serves the course with the fewest claims in
+    flight (see grader.services.scheduling) and holds a lease that `leases` renews.
 
     Each thread grades in a child process of its own (unless GRADER_ISOLATE_GRADING is off),
     so that a submission that would run for minutes fails alone after its deadline while the
     service keeps answering (see grader.workers.isolation).
 
-    On start it requeues rows left in `grading` by a previous run (a crash or a kill). Grading is
-    idempotent by id (see grader.services.grading), so a row that two processes grade ends with
-    one result.
+    On start it requeues rows left in `grading` by a previous run (a crash or a kill) whose
+    lease has run out. Grading is idempotent by id (see grader.services.grading), so a row
+    that two processes grade ends with one result.
     """
 
     notifies_completion = True
@@ -41,6 +45,13 @@ class EmbeddedPool:
         self.graded = 0
         self.device = "cpu"
         self.counts = PendingCounts()  # /metrics observations, flushed every few seconds
+        self.leases = scheduling.Leases(svc.db, svc.config.lease_s)
+        heavy = svc.config.heavy_workers if self.size else 0
+        self.lanes: list[str | None] = (
+            [scheduling.CHEAP] * self.size + [scheduling.HEAVY] * heavy
+            if heavy
+            else [None] * self.size
+        )
 
     def start(self) -> None:
         if self._threads:
@@ -55,8 +66,9 @@ class EmbeddedPool:
                 grading.requeue_stuck(self.svc, older_than_s=0)
             except SQLAlchemyError as exc:  # the loop retries; the service can still start
                 log.warning("could not requeue stuck submissions yet: %s", exc)
-        for index in range(self.size):
-            thread = threading.Thread(target=self._run, name=f"grader-pool-{index}", daemon=True)
+        for index, lane in enumerate(self.lanes):
+            name = f"grader-pool-{index}-{lane or 'any'}"
+            thread = threading.Thread(target=self._run, args=(lane,), name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
         self._wake.set()
@@ -86,30 +98,33 @@ class EmbeddedPool:
                 "grading pool: housekeeping failed (retried in %s s): %s", METRICS_FLUSH_S, exc
             )
 
-    def _run(self) -> None:
+    def _run(self, lane: str | None) -> None:
         evaluator = None
         if self.svc.config.isolate_grading:
             from grader.workers.isolation import ChildGrader
 
             evaluator = ChildGrader(self.device, self.svc.config.torch_threads)
         try:
-            self._loop(evaluator)
+            self._loop(lane, evaluator)
         finally:
             if evaluator is not None:
                 evaluator.close()
 
-    def _loop(self, evaluator: grading.Evaluator | None) -> None:
+    def _loop(self, lane: str | None, evaluator: grading.Evaluator | None) -> None:
         config = self.svc.config
-        next_sweep = time.monotonic() + config.stuck_after_s / 2
+        sweep_every = min(config.stuck_after_s, config.lease_s) / 2
+        next_sweep = time.monotonic() + sweep_every
         next_flush = time.monotonic() + METRICS_FLUSH_S
         while not self._stop.is_set():
             try:
                 claimed = grading.process_batch(
                     self.svc,
                     self.batch_size,
+                    lane,
                     device=self.device,
                     observe=self.counts.add,
                     evaluator=evaluator,
+                    leases=self.leases,
                 )
                 if time.monotonic() > next_flush:
                     next_flush = time.monotonic() + METRICS_FLUSH_S
@@ -118,8 +133,9 @@ class EmbeddedPool:
                 if claimed:
                     continue
                 if time.monotonic() > next_sweep:
-                    grading.requeue_stuck(self.svc, config.stuck_after_s)
-                    next_sweep = time.monotonic() + config.stuck_after_s / 2
+                    if any(grading.requeue_stuck(self.svc, config.stuck_after_s)):
+                        self._wake.set()
+                    next_sweep = time.monotonic() + sweep_every
             except SQLAlchemyError as exc:
                 log.warning("grading pool: database error, retrying in 1 s: %s", exc)
                 self._stop.wait(1.0)

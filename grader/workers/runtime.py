@@ -14,6 +14,7 @@ from typing import Any
 from grader.config import CeleryOptions, Config
 
 TASK = "grader.grade"
+SWEEP = "sweep"  # the lane argument that asks for a sweep instead of grading
 
 
 @dataclass
@@ -23,10 +24,13 @@ class Runtime:
     config: Config
     options: CeleryOptions
     device: str = "cpu"
+    lanes: tuple[str, ...] = ("cheap", "heavy")  # the lanes this worker's queues carry
     _svc: Any = None
     _pid: int = 0
     _evaluator: Any = None
     _evaluator_pid: int = 0
+    _leases: Any = None
+    _leases_pid: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -54,6 +58,18 @@ class Runtime:
                 self._evaluator = ChildGrader(self.device, self.config.torch_threads)
                 self._evaluator_pid = os.getpid()
             return self._evaluator
+
+    @property
+    def leases(self) -> Any:
+        """This process's lease keeper (renews the claims it grades)."""
+        svc = self.svc  # (takes the lock itself)
+        with self._lock:
+            if self._leases is None or self._leases_pid != os.getpid():
+                from grader.services.scheduling import Leases
+
+                self._leases = Leases(svc.db, self.config.lease_s)
+                self._leases_pid = os.getpid()
+            return self._leases
 
 
 _runtime: Runtime | None = None

@@ -1,60 +1,82 @@
-"""The Celery task (registered by celery_app.configure): grade a batch of submission ids."""
+"""The Celery task (registered by celery_app.configure): grade a lane's work, fairly.
+
+A message names a lane, not submissions: the worker that takes it claims work from the
+table claim by claim, as the embedded pool does (the next course by fair share, a claim sized
+by cost, a lease renewed while grading; see grader.services.scheduling), until the lane has
+nothing left or its time slice is over (then it sends the lane again). A message that finds
+nothing costs one query. `sweep` is the same task with the lane "sweep": requeue claims whose
+lease ran out (their worker died) and send their lanes again.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
-from grader.services import grading
-from grader.workers.runtime import TASK, runtime
+from grader.services import grading, scheduling
+from grader.workers.runtime import SWEEP, TASK, runtime
 
 log = logging.getLogger(__name__)
+Send = Callable[[str], None]
 
 
-def grade(self: Any, ids: list[int]) -> int:
-    """Grade the still-queued submissions among `ids` in one batch; returns how many."""
+def grade(self: Any, lane: Any = scheduling.CHEAP) -> int:
+    """Grade the lane's queued work; returns how many submissions were claimed."""
     rt = runtime()
-    redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
-    return run_batch(rt.svc, ids, redelivered, rt.device, _sender(self.app), rt.evaluator)
+    send = _sender(self.app)
+    if lane == SWEEP:
+        from grader.services.sweep import locked_sweep
 
-
-def _sender(celery: Any) -> Callable[[list[int]], None]:
-    return lambda ids: celery.send_task(TASK, args=[ids])
-
-
-def run_batch(
-    svc: Any,
-    ids: list[int],
-    redelivered: bool,
-    device: str,
-    send: Callable[[list[int]], None],
-    evaluator: grading.Evaluator | None = None,
-) -> int:
-    """Claim, grade (vectorised per exercise version) and store; returns the number written.
-
-    A redelivered task means its worker died mid-way: its rows go back to `queued` (or to
-    `failed` once out of tries, counted in the row), and a batch is split into single tasks
-    so that a submission that kills its worker cannot take its batch-mates down with it.
-    With an `evaluator` (the worker process's ChildGrader, as in the embedded pool), a
-    submission whose grading overruns its deadline fails alone at once instead.
-    """
-    if redelivered:
-        requeued, failed = grading.requeue_stuck(svc, 0, ids)
-        if (requeued or failed) and len(ids) > 1:
-            log.warning("batch of %s interrupted; resending one by one", len(ids))
-            for one in ids:
-                send([one])
-            return 0
-    items = grading.claim(svc, len(ids), ids)
-    if not items:
+        locked_sweep(rt.svc, _redis(), send)
         return 0
-    done = grading.store(svc, grading.grade_claimed(svc, items, device, evaluator), observe=_record)
-    return len(done)
+    if lane not in scheduling.LANES:  # a message from before lanes (a list of ids): any lane
+        lane = None
+    slice_s = rt.options.job_timeout_s / 4
+    return run_lane(rt.svc, lane, rt.device, send, rt.evaluator, rt.leases, slice_s, _record)
+
+
+def _sender(celery: Any) -> Send:
+    queue = runtime().options.queue
+    return lambda lane: celery.send_task(
+        TASK, args=[lane], queue=scheduling.queue_name(queue, lane)
+    )
+
+
+def run_lane(
+    svc: Any,
+    lane: str | None,
+    device: str,
+    send: Send,
+    evaluator: grading.Evaluator | None = None,
+    leases: scheduling.Leases | None = None,
+    slice_s: float = 15.0,
+    observe: Callable[[int, list[float]], None] | None = None,
+) -> int:
+    """Claim, grade and store claim by claim until the lane is empty or `slice_s` is spent
+    (the lane is then sent again, so the task stays under Celery's time limit)."""
+    leases = leases or scheduling.Leases(svc.db, svc.config.lease_s)
+    deadline = time.monotonic() + slice_s
+    total = 0
+    while n := grading.process_batch(
+        svc,
+        svc.config.batch_size,
+        lane,
+        device=device,
+        observe=observe,
+        evaluator=evaluator,
+        leases=leases,
+    ):
+        total += n
+        if time.monotonic() > deadline:
+            send(lane or scheduling.CHEAP)
+            break
+    return total
 
 
 def _record(size: int, latencies: list[float]) -> None:
-    """Batch size and accepted-to-graded latency, for /metrics (best effort)."""
+    """Claim size and accepted-to-graded latency, for /metrics (best effort)."""
     try:
         from grader.services.metrics import ClusterMetrics
 

@@ -142,10 +142,10 @@ def test_a_student_who_did_not_come_from_the_lms_sends_nothing(world, lti_studen
 
 
 def test_the_celery_task_queues_passbacks_like_the_embedded_pool(world, lti_student, platform):
-    from grader.workers.tasks import run_batch
+    from grader.workers.tasks import run_lane
 
     accepted, _ = submissions.submit(world.svc, lti_student, world.assignment_id, RIGHT)
-    assert run_batch(world.svc, [accepted["id"]], False, "cpu", lambda ids: None) == 1
+    assert run_lane(world.svc, None, "cpu", lambda lane: None) == 1
     assert deliver(world)["passback_sent"] == 1
 
 

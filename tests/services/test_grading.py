@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import update
 
-from grader.db.models import Submission
+from grader.db.models import Submission, utcnow
 from grader.services import grading, submissions
 
 RIGHT = {"dz-at-10": "200", "dz": "20x", "grad": ["20x"]}
@@ -12,6 +14,13 @@ RIGHT = {"dz-at-10": "200", "dz": "20x", "grad": ["20x"]}
 
 def _submit(world, answers=RIGHT) -> int:
     return submissions.submit(world.svc, world.student.actor, world.assignment_id, answers)[0]["id"]
+
+
+def _worker_died(world) -> None:
+    """As if the worker holding every claim had died: its leases run out."""
+    with world.svc.db.write() as session:
+        gone = utcnow() - timedelta(seconds=1)
+        session.execute(update(Submission).values(lease_until=gone))
 
 
 def _row(world, sid: int) -> Submission:
@@ -30,7 +39,9 @@ def test_batch_grades_and_records_results(world):
 def test_a_stale_claim_cannot_overwrite_the_current_one(world):
     sid = _submit(world)
     stale = grading.claim(world.svc, 10)
-    grading.requeue_stuck(world.svc, older_than_s=0)  # as if its worker had died
+    assert grading.requeue_stuck(world.svc, older_than_s=0) == (0, 0)  # its lease still runs
+    _worker_died(world)
+    assert grading.requeue_stuck(world.svc, older_than_s=0) == (1, 0)
     current = grading.claim(world.svc, 10)
     assert grading.store(world.svc, grading.grade_claimed(world.svc, current)) == [sid]
     assert grading.store(world.svc, grading.grade_claimed(world.svc, stale)) == []
@@ -42,6 +53,7 @@ def test_a_row_out_of_tries_is_failed_not_requeued(world):
     sid = _submit(world)
     for _ in range(world.svc.config.max_grade_tries):
         grading.claim(world.svc, 10)
+        _worker_died(world)
         grading.requeue_stuck(world.svc, older_than_s=0)
     row = _row(world, sid)
     assert row.status == "failed" and "tries" in row.error

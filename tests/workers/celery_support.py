@@ -56,6 +56,9 @@ def worker_env(config) -> dict[str, str]:
         GRADER_BROKER_URL=config.broker_url,
         GRADER_SECRET_KEY=config.secret_key,
         GRADER_BATCH_SIZE=str(config.batch_size),
+        GRADER_LEASE_S=str(config.lease_s),
+        GRADER_HEAVY_MS=str(config.heavy_ms),
+        GRADER_MAX_GRADE_TRIES=str(config.max_grade_tries),
         GRADER_INSTANCE_PATH=str(config.instance_path),
         PYTHONPATH=str(ROOT),
     )

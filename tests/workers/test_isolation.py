@@ -135,7 +135,7 @@ def test_a_celery_batch_with_a_poison_submission_fails_it_alone(world, monkeypat
     ]
     evaluator = ChildGrader()
     try:
-        written = tasks.run_batch(world.svc, ids, False, "cpu", lambda _ids: None, evaluator)
+        written = tasks.run_lane(world.svc, None, "cpu", lambda _lane: None, evaluator)
     finally:
         evaluator.close()
     assert written == 4
