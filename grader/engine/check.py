@@ -125,10 +125,15 @@ class Preview:
 
 
 @lru_cache(maxsize=8192)
-def parse_cached(text: str, scope: frozenset[str], tensors: frozenset[str] = frozenset()) -> Expr:
+def parse_cached(
+    text: str,
+    scope: frozenset[str],
+    tensors: frozenset[str] = frozenset(),
+    shown: frozenset[str] | None = None,
+) -> Expr:
     """``parse`` with memory: a class types the same answers, and a preview is followed by
     the same text submitted. Errors are not cached (they raise)."""
-    return parse(text, scope, tensors)
+    return parse(text, scope, tensors, shown)
 
 
 # A derivative's name before the answer is at most this long (``d^4 z(x) / dx^2 dy dz`` and
@@ -272,7 +277,15 @@ def parse_answer(exercise: Exercise, part: Part | None, text: str, component: in
 
 
 def _parse_unlabelled(exercise: Exercise, part: Part | None, text: str, component: int) -> Expr:
-    node = parse_cached(text, exercise.scope, exercise.tensor_names)
+    node = parse_cached(text, exercise.scope, exercise.tensor_names, exercise.told_names(part))
+    if part is not None and not part.numeric and part.of in names_in(node):
+        wrt = " and ".join(dict.fromkeys(part.wrt))
+        raise ParseError(
+            f"'{part.of}' is what this part differentiates: write the answer without it, "
+            f"in terms of {wrt}",
+            _column_of(text, part.of),
+            text,
+        )
     if part is not None and part.numeric:
         bad = sorted(names_in(node) - set(exercise.spec.params) - {"pi", "e"})
         if bad:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from .expr import Expr, names_in
 from .schema import ExerciseSpec, PartSpec, variable_range
 from .shapes import Shape
+from .told_names import names_shown, told_names
 
 if TYPE_CHECKING:
     from .instance import Instance
@@ -111,6 +112,24 @@ class Exercise:
     def scope(self) -> frozenset[str]:
         """Every name an answer may use: variables, params and defined names."""
         return frozenset([*self.spec.variables, *self.spec.params, *(n for n, _ in self.defines)])
+
+    @cached_property
+    def shown_names(self) -> frozenset[str]:
+        """The names in scope that the statement shows a student (a ``{k}`` param is hidden)."""
+        return names_shown(self.spec.statement, self.spec.params, self.scope)
+
+    def told_names(self, part: Part | None) -> frozenset[str]:
+        """The names a student is told they may use in ``part``'s answer (see told_names)."""
+        return self._told_names[part.numeric if part is not None else False]
+
+    @cached_property
+    def _told_names(self) -> dict[bool, frozenset[str]]:
+        asked = {p.of for p in self.parts}
+        params = self.shown_names & set(self.spec.params)
+        return {
+            False: told_names(self.spec.variables, self.shown_names, asked, False),
+            True: told_names((), params, asked, True),
+        }
 
     def depends_on(self, name: str) -> set[str]:
         """The variables ``name`` depends on, through the define chain."""

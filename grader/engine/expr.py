@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from . import functions as registry
+from .glued import split_calls, written
 from .nodes import (
     Apply,
     BinOp,
@@ -143,7 +144,9 @@ def normalise(text: str) -> tuple[str, list[int] | None]:
             while j < n and text[j] in SUPERSCRIPTS:
                 j += 1
             run = "".join(SUPERSCRIPTS[c] for c in text[i:j])
-            piece = "^" + run if run.isdigit() or len(run) == 1 else "^(" + run + ")"
+            digit_next = j < n and text[j].isdigit()  # cos²3x: the 3 is not the exponent's
+            short = (run.isdigit() or len(run) == 1) and not digit_next
+            piece = "^" + run if short else "^(" + run + ")"
             out.append(piece)
             origin.extend([i] * (len(piece) - len(run) - (piece[-1] == ")")))
             origin.extend(range(i, j))
@@ -300,9 +303,13 @@ class _Parser:
         names: frozenset[str],
         suggest: bool = True,
         tensors: frozenset[str] = frozenset(),
+        shown: frozenset[str] | None = None,
     ):
         self.text = text
         self.names = names
+        # The names messages may name and fixes may offer (a student is not told of a hidden
+        # param or of the function asked; see told_names): all of ``names`` unless given.
+        self.shown = names if shown is None else shown
         self.tensors = tensors  # names that may be indexed: W[0, 1]
         self.in_literal = False  # inside [[...]], where [x] is a row of one entry
         self.suggest = suggest  # False while checking that a suggested fix parses
@@ -590,7 +597,7 @@ class _Parser:
         """An unknown word, with the fixes (each checked to parse in place) it most likely needs."""
         word = t.text
         if not self.suggest or len(word) > 30:
-            return self.error(unknown_name_message(word, self.names, []), t)
+            return self.error(unknown_name_message(word, self.shown, []), t)
         fixes: list[tuple[str, str]] = []  # (shown, the whole answer with the fix)
         for candidates in (self.candidate_fixes(t), self.close_spellings(t)):
             for shown, new, end in candidates:
@@ -599,16 +606,58 @@ class _Parser:
                     fixes.append((shown, whole))
             if fixes:  # a close spelling only when nothing more specific fits
                 break
+        if not fixes:  # sinx cosx: every such word fixed at once
+            every = self.every_glued_word_fixed()
+            if every is not None and self.verified([every]):
+                fixes.append((every, every))
         return self.error(
-            unknown_name_message(word, self.names, [s for s, _ in fixes]),
+            unknown_name_message(word, self.shown, [s for s, _ in fixes]),
             t,
             [w for _, w in fixes],
         )
 
+    def glued_fixes(self, j: int) -> list[tuple[str, int | None]]:
+        """Readings of the word at token ``j`` as calls typed without parentheses
+        (``sinxcosx``, ``cos3x^2``; see glued.py): (replacement, end of what it replaces)."""
+        nxt, power, end = self.tokens[j + 1], None, None
+        if nxt.kind == "^":
+            exponent = self.tokens[j + 2]
+            if exponent.kind in ("num", "name") and self.tokens[j + 3].kind != "^":
+                power, end = exponent.text, exponent.pos + len(exponent.text)
+        pieces = split_calls(self.tokens[j].text, self.shown, bare_last=nxt.kind in ("(", "^"))
+        if pieces is None:
+            return []
+        return [(text, end) for text in written(pieces, power)]
+
+    def every_glued_word_fixed(self) -> str | None:
+        """The answer with every unknown word that has one glued reading written out (``sinx
+        cosx`` -> ``sin(x) cos(x)``), or None when none has or one has two."""
+        edits = []
+        for j, tok in enumerate(self.tokens):
+            word = tok.text
+            if tok.kind != "name" or word in self.names or word in CONSTANTS:
+                continue
+            if canonical_function(word) is not None or canonical_function(word.lower()):
+                continue
+            readings = self.glued_fixes(j)
+            if len(readings) != 1:
+                return None
+            new, end = readings[0]
+            edits.append((tok.pos, tok.pos + len(word) if end is None else end, new))
+        if not edits:
+            return None
+        text = self.text
+        for start, stop, new in reversed(edits):
+            text = text[:start] + new + text[stop:]
+        return text
+
     def candidate_fixes(self, t: Token) -> Iterable[tuple[str, str, int | None]]:
         """What an unknown word may stand for: (shown, replacement, end of what it replaces)."""
         word, lower = t.text, t.text.lower()
-        known = sorted(set(self.names) | set(CONSTANTS))
+        known = sorted(set(self.shown) | set(CONSTANTS))
+        for new, end in self.glued_fixes(self.i - 1):  # 2sinxcosx: sin(x)cos(x)
+            bare_last = not new.endswith(")")  # sinxcos(x): show what the "(x)" ends up in
+            yield (self.replaced(t, new, end) if bare_last else new), new, end
         if lower in ("lg", "log_", "lb"):
             yield "log10", "log10", None
             yield "log2", "log2", None
@@ -641,7 +690,7 @@ class _Parser:
             yield f"{d}{v}", f"{d}{v}", None
 
     def close_spellings(self, t: Token) -> Iterable[tuple[str, str, int | None]]:
-        known = sorted(set(self.names) | set(CONSTANTS)) + sorted(_FUNCTION_WORDS)
+        known = sorted(set(self.shown) | set(CONSTANTS)) + sorted(_FUNCTION_WORDS)
         for close in difflib.get_close_matches(t.text, known, 2, 0.6):
             yield close, close, None
 
@@ -733,7 +782,7 @@ class _Parser:
         if self.at_op("("):
             node = self.call_arguments(fn, t)
         else:
-            node = self.bare_call(fn, t)
+            node = self.bare_call(fn, t, after_power=power is not None)
         if power is not None:
             node = BinOp("^", node, power)
         return node
@@ -756,14 +805,15 @@ class _Parser:
         self.bars = saved
         return Call(fn, arg)
 
-    def bare_call(self, fn: str, t: Token) -> Expr:
+    def bare_call(self, fn: str, t: Token, after_power: bool = False) -> Expr:
         """``sin x``, ``ln 2``: a function name, a space and one name or number is a call.
+        After a power the space may be left out: ``cos^2x`` and ``cos²x`` are cos(x)^2.
 
         Anything longer (``sin 2x``, ``sin x y``, ``ln sin x``) is refused as ambiguous, with
         each reading that parses offered."""
         arg = self.tok
         prev = self.tokens[self.i - 1]
-        spaced = arg.pos > prev.pos + len(prev.text)
+        spaced = after_power or arg.pos > prev.pos + len(prev.text)
         one = arg.kind == "num" or (arg.kind == "name" and canonical_function(arg.text) is None)
         if spaced and one:
             after = self.tokens[self.i + 1]
@@ -950,9 +1000,15 @@ def unknown_name_message(word: str, names: Iterable[str], fixes: list[str]) -> s
     return f"unknown name '{word}' (the names you can use here: {listing}, and pi, e)"
 
 
-def parse(text: str, names: Iterable[str] = (), tensors: Iterable[str] = ()) -> Expr:
+def parse(
+    text: str,
+    names: Iterable[str] = (),
+    tensors: Iterable[str] = (),
+    shown: frozenset[str] | None = None,
+) -> Expr:
     """Parse ``text``; ``names`` are the variables, params and defined names in scope, and
-    ``tensors`` those of them that are tensors (``W[0, 1]`` indexes them).
+    ``tensors`` those of them that are tensors (``W[0, 1]`` indexes them). ``shown``, when
+    given, are the names an error message may name or offer (a student's: see told_names).
 
     Errors point into ``text`` as typed, even where Unicode was mapped (``√`` to sqrt)."""
     if not isinstance(text, str):
@@ -968,7 +1024,7 @@ def parse(text: str, names: Iterable[str] = (), tensors: Iterable[str] = ()) -> 
         raise ParseError("the answer is empty", 1, text)
     scope = names if isinstance(names, frozenset) else frozenset(names)
     try:
-        return _Parser(ascii_text, scope, tensors=frozenset(tensors)).parse()
+        return _Parser(ascii_text, scope, tensors=frozenset(tensors), shown=shown).parse()
     except ParseError as exc:
         if origin is None:
             raise
