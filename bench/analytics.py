@@ -50,9 +50,13 @@ def answer(rng: random.Random, attempt: int) -> dict[str, str]:
 
 def build(svc, students: int, attempts: int) -> tuple[int, int, object]:
     from grader.db.models import Assignment, Membership, Submission, User
-    from grader.services import assignments, courses, exercises, grading, users
+    from grader.services.accounts import users
+    from grader.services.assignments import assignment as assignments
+    from grader.services.assignments.seeds import student_seed
     from grader.services.context import Actor
-    from grader.services.seeds import student_seed
+    from grader.services.courses import course as courses
+    from grader.services.exercises import library as exercises
+    from grader.services.grading import runner as grading
 
     teacher = users.create_user(svc, "teacher", "instructor")
     actor = Actor(teacher["id"], "teacher", "instructor")
@@ -129,7 +133,8 @@ def main() -> None:
     from grader.config import Config
     from grader.db import migrate
     from grader.db.models import Submission
-    from grader.services import analytics, gradebook
+    from grader.services.gradebook import analytics
+    from grader.services.gradebook import scores as gradebook
 
     torch.set_num_threads(1)
     folder = Path(tempfile.mkdtemp(prefix="grader-bench-"))
@@ -141,7 +146,7 @@ def main() -> None:
 
     client = app.test_client()
     with client.session_transaction() as session:
-        from grader.services.users import password_stamp
+        from grader.services.accounts.users import password_stamp
 
         session.update(uid=actor.id, stamp=password_stamp(None), at=time.time(), csrf="x")
 

@@ -50,8 +50,11 @@ from load import pct  # noqa: E402
 
 from grader.config import Config  # noqa: E402
 from grader.db import migrate  # noqa: E402
-from grader.services import assignments, courses, exercises, users  # noqa: E402
+from grader.services.accounts import users  # noqa: E402
+from grader.services.assignments import assignment as assignments  # noqa: E402
 from grader.services.context import Actor, Services  # noqa: E402
+from grader.services.courses import course as courses  # noqa: E402
+from grader.services.exercises import library as exercises  # noqa: E402
 
 PASSWORD = "innocent-password"
 NAMES_XY = """id: names-xy

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from load import ANSWERS, pct  # noqa: E402
 
 from grader.engine import load_exercise  # noqa: E402
-from grader.services.grading import evaluate  # noqa: E402
+from grader.services.grading.runner import evaluate  # noqa: E402
 from grader.workers.isolation import ChildGrader  # noqa: E402
 
 

@@ -31,8 +31,11 @@ sys.path.insert(0, str(ROOT))
 from grader.config import Config  # noqa: E402
 from grader.db import migrate  # noqa: E402
 from grader.db.models import Submission  # noqa: E402
-from grader.services import assignments, courses, exercises, users  # noqa: E402
+from grader.services.accounts import users  # noqa: E402
+from grader.services.assignments import assignment as assignments  # noqa: E402
 from grader.services.context import Services  # noqa: E402
+from grader.services.courses import course as courses  # noqa: E402
+from grader.services.exercises import library as exercises  # noqa: E402
 
 ANSWERS = [  # what a class types: mostly right, some classic slips
     {"dz-at-10": "200", "dz-formula": "20x"},

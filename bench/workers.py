@@ -19,8 +19,11 @@ from sqlalchemy import delete, func, select
 from bench.batching import per_check_us
 from grader.db import migrate
 from grader.db.models import Submission
-from grader.services import assignments, courses, exercises, users
+from grader.services.accounts import users
+from grader.services.assignments import assignment as assignments
 from grader.services.context import Actor, Services
+from grader.services.courses import course as courses
+from grader.services.exercises import library as exercises
 from grader.workers.dispatcher import CeleryDispatcher
 from grader.workers.pool import EmbeddedPool
 from tests.helpers import EXERCISE_YAML, RIGHT, PostgresServer
@@ -69,7 +72,7 @@ def embedded(svc: Services, world: SimpleNamespace, n: int) -> float:
 
 
 def celery(svc: Services, world: SimpleNamespace, n: int, count: int) -> float:
-    from grader.services.metrics import ClusterMetrics
+    from grader.services.infra.metrics import ClusterMetrics
 
     ids = fresh_rows(svc, world, n)
     dispatcher = CeleryDispatcher(svc)
@@ -117,7 +120,7 @@ def main() -> None:
 
 
 def svc_redis(svc: Services):
-    from grader.services.broker import redis_client
+    from grader.services.infra.broker import redis_client
 
     return redis_client(svc.config, svc.config.celery)
 

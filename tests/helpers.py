@@ -66,7 +66,7 @@ class PostgresServer:
 
 class Person:
     def __init__(self, svc, username: str, role: str):
-        from grader.services import users
+        from grader.services.accounts import users
         from grader.services.context import Actor
 
         created = users.create_user(svc, username, role)
@@ -81,7 +81,9 @@ class World:
     """An admin, two instructors, a student in the course, one outside it, an assignment."""
 
     def __init__(self, svc):
-        from grader.services import assignments, courses, exercises
+        from grader.services.assignments import assignment as assignments
+        from grader.services.courses import course as courses
+        from grader.services.exercises import library as exercises
 
         self.svc = svc
         self.admin = Person(svc, "root", "admin")
@@ -98,7 +100,7 @@ class World:
         )["id"]
 
     def grade_all(self) -> int:
-        from grader.services import grading
+        from grader.services.grading import runner as grading
 
         total = 0
         while n := grading.process_batch(self.svc, 100):

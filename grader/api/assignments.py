@@ -28,7 +28,10 @@ from grader.api.schemas import (
     SubmissionQuery,
     WaitQuery,
 )
-from grader.services import analytics, assignments, gradebook, submissions
+from grader.services.assignments import assignment as assignments
+from grader.services.gradebook import analytics
+from grader.services.gradebook import scores as gradebook
+from grader.services.grading import submissions
 from grader.vocabulary import DONE
 
 bp = APIBlueprint(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, request
 
-from grader.services import users
+from grader.services.accounts import users
 from grader.services.context import Actor, Services
 from grader.services.errors import Unauthorized
 

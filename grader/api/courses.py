@@ -28,8 +28,11 @@ from grader.api.schemas import (
     Page,
     Paging,
 )
-from grader.services import assignments, courses, gradebook, roster
+from grader.services.assignments import assignment as assignments
+from grader.services.courses import course as courses
+from grader.services.courses import roster
 from grader.services.errors import BadRequest, Invalid
+from grader.services.gradebook import scores as gradebook
 
 bp = APIBlueprint(
     "courses",

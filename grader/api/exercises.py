@@ -17,8 +17,9 @@ from grader.api.schemas import (
     Page,
     PreviewQuery,
 )
-from grader.services import exercises, solutions
 from grader.services.errors import BadRequest
+from grader.services.exercises import library as exercises
+from grader.services.grading import solutions
 
 bp = APIBlueprint(
     "exercises",

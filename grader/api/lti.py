@@ -8,8 +8,12 @@ from pydantic import BaseModel, Field
 
 from grader.api.common import PREFIX, SECURITY, actor, error_responses, json_object, svc
 from grader.api.schemas import AssignmentPath, CoursePath
-from grader.services import lti_keys, lti_nrps, lti_passback, lti_platforms, webhooks
-from grader.services.access import require_role
+from grader.services.accounts.access import require_role
+from grader.services.integrations import webhooks
+from grader.services.integrations.lti import keys as lti_keys
+from grader.services.integrations.lti import nrps as lti_nrps
+from grader.services.integrations.lti import passback as lti_passback
+from grader.services.integrations.lti import platforms as lti_platforms
 
 bp = APIBlueprint(
     "lti_admin",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app
 
 from grader.api.common import svc
-from grader.services.health import readiness
-from grader.services.metrics import ClusterMetrics, exposition
+from grader.services.infra.health import readiness
+from grader.services.infra.metrics import ClusterMetrics, exposition
 
 bp = Blueprint("ops", __name__)
 

@@ -6,7 +6,7 @@ from flask_openapi3 import APIBlueprint, Tag
 
 from grader.api.common import PREFIX, SECURITY, actor, error_responses, json_object, svc
 from grader.api.schemas import SolutionQuery, SubmissionOut, SubmissionPath
-from grader.services import solutions, submissions
+from grader.services.grading import solutions, submissions
 
 bp = APIBlueprint(
     "submissions",

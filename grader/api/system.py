@@ -6,7 +6,7 @@ from flask import current_app, render_template_string
 from flask_openapi3 import APIBlueprint, Tag
 
 from grader.api.common import PREFIX, error_responses, json_object, svc
-from grader.services.backpressure import count_queued
+from grader.services.infra.backpressure import count_queued
 
 bp = APIBlueprint("system", __name__, url_prefix=PREFIX, abp_tags=[Tag(name="system")])
 

@@ -15,7 +15,7 @@ from grader.api.schemas import (
     UserPath,
     UserQuery,
 )
-from grader.services import users
+from grader.services.accounts import users
 
 bp = APIBlueprint(
     "users",

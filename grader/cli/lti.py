@@ -64,7 +64,7 @@ def _print(value: Any) -> None:
 
 
 def cmd_register(args: argparse.Namespace) -> int:
-    from grader.services import lti_platforms
+    from grader.services.integrations.lti import platforms as lti_platforms
 
     svc = open_services()
     row = lti_platforms.register(
@@ -84,14 +84,14 @@ def cmd_register(args: argparse.Namespace) -> int:
 
 
 def cmd_platforms(args: argparse.Namespace) -> int:
-    from grader.services import lti_platforms
+    from grader.services.integrations.lti import platforms as lti_platforms
 
     _print(lti_platforms.list_platforms(open_services()))
     return EXIT_OK
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    from grader.services import lti_platforms
+    from grader.services.integrations.lti import platforms as lti_platforms
 
     lti_platforms.delete_platform(open_services(), args.id)
     print(f"platform {args.id} removed")
@@ -99,7 +99,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_list(args: argparse.Namespace) -> int:
-    from grader.services import lti_keys
+    from grader.services.integrations.lti import keys as lti_keys
 
     svc = open_services()
     lti_keys.signing_key(svc)
@@ -108,7 +108,7 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_rotate(args: argparse.Namespace) -> int:
-    from grader.services import lti_keys
+    from grader.services.integrations.lti import keys as lti_keys
 
     key = lti_keys.rotate(open_services())
     print(f"new signing key {key['kid']}; retire the old one once the platforms have fetched it")
@@ -116,7 +116,7 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_retire(args: argparse.Namespace) -> int:
-    from grader.services import lti_keys
+    from grader.services.integrations.lti import keys as lti_keys
 
     lti_keys.retire(open_services(), args.kid)
     print(f"key {args.kid} retired (no longer published)")
@@ -124,7 +124,7 @@ def cmd_keys_retire(args: argparse.Namespace) -> int:
 
 
 def cmd_deliver(args: argparse.Namespace) -> int:
-    from grader.services import outbox
+    from grader.services.integrations import outbox
 
     counts = outbox.deliver_due(open_services())
     print(" ".join(f"{k}={v}" for k, v in counts.items()))
@@ -132,7 +132,7 @@ def cmd_deliver(args: argparse.Namespace) -> int:
 
 
 def cmd_sync_roster(args: argparse.Namespace) -> int:
-    from grader.services import lti_nrps
+    from grader.services.integrations.lti import nrps as lti_nrps
 
     result = lti_nrps.sync(open_services(), None, args.course)
     _print(result)

@@ -124,7 +124,7 @@ def cmd_db_current(args: argparse.Namespace) -> int:
 
 
 def cmd_users_create(args: argparse.Namespace) -> int:
-    from grader.services import users
+    from grader.services.accounts import users
 
     created = users.create_user(open_services(), args.name, args.role)
     print(f"created {created['role']} {created['username']!r} (id {created['id']})")
@@ -159,7 +159,7 @@ def _read_password(from_stdin: bool) -> str | None:
 
 
 def cmd_users_password(args: argparse.Namespace) -> int:
-    from grader.services import users
+    from grader.services.accounts import users
 
     password = _read_password(args.stdin)
     if password is None:
@@ -170,7 +170,7 @@ def cmd_users_password(args: argparse.Namespace) -> int:
 
 
 def cmd_users_sign_out(args: argparse.Namespace) -> int:
-    from grader.services import users
+    from grader.services.accounts import users
 
     svc = open_services()
     users.end_sessions(svc, None, users.user_id_of(svc, args.name))
@@ -181,7 +181,7 @@ def cmd_users_sign_out(args: argparse.Namespace) -> int:
 
 
 def cmd_tokens_revoke(args: argparse.Namespace) -> int:
-    from grader.services import users
+    from grader.services.accounts import users
 
     svc = open_services()
     if args.id is not None:
@@ -196,7 +196,7 @@ def cmd_tokens_revoke(args: argparse.Namespace) -> int:
 def cmd_exercises_import(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from grader.services import exercises
+    from grader.services.exercises import library as exercises
 
     svc = open_services()
     files = exercises.yaml_files(args.paths)
@@ -236,8 +236,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if workers > 1 and not args.dev:
         # Rows a dead process left in `grading` are requeued once, here, before the fork:
         # a worker doing it as it starts would take back its siblings' fresh claims.
-        from grader.services import grading
         from grader.services.context import Services
+        from grader.services.grading import runner as grading
 
         recovery = Services(config)
         grading.requeue_stuck(recovery, older_than_s=0)

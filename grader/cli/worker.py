@@ -37,7 +37,7 @@ def register(subparsers: Any) -> None:
 
 def parse_lanes(text: str) -> tuple[str, ...]:
     """`cheap`, `heavy` or both, comma-separated, in a fixed order."""
-    from grader.services.scheduling import LANES
+    from grader.services.grading.scheduling import LANES
 
     asked = {part.strip() for part in text.split(",") if part.strip()}
     if not asked or asked - set(LANES):
@@ -80,7 +80,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if device == "cuda":
         device = "cuda:0"
     import grader.engine  # noqa: F401  (torch imported once, before the fork, CUDA untouched)
-    from grader.services.scheduling import queue_name
+    from grader.services.grading.scheduling import queue_name
     from grader.workers.celery_app import configure
 
     celery = configure(config, device, lanes)

@@ -79,6 +79,6 @@ def _lms_course(course_id: int) -> Any:
     """For the instructor's course page: the LMS link of a course (None for other courses)."""
     from flask import current_app
 
-    from grader.services.lti_nrps import course_link
+    from grader.services.integrations.lti.nrps import course_link
 
     return course_link(current_app.extensions["grader"], course_id)

@@ -21,20 +21,18 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from grader.lti import SESSION_KEY, bp
-from grader.services import (
-    assignments,
-    exercises,
-    lti_deeplink,
-    lti_keys,
-    lti_launch,
-    lti_nrps,
-    lti_onetime,
-    lti_platforms,
-    outbound,
-)
+from grader.services.assignments import assignment as assignments
 from grader.services.context import Actor, Services
 from grader.services.errors import ServiceError
-from grader.services.lti_launch import LaunchRefused, refused
+from grader.services.exercises import library as exercises
+from grader.services.integrations import outbound
+from grader.services.integrations.lti import deeplink as lti_deeplink
+from grader.services.integrations.lti import keys as lti_keys
+from grader.services.integrations.lti import launch as lti_launch
+from grader.services.integrations.lti import nrps as lti_nrps
+from grader.services.integrations.lti import onetime as lti_onetime
+from grader.services.integrations.lti import platforms as lti_platforms
+from grader.services.integrations.lti.launch import LaunchRefused, refused
 from grader.web.security import SignInRequired, check_csrf, require_actor, sign_in_session
 
 log = logging.getLogger(__name__)

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from grader.config import Config
 from grader.db.session import Database
-from grader.services.backpressure import QueueDepth
-from grader.services.completions import Completions, WaitSlots
-from grader.services.dispatch import Dispatcher, NullDispatcher
-from grader.services.exercise_cache import ExerciseCache
-from grader.services.ratelimit import RateLimiter, SignInThrottle
+from grader.services.infra.backpressure import QueueDepth
+from grader.services.infra.completions import Completions, WaitSlots
+from grader.services.infra.dispatch import Dispatcher, NullDispatcher
+from grader.services.infra.exercise_cache import ExerciseCache
+from grader.services.infra.ratelimit import RateLimiter, SignInThrottle
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import redirect, render_template, request, session, url_for
 
-from grader.services import users
+from grader.services.accounts import users
 from grader.services.errors import TooManyRequests, Unauthorized
 from grader.web import bp
 from grader.web.security import SignInRequired, current_actor, services, sign_in_session

@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import redirect, render_template, request, url_for
 
-from grader.services import exercises
-from grader.services.access import require_role
+from grader.services.accounts.access import require_role
 from grader.services.context import Actor
 from grader.services.errors import Invalid
+from grader.services.exercises import library as exercises
 from grader.web import bp
 from grader.web.security import services, signed_in
 

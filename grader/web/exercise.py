@@ -7,10 +7,11 @@ from typing import Any
 
 from flask import jsonify, redirect, render_template, request, url_for
 
-from grader.services import assignments, submissions
+from grader.services.assignments import assignment as assignments
 from grader.services.context import Actor
 from grader.services.errors import Conflict, Forbidden, Invalid
-from grader.services.markup import latex_to_mathml
+from grader.services.exercises.markup import latex_to_mathml
+from grader.services.grading import submissions
 from grader.web import bp
 from grader.web.forms import (
     Answers,

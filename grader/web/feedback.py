@@ -6,8 +6,9 @@ from typing import Any
 
 from flask import Response, render_template, request
 
-from grader.services import assignments, feedback, solutions
+from grader.services.assignments import assignment as assignments
 from grader.services.context import Actor
+from grader.services.grading import feedback, solutions
 from grader.vocabulary import SubmissionStatus
 from grader.web import bp
 from grader.web.plots import SIZES, describe, render_svg

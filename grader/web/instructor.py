@@ -11,11 +11,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flask import Response, redirect, render_template, request, session, url_for
 
-from grader.services import analytics, assignments, courses, exercises, gradebook, roster
-from grader.services import submissions as submission_service
-from grader.services.access import require_role
+from grader.services.accounts.access import require_role
+from grader.services.assignments import assignment as assignments
 from grader.services.context import Actor
+from grader.services.courses import course as courses
+from grader.services.courses import roster
 from grader.services.errors import Forbidden, Invalid, NotFound
+from grader.services.exercises import library as exercises
+from grader.services.gradebook import analytics
+from grader.services.gradebook import scores as gradebook
+from grader.services.grading import submissions as submission_service
 from grader.web import bp
 from grader.web.security import services, signed_in
 

@@ -15,8 +15,11 @@ from flask import (
     url_for,
 )
 
-from grader.services import assignments, courses, feedback, lti_passback, submissions
+from grader.services.assignments import assignment as assignments
 from grader.services.context import Actor
+from grader.services.courses import course as courses
+from grader.services.grading import feedback, submissions
+from grader.services.integrations.lti import passback as lti_passback
 from grader.web import bp
 from grader.web.security import services, signed_in
 

@@ -16,10 +16,10 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from grader.api.errors import API_PREFIX, error_response
 from grader.db.session import UNAVAILABLE
-from grader.services import users
+from grader.services.accounts import users
 from grader.services.context import Actor, Services
 from grader.services.errors import ServiceError
-from grader.services.markup import latex_to_mathml, render_feedback
+from grader.services.exercises.markup import latex_to_mathml, render_feedback
 from grader.web import bp
 
 log = logging.getLogger(__name__)

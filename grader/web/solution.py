@@ -7,8 +7,8 @@ from typing import Any
 from flask import Response, request
 
 from grader.engine.graph_svg import render_svg
-from grader.services import solutions
 from grader.services.context import Actor
+from grader.services.grading import solutions
 from grader.web import bp
 from grader.web.security import services, signed_in
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from grader.services.context import Services
-from grader.services.dispatch import Dispatcher, NullDispatcher
+from grader.services.infra.dispatch import Dispatcher, NullDispatcher
 
 
 def make_dispatcher(svc: Services) -> Dispatcher:

@@ -14,7 +14,7 @@ from typing import Any
 from celery import Celery, bootsteps
 
 from grader.config import Config
-from grader.services import scheduling
+from grader.services.grading import scheduling
 from grader.workers.runtime import SWEEP, TASK, Runtime, install, runtime
 
 HEARTBEAT_S = 10.0
@@ -66,7 +66,7 @@ def sweep_every_s(config: Config) -> float:
 
 def heartbeat(hostname: str) -> None:
     """Record that `hostname` is alive (read by /metrics as `workers seen`)."""
-    from grader.services.metrics import ClusterMetrics
+    from grader.services.infra.metrics import ClusterMetrics
 
     rt = runtime()
     ClusterMetrics(rt.config, rt.options).beat(hostname)

@@ -17,10 +17,10 @@ import time
 from typing import Any
 
 from grader.db.models import Submission
-from grader.services import scheduling
-from grader.services.broker import redis_client
 from grader.services.context import Services
-from grader.services.sweep import locked_sweep, sends_for
+from grader.services.grading import scheduling
+from grader.services.grading.sweep import locked_sweep, sends_for
+from grader.services.infra.broker import redis_client
 from grader.workers.celery_app import configure
 from grader.workers.runtime import TASK
 

@@ -11,7 +11,7 @@ import sys
 import time
 
 from grader.config import Config
-from grader.services.metrics import WORKER_SEEN_S, ClusterMetrics
+from grader.services.infra.metrics import WORKER_SEEN_S, ClusterMetrics
 
 
 def beat_on_this_host(config: Config, within_s: float = WORKER_SEEN_S) -> bool:

@@ -5,7 +5,7 @@ expression that backtracks) holds the interpreter until it ends: a thread cannot
 and while it runs no request thread of the process answers. So each pool thread hands its
 batches to a child process of its own and waits on a pipe, which costs the service nothing;
 when the deadline passes, the child is killed (SIGKILL: nothing in it needs cleaning up) and
-a fresh one is forked for the next batch. `grader.services.grading` then grades the batch's
+a fresh one is forked for the next batch. `grader.services.grading.runner` then grades the batch's
 submissions one at a time, each with its own budget, so that only the one that cannot finish
 fails, with a reason, and its neighbours are graded.
 
@@ -27,7 +27,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
-from grader.services.grading import GraderUnavailable, GradingTimeout, Verdict
+from grader.services.grading.runner import GraderUnavailable, GradingTimeout, Verdict
 from grader.vocabulary import SubmissionStatus
 
 log = logging.getLogger(__name__)
@@ -160,7 +160,7 @@ def _child_main(conn: Connection, torch_threads: int) -> None:
     import torch
 
     from grader.engine import load_exercise
-    from grader.services.grading import INTERNAL_ERROR, evaluate
+    from grader.services.grading.runner import INTERNAL_ERROR, evaluate
 
     torch.set_num_threads(torch_threads)
     exercises: OrderedDict[str, Any] = OrderedDict()

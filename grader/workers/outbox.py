@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 import threading
 
-from grader.services import outbox
 from grader.services.context import Services
+from grader.services.integrations import outbox
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,10 @@ import time
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from grader.services import grading, scheduling
 from grader.services.context import Services
-from grader.services.metrics import PendingCounts
+from grader.services.grading import runner as grading
+from grader.services.grading import scheduling
+from grader.services.infra.metrics import PendingCounts
 
 METRICS_FLUSH_S = 2.0
 
@@ -22,14 +23,14 @@ class EmbeddedPool:
 
     `size` threads grade cheap exercises and GRADER_HEAVY_WORKERS more grade heavy ones (with
     none, every thread takes both); each claim serves the course with the fewest claims in
-    flight (see grader.services.scheduling) and holds a lease that `leases` renews.
+    flight (see grader.services.grading.scheduling) and holds a lease that `leases` renews.
 
     Each thread grades in a child process of its own (unless GRADER_ISOLATE_GRADING is off),
     so that a submission that would run for minutes fails alone after its deadline while the
     service keeps answering (see grader.workers.isolation).
 
     On start it requeues rows left in `grading` by a previous run (a crash or a kill) whose
-    lease has run out. Grading is idempotent by id (see grader.services.grading), so a row
+    lease has run out. Grading is idempotent by id (see grader.services.grading.runner), so a row
     that two processes grade ends with one result.
     """
 

@@ -65,7 +65,7 @@ class Runtime:
         svc = self.svc  # (takes the lock itself)
         with self._lock:
             if self._leases is None or self._leases_pid != os.getpid():
-                from grader.services.scheduling import Leases
+                from grader.services.grading.scheduling import Leases
 
                 self._leases = Leases(svc.db, self.config.lease_s)
                 self._leases_pid = os.getpid()

@@ -2,7 +2,7 @@
 
 A message names a lane, not submissions: the worker that takes it claims work from the
 table claim by claim, as the embedded pool does (the next course by fair share, a claim sized
-by cost, a lease renewed while grading; see grader.services.scheduling), until the lane has
+by cost, a lease renewed while grading; see grader.services.grading.scheduling), until the lane has
 nothing left or its time slice is over (then it sends the lane again). A message that finds
 nothing costs one query. `sweep` is the same task with the lane "sweep": requeue claims whose
 lease ran out (their worker died) and send their lanes again.
@@ -15,7 +15,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from grader.services import grading, scheduling
+from grader.services.grading import runner as grading
+from grader.services.grading import scheduling
 from grader.workers.runtime import SWEEP, TASK, runtime
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ def grade(self: Any, lane: Any = scheduling.CHEAP) -> int:
     rt = runtime()
     send = _sender(self.app)
     if lane == SWEEP:
-        from grader.services.sweep import locked_sweep
+        from grader.services.grading.sweep import locked_sweep
 
         locked_sweep(rt.svc, _redis(), send)
         return 0
@@ -78,7 +79,7 @@ def run_lane(
 def _record(size: int, latencies: list[float]) -> None:
     """Claim size and accepted-to-graded latency, for /metrics (best effort)."""
     try:
-        from grader.services.metrics import ClusterMetrics
+        from grader.services.infra.metrics import ClusterMetrics
 
         rt = runtime()
         ClusterMetrics(rt.config, rt.options, _redis()).record(size, latencies)
@@ -92,7 +93,7 @@ _client: Any = None
 def _redis() -> Any:
     global _client
     if _client is None:
-        from grader.services.broker import redis_client
+        from grader.services.infra.broker import redis_client
 
         rt = runtime()
         _client = redis_client(rt.config, rt.options)

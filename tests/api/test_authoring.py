@@ -3,7 +3,8 @@ versions and their diff, copying a library exercise, moving an assignment to a n
 
 from __future__ import annotations
 
-from grader.services import exercises, submissions
+from grader.services.exercises import library as exercises
+from grader.services.grading import submissions
 from tests.helpers import FIXTURES
 
 SQUARE = (FIXTURES / "scaled-square.yaml").read_text()

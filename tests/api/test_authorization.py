@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from grader.services import submissions
+from grader.services.grading import submissions
 
 ROLES = ("anon", "admin", "teacher", "other_teacher", "student", "outsider")
 RIGHT = {"dz-at-10": "200", "dz": "20x", "grad": ["20x"]}

@@ -131,7 +131,7 @@ def test_full_queue_is_429_with_retry_after(world, client):
 
 
 def test_per_user_rate_limit_is_429(world, client):
-    from grader.services.ratelimit import RateLimiter
+    from grader.services.infra.ratelimit import RateLimiter
 
     world.svc.rate_limiter = RateLimiter(world.svc.db, 1.0, burst=1)
     url = f"/api/v1/assignments/{world.assignment_id}/preview"

@@ -16,7 +16,7 @@ import pytest
 
 from grader.cli import main
 from grader.engine.functions import ALIASES, FUNCTIONS, TENSOR_OPERATIONS
-from grader.services import assignments
+from grader.services.assignments import assignment as assignments
 from tests.helpers import ROOT
 
 DOCS = (ROOT / "docs" / "engine.md").read_text()

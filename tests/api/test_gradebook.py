@@ -10,7 +10,8 @@ from datetime import timedelta
 import pytest
 
 from grader.db.models import Assignment, User, utcnow
-from grader.services import courses, submissions
+from grader.services.courses import course as courses
+from grader.services.grading import submissions
 
 RIGHT = {"dz-at-10": "200", "dz": "20x", "grad": ["20x"]}
 

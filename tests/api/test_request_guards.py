@@ -6,7 +6,9 @@ import io
 
 import pytest
 
-from grader.services import assignments, courses, submissions
+from grader.services.assignments import assignment as assignments
+from grader.services.courses import course as courses
+from grader.services.grading import submissions
 
 RIGHT = {"dz-at-10": "200", "dz": "20x", "grad": ["20x"]}
 DEEP = "[" * 50_000 + "]" * 50_000

@@ -9,7 +9,9 @@ import io
 import pytest
 from argon2 import PasswordHasher
 
-from grader.services import courses, roster, users
+from grader.services.accounts import users
+from grader.services.courses import course as courses
+from grader.services.courses import roster
 
 
 @pytest.fixture(autouse=True)

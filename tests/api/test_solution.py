@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from grader.services import assignments, submissions
+from grader.services.assignments import assignment as assignments
+from grader.services.grading import submissions
 
 
 def _graded(world, answers) -> int:

@@ -133,7 +133,7 @@ def test_listing_pages(world, client):
 
 
 def test_students_cannot_read_classmates_submissions(world, client):
-    from grader.services import courses
+    from grader.services.courses import course as courses
 
     courses.add_member(world.svc, world.teacher.actor, world.course_id, "olga", "student")
     accepted = _submit(client, world, RIGHT).json
@@ -144,7 +144,7 @@ def test_students_cannot_read_classmates_submissions(world, client):
 def test_idempotency_key_reused_on_another_assignment_is_409_not_the_other_submission(
     world, client
 ):
-    from grader.services import assignments
+    from grader.services.assignments import assignment as assignments
 
     spec = {"exercise_id": "chain-rule-intro"}
     other = assignments.create_assignment(world.svc, world.teacher.actor, world.course_id, spec)

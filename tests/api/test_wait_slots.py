@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 
-from grader.services import courses
+from grader.services.courses import course as courses
 from tests.helpers import Person
 
 RIGHT = {"dz-at-10": "200", "dz": "20x", "grad": ["20x"]}

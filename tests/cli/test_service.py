@@ -8,7 +8,7 @@ import pytest
 
 from grader import cli
 from grader.config import Config
-from grader.services import users
+from grader.services.accounts import users
 from grader.services.context import Services
 from grader.services.errors import Unauthorized
 from tests.helpers import FIXTURES

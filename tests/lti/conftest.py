@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from grader.services import lti_platforms
+from grader.services.integrations.lti import platforms as lti_platforms
 from tests.lti.fake_platform import DEPLOYMENT, INSTRUCTOR, LEARNER, FakePlatform
 from tests.web.conftest import cheap_hashes, pages, text_of, web  # noqa: F401  (fixtures)
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from grader.db.models import Membership, User
-from grader.services import lti_platforms
+from grader.services.integrations.lti import platforms as lti_platforms
 from tests.lti.conftest import link_assignment
 from tests.lti.fake_platform import CLAIM, CLIENT_ID, INSTRUCTOR, LEARNER, RsaKey
 
@@ -119,7 +119,7 @@ def test_open_in_a_new_window_signs_in_once_with_a_short_lived_code(lms, world, 
 
 
 def test_jwks_publishes_the_signing_key_and_keeps_a_rotated_one_until_retired(client, world):
-    from grader.services import lti_keys
+    from grader.services.integrations.lti import keys as lti_keys
 
     first = client.get("/lti/jwks").get_json()["keys"]
     assert len(first) == 1 and first[0]["alg"] == "RS256" and "d" not in first[0]
@@ -132,8 +132,8 @@ def test_jwks_publishes_the_signing_key_and_keeps_a_rotated_one_until_retired(cl
 
 
 def test_the_signing_key_cannot_be_retired(world):
-    from grader.services import lti_keys
     from grader.services.errors import Conflict
+    from grader.services.integrations.lti import keys as lti_keys
 
     with pytest.raises(Conflict):
         lti_keys.retire(world.svc, lti_keys.signing_key(world.svc).kid)

@@ -12,7 +12,9 @@ from sqlalchemy import select, update
 
 from grader.db.integrations import LtiPassback
 from grader.db.models import Assignment, utcnow
-from grader.services import lti_passback, outbox, submissions
+from grader.services.grading import submissions
+from grader.services.integrations import outbox
+from grader.services.integrations.lti import passback as lti_passback
 from tests.conftest import RIGHT
 
 WRONG = {"dz-at-10": "7", "dz": "3x", "grad": ["3x"]}
@@ -228,7 +230,7 @@ def test_a_regraded_submission_sends_its_new_grade_once(world, lti_student, plat
 
 
 def test_an_instructor_override_is_the_score_that_goes_back(world, lti_student, platform):
-    from grader.services import gradebook
+    from grader.services.gradebook import scores as gradebook
 
     submit(world, lti_student)
     gradebook.set_override(

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from grader.db.integrations import LtiContext
 from grader.db.models import Membership
-from grader.services import lti_nrps
 from grader.services.errors import ServiceError
+from grader.services.integrations.lti import nrps as lti_nrps
 from tests.lti.fake_platform import INSTRUCTOR, LEARNER
 
 
@@ -64,7 +64,7 @@ def test_an_instructor_syncs_through_the_api_and_students_cannot(
     lms, world, lms_course, platform, client
 ):
     from grader.db.integrations import LtiUser
-    from grader.services import users
+    from grader.services.accounts import users
     from grader.services.context import Actor
 
     platform.members = [[member("s1")]]

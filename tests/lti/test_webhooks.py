@@ -14,7 +14,8 @@ from flask import Flask, request
 from werkzeug.serving import make_server
 
 from grader.db.models import utcnow
-from grader.services import outbox, submissions, webhooks
+from grader.services.grading import submissions
+from grader.services.integrations import outbox, webhooks
 from tests.conftest import RIGHT
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from grader.db.models import Assignment, Extension
-from grader.services import assignments
+from grader.services.assignments import assignment as assignments
 from grader.services.errors import Invalid
 
 NOW = datetime(2030, 3, 1, 12, 0, tzinfo=UTC)
@@ -90,7 +90,8 @@ def test_changing_dates_keeps_the_due_date_after_the_opening(world):
 def test_an_extension_does_not_hide_an_answer_the_student_was_shown(world):
     """Out of attempts under "after_last_attempt": the answer was shown; two more attempts
     keep it shown (they saw it), and the student's terms say 2 attempts left."""
-    from grader.services import gradebook, submissions
+    from grader.services.gradebook import scores as gradebook
+    from grader.services.grading import submissions
 
     svc, teacher, stu = world.svc, world.teacher.actor, world.student.actor
     assignments.update_assignment(
@@ -106,7 +107,7 @@ def test_an_extension_does_not_hide_an_answer_the_student_was_shown(world):
 
 
 def test_an_extension_given_before_the_answer_was_shown_keeps_it_hidden(world):
-    from grader.services import gradebook
+    from grader.services.gradebook import scores as gradebook
 
     svc, teacher, stu = world.svc, world.teacher.actor, world.student.actor
     assignments.update_assignment(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from grader.services import exercises
 from grader.services.errors import Forbidden, Invalid
+from grader.services.exercises import library as exercises
 from tests.helpers import EXERCISE_YAML
 
 
@@ -19,7 +19,7 @@ def test_identical_upload_keeps_the_version_and_a_change_makes_a_new_one(world):
 
 
 def test_assignment_keeps_its_version_after_an_update(world):
-    from grader.services import assignments
+    from grader.services.assignments import assignment as assignments
 
     changed = EXERCISE_YAML.replace("title: Chain rule", "title: The chain rule")
     exercises.upload(world.svc, world.teacher.actor, changed)
@@ -54,7 +54,9 @@ def test_invalid_upload_lists_every_problem(world):
 def test_a_deleted_and_reuploaded_exercise_is_served_fresh_not_from_the_cache(world):
     # SQLite reuses the largest rowid after a delete: the new version can get the id of the
     # deleted one, whose parsed exercise this process (and every other) still held.
-    from grader.services import assignments, grading, submissions
+    from grader.services.assignments import assignment as assignments
+    from grader.services.grading import runner as grading
+    from grader.services.grading import submissions
 
     spec = {"exercise_id": "chain-rule-intro"}
     assignments.delete_assignment(world.svc, world.teacher.actor, world.assignment_id)

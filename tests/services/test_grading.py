@@ -7,7 +7,8 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from grader.db.models import Submission, utcnow
-from grader.services import grading, submissions
+from grader.services.grading import runner as grading
+from grader.services.grading import submissions
 
 RIGHT = {"dz-at-10": "200", "dz": "20x", "grad": ["20x"]}
 

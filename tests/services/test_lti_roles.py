@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from grader.services.lti_roles import CONTEXT_ROLES, course_role, principal
+from grader.services.integrations.lti.roles import CONTEXT_ROLES, course_role, principal
 
 V = "http://purl.imsglobal.org/vocab/lis/v2/"
 M = V + "membership"

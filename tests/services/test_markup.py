@@ -1,4 +1,4 @@
-from grader.services.markup import latex_to_mathml, render_markdown
+from grader.services.exercises.markup import latex_to_mathml, render_markdown
 
 
 def test_math_becomes_mathml_and_html_is_escaped():
@@ -46,7 +46,7 @@ def test_statement_text_that_looks_like_a_placeholder_is_kept():
 
 
 def test_feedback_math_becomes_mathml():
-    from grader.services.markup import render_feedback
+    from grader.services.exercises.markup import render_feedback
 
     html = render_feedback("40 is $dy/dx$ at $x = 10$")
     assert html.count("<math") == 2 and "$" not in html
@@ -56,7 +56,7 @@ def test_feedback_math_becomes_mathml():
 
 
 def test_feedback_is_sanitised_like_statements():
-    from grader.services.markup import render_feedback
+    from grader.services.exercises.markup import render_feedback
 
     html = render_feedback('<img src=x onerror="alert(1)"> **bold** $\\text{<script>}$')
     assert "<img" not in html and "<script" not in html and "<strong>bold</strong>" in html
@@ -67,7 +67,7 @@ def test_feedback_is_sanitised_like_statements():
 
 
 def test_feedback_keeps_the_stars_of_quoted_expressions():
-    from grader.services.markup import render_feedback
+    from grader.services.exercises.markup import render_feedback
 
     assert render_feedback("its inside, 2*x*y (chain rule)") == "its inside, 2*x*y (chain rule)"
     assert render_feedback("x**2 + 3*(x+1)") == "x**2 + 3*(x+1)"
@@ -77,7 +77,7 @@ def test_feedback_keeps_the_stars_of_quoted_expressions():
 
 
 def test_feedback_rendering_cost_is_bounded():
-    from grader.services.markup import MAX_FEEDBACK_CHARS, render_feedback
+    from grader.services.exercises.markup import MAX_FEEDBACK_CHARS, render_feedback
 
     hostile = "$$" + "a*" * 50_000 + "`" * 1000 + "$" * 1000
     assert len(render_feedback(hostile)) < 20 * MAX_FEEDBACK_CHARS

@@ -15,7 +15,11 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from grader.db.models import ExerciseVersion, Submission, utcnow
-from grader.services import assignments, courses, exercises, grading, scheduling, submissions
+from grader.services.assignments import assignment as assignments
+from grader.services.courses import course as courses
+from grader.services.exercises import library as exercises
+from grader.services.grading import runner as grading
+from grader.services.grading import scheduling, submissions
 from grader.workers.pool import EmbeddedPool
 from tests.helpers import EXERCISE_YAML, ROOT, Person
 
@@ -219,7 +223,8 @@ def test_results_are_written_as_each_is_known_not_after_the_whole_claim(world, m
 CLAIM_AND_HANG = """
 import sys, time
 from grader.config import Config
-from grader.services import grading, scheduling
+from grader.services.grading import runner as grading
+from grader.services.grading import scheduling
 from grader.services.context import Services
 
 svc = Services(Config(database_url=sys.argv[1], instance_path=sys.argv[2],

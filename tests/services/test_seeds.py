@@ -1,4 +1,4 @@
-from grader.services.seeds import student_seed
+from grader.services.assignments.seeds import student_seed
 
 
 def test_seed_is_stable_per_student_and_differs_between_classmates():

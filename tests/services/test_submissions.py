@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from grader.services import submissions
 from grader.services.errors import Conflict
+from grader.services.grading import submissions
 
 RIGHT = {"dz-at-10": "200", "dz": "20x", "grad": ["20x"]}
 THREADS = 12
@@ -58,7 +58,7 @@ def test_simultaneous_submissions_with_one_key_store_one(world):
 def test_simultaneous_submissions_without_a_limit_are_all_accepted(world):
     """30 at once with unlimited attempts: every one stored, numbered 1..30 (PostgreSQL gave
     3 × 409 'too many simultaneous submissions' when attempt numbers collided)."""
-    from grader.services import assignments
+    from grader.services.assignments import assignment as assignments
 
     spec = {"exercise_id": "chain-rule-intro"}  # no max_attempts
     unlimited = assignments.create_assignment(

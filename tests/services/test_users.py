@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from grader.db.models import ApiToken
-from grader.services import users
+from grader.services.accounts import users
 from grader.services.errors import Conflict, Invalid, Unauthorized
 
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
-from grader.services import grading, users
-from grader.services.ratelimit import SignInThrottle
+from grader.services.accounts import users
+from grader.services.grading import runner as grading
+from grader.services.infra.ratelimit import SignInThrottle
 
 PASSWORD = "correct horse battery"
 EXERCISES = Path(__file__).resolve().parents[2] / "exercises"
@@ -101,7 +102,8 @@ def page_text():
 
 def assign(world, slug: str, **spec) -> int:
     """A new assignment in `world`'s course of exercises/<slug>.yaml (uploaded once)."""
-    from grader.services import assignments, exercises
+    from grader.services.assignments import assignment as assignments
+    from grader.services.exercises import library as exercises
 
     exercises.upload(world.svc, world.teacher.actor, (EXERCISES / f"{slug}.yaml").read_text())
     spec = {"exercise_id": slug, **spec}

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from flask import Flask
 
 from grader.config import Config
-from grader.services import users
+from grader.services.accounts import users
 
 
 def test_sign_in_with_the_right_password_redirects_home(pages, web):

@@ -8,7 +8,8 @@ import textwrap
 
 import pytest
 
-from grader.services import assignments, exercises
+from grader.services.assignments import assignment as assignments
+from grader.services.exercises import library as exercises
 
 BOMB = textwrap.dedent(
     """

@@ -6,7 +6,9 @@ import re
 from datetime import timedelta
 
 from grader.db.models import Assignment, Submission, utcnow
-from grader.services import assignments, courses, exercises
+from grader.services.assignments import assignment as assignments
+from grader.services.courses import course as courses
+from grader.services.exercises import library as exercises
 
 WRONG = {"answer-dz-at-10-0": "200", "answer-dz-0": "4x", "answer-grad-0": "20x"}
 TWO_VARS = """\

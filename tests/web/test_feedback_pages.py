@@ -78,7 +78,7 @@ def test_answer_visibility_wording_says_what_will_happen(pages, web, page_text):
 def test_reveal_wording_never_promises_what_cannot_happen():
     from datetime import datetime
 
-    from grader.services.assignments import reveal_wording
+    from grader.services.assignments.assignment import reveal_wording
 
     due = datetime(2026, 12, 1, 15, 0)
     assert reveal_wording("after_due", None, 5, None).endswith("has no due date")

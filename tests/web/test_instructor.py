@@ -8,7 +8,10 @@ import io
 import zipfile
 from datetime import UTC, datetime
 
-from grader.services import assignments, courses, exercises, submissions
+from grader.services.assignments import assignment as assignments
+from grader.services.courses import course as courses
+from grader.services.exercises import library as exercises
+from grader.services.grading import submissions
 from tests.helpers import FIXTURES
 
 SQUARE = (FIXTURES / "scaled-square.yaml").read_text().replace("scaled-square", "web-square")

@@ -163,7 +163,7 @@ def test_a_busy_connection_pool_is_a_503_page_like_the_apis_503(pages, web, monk
     (503, Retry-After, nothing changed) instead of a 500."""
     from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-    from grader.services import courses
+    from grader.services.courses import course as courses
 
     def busy(*_args, **_kwargs):
         raise PoolTimeout("QueuePool limit of size 5 overflow 10 reached")
@@ -180,7 +180,7 @@ def test_a_busy_connection_pool_is_a_503_page_like_the_apis_503(pages, web, monk
 
 def test_an_extension_shows_on_the_home_and_course_pages(pages, web, page_text):
     """After +2 attempts and a later due date, every page says so (not only the exercise)."""
-    from grader.services import gradebook
+    from grader.services.gradebook import scores as gradebook
 
     old_due = utcnow() + timedelta(hours=2)
     with web.svc.db.write() as session:

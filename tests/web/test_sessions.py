@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from grader.services import users
+from grader.services.accounts import users
 from grader.services.context import Services
 from grader.services.errors import TooManyRequests, Unauthorized
-from grader.services.ratelimit import RateLimiter, SignInThrottle
+from grader.services.infra.ratelimit import RateLimiter, SignInThrottle
 
 ROOT = Path(__file__).resolve().parents[2]
 COOKIE = "grader_session"

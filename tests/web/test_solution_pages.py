@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from grader.services import assignments
+from grader.services.assignments import assignment as assignments
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -81,7 +81,8 @@ def test_a_page_of_many_wrong_boxes_draws_a_bounded_number_of_plots_and_graphs(
 ):
     """10 gradient parts over 3 variables, every box wrong: 30 boxes, bounded work per view."""
     from grader.engine import solution as engine_solution
-    from grader.services import exercises, feedback, solutions
+    from grader.services.exercises import library as exercises
+    from grader.services.grading import feedback, solutions
 
     lines = ["id: many-boxes", "title: Many boxes", "variables: {x: [1, 2], y: [1, 2], t: [1, 2]}"]
     lines += ["define:"] + [f"  f{i}: x^{i + 2}*y + t*x" for i in range(10)] + ["parts:"]

@@ -7,7 +7,7 @@ import os
 import sys
 
 from grader.__main__ import main
-from grader.services import grading
+from grader.services.grading import runner as grading
 
 real_grade_claimed = grading.grade_claimed
 

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from grader.engine import load_exercise_file
-from grader.services.grading import Claimed, grade_claimed, grade_one
+from grader.services.grading.runner import Claimed, grade_claimed, grade_one
 from grader.workers.device import resolve
 
 EXERCISES = sorted((Path(__file__).resolve().parents[2] / "exercises").glob("*.yaml"))

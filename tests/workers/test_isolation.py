@@ -9,8 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from grader.db.models import ExerciseVersion, Submission
-from grader.services import assignments, courses, grading, submissions
-from grader.services.grading import GradingTimeout
+from grader.services.assignments import assignment as assignments
+from grader.services.courses import course as courses
+from grader.services.grading import runner as grading
+from grader.services.grading import submissions
+from grader.services.grading.runner import GradingTimeout
 from grader.workers.isolation import ChildGrader
 from grader.workers.pool import EmbeddedPool
 from tests.helpers import Person
@@ -144,7 +147,7 @@ def test_a_celery_batch_with_a_poison_submission_fails_it_alone(world, monkeypat
 
 def test_without_a_child_process_grading_falls_back_to_this_process(world):
     """A process that cannot start a child (none left, a sandbox) still grades."""
-    from grader.services.grading import GraderUnavailable
+    from grader.services.grading.runner import GraderUnavailable
 
     class NoChild:
         def evaluate(self, *args, **kwargs):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from grader.db.models import Submission
-from grader.services import submissions
+from grader.services.grading import submissions
 from grader.workers.pool import EmbeddedPool
 
 RIGHT = {"dz-at-10": "200", "dz": "20x", "grad": ["20x"]}

@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from grader.services import assignments, submissions
+from grader.services.assignments import assignment as assignments
+from grader.services.grading import submissions
 from tests.helpers import FIXTURES
 from tests.web.browser.conftest import DESKTOP, _new_page, axe_problems, shot, sign_in
 

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import pytest
 
 from grader.db.integrations import LtiContext
-from grader.services import lti_platforms
+from grader.services.integrations.lti import platforms as lti_platforms
 from tests.lti.fake_platform import CLAIM, CLIENT_ID, DEPLOYMENT, FakePlatform
 
 pytestmark = pytest.mark.browser

@@ -10,12 +10,12 @@ from sqlalchemy import select
 from grader.db.models import Assignment, ExerciseVersion, Submission
 from grader.engine import Curves, curves
 from grader.engine.prompts import part_prompt
-from grader.services.access import course_role
-from grader.services.assignments import answers_visible, reveal_wording, student_terms
+from grader.services.accounts.access import course_role
+from grader.services.assignments.assignment import answers_visible, reveal_wording, student_terms
 from grader.services.context import Actor, Services
 from grader.services.errors import NotFound
-from grader.services.markup import latex_to_mathml
-from grader.services.submissions import get_submission
+from grader.services.exercises.markup import latex_to_mathml
+from grader.services.grading.submissions import get_submission
 
 PLOT_POINTS = 400  # grid of a feedback plot
 # Curves one feedback page computes at most (about 0.04 s each): an all-wrong submission to an

@@ -22,11 +22,12 @@ from sqlalchemy.exc import IntegrityError
 
 from grader.db.integrations import LtiContext, LtiPlatform, LtiResourceLink, LtiUser
 from grader.db.models import Assignment, Course, Membership, User
-from grader.services import lti_onetime, lti_platforms
+from grader.services.accounts.users import session_stamp
 from grader.services.context import Actor, Services
 from grader.services.errors import ServiceError
-from grader.services.lti_roles import course_role
-from grader.services.users import session_stamp
+from grader.services.integrations.lti import onetime as lti_onetime
+from grader.services.integrations.lti import platforms as lti_platforms
+from grader.services.integrations.lti.roles import course_role
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 DL_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"

@@ -18,8 +18,9 @@ from datetime import timedelta
 from typing import Any
 
 from grader.db.models import Submission, utcnow
-from grader.services import grading, scheduling
 from grader.services.context import Services
+from grader.services.grading import runner as grading
+from grader.services.grading import scheduling
 from grader.vocabulary import SubmissionStatus
 
 MAX_SENDS = 16  # messages per lane and sweep (each grades until its lane is empty)

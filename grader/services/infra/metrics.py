@@ -112,7 +112,7 @@ class ClusterMetrics:
     """Histograms and worker heartbeats shared through Redis (keys under the prefix)."""
 
     def __init__(self, config: Config, options: Any, client: Any = None):
-        from grader.services.broker import redis_client
+        from grader.services.infra.broker import redis_client
 
         self.prefix = options.redis_prefix + "metrics:"
         self.queue_key = options.redis_prefix + options.queue

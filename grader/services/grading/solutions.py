@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy import select
 
 from grader.db.models import Assignment, ExerciseVersion
-from grader.services import exercises as exercise_service
-from grader.services.access import require_role
+from grader.services.accounts.access import require_role
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
-from grader.services.feedback import Graded, load_graded
+from grader.services.exercises import library as exercise_service
+from grader.services.grading.feedback import Graded, load_graded
 from grader.vocabulary import SubmissionStatus
 
 LEVELS = ("names", "ops")

@@ -11,10 +11,20 @@ import time
 from typing import Any
 
 from grader.db.models import Assignment
-from grader.services import assignments, lti_keys, lti_onetime, outbound
+from grader.services.assignments import assignment as assignments
 from grader.services.context import Actor, Services
 from grader.services.errors import ServiceError
-from grader.services.lti_launch import CLAIM, DL_SETTINGS, VERSION, Landing, Launch, refused
+from grader.services.integrations import outbound
+from grader.services.integrations.lti import keys as lti_keys
+from grader.services.integrations.lti import onetime as lti_onetime
+from grader.services.integrations.lti.launch import (
+    CLAIM,
+    DL_SETTINGS,
+    VERSION,
+    Landing,
+    Launch,
+    refused,
+)
 
 RESPONSE_TTL_S = 600
 CONTENT_TYPE = "ltiResourceLink"

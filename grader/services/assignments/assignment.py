@@ -22,14 +22,14 @@ from grader.db.models import (
     utcnow,
 )
 from grader.engine import ParseError, preview
-from grader.services import exercises as exercise_service
-from grader.services import instances
-from grader.services.access import course_role, require_course_staff
+from grader.services.accounts.access import course_role, require_course_staff
+from grader.services.assignments.seeds import student_seed
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
-from grader.services.markup import latex_to_mathml, render_markdown
+from grader.services.exercises import instances
+from grader.services.exercises import library as exercise_service
+from grader.services.exercises.markup import latex_to_mathml, render_markdown
 from grader.services.pagination import envelope, page
-from grader.services.seeds import student_seed
 from grader.vocabulary import DONE, SubmissionStatus
 
 

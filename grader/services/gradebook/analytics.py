@@ -16,7 +16,7 @@ from sqlalchemy import select
 from grader.db.models import Submission
 from grader.engine.equivalence import Signatures
 from grader.services.context import Actor, Services
-from grader.services.gradebook import Cell, counted_scores, staff_assignment
+from grader.services.gradebook.scores import Cell, counted_scores, staff_assignment
 from grader.vocabulary import SubmissionStatus
 
 TOP_WRONG = 10

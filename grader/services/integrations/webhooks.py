@@ -26,12 +26,12 @@ from sqlalchemy.orm import Session
 
 from grader.db.integrations import WebhookDelivery, WebhookSubscription
 from grader.db.models import Assignment, Submission, User, utcnow
-from grader.services import outbound
-from grader.services import outbox_queue as queue
-from grader.services.access import require_course_staff
+from grader.services.accounts.access import require_course_staff
 from grader.services.context import Actor, Services
 from grader.services.errors import Invalid, NotFound
-from grader.services.outbound import Verdict
+from grader.services.integrations import outbound
+from grader.services.integrations import outbox_queue as queue
+from grader.services.integrations.outbound import Verdict
 from grader.vocabulary import DONE
 
 log = logging.getLogger(__name__)

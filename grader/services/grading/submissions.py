@@ -22,18 +22,18 @@ from grader.db.models import (
 )
 from grader.engine import ParseError, parse_answer
 from grader.engine.check import split_answer
-from grader.services.access import course_role
-from grader.services.assignments import (
+from grader.services.accounts.access import course_role
+from grader.services.assignments.assignment import (
     answers_visible,
     check_open,
     effective_terms,
     student_terms,
 )
+from grader.services.assignments.seeds import student_seed
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
-from grader.services.markup import render_feedback
+from grader.services.exercises.markup import render_feedback
 from grader.services.pagination import envelope
-from grader.services.seeds import student_seed
 from grader.vocabulary import DONE, SubmissionStatus
 
 Answers = dict[str, str | list[str]]

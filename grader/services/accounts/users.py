@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from grader.db.models import ApiToken, User, utcnow
-from grader.services.access import require_role
+from grader.services.accounts.access import require_role
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from grader.services.pagination import envelope, page

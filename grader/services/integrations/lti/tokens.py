@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import httpx
 
-from grader.services import lti_keys, outbound
 from grader.services.context import Services
+from grader.services.integrations import outbound
+from grader.services.integrations.lti import keys as lti_keys
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 EARLY_S = 300.0  # a token is renewed this long before it expires

@@ -23,11 +23,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from grader.db.models import Course, Membership, User
-from grader.services import users
-from grader.services.access import require_course_staff
+from grader.services.accounts import users
+from grader.services.accounts.access import require_course_staff
+from grader.services.accounts.users import USERNAME
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid
-from grader.services.users import USERNAME
 from grader.vocabulary import COURSE_ROLES
 
 COLUMNS = ("username", "role", "display_name", "password")

@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session
 
 from grader.db.integrations import LtiContext, LtiPassback, LtiPlatform, LtiResourceLink, LtiUser
 from grader.db.models import Assignment, ScoreOverride, Submission, User, utcnow
-from grader.services import lti_tokens, outbound
-from grader.services import outbox_queue as queue
-from grader.services.access import require_course_staff
+from grader.services.accounts.access import require_course_staff
 from grader.services.context import Actor, Services
-from grader.services.outbound import Verdict
+from grader.services.integrations import outbound
+from grader.services.integrations import outbox_queue as queue
+from grader.services.integrations.lti import tokens as lti_tokens
+from grader.services.integrations.outbound import Verdict
 from grader.vocabulary import SubmissionStatus
 
 log = logging.getLogger(__name__)

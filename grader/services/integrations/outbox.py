@@ -13,8 +13,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from grader.services import lti_passback, webhooks
 from grader.services.context import Services
+from grader.services.integrations import webhooks
+from grader.services.integrations.lti import passback as lti_passback
 
 log = logging.getLogger(__name__)
 

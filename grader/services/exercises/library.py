@@ -30,13 +30,13 @@ from grader.engine import (
     to_mathml,
 )
 from grader.engine.render import format_number
-from grader.services import instances
-from grader.services.access import require_role
+from grader.services.accounts.access import require_role
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
-from grader.services.markup import latex_to_mathml, render_markdown
+from grader.services.exercises import instances
+from grader.services.exercises.markup import latex_to_mathml, render_markdown
+from grader.services.grading.scheduling import estimate_cost_ms
 from grader.services.pagination import envelope
-from grader.services.scheduling import estimate_cost_ms
 
 YAML_SUFFIXES = (".yaml", ".yml")
 

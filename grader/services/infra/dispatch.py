@@ -1,7 +1,7 @@
 """The one interface between accepting a submission and grading it.
 
 The embedded pool (grader.workers.pool) implements it today; a Celery dispatcher can implement
-it later without the API changing. Grading itself is `grader.services.grading`, which every
+it later without the API changing. Grading itself is `grader.services.grading.runner`, which every
 dispatcher calls, so the database row stays the record of each submission's state.
 """
 

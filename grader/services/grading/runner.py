@@ -22,8 +22,9 @@ from sqlalchemy import bindparam, select, update
 
 from grader.db.models import Submission, utcnow
 from grader.engine import SamplingError, grade, grade_batch
-from grader.services import outbox, scheduling
 from grader.services.context import Services
+from grader.services.grading import scheduling
+from grader.services.integrations import outbox
 from grader.vocabulary import DONE, SubmissionStatus
 
 log = logging.getLogger(__name__)

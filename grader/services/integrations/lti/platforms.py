@@ -12,9 +12,9 @@ from sqlalchemy.exc import IntegrityError
 
 from grader.db.integrations import LtiDeployment, LtiPlatform
 from grader.db.models import utcnow
-from grader.services import outbound
 from grader.services.context import Services
 from grader.services.errors import Conflict, Invalid, NotFound
+from grader.services.integrations import outbound
 
 log = logging.getLogger(__name__)
 REFETCH_MIN_S = 5.0  # an unknown kid refetches a platform's JWKS at most this often

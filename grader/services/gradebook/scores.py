@@ -26,8 +26,8 @@ from grader.db.models import (
     Submission,
     User,
 )
-from grader.services.access import require_course_staff
-from grader.services.assignments import (
+from grader.services.accounts.access import require_course_staff
+from grader.services.assignments.assignment import (
     StudentTerms,
     answers_visible,
     effective_terms,

@@ -9,8 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from grader.db.models import Assignment, Course, Membership, Submission, User, utcnow
-from grader.services.access import course_role, require_course_staff, require_role
-from grader.services.assignments import StudentTerms, state, student_terms_for, summary
+from grader.services.accounts.access import course_role, require_course_staff, require_role
+from grader.services.assignments.assignment import StudentTerms, state, student_terms_for, summary
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
 from grader.services.pagination import envelope, page

@@ -17,12 +17,13 @@ from sqlalchemy import delete, select
 
 from grader.db.integrations import LtiContext, LtiPlatform, LtiUser
 from grader.db.models import Membership, utcnow
-from grader.services import lti_tokens, outbound
-from grader.services.access import require_course_staff
+from grader.services.accounts.access import require_course_staff
 from grader.services.context import Actor, Services
 from grader.services.errors import Invalid, NotFound, ServiceError
-from grader.services.lti_launch import Launch, link_user, set_membership
-from grader.services.lti_roles import course_role
+from grader.services.integrations import outbound
+from grader.services.integrations.lti import tokens as lti_tokens
+from grader.services.integrations.lti.launch import Launch, link_user, set_membership
+from grader.services.integrations.lti.roles import course_role
 
 log = logging.getLogger(__name__)
 SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
