@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from .autograd import as_points, evaluate
+from .decimal_comma import hint as decimal_comma_hint
 from .diagnose import MAX_DIAGNOSIS_WORK, diagnose, diagnosis_budget, submission_budget
 from .exercise import Exercise, Part
 from .expr import Expr, ParseError, names_in, parse
@@ -466,7 +467,8 @@ def read_part(inst: Instance, part: Part, answer: Answer) -> Read | PartResult:
         return _error(part, "the answer must be text (or a list of texts for a gradient)")
     texts = split_answer(answer if isinstance(answer, str) else list(answer), ncomp)
     if texts is None:
-        return _error(part, f"give {ncomp} answers, one for each of {', '.join(labels)}")
+        commas = decimal_comma_hint(answer) if isinstance(answer, str) else ""
+        return _error(part, f"give {ncomp} answers, one for each of {', '.join(labels)}{commas}")
     nodes = []
     for c, text in enumerate(texts):
         try:

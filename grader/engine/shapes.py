@@ -144,14 +144,25 @@ def infer(node: Expr, shapes: Mapping[str, Shape]) -> Shape:
         return shape[len(node.indices) :]
     if isinstance(node, Literal):
         rows = [infer(item, shapes) for item in node.items]
-        if any(r != rows[0] for r in rows):
+        odd = next((i for i, r in enumerate(rows) if r != rows[0]), None)
+        if odd is not None:
+            first = _row_size(rows[0]).replace(
+                " entries", ""
+            )  # row 2 has 4 entries but row 1 has 3
             raise ShapeError(
-                "the rows of a tensor must all have the same length: "
-                + ", ".join(describe(r) for r in rows[:4])
+                f"row {odd + 1} {_row_size(rows[odd])} but row 1 {first}: "
+                "every row needs the same number of entries"
             )
         return _result((len(rows), *rows[0]), "the tensor written out")
     assert isinstance(node, Apply)
     return _apply(node, [infer(a, shapes) for a in node.args])
+
+
+def _row_size(shape: Shape) -> str:
+    """``has 3 entries`` (a row of numbers), ``is a number``, ``is a 2×2 matrix``."""
+    if len(shape) == 1:
+        return f"has {shape[0]} entr{'y' if shape[0] == 1 else 'ies'}"
+    return f"is {describe(shape)}"
 
 
 def _apply(node: Apply, args: list[Shape]) -> Shape:

@@ -14,7 +14,8 @@ import torch
 
 from . import check as _check  # PartResult (check imports this module: resolved at call time)
 from .autograd import evaluate
-from .expr import Expr, ParseError
+from .decimal_comma import decimal_commas, entry_index, with_points
+from .expr import Expr, ParseError, parse
 from .shapes import Shape, ShapeError, describe, entries, infer
 from .tensor_diagnose import TRANSPOSE, diagnose_tensor
 from .tensors import flat
@@ -29,12 +30,15 @@ def check_answer_shape(exercise, part, node: Expr, text: str, component: int = 0
         got = infer(node, exercise.shapes)
     except ShapeError as exc:
         want = part.shapes[component] if part is not None and part.shapes else None
+        if want is not None:
+            refuse_decimal_commas(exercise, want, text)
         suffix = f" (this answer should be {describe(want)})" if want is not None else ""
         raise ParseError(f"{exc}{suffix}", 1, text) from None
     if part is None:
         return
     want = part.shapes[component] if part.shapes else ()
     if entries(got) != entries(want):
+        refuse_decimal_commas(exercise, want, text)
         written = "rows of " if got and not want else ""
         raise ParseError(
             f"expected {describe(want)} ({entries(want)} "
@@ -43,6 +47,31 @@ def check_answer_shape(exercise, part, node: Expr, text: str, component: int = 0
             1,
             text,
         )
+
+
+def refuse_decimal_commas(exercise, want: Shape, text: str) -> None:
+    """Raise ``ParseError`` naming the entry when the answer has the shape asked for once its
+    decimal commas are points (``[4, 8, 12,5]``: row 2, column 3); see decimal_comma.py."""
+    found = decimal_commas(text)
+    if not found:
+        return
+    fixed = with_points(text)
+    try:
+        if infer(parse(fixed, exercise.scope, exercise.tensor_names), exercise.shapes) != want:
+            return
+    except (ParseError, ShapeError):
+        return
+    first = found[0]
+    where = entry_index(fixed, first.start())
+    place = entry_name(where) + ": " if where and len(where) == len(want) else ""
+    typed, (whole, part) = first.group(0), first.groups()
+    more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+    fix = f"{whole}.{part}" + (f" (or {whole}{part})" if len(part) == 3 else "")
+    message = (
+        f"{place}'{typed}' has a decimal comma{more} — write {fix}: "
+        "decimals take a point, and a comma separates the entries"
+    )
+    raise ParseError(message[:1].upper() + message[1:], first.start() + 1, text, (fixed,))
 
 
 def shape_text(shape: Shape) -> str:

@@ -186,7 +186,7 @@ def test_transposed_answer_is_explained_and_diagnosed(linear):
 def test_wrong_number_of_entries_is_unreadable_with_the_expected_shape(linear):
     result = answer(linear, "dW-at", "[[-3, -6], [3, 6]]")
     assert result.error is not None and "expected a 2×3 matrix" in result.error
-    with pytest.raises(ParseError, match="rows of a tensor"):
+    with pytest.raises(ParseError, match="row 2 has 2 entries but row 1 has 3"):
         parse_answer(linear, linear.part("dW-at"), "[[1, 2, 3], [4, 5]]")
 
 

@@ -188,6 +188,9 @@
       box.addEventListener("paste", function (event) {
         var text = (event.clipboardData || window.clipboardData).getData("text");
         if (!/[\[,\t\n]/.test(text)) return;  // one number: an ordinary paste
+        // 12,5 is one number with a decimal comma, not two entries: the box keeps it, and the
+        // preview says which row and column to write with a point
+        if (/^\s*[-+]?\d+,\d+\s*$/.test(text)) return;
         event.preventDefault();
         fill(text);
         write();

@@ -85,3 +85,31 @@ def test_a_matrix_with_a_missing_entry_is_refused_without_using_an_attempt(page,
         page.locator(f"#answer-{box}-0").fill(text)
     page.get_by_role("button", name="Submit answers").click()
     expect(page.get_by_text("no attempt was used")).to_be_visible()
+
+
+@pytest.mark.parametrize("width", ["phone", "desktop"])
+def test_a_decimal_comma_in_a_grid_box_is_named_by_row_and_column(browser, live_url, web, width):
+    from playwright.sync_api import expect
+
+    from tests.web.browser.conftest import PHONE
+
+    context = browser.new_context(viewport=PHONE if width == "phone" else DESKTOP)
+    tab = context.new_page()
+    tab.set_default_timeout(10_000)
+    try:
+        aid = assign(web, "linear-layer-mse")
+        sign_in(tab, live_url, then=f"/assignments/{aid}")
+        for k, number in enumerate(["-3", "-6", "-9", "4", "8"]):
+            tab.locator(f"#answer-dL-dW-at-0-{k // 3}-{k % 3}").fill(number)
+        box = tab.locator("#answer-dL-dW-at-0-1-2")
+        box.focus()
+        tab.evaluate(PASTE, "12,5")  # one number with a decimal comma, not a row of two
+        expect(tab.locator("#answer-dL-dW-at-0-0-0")).to_have_value("-3")  # grid not refilled
+        expect(tab.locator("#answer-dL-dW-at-0-0-1")).to_have_value("-6")
+        box.fill("12,5")
+        preview = tab.locator("#answer-dL-dW-at-0-preview")
+        expect(preview).to_contain_text("Row 2, column 3: '12,5' has a decimal comma")
+        expect(preview).to_contain_text("write 12.5")
+        shot(tab, f"23-matrix-decimal-comma-{width}")
+    finally:
+        context.close()
