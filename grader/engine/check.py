@@ -58,6 +58,8 @@ class PartResult:
     # parts, parse errors).
     messages: list[Message] = field(default_factory=list)
     expected_messages: list[Message] = field(default_factory=list)
+    # code parts: per generated input, its shapes and each output's verdict
+    checks: list[dict] | None = None
 
     @classmethod
     def said(
@@ -98,6 +100,8 @@ class PartResult:
             out["entries"] = self.entries
         if self.messages:
             out["messages"] = [m.to_dict() for m in self.messages]
+        if self.checks is not None:
+            out["checks"] = self.checks
         return out
 
 
@@ -319,8 +323,35 @@ def grade(
 ) -> Grade:
     inst = exercise.instance(seed, device)
     with submission_budget():  # one submission's diagnoses share one bounded amount of work
-        results = {part.id: check_part(inst, part, answers.get(part.id)) for part in exercise.parts}
+        results = {
+            part.id: check_code_part(exercise, part, answers.get(part.id), seed)
+            if part.kind == "code"
+            else check_part(inst, part, answers.get(part.id))
+            for part in exercise.parts
+        }
     return _total(exercise, results)
+
+
+def check_code_part(exercise: Exercise, part: Part, answer: Answer, seed: int) -> PartResult:
+    """A code part: the student's function run in the sandbox against autograd."""
+    from .code_check import grade_code
+
+    if not isinstance(answer, str) or not answer.strip():
+        return PartResult(
+            correct=False, score=0.0, max_score=part.points, feedback="No answer given."
+        )
+    got = grade_code(exercise, part, answer, seed)
+    share = sum(got.outputs_correct) / len(got.outputs_correct)
+    return PartResult(
+        correct=all(got.outputs_correct),
+        score=part.points * share,
+        max_score=part.points,
+        feedback=got.feedback,
+        diagnosis=got.diagnosis,
+        error=got.error,
+        components=list(got.outputs_correct),
+        checks=got.checks,
+    )
 
 
 def _total(exercise: Exercise, results: dict[str, PartResult]) -> Grade:
@@ -345,6 +376,10 @@ def grade_batch(
     results: list[dict[str, PartResult]] = [{} for _ in items]
     budgets = [[MAX_DIAGNOSIS_WORK] for _ in items]  # each submission's diagnosis work
     for part in exercise.parts:
+        if part.kind == "code":  # one sandbox per submission: nothing to share
+            for i, (answers, seed) in enumerate(items):
+                results[i][part.id] = check_code_part(exercise, part, answers.get(part.id), seed)
+            continue
         groups: dict[tuple, list[int]] = {}
         read: dict[int, Read] = {}
         for i, (answers, _) in enumerate(items):

@@ -66,7 +66,7 @@ class Part:
     @cached_property
     def components(self) -> list[list[str]]:
         """The derivative each answer box asks for, as a ``wrt`` list."""
-        if self.kind == "gradient":
+        if self.kind in ("gradient", "code"):
             return [[w] for w in self.wrt]
         return [self.wrt]
 
@@ -83,6 +83,8 @@ class Exercise:
         self.parts: list[Part] = parts
         self._instances: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
+        self.generic_spec: ExerciseSpec = spec  # before a batch dimension was given its size
+        self.variants: dict[Any, Exercise] = {}  # the same exercise at other batch sizes
 
     id = property(lambda self: self.spec.id)
     title = property(lambda self: self.spec.title)

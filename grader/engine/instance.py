@@ -246,7 +246,8 @@ class Instance:
     def _sample(self) -> None:
         ex = self.exercise
         gen = torch.Generator().manual_seed(stable_seed("points", ex.id, self.seed))
-        formula_parts = [p for p in ex.parts if not p.numeric]
+        formula_parts = [p for p in ex.parts if not p.numeric and p.kind != "code"]
+        only_code = all(p.kind == "code" for p in ex.parts)
         chosen: dict[str, list[torch.Tensor]] = {v: [] for v in ex.spec.variables}
         sizes = {part.id: [entries(s) for s in part.shapes] for part in formula_parts}
         refs: dict[tuple[str, int], list[torch.Tensor]] = {}
@@ -260,7 +261,7 @@ class Instance:
             leaves = self.leaves({v: t.to(self.device) for v, t in cand.items()})
             env = self.chain(leaves)
             ok = torch.ones(m, dtype=torch.bool, device=self.device)
-            for name, _ in ex.defines:
+            for name, _ in ex.defines if not only_code else ():  # code draws its own inputs
                 ok &= finite_per_point(env[name], m).to(self.device)
             batch: dict[tuple[str, int], torch.Tensor] = {}
             wanted = [(p.of, wrt) for p in formula_parts for wrt in p.components]

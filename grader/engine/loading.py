@@ -16,11 +16,12 @@ from typing import Annotated, Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from . import yamlsafe
+from . import code_spec, yamlsafe
 from .check import split_answer
 from .exercise import Exercise, Part
 from .expr import CONSTANTS, Expr, ParseError, canonical_function, node_count, parse
 from .schema import (
+    DEFAULT_CODE_TOLERANCE,
     DEFAULT_EXPRESSION_TOLERANCE,
     DEFAULT_VALUE_TOLERANCE,
     IDENT,
@@ -125,11 +126,28 @@ def load_exercise(
         # Report every structural problem, then go on checking what did validate.
         _report_sizes(exc, errors)
         spec = _validate_piecewise(loaded.data, errors)
-    exercise = _check_semantics(spec, raw, errors, source, sample=not validated)
+    generic = spec
+    code_spec.check_batch(spec, errors.add)
+    batch = code_spec.batch_of(spec)
+    if batch is not None and batch[1]:
+        spec = code_spec.concrete(spec, batch[1][0])
+    # Code parts draw their own inputs (class labels among them): sampled only for formulas.
+    formulas = any(p is not None and p.kind != "code" for p in spec.parts)
+    exercise = _check_semantics(spec, raw, errors, source, sample=formulas and not validated)
     if errors.problems:
         raise ExerciseInvalid(errors.problems)
     assert exercise is not None
+    exercise.generic_spec = generic
     return exercise
+
+
+def rebuild(exercise: Exercise, spec: ExerciseSpec) -> Exercise:
+    """The exercise built from a variant of its (valid) spec, e.g. another batch size."""
+    errors = _Collector(None, exercise.source)
+    built = _check_semantics(spec, exercise.text, errors, exercise.source, sample=False)
+    if built is None:
+        raise ExerciseInvalid(errors.problems)
+    return built
 
 
 _SECTIONS: dict[str, tuple[Any, Any]] = {
@@ -373,7 +391,12 @@ def _check_part(spec, ps: PartSpec, i: int, names, base, seen, errors, shapes) -
     if not wrt:
         errors.add((*path, "wrt"), "name at least one variable")
         ok = False
-    if len(wrt) > 4 and ps.kind != "gradient":
+    if ps.kind == "code":
+        ok = code_spec.check_code_part(spec, ps, path, shapes, errors.add) and ok
+    elif ps.code is not None:
+        errors.add((*path, "code"), "only a part of kind: code takes 'code:'")
+        ok = False
+    if len(wrt) > 4 and ps.kind not in ("gradient", "code"):
         errors.add((*path, "wrt"), "at most 4 successive derivatives")
         ok = False
     for j, w in enumerate(wrt):
@@ -381,7 +404,7 @@ def _check_part(spec, ps: PartSpec, i: int, names, base, seen, errors, shapes) -
         if w not in spec.variables:
             errors.add(wpath, f"'{w}' is not a variable")
             ok = False
-    if ps.kind == "gradient" and len(set(wrt)) != len(wrt):
+    if ps.kind in ("gradient", "code") and len(set(wrt)) != len(wrt):
         errors.add((*path, "wrt"), "a gradient names each variable once")
         ok = False
     if ps.kind == "value" and ps.at is None:
@@ -392,14 +415,14 @@ def _check_part(spec, ps: PartSpec, i: int, names, base, seen, errors, shapes) -
             (*path, "at"), "an expression part asks for a formula; use kind: value for a number"
         )
         ok = False
-    if ps.of in shapes:
+    if ps.of in shapes and ps.kind != "code":
         errors.add(
             (*path, "of"),
             f"'{ps.of}' is {describe(shapes[ps.of])}; a part asks for the derivative of a "
             "number (a loss), so give it a scalar such as sum(...) or mse(...)",
         )
         ok = False
-    if any(w in shapes for w in wrt) and len(wrt) > 1 and ps.kind != "gradient":
+    if any(w in shapes for w in wrt) and len(wrt) > 1 and ps.kind not in ("gradient", "code"):
         errors.add((*path, "wrt"), "derivatives with respect to a tensor are of first order")
         ok = False
     if ps.at is not None:
@@ -413,8 +436,10 @@ def _check_part(spec, ps: PartSpec, i: int, names, base, seen, errors, shapes) -
                     errors.add((*path, "at", v), problem)
                     ok = False
     defaults = DEFAULT_VALUE_TOLERANCE if ps.at is not None else DEFAULT_EXPRESSION_TOLERANCE
+    if ps.kind == "code":
+        defaults = DEFAULT_CODE_TOLERANCE
     tol = _tolerance(ps.tolerance, {**defaults, **base})
-    ncomp = len(wrt) if ps.kind == "gradient" else 1
+    ncomp = len(wrt) if ps.kind in ("gradient", "code") else 1
     answer_names = names if ps.at is None else [n for n in names if n in spec.params]
     answer_shapes = {n: s for n, s in shapes.items() if n in answer_names}
     mistakes = []

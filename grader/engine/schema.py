@@ -19,10 +19,14 @@ MAX_DEFINES = 100
 MAX_DEFINE_NODES = 5000  # all definitions together: bounds sampling and diagnosis work
 MAX_TEST_ANSWERS = 300
 MAX_VARIABLES = 20
+MAX_CODE = 20_000  # characters of a code answer, a starter or a code self-test
+MAX_BATCH = 16  # the largest batch size a code part's checks use
 
 DEFAULT_EXPRESSION_TOLERANCE = {"rtol": 1e-6, "atol": 1e-9}
 # Hand-computed numbers: within 0.05 % (about four significant digits).
 DEFAULT_VALUE_TOLERANCE = {"rtol": 5e-4, "atol": 1e-8}
+# Student code computes in float64 (or float32 with torch): a little looser than formulas.
+DEFAULT_CODE_TOLERANCE = {"rtol": 1e-5, "atol": 1e-8}
 
 
 class _Strict(BaseModel):
@@ -60,7 +64,7 @@ class ParamSpec(_Strict):
 class TensorVariable(_Strict):
     """``{shape: [2, 3], range: [-2, 2]}``: every entry is sampled in the range."""
 
-    shape: list[int] = Field(max_length=8)
+    shape: list[int | str] = Field(max_length=8)  # a name such as N: the batch dimension
     range: tuple[float, float]
 
 
@@ -93,9 +97,44 @@ class SelfTests(_Strict):
         return v
 
 
+Module = Literal["numpy", "math", "torch"]
+DEFAULT_MODULES: tuple[Module, ...] = ("numpy", "math")
+CodeText = Annotated[str, Field(min_length=1, max_length=MAX_CODE)]
+
+
+class CodeReject(_Strict):
+    """A wrong implementation and the bug the diagnosis must name (``bug: null``: any)."""
+
+    code: CodeText
+    bug: str | None = None
+
+
+class CodeTests(_Strict):
+    accept: list[CodeText] = Field(default_factory=list, max_length=20)
+    reject: list[CodeReject] = Field(default_factory=list, max_length=20)
+
+
+class CodeSpec(_Strict):
+    """What a code part asks: a Python function whose outputs are the gradients of ``of``
+    with respect to ``wrt`` (in order), called with ``args`` (variables, and ``upstream``: the
+    gradient flowing into ``of`` from above when ``of`` is not a number)."""
+
+    function: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z_0-9]*$", max_length=64)]
+    args: list[Annotated[str, Field(max_length=64)]] = Field(min_length=1, max_length=MAX_VARIABLES)
+    returns: list[Annotated[str, Field(max_length=64)]] = Field(min_length=1, max_length=8)
+    upstream: str | None = None
+    starter: Annotated[str, Field(max_length=MAX_CODE)] = ""
+    modules: list[Module] = Field(default_factory=lambda: list(DEFAULT_MODULES), max_length=3)
+    checks: int = Field(default=5, ge=1, le=12)  # generated inputs (K)
+    edges: dict[str, list[float]] = Field(default_factory=dict, max_length=MAX_VARIABLES)
+    integers: list[str] = Field(default_factory=list, max_length=MAX_VARIABLES)  # class labels
+    time_limit_s: float = Field(default=5.0, gt=0, le=60, allow_inf_nan=False)
+    tests: CodeTests | None = None
+
+
 class PartSpec(_Strict):
     id: Annotated[str, Field(pattern=PART_ID, max_length=64)]
-    kind: Literal["value", "expression", "gradient"]
+    kind: Literal["value", "expression", "gradient", "code"]
     of: str
     wrt: str | list[str]
     at: dict[str, float | list[Any]] | None = None  # a nested list for a tensor
@@ -103,6 +142,7 @@ class PartSpec(_Strict):
     tolerance: Tolerance | None = None
     mistakes: list[Mistake] = Field(default_factory=list, max_length=50)
     tests: SelfTests | None = None
+    code: CodeSpec | None = None  # kind: code only
 
     @property
     def wrt_list(self) -> list[str]:
@@ -117,6 +157,11 @@ class ExerciseSpec(_Strict):
     params: dict[str, ParamSpec] = Field(default_factory=dict, max_length=MAX_VARIABLES)
     define: dict[str, Text] = Field(min_length=1, max_length=MAX_DEFINES)
     tolerance: Tolerance | None = None
+    # {N: [1, 3, 5]}: shapes may use N, the batch dimension; code checks use each size,
+    # everything else the first
+    batch: dict[str, list[Annotated[int, Field(ge=1, le=MAX_BATCH)]]] | None = Field(
+        default=None, max_length=1
+    )
     parts: list[PartSpec] = Field(min_length=1, max_length=MAX_PARTS)
 
     @field_validator("define", mode="before")

@@ -21,6 +21,11 @@ def run_self_tests(exercise: Exercise) -> list[Problem]:
 def _run(exercise: Exercise, seeds) -> list[Problem]:
     problems: list[Problem] = []
     for part in exercise.parts:
+        if part.kind == "code":
+            from .code_check import code_self_tests
+
+            problems += code_self_tests(exercise, part, lambda *key: _line(exercise, *key))
+            continue
         tests = part.spec.tests
         if tests is None:
             continue
@@ -44,10 +49,10 @@ def _run(exercise: Exercise, seeds) -> list[Problem]:
     return problems
 
 
-def _line(exercise: Exercise, index: int, key: str, j: int) -> int | None:
+def _line(exercise: Exercise, index: int, key: str, j: int, *more: str | int) -> int | None:
     from . import yamlsafe
 
     try:
-        return yamlsafe.load(exercise.text).line_of(("parts", index, "tests", key, j))
+        return yamlsafe.load(exercise.text).line_of(("parts", index, *more, "tests", key, j))
     except yamlsafe.YamlError:
         return None

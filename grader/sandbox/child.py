@@ -154,7 +154,9 @@ def _write_job(workdir: Path, job: Job, limits: Limits, results_fd: int) -> None
         folder = workdir / "in" / str(j)
         folder.mkdir(parents=True)
         for name in job.args:
-            np.save(folder / f"{name}.npy", np.asarray(values[name], dtype=np.float64))
+            value = np.asarray(values[name])
+            dtype = np.int64 if value.dtype.kind in "iu" else np.float64  # labels stay whole
+            np.save(folder / f"{name}.npy", value.astype(dtype))
     spec = {
         "function": job.function,
         "args": list(job.args),

@@ -79,7 +79,7 @@ def _encode(np, value, name):
     try:
         array = np.asarray(value, dtype=np.float64)
     except BaseException as exc:
-        return None, f"{name} is not an array of numbers ({_message(exc)})"
+        return None, f"return {name} as an array of numbers ({_message(exc)})"
     return {
         "shape": list(array.shape),
         "data": base64.b64encode(np.ascontiguousarray(array, dtype="<f8").tobytes()).decode(),

@@ -54,7 +54,12 @@ def oracle_mismatches(exercise, seed: int, n_points: int = 3) -> list[str]:
 
 
 # Tensor exercises are checked by torch.autograd.gradcheck (tests/engine/test_tensors.py).
-LIBRARY = [p for p in sorted(EXERCISES.glob("*.yaml")) if not load_exercise_file(p).shapes]
+LIBRARY = [
+    p
+    for p in sorted(EXERCISES.glob("*.yaml"))
+    if not load_exercise_file(p).shapes
+    and all(part.kind != "code" for part in load_exercise_file(p).parts)
+]
 CORPUS_EXERCISES = sorted(CORPUS.glob("*.yaml"))
 
 

@@ -14,7 +14,12 @@ from grader.engine.shapes import MAX_ENTRIES, ShapeError, infer
 
 from .conftest import EXERCISES, make_exercise
 
-TENSOR_FILES = [p for p in sorted(EXERCISES.glob("*.yaml")) if load_exercise_file(p).shapes]
+TENSOR_FILES = [
+    p
+    for p in sorted(EXERCISES.glob("*.yaml"))
+    if load_exercise_file(p).shapes
+    and all(part.kind != "code" for part in load_exercise_file(p).parts)
+]
 
 LINEAR = """
 id: lin

@@ -22,6 +22,7 @@ from sqlalchemy import bindparam, select, update
 
 from grader.db.models import Submission, utcnow
 from grader.engine import SamplingError, grade, grade_batch
+from grader.engine.code_check import CodeUnavailable, code_time_s
 from grader.services.context import Services
 from grader.services.grading import scheduling
 from grader.services.integrations import outbox
@@ -142,6 +143,9 @@ class Evaluator(Protocol):
 def _verdict_one(exercise: Any, answers: dict[str, Any], seed: int, device: str) -> Verdict:
     try:
         return SubmissionStatus.GRADED, grade(exercise, answers, seed, device).to_dict()
+    except CodeUnavailable as exc:  # code parts are refused where the sandbox cannot run
+        log.error("%s: %s", exercise.id, exc)
+        return SubmissionStatus.FAILED, str(exc)[:1000]
     except SamplingError as exc:  # the exercise has no valid points for these params
         log.warning("%s: %s", exercise.id, exc.message)
         reason = f"the exercise cannot be graded for this student's parameters: {exc.message}"
@@ -208,6 +212,7 @@ def _isolated(
     as they are known (the group at once, or one by one)."""
     first = group[0]
     timeout_s = svc.config.grade_timeout_s
+    code_s = _code_time_s(svc, first)  # sandbox runs take their own time, one after another
 
     def source() -> tuple[str, str]:
         return svc.exercises.source(first.version_id)
@@ -219,7 +224,7 @@ def _isolated(
 
     started = time.perf_counter()
     try:
-        verdicts = run(group, batch_deadline_s(timeout_s, len(group)))
+        verdicts = run(group, batch_deadline_s(timeout_s, len(group)) + code_s * len(group))
         each = (time.perf_counter() - started) * 1000 / len(group)
         outcomes = [_finish(i, v, each) for i, v in zip(group, verdicts, strict=True)]
         emit(outcomes)
@@ -235,7 +240,7 @@ def _isolated(
     for n, item in enumerate(group):
         started = time.perf_counter()
         try:
-            verdict = run([item], timeout_s)[0]
+            verdict = run([item], timeout_s + code_s)[0]
         except GraderUnavailable as exc:
             log.warning("%s; grading %s submission(s) in this process", exc, len(group) - n)
             return outcomes + _in_process(svc, group[n:], device, emit)
@@ -253,6 +258,14 @@ def _isolated(
         emit([outcome])
         outcomes.append(outcome)
     return outcomes
+
+
+def _code_time_s(svc: Services, item: Claimed) -> float:
+    """The time the exercise's code parts may take in their sandboxes (0 without any)."""
+    try:
+        return code_time_s(svc.exercises.get(item.version_id, item.sha256))
+    except Exception:  # the child reports a version that does not load
+        return 0.0
 
 
 def grade_claimed(
