@@ -54,7 +54,10 @@ def create_app(
     services.dispatcher = make_dispatcher(services) if start_pool else services.dispatcher
     services.dispatcher.start()
     if start_pool:  # grade passbacks and webhooks, whichever dispatcher grades
+        from grader.services.grading.code_runs import check_at_startup
         from grader.workers.outbox import OutboxRunner
+
+        check_at_startup()  # code parts are refused, with the reason, where it fails
 
         runner = OutboxRunner(services)
         services.background.append(runner)

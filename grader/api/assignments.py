@@ -17,6 +17,8 @@ from grader.api.schemas import (
     Accepted,
     AssignmentPath,
     AssignmentUpdate,
+    CodeRun,
+    CodeRunBody,
     ExtensionCreate,
     IdempotencyHeader,
     OverrideCreate,
@@ -31,7 +33,7 @@ from grader.api.schemas import (
 from grader.services.assignments import assignment as assignments
 from grader.services.gradebook import analytics
 from grader.services.gradebook import scores as gradebook
-from grader.services.grading import submissions
+from grader.services.grading import code_runs, submissions
 from grader.vocabulary import DONE
 
 bp = APIBlueprint(
@@ -81,6 +83,16 @@ def preview(path: AssignmentPath, body: PreviewBody):
     services, who = svc(), actor()
     services.rate_limiter.check(who.id)
     return assignments.preview_answer(services, who, path.assignment_id, body.expression, body.part)
+
+
+@bp.post("/assignments/<int:assignment_id>/checks", responses={200: CodeRun})
+def run_checks(path: AssignmentPath, body: CodeRunBody):
+    """Run the checks of a code part on your function without using an attempt: whether it
+    ran on each generated input and returned the right shapes (not whether the values are
+    right); the code runs in the sandbox. 503 where the sandbox cannot run here."""
+    services, who = svc(), actor()
+    services.rate_limiter.check(who.id)
+    return code_runs.run_checks(services, who, path.assignment_id, body.part, body.code)
 
 
 @bp.post(

@@ -222,6 +222,7 @@ class PreviewBody(Strict):
 
 
 Answer = str | list[str]
+MAX_CODE = 20_000  # the engine's bound on a code answer (grader.engine.schema.MAX_CODE)
 
 
 class SubmissionCreate(Strict):
@@ -302,6 +303,21 @@ class FeedbackMessage(BaseModel):
     subject: str | None = None  # the answer box it is about, in a part with several
 
 
+class CodeOutput(BaseModel):
+    correct: bool
+    max_error: float | None = Field(
+        None, description="largest |yours - autograd|; null: shapes differ"
+    )
+    shape: list[int] | None = Field(None, description="the shape your function returned")
+
+
+class CodeCheck(BaseModel):
+    batch: int | None = Field(None, description="the batch size of this check's inputs")
+    inputs_shapes: dict[str, list[int]]
+    outputs: dict[str, CodeOutput]
+    error: str | None = Field(None, description="what went wrong running your code on it")
+
+
 class PartResult(BaseModel):
     correct: bool
     score: float
@@ -310,6 +326,33 @@ class PartResult(BaseModel):
     diagnosis: str | None = None
     error: str | None = None
     messages: list[FeedbackMessage] | None = None  # the feedback as structured messages
+    checks: list[CodeCheck] | None = Field(
+        None, description="code parts: each generated input and each output's verdict"
+    )
+
+
+class CodeRunBody(Strict):
+    part: str = Field(max_length=100, description="the code part's id")
+    code: str = Field(max_length=MAX_CODE, description="the Python source of your function")
+
+
+class CodeRunOutput(BaseModel):
+    shape: list[int]
+    shape_ok: bool
+
+
+class CodeRunCheck(BaseModel):
+    batch: int | None = None
+    inputs_shapes: dict[str, list[int]]
+    outputs: dict[str, CodeRunOutput]
+    error: str | None = None
+
+
+class CodeRun(BaseModel):
+    ok: bool = Field(description="it ran on every check and every output has the right shape")
+    message: str
+    checks: list[CodeRunCheck]
+    output: str = Field(description="what the code printed (the first 4000 characters)")
 
 
 class SubmissionOut(BaseModel):

@@ -48,7 +48,7 @@ def part_prompt(exercise: Exercise, part: Part, params: dict) -> dict:
     else:
         body = labels[0]
     prompt = rf"\left.{body}\right|_{{{at}}}" if at else body
-    return {
+    out = {
         "id": part.id,
         "kind": part.kind,
         "points": part.points,
@@ -59,6 +59,42 @@ def part_prompt(exercise: Exercise, part: Part, params: dict) -> dict:
         "at": dict(part.at) if part.at else None,
         # each answer box's shape: [] for a number, [2, 3] for a 2x3 matrix (a grid of boxes)
         "shapes": [list(s) for s in part.shapes] if part.is_tensor else None,
+    }
+    if part.spec.code is not None:
+        out["code"] = code_prompt(exercise, part)
+    return out
+
+
+def code_prompt(exercise: Exercise, part: Part) -> dict:
+    """What a code part asks: the function to write, its inputs' shapes and the starter."""
+    from .code_spec import batch_of
+
+    code = part.spec.code
+    assert code is not None
+    spec = exercise.generic_spec
+    shapes = {}
+    for a in code.args:
+        if a == code.upstream:  # shaped like the output: find its batch dimension
+            dims: list = list(exercise.shapes.get(part.of, ()))
+            batch = batch_of(spec)
+            if batch:
+                from .code_check import variant
+
+                other = variant(exercise, batch[1][0] % 16 + 1).shapes.get(part.of, ())
+                dims = [batch[0] if d != o else d for d, o in zip(dims, other, strict=False)]
+            shapes[a] = dims
+        else:
+            v = spec.variables.get(a)
+            shapes[a] = list(getattr(v, "shape", []))
+    return {
+        "function": code.function,
+        "signature": f"def {code.function}({', '.join(code.args)}):",
+        "args": list(code.args),
+        "returns": list(code.returns),
+        "shapes": shapes,
+        "batch": {"name": batch[0], "sizes": batch[1]} if (batch := batch_of(spec)) else None,
+        "starter": code.starter,
+        "modules": list(code.modules),
     }
 
 

@@ -100,6 +100,13 @@ MATRIX = [
         {"expression": "20x", "part": "dz"},
         allow(200, *MEMBERS),
     ),
+    # the course's exercise has no code part: members learn that, others nothing
+    (
+        "POST",
+        "/assignments/{assignment_id}/checks",
+        {"part": "dz", "code": "def f(x):\n    return x\n"},
+        allow(422, *MEMBERS),
+    ),
     ("POST", "/assignments/{assignment_id}/submissions", {"answers": RIGHT}, allow(202, *MEMBERS)),
     ("GET", "/assignments/{assignment_id}/submissions", None, allow(200, *MEMBERS)),
     ("GET", "/submissions/{submission_id}", None, allow(200, *MEMBERS, denied=404)),

@@ -33,6 +33,7 @@ from grader.services.assignments.seeds import student_seed
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from grader.services.exercises.markup import render_feedback
+from grader.services.grading.code_runs import check_code_answer, require_sandbox
 from grader.services.pagination import envelope
 from grader.vocabulary import DONE, SubmissionStatus
 
@@ -148,6 +149,14 @@ def check_answers(svc: Services, exercise: Any, answers: Answers) -> Answers:
         part = parts.get(part_id)
         if part is None:
             errors[part_id] = {"message": f"no part {part_id!r}; the parts are {', '.join(parts)}"}
+            continue
+        if part.kind == "code":  # the code is run (in the sandbox) when graded, not here
+            problem = check_code_answer(value)
+            if problem:
+                errors[part_id] = {"message": problem}
+            elif value.strip():
+                require_sandbox()
+                cleaned[part_id] = value
             continue
         texts = split_answer(value, len(part.components))
         if texts is None:

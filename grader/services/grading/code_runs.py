@@ -1,0 +1,94 @@
+"""Code answers: the checks a service makes before student code is stored or run, and
+"Run the checks" (the student's function on the checks' inputs, no attempt used).
+
+Student code never runs in this process: ``grader.engine.code_check`` hands it to
+``grader.sandbox``, a fresh bubblewrap child per run. Where the sandbox cannot start, code
+answers are refused with the reason and how to enable it (never run unconfined).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from grader import sandbox
+from grader.engine.code_check import CodeUnavailable, try_code
+from grader.engine.schema import MAX_CODE
+from grader.services.assignments.assignment import check_open, load
+from grader.services.assignments.seeds import student_seed
+from grader.services.context import Actor, Services
+from grader.services.errors import Invalid, TooManyRequests, Unavailable
+
+log = logging.getLogger(__name__)
+# "Run the checks" runs in the request's thread: at most this many sandboxes at once per
+# process, so that a class pressing the button together cannot take every request thread.
+RUN_SLOTS = threading.BoundedSemaphore(2)
+SLOT_WAIT_S = 5.0
+
+
+def require_sandbox() -> None:
+    """503 with the reason and how to enable it when code cannot run confined here."""
+    reason = sandbox.availability()
+    if reason is not None:
+        raise Unavailable(
+            f"code answers cannot be checked on this server: {reason}",
+            code="sandbox_unavailable",
+        )
+
+
+def check_code_answer(value: Any) -> str | None:
+    """Why a code answer cannot be taken (its type or size), or None."""
+    if not isinstance(value, str):
+        return "a code part takes the code as one string"
+    if len(value) > MAX_CODE:
+        return f"longer than {MAX_CODE} characters"
+    if "\x00" in value:
+        return "the code contains a NUL character"
+    return None
+
+
+def check_at_startup() -> None:
+    """Probe the sandbox once in the background and log what code parts will get."""
+
+    def probe() -> None:
+        reason = sandbox.availability()
+        if reason is None:
+            log.info("the sandbox for code answers works")
+        else:
+            log.warning("code answers will be refused: %s", reason)
+
+    threading.Thread(target=probe, name="sandbox-probe", daemon=True).start()
+
+
+def run_checks(
+    svc: Services, actor: Actor, assignment_id: int, part_id: str, code: str
+) -> dict[str, Any]:
+    """Run the student's function on the checks' inputs: whether it ran and the shapes it
+    returned (never whether the values are right); uses no attempt."""
+    problem = check_code_answer(code)
+    if problem:
+        raise Invalid(problem, details=[{"path": "code"}])
+    with svc.db.read() as session:
+        row, role = load(session, actor, assignment_id)
+        sha256 = row.exercise_version.sha256
+    check_open(row, role)
+    exercise = svc.exercises.get(row.exercise_version_id, sha256)
+    part = next((p for p in exercise.parts if p.id == part_id), None)
+    if part is None or part.kind != "code":
+        codes = ", ".join(p.id for p in exercise.parts if p.kind == "code") or "none"
+        raise Invalid(f"no code part {part_id!r}; the code parts are {codes}")
+    if not code.strip():
+        raise Invalid("write your function first", details=[{"path": "code"}])
+    require_sandbox()
+    seed = student_seed(svc.config.secret_key, actor.id, row.id)
+    if not RUN_SLOTS.acquire(timeout=SLOT_WAIT_S):
+        raise TooManyRequests(
+            "the checks are busy; try again in a few seconds", headers={"Retry-After": "5"}
+        )
+    try:
+        return try_code(exercise, part, code, seed)
+    except CodeUnavailable as exc:
+        raise Unavailable(str(exc), code="sandbox_unavailable") from None
+    finally:
+        RUN_SLOTS.release()
