@@ -34,8 +34,8 @@ from grader.services.accounts.access import require_role
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
 from grader.services.exercises import instances
+from grader.services.exercises.cost import estimate_cost_ms
 from grader.services.exercises.markup import latex_to_mathml, render_markdown
-from grader.services.grading.scheduling import estimate_cost_ms
 from grader.services.pagination import envelope
 
 YAML_SUFFIXES = (".yaml", ".yml")
