@@ -91,6 +91,7 @@ def code_prompt(exercise: Exercise, part: Part) -> dict:
         "signature": f"def {code.function}({', '.join(code.args)}):",
         "args": list(code.args),
         "returns": list(code.returns),
+        "wrt": list(part.wrt),
         "shapes": shapes,
         "batch": {"name": batch[0], "sizes": batch[1]} if (batch := batch_of(spec)) else None,
         "starter": code.starter,

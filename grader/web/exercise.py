@@ -9,9 +9,9 @@ from flask import jsonify, redirect, render_template, request, url_for
 
 from grader.services.assignments import assignment as assignments
 from grader.services.context import Actor
-from grader.services.errors import Conflict, Forbidden, Invalid
+from grader.services.errors import Conflict, Forbidden, Invalid, TooManyRequests, Unavailable
 from grader.services.exercises.markup import latex_to_mathml
-from grader.services.grading import submissions
+from grader.services.grading import code_runs, submissions
 from grader.web import bp
 from grader.web.forms import (
     Answers,
@@ -49,6 +49,7 @@ def _page(
     message: str | None = None,
     blank: list[int] | None = None,
     past_due: bool = False,
+    code_runs: dict[str, Any] | None = None,
 ) -> Any:
     """The exercise page; without `answers` its boxes hold the last attempt's answers."""
     svc = services()
@@ -76,6 +77,7 @@ def _page(
         closed=closed,
         focus=None if closed else first_problem(view["parts"], answers, errors or {}, bool(blank)),
         attempt_key=secrets.token_urlsafe(16),
+        code_runs=code_runs or {},
     )
     return page, status
 
@@ -115,6 +117,9 @@ def submit(actor: Actor, assignment_id: int) -> Any:
             return _closed(actor, assignment_id, exc)
         raise
     answers = read_answers(request.form, view["parts"])
+    run_part = request.form.get("run_checks")
+    if run_part:  # "Run the checks" without JavaScript: the page again, no attempt used
+        return _run_checks_page(actor, view, answers, run_part)
     if is_blank(answers):
         message = "Type an answer in at least one box; nothing was submitted."
         return _page(actor, view, 422, answers=answers, message=message)
@@ -134,6 +139,35 @@ def submit(actor: Actor, assignment_id: int) -> Any:
     wait_s = min(SUBMIT_WAIT_S, svc.config.max_wait_ms / 1000)
     submissions.wait_for(svc, accepted["id"], wait_s, actor.id)
     return redirect(url_for("web.submission", submission_id=accepted["id"]), code=303)
+
+
+def _run_checks_page(actor: Actor, view: dict[str, Any], answers: Answers, part_id: str) -> Any:
+    code = answers.get(part_id)
+    try:
+        run = code_runs.run_checks(services(), actor, view["id"], part_id, str(code or ""))
+    except (Invalid, Unavailable, TooManyRequests) as exc:
+        message = exc.message[:1].upper() + exc.message[1:] + "."
+        return _page(actor, view, exc.status, answers=answers, message=message)
+    return _page(actor, view, answers=answers, code_runs={part_id: run})
+
+
+@bp.post("/assignments/<int:assignment_id>/checks")
+@signed_in
+def run_checks(actor: Actor, assignment_id: int) -> Any:
+    """JSON for "Run the checks": whether the code ran on each check and its output shapes."""
+    svc = services()
+    body = request.get_json(silent=True)
+    part = body.get("part") if isinstance(body, dict) else None
+    code = body.get("code") if isinstance(body, dict) else None
+    if not isinstance(part, str) or not isinstance(code, str):
+        return jsonify(ok=False, message='send {"part": part id, "code": text}'), 422
+    svc.rate_limiter.check(actor.id)
+    try:
+        run = code_runs.run_checks(svc, actor, assignment_id, part, code)
+    except (Invalid, Unavailable) as exc:
+        return jsonify(ok=False, message=exc.message, checks=[]), exc.status
+    html = render_template("_code_run.html", run=run)
+    return jsonify(**run, html=html)
 
 
 @bp.post("/assignments/<int:assignment_id>/preview")

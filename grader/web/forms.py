@@ -16,6 +16,9 @@ def read_answers(form: Mapping[str, str], parts: list[dict[str, Any]]) -> Answer
     """The answers typed into the form: a text per part, a list of texts for a gradient."""
     answers: Answers = {}
     for part in parts:
+        if part.get("code"):  # one code box
+            answers[part["id"]] = form.get(field_name(part["id"], 0), "")
+            continue
         texts = [form.get(field_name(part["id"], c), "") for c in range(len(part["components"]))]
         answers[part["id"]] = texts[0] if len(texts) == 1 else texts
     return answers

@@ -95,7 +95,8 @@ def feedback_parts(svc: Services, graded: Graded) -> list[dict[str, Any]]:
         given = answers.get(part_id)
         texts = _texts(given) if given is not None else []
         plots: list[dict[str, Any]] = []
-        if texts and result and not result.get("correct") and not prompt["numeric"]:
+        code = prompt["kind"] == "code"  # nothing to plot: the checks say what went wrong
+        if texts and result and not result.get("correct") and not prompt["numeric"] and not code:
             labels = prompt["component_labels"]
             plots = _plots(exercise, graded.seed, part_id, texts, labels, budget)
         out.append(
