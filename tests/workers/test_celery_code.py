@@ -27,9 +27,7 @@ def celery_app(migrated_pg, redis_prefix):
     app.extensions["grader"].close()
 
 
-def test_hostile_code_through_celery_fails_alone_and_the_worker_keeps_grading(
-    celery_app, workers
-):
+def test_hostile_code_through_celery_fails_alone_and_the_worker_keeps_grading(celery_app, workers):
     svc = celery_app.extensions["grader"]
     world = World(svc)
     aid = assign(world, "code-linear-backward")
