@@ -108,6 +108,35 @@ class World:
         return total
 
 
+def forgotten_inner_derivatives(world, usernames: list[str]) -> tuple[int, dict[str, int]]:
+    """An assignment of tests/fixtures/param-chain.yaml (f = sin(k x^2)) in `world`'s course
+    whose new students ``usernames`` each submit the forgotten inner derivative with their own
+    k, cos(k x^2) with k written as a number; the assignment and each student's k."""
+    from grader.engine import load_exercise
+    from grader.engine.instance import draw_params
+    from grader.services.assignments import assignment as assignments
+    from grader.services.assignments.seeds import student_seed
+    from grader.services.courses import course as courses
+    from grader.services.exercises import library as exercises
+    from grader.services.grading import submissions
+
+    svc, teacher = world.svc, world.teacher.actor
+    text = (FIXTURES / "param-chain.yaml").read_text()
+    exercises.upload(svc, teacher, text)
+    spec = {"exercise_id": "param-chain", "max_attempts": 5}
+    aid = assignments.create_assignment(svc, teacher, world.course_id, spec)["id"]
+    loaded = load_exercise(text, source="param-chain.yaml")
+    ks = {}
+    for name in usernames:
+        person = Person(svc, name, "student")
+        courses.add_member(svc, teacher, world.course_id, name, "student")
+        seed = student_seed(svc.config.secret_key, person.id, aid)
+        ks[name] = int(draw_params(loaded, seed)["k"])
+        submissions.submit(svc, person.actor, aid, {"df": f"cos({ks[name]}x^2)"})
+    world.grade_all()
+    return aid, ks
+
+
 # --- exercises for the engine tests --------------------------------------------------------
 
 

@@ -114,6 +114,9 @@ class Candidate:
     code: str
     message: Message
     values: np.ndarray
+    # Which mistake this is, the same for every param draw (``rule f 3``: the rule broken at
+    # the 3rd node of f's definition): analytics groups answers across draws by it.
+    key: str = ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -233,14 +236,14 @@ def build_candidates(inst: Instance, part: Part, component: int) -> CandidateSet
 
     kept: list[torch.Tensor] = []
 
-    def add(code: str, said: Message, value) -> None:
+    def add(code: str, said: Message, value, key: str) -> None:
         v = as_points(value, n, inst.device).detach()
         if not bool(torch.isfinite(v).all()) or all_match(v, ref, part.rtol, part.atol):
             return
         if any(all_match(v, k, part.rtol, part.atol) for k in kept):
             return
         kept.append(v)
-        out.append(Candidate(code, said, to_array(v)))
+        out.append(Candidate(code, said, to_array(v), key))
 
     instructor, complete = _instructor_candidates(inst, part, component)
     chain = chain_work(inst.exercise)
@@ -284,7 +287,7 @@ def _rule_candidates(inst: Instance, part: Part, component: int, chain: int, add
             said = message("function.itself", function=Label(part.of))
         else:
             said = message("function.lower_order")
-        late.append((FUNCTION, said, lower))
+        late.append((FUNCTION, said, lower, "function"))
     else:
         complete = False
     for v in sorted(ex.depends_on(part.of)):
@@ -294,14 +297,15 @@ def _rule_candidates(inst: Instance, part: Part, component: int, chain: int, add
             complete = False
             break
         said = message("variable.other", other=Label(v), variable=Label(w))
-        late.append((VARIABLE, said, nth_derivative(env[part.of], leaves, [*wrt[:-1], v])))
+        other = nth_derivative(env[part.of], leaves, [*wrt[:-1], v])
+        late.append((VARIABLE, said, other, f"variable {v}"))
     if order == 1:
         structural = _Structural(inst, part, w, leaves, env, 3 * chain)
-        for code, said, value in structural:
-            add(code, said, value)
+        for code, said, value, key in structural:
+            add(code, said, value, key)
         complete = complete and structural.complete
-    for code, said, value in late:
-        add(code, said, value)
+    for code, said, value, key in late:
+        add(code, said, value, key)
     return complete
 
 
@@ -320,20 +324,20 @@ def _instructor_candidates(
     first in the budget: the instructor's feedback wins. False when some were unaffordable."""
     env, n = inst.answer_env(part)
     out: list[Candidate] = []
-    for nodes, feedback in part.mistakes:
+    for i, (nodes, feedback) in enumerate(part.mistakes):
         node = nodes[0] if len(nodes) == 1 else nodes[component]
         if not _afford(node_count(node)):
             return out, False
         values = as_points(evaluate(node, env), n, inst.device)
         said = message("instructor.feedback", feedback=Authored(feedback))
-        out.append(Candidate(INSTRUCTOR, said, to_array(values)))
+        out.append(Candidate(INSTRUCTOR, said, to_array(values), f"mistake {i}"))
     return out, True
 
 
 class _Structural:
     """Chain, product and quotient mistakes, one broken rule at a time (first order).
 
-    Iterating yields (code, message, values); each costs ``cost`` from the budget, and
+    Iterating yields (code, message, values, key); each costs ``cost`` from the budget, and
     ``complete`` is False afterwards when the budget stopped it."""
 
     def __init__(self, inst: Instance, part: Part, w: str, leaves, env, cost: int):
@@ -364,11 +368,13 @@ class _Structural:
                 CHAIN,
                 Message("chain.outer_alone", names),
                 derivative(patched[part.of], leaf, create_graph=False),
+                f"outer {name}",
             )
             yield (
                 CHAIN,
                 Message("chain.inner_alone", {**names, "function": Label(part.of)}),
                 derivative(env[name], leaf, create_graph=False),
+                f"inner {name}",
             )
         params = inst.params
         defines = dict(ex.defines)
@@ -377,7 +383,7 @@ class _Structural:
             if name not in used and name != part.of:
                 continue
             on_w = _mentions(tree, depends)
-            for node in _walk(tree):
+            for at, node in enumerate(_walk(tree)):
                 rule = _broken_rule(node, on_w, leaf, w, params, defines)
                 if rule is None:
                     continue
@@ -386,7 +392,8 @@ class _Structural:
                     return
                 code, said, wrong = rule
                 patched = inst.chain(leaves, patch=Patch(node, leaf, wrong))
-                yield code, said, derivative(patched[part.of], leaf, create_graph=False)
+                value = derivative(patched[part.of], leaf, create_graph=False)
+                yield code, said, value, f"rule {name} {at}"
 
     def _afford(self) -> bool:
         if _afford(self.cost):

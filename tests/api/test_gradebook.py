@@ -240,3 +240,19 @@ def test_analytics_names_the_diagnosed_mistake(world, client):
 
 def test_a_student_cannot_read_the_gradebook_or_analytics(world, client):
     assert _book(client, world, headers=world.student.headers).status_code in (403,)
+
+
+def test_analytics_groups_one_mistake_across_parameter_draws_and_writes_it_in_the_params(
+    world, client
+):
+    from tests.helpers import forgotten_inner_derivatives
+
+    names = ["p1", "p2", "p3", "p4", "p5", "p6"]
+    aid, ks = forgotten_inner_derivatives(world, names)
+    assert len(set(ks.values())) >= 2  # several draws of k
+    dz = client.get(f"/api/v1/assignments/{aid}/analytics", headers=world.teacher.headers)
+    (group,) = dz.json["parts"]["df"]["wrong_answers"]  # cos(3x^2), cos(4x^2)...: one mistake
+    assert group["count"] == len(names) and group["draws"] == len(set(ks.values()))
+    assert group["form"] == "cos(k*x^2)"
+    assert group["answer"] in {f"cos({k}x^2)" for k in ks.values()}
+    assert group["diagnosis"] == "chain" and "2" in group["feedback"]

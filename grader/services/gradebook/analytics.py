@@ -1,6 +1,12 @@
 """What a class got wrong, per assignment part: attempts, first-try success, and the most
-common wrong answers grouped by mathematical equivalence (values at the sample points), each
-with its diagnosis; and the distribution of the students' scores.
+common wrong answers grouped by the mistake they make, each with its diagnosis; and the
+distribution of the students' scores.
+
+Students draw different params, so one mistake is many functions (cos(3x^2) for k = 3,
+cos(4x^2) for k = 4): an answer is judged at its own student's draw and grouped by the
+mistake it matches there (``engine.mistake_groups``), shown by the answer typed most often
+and its form in the params (cos(k*x^2)). An answer that matches no known mistake is grouped
+with the answers equal to it as functions (values at one draw's sample points).
 
 Preview submissions (instructors trying the assignment) never count.
 """
@@ -15,6 +21,7 @@ from sqlalchemy import select
 
 from grader.db.models import Submission
 from grader.engine.equivalence import Signatures
+from grader.engine.mistake_groups import MistakeGroups
 from grader.services.context import Actor, Services
 from grader.services.gradebook.scores import Cell, counted_scores, staff_assignment
 from grader.vocabulary import SubmissionStatus
@@ -31,11 +38,21 @@ class Group:
     students: set = field(default_factory=set)
     diagnoses: Counter = field(default_factory=Counter)
     feedback: Counter = field(default_factory=Counter)
+    typed: dict = field(default_factory=dict)  # text -> (answer, seed) of its first student
+    mistake: tuple[str, ...] | None = None  # the mistake's key, when it is a known one
+    draws: set = field(default_factory=set)  # the seeds' param draws the answers came from
+    form: str | None = None  # the answer typed most often, written in the params
+
+    @property
+    def answer(self) -> str:
+        return self.texts.most_common(1)[0][0]
 
     def to_dict(self) -> dict[str, Any]:
         diagnosis = self.diagnoses.most_common(1)[0][0] if self.diagnoses else None
         return {
-            "answer": self.texts.most_common(1)[0][0],
+            "answer": self.answer,
+            "form": self.form,
+            "draws": len(self.draws),
             "count": len(self.students),
             "submissions": sum(self.texts.values()),
             "diagnosis": diagnosis,
@@ -52,12 +69,17 @@ class PartStats:
     first: dict[int, bool] = field(default_factory=dict)  # student -> right at the first try
     groups: dict[Any, Group] = field(default_factory=dict)
 
+    def ranked(self) -> list[Group]:
+        """The most common mistakes first (by students, then by submissions)."""
+        groups = sorted(
+            self.groups.values(), key=lambda g: (-len(g.students), -sum(g.texts.values()))
+        )
+        return groups[:TOP_WRONG]
+
     def to_dict(self) -> dict[str, Any]:
         students = len(self.tries)
         solved = list(self.solved_at.values())
-        ranked = sorted(
-            self.groups.values(), key=lambda g: (-len(g.students), -sum(g.texts.values()))
-        )
+        ranked = self.ranked()
         return {
             "attempts": self.attempts,
             "students": students,
@@ -66,7 +88,7 @@ class PartStats:
             else None,
             "students_correct": len(solved),
             "mean_attempts_to_correct": round(sum(solved) / len(solved), 3) if solved else None,
-            "wrong_answers": [g.to_dict() for g in ranked[:TOP_WRONG]],
+            "wrong_answers": [g.to_dict() for g in ranked],
         }
 
 
@@ -81,13 +103,13 @@ def _blank(answer: Any) -> bool:
 
 def analytics(svc: Services, actor: Actor, assignment_id: int) -> dict[str, Any]:
     """{"parts": {part id: {attempts, students, first_try_correct, students_correct,
-    mean_attempts_to_correct, wrong_answers: [{answer, count, submissions, diagnosis, feedback,
-    variants}]}}, "score_distribution": {...}, "students": n}"""
+    mean_attempts_to_correct, wrong_answers: [{answer, form, draws, count, submissions,
+    diagnosis, feedback, variants}]}}, "score_distribution": {...}, "students": n}"""
     with svc.db.read() as session:
         row = staff_assignment(session, actor, assignment_id)
         version = row.exercise_version
         subs = session.execute(
-            select(Submission.student_id, Submission.answers, Submission.results)
+            select(Submission.student_id, Submission.seed, Submission.answers, Submission.results)
             .where(
                 Submission.assignment_id == assignment_id,
                 Submission.preview.is_(False),
@@ -99,6 +121,7 @@ def analytics(svc: Services, actor: Actor, assignment_id: int) -> dict[str, Any]
         max_score = version.max_score
     exercise = svc.exercises.get(version.id, version.sha256)
     signatures = Signatures(exercise)
+    mistakes = MistakeGroups(exercise)
     parts = {p.id: PartStats() for p in exercise.parts}
     for sub in subs:
         results = (sub.results or {}).get("parts", {})
@@ -107,7 +130,13 @@ def analytics(svc: Services, actor: Actor, assignment_id: int) -> dict[str, Any]
             result = results.get(part_id)
             if stats is None or result is None or _blank(answer):
                 continue
-            _count(stats, signatures, part_id, sub.student_id, answer, result)
+            seen = Seen(sub.student_id, sub.seed, answer, result)
+            _count(stats, signatures, mistakes, part_id, seen)
+    for part_id, stats in parts.items():
+        for group in stats.ranked():
+            if group.mistake is not None:
+                answer, seed = group.typed[group.answer]
+                group.form = mistakes.form(part_id, answer, seed, group.mistake)
     return {
         "assignment_id": assignment_id,
         "title": version.title,
@@ -116,14 +145,20 @@ def analytics(svc: Services, actor: Actor, assignment_id: int) -> dict[str, Any]
     }
 
 
+@dataclass(frozen=True)
+class Seen:
+    """One graded answer to one part: whose, at which draw, what, and its result."""
+
+    student: int
+    seed: int
+    answer: Any
+    result: dict[str, Any]
+
+
 def _count(
-    stats: PartStats,
-    signatures: Signatures,
-    part_id: str,
-    student: int,
-    answer: Any,
-    result: dict[str, Any],
+    stats: PartStats, signatures: Signatures, mistakes: MistakeGroups, part_id: str, seen: Seen
 ) -> None:
+    student, answer, result = seen.student, seen.answer, seen.result
     stats.attempts += 1
     tries = stats.tries.get(student, 0) + 1
     stats.tries[student] = tries
@@ -134,9 +169,16 @@ def _count(
         stats.solved_at.setdefault(student, tries)
         return
     text = _text(answer)
-    key = signatures.of(part_id, answer)
-    group = stats.groups.setdefault(("text", text) if key is None else key, Group())
+    mistake = mistakes.key(part_id, answer, seen.seed)
+    if mistake is not None:
+        key: Any = ("mistake", mistake)
+    else:
+        key = signatures.of(part_id, answer)
+        key = ("text", text) if key is None else key
+    group = stats.groups.setdefault(key, Group(mistake=mistake))
     group.texts[text] += 1
+    group.typed.setdefault(text, (answer, seen.seed))
+    group.draws.add(mistakes.draw(seen.seed))
     group.students.add(student)
     if result.get("diagnosis"):
         group.diagnoses[result["diagnosis"]] += 1
