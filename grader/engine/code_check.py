@@ -31,6 +31,7 @@ from .expr import Call
 from .instance import stable_seed
 from .render import to_text
 from .schema import CodeSpec
+from .shapes import entry_name
 
 DTYPE = torch.float64
 UPSTREAM_RANGE = (-1.0, 1.0)
@@ -414,7 +415,11 @@ def describe_case(j: int, total: int, case: Case, args: Sequence[str]) -> str:
 
 
 def entry_text(index: tuple[int, ...]) -> str:
-    return "[" + ", ".join(str(i) for i in index) + "]" if index else ""
+    """``[1, 2] (row 2, column 3)``: the index the code uses (from 0) and, for people, the
+    entry counted from one as the answer grid and matrix feedback count."""
+    if not index:
+        return ""
+    return "[" + ", ".join(str(i) for i in index) + f"] ({entry_name(index)})"
 
 
 def one_wrong_entry(name: str, got: np.ndarray, want: np.ndarray, part: Part) -> str:

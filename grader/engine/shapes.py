@@ -34,6 +34,17 @@ def describe(shape: Shape) -> str:
     return f"a {dims} matrix" if len(shape) == 2 else f"a {dims} tensor"
 
 
+def entry_name(index: tuple[int, ...]) -> str:
+    """An entry as a person names it, counting from one: ``entry 3`` of a vector, ``row 2,
+    column 3`` of a matrix, ``row 2, column 3 of block 1`` of a 3-dimensional tensor."""
+    one = [i + 1 for i in index]
+    if len(one) == 1:
+        return f"entry {one[0]}"
+    if len(one) == 2:
+        return f"row {one[0]}, column {one[1]}"
+    return f"row {one[-2]}, column {one[-1]} of block " + ", ".join(map(str, one[:-2]))
+
+
 def entries(shape: Shape) -> int:
     return math.prod(shape)
 

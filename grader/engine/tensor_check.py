@@ -16,7 +16,7 @@ from . import check as _check  # PartResult (check imports this module: resolved
 from .autograd import evaluate
 from .decimal_comma import decimal_commas, entry_index, with_points
 from .expr import Expr, ParseError, parse
-from .shapes import Shape, ShapeError, describe, entries, infer
+from .shapes import Shape, ShapeError, describe, entries, entry_name, infer
 from .tensor_diagnose import TRANSPOSE, diagnose_tensor
 from .tensors import flat
 
@@ -189,17 +189,6 @@ def wrong_entries_text(shape: Shape, wrong: list[int], count: int) -> str:
     rest = count - len(wrong)
     lead = listed[:1].upper() + listed[1:]
     return f"{lead} {verb} wrong; the other {rest} {'is' if rest == 1 else 'are'} right."
-
-
-def entry_name(index: tuple[int, ...]) -> str:
-    """An entry as a person names it, counting from one: ``entry 3`` of a vector, ``row 2,
-    column 3`` of a matrix, ``row 2, column 3 of block 1`` of a 3-dimensional tensor."""
-    one = [i + 1 for i in index]
-    if len(one) == 1:
-        return f"entry {one[0]}"
-    if len(one) == 2:
-        return f"row {one[0]}, column {one[1]}"
-    return f"row {one[-2]}, column {one[-1]} of block " + ", ".join(map(str, one[:-2]))
 
 
 def _unravel(i: int, shape: Shape) -> tuple[int, ...]:

@@ -93,6 +93,7 @@ def test_a_wrong_entry_is_shown_expected_against_received(linear):
     result = _part(linear, GOOD.replace("dout @ W.T", "-(dout @ W.T)"))
     assert result.diagnosis == "sign"
     assert "dx[" in result.feedback and "should be" in result.feedback
+    assert "(row " in result.feedback  # and, for people, the entry counted from one
     assert "your code returned" in result.feedback
 
 

@@ -340,3 +340,11 @@ def test_an_answer_wrong_in_every_entry_gets_no_list_of_entries(linear):
     result = answer(linear, "dW-at", "[[9, 9, 9], [9, 9, 8]]")
     assert result.score == 0 and result.entries == [[False] * 3, [False] * 3]
     assert "Entries" not in result.feedback  # all wrong: no list of entries
+
+
+def test_a_code_parts_wrong_entry_gives_the_index_and_the_row_and_column_from_one():
+    from grader.engine.code_check import entry_text
+
+    assert entry_text((1, 2)) == "[1, 2] (row 2, column 3)"
+    assert entry_text((0,)) == "[0] (entry 1)"
+    assert entry_text(()) == ""
