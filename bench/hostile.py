@@ -174,7 +174,8 @@ class Innocent(threading.Thread):
             preview = {"expression": "20x", "part": "dz"}
             self._timed("read", "POST", f"/api/v1/assignments/{a}/preview", json=preview)
             if n % 5 == 0:
-                answers = {"dz-at-10": "200", "dz": "20x", "grad": ["20x"]}
+                # a new text each time: the last attempt's answers again would not be graded
+                answers = {"dz-at-10": "200", "dz": f"20x + {n} - {n}", "grad": ["20x"]}
                 r = self._timed(
                     "submit",
                     "POST",
@@ -240,13 +241,18 @@ class Attacker:
         k = "k^(" + "*".join(["k"] * 40) + ")"
         seen = self.preview("chain-rule-intro", k, "dz", 4)
         a = self.world["assignments"]["chain-rule-intro"]
-        answers = {"dz-at-10": "200", "dz": k, "grad": ["20x"]}
-        req = (
-            "POST",
-            f"/api/v1/assignments/{a}/submissions",
-            {"json": {"answers": answers}, "headers": self.student},
-        )
-        return seen + self._many([req] * 4)
+        reqs = [  # four different texts: the same answers as the last attempt are not graded
+            (
+                "POST",
+                f"/api/v1/assignments/{a}/submissions",
+                {
+                    "json": {"answers": {"dz-at-10": "200", "dz": f"{k} + {i}", "grad": ["20x"]}},
+                    "headers": self.student,
+                },
+            )
+            for i in range(4)
+        ]
+        return seen + self._many(reqs)
 
     def split(self) -> Counter:
         word = "xy" * 19 + "xq"
@@ -256,13 +262,20 @@ class Attacker:
 
     def burst(self) -> Counter:
         a = self.world["assignments"]["chain-rule-intro"]
-        answers = {"dz-at-10": "200", "dz": "20x", "grad": ["20x"]}
-        req = (
-            "POST",
-            f"/api/v1/assignments/{a}/submissions?wait=10000",
-            {"json": {"answers": answers}, "headers": self.student},
-        )
-        return self._many([req] * 24, workers=24)
+        reqs = [  # 24 different texts, so that each is graded (not a repeat of the last)
+            (
+                "POST",
+                f"/api/v1/assignments/{a}/submissions?wait=10000",
+                {
+                    "json": {
+                        "answers": {"dz-at-10": "200", "dz": f"20x + {i} - {i}", "grad": ["20x"]}
+                    },
+                    "headers": self.student,
+                },
+            )
+            for i in range(24)
+        ]
+        return self._many(reqs, workers=24)
 
     def json(self) -> Counter:
         deep = "[" * 50_000 + "]" * 50_000

@@ -16,6 +16,7 @@ NON_JSON_ENDPOINTS = {
     "exercises.validate",
     "courses.import_members",
     "users.sign_out_everywhere",
+    "courses.reset_password",
 }
 
 

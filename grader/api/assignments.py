@@ -103,14 +103,19 @@ def submit(
     path: AssignmentPath, query: WaitQuery, header: IdempotencyHeader, body: SubmissionCreate
 ):
     """Submit answers: 202 {id, status} once stored; with `?wait=MS`, 200 and the graded result
-    when it is ready in time. Unreadable answers get 422 and use no attempt."""
+    when it is ready in time. Unreadable answers get 422 and use no attempt. The same answers
+    as the student's last attempt use none either: that attempt's result comes back (200 when
+    graded), with `"repeated": true` and the header `Submission-Repeated: true`."""
     services, who = svc(), actor()
     services.rate_limiter.check(who.id)
     accepted, new = submissions.submit(
         services, who, path.assignment_id, body.answers, header.idempotency_key
     )
     headers = {"Location": f"/api/v1/submissions/{accepted['id']}"}
-    if not new:
+    repeated = bool(accepted.get("repeated"))
+    if repeated:
+        headers["Submission-Repeated"] = "true"
+    elif not new:
         headers["Idempotent-Replayed"] = "true"
     wait_ms = min(query.wait, services.config.max_wait_ms)
     if wait_ms:
@@ -118,8 +123,13 @@ def submit(
     if wait_ms or not new:
         result = submissions.get_submission(services, who, accepted["id"])
         if result["status"] in DONE:
-            return result, 200, headers
-        accepted = {"id": result["id"], "status": result["status"], "attempt": result["attempt"]}
+            return {**result, "repeated": repeated}, 200, headers
+        accepted = {
+            "id": result["id"],
+            "status": result["status"],
+            "attempt": result["attempt"],
+            "repeated": repeated,
+        }
     return accepted, 202, headers
 
 

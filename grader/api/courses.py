@@ -27,7 +27,9 @@ from grader.api.schemas import (
     MemberPath,
     Page,
     Paging,
+    PasswordReset,
 )
+from grader.services.accounts import users
 from grader.services.assignments import assignment as assignments
 from grader.services.courses import course as courses
 from grader.services.courses import roster
@@ -83,9 +85,17 @@ def list_members(path: CoursePath, query: Paging):
 
 @bp.delete("/courses/<int:course_id>/members/<username>", responses={204: None})
 def remove_member(path: MemberPath):
-    """Remove a member (its instructors). Their submissions are kept."""
+    """Remove a member (its instructors). Their submissions are kept. The course's last
+    instructor cannot be removed: 409 `last_instructor`."""
     courses.remove_member(svc(), actor(), path.course_id, path.username)
     return "", 204
+
+
+@bp.post("/courses/<int:course_id>/members/<username>/password", responses={200: PasswordReset})
+def reset_password(path: MemberPath):
+    """Give a student of the course a new password, generated and shown once in the answer
+    (its instructors; admins for any member). Every web session of the student ends."""
+    return users.reset_password(svc(), actor(), path.course_id, path.username)
 
 
 @bp.post("/courses/<int:course_id>/assignments", responses={201: Created})

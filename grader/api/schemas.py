@@ -108,6 +108,19 @@ class TokenCreate(Strict):
     name: str = Field("", max_length=100)
 
 
+class PasswordChange(Strict):
+    current_password: str = Field(
+        max_length=1024, description="the password now (empty when the user has none yet)"
+    )
+    new_password: str = Field(min_length=8, max_length=1024)
+
+
+class PasswordReset(BaseModel):
+    username: str
+    password: str = Field(description="the new password, shown once; only its hash is stored")
+    sessions_ended: bool
+
+
 class CourseCreate(Strict):
     title: str = Field(min_length=1, max_length=200)
 
@@ -285,6 +298,7 @@ class Accepted(BaseModel):
     id: int
     status: str
     attempt: int | None = None
+    repeated: bool = False
 
 
 class MessageArg(BaseModel):
@@ -371,6 +385,11 @@ class SubmissionOut(BaseModel):
     created_at: str
     graded_at: str | None
     grade_ms: float | None
+    repeated: bool = Field(
+        False,
+        description="on a submit: the same answers as the last attempt, whose result this is "
+        "(no attempt was used)",
+    )
 
 
 class SolutionQuery(Params):

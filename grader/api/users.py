@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_openapi3 import APIBlueprint, Tag
 
 from grader.api.common import PREFIX, SECURITY, actor, error_responses, json_object, svc
 from grader.api.schemas import (
     Page,
+    PasswordChange,
     TokenCreate,
     TokenCreated,
     TokenPath,
@@ -44,6 +46,17 @@ def me():
     """The user the token belongs to."""
     who = actor()
     return users.get_user(svc(), who, who.id)
+
+
+@bp.post("/users/me/password", responses={200: json_object("the password changed")})
+def change_password(body: PasswordChange):
+    """Change your own password; the current one is required (422 `wrong_password`, and it
+    counts as a failed sign-in). Every web session of yours ends; API tokens stay valid."""
+    who = actor()
+    users.change_password(
+        svc(), who, body.current_password, body.new_password, request.remote_addr or "unknown"
+    )
+    return {"username": who.username, "changed": True, "sessions_ended": True}
 
 
 @bp.get("/users/<int:user_id>", responses={200: json_object("the user")})

@@ -14,6 +14,7 @@ bp = Blueprint(
 def register_web(app: Flask) -> None:
     """Add the pages to `app` (after the services are in `app.extensions["grader"]`)."""
     from grader.web import (  # noqa: F401  (routes)
+        account,
         auth,
         authoring,
         exercise,

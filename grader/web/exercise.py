@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import jsonify, redirect, render_template, request, url_for
+from flask import jsonify, redirect, render_template, request, session, url_for
 
 from grader.services.assignments import assignment as assignments
 from grader.services.context import Actor
@@ -136,6 +136,11 @@ def submit(actor: Actor, assignment_id: int) -> Any:
         return _page(actor, view, 422, answers=answers, errors=errors, message=message)
     except Conflict as exc:
         return _page(actor, view, 409, answers=answers, message=exc.message.capitalize() + ".")
+    if accepted.get("repeated"):
+        session["notice"] = (
+            f"These are the same answers as attempt {accepted['attempt']}: its result is shown "
+            "again, and no attempt was used."
+        )
     wait_s = min(SUBMIT_WAIT_S, svc.config.max_wait_ms / 1000)
     submissions.wait_for(svc, accepted["id"], wait_s, actor.id)
     return redirect(url_for("web.submission", submission_id=accepted["id"]), code=303)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, render_template, request
+from flask import Response, render_template, request, session
 
 from grader.services.assignments import assignment as assignments
 from grader.services.context import Actor
@@ -44,6 +44,7 @@ def submission(actor: Actor, submission_id: int) -> Any:
         info=info,
         graphs=graphs,
         closed=closed,
+        notice=session.pop("notice", None),
     )
 
 

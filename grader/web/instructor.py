@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flask import Response, redirect, render_template, request, session, url_for
 
+from grader.services.accounts import users
 from grader.services.accounts.access import require_role
 from grader.services.assignments import assignment as assignments
 from grader.services.context import Actor
@@ -155,11 +156,46 @@ def add_member(actor: Actor, course_id: int) -> Any:
     return redirect(url_for("web.teach_course", course_id=course_id), code=303)
 
 
+def _member(actor: Actor, course_id: int, username: str) -> tuple[dict, dict]:
+    """The course and one of its members (404 when not a member), for a confirmation page."""
+    svc = services()
+    course = courses.get_course(svc, actor, course_id)
+    found = courses.find_member(svc, actor, course_id, username)
+    return course, found
+
+
+@bp.get("/teach/courses/<int:course_id>/members/<username>/remove")
+@signed_in
+def confirm_remove_member(actor: Actor, course_id: int, username: str) -> Any:
+    """Removing someone asks first (the last instructor is told why they cannot go)."""
+    course, member = _member(actor, course_id, username)
+    return render_template("instructor/confirm_member.html", course=course, m=member, act="remove")
+
+
 @bp.post("/teach/courses/<int:course_id>/members/<username>/remove")
 @signed_in
 def remove_member(actor: Actor, course_id: int, username: str) -> Any:
     courses.remove_member(services(), actor, course_id, username)
-    return redirect(url_for("web.teach_course", course_id=course_id), code=303)
+    if username == actor.username:  # they no longer teach it
+        return redirect(url_for("web.teach"), code=303)
+    return redirect(url_for("web.teach_course", course_id=course_id, removed=username), code=303)
+
+
+@bp.get("/teach/courses/<int:course_id>/members/<username>/password")
+@signed_in
+def confirm_reset_password(actor: Actor, course_id: int, username: str) -> Any:
+    course, member = _member(actor, course_id, username)
+    return render_template("instructor/confirm_member.html", course=course, m=member, act="reset")
+
+
+@bp.post("/teach/courses/<int:course_id>/members/<username>/password")
+@signed_in
+def reset_password(actor: Actor, course_id: int, username: str) -> Any:
+    """A new password for a student, shown on this page once (never stored in clear)."""
+    course = courses.get_course(services(), actor, course_id)
+    done = users.reset_password(services(), actor, course_id, username)
+    page = render_template("instructor/password_reset.html", course=course, reset=done)
+    return page, 200, {"Cache-Control": "no-store"}
 
 
 @bp.post("/teach/courses/<int:course_id>/roster")

@@ -42,6 +42,13 @@ MATRIX = [
     ("GET", "/users/me", None, allow(200, *EVERYONE)),
     ("GET", "/users/{student_id}", None, allow(200, "admin", "student")),
     ("POST", "/users/{student_id}/sign-out", None, allow(200, "admin", "student")),
+    # the world's users have no password yet: a first one needs no current one
+    (
+        "POST",
+        "/users/me/password",
+        {"current_password": "", "new_password": "a new passphrase"},
+        allow(200, *EVERYONE),
+    ),
     ("POST", "/tokens", {"name": "laptop"}, allow(201, *EVERYONE)),
     ("GET", "/tokens", None, allow(200, *EVERYONE)),
     ("DELETE", "/tokens/{student_token_id}", None, allow(200, "admin", "student")),
@@ -57,6 +64,7 @@ MATRIX = [
     ("POST", "/courses/{course_id}/members", {"username": "olga"}, allow(201, *STAFF)),
     ("GET", "/courses/{course_id}/members", None, allow(200, *STAFF)),
     ("DELETE", "/courses/{course_id}/members/stu", None, allow(204, *STAFF)),
+    ("POST", "/courses/{course_id}/members/stu/password", None, allow(200, *STAFF)),
     (
         "POST",
         "/courses/{course_id}/assignments",

@@ -39,6 +39,7 @@ def test_the_doc_shows_every_instructor_endpoint():
         "versions",
         "diff",
         "copy",
+        "/password",
     ):
         assert piece in targets
 

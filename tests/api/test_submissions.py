@@ -82,10 +82,16 @@ def test_unknown_part_is_422(world, client):
     assert response.status_code == 422 and "nope" in response.json["error"]["details"]
 
 
+def _nth(n: int) -> dict:
+    """Right answers, typed a little differently each time (the same answers as the last
+    attempt would use no attempt)."""
+    return {**RIGHT, "dz": f"20x + {n} - {n}"}
+
+
 def test_attempts_run_out_with_409(world, client):
-    for _ in range(5):
-        assert _submit(client, world, RIGHT).status_code == 202
-    response = _submit(client, world, RIGHT)
+    for n in range(5):
+        assert _submit(client, world, _nth(n)).status_code == 202
+    response = _submit(client, world, _nth(5))
     assert response.status_code == 409
     assert response.json["error"]["code"] == "no_attempts_left"
 
@@ -123,8 +129,8 @@ def test_instructor_lists_everyone_and_filters_by_student(world, client):
 
 
 def test_listing_pages(world, client):
-    for _ in range(3):
-        _submit(client, world, RIGHT)
+    for n in range(3):
+        _submit(client, world, _nth(n))
     url = f"/api/v1/assignments/{world.assignment_id}/submissions"
     page = client.get(url, headers=world.student.headers, query_string={"limit": 2, "offset": 2})
     assert page.json["total"] == 3 and len(page.json["items"]) == 1
@@ -180,3 +186,17 @@ def test_preview_of_an_assignment_not_yet_open_is_403_like_the_assignment(world,
         url + "/preview", json={"expression": "20x", "part": "dz"}, headers=world.teacher.headers
     )
     assert teacher.status_code == 200
+
+
+def test_the_last_attempts_answers_again_return_its_result_and_use_nothing(world, client):
+    first = _submit(client, world, {"dz": "4x"})
+    world.grade_all()
+    again = _submit(client, world, {"dz": " 4x "})
+    assert again.status_code == 200 and again.headers["Submission-Repeated"] == "true"
+    assert again.json["id"] == first.json["id"] and again.json["repeated"] is True
+    assert again.json["status"] == "graded" and again.json["attempt"] == 1
+    view = client.get(f"/api/v1/assignments/{world.assignment_id}", headers=world.student.headers)
+    assert view.json["attempts_used"] == 1 and view.json["attempts_left"] == 4
+    other = _submit(client, world, {"dz": "20x"})
+    assert other.status_code == 202 and other.json["attempt"] == 2
+    assert "Submission-Repeated" not in other.headers

@@ -4,6 +4,7 @@ once, and the submission is graded all the same."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 
 from grader.services.courses import course as courses
@@ -11,12 +12,13 @@ from tests.helpers import Person
 
 RIGHT = {"dz-at-10": "200", "dz": "20x", "grad": ["20x"]}
 LONG_WAIT_MS = 4000  # nothing grades in these tests: a granted wait lasts this long
+_TEXTS = itertools.count()  # each submission its own text: the last one's again uses none
 
 
 def _post(app, person, assignment_id: int, wait_ms: int):
     return app.test_client().post(
         f"/api/v1/assignments/{assignment_id}/submissions?wait={wait_ms}",
-        json={"answers": RIGHT},
+        json={"answers": {**RIGHT, "dz": f"20x + {(n := next(_TEXTS))} - {n}"}},
         headers=person.headers,
     )
 

@@ -11,6 +11,7 @@ from grader.services.courses import course as courses
 from grader.services.exercises import library as exercises
 
 WRONG = {"answer-dz-at-10-0": "200", "answer-dz-0": "4x", "answer-grad-0": "20x"}
+WRONG_AGAIN = {**WRONG, "answer-dz-0": "5x"}  # another wrong answer (the same uses no attempt)
 TWO_VARS = """\
 id: web-two-vars
 title: Two variables
@@ -148,7 +149,7 @@ def test_no_attempts_left_is_refused(pages, web, page_text):
     aid = _assignment(web, max_attempts=1)
     pages.sign_in(web.student)
     assert pages.submit(WRONG, aid).status_code == 303
-    response = pages.submit(WRONG, aid)
+    response = pages.submit(WRONG_AGAIN, aid)
     assert response.status_code == 409 and "attempts are used" in page_text(response)
 
 
@@ -246,7 +247,7 @@ def test_answers_shown_after_the_last_attempt_appear_once_attempts_run_out(pages
     first = pages.submit(WRONG).headers["Location"]
     assert "shown once you have no attempts left" in pages.get(first).get_data(as_text=True)
     assert "correct dz/dx" not in pages.get(first + "/plots/dz/0.svg").get_data(as_text=True)
-    pages.submit(WRONG)
+    pages.submit(WRONG_AGAIN)
     assert "correct dz/dx" in pages.get(first + "/plots/dz/0.svg").get_data(as_text=True)
 
 
@@ -311,7 +312,7 @@ def test_no_attempts_left_disables_the_form_and_drops_try_again(pages, web, page
     assert "You have used all 1 attempt" in page_text(page)
     html = page.get_data(as_text=True)
     assert html.count(" disabled") == 4 and "autofocus" not in html
-    assert pages.submit(WRONG).status_code == 409 and _attempts(web) == 1
+    assert pages.submit(WRONG_AGAIN).status_code == 409 and _attempts(web) == 1
 
 
 def test_a_refused_submission_focuses_the_first_unreadable_answer(pages, web):
@@ -330,3 +331,14 @@ def test_feedback_after_a_hard_due_date_offers_no_try_again(pages, web, page_tex
     assert "The assignment is closed." in text and "Try again" not in text
     _set(web, web.assignment_id, late_penalty=0.2)  # late work taken: still open
     assert "Try again" in page_text(pages.get(location))
+
+
+def test_submitting_the_same_answers_again_shows_that_attempt_and_uses_none(pages, web, page_text):
+    pages.sign_in(web.student)
+    first = pages.submit(WRONG).headers["Location"]
+    again = pages.submit({**WRONG, "answer-dz-0": " 4x "})
+    assert again.status_code == 303 and again.headers["Location"] == first
+    text = page_text(pages.get(first))
+    assert "These are the same answers as attempt 1: its result is shown again" in text
+    assert "no attempt was used" in text and _attempts(web) == 1
+    assert "same answers" not in page_text(pages.get(first))  # said once

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import string
 import time
 from datetime import datetime
 
@@ -15,8 +16,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from grader.db.models import ApiToken, User, utcnow
-from grader.services.accounts.access import require_role
+from grader.db.models import ApiToken, Membership, User, utcnow
+from grader.services.accounts.access import require_course_staff, require_role
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from grader.services.pagination import envelope, page
@@ -216,17 +217,89 @@ def user_id_of(svc: Services, username: str) -> int:
     return user_id
 
 
-def set_password(svc: Services, username: str, password: str) -> str:
-    """Store an argon2 hash of `password` for `username`; returns the hash."""
+# Generated passwords: letters and digits only (a leading '-' or '=' would make a spreadsheet
+# read a downloaded CSV cell as a formula), 16 of them: about 95 bits.
+PASSWORD_ALPHABET = string.ascii_letters + string.digits
+GENERATED_PASSWORD_CHARS = 16
+
+
+def generate_password() -> str:
+    return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(GENERATED_PASSWORD_CHARS))
+
+
+def _check_password(password: str, path: str = "password") -> None:
     if not MIN_PASSWORD_CHARS <= len(password) <= MAX_PASSWORD_CHARS:
-        raise Invalid(f"a password has {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters")
+        raise Invalid(
+            f"a password has {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters",
+            details=[{"path": path}],
+        )
+
+
+def _store_password(user: User, password: str) -> None:
+    """Store an argon2 hash of `password`; every web session of the user signed in before
+    ends (the session version moves, and so does the hash's fingerprint in the stamp)."""
+    user.password_hash = _hasher.hash(password)
+    user.session_version = (user.session_version or 0) + 1
+
+
+def set_password(svc: Services, username: str, password: str) -> str:
+    """Store an argon2 hash of `password` for `username` (the command line, tests); returns
+    the hash."""
+    _check_password(password)
     with svc.db.write() as session:
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
             raise NotFound(f"no user {username!r}")
-        user.password_hash = _hasher.hash(password)
-        user.session_version = (user.session_version or 0) + 1  # sessions before it end
-        return user.password_hash
+        _store_password(user, password)
+        return user.password_hash or ""
+
+
+def change_password(svc: Services, actor: Actor, current: str, new: str, address: str) -> str:
+    """The actor's own password, changed: the current one is required (a user who has none
+    yet, from an LMS, sets a first one). Wrong current passwords count as failed sign-ins
+    (the same throttle, by username and address). Every other session of the user ends;
+    returns the new session stamp, for the session that asked to go on."""
+    _check_password(new, "new_password")
+    svc.sign_in_throttle.check(actor.username, address)
+    with svc.db.read() as session:
+        user = session.get(User, actor.id)
+        stored = user.password_hash if user else None
+    if user is None:
+        raise NotFound(f"no user {actor.id}")
+    if stored is not None and not _verify(stored, current[:MAX_PASSWORD_CHARS]):
+        svc.sign_in_throttle.failed(actor.username, address)
+        raise Invalid(
+            "the current password is not right; the password was not changed",
+            code="wrong_password",
+            details=[{"path": "current_password"}],
+        )
+    with svc.db.write() as session:
+        user = session.get(User, actor.id)
+        _store_password(user, new)
+        session.flush()
+        return session_stamp(user)
+
+
+def reset_password(svc: Services, actor: Actor, course_id: int, username: str) -> dict:
+    """A new password for a student of the course, generated and returned once (only its hash
+    is stored), by the course's instructors or an admin. An instructor may reset only a
+    student account enrolled as a student in that course; an admin, any member's. Every web
+    session of the student ends."""
+    with svc.db.write() as session:
+        require_course_staff(session, actor, course_id)
+        found = session.execute(
+            select(User, Membership.role)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.course_id == course_id, User.username == username)
+        ).first()
+        if found is None:
+            raise NotFound(f"{username!r} is not a member of course {course_id}")
+        user, role = found
+        if not actor.is_admin and (role != "student" or user.role != "student"):
+            raise Forbidden("instructors may reset only their students' passwords; ask an admin")
+        password = generate_password()
+        _store_password(user, password)
+        return {"username": user.username, "password": password, "sessions_ended": True}
 
 
 def _verify(stored: str | None, password: str) -> bool:

@@ -126,21 +126,68 @@ def list_members(svc: Services, actor: Actor, course_id: int, limit: int, offset
             .order_by(User.username)
         )
         rows, total = page(session, query, limit, offset)
-        items = [{"user_id": m.user_id, "username": m.user.username, "role": m.role} for m in rows]
+        alone = instructor_count(session, course_id) <= 1
+        items = [_member_dict(m, alone) for m in rows]
         return envelope(items, total, limit, offset)
 
 
+def _member_dict(m: Membership, alone: bool) -> dict[str, Any]:
+    """A member; `last_instructor`: the course's only instructor (who cannot be removed)."""
+    return {
+        "user_id": m.user_id,
+        "username": m.user.username,
+        "display_name": m.user.display_name,
+        "role": m.role,
+        "account_role": m.user.role,
+        "last_instructor": alone and m.role == "instructor",
+    }
+
+
+def find_member(svc: Services, actor: Actor, course_id: int, username: str) -> dict[str, Any]:
+    """One member of the course (its staff), as `list_members` gives them; 404 otherwise."""
+    with svc.db.read() as session:
+        require_course_staff(session, actor, course_id)
+        m = _membership(session, course_id, username)
+        return _member_dict(m, instructor_count(session, course_id) <= 1)
+
+
+def _membership(session: Session, course_id: int, username: str) -> Membership:
+    found = session.scalar(
+        select(Membership)
+        .join(User)
+        .where(Membership.course_id == course_id, User.username == username)
+    )
+    if found is None:
+        raise NotFound(f"{username!r} is not a member of course {course_id}")
+    return found
+
+
 def remove_member(svc: Services, actor: Actor, course_id: int, username: str) -> None:
+    """Take someone out of a course. The last instructor cannot be removed (409): a course
+    without one could never be taught, graded or changed again."""
     with svc.db.write() as session:
         require_course_staff(session, actor, course_id)
-        membership = session.scalar(
-            select(Membership)
-            .join(User)
-            .where(Membership.course_id == course_id, User.username == username)
-        )
-        if membership is None:
-            raise NotFound(f"{username!r} is not a member of course {course_id}")
+        if not svc.db.is_sqlite:  # two instructors removing each other at once: one waits
+            session.get(Course, course_id, with_for_update=True)
+        membership = _membership(session, course_id, username)
+        if membership.role == "instructor" and instructor_count(session, course_id) <= 1:
+            raise Conflict(
+                f"{username!r} is the course's only instructor and cannot be removed; "
+                "add another instructor first",
+                code="last_instructor",
+            )
         session.delete(membership)
+
+
+def instructor_count(session: Session, course_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count()).where(
+                Membership.course_id == course_id, Membership.role == "instructor"
+            )
+        )
+        or 0
+    )
 
 
 def _my_stats(session: Session, student_id: int, ids: list[int]) -> dict[int, Any]:

@@ -13,8 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import secrets
-import string
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,10 +32,6 @@ COLUMNS = ("username", "role", "display_name", "password")
 MAX_ROWS = 2000
 MAX_FIELD_CHARS = 1024
 MAX_DISPLAY_NAME = 200
-# Generated passwords: letters and digits only (a leading '-' or '=' would make a spreadsheet
-# read the downloaded CSV cell as a formula), 16 of them: about 95 bits.
-PASSWORD_ALPHABET = string.ascii_letters + string.digits
-GENERATED_PASSWORD_CHARS = 16
 HASH_THREADS = 8
 
 
@@ -223,9 +217,7 @@ def _hash_new_passwords(created: list[Row]) -> dict[int, str]:
     few threads, before the write transaction (which then holds the write lock briefly)."""
     for row in created:
         if not row.password:
-            row.generated = "".join(
-                secrets.choice(PASSWORD_ALPHABET) for _ in range(GENERATED_PASSWORD_CHARS)
-            )
+            row.generated = users.generate_password()
     hasher = users._hasher
     with ThreadPoolExecutor(max_workers=min(HASH_THREADS, os.cpu_count() or 1)) as pool:
         digests = pool.map(hasher.hash, [r.password or r.generated for r in created])

@@ -229,7 +229,9 @@ def submit(
 ) -> tuple[dict[str, Any], bool]:
     """Store a submission as `queued` and hand it to the dispatcher.
 
-    Returns the submission and whether it is new (False: the Idempotency-Key was seen before).
+    Returns the submission and whether it is new. Not new: the Idempotency-Key was seen
+    before, or the answers are those of the student's last attempt (then that attempt is
+    returned, marked `repeated`, and no attempt is used).
     """
     if key is not None and not 0 < len(key) <= MAX_KEY_CHARS:
         raise Invalid(f"an Idempotency-Key has 1 to {MAX_KEY_CHARS} characters")
@@ -267,7 +269,7 @@ def submit(
     }
     for _ in range(5):
         try:
-            row = _insert(svc, values, max_attempts)
+            row, repeated = _insert(svc, values, max_attempts)
             break
         except IntegrityError:
             if key is not None and (found := _existing(svc, actor, key)):
@@ -281,6 +283,9 @@ def submit(
             code="no_attempts_left",
             details={"max_attempts": max_attempts},
         )
+    if repeated:
+        # the same answers as the last attempt: its result again, no attempt used
+        return {"id": row.id, "status": row.status, "attempt": row.attempt, "repeated": True}, False
     svc.dispatcher.submitted([row.id])
     return {"id": row.id, "status": SubmissionStatus.QUEUED, "attempt": row.attempt}, True
 
@@ -319,18 +324,65 @@ def _insert_statement(limited: bool) -> Any:
     return table.insert().from_select(names, source).returning(table.c.id, table.c.attempt)
 
 
-def _insert(svc: Services, values: dict[str, Any], max_attempts: int | None) -> Any:
-    """Insert the next attempt. One student's submissions to one assignment are numbered one
-    at a time: SQLite's write lock does this already; on PostgreSQL a transaction-scoped
-    advisory lock on (assignment, student) does, so that simultaneous submissions wait for
-    each other instead of colliding on the attempt number (which, retried, ended in 409)."""
+def same_answers(a: Answers, b: Answers) -> bool:
+    """Whether two submissions' answers are the same text, part for part (spaces around and
+    runs of spaces inside an answer do not count)."""
+
+    def canonical(answers: Answers) -> dict[str, Any]:
+        def text(value: str) -> str:
+            return " ".join(value.split())
+
+        return {
+            part: text(value) if isinstance(value, str) else [text(v) for v in value]
+            for part, value in answers.items()
+        }
+
+    return canonical(a) == canonical(b)
+
+
+def _last_if_same(session: Session, values: dict[str, Any]) -> Any:
+    """The student's last attempt (failed gradings are no attempt) when it has the same
+    answers on the same exercise version as `values`, else None."""
+    last = session.execute(
+        select(
+            Submission.id,
+            Submission.attempt,
+            Submission.status,
+            Submission.answers,
+            Submission.exercise_version_id,
+        )
+        .where(
+            Submission.assignment_id == values["assignment_id"],
+            Submission.student_id == values["student_id"],
+            Submission.status != SubmissionStatus.FAILED,
+        )
+        .order_by(Submission.attempt.desc())
+        .limit(1)
+    ).first()
+    if last is None or last.exercise_version_id != values["exercise_version_id"]:
+        return None
+    return last if same_answers(last.answers, values["answers"]) else None
+
+
+def _insert(svc: Services, values: dict[str, Any], max_attempts: int | None) -> tuple[Any, bool]:
+    """Insert the next attempt, or find that the last one has the same answers: (the row,
+    whether it is that earlier one). The row is None when no attempt is left.
+
+    One student's submissions to one assignment are numbered one at a time: SQLite's write
+    lock does this already; on PostgreSQL a transaction-scoped advisory lock on (assignment,
+    student) does, so that simultaneous submissions wait for each other instead of colliding
+    on the attempt number (which, retried, ended in 409), and two identical ones at the same
+    moment use one attempt."""
     params = {**values, "created_at": utcnow(), "max_attempts": max_attempts}
     with svc.db.write() as session:
         if not svc.db.is_sqlite:
             session.execute(
                 select(func.pg_advisory_xact_lock(values["assignment_id"], values["student_id"]))
             )
-        return session.execute(_insert_statement(max_attempts is not None), params).first()
+        same = _last_if_same(session, values)
+        if same is not None:
+            return same, True
+        return session.execute(_insert_statement(max_attempts is not None), params).first(), False
 
 
 def _readable(session: Session, actor: Actor, row: Submission) -> bool:

@@ -1,0 +1,43 @@
+"""Your account: change your password (the current one required); other sessions end."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import redirect, render_template, request, session, url_for
+
+from grader.services.accounts import users
+from grader.services.context import Actor
+from grader.services.errors import Invalid, TooManyRequests
+from grader.web import bp
+from grader.web.security import services, sign_in_session, signed_in
+
+
+@bp.get("/account")
+@signed_in
+def account(actor: Actor) -> Any:
+    return render_template("account.html", notice=session.pop("notice", None))
+
+
+@bp.post("/account/password")
+@signed_in
+def change_password(actor: Actor) -> Any:
+    current = request.form.get("current_password", "")
+    new = request.form.get("new_password", "")
+    if new != request.form.get("repeat_password", ""):
+        error = "The new password and its repetition differ; nothing was changed."
+        return render_template("account.html", error=error, field="repeat_password"), 422
+    try:
+        stamp = users.change_password(
+            services(), actor, current, new, request.remote_addr or "unknown"
+        )
+    except Invalid as exc:
+        field = (exc.details or [{}])[0].get("path", "") if isinstance(exc.details, list) else ""
+        error = exc.message[:1].upper() + exc.message[1:] + "."
+        return render_template("account.html", error=error, field=field), 422
+    except TooManyRequests as exc:
+        error = exc.message[:1].upper() + exc.message[1:] + "."
+        return render_template("account.html", error=error, field=""), 429, exc.headers
+    sign_in_session(actor, stamp)  # this session goes on; every other one has ended
+    session["notice"] = "Your password was changed. You were signed out everywhere else."
+    return redirect(url_for("web.account"), code=303)
