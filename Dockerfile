@@ -8,6 +8,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     GRADER_INSTANCE_PATH=/var/lib/grader
 
 WORKDIR /app
+# bubblewrap: the sandbox that runs students' code answers (grader/sandbox; docs/workers.md)
+RUN apt-get update && apt-get install -y --no-install-recommends bubblewrap \
+ && rm -rf /var/lib/apt/lists/*
 COPY requirements.txt ./
 RUN pip install --extra-index-url "$TORCH_INDEX" -r requirements.txt \
  && useradd --create-home --uid 1000 grader \

@@ -103,3 +103,14 @@ def test_gpu_override_reserves_nvidia_devices_for_the_worker():
     devices = worker["deploy"]["resources"]["reservations"]["devices"]
     assert devices == [{"driver": "nvidia", "count": "all", "capabilities": ["gpu"]}]
     assert "cuda" in worker["command"]
+
+
+def test_compose_lets_the_code_sandbox_start_where_student_code_runs():
+    """web ("Run the checks") and worker (grading) start bubblewrap: the image has it and the
+    containers may create user namespaces."""
+    services = load("docker-compose.yml")["services"]
+    for name in ("web", "worker"):
+        assert "seccomp=unconfined" in services[name]["security_opt"], name
+    assert (
+        "apt-get install -y --no-install-recommends bubblewrap" in (ROOT / "Dockerfile").read_text()
+    )
