@@ -10,6 +10,7 @@ when they run, so `--help` and `users create` start at once.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 EXIT_OK = 0  # done
 EXIT_FAIL = 1  # the command ran and failed: invalid exercises, a name taken, no such token
 EXIT_USAGE = 2  # bad usage or settings: nothing was done
+EXIT_BUG = 70  # an error the grader did not expect (a bug): one line, no traceback
 EXIT_INTERRUPTED = 130  # Ctrl-C
 
 Command = Callable[[argparse.Namespace], int]
@@ -73,13 +75,23 @@ def run_command(func: Command, args: argparse.Namespace) -> int:
         return fail(exc.message)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `... | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as exc:
         # Only commands that use the database have imported SQLAlchemy: look it up, never
         # import it here (the engine commands must not pay for it).
         sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
         if sqlalchemy_exc is not None and isinstance(exc, sqlalchemy_exc.OperationalError):
             return fail(f"cannot use the database: {str(exc).splitlines()[0]}")
-        raise
+        if os.environ.get("GRADER_DEBUG"):
+            raise
+        first = (str(exc).splitlines() or [""])[0][:200]
+        return fail(
+            f"internal error ({type(exc).__name__}: {first}): a bug in the grader, not in "
+            "your input; GRADER_DEBUG=1 shows where",
+            EXIT_BUG,
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -338,3 +338,35 @@ def test_check_of_a_vector_part_takes_the_list_as_one_answer(capsys):
 def test_check_of_a_matrix_with_a_missing_entry_names_the_shape(capsys):
     code, out, _ = run(capsys, "check", LINEAR, "--answer", "dL-dW-at=[[1, 2, 3], [4, 5]]")
     assert code == 0 and "this answer should be a 2×3 matrix" in out
+
+
+def test_an_unexpected_error_is_one_line_with_exit_70_not_a_traceback(capsys, monkeypatch):
+    import argparse
+
+    from grader.cli import EXIT_BUG, run_command
+
+    def broken(args):
+        raise KeyError("step")
+
+    monkeypatch.delenv("GRADER_DEBUG", raising=False)
+    assert run_command(broken, argparse.Namespace()) == EXIT_BUG
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "internal error (KeyError: 'step')" in err
+    monkeypatch.setenv("GRADER_DEBUG", "1")
+    with pytest.raises(KeyError):
+        run_command(broken, argparse.Namespace())
+
+
+def test_output_cut_short_by_a_closed_pipe_ends_quietly():
+    # `python -m grader check ... | head -1`: the rest of the output has nowhere to go
+    script = (
+        "import subprocess, sys\n"
+        "p = subprocess.Popen([sys.executable, '-m', 'grader', 'check', sys.argv[1],"
+        " '--answer', 'dz-formula=4x', '--answer', 'dz-at-10=1'],"
+        " stdout=subprocess.PIPE, stderr=subprocess.PIPE)\n"
+        "p.stdout.close()\n"
+        "err = p.stderr.read().decode()\n"
+        "sys.exit(0 if 'Traceback' not in err and p.wait() == 0 else 1)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, CHAIN], cwd=ROOT, timeout=120)
+    assert done.returncode == 0
