@@ -46,6 +46,11 @@ def create_app(
     app.before_request(refuse_nul_characters)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.sort_keys = False
+    if config.web.proxy_hops > 0:  # the client's address and scheme as the proxies saw them
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = config.web.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     services = services or Services(config)
     app.extensions["grader"] = services
     register_api(app)

@@ -30,8 +30,11 @@ class WebSettings:
 
     session_hours: float = 12.0  # a signed-in session lasts this long
     cookie_secure: bool = False  # send the session cookie over HTTPS only
-    login_max_failures: int = 5  # failed sign-ins per username and address per window
-    login_window_s: float = 300.0  # (any usernames from one address: ten times as many)
+    login_max_failures: int = 5  # sign-in attempts per account and address per window
+    login_window_s: float = 300.0  # (one account anywhere, or one address: ten times as many)
+    # reverse proxies in front of the service that set X-Forwarded-For/-Proto: the client's
+    # address (sign-in throttle, logs) is then read from there; 0: the connection's own
+    proxy_hops: int = 0
 
 
 @dataclass(frozen=True)

@@ -317,13 +317,12 @@ class RateBucket(Base):
     at: Mapped[float] = mapped_column(Float)  # epoch seconds
 
 
-class SignInFailure(Base):
-    """One failed sign-in under a throttle key (an account from an address, or an address);
-    counted over a sliding window by every service process."""
+class SignInCounter(Base):
+    """Sign-in attempts under a throttle key (an account from an address, an account, an
+    address) since the start of its window; one atomic upsert counts each attempt."""
 
-    __tablename__ = "sign_in_failures"
-    __table_args__ = (Index("ix_sign_in_failures_key_at", "key", "at"),)
+    __tablename__ = "sign_in_counters"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(400))
-    at: Mapped[float] = mapped_column(Float)  # epoch seconds
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    since: Mapped[float] = mapped_column(Float)  # epoch seconds: the window's start

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import redirect, render_template, request, session, url_for
+from flask import current_app, redirect, render_template, request, session, url_for
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from grader.services.accounts import users
 from grader.services.errors import TooManyRequests, Unauthorized
@@ -12,6 +13,8 @@ from grader.web import bp
 from grader.web.security import SignInRequired, current_actor, services, sign_in_session
 
 MAX_USERNAME_CHARS = 64
+DEVICE_COOKIE = "grader_device"
+DEVICE_COOKIE_S = 180 * 86400
 
 
 def _safe_next(target: str | None) -> str:
@@ -48,13 +51,13 @@ def login_post() -> Any:
     username = request.form.get("username", "").strip()[:MAX_USERNAME_CHARS]
     password = request.form.get("password", "")
     target = request.form.get("next", "")
-    address = request.remote_addr or "unknown"
+    address = request.remote_addr or "unknown"  # behind a proxy: GRADER_PROXY_HOPS
     svc = services()
     try:
-        svc.sign_in_throttle.check(username, address)
+        known = _known_device(username)
+        svc.sign_in_throttle.attempt(username, address, known)  # counted before the check
         actor, stamp = users.sign_in(svc, username, password)
     except Unauthorized:
-        svc.sign_in_throttle.failed(username, address)
         page = render_template(
             "login.html", error="Wrong username or password.", username=username, next=target
         )
@@ -66,7 +69,33 @@ def login_post() -> Any:
         return page, 429, exc.headers
     svc.sign_in_throttle.succeeded(username, address)
     sign_in_session(actor, stamp)
-    return redirect(_safe_next(target), code=303)
+    response = redirect(_safe_next(target), code=303)
+    response.set_cookie(
+        DEVICE_COOKIE,
+        _device_signer().dumps(username.lower()),
+        max_age=DEVICE_COOKIE_S,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        path="/login",
+    )
+    return response
+
+
+def _device_signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key or "", salt="sign-in-device")
+
+
+def _known_device(username: str) -> bool:
+    """Whether this browser shows it signed `username` in before (a signed device cookie):
+    the address-wide and account-wide sign-in locks then do not shut it out."""
+    value = request.cookies.get(DEVICE_COOKIE, "")
+    if not value or len(value) > 500:
+        return False
+    try:
+        return bool(_device_signer().loads(value) == username.lower())
+    except BadSignature:
+        return False
 
 
 @bp.post("/logout")

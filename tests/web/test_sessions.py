@@ -116,12 +116,11 @@ def test_failed_sign_ins_are_counted_across_processes(world):
     try:
         two = SignInThrottle(other.db, 5, 300)
         for throttle in (one, two, one, two, one):
-            throttle.check("stu", "10.0.0.1")
-            throttle.failed("stu", "10.0.0.1")
+            throttle.attempt("stu", "10.0.0.1")
         with pytest.raises(TooManyRequests) as refused:
-            two.check("stu", "10.0.0.1")
+            two.attempt("stu", "10.0.0.1")
         assert int(refused.value.headers["Retry-After"]) > 0
-        one.check("tess", "10.0.0.1")  # another account from the address: still allowed
+        one.attempt("tess", "10.0.0.1")  # another account from the address: still allowed
     finally:
         other.close()
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 import math
 import random
 import time
+from typing import Any
 
-from sqlalchemy import case, delete, func, insert, select
+from sqlalchemy import case, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from grader.db.models import RateBucket, SignInFailure
+from grader.db.models import RateBucket, SignInCounter
 from grader.db.session import Database
 from grader.services.errors import TooManyRequests
 
@@ -63,8 +64,17 @@ class RateLimiter:
 
 
 class SignInThrottle:
-    """Failed sign-ins over a sliding window: at most `max_failures` per username from one
-    address, and ten times as many per address (any usernames)."""
+    """Sign-in attempts counted before the password is checked, in one atomic upsert per key,
+    so parallel attempts cannot slip between a check and a count (60 parallel wrong passwords
+    got 19 checks against a limit of 5 when the count followed the check).
+
+    Three counters over a fixed window of `window_s`: an account from one address (at most
+    `max_failures`), an account from anywhere (ten times as many: distributed guessing), and
+    an address (ten times as many, any usernames: password spraying). The two wide locks do
+    not apply to a browser that proves the account signed in on it before (a device cookie,
+    OWASP's "device cookies"), so 50 wrong guesses at random usernames from a shared address
+    (a school's NAT) cannot lock out the people who use it, admin included. A right password
+    undoes its own count and clears its account-from-address counter."""
 
     def __init__(self, db: Database, max_failures: int = 5, window_s: float = 300.0):
         self.db = db
@@ -72,43 +82,65 @@ class SignInThrottle:
         self.window_s = window_s
 
     @staticmethod
-    def _keys(username: str, address: str) -> tuple[str, str]:
-        return f"account:{username.lower()}|{address}", f"address:{address}"
+    def _keys(username: str, address: str) -> tuple[str, str, str]:
+        name = username.lower()[:150]
+        return f"pair:{name}|{address[:100]}", f"account:{name}", f"address:{address[:100]}"
 
-    def check(self, username: str, address: str) -> None:
-        """Refuse with 429 and Retry-After while either limit is reached."""
-        now = time.time()
-        table = SignInFailure.__table__
-        limits = zip(self._keys(username, address), (1, 10), strict=True)
-        with self.db.read() as session:
-            for key, factor in limits:
-                count, first = session.execute(
-                    select(func.count(), func.min(table.c.at)).where(
-                        table.c.key == key, table.c.at > now - self.window_s
-                    )
-                ).one()
-                if count >= self.max_failures * factor:
-                    wait = max(1, math.ceil(first + self.window_s - now))
-                    raise TooManyRequests(
-                        f"too many failed sign-ins; try again in {wait} seconds",
-                        headers={"Retry-After": str(wait)},
-                    )
-
-    def failed(self, username: str, address: str) -> None:
-        now = time.time()
-        table = SignInFailure.__table__
-        with self.db.write() as session:
-            session.execute(
-                insert(table), [{"key": key, "at": now} for key in self._keys(username, address)]
+    def _count(self, session: Any, key: str, now: float) -> tuple[int, float]:
+        table = SignInCounter.__table__
+        dialect = sqlite if self.db.is_sqlite else postgresql
+        expired = table.c.since <= now - self.window_s
+        stmt = (
+            dialect.insert(table)
+            .values(key=key, count=1, since=now)
+            .on_conflict_do_update(
+                index_elements=[table.c.key],
+                set_={
+                    "count": case((expired, 1), else_=table.c.count + 1),
+                    "since": case((expired, now), else_=table.c.since),
+                },
             )
+            .returning(table.c.count, table.c.since)
+        )
+        count, since = session.execute(stmt).one()
+        return int(count), float(since)
+
+    def attempt(self, username: str, address: str, known_device: bool = False) -> None:
+        """Count one attempt, before the password is checked; 429 with Retry-After when it is
+        one too many. `known_device`: the browser proves this account signed in on it before
+        (a device cookie): the account-wide and address-wide locks do not shut it out."""
+        now = time.time()
+        pair_key, account_key, address_key = self._keys(username, address)
+        with self.db.write() as session:  # always in this order: no deadlock between two
+            pair, pair_since = self._count(session, pair_key, now)
+            account, account_since = self._count(session, account_key, now)
+            by_address, address_since = self._count(session, address_key, now)
             if random.random() < PRUNE_CHANCE:
-                session.execute(delete(table).where(table.c.at < now - self.window_s))
+                session.execute(
+                    delete(SignInCounter.__table__).where(SignInCounter.since < now - self.window_s)
+                )
+        wide = 10 * self.max_failures
+        for over, since in (
+            (pair > self.max_failures, pair_since),
+            (account > wide and not known_device, account_since),
+            (by_address > wide and not known_device, address_since),
+        ):
+            if over:
+                wait = max(1, math.ceil(since + self.window_s - now))
+                raise TooManyRequests(
+                    f"too many failed sign-ins; try again in {wait} seconds",
+                    headers={"Retry-After": str(wait)},
+                )
 
     def succeeded(self, username: str, address: str) -> None:
-        """A correct password clears this account's failures from this address."""
+        """A right password: its own attempt no longer counts, nor do earlier failures of
+        this account from this address."""
+        pair_key, account_key, address_key = self._keys(username, address)
+        table = SignInCounter.__table__
         with self.db.write() as session:
+            session.execute(delete(table).where(table.c.key == pair_key))
             session.execute(
-                delete(SignInFailure.__table__).where(
-                    SignInFailure.key == self._keys(username, address)[0]
-                )
+                update(table)
+                .where(table.c.key.in_((account_key, address_key)), table.c.count > 0)
+                .values(count=table.c.count - 1)
             )
