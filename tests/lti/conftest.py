@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -11,8 +12,15 @@ from tests.lti.fake_platform import DEPLOYMENT, INSTRUCTOR, LEARNER, FakePlatfor
 from tests.web.conftest import cheap_hashes, pages, text_of, web  # noqa: F401  (fixtures)
 
 
+def allow_loopback(world) -> None:
+    """The fake LMS and receivers listen on loopback over http: allowed in development only."""
+    lti = replace(world.svc.config.lti, allow_private_urls=True)
+    world.svc.config = replace(world.svc.config, lti=lti)
+
+
 @pytest.fixture
 def platform(app, client, world):
+    allow_loopback(world)
     fake = FakePlatform(lambda: client.get("/lti/jwks").get_json()).start()
     lti_platforms.register(world.svc, **fake.registration())
     yield fake

@@ -120,7 +120,8 @@ def test_private_addresses_are_refused_unless_allowed(world, receiver):
     grade(world)
     assert outbox.deliver_due(world.svc)["webhook_failed"] == 1
     [entry] = webhooks.deliveries(world.svc, world.teacher.actor, receiver.id)
-    assert "private or loopback" in entry["last_error"] and receiver.events == []
+    assert "internal address" in entry["last_error"] and receiver.events == []
+    assert entry["status"] == "failed"  # permanent: not tried again
 
 
 def test_a_subscription_needs_https_and_a_course_instructor(world):

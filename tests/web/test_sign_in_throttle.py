@@ -10,9 +10,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
-from grader.services import users
+from grader.services.accounts import users
 from grader.services.errors import TooManyRequests, Unauthorized
-from grader.services.ratelimit import SignInThrottle
+from grader.services.infra.ratelimit import SignInThrottle
 from tests.web.conftest import PASSWORD
 
 

@@ -18,7 +18,6 @@ import secrets
 import time
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import select, update
@@ -106,9 +105,9 @@ def _dict(row: WebhookSubscription) -> dict:
 
 def subscribe(svc: Services, actor: Actor, course_id: int, url: str) -> dict:
     """A new subscription; its secret is returned once (keep it to verify signatures)."""
-    url = outbound.check_url(url, "the webhook URL")
-    if urlsplit(url).username or urlsplit(url).password:
-        raise Invalid("put no user name or password in the webhook URL")
+    with svc.db.read() as session:
+        require_course_staff(session, actor, course_id)
+    url = outbound.check_destination_url(url, svc.config.lti, "the webhook URL")
     with svc.db.write() as session:
         require_course_staff(session, actor, course_id)
         count = session.scalar(
@@ -252,7 +251,9 @@ def deliver_due(svc: Services, now: datetime | None = None, limit: int = 50) -> 
     return counts
 
 
-def _deliver_one(svc: Services, http: httpx.Client, row_id: int, token: str, now: datetime) -> str:
+def _deliver_one(
+    svc: Services, http: outbound.OutboundClient, row_id: int, token: str, now: datetime
+) -> str:
     with svc.db.read() as session:
         row = session.get(WebhookDelivery, row_id)
         subscription = session.get(WebhookSubscription, row.subscription_id)
@@ -263,11 +264,6 @@ def _deliver_one(svc: Services, http: httpx.Client, row_id: int, token: str, now
             row.event_id,
         )
         body = json.dumps(row.payload, separators=(",", ":")).encode()
-    host = urlsplit(url).hostname or ""
-    if not svc.config.lti.allow_private_urls and outbound.is_private_host(host):
-        message = f"refused: {host} is a private or loopback address"
-        queue.finish(svc, table, row_id, token, status="failed", last_error=message)
-        return "failed"
     stamp = int(time.time())
     headers = {
         "Content-Type": "application/json",
@@ -286,11 +282,8 @@ def _deliver_one(svc: Services, http: httpx.Client, row_id: int, token: str, now
         message = outbound.describe(response)
         retry_after = response.headers.get("Retry-After")
     except httpx.TransportError as exc:
-        code, verdict, message = (
-            None,
-            Verdict.RETRY,
-            f"could not connect: {exc or type(exc).__name__}",
-        )
+        retry, message = outbound.unreachable(exc, "the receiver")
+        code, verdict = None, (Verdict.RETRY if retry else Verdict.FAIL)
     if verdict is Verdict.OK:
         queue.finish(
             svc,

@@ -9,6 +9,7 @@ import pytest
 
 from grader.db.integrations import LtiContext
 from grader.services.integrations.lti import platforms as lti_platforms
+from tests.lti.conftest import allow_loopback
 from tests.lti.fake_platform import CLAIM, CLIENT_ID, DEPLOYMENT, FakePlatform
 
 pytestmark = pytest.mark.browser
@@ -19,6 +20,7 @@ def lms(web, live_url):
     """A fake LMS whose course `course-1` is `web`'s course, with its assignment placed."""
     import httpx
 
+    allow_loopback(web)
     fake = FakePlatform(lambda: httpx.get(live_url + "/lti/jwks").json()).start()
     fake.tool_url = live_url
     fake.auth_claims = {CLAIM + "custom": {"assignment_id": str(web.assignment_id)}}

@@ -10,6 +10,7 @@ target link URI.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import time
 from dataclasses import dataclass, field
@@ -25,10 +26,12 @@ from grader.db.models import Assignment, Course, Membership, User
 from grader.services.accounts.users import session_stamp
 from grader.services.context import Actor, Services
 from grader.services.errors import ServiceError
+from grader.services.integrations import outbound
 from grader.services.integrations.lti import onetime as lti_onetime
 from grader.services.integrations.lti import platforms as lti_platforms
 from grader.services.integrations.lti.roles import course_role
 
+log = logging.getLogger(__name__)
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 DL_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
 AGS_ENDPOINT = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
@@ -179,7 +182,30 @@ def validate(
     _, reason = lti_onetime.use(svc, "nonce", payload["nonce"])
     if reason != "ok":
         raise refused(401, "the id_token's nonce was already used (a replayed launch)")
-    return _check_message(claims, platform, deployments, base)
+    launch = _check_message(claims, platform, deployments, base)
+    _drop_refused_services(svc, launch)
+    return launch
+
+
+def _drop_refused_services(svc: Services, launch: Launch) -> None:
+    """The grade (AGS) and roster (NRPS) URLs the launch names are called later with a bearer
+    token: one the address policy refuses is not kept (the launch itself goes on)."""
+    services = [
+        (launch.claims.get(AGS_ENDPOINT), ("lineitems", "lineitem")),
+        (launch.claims.get(NRPS), ("context_memberships_url",)),
+    ]
+    for claim, names in services:
+        if not isinstance(claim, dict):
+            continue
+        for name in names:
+            url = claim.get(name)
+            if not isinstance(url, str):
+                continue
+            try:
+                outbound.check_destination(url, svc.config.lti, f"the launch's {name}")
+            except outbound.DestinationRefused as exc:
+                log.warning("LTI launch from %s: %s; not kept", launch.issuer, exc)
+                claim.pop(name)
 
 
 def _verified_claims(svc: Services, platform: LtiPlatform, id_token: str) -> dict[str, Any]:

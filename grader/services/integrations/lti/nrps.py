@@ -64,7 +64,7 @@ def fetch_members(svc: Services, platform: lti_tokens.Platform, url: str) -> lis
             except lti_tokens.TokenError as exc:
                 raise RosterError(exc.message) from None
             except httpx.TransportError as exc:
-                raise RosterError(f"the LMS could not be reached: {exc}") from None
+                raise RosterError(outbound.unreachable(exc)[1]) from None
             if response.status_code != 200:
                 raise RosterError("the LMS refused the roster: " + outbound.describe(response))
             try:

@@ -132,7 +132,9 @@ def deliver_due(svc: Services, now: datetime | None = None, limit: int = 50) -> 
     return counts
 
 
-def _deliver_one(svc: Services, http: httpx.Client, row_id: int, token: str, now: datetime) -> str:
+def _deliver_one(
+    svc: Services, http: outbound.OutboundClient, row_id: int, token: str, now: datetime
+) -> str:
     with svc.db.read() as session:
         row = session.get(LtiPassback, row_id)
         newer = session.scalar(
@@ -260,7 +262,7 @@ def _failed(
 
 def _find_or_create_lineitem(
     svc: Services,
-    http: httpx.Client,
+    http: outbound.OutboundClient,
     platform: lti_tokens.Platform,
     lineitems: str,
     resource_link_id: str,
@@ -298,7 +300,8 @@ def _find_or_create_lineitem(
     except lti_tokens.TokenError as exc:
         raise PassbackError(exc.message, exc.retry) from None
     except httpx.TransportError as exc:
-        raise PassbackError(f"the LMS could not be reached: {exc}", retry=True) from None
+        retry, message = outbound.unreachable(exc)
+        raise PassbackError(message, retry=retry) from None
     except ValueError:
         raise PassbackError("the LMS's line items are not JSON", retry=False) from None
     verdict = outbound.verdict(made.status_code, made.headers)
@@ -313,7 +316,11 @@ def _find_or_create_lineitem(
 
 
 def _post(
-    svc: Services, http: httpx.Client, platform: lti_tokens.Platform, url: str, body: dict
+    svc: Services,
+    http: outbound.OutboundClient,
+    platform: lti_tokens.Platform,
+    url: str,
+    body: dict,
 ) -> tuple[str, tuple[int | None, str], str | None]:
     """One score POST (and one more after a 401 with a fresh token): (sent|retry|fail, (status,
     message), Retry-After)."""
@@ -332,11 +339,8 @@ def _post(
                 headers={"Authorization": f"Bearer {bearer}", "Content-Type": SCORE_TYPE},
             )
         except httpx.TransportError as exc:
-            return (
-                "retry",
-                (None, f"the LMS could not be reached: {exc or type(exc).__name__}"),
-                None,
-            )
+            retry, message = outbound.unreachable(exc)
+            return ("retry" if retry else "fail"), (None, message), None
         verdict = outbound.verdict(response.status_code, response.headers)
         if verdict is Verdict.OK:
             return "sent", (response.status_code, ""), None

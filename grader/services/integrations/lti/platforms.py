@@ -68,8 +68,12 @@ def register(
         raise Invalid("name at least one deployment id")
     urls = {
         "auth_url": outbound.check_url(auth_url, "the login (auth) URL"),
-        "token_url": outbound.check_url(token_url, "the token URL"),
-        "jwks_url": outbound.check_url(jwks_url, "the JWKS URL"),
+        "token_url": outbound.check_destination_url(
+            token_url, svc.config.lti, "the token URL", resolve_now=False
+        ),
+        "jwks_url": outbound.check_destination_url(
+            jwks_url, svc.config.lti, "the JWKS URL", resolve_now=False
+        ),
     }
     origins = [
         outbound.origin(outbound.check_url(o, "a frame origin")) for o in frame_origins or []

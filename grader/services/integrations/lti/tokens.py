@@ -55,7 +55,7 @@ def client_assertion(svc: Services, platform: Platform) -> str:
     return lti_keys.sign(svc, claims)
 
 
-def token(svc: Services, http: httpx.Client, platform: Platform, scope: str) -> str:
+def token(svc: Services, http: outbound.OutboundClient, platform: Platform, scope: str) -> str:
     """A bearer token for `scope` (space-separated), from the cache while it is fresh."""
     key = _key(svc, platform, scope)
     with _lock:
@@ -71,7 +71,8 @@ def token(svc: Services, http: httpx.Client, platform: Platform, scope: str) -> 
     try:
         response = http.post(platform.token_url, data=form, headers={"Accept": "application/json"})
     except httpx.TransportError as exc:
-        raise TokenError(f"the token endpoint could not be reached: {exc}", retry=True) from None
+        retry, message = outbound.unreachable(exc, "the token endpoint")
+        raise TokenError(message, retry=retry) from None
     if outbound.verdict(response.status_code, response.headers) is outbound.Verdict.RETRY:
         raise TokenError("the token endpoint: " + outbound.describe(response), retry=True)
     try:

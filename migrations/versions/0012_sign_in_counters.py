@@ -1,16 +1,16 @@
 """sign_in_counters replace sign_in_failures: one row per throttle key, counted by one atomic
 upsert before the password is checked (parallel attempts could pass a check-then-count)
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-07
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
