@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from flask_openapi3 import Info, OpenAPI
 
 from grader.config import Config
-from grader.logs import configure_logging
+from grader.logs import configure_logging, start_request_budget
 
 if TYPE_CHECKING:
     from grader.services.context import Services
@@ -43,6 +43,7 @@ def create_app(
         doc_ui=False,
     )
     app.url_value_preprocessor(refuse_impossible_ids)
+    app.before_request(start_request_budget)  # bounded log output per request
     app.before_request(refuse_nul_characters)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.sort_keys = False

@@ -77,7 +77,7 @@ def load(text: str | bytes) -> LoadedYaml:
         raise YamlError("the file is empty", 1)
     out = LoadedYaml(data=None)
     budget = [MAX_NODES]
-    out.data = _convert(root, (), out, budget)
+    out.data = _convert(root, (), out, budget, ())
     return out
 
 
@@ -130,13 +130,32 @@ def _where_it_starts(exc: yaml.MarkedYAMLError) -> tuple[str, int | None]:
 _constructor = yaml.SafeLoader("")
 
 
-def _convert(node: yaml.Node, path: Path, out: LoadedYaml, budget: list[int]):
+def _convert(
+    node: yaml.Node, path: Path, out: LoadedYaml, budget: list[int], above: tuple[int, ...]
+):
+    """Plain Python for `node`; `above` holds the ids of the collections it is inside, so an
+    alias to one of them (`a: &a [*a]`, a value that contains itself) is refused instead of
+    followed for ever, and aliases cannot nest deeper than the text itself may."""
     budget[0] -= 1
     line = node.start_mark.line + 1
     if budget[0] < 0:
         raise YamlError(
             f"the document expands to more than {MAX_NODES} values (an alias bomb?)", line, path
         )
+    if id(node) in above:
+        raise YamlError(
+            "an alias refers to a value that contains it (a recursive alias); YAML values "
+            "here cannot contain themselves",
+            line,
+            path[:MAX_DEPTH],
+        )
+    if len(above) > MAX_DEPTH:
+        raise YamlError(
+            f"the document is nested too deeply (more than {MAX_DEPTH} levels, aliases included)",
+            line,
+            path[:MAX_DEPTH],
+        )
+    inside = (*above, id(node))
     out.lines.setdefault(path, line)
     if isinstance(node, yaml.ScalarNode):
         if node.tag not in _ALLOWED_SCALARS:
@@ -148,7 +167,9 @@ def _convert(node: yaml.Node, path: Path, out: LoadedYaml, budget: list[int]):
     if isinstance(node, yaml.SequenceNode):
         if node.tag != "tag:yaml.org,2002:seq":
             raise YamlError(f"YAML tag {node.tag!r} is not allowed here", line, path)
-        return [_convert(item, (*path, i), out, budget) for i, item in enumerate(node.value)]
+        return [
+            _convert(item, (*path, i), out, budget, inside) for i, item in enumerate(node.value)
+        ]
     if isinstance(node, yaml.MappingNode):
         if node.tag != "tag:yaml.org,2002:map":
             raise YamlError(f"YAML tag {node.tag!r} is not allowed here", line, path)
@@ -159,13 +180,13 @@ def _convert(node: yaml.Node, path: Path, out: LoadedYaml, budget: list[int]):
                 or key_node.tag == "tag:yaml.org,2002:merge"
             ):
                 raise YamlError("keys must be plain names", key_node.start_mark.line + 1, path)
-            key = _convert(key_node, path, out, budget)
+            key = _convert(key_node, path, out, budget, inside)
             key = str(key) if not isinstance(key, str) else key
             child = (*path, key)
             if key in result:
                 out.duplicates.append((child, key_node.start_mark.line + 1))
                 continue
             out.lines[child] = key_node.start_mark.line + 1
-            result[key] = _convert(value_node, child, out, budget)
+            result[key] = _convert(value_node, child, out, budget, inside)
         return result
     raise YamlError("unsupported YAML node", line, path)

@@ -138,3 +138,29 @@ def test_syntax_error_is_reported_at_the_line_where_it_starts(text, line, words)
         yamlsafe.load(text)
     assert info.value.line == line
     assert words in info.value.message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &a [*a]",
+        "a: &a {b: *a}",
+        "&a [*a, *a]",
+        "id: x\ntitle: &t [1, [2, *t]]",
+        "a: &a\n  b:\n    c: *a\n",
+    ],
+)
+def test_a_recursive_alias_is_refused_with_its_line(text):
+    with pytest.raises(YamlError) as info:
+        load(text)
+    assert "recursive alias" in info.value.message and info.value.line is not None
+
+
+def test_aliases_cannot_nest_deeper_than_the_text_may():
+    chain = "a0: &a0 [1]\n" + "".join(f"a{i}: &a{i} [*a{i - 1}]\n" for i in range(1, 200))
+    with pytest.raises(YamlError, match="nested too deeply"):
+        load(chain)
+
+
+def test_an_alias_used_twice_side_by_side_is_fine():
+    assert load("a: &a [1, 2]\nb: [*a, *a]").data == {"a": [1, 2], "b": [[1, 2], [1, 2]]}
