@@ -773,7 +773,8 @@ class _Parser:
 
     def call(self, fn: str, t: Token) -> Expr:
         power: Expr | None = None
-        if self.at_op("^"):
+        powered = self.at_op("^")  # cos^2x, tan^-1x: the argument may follow without a space
+        if powered:
             # sin^2(x) is sin(x)^2; sin^-1(x) is asin(x)
             self.take()
             power = self.function_power(fn, t)
@@ -782,7 +783,7 @@ class _Parser:
         if self.at_op("("):
             node = self.call_arguments(fn, t)
         else:
-            node = self.bare_call(fn, t, after_power=power is not None)
+            node = self.bare_call(fn, t, after_power=powered)
         if power is not None:
             node = BinOp("^", node, power)
         return node

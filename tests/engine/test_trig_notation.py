@@ -40,6 +40,9 @@ def refusal(text: str, names=NAMES) -> ParseError:
         ("2sin²x", "2*sin(x)^2"),
         ("tan³y", "tan(y)^3"),
         ("x²3", "x^2*3"),  # the 3 after a superscript is not part of the exponent
+        ("tan^-1x", "atan(x)"),
+        ("sin⁻¹x", "asin(x)"),
+        ("2cos^2x-1", "2*cos(x)^2 - 1"),
     ],
 )
 def test_a_power_on_a_function_may_be_followed_by_its_argument_without_a_space(typed, meant):
@@ -58,6 +61,8 @@ def test_a_power_on_a_function_may_be_followed_by_its_argument_without_a_space(t
         ("sinxcos^2(x)", "did you mean sin(x)cos^2(x)?", ("sin(x)cos^2(x)",)),
         ("2sinx cosx + 1", "did you mean 2sin(x) cos(x) + 1?", ("2sin(x) cos(x) + 1",)),
         ("lnxsinx", "did you mean ln(x)sin(x)?", ("ln(x)sin(x)",)),
+        ("sinx*cosx", "did you mean sin(x)*cos(x)?", ("sin(x)*cos(x)",)),
+        ("(sinx)^2", "did you mean sin(x)?", ("(sin(x))^2",)),
     ],
 )
 def test_functions_and_names_typed_together_get_the_readings_they_mean(typed, message, offered):
