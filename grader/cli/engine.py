@@ -32,7 +32,8 @@ def register(sub: Any) -> None:
         "--answer",
         action="append",
         metavar="PART=TEXT",
-        help="an answer (repeatable); a gradient is comma-separated or a JSON list",
+        help="an answer (repeatable); a gradient is comma-separated or a JSON list; "
+        "a code part's file as PART=@FILE.py",
     )
     group.add_argument("--answers", metavar="FILE.jsonl", help='one {"answers": {...}} per line')
     p.add_argument("--json", action="store_true", help="print JSON results")
@@ -106,8 +107,17 @@ def answer_sets(args: argparse.Namespace, exercise=None) -> Iterator[dict | str]
     """Each answer set to grade; a string is an input line that is not a valid set."""
     if args.answer:
         parts = exercise.parts if exercise is not None else []
-        single = frozenset(p.id for p in parts if len(p.components) == 1 and p.is_tensor)
-        yield dict(parse_answer_arg(a, single) for a in args.answer)
+        code = frozenset(p.id for p in parts if p.kind == "code")
+        single = code | frozenset(p.id for p in parts if len(p.components) == 1 and p.is_tensor)
+        given = dict(parse_answer_arg(a, single) for a in args.answer)
+        for part_id in code & set(given):  # PART=@file.py: the code from a file
+            text = given[part_id]
+            if isinstance(text, str) and text.startswith("@"):
+                try:
+                    given[part_id] = Path(text[1:]).read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError) as exc:
+                    raise UsageError(f"{text[1:]}: cannot read the code ({exc})") from None
+        yield given
         return
     try:
         handle = sys.stdin if args.answers == "-" else open(args.answers, encoding="utf-8")
@@ -131,6 +141,7 @@ def answer_sets(args: argparse.Namespace, exercise=None) -> Iterator[dict | str]
 
 def cmd_check(args: argparse.Namespace) -> int:
     from grader.engine import ExerciseInvalid, grade, load_exercise_file
+    from grader.engine.code_check import CodeUnavailable
 
     try:
         exercise = load_exercise_file(args.file)
@@ -145,7 +156,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         unknown = sorted(set(answers) - known)
         if unknown and args.answer:
             raise UsageError(f"unknown part {unknown[0]!r} (parts: {', '.join(sorted(known))})")
-        result = grade(exercise, answers, seed=args.seed)
+        try:
+            result = grade(exercise, answers, seed=args.seed)
+        except CodeUnavailable as exc:
+            raise UsageError(str(exc)) from None
         if args.json:
             print(json.dumps(result.to_dict(plain=True)))
         else:

@@ -3,7 +3,7 @@
 Each run (one submission's checks) gets its own short-lived child: ``bwrap`` with new user,
 PID, network, IPC, UTS and cgroup namespaces, a read-only tree of the interpreter and the
 allowed packages (``tree.py``), an empty environment, the seccomp filter (``seccomp.py``),
-resource limits set by the runner and a wall-clock deadline kept here. The child's pieces
+resource limits (AS, CPU, NPROC, NOFILE, FSIZE, CORE) set by the runner and a wall-clock deadline kept here. The child's pieces
 come back over pipes: its prints (bounded), and the runner's JSON lines on a pipe of their own
 (its number is in the job file), which carry
 shapes and float64 bytes, never pickles. On the deadline, or when it prints or returns too

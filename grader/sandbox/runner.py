@@ -99,6 +99,7 @@ def main():
     _limit(resource.RLIMIT_AS, job["memory_bytes"])
     _limit(resource.RLIMIT_CPU, job["cpu_s"])
     _limit(resource.RLIMIT_NOFILE, 32)
+    _limit(resource.RLIMIT_NPROC, 64)  # where seccomp is absent; threads count too
     _limit(resource.RLIMIT_FSIZE, 1 << 20)
     _limit(resource.RLIMIT_CORE, 0)
     inputs = []

@@ -147,3 +147,20 @@ def test_without_the_sandbox_code_is_refused_with_how_to_enable_it(world, client
     assert checks.status_code == 503
     view = client.get(f"/api/v1/assignments/{aid}", headers=world.student.headers).json
     assert view["attempts_used"] == 0
+
+
+@pytest.mark.sandbox
+def test_analytics_csv_and_solution_pages_take_code_parts(world, client):
+    aid = assign(world, "code-linear-backward")
+    for code in (GOOD, GOOD.replace("x.T @ dout", "dout.T @ x")):
+        _submit(client, world.student, aid, code)
+    world.grade_all()
+    teacher = world.teacher.headers
+    analytics = client.get(f"/api/v1/assignments/{aid}/analytics", headers=teacher)
+    assert analytics.status_code == 200, analytics.json
+    export = client.get(f"/api/v1/assignments/{aid}/submissions.csv", headers=teacher)
+    assert export.status_code in (200, 404)
+    listing = client.get(f"/api/v1/assignments/{aid}/submissions", headers=teacher).json
+    sid = listing["items"][0]["id"]
+    solution = client.get(f"/api/v1/submissions/{sid}/solution", headers=world.student.headers)
+    assert solution.status_code < 500, solution.json

@@ -370,3 +370,23 @@ def test_output_cut_short_by_a_closed_pipe_ends_quietly():
     )
     done = subprocess.run([sys.executable, "-c", script, CHAIN], cwd=ROOT, timeout=120)
     assert done.returncode == 0
+
+
+@pytest.mark.sandbox
+def test_check_grades_a_code_file_and_names_the_bug(capsys, tmp_path):
+    code = tmp_path / "backward.py"
+    code.write_text(
+        "def linear_backward(dout, x, W, b):\n    return dout @ W.T, dout.T @ x, dout.sum(axis=0)\n"
+    )
+    path = str(EXERCISES / "code-linear-backward.yaml")
+    status, out, _ = run(capsys, "check", path, "--answer", f"backward=@{code}", "--json")
+    assert status == 0
+    part = json.loads(out)["parts"]["backward"]
+    assert part["diagnosis"] == "transposed" and part["score"] == 2
+    assert "dW has shape (2, 3); W has shape (3, 2)" in part["feedback"]
+
+
+def test_check_says_when_a_code_file_cannot_be_read(capsys, tmp_path):
+    path = str(EXERCISES / "code-linear-backward.yaml")
+    status, _, err = run(capsys, "check", path, "--answer", f"backward=@{tmp_path / 'none.py'}")
+    assert status == 2 and "cannot read the code" in err
