@@ -21,7 +21,19 @@ import torch
 from . import tensors
 from .floats import fdiv, fpow, real_root
 from .functions import FUNCTIONS, TENSOR_OPERATIONS
-from .nodes import Apply, BinOp, Call, Expr, Index, Literal, Name, Neg, Num, Transpose
+from .nodes import (
+    Apply,
+    BinOp,
+    Call,
+    Expr,
+    Index,
+    Literal,
+    Name,
+    Neg,
+    Num,
+    Transpose,
+    odd_root,  # noqa: F401 (re-exported)
+)
 
 Value = torch.Tensor | float
 DTYPE = torch.float64
@@ -128,26 +140,6 @@ def _evaluate_tensor(node: Expr, env: Env, patch: Patch | None) -> Value:
     args = [evaluate(arg, env, patch) for arg in node.args]
     op = TENSOR_OPERATIONS.get(node.fn)
     return tensors.apply(node.fn, args) if op is None else op.torch(args)
-
-
-def odd_root(node: BinOp) -> tuple[int, int] | None:
-    """``(p, q)`` when the exponent is written p/q with q odd (x^(1/3), x^(-2/3))."""
-    e = node.right
-    sign = 1
-    if isinstance(e, Neg):
-        e, sign = e.arg, -1
-    if not (isinstance(e, BinOp) and e.op == "/"):
-        return None
-    p, q = e.left, e.right
-    if isinstance(p, Neg):
-        p, sign = p.arg, -sign
-    if not (isinstance(p, Num) and isinstance(q, Num)):
-        return None
-    if not (float(p.value).is_integer() and float(q.value).is_integer()):
-        return None
-    if abs(p.value) > 1e6 or abs(q.value) > 1e6 or int(q.value) % 2 == 0:
-        return None
-    return sign * int(p.value), int(q.value)
 
 
 def real_root_power(base: Value, p: int, q: int) -> Value:

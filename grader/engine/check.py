@@ -11,112 +11,31 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from .autograd import as_points, evaluate
+from .budget import MAX_DIAGNOSIS_WORK, diagnosis_budget, submission_budget
 from .decimal_comma import hint as decimal_comma_hint
-from .diagnose import MAX_DIAGNOSIS_WORK, diagnose, diagnosis_budget, submission_budget
+from .diagnose import find_mistake
 from .exercise import Exercise, Part
 from .expr import Expr, ParseError, names_in, parse
-from .instance import format_value
-from .messages import Label, Message, Number, message, render
-from .npeval import Unsupported, as_points_np, evaluate_np, to_array
+from .labels import label_end, split_answer
+from .messages import Label, Message, Number, message
+from .npeval import NpValue, Unsupported, as_points_np, compile_np, run_terms, to_array
 from .render import format_number, to_latex, to_mathml, to_text
+from .results import Grade, PartResult, correct_result
 from .shapes import entries
-from .tensor_check import all_entries_right, check_answer_shape, judge_tensor, reshaped_result
+from .tensor_check import check_answer_shape, judge_tensor, reshaped_result
 from .tensors import flat
+from .values import format_value
 
 if TYPE_CHECKING:
     from .instance import Instance
 
 Answer = str | Sequence[str] | None
-
-
-@dataclass(kw_only=True)
-class PartResult:
-    """The verdict on one part's answer (built with keywords: the fields are easy to swap)."""
-
-    correct: bool
-    score: float
-    max_score: float
-    feedback: str  # Markdown with $...$ math
-    diagnosis: str | None = None
-    error: str | None = None
-    components: list[bool] = field(default_factory=list)
-    feedback_text: str | None = None  # the same in plain text (no $); None when it has no math
-    # What the derivative is where the feedback points (Markdown, and plain): shown only where
-    # the assignment lets students see the correct answer (the service decides).
-    expected: str | None = None
-    expected_text: str | None = None
-    # tensor parts: per entry, right or not (nested like the answer; a bool for a number box)
-    entries: list | bool | None = None
-    # The feedback and ``expected`` as structured messages (codes and typed arguments), from
-    # which the texts above are rendered; empty where a text has no message form yet (tensor
-    # parts, parse errors).
-    messages: list[Message] = field(default_factory=list)
-    expected_messages: list[Message] = field(default_factory=list)
-    # code parts: per generated input, its shapes and each output's verdict
-    checks: list[dict] | None = None
-
-    @classmethod
-    def said(
-        cls,
-        *,
-        messages: list[Message],
-        expected: list[Message] | None = None,
-        **fields: Any,
-    ) -> PartResult:
-        """A result whose feedback (and ``expected``) are rendered from messages."""
-        feedback, plain = render(messages, "markdown"), render(messages, "plain")
-        shown = expected or []
-        return cls(
-            feedback=feedback,
-            feedback_text=None if plain == feedback else plain,
-            expected=render(shown, "markdown") if shown else None,
-            expected_text=render(shown, "plain") if shown else None,
-            messages=list(messages),
-            expected_messages=list(shown),
-            **fields,
-        )
-
-    @property
-    def plain(self) -> str:
-        """The feedback as plain text, for terminals and logs."""
-        return self.feedback if self.feedback_text is None else self.feedback_text
-
-    def to_dict(self, plain: bool = False) -> dict:
-        out = {
-            "correct": self.correct,
-            "score": self.score,
-            "feedback": self.plain if plain else self.feedback,
-            "diagnosis": self.diagnosis,
-            "error": self.error,
-            "expected": (self.expected_text if plain else self.expected),
-        }
-        if self.entries is not None:
-            out["entries"] = self.entries
-        if self.messages:
-            out["messages"] = [m.to_dict() for m in self.messages]
-        if self.checks is not None:
-            out["checks"] = self.checks
-        return out
-
-
-@dataclass
-class Grade:
-    score: float
-    max_score: float
-    parts: dict[str, PartResult]
-
-    def to_dict(self, plain: bool = False) -> dict:
-        return {
-            "score": self.score,
-            "max_score": self.max_score,
-            "parts": {k: v.to_dict(plain) for k, v in self.parts.items()},
-        }
 
 
 @dataclass(frozen=True)
@@ -139,130 +58,6 @@ def parse_cached(
     """``parse`` with memory: a class types the same answers, and a preview is followed by
     the same text submitted. Errors are not cached (they raise)."""
     return parse(text, scope, tensors, shown)
-
-
-# A derivative's name before the answer is at most this long (``d^4 z(x) / dx^2 dy dz`` and
-# the like); longer text is not a label. Bounds the label scan by construction.
-MAX_LABEL = 64
-_D = ("d", "\u2202")  # d, ∂
-
-
-def label_end(text: str) -> int:
-    """Where the answer starts after a derivative's name and ``=``, or 0 when there is none.
-
-    Recognises ``y' =``, ``f'(x) =``, ``dz/dx =``, ``d^2y/dx^2 =``, ``∂z/∂x ∂y =``, ``z_x =`` and
-    ``z_{x} =``. A hand scanner rather than a regular expression: each character of the first
-    ``MAX_LABEL`` is looked at a bounded number of times, so no input can make it backtrack.
-    """
-    s = _Scan(text[: MAX_LABEL + 1])
-    s.spaces()
-    start = s.i
-    if s.word():
-        if s.take("'"):  # y' = , f''(x) =
-            while s.take("'"):
-                pass
-            s.argument()
-            return s.equals()
-        word = s.text[start : s.i]
-        head, _, sub = word.rpartition("_")  # z_x = (letters after the last _)
-        if head and sub.isascii() and sub.isalpha() and (end := s.equals()):
-            return end
-        if word.endswith("_") and len(word) > 1 and s.take("{"):  # z_{x} =
-            if s.letters() and s.take("}") and (end := s.equals()):
-                return end
-        s.i = start
-    if s.take(*_D):  # dz/dx = , d^2 z(x) / dx^2 =
-        s.take("^")
-        s.digits()
-        s.spaces()
-        if not s.word():
-            return 0
-        s.argument()
-        s.spaces()
-        if not s.take("/"):
-            return 0
-        s.spaces()
-        if not s.differential():
-            return 0
-        while s.differential():
-            pass
-        return s.equals()
-    return 0
-
-
-class _Scan:
-    """A cursor over the (bounded) start of an answer; every step moves forward."""
-
-    def __init__(self, text: str):
-        self.text = text
-        self.i = 0
-
-    def peek(self) -> str:
-        return self.text[self.i] if self.i < len(self.text) else ""
-
-    def take(self, *chars: str) -> bool:
-        if self.peek() and self.peek() in chars:
-            self.i += 1
-            return True
-        return False
-
-    def run(self, ok) -> int:
-        start = self.i
-        while self.i < len(self.text) and ok(self.text[self.i]):
-            self.i += 1
-        return self.i - start
-
-    def spaces(self) -> None:
-        self.run(str.isspace)
-
-    def digits(self) -> int:
-        return self.run(str.isdigit)
-
-    def letters(self) -> int:
-        return self.run(lambda c: c.isascii() and c.isalpha())
-
-    def word(self) -> bool:
-        """An ASCII letter, then letters, digits and underscores."""
-        c = self.peek()
-        if not (c.isascii() and c.isalpha()):
-            return False
-        self.i += 1
-        self.run(lambda ch: ch.isalnum() or ch == "_")
-        return True
-
-    def argument(self) -> None:
-        """An optional ``(x)`` after a function's name."""
-        start = self.i
-        self.spaces()
-        if self.take("("):
-            self.spaces()
-            if self.run(lambda ch: ch.isalnum() or ch == "_"):
-                self.spaces()
-                if self.take(")"):
-                    return
-        self.i = start
-
-    def differential(self) -> bool:
-        """One ``dx``, ``dx^2`` or ``∂x`` of a denominator, with the spaces after it."""
-        start = self.i
-        if not self.take(*_D):
-            return False
-        self.spaces()
-        if not self.word():
-            self.i = start
-            return False
-        if self.take("^") and not self.digits():
-            self.i = start
-            return False
-        self.spaces()
-        return True
-
-    def equals(self) -> int:
-        """The end of ``=`` (not ``==``) after optional spaces, or 0."""
-        self.spaces()
-        if self.take("=") and self.peek() != "=" and self.i <= MAX_LABEL:
-            return self.i
-        return 0
 
 
 def parse_answer(exercise: Exercise, part: Part | None, text: str, component: int = 0) -> Expr:
@@ -302,8 +97,19 @@ def _parse_unlabelled(exercise: Exercise, part: Part | None, text: str, componen
                 col,
                 text,
             )
-    check_answer_shape(exercise, part, node, text, component)
+    if exercise.shapes or (part is not None and part.is_tensor) or not _scalar(node):
+        check_answer_shape(exercise, part, node, text, component)
     return node
+
+
+def _scalar(node: Expr) -> bool:
+    """Whether ``node`` is a formula of numbers (no tensor syntax): then, over scalar names,
+    its shape is a number's. Decided by compiling it, which the check does next anyway."""
+    try:
+        compile_np(node)
+    except Unsupported:
+        return False
+    return True
 
 
 def _column_of(text: str, word: str) -> int:
@@ -437,19 +243,6 @@ def _all_right(group: list, part: Part, columns: list[torch.Tensor]) -> list[boo
     return ok.tolist()
 
 
-def correct_result(part: Part) -> PartResult:
-    """The result of a right answer (every component, every entry)."""
-    n = len(part.components)
-    return PartResult.said(
-        messages=[message("check.correct")],
-        correct=True,
-        score=part.points,
-        max_score=part.points,
-        components=[True] * n,
-        entries=all_entries_right(part) if part.is_tensor else None,
-    )
-
-
 def _stacked_env(insts: list) -> dict:
     """The answer environments of several instances, concatenated along the points."""
     first = insts[0]
@@ -479,13 +272,17 @@ class Read:
 
     nodes: list[Expr]
     texts: list[str]
+    # Per component, the values of the answer's top-level terms at the points, kept by the
+    # evaluation for the term-level diagnosis (which then evaluates nothing again).
+    term_values: dict[int, list[NpValue]] = field(default_factory=dict, compare=False)
 
 
 def check_part(inst: Instance, part: Part, answer: Answer) -> PartResult:
     got = read_part(inst, part, answer)
     if isinstance(got, PartResult):
         return got
-    return judge(inst, part, evaluate_part(inst, part, got.nodes), got)
+    with np.errstate(all="ignore"):  # once per check: domain errors are nan, compared as wrong
+        return _judge(inst, part, _evaluate(inst, part, got.nodes, got), got)
 
 
 def read_part(inst: Instance, part: Part, answer: Answer) -> Read | PartResult:
@@ -519,13 +316,27 @@ def read_part(inst: Instance, part: Part, answer: Answer) -> Read | PartResult:
 def evaluate_part(inst: Instance, part: Part, nodes: list[Expr]) -> list[np.ndarray]:
     """Each component's values at the points, with numpy (torch for trees numpy cannot do,
     and for every part of an exercise over tensors)."""
+    with np.errstate(all="ignore"):
+        return _evaluate(inst, part, nodes)
+
+
+def _evaluate(
+    inst: Instance, part: Part, nodes: list[Expr], read: Read | None = None
+) -> list[np.ndarray]:
+    """``evaluate_part`` (under the caller's ``np.errstate``); a sum's terms are evaluated
+    one by one and kept in ``read`` for the diagnosis."""
     if part.is_tensor:
         return [to_array(v) for v in _evaluate_torch(inst, part, nodes)]
     env, n = inst.np_answer_env(part)
     out = []
-    for node in nodes:
+    for c, node in enumerate(nodes):
         try:
-            out.append(as_points_np(evaluate_np(node, env), n))
+            if read is not None and not part.numeric:
+                total, terms = run_terms(node, env)
+                read.term_values[c] = terms
+            else:
+                total = compile_np(node)(env)
+            out.append(as_points_np(total, n))
         except Unsupported:
             out.append(to_array(_evaluate_torch(inst, part, [node])[0]))
     return out
@@ -545,6 +356,11 @@ def judge(
     inst: Instance, part: Part, values: list[np.ndarray], read: Read | None = None
 ) -> PartResult:
     """Compare an answer's values with the reference; diagnose and say what is wrong."""
+    with np.errstate(all="ignore"):
+        return _judge(inst, part, values, read)
+
+
+def _judge(inst: Instance, part: Part, values: list[np.ndarray], read: Read | None) -> PartResult:
     if part.is_tensor:
         return judge_tensor(inst, part, [torch.as_tensor(v) for v in values])
     ncomp = len(part.components)
@@ -555,8 +371,7 @@ def judge(
     expected: list[Message] = []
     for c, s in enumerate(values):
         ref, tol = inst.np_reference(part, c), inst.np_tolerance(part, c)
-        with np.errstate(invalid="ignore", over="ignore"):
-            ok = np.abs(s - ref) <= tol  # nan compares false: an undefined value never matches
+        ok = np.abs(s - ref) <= tol  # nan compares false: an undefined value never matches
         right = bool(ok.all())
         verdicts.append(right)
         subject = labels[c] if ncomp > 1 else None
@@ -564,7 +379,8 @@ def judge(
             said.append(message("check.correct").about(subject))
             continue
         node = read.nodes[c] if read else None
-        found = diagnose(inst, part, c, s, node, read.texts[c] if read else None)
+        terms = read.term_values.get(c) if read else None
+        found = find_mistake(inst, part, c, s, node, read.texts[c] if read else None, terms)
         if found is not None:
             codes.append(found.code)
             said.append(found.message.about(subject))
@@ -627,57 +443,15 @@ def _readable_mismatch(
     if readable is None:
         return None
     try:
-        s = as_points_np(evaluate_np(node, readable.env), len(readable.labels))
+        s = as_points_np(compile_np(node)(readable.env), len(readable.labels))
     except (Unsupported, KeyError):
         return None
     ref = readable.reference
     tol = part.atol + part.rtol * np.abs(ref)
-    with np.errstate(invalid="ignore"):
-        wrong = np.isfinite(ref) & ~(np.abs(s - ref) <= tol)
+    wrong = np.isfinite(ref) & ~(np.abs(s - ref) <= tol)  # (under the check's errstate)
     finite = np.flatnonzero(wrong & np.isfinite(s))  # a number to compare beats "undefined"
     hits = finite if len(finite) else np.flatnonzero(wrong)
     if not len(hits):
         return None
     k = int(hits[0])
     return readable.labels[k], float(s[k]), float(ref[k])
-
-
-# ---------------------------------------------------------------------------- answers
-
-
-def split_answer(answer: str | list[str], ncomp: int) -> list[str] | None:
-    """One text per component: a list as given, or a string (comma-separated if several)."""
-    if isinstance(answer, list):
-        texts = [str(a) for a in answer]
-    elif ncomp == 1:
-        texts = [answer]
-    else:
-        texts = _split_commas(answer)
-        unwrapped = _unwrap(answer.strip())
-        if unwrapped is not None and len(_split_commas(unwrapped)) == ncomp:
-            texts = _split_commas(unwrapped)  # a vector written (a, b), [a, b] or <a, b>
-    return texts if len(texts) == ncomp else None
-
-
-_BRACKETS = {"(": ")", "[": "]", "<": ">", "\u27e8": "\u27e9", "{": "}"}
-
-
-def _unwrap(text: str) -> str | None:
-    if len(text) >= 2 and _BRACKETS.get(text[0]) == text[-1]:
-        return text[1:-1]
-    return None
-
-
-def _split_commas(text: str) -> list[str]:
-    """Split at top-level commas (a comma inside parentheses is not a separator)."""
-    out, depth, start = [], 0, 0
-    for i, ch in enumerate(text):
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            out.append(text[start:i])
-            start = i + 1
-    out.append(text[start:])
-    return [t.strip() for t in out]

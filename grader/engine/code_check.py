@@ -91,19 +91,8 @@ def code_of(part: Part) -> CodeSpec:
 
 
 def variant(exercise: Exercise, size: int | None) -> Exercise:
-    """The exercise with its batch dimension at ``size`` (built once, then kept)."""
-    batch = code_spec.batch_of(exercise.generic_spec)
-    if batch is None or size is None or size == batch[1][0]:
-        return exercise
-    with exercise._lock:
-        built = exercise.variants.get(size)
-    if built is None:
-        from .loading import rebuild
-
-        built = rebuild(exercise, code_spec.concrete(exercise.generic_spec, size))
-        with exercise._lock:
-            exercise.variants[size] = built
-    return built
+    """The exercise with its batch dimension at ``size`` (see ``Exercise.variant``)."""
+    return exercise.variant(size)
 
 
 def cases(exercise: Exercise, part: Part, seed: int) -> list[Case]:

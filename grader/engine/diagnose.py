@@ -19,11 +19,7 @@ at the sample points; the term's text is used only to name it in the message.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -38,10 +34,24 @@ from .autograd import (
     local_derivative,
     nth_derivative,
 )
+from .budget import afford, diagnosis_budget, open_budget
 from .compare import all_match, tolerance
-from .expr import BinOp, Call, Expr, Name, Neg, Num, names_in, node_count, terms_of
+from .expr import (
+    BinOp,
+    Call,
+    Expr,
+    Name,
+    Neg,
+    Num,
+    ParseError,
+    names_in,
+    node_count,
+    term_texts,
+    terms_of,
+)
+from .labels import label_end
 from .messages import Authored, Formula, Label, Message, Number, formula, message
-from .npeval import Unsupported, as_points_np, evaluate_np, to_array
+from .npeval import Unsupported, as_points_np, compile_np, to_array
 from .symbolic import derivative as formula_derivative
 
 if TYPE_CHECKING:
@@ -68,47 +78,7 @@ POWER_SHIFTS = (-1, 1, 2, -2)
 MISSING_POWERS = (1, 2, 3, 4, 5, -1, -2)
 
 
-# Work one submission may spend building candidates, in nodes evaluated or differentiated
-# (a candidate that re-runs a chain of D definition nodes and differentiates it k times counts
-# D * 3^k, the measured growth of autograd graphs per order). About 1 s of one core here; boxes
-# past it get the cheap diagnoses only (sign, factor, offset) and are completed by the next
-# submission. See docs/engine.md, "Bounds".
-MAX_DIAGNOSIS_WORK = 250_000
-
-_budget: ContextVar[list[int] | None] = ContextVar("diagnosis_budget", default=None)
-
-
-@contextmanager
-def diagnosis_budget(work: int = MAX_DIAGNOSIS_WORK) -> Iterator[list[int]]:
-    """Share one budget of candidate-building work among the diagnoses made inside."""
-    remaining = [work]
-    token = _budget.set(remaining)
-    try:
-        yield remaining
-    finally:
-        _budget.reset(token)
-
-
-@contextmanager
-def submission_budget() -> Iterator[list[int]]:
-    """A fresh budget for one submission, or the caller's when one is open (shared then)."""
-    remaining = _budget.get()
-    if remaining is not None:
-        yield remaining
-        return
-    with diagnosis_budget() as remaining:
-        yield remaining
-
-
-def _afford(cost: int) -> bool:
-    """Spend ``cost`` from the current budget if it allows; False (and spend nothing) if not."""
-    remaining = _budget.get()
-    if remaining is None or remaining[0] < cost:
-        return False
-    remaining[0] -= cost
-    return True
-
-
+# The work one submission may spend building candidates: see budget.py.
 @dataclass(frozen=True, eq=False)
 class Candidate:
     code: str
@@ -136,8 +106,7 @@ class CandidateSet:
     def hits(self, s: np.ndarray) -> list[bool]:
         if self.stacked is None or self.tol is None:
             return []
-        with np.errstate(invalid="ignore"):
-            return (np.abs(s - self.stacked) <= self.tol).all(axis=1).tolist()
+        return (np.abs(s - self.stacked) <= self.tol).all(axis=1).tolist()  # (under errstate)
 
 
 @dataclass(frozen=True)
@@ -227,7 +196,7 @@ def build_candidates(inst: Instance, part: Part, component: int) -> CandidateSet
 
     Spends the current ``diagnosis_budget`` (a fresh one when none is open); candidates it
     cannot afford are left out and the set is marked incomplete."""
-    if _budget.get() is None:
+    if open_budget() is None:
         with diagnosis_budget():
             return build_candidates(inst, part, component)
     ref = inst.reference(part)[component]
@@ -246,8 +215,8 @@ def build_candidates(inst: Instance, part: Part, component: int) -> CandidateSet
         out.append(Candidate(code, said, to_array(v), key))
 
     instructor, complete = _instructor_candidates(inst, part, component)
-    chain = chain_work(inst.exercise)
-    retry = not _afford(2 * chain)  # nothing but the instructor's: build again next time
+    chain = inst.exercise.chain_work
+    retry = not afford(2 * chain)  # nothing but the instructor's: build again next time
     if not retry:
         complete = _rule_candidates(inst, part, component, chain, add) and complete
     rows = instructor + out
@@ -281,7 +250,7 @@ def _rule_candidates(inst: Instance, part: Part, component: int, chain: int, add
     # The common mistakes are afforded first (the function itself, the wrong variable) but
     # added after the structural ones, which win a tie.
     late = []
-    if _afford(chain * 3 ** (order - 1)):
+    if afford(chain * 3 ** (order - 1)):
         lower = nth_derivative(env[part.of], leaves, wrt[:-1])
         if order == 1:
             said = message("function.itself", function=Label(part.of))
@@ -293,7 +262,7 @@ def _rule_candidates(inst: Instance, part: Part, component: int, chain: int, add
     for v in sorted(ex.depends_on(part.of)):
         if v == w:
             continue
-        if not _afford(chain * 3**order):
+        if not afford(chain * 3**order):
             complete = False
             break
         said = message("variable.other", other=Label(v), variable=Label(w))
@@ -309,14 +278,6 @@ def _rule_candidates(inst: Instance, part: Part, component: int, chain: int, add
     return complete
 
 
-def chain_work(exercise) -> int:
-    """Nodes one evaluation of the define chain costs (cached on the exercise)."""
-    work = getattr(exercise, "_chain_work", None)
-    if work is None:
-        work = exercise._chain_work = sum(node_count(tree) for _, tree in exercise.defines)
-    return work
-
-
 def _instructor_candidates(
     inst: Instance, part: Part, component: int
 ) -> tuple[list[Candidate], bool]:
@@ -326,7 +287,7 @@ def _instructor_candidates(
     out: list[Candidate] = []
     for i, (nodes, feedback) in enumerate(part.mistakes):
         node = nodes[0] if len(nodes) == 1 else nodes[component]
-        if not _afford(node_count(node)):
+        if not afford(node_count(node)):
             return out, False
         values = as_points(evaluate(node, env), n, inst.device)
         said = message("instructor.feedback", feedback=Authored(feedback))
@@ -355,7 +316,7 @@ class _Structural:
         for name, _ in ex.defines:
             if name == part.of or name not in used or name not in depends:
                 continue
-            if not self._afford():
+            if not self.afford():
                 return
             patched = inst.chain(leaves, replace={name: lambda val: _as_leaf(val, leaf)})
             names = {
@@ -388,15 +349,15 @@ class _Structural:
                 if rule is None:
                     continue
                 budget -= 1
-                if budget < 0 or not self._afford():
+                if budget < 0 or not self.afford():
                     return
                 code, said, wrong = rule
                 patched = inst.chain(leaves, patch=Patch(node, leaf, wrong))
                 value = derivative(patched[part.of], leaf, create_graph=False)
                 yield code, said, value, f"rule {name} {at}"
 
-    def _afford(self) -> bool:
-        if _afford(self.cost):
+    def afford(self) -> bool:
+        if afford(self.cost):
             return True
         self.complete = False
         return False
@@ -495,10 +456,25 @@ def diagnose(
     the generic one when a generic mistake matches too. ``node`` and ``typed`` (the answer's
     tree and text) allow the term-level diagnosis when nothing else fits.
     """
+    with np.errstate(all="ignore"):
+        return find_mistake(inst, part, component, s, node, typed)
+
+
+def find_mistake(
+    inst,
+    part,
+    component: int,
+    s: np.ndarray,
+    node: Expr | None = None,
+    typed: str | None = None,
+    term_values: list | None = None,
+) -> Diagnosis | None:
+    """``diagnose`` under the caller's ``np.errstate(all="ignore")``; ``term_values``: the
+    values of the answer's top-level terms, when the check has them already."""
     cands = inst.candidates(part, component)
     hits = cands.hits(s)
     k = len(cands.instructor)
-    terms = (node, typed) if node is not None and not part.numeric else None
+    terms = (node, typed, term_values) if node is not None and not part.numeric else None
     for cand, hit in zip(cands.instructor, hits[:k], strict=True):
         if hit:  # no term-level work when the instructor's feedback is what we say
             found = _generic(inst, part, component, s, cands, hits[k:], None)
@@ -516,32 +492,31 @@ def _generic(inst, part, component, s, cands: CandidateSet, hits, terms) -> Diag
         if hit and c.code in (CHAIN, PRODUCT, QUOTIENT):
             return Diagnosis(c.code, c.message)
     nonzero = not cands.reference_is_zero
-    with np.errstate(invalid="ignore", over="ignore"):
-        if nonzero and bool((np.abs(s + ref) <= tol).all()):
-            return Diagnosis(SIGN, message("sign.negated"))
-        for c, hit in zip(cands.generic, hits, strict=True):
-            if hit and c.code in (FUNCTION, VARIABLE):
-                return Diagnosis(c.code, c.message)
-        if part.numeric or not nonzero:
-            return None
-        if terms is not None:
-            found = term_diagnosis(inst, part, component, s, *terms)
-            if found is not None:
-                return found
-        if cands.ratio_points is not None and cands.ratio_ref is not None:
-            ratio = _at_largest(s[cands.ratio_points], cands.ratio_ref)
-            # the tolerance of c * ref is that of ref scaled by |c| (see compare.tolerance)
-            scaled = part.atol + abs(ratio) * (tol - part.atol)
-            near = bool((np.abs(s - ratio * ref) <= scaled).all())
-            if abs(ratio - 1) > 1e-6 and abs(ratio) > 1e-12 and near:
-                return Diagnosis(FACTOR, message("factor.constant", factor=Number(ratio, True)))
-        diff = s - ref
-        finite = np.flatnonzero(np.isfinite(diff))
-        shift = float(diff[finite[0]]) if len(finite) else math.nan  # checked at every point
-        if math.isfinite(shift) and bool((np.abs(diff - shift) <= tol).all()):
-            return Diagnosis(OFFSET, message("offset.constant", offset=Number(shift, True)))
-        if terms is not None and _has_monomial(inst, part, component, terms[0]):
-            return missing_term(inst, part, component, s)
+    if nonzero and bool((np.abs(s + ref) <= tol).all()):
+        return Diagnosis(SIGN, message("sign.negated"))
+    for c, hit in zip(cands.generic, hits, strict=True):
+        if hit and c.code in (FUNCTION, VARIABLE):
+            return Diagnosis(c.code, c.message)
+    if part.numeric or not nonzero:
+        return None
+    if terms is not None:
+        found = _term_level(inst, part, component, s, *terms)
+        if found is not None:
+            return found
+    if cands.ratio_points is not None and cands.ratio_ref is not None:
+        ratio = _at_largest(s[cands.ratio_points], cands.ratio_ref)
+        # the tolerance of c * ref is that of ref scaled by |c| (see compare.tolerance)
+        scaled = part.atol + abs(ratio) * (tol - part.atol)
+        near = bool((np.abs(s - ratio * ref) <= scaled).all())
+        if abs(ratio - 1) > 1e-6 and abs(ratio) > 1e-12 and near:
+            return Diagnosis(FACTOR, message("factor.constant", factor=Number(ratio, True)))
+    diff = s - ref
+    finite = np.flatnonzero(np.isfinite(diff))
+    shift = float(diff[finite[0]]) if len(finite) else math.nan  # checked at every point
+    if math.isfinite(shift) and bool((np.abs(diff - shift) <= tol).all()):
+        return Diagnosis(OFFSET, message("offset.constant", offset=Number(shift, True)))
+    if terms is not None and _has_monomial(inst, part, component, terms[0]):
+        return _missing(inst, part, component, s)
     return None
 
 
@@ -557,6 +532,14 @@ def term_diagnosis(
     and each way it can be wrong, the corrected answer s - t + m·t·w^j is compared with the
     reference, m fitted from the values (one vectorised pass over all terms and shifts).
     """
+    with np.errstate(all="ignore"):
+        return _term_level(inst, part, component, s, node, typed, None)
+
+
+def _term_level(
+    inst, part, component: int, s: np.ndarray, node: Expr, typed: str | None, known: list | None
+) -> Diagnosis | None:
+    """``term_diagnosis`` under the caller's errstate; ``known``: the terms' values."""
     w = part.components[component][-1]
     env, n = inst.np_answer_env(part)
     if w not in env:
@@ -568,27 +551,30 @@ def term_diagnosis(
     constants = set(inst.params) | {"pi", "e"}
     if len(terms) == 1 and not _monomial(terms[0], w, constants):
         return None  # a lone term that is no monomial: its power of w is no student's slip
-    with np.errstate(all="ignore"):
-        diff = s - ref
-        if len(terms) <= MAX_TERMS:
-            try:
-                values = np.stack([as_points_np(evaluate_np(t, env), n) for t in terms])
-            except (Unsupported, KeyError):
-                return None
-            found = _term_fix(values, diff, wv, tol, single=len(terms) == 1)
-            if found is not None:
-                i, j, m = found
-                texts = _typed_terms(typed, inst.exercise.scope, len(terms))
-                found = _term_message(terms[i], texts[i] if texts else None, j, m, w, constants)
-                if j == 0 and names_in(terms[i]) <= constants:
-                    # a constant term wrong is the whole answer off by a constant: the code
-                    # stays "offset" (as the labelled corpus has it), the message names the
-                    # term when its sign is wrong or it should not be there
-                    if found.code == TERM_COEFFICIENT:
-                        return None
-                    return Diagnosis(OFFSET, found.message)
-                return found
-    return None
+    if len(terms) > MAX_TERMS:
+        return None
+    diff = s - ref
+    try:
+        if known is None or len(known) != len(terms):
+            known = [compile_np(t)(env) for t in terms]
+        values = np.stack([as_points_np(v, n) for v in known])
+    except (Unsupported, KeyError):
+        return None
+    found = _term_fix(values, diff, wv, tol, single=len(terms) == 1)
+    if found is None:
+        return None
+    i, j, m = found
+    constant = j == 0 and names_in(terms[i]) <= constants
+    if constant and abs(m) >= 1e-12 and abs(m + 1) >= 1e-9:
+        return None  # a constant's coefficient off is the whole answer off by a constant
+    texts = _typed_terms(typed, inst.exercise.scope, len(terms))
+    said = _term_message(terms[i], texts[i] if texts else None, j, m, w, constants)
+    if constant:
+        # a constant term wrong is the whole answer off by a constant: the code stays
+        # "offset" (as the labelled corpus has it), the message names the term when its
+        # sign is wrong or it should not be there
+        return Diagnosis(OFFSET, said.message)
+    return said
 
 
 def _has_monomial(inst: Instance, part: Part, component: int, node: Expr) -> bool:
@@ -601,14 +587,18 @@ def _has_monomial(inst: Instance, part: Part, component: int, node: Expr) -> boo
 
 def missing_term(inst, part, component: int, s: np.ndarray) -> Diagnosis | None:
     """The answer lacks one term c·w^k: (s - ref)/w^k is the same constant at every point."""
+    with np.errstate(all="ignore"):
+        return _missing(inst, part, component, s)
+
+
+def _missing(inst, part, component: int, s: np.ndarray) -> Diagnosis | None:
     w = part.components[component][-1]
     env, _ = inst.np_answer_env(part)
     wv = env.get(w)
     if not isinstance(wv, np.ndarray):
         return None
-    with np.errstate(all="ignore"):
-        diff = s - inst.np_reference(part, component)
-        return _missing_term(diff, wv, inst.np_tolerance(part, component), w)
+    diff = s - inst.np_reference(part, component)
+    return _missing_term(diff, wv, inst.np_tolerance(part, component), w)
 
 
 def _term_fix(values, diff, wv, tol, single: bool):
@@ -636,7 +626,7 @@ def _term_fix(values, diff, wv, tol, single: bool):
     for r in np.flatnonzero(fits):
         i, j = keys[r]
         mr = float(m[r])
-        if (j == 0 and abs(mr - 1) < 1e-9) or _simple_fraction(mr) is None:
+        if (j == 0 and abs(mr - 1) < 1e-9) or not _simple_fraction(mr):
             continue  # the term unchanged is no fix; a factor like e is no slip of a student
         rank = _rank(j, mr)
         if best is None or rank < best[0]:
@@ -644,12 +634,12 @@ def _term_fix(values, diff, wv, tol, single: bool):
     return None if best is None else best[1:]
 
 
-def _simple_fraction(x: float) -> Fraction | None:
-    """x as p/q with q <= 12 when it is one (to 1e-9), else None."""
+def _simple_fraction(x: float) -> bool:
+    """Whether x is p/q with q <= 12 (to 1e-9): a slip's factor, not e or pi."""
     if not abs(x) < 1e9:
-        return None
-    f = Fraction(x).limit_denominator(12)
-    return f if abs(float(f) - x) <= 1e-9 * max(1.0, abs(x)) else None
+        return False
+    near = 1e-9 * max(1.0, abs(x))
+    return any(abs(round(x * q) / q - x) <= near for q in range(1, 13))
 
 
 _POWERS: dict[int, tuple[np.ndarray, dict]] = {}
@@ -717,9 +707,6 @@ def _rank(j: int, m: float) -> tuple:
 def _typed_terms(typed: str | None, scope, count: int) -> list[str] | None:
     if typed is None:
         return None
-    from .check import label_end
-    from .expr import ParseError, term_texts
-
     try:
         texts = term_texts(typed[label_end(typed) :], scope)
     except ParseError:

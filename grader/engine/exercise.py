@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from .expr import Expr, names_in
+from .code_spec import batch_of, concrete
+from .nodes import Expr, names_in, node_count
 from .schema import ExerciseSpec, PartSpec, variable_range
 from .shapes import Shape
 from .told_names import names_shown, told_names
@@ -85,6 +87,9 @@ class Exercise:
         self._lock = threading.Lock()
         self.generic_spec: ExerciseSpec = spec  # before a batch dimension was given its size
         self.variants: dict[Any, Exercise] = {}  # the same exercise at other batch sizes
+        # How a variant of the spec is built (loading.rebuild, set by the loader): given to
+        # the exercise so that it needs no import of the loader, which imports it.
+        self.builder: Callable[[Exercise, ExerciseSpec], Exercise] | None = None
 
     id = property(lambda self: self.spec.id)
     title = property(lambda self: self.spec.title)
@@ -99,6 +104,25 @@ class Exercise:
     @cached_property
     def tensor_names(self) -> frozenset[str]:
         return frozenset(self.shapes)
+
+    def variant(self, size: int | None) -> Exercise:
+        """The exercise with its batch dimension at ``size`` (built once, then kept)."""
+        batch = batch_of(self.generic_spec)
+        if batch is None or size is None or size == batch[1][0]:
+            return self
+        with self._lock:
+            built = self.variants.get(size)
+        if built is None:
+            assert self.builder is not None, "a loaded exercise knows how to rebuild itself"
+            built = self.builder(self, concrete(self.generic_spec, size))
+            with self._lock:
+                self.variants[size] = built
+        return built
+
+    @cached_property
+    def chain_work(self) -> int:
+        """Nodes one evaluation of the define chain costs (the unit of diagnosis work)."""
+        return sum(node_count(tree) for _, tree in self.defines)
 
     @property
     def max_score(self) -> float:

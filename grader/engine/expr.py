@@ -42,6 +42,7 @@ from .nodes import (
     children,  # noqa: F401
     names_in,  # noqa: F401
     node_count,  # noqa: F401 (re-exported: the parser's callers read the tree from here)
+    terms_of,  # noqa: F401
 )
 
 MAX_LENGTH = 4000
@@ -1031,16 +1032,6 @@ def parse(
             raise
         column = origin[min(exc.column - 1, len(origin) - 1)] + 1
         raise ParseError(exc.message, column, text, exc.suggestions) from None
-
-
-def terms_of(node: Expr) -> list[Expr]:
-    """The top-level terms of a sum, each with its sign (a - b is [a, -b])."""
-    out: list[Expr] = []
-    while isinstance(node, BinOp) and node.op in "+-":
-        out.append(node.right if node.op == "+" else Neg(node.right))
-        node = node.left
-    out.append(node)
-    return out[::-1]
 
 
 def term_texts(text: str, names: Iterable[str] = ()) -> list[str]:

@@ -11,7 +11,6 @@ import hashlib
 import itertools
 import math
 import random
-import re
 from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -25,6 +24,7 @@ from .npeval import NpValue, to_array, to_numpy
 from .render import format_number
 from .shapes import entries
 from .tensors import finite_per_point, flat
+from .values import fill_params, format_value
 
 if TYPE_CHECKING:
     from .exercise import Exercise, Part
@@ -157,24 +157,6 @@ def _nest(values: list, shape: tuple[int, ...]) -> list:
     return [_nest(values[i * step : (i + 1) * step], shape[1:]) for i in range(shape[0])]
 
 
-def param_latex(value: Any) -> str:
-    """A param as LaTeX: a number, or a matrix (bmatrix; a vector is a column)."""
-    if not isinstance(value, list):
-        return format_number(float(value))
-    rows = value if isinstance(value[0], list) else [[x] for x in value]
-    body = r" \\ ".join(" & ".join(param_latex(x) for x in row) for row in rows)
-    return rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
-
-
-def fill_params(text: str, params: dict[str, Any]) -> str:
-    """Replace ``{k}`` by the value of param ``k`` (a tensor as a LaTeX matrix, to go inside
-    $...$); other braces (LaTeX) are left alone."""
-    if not params:
-        return text
-    pattern = re.compile(r"\{(" + "|".join(re.escape(p) for p in params) + r")\}")
-    return pattern.sub(lambda m: param_latex(params[m.group(1)]), text)
-
-
 def latin_hypercube_column(lo: float, hi: float, m: int, gen: torch.Generator) -> torch.Tensor:
     """``m`` points in [lo, hi], one in each of ``m`` equal strata, in random order."""
     strata = torch.randperm(m, generator=gen).to(DTYPE)
@@ -209,6 +191,8 @@ class Instance:
         self._np_refs: dict[tuple[str, int], np.ndarray] = {}
         self._np_tols: dict[tuple[str, int], np.ndarray] = {}
         self._readable: dict[tuple[str, int], Readable] = {}
+        # The define chain at the readable points (readable.py), computed on first need.
+        self.readable_points: list[Any] = []
         try:
             self._sample()
         except WorkExceeded as exc:
@@ -432,13 +416,6 @@ def _draw_points(lo: float, hi: float, m: int, shape: tuple, gen: torch.Generato
         return latin_hypercube_column(lo, hi, m, gen)
     columns = [latin_hypercube_column(lo, hi, m, gen) for _ in range(entries(shape))]
     return torch.stack(columns, dim=1).reshape(m, *shape)
-
-
-def format_value(value: Any) -> str:
-    """A number or nested lists, as typed in an answer: [[1, 0], [2, -1]]."""
-    if isinstance(value, list):
-        return "[" + ", ".join(format_value(x) for x in value) + "]"
-    return format_number(float(value))
 
 
 def _short(x: float) -> str:

@@ -17,9 +17,9 @@ from typing import Annotated, Any
 from pydantic import TypeAdapter, ValidationError
 
 from . import code_spec, yamlsafe
-from .check import split_answer
 from .exercise import Exercise, Part
 from .expr import CONSTANTS, Expr, ParseError, canonical_function, node_count, parse
+from .labels import split_answer
 from .schema import (
     DEFAULT_CODE_TOLERANCE,
     DEFAULT_EXPRESSION_TOLERANCE,
@@ -34,7 +34,7 @@ from .schema import (
     Text,
     Tolerance,
     VariableSpec,
-    _text,
+    as_text,
     variable_range,
 )
 from .shapes import Shape, ShapeError, check_declared, describe, infer
@@ -218,7 +218,7 @@ def _validate_piecewise(data: dict, errors: _Collector) -> ExerciseSpec:
         for name, raw_value in section.items():
             try:
                 out[name] = adapter.validate_python(
-                    _text(raw_value) if key == "define" else raw_value
+                    as_text(raw_value) if key == "define" else raw_value
                 )
             except ValidationError as exc:
                 report(exc, (key, name))
@@ -363,6 +363,7 @@ def _check_semantics(
     if errors.problems:
         return None
     exercise = Exercise(spec, raw, defines, parts, source, shapes)
+    exercise.builder = rebuild
     if sample:
         _check_sampling(exercise, errors)
     return exercise

@@ -220,6 +220,8 @@ def render(
     capitalised (not an instructor's own text). ``latex_to_mathml`` serves HTML for formulas without a tree (the service
     passes its converter); without it they are shown as their text."""
     items = [messages] if isinstance(messages, Message) else list(messages)
+    if len(items) == 1 and not items[0].args and items[0].subject is None and words is ENGLISH:
+        return _bare(items[0].code, style)  # "Correct.": the most common message, kept worded
     out = []
     for msg in items:
         template = words[msg.code]
@@ -236,6 +238,11 @@ def render(
     if items and items[0].code == "instructor.feedback" and items[0].subject is None:
         return joined  # an instructor's text is shown as written
     return joined[:1].upper() + joined[1:]
+
+
+@cache
+def _bare(code: str, style: Style) -> str:
+    return render([Message(code)], style, words={**ENGLISH})
 
 
 def _arg(arg: Arg, style: Style, latex_to_mathml: Callable[[str], str] | None) -> str:

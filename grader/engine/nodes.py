@@ -97,3 +97,33 @@ def node_count(node: Expr) -> int:
         count += 1
         stack.extend(children(n))
     return count
+
+
+def terms_of(node: Expr) -> list[Expr]:
+    """The top-level terms of a sum, each with its sign (a - b is [a, -b])."""
+    out: list[Expr] = []
+    while isinstance(node, BinOp) and node.op in "+-":
+        out.append(node.right if node.op == "+" else Neg(node.right))
+        node = node.left
+    out.append(node)
+    return out[::-1]
+
+
+def odd_root(node: BinOp) -> tuple[int, int] | None:
+    """``(p, q)`` when the exponent is written p/q with q odd (x^(1/3), x^(-2/3))."""
+    e = node.right
+    sign = 1
+    if isinstance(e, Neg):
+        e, sign = e.arg, -1
+    if not (isinstance(e, BinOp) and e.op == "/"):
+        return None
+    p, q = e.left, e.right
+    if isinstance(p, Neg):
+        p, sign = p.arg, -sign
+    if not (isinstance(p, Num) and isinstance(q, Num)):
+        return None
+    if not (float(p.value).is_integer() and float(q.value).is_integer()):
+        return None
+    if abs(p.value) > 1e6 or abs(q.value) > 1e6 or int(q.value) % 2 == 0:
+        return None
+    return sign * int(p.value), int(q.value)

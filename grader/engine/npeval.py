@@ -11,15 +11,17 @@ domain errors give ``nan``/``inf`` instead of raising. A tree this evaluator doe
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import operator
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import torch
 
-from .autograd import odd_root
 from .floats import fdiv, fpow, real_root
 from .functions import FUNCTIONS
-from .nodes import BinOp, Call, Expr, Name, Neg, Num
+from .nodes import BinOp, Call, Expr, Name, Neg, Num, odd_root, terms_of
 
 NpValue = np.ndarray | float
 
@@ -28,62 +30,146 @@ class Unsupported(Exception):
     """A node or value the numpy path does not handle."""
 
 
+Program = Callable[[Mapping[str, NpValue]], NpValue]
+
+# Compiled expressions by tree (trees are hashable values, so equal answers share one): a
+# class types the same few answers, and the diagnosis evaluates the same terms again.
+MAX_PROGRAMS = 8192
+_programs: OrderedDict[Expr, Program] = OrderedDict()
+_lock = threading.Lock()
+
+
+def compile_np(node: Expr) -> Program:
+    """``node`` compiled once into nested numpy closures (constant sub-trees folded to one
+    float); raises ``Unsupported`` for a tree numpy does not evaluate. Cached by the tree."""
+    program = _programs.get(node)
+    if program is None:
+        with np.errstate(all="ignore"):
+            program = _compile(node)
+        with _lock:
+            _programs[node] = program
+            if len(_programs) > MAX_PROGRAMS:
+                _programs.popitem(last=False)
+    return program
+
+
 def evaluate_np(node: Expr, env: Mapping[str, NpValue]) -> NpValue:
     """``node``'s value: a float when it is constant, else an array over the points."""
+    program = compile_np(node)
     with np.errstate(all="ignore"):
-        return _eval(node, env)
+        return program(env)
 
 
-def _eval(node: Expr, env: Mapping[str, NpValue]) -> NpValue:
-    if isinstance(node, BinOp):
-        left = _eval(node.left, env)
-        right = _eval(node.right, env)
-        op = node.op
-        if isinstance(left, float) and isinstance(right, float):
-            if op == "+":
-                return left + right
-            if op == "-":
-                return left - right
-            if op == "*":
-                return left * right
-            if op == "/":
-                return fdiv(left, right)
-            root = odd_root(node)
-            return fpow(left, right) if root is None else real_root(left, *root)
-        if op == "+":
-            return left + right
-        if op == "-":
-            return left - right
-        if op == "*":
-            return left * right
+def evaluate_terms_np(node: Expr, env: Mapping[str, NpValue]) -> tuple[NpValue, list[NpValue]]:
+    """The value of ``node`` and of each of its top-level terms (``terms_of``), in one pass:
+    the value is the terms' sum, in the tree's order (exactly ``node``'s value: a - b is
+    a + (-b) in floating point too)."""
+    with np.errstate(all="ignore"):
+        return run_terms(node, env)
+
+
+def run_terms(node: Expr, env: Mapping[str, NpValue]) -> tuple[NpValue, list[NpValue]]:
+    """``evaluate_terms_np`` under the caller's ``np.errstate``."""
+    values = [compile_np(t)(env) for t in terms_of(node)]
+    total = values[0]
+    for v in values[1:]:
+        total = total + v
+    return total, values
+
+
+class _Const:
+    """A folded constant: callable like any program, its value known when compiling."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: float):
+        self.value = value
+
+    def __call__(self, env: Mapping[str, NpValue]) -> float:
+        return self.value
+
+
+def _compile(node: Expr) -> Program:
+    match node:  # class patterns: one dispatch per node, no chain of isinstance calls
+        case Num(value):
+            return _Const(float(value))
+        case Name("pi"):
+            return _Const(math.pi)
+        case Name("e"):
+            return _Const(math.e)
+        case Name(name):
+            return operator.itemgetter(name)
+        case Neg(inner):
+            arg = _compile(inner)
+            if arg.__class__ is _Const:
+                return _Const(-arg(_NO_ENV))
+            return lambda env: -arg(env)
+        case Call(fn, inner):
+            return _call(fn, _compile(inner))
+        case BinOp(op, a, b) if op in _OPS:
+            left, right = _compile(a), _compile(b)
+            root = odd_root(node) if op == "^" else None
+            if left.__class__ is _Const and right.__class__ is _Const:
+                return _Const(_fold(op, left(_NO_ENV), right(_NO_ENV), root))
+            return _binary(op, left, right, root)
+    raise Unsupported(type(node).__name__)
+
+
+_NO_ENV: dict[str, NpValue] = {}
+
+
+def _call(fn: str, arg: Program) -> Program:
+    f = FUNCTIONS[fn]
+    scalar, array = f.scalar, f.array
+    if arg.__class__ is _Const:
+        return _Const(scalar(float(arg(_NO_ENV))))
+
+    def run(env: Mapping[str, NpValue]) -> NpValue:
+        a = arg(env)
+        return scalar(a) if isinstance(a, float) else array(a)
+
+    return run
+
+
+_OPS = ("+", "-", "*", "/", "^")
+
+
+def _fold(op: str, a: float, b: float, root: tuple[int, int] | None) -> float:
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "*":
+        return a * b
+    if op == "/":
+        return fdiv(a, b)
+    return fpow(a, b) if root is None else real_root(a, *root)
+
+
+def _binary(op: str, left: Program, right: Program, root: tuple[int, int] | None) -> Program:
+    """One operator over two programs; floats (params) fold as ``_fold`` does."""
+    if op == "+":
+        return lambda env: left(env) + right(env)
+    if op == "-":
+        return lambda env: left(env) - right(env)
+    if op == "*":
+        return lambda env: left(env) * right(env)
+
+    def run(env: Mapping[str, NpValue]) -> NpValue:
+        a, b = left(env), right(env)
+        if isinstance(a, float) and isinstance(b, float):
+            return _fold(op, a, b, root)
         if op == "/":
-            return np.true_divide(left, right)
-        root = odd_root(node)
+            return np.true_divide(a, b)
         if root is not None:
             p, q = root
-            magnitude = np.abs(left) ** (p / q)
-            return magnitude * np.sign(left) if p % 2 else magnitude
-        if isinstance(left, float) and left == math.e:
-            return np.exp(right)
-        return np.power(left, right)
-    if isinstance(node, Num):
-        return node.value
-    if isinstance(node, Name):
-        value = env.get(node.name)
-        if value is None:
-            if node.name == "pi":
-                return math.pi
-            if node.name == "e":
-                return math.e
-            raise KeyError(node.name)
-        return value
-    if isinstance(node, Call):
-        arg = _eval(node.arg, env)
-        f = FUNCTIONS[node.fn]
-        return f.scalar(arg) if isinstance(arg, float) else f.array(arg)
-    if isinstance(node, Neg):
-        return -_eval(node.arg, env)
-    raise Unsupported(type(node).__name__)
+            magnitude = np.abs(a) ** (p / q)
+            return magnitude * np.sign(a) if p % 2 else magnitude
+        if isinstance(a, float) and a == math.e:
+            return np.exp(b)
+        return np.power(a, b)
+
+    return run
 
 
 def as_points_np(value: NpValue, n: int) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .render import format_number, latex_name
+from .values import param_latex
 
 if TYPE_CHECKING:
     from .exercise import Exercise, Part
@@ -78,9 +79,7 @@ def code_prompt(exercise: Exercise, part: Part) -> dict:
             dims: list = list(exercise.shapes.get(part.of, ()))
             batch = batch_of(spec)
             if batch:
-                from .code_check import variant
-
-                other = variant(exercise, batch[1][0] % 16 + 1).shapes.get(part.of, ())
+                other = exercise.variant(batch[1][0] % 16 + 1).shapes.get(part.of, ())
                 dims = [batch[0] if d != o else d for d, o in zip(dims, other, strict=False)]
             shapes[a] = dims
         else:
@@ -100,6 +99,4 @@ def code_prompt(exercise: Exercise, part: Part) -> dict:
 
 
 def _value_latex(x) -> str:
-    from .instance import param_latex
-
     return param_latex(x) if isinstance(x, list) else format_number(x)

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from .autograd import DTYPE, as_points, nth_derivative
+from .budget import afford, diagnosis_budget, open_budget
 from .npeval import NpValue, to_array, to_numpy
 
 MAX_POINTS = 16
@@ -65,9 +66,9 @@ class _Points:
 
 
 def _points(inst) -> _Points | None:
-    cached = inst.__dict__.get("_readable_points", False)
-    if cached is not False:
-        return cached
+    if inst.readable_points:  # a one-slot memo: [points] (or [None] where there are none)
+        found: _Points | None = inst.readable_points[0]
+        return found
     spec = inst.exercise.spec.variables
     per_var = {v: readable_values(lo, hi) for v, (lo, hi) in spec.items()}
     found = None
@@ -83,21 +84,19 @@ def _points(inst) -> _Points | None:
         chain = inst.chain(leaves)
         env = {k: to_numpy(v) for k, v in chain.items()}
         found = _Points(labels, leaves, chain, env)
-    inst.__dict__["_readable_points"] = found
+    inst.readable_points.append(found)
     return found
 
 
 def build_readable(inst, part, component: int) -> Readable | None:
     """The readable points of a formula part, with the reference there (None when no
     variable has any, or the diagnosis budget cannot afford the derivative)."""
-    from .diagnose import _afford, _budget, chain_work, diagnosis_budget
-
-    if _budget.get() is None:
+    if open_budget() is None:
         with diagnosis_budget():
             return build_readable(inst, part, component)
     wrt = part.components[component]
-    cost = chain_work(inst.exercise) * 3 ** len(wrt)
-    if not _afford(cost):
+    cost = inst.exercise.chain_work * 3 ** len(wrt)
+    if not afford(cost):
         return None
     points = _points(inst)
     if points is None:

@@ -41,30 +41,34 @@ GREEK_LETTERS = {
 }
 
 
+_OP_PRECEDENCE = {"+": SUM, "-": SUM, "*": PRODUCT, "/": PRODUCT, "@": PRODUCT, "^": POWER}
+
+
 def precedence(node: Expr) -> int:
-    if isinstance(node, BinOp):
-        return {"+": SUM, "-": SUM, "*": PRODUCT, "/": PRODUCT, "@": PRODUCT, "^": POWER}[node.op]
-    if isinstance(node, Transpose):
-        return POWER
-    if isinstance(node, Neg):
-        return UNARY
-    if isinstance(node, Num) and node.value < 0:
-        return UNARY
+    match node:  # class patterns: printing a large tree makes no call per node for this
+        case BinOp(op):
+            return _OP_PRECEDENCE[op]
+        case Transpose():
+            return POWER
+        case Neg():
+            return UNARY
+        case Num(value) if value < 0:
+            return UNARY
     return ATOM
 
 
 def needs_parens(child: Expr, parent: Expr, side: str) -> bool:
     """Whether ``child`` must be parenthesised as the ``side`` operand of ``parent``."""
     c = precedence(child)
-    if isinstance(parent, Transpose):
-        return c < ATOM
-    if isinstance(parent, Neg):
-        return c < POWER
-    assert isinstance(parent, BinOp)
-    if parent.op in "+-":
-        return c < SUM or (side == "right" and (c == UNARY or (parent.op == "-" and c == SUM)))
-    if parent.op in ("*", "/", "@"):
-        return c < PRODUCT or (side == "right" and c <= UNARY)
+    match parent:
+        case Transpose():
+            return c < ATOM
+        case Neg():
+            return c < POWER
+        case BinOp(op) if op in "+-":
+            return c < SUM or (side == "right" and (c == UNARY or (op == "-" and c == SUM)))
+        case BinOp(op) if op in ("*", "/", "@"):
+            return c < PRODUCT or (side == "right" and c <= UNARY)
     # power: the base must be an atom; the exponent may be another power (right-assoc)
     return c < ATOM if side == "left" else c < POWER
 

@@ -33,7 +33,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _text(v: Any) -> Any:
+def as_text(v: Any) -> Any:
     """Numbers written in YAML (``y: 5``) are expressions too."""
     if isinstance(v, bool):
         return v
@@ -82,7 +82,7 @@ class Mistake(_Strict):
     @field_validator("answer", mode="before")
     @classmethod
     def coerce_answer(cls, v: Any) -> Any:
-        return [_text(x) for x in v] if isinstance(v, list) else _text(v)
+        return [as_text(x) for x in v] if isinstance(v, list) else as_text(v)
 
 
 class SelfTests(_Strict):
@@ -93,7 +93,7 @@ class SelfTests(_Strict):
     @classmethod
     def coerce_answers(cls, v: Any) -> Any:
         if isinstance(v, list):
-            return [[_text(y) for y in x] if isinstance(x, list) else _text(x) for x in v]
+            return [[as_text(y) for y in x] if isinstance(x, list) else as_text(x) for x in v]
         return v
 
 
@@ -167,4 +167,4 @@ class ExerciseSpec(_Strict):
     @field_validator("define", mode="before")
     @classmethod
     def coerce_defines(cls, v: Any) -> Any:
-        return {k: _text(x) for k, x in v.items()} if isinstance(v, dict) else v
+        return {k: as_text(x) for k, x in v.items()} if isinstance(v, dict) else v

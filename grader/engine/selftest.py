@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from .budget import diagnosis_budget
 from .check import grade
-from .diagnose import diagnosis_budget
 from .exercise import Exercise
 from .loading import Problem
 

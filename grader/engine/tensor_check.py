@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import torch
 
-from . import check as _check  # PartResult (check imports this module: resolved at call time)
 from .autograd import evaluate
 from .decimal_comma import decimal_commas, entry_index, with_points
 from .expr import Expr, ParseError, parse
+from .results import PartResult, correct_result, entries_out
 from .shapes import Shape, ShapeError, describe, entries, entry_name, infer
 from .tensor_diagnose import TRANSPOSE, diagnose_tensor
 from .tensors import flat
@@ -109,14 +109,14 @@ def reshaped_result(inst, part, nodes: list[Expr]):
         messages.append(_prefixed(inst, part, c, message[:1].upper() + message[1:]))
     score = part.points * right / sum(entries(w) or 1 for w in part.shapes)
     feedback = " ".join(messages)
-    return _check.PartResult(
+    return PartResult(
         correct=False,
         score=score,
         max_score=part.points,
         feedback=feedback,
         diagnosis=diagnosis,
         components=verdicts,
-        entries=_entries_out(nested),
+        entries=entries_out(nested),
     )
 
 
@@ -151,19 +151,19 @@ def judge_tensor(inst, part, values: list[torch.Tensor]):
         messages.append(_prefixed(inst, part, c, text))
     correct = all(verdicts)
     if correct and len(values) == 1:
-        return _check.correct_result(part)
+        return correct_result(part)
     if len(values) == 1:
         feedback = "Correct." if correct else messages[0]
     else:
         feedback = " ".join(m[:1].upper() + m[1:] if i == 0 else m for i, m in enumerate(messages))
-    return _check.PartResult(
+    return PartResult(
         correct=correct,
         score=part.points * right / total,
         max_score=part.points,
         feedback=feedback,
         diagnosis=codes[0] if codes else None,
         components=verdicts,
-        entries=_entries_out(nested),
+        entries=entries_out(nested),
     )
 
 
@@ -203,14 +203,3 @@ def _prefixed(inst, part, c: int, text: str) -> str:
     if len(part.components) == 1:
         return text
     return f"{inst.parts[part.index]['component_labels'][c]}: {text}"
-
-
-def all_entries_right(part) -> list | bool:
-    """The ``entries`` of a fully right answer."""
-    return _entries_out(
-        [torch.ones(s, dtype=torch.bool).tolist() if s else True for s in part.shapes]
-    )
-
-
-def _entries_out(nested: list) -> list | bool:
-    return nested[0] if len(nested) == 1 else nested

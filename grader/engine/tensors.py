@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import torch
 
-from .expr import Literal, Neg, Num
+from .nodes import Literal, Neg, Num
 
 Value = torch.Tensor | float
 DTYPE = torch.float64

@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from grader.engine import ExerciseInvalid, load_exercise, load_exercise_file
-from grader.engine.check import split_answer
+from grader.engine.labels import split_answer
 from grader.engine.schema import DEFAULT_EXPRESSION_TOLERANCE, DEFAULT_VALUE_TOLERANCE
 
 BASE = """\

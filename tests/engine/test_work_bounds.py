@@ -31,11 +31,11 @@ from grader.engine import (
     run_self_tests,
 )
 from grader.engine.autograd import evaluate
-from grader.engine.check import MAX_LABEL, label_end
+from grader.engine.budget import MAX_DIAGNOSIS_WORK, diagnosis_budget
 from grader.engine.curves import curves
-from grader.engine.diagnose import MAX_DIAGNOSIS_WORK, diagnosis_budget
 from grader.engine.expr import MAX_NODES, MAX_SPLIT_WORD, node_count, split_word
 from grader.engine.instance import MAX_REFERENCE_WORK
+from grader.engine.labels import MAX_LABEL, label_end
 from grader.engine.loading import ExerciseInvalid
 from grader.engine.schema import MAX_DEFINES, MAX_PARTS, MAX_VARIABLES
 from tests.helpers import make_exercise

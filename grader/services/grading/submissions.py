@@ -21,7 +21,7 @@ from grader.db.models import (
     utcnow,
 )
 from grader.engine import ParseError, parse_answer
-from grader.engine.check import split_answer
+from grader.engine.labels import split_answer
 from grader.services.accounts.access import course_role
 from grader.services.assignments.assignment import (
     answers_visible,
