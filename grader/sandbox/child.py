@@ -252,8 +252,8 @@ class _Reader:
                 else:
                     buf = self.buffers[key.data]
                     buf += chunk[: max(0, 16 * 1024 - len(buf))]
-                    if key.data == "out" and self.sizes["out"] > self.limits.output_bytes:
-                        return "output"
+                    if self.sizes["out"] + self.sizes["err"] > self.limits.output_bytes:
+                        return "output"  # prints to stdout and stderr together
         return None
 
     def close(self) -> None:
@@ -325,7 +325,7 @@ def _result(
     for line in bytes(reader.results).decode("utf-8", "replace").splitlines():
         try:
             record = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # the child is not trusted: nested on purpose?
             continue
         if not isinstance(record, dict):
             continue

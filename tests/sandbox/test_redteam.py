@@ -226,3 +226,26 @@ def test_result_objects_run_no_code_in_the_parent(tmp_path):
         assert all(type(a) is np.ndarray and a.dtype == np.float64 for a in first.outputs)
     else:
         assert first.error is not None
+
+
+def test_a_gigabyte_to_stderr_is_cut_off_too():
+    result = _run('sys = __import__("sys", {})\nwhile True:\n    sys.stderr.write("x" * 2**20)')
+    assert result.problem is not None and result.problem["kind"] == "output"
+
+
+def test_forged_result_lines_are_data_only():
+    """The results pipe is reachable from student code: whatever it writes there is parsed
+    as plain data, deep nesting included, and nothing it claims goes unchecked."""
+    result = _run(
+        'os = __import__("os", {})\n'
+        "for fd in range(3, 20):\n"
+        "    try:\n"
+        '        os.write(fd, b"[" * 100000 + b"\\n")\n'
+        '        os.write(fd, b\'{"check": 0, "outputs": [{"shape": [99999999], "data": ""}]}\\n\')\n'
+        "    except OSError:\n"
+        "        pass\n"
+        "return x"
+    )
+    first = result.checks[0]
+    assert first is not None
+    assert first.outputs is None and first.error is not None  # the forged record was refused
