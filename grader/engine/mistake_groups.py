@@ -5,9 +5,9 @@ derivative is cos(3x^2) for k = 3 and cos(4x^2) for k = 4, two different functio
 mistake. Each wrong answer is therefore judged at its own student's draw (their params and
 sample points): the key of its mistake is, per answer box, the diagnosis candidate it matches
 (``diagnose.Candidate.key``, the same for every draw: "rule f 3" is the rule broken at the
-3rd node of f's definition), ``sign`` for the negated derivative, ``factor 0.5`` or ``offset
-1`` for the derivative scaled or shifted by the same number at every draw, or ``right`` for a
-right box of a gradient. An answer that matches no known mistake has no key (the caller groups it
+3rd node of f's definition), ``sign`` for the negated derivative, or ``right`` for a right
+box of a gradient. A constant factor or offset is not a key: the number is a function of the
+params (2x for d(a x^2)/dx is 1/a times it), so it would split one mistake and join two. An answer that matches no known mistake has no key (the caller groups it
 by its values instead).
 
 A group is shown by one answer as typed and by its *form in the params*: each number of the
@@ -34,8 +34,6 @@ from .render import to_text
 
 RIGHT = "right"
 SIGN = "sign"
-FACTOR = "factor"  # "factor 0.5": half the derivative, whatever the draw
-OFFSET = "offset"  # "offset 1": the derivative plus 1
 FORM_DRAWS = 3  # other draws a form in the params is checked at
 SEEDS_TRIED = 24  # seeds looked through to find draws with other param values
 MAX_FORMS = 256  # forms tried per answer box
@@ -171,11 +169,6 @@ class MistakeGroups:
         ref = inst.np_reference(part, c)
         if key in (RIGHT, SIGN):
             return ref if key == RIGHT else -ref
-        kind, _, amount = key.partition(" ")
-        if kind == FACTOR:
-            return float(amount) * ref
-        if kind == OFFSET:
-            return ref + float(amount)
         cands = inst.candidates(part, c)
         return next((k.values for k in [*cands.instructor, *cands.generic] if k.key == key), None)
 
@@ -203,18 +196,10 @@ def _mistake(inst, part: Part, c: int, s: np.ndarray) -> str | None:
         for cand, hit in zip([*cands.instructor, *cands.generic], cands.hits(s), strict=True):
             if hit and cand.key:
                 return str(cand.key)
-        if cands.reference_is_zero:
-            return None
-        if bool((np.abs(s + ref) <= tol).all()):
+        # A factor or offset is no key: 2x for d(a x^2)/dx is the factor 1/a, 1/3 at a = 3
+        # and 1/5 at a = 5, so a number would split one mistake and join two.
+        if not cands.reference_is_zero and bool((np.abs(s + ref) <= tol).all()):
             return SIGN
-        if cands.ratio_points is not None:  # a constant factor off (ref/2 for every draw)
-            ratio = float(np.median(s[cands.ratio_points] / cands.ratio_ref))
-            if math.isfinite(ratio) and ratio != 0 and abs(ratio - 1) > 1e-6:
-                if bool((np.abs(s - ratio * ref) <= abs(ratio) * tol + part.atol).all()):
-                    return f"{FACTOR} {ratio:.6g}"
-        shift = float(np.median(s - ref))
-        if math.isfinite(shift) and bool((np.abs(s - ref - shift) <= tol).all()):
-            return f"{OFFSET} {shift:.6g}"
     return None
 
 
