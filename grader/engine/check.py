@@ -1,7 +1,8 @@
 """Grade answers: parse, evaluate at the instance's points, compare, diagnose.
 
 A check is a bounded number of tensor operations (the answer's nodes are capped by the
-parser), so no timeout is needed. ``grade`` never raises for a bad answer: an answer that does
+parser, the diagnosis by its work budget); the service's grading deadline (docs/service.md)
+guards the whole submission besides. ``grade`` never raises for a bad answer: an answer that does
 not parse gets ``error`` set and the other parts are still graded.
 """
 
@@ -18,6 +19,7 @@ import torch
 
 from .autograd import as_points, evaluate
 from .budget import MAX_DIAGNOSIS_WORK, diagnosis_budget, submission_budget
+from .compare import tolerance_elsewhere
 from .decimal_comma import hint as decimal_comma_hint
 from .diagnose import find_mistake
 from .exercise import Exercise, Part
@@ -447,7 +449,8 @@ def _readable_mismatch(
     except (Unsupported, KeyError):
         return None
     ref = readable.reference
-    tol = part.atol + part.rtol * np.abs(ref)
+    typical = inst.np_reference(part, c)
+    tol = tolerance_elsewhere(ref, typical, part.rtol, part.atol)  # the grader's one rule
     wrong = np.isfinite(ref) & ~(np.abs(s - ref) <= tol)  # (under the check's errstate)
     finite = np.flatnonzero(wrong & np.isfinite(s))  # a number to compare beats "undefined"
     hits = finite if len(finite) else np.flatnonzero(wrong)

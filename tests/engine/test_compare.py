@@ -61,3 +61,16 @@ def test_matches_broadcasts_over_rows_of_candidates():
     ref = t(1.0, 2.0)
     rows = torch.stack([ref, -ref, ref + 1e-12])
     assert matches(rows, ref, 1e-9, 1e-9).all(dim=1).tolist() == [True, False, True]
+
+
+def test_the_tolerance_at_other_points_is_the_same_rule_as_at_the_sample_points():
+    """Feedback names a readable point only where the grader's one rule says the answer
+    differs: at the sample points themselves the two tolerances are equal."""
+    import numpy as np
+
+    from grader.engine.compare import tolerance_elsewhere
+
+    ref = torch.tensor([0.0, 1e-9, 2.0, -3.0, 400.0], dtype=torch.float64)
+    here = tolerance(ref, 1e-6, 1e-9).numpy()
+    there = tolerance_elsewhere(ref.numpy(), ref.numpy(), 1e-6, 1e-9)
+    assert np.allclose(here, there, rtol=0, atol=0)
