@@ -27,7 +27,7 @@ import numpy as np
 
 from .check import PartResult, evaluate_part, parse_answer, read_part, split_answer
 from .exercise import Exercise, Part
-from .expr import BinOp, Call, Expr, Name, Neg, Num
+from .expr import BinOp, Call, Expr, Name, Neg, Num, node_count
 from .instance import draw_params
 from .npeval import Unsupported, as_points_np, evaluate_np
 from .render import to_text
@@ -38,6 +38,10 @@ FORM_DRAWS = 3  # other draws a form in the params is checked at
 SEEDS_TRIED = 24  # seeds looked through to find draws with other param values
 MAX_FORMS = 256  # forms tried per answer box
 MAX_NUMBERS = 8  # numbers of one box that may become params
+# Nodes evaluated (at every sample point) finding forms, for one MistakeGroups (one analytics
+# page): a long answer with many numbers costs its share, and the page stays quick whatever
+# the class typed; forms not found within it are left out.
+MAX_FORM_WORK = 200_000
 
 Key = tuple[str, ...]
 
@@ -67,6 +71,7 @@ class MistakeGroups:
         self.exercise = exercise
         self._keys: dict[tuple, Key | None] = {}
         self._canon: dict[str, int] = {}
+        self.work = MAX_FORM_WORK
 
     def draw(self, seed: int) -> int:
         """The first seed seen with ``seed``'s params: answers are judged at one draw per
@@ -154,7 +159,11 @@ class MistakeGroups:
         combos = sorted(
             itertools.product(*[range(len(o)) for o in choices]), key=lambda ix: sum(map(bool, ix))
         )
+        cost = (node_count(node) + 4 * len(numbers)) * len(checks)  # a form is at most this big
         for ix in combos:
+            self.work -= cost
+            if self.work < 0:
+                return None
             candidate = _replaced(node, iter([choices[i][j] for i, j in enumerate(ix)]))
             if all(
                 _fits(self.exercise.instance(t), part, c, candidate, want) for t, want in checks

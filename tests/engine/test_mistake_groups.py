@@ -79,3 +79,20 @@ def test_a_class_of_many_draws_builds_one_instance_per_param_set(chain):
     for seed in range(300):
         groups.key("df", "cos(3x^2)", seed)
     assert len({groups.draw(seed) for seed in range(300)}) == len(_seeds_by_k(chain)) <= 8
+
+
+def test_finding_forms_is_bounded_whatever_the_answers(chain):
+    groups = MistakeGroups(chain)
+    seeds = _seeds_by_k(chain)
+    k, seed = next(iter(seeds.items()))
+    # the forgotten inner derivative written long, with many numbers equal to k or 2k
+    typed = f"cos({k}x^2)" + f" + {k} - {k}" * 3
+    key = groups.key("df", typed, seed)
+    assert key == ("rule f 0",)
+    start = groups.work
+    groups.form("df", typed, seed, key)  # found or given up, paid from the budget
+    assert groups.work < start
+    groups.work = 10  # less than one form costs: none is tried, keys still work
+    assert groups.form("df", f"cos({k}x^2)", seed, key) is None
+    assert groups.key("df", f"cos({k}x^2)", seed) == key
+    assert MistakeGroups(chain).form("df", f"cos({k}x^2)", seed, key) == "cos(k*x^2)"
