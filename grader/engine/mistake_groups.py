@@ -242,7 +242,10 @@ def _replaced(node: Expr, new: Iterator[Expr]) -> Expr:
     if isinstance(node, Num):
         return next(new)
     if isinstance(node, Neg):
-        return Neg(_replaced(node.arg, new))
+        arg = _replaced(node.arg, new)
+        if isinstance(arg, BinOp) and arg.op == "*" and isinstance(arg.left, Num):
+            return BinOp("*", Num(-arg.left.value), arg.right)  # -2*k, not -(2*k)
+        return Neg(arg)
     if isinstance(node, Call):
         return Call(node.fn, _replaced(node.arg, new))
     if isinstance(node, BinOp):

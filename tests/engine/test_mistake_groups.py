@@ -27,7 +27,7 @@ def _seeds_by_k(exercise) -> dict[int, int]:
     ("typed", "key", "form"),
     [
         ("cos({k}x^2)", ("rule f 0",), "cos(k*x^2)"),  # the inner derivative forgotten
-        ("-{k2}x cos({k}x^2)", ("sign",), None),  # the sign (one form, checked below)
+        ("-{k2}x cos({k}x^2)", ("sign",), "-2*k*x*cos(k*x^2)"),  # the sign
     ],
 )
 def test_one_mistake_has_one_key_at_every_draw_and_one_form_in_the_params(chain, typed, key, form):
