@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,7 +24,7 @@ from werkzeug.exceptions import HTTPException
 from grader.lti import SESSION_KEY, bp
 from grader.services.assignments import assignment as assignments
 from grader.services.context import Actor, Services
-from grader.services.errors import ServiceError
+from grader.services.errors import ServiceError, TooManyRequests
 from grader.services.exercises import library as exercises
 from grader.services.integrations import outbound
 from grader.services.integrations.lti import deeplink as lti_deeplink
@@ -36,7 +37,7 @@ from grader.services.integrations.lti.launch import LaunchRefused, refused
 from grader.web.security import SignInRequired, check_csrf, require_actor, sign_in_session
 
 log = logging.getLogger(__name__)
-STATE_COOKIE = "lti_state"
+STATE_COOKIE = "lti_state"  # this browser's login cookie: the states it started name it
 TITLES = {400: "Launch refused", 401: "Launch refused", 403: "Not allowed", 404: "Not found"}
 TITLES |= {405: "Not possible", 409: "Not possible now", 422: "Cannot use that", 503: "Unavailable"}
 
@@ -107,33 +108,66 @@ def jwks() -> Any:
     return jsonify(lti_keys.jwks(services()))
 
 
-@bp.route("/login", methods=["GET", "POST"])
-def login() -> Any:
-    """OIDC third-party login initiation: remember a state and nonce, send the browser on."""
-    params = {k: v for k, v in (request.form if request.method == "POST" else request.args).items()}
-    target, state = lti_launch.begin_login(services(), params, base_url())
-    response = redirect(target, code=302)
+def _cookie(response: Any, value: str, max_age: int) -> None:
+    """The browser's login cookie: sent back to us from inside the LMS frame (SameSite=None,
+    partitioned per LMS site where the browser supports it), never to scripts."""
     response.set_cookie(
         STATE_COOKIE,
-        state,
-        max_age=int(services().config.lti.state_ttl_s),
+        value,
+        max_age=max_age,
         secure=True,
         httponly=True,
         samesite="None",
         partitioned=True,
         path="/lti/",
     )
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    """OIDC third-party login initiation: sign a state bound to this browser, send it on.
+
+    Nothing is stored (the state is signed), and each address may start only so many logins
+    a minute (`GRADER_LTI_LOGINS_PER_MINUTE`)."""
+    svc = services()
+    _login_rate(svc)
+    params = {k: v for k, v in (request.form if request.method == "POST" else request.args).items()}
+    browser = request.cookies.get(STATE_COOKIE, "")
+    if not (20 <= len(browser) <= 100):
+        browser = secrets.token_urlsafe(24)
+    target = lti_launch.begin_login(svc, params, base_url(), browser)
+    response = redirect(target, code=302)
+    _cookie(response, browser, int(svc.config.lti.state_ttl_s))
     return response
+
+
+def _login_rate(svc: Services) -> None:
+    """Refuse (429) an address starting logins faster than the configured rate."""
+    limit = svc.config.lti.logins_per_minute
+    if limit <= 0:
+        return
+    address = request.remote_addr or "unknown"
+    if not svc.lti_logins.allow(address, limit, 60.0):
+        raise TooManyRequests(
+            f"too many LMS logins from this address; at most {limit} a minute",
+            headers={"Retry-After": "60"},
+        )
 
 
 @bp.post("/launch")
 def launch() -> Any:
     """The redirect URI: validate the id_token, sign the user in, show the activity."""
-    response = make_response(_launch())
-    response.delete_cookie(  # the login's state is used up
-        STATE_COOKIE, path="/lti/", secure=True, httponly=True, samesite="None", partitioned=True
-    )
-    return response
+    try:
+        return make_response(_launch())
+    except lti_launch.BrowserUnproven as exc:
+        log.info("LTI launch without the login cookie: offered a window of its own")
+        page = render_template(
+            "lti/refused.html",
+            title="Open in a window of its own",
+            message=exc.message[:1].upper() + exc.message[1:],
+            relaunch=base_url() + exc.relaunch,
+        )
+        return page, exc.status
 
 
 def _launch() -> Any:
@@ -143,7 +177,7 @@ def _launch() -> Any:
         svc,
         request.form.get("id_token", ""),
         request.form.get("state", ""),
-        request.cookies.get(STATE_COOKIE),
+        request.cookies.get(STATE_COOKIE) or None,
         base,
     )
     landing = lti_launch.provision(svc, checked)

@@ -10,6 +10,7 @@ from grader.services.infra.backpressure import QueueDepth
 from grader.services.infra.completions import Completions, WaitSlots
 from grader.services.infra.dispatch import Dispatcher, NullDispatcher
 from grader.services.infra.exercise_cache import ExerciseCache
+from grader.services.infra.local_limits import WindowCounts
 from grader.services.infra.ratelimit import RateLimiter, SignInThrottle
 
 
@@ -37,6 +38,7 @@ class Services:
         self.waits = WaitSlots(config.max_waiting, config.max_waiting_per_user)
         self.dispatcher: Dispatcher = NullDispatcher()
         self.rate_limiter = RateLimiter(self.db, config.user_rate)
+        self.lti_logins = WindowCounts()  # LTI login initiations per address (no writes)
         self.sign_in_throttle = SignInThrottle(
             self.db, config.web.login_max_failures, config.web.login_window_s
         )

@@ -69,7 +69,6 @@ def test_a_launch_of_a_linked_activity_lands_on_the_exercise_signed_in(lms, worl
     assert f'href="{target}"' in response.get_data(as_text=True)
     cookie = [c for c in response.headers.getlist("Set-Cookie") if "grader_session" in c][0]
     assert "SameSite=None" in cookie and "Secure" in cookie and "Partitioned" in cookie
-    assert any(c.startswith("lti_state=;") for c in response.headers.getlist("Set-Cookie"))
     page = client.get(target)
     assert page.status_code == 200
     # the LMS (and only it) may frame the pages of this session
@@ -249,13 +248,13 @@ def test_a_missing_or_mismatched_state_is_refused(lms, page_text, client):
     token = lms.platform.id_token(lms.platform.claims(auth["nonce"]))
     missing = lms.post(token, "")
     assert missing.status_code == 400 and "no state" in page_text(missing)
-    unknown = lms.post(token, "not-a-state-we-issued")  # while the cookie holds the real one
-    assert unknown.status_code == 400 and "does not match" in page_text(unknown)
-    lms.client.delete_cookie("lti_state", path="/lti/")  # a browser that kept no cookie
     unknown = lms.post(token, "not-a-state-we-issued")
     assert unknown.status_code == 400 and "unknown" in page_text(unknown)
-    other = lms.begin()  # this browser's cookie now holds the second login's state
-    mismatched = lms.post(token, auth["state"])
+    forged = lms.post(token, auth["state"][:-4] + "AAAA")  # not signed by us
+    assert forged.status_code == 400 and "unknown" in page_text(forged)
+    lms.client.delete_cookie("lti_state", path="/lti/")  # a new browser cookie from here on
+    other = lms.begin()
+    mismatched = lms.post(token, auth["state"])  # the first login named the old cookie
     assert mismatched.status_code == 400 and "does not match" in page_text(mismatched)
     assert other
 
@@ -309,3 +308,68 @@ def test_a_login_initiation_for_a_shared_issuer_needs_the_client_id(lms, world, 
     lti_platforms.register(world.svc, **second)
     response = lms.login(client_id="")
     assert response.status_code == 400 and "client_id" in page_text(response)
+
+
+def test_an_attackers_unused_launch_posted_from_a_victims_browser_signs_no_one_in(
+    lms, app, page_text
+):
+    """Login CSRF: the attacker starts a login in their own browser, keeps the id_token and
+    state, and has the victim's browser post them. The victim's browser did not start that
+    login, so nothing signs it in as the attacker, with or without a login cookie of its own."""
+    auth = lms.begin()  # the attacker's browser
+    token = lms.platform.id_token(lms.platform.claims(auth["nonce"], sub="attacker"))
+    victim = app.test_client()
+    response = victim.post("/lti/launch", data={"id_token": token, "state": auth["state"]})
+    assert response.status_code == 401 and "window of its own" in page_text(response)
+    assert victim.get("/lti/session").get_json() == {"signed_in": False}
+    victim_lms = type(lms)(victim, lms.platform)
+    victim_lms.begin()  # the victim has a login cookie of her own (another launch)
+    response = victim.post("/lti/launch", data={"id_token": token, "state": auth["state"]})
+    assert response.status_code == 400 and "does not match" in page_text(response)
+    assert victim.get("/lti/session").get_json() == {"signed_in": False}
+    # the attacker's own browser can still use it: nothing was burnt by the refusals
+    assert lms.post(token, auth["state"]).status_code == 200
+
+
+def test_a_browser_that_blocks_the_cookie_is_offered_the_same_login_in_a_new_window(
+    lms, app, page_text
+):
+    """Safari in an LMS frame: the cookie set at login is not sent back. The launch is
+    refused with a link that starts the same login in a window of its own, where the cookie
+    is first-party, and the launch there goes through."""
+    import html
+    import re
+    from urllib.parse import parse_qs, urlsplit
+
+    auth = lms.begin()
+    token = lms.platform.id_token(lms.platform.claims(auth["nonce"]))
+    framed = app.test_client()  # the frame: its cookies are blocked
+    response = framed.post("/lti/launch", data={"id_token": token, "state": auth["state"]})
+    assert response.status_code == 401
+    link = html.unescape(
+        re.search(r'href="([^"]*/lti/login\\?[^"]*)"', response.get_data(as_text=True)).group(1)
+    )
+    query = {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}
+    assert query["login_hint"] == "hint-1" and query["lti_message_hint"] == "msg-hint-1"
+    window = type(lms)(app.test_client(), lms.platform)  # a top-level window
+    again = window.auth_request(window.client.get(urlsplit(link).path, query_string=query))
+    fresh = lms.platform.id_token(lms.platform.claims(again["nonce"]))
+    assert window.post(fresh, again["state"]).status_code == 200
+
+
+def test_login_initiation_writes_nothing_and_is_rate_limited_per_address(lms, world):
+    from dataclasses import replace
+
+    from sqlalchemy import func, select
+
+    from grader.db.integrations import LtiOneTime
+
+    world.svc.config = replace(
+        world.svc.config, lti=replace(world.svc.config.lti, logins_per_minute=20)
+    )
+    with world.svc.db.read() as session:
+        before = session.scalar(select(func.count()).select_from(LtiOneTime))
+    codes = [lms.login(lti_deployment_id="").status_code for _ in range(25)]
+    assert codes[:20] == [302] * 20 and set(codes[20:]) == {429}
+    with world.svc.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(LtiOneTime)) == before

@@ -10,14 +10,17 @@ target link URI.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import re
+import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import jwt
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -104,8 +107,38 @@ def _platform_for(svc: Services, issuer: str, client_id: str | None) -> LtiPlatf
     return rows[0]
 
 
-def begin_login(svc: Services, params: dict[str, str], base: str) -> tuple[str, str]:
-    """Answer an OIDC third-party login initiation: (the auth URL to redirect to, state)."""
+LOGIN_PARAMS = ("iss", "login_hint", "target_link_uri", "lti_message_hint", "client_id")
+LOGIN_PARAMS += ("lti_deployment_id",)
+STATE_SALT = "lti-login-state"
+
+
+class BrowserUnproven(LaunchRefused):
+    """The launch's state is ours, but this browser shows no sign of having started it: the
+    login cookie is missing (Safari and other browsers that block cookies in an LMS frame).
+    `relaunch` starts the same login again, meant for a window of its own."""
+
+    status, code = 401, "lti_browser_unproven"
+
+    def __init__(self, message: str, relaunch: str):
+        super().__init__(message)
+        self.relaunch = relaunch
+
+
+def _signer(svc: Services) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(svc.config.secret_key, salt=STATE_SALT)
+
+
+def browser_mark(browser: str) -> str:
+    """What the state keeps of the browser's login cookie (its value never leaves us)."""
+    return hashlib.sha256(f"lti-browser:{browser}".encode()).hexdigest()[:32]
+
+
+def begin_login(svc: Services, params: dict[str, str], base: str, browser: str) -> str:
+    """Answer an OIDC third-party login initiation: the auth URL to redirect to.
+
+    Nothing is written: the state is signed and carries the platform, the nonce, a mark of
+    this browser's login cookie (`browser`) and the login's parameters (to start it again in
+    a window of its own); the nonce is burnt when a launch uses it."""
     issuer, hint = params.get("iss", "").strip(), params.get("login_hint", "")
     target = params.get("target_link_uri", "")
     missing = [
@@ -121,9 +154,10 @@ def begin_login(svc: Services, params: dict[str, str], base: str) -> tuple[str, 
     deployment = params.get("lti_deployment_id")
     if deployment and deployment not in _deployments(svc, platform.id):
         raise refused(403, f"deployment {deployment!r} is not registered for this platform")
-    nonce = lti_onetime.issue(svc, "nonce", {}, svc.config.lti.state_ttl_s)
-    state = lti_onetime.issue(
-        svc, "state", {"platform_id": platform.id, "nonce": nonce}, svc.config.lti.state_ttl_s
+    nonce = secrets.token_urlsafe(24)
+    login = {k: params[k] for k in LOGIN_PARAMS if params.get(k)}
+    state = _signer(svc).dumps(
+        {"p": platform.id, "n": nonce, "b": browser_mark(browser), "l": login}
     )
     query = {
         "scope": "openid",
@@ -139,7 +173,23 @@ def begin_login(svc: Services, params: dict[str, str], base: str) -> tuple[str, 
     if "lti_message_hint" in params:
         query["lti_message_hint"] = params["lti_message_hint"]
     joiner = "&" if "?" in platform.auth_url else "?"
-    return platform.auth_url + joiner + urlencode(query), state
+    return platform.auth_url + joiner + urlencode(query)
+
+
+def _read_state(svc: Services, state: str) -> dict[str, Any]:
+    if len(state) > 16 * 1024:
+        raise refused(400, "this launch's state is unknown; launch the activity again")
+    try:
+        payload = _signer(svc).loads(state, max_age=svc.config.lti.state_ttl_s)
+    except SignatureExpired:
+        raise refused(400, "this launch's state has expired; launch the activity again") from None
+    except BadSignature:
+        raise refused(
+            400, "this launch's state is unknown; launch the activity again from the LMS"
+        ) from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("n"), str):
+        raise refused(400, "this launch's state is unknown; launch the activity again")
+    return payload
 
 
 def _deployments(svc: Services, platform_id: int) -> set[str]:
@@ -151,38 +201,40 @@ def _deployments(svc: Services, platform_id: int) -> set[str]:
 # --- the id_token --------------------------------------------------------------------------
 
 
-def validate(
-    svc: Services, id_token: str, state: str, cookie_state: str | None, base: str
-) -> Launch:
-    """Check everything about a launch; raise LaunchRefused (4xx) saying what is wrong."""
+def validate(svc: Services, id_token: str, state: str, browser: str | None, base: str) -> Launch:
+    """Check everything about a launch; raise LaunchRefused (4xx) saying what is wrong.
+
+    `browser`: this browser's login cookie. The state must name it: a launch posted from a
+    browser that did not start the login (an attacker's unused id_token and state, sent from
+    a victim's browser to sign the victim in as the attacker) is refused."""
     if not state:
         raise refused(400, "the launch has no state; start it again from the LMS")
     if not id_token:
         raise refused(400, "the launch has no id_token; start it again from the LMS")
     if len(id_token) > MAX_TOKEN_CHARS:
         raise refused(400, "the id_token is too large")
-    if cookie_state is not None and cookie_state != state:
+    payload = _read_state(svc, state)
+    if not browser:
+        relaunch = "/lti/login?" + urlencode(payload.get("l") or {})
+        raise BrowserUnproven(
+            "this browser kept no sign of starting this launch (it blocks the cookie the "
+            "LMS frame needs); open the activity in a window of its own",
+            relaunch,
+        )
+    if not hmac.compare_digest(browser_mark(browser), str(payload.get("b", ""))):
         raise refused(400, "the launch's state does not match this browser's login; try again")
-    record, reason = lti_onetime.peek(svc, "state", state)
-    if record is None:
-        why = {"used": "was already used", "expired": "has expired"}.get(reason, "is unknown")
-        raise refused(400, f"this launch's state {why}; launch the activity again from the LMS")
     with svc.db.read() as session:
-        platform = session.get(LtiPlatform, record["platform_id"])
+        platform = session.get(LtiPlatform, payload.get("p"))
         if platform is None:
             raise refused(403, "the platform of this launch is no longer registered")
         deployments = {d.deployment_id for d in platform.deployments}
         session.expunge(platform)
     claims = _verified_claims(svc, platform, id_token)
-    payload, reason = lti_onetime.use(svc, "state", state)
-    if payload is None:
-        raise refused(400, "this launch was already used; launch the activity again")
-    if claims["nonce"] != payload["nonce"]:
+    if not hmac.compare_digest(claims["nonce"], payload["n"]):
         raise refused(401, "the id_token's nonce was not issued for this login")
-    _, reason = lti_onetime.use(svc, "nonce", payload["nonce"])
-    if reason != "ok":
-        raise refused(401, "the id_token's nonce was already used (a replayed launch)")
     launch = _check_message(claims, platform, deployments, base)
+    if not lti_onetime.burn(svc, "nonce", payload["n"], svc.config.lti.state_ttl_s):
+        raise refused(400, "this launch was already used (a replayed launch); launch again")
     _drop_refused_services(svc, launch)
     return launch
 

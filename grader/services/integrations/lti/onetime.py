@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
 
 from grader.db.integrations import LtiOneTime
 from grader.db.models import utcnow
@@ -38,6 +39,34 @@ def issue(svc: Services, kind: str, payload: dict[str, Any], ttl_s: float) -> st
             delete(LtiOneTime).where(LtiOneTime.expires_at < now - timedelta(seconds=KEEP_USED_S))
         )
     return value
+
+
+def burn(svc: Services, kind: str, value: str, ttl_s: float) -> bool:
+    """Mark `value` used without having issued it (a signed login's nonce): True the first
+    time, False ever after. Only launches the platform signed get here, so what is written
+    is bounded by the platform's own launches."""
+    now = utcnow()
+    try:
+        with svc.db.write() as session:
+            session.add(
+                LtiOneTime(
+                    key=f"{kind}:{value}"[:128],
+                    kind=kind,
+                    payload={},
+                    created_at=now,
+                    expires_at=now + timedelta(seconds=ttl_s),
+                    used_at=now,
+                )
+            )
+            session.flush()
+            session.execute(
+                delete(LtiOneTime).where(
+                    LtiOneTime.expires_at < now - timedelta(seconds=KEEP_USED_S)
+                )
+            )
+    except IntegrityError:
+        return False
+    return True
 
 
 def peek(svc: Services, kind: str, value: str) -> tuple[dict[str, Any] | None, str]:
