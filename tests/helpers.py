@@ -108,10 +108,12 @@ class World:
         return total
 
 
-def forgotten_inner_derivatives(world, usernames: list[str]) -> tuple[int, dict[str, int]]:
+def forgotten_inner_derivatives(
+    world, usernames: list[str], typed: str = "cos({k}x^2)"
+) -> tuple[int, dict[str, int]]:
     """An assignment of tests/fixtures/param-chain.yaml (f = sin(k x^2)) in `world`'s course
-    whose new students ``usernames`` each submit the forgotten inner derivative with their own
-    k, cos(k x^2) with k written as a number; the assignment and each student's k."""
+    whose new students ``usernames`` each submit ``typed`` with their own k written as a
+    number (by default the forgotten inner derivative); the assignment and each one's k."""
     from grader.engine import load_exercise
     from grader.engine.instance import draw_params
     from grader.services.assignments import assignment as assignments
@@ -132,7 +134,7 @@ def forgotten_inner_derivatives(world, usernames: list[str]) -> tuple[int, dict[
         courses.add_member(svc, teacher, world.course_id, name, "student")
         seed = student_seed(svc.config.secret_key, person.id, aid)
         ks[name] = int(draw_params(loaded, seed)["k"])
-        submissions.submit(svc, person.actor, aid, {"df": f"cos({ks[name]}x^2)"})
+        submissions.submit(svc, person.actor, aid, {"df": typed.format(k=ks[name])})
     world.grade_all()
     return aid, ks
 

@@ -16,11 +16,11 @@ SIGNIFICANT_DIGITS = 8  # values agreeing to 8 digits are one answer (float nois
 Signature = tuple
 
 
-def _rounded(value: float) -> float | str:
+def rounded(value: float) -> float | str:
     if not math.isfinite(value):
         return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    rounded = float(f"{value:.{SIGNIFICANT_DIGITS}g}")
-    return 0.0 if rounded == 0 else rounded  # -0.0 and 0.0 are one value
+    r = float(f"{value:.{SIGNIFICANT_DIGITS}g}")
+    return 0.0 if r == 0 else r  # -0.0 and 0.0 are one value
 
 
 class Signatures:
@@ -48,4 +48,4 @@ class Signatures:
             values = evaluate_part(self.instance, part, got.nodes)
         except (ValueError, ArithmeticError, RuntimeError):
             return None
-        return tuple(tuple(_rounded(v) for v in column.tolist()) for column in values)
+        return tuple(tuple(rounded(v) for v in column.tolist()) for column in values)

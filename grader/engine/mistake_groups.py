@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator, Sequence
 import numpy as np
 
 from .check import PartResult, evaluate_part, parse_answer, read_part, split_answer
+from .equivalence import rounded
 from .exercise import Exercise, Part
 from .expr import BinOp, Call, Expr, Name, Neg, Num, node_count
 from .instance import draw_params
@@ -136,40 +137,81 @@ class MistakeGroups:
     def _component_form(
         self, part: Part, c: int, node: Expr, seed: int, key: str, params: list[str]
     ) -> Expr | None:
-        inst = self.exercise.instance(seed)
         expected = [(t, self._expected(t, part, c, key)) for t in self.draws(seed)]
         checks = [(t, want) for t, want in expected if want is not None]
         if not checks:
             return None
-        numbers = [n.value for n in _numbers(node)]  # each occurrence: x^2 and 2k differ
-        if len(numbers) > MAX_NUMBERS:
-            return None
-        choices: list[list[Expr]] = []
-        for v in numbers:
-            options: list[Expr] = [Num(v)]
-            for p in params:
-                value = float(inst.params[p])
-                for fn, expr in _templates(p):
-                    if math.isclose(fn(value), v, rel_tol=1e-9, abs_tol=1e-12):
-                        options.append(expr)
-            choices.append(options)
-        if math.prod(len(o) for o in choices) > MAX_FORMS:
-            return None
-        # fewest numbers replaced first: a number that is no param stays a number
-        combos = sorted(
-            itertools.product(*[range(len(o)) for o in choices]), key=lambda ix: sum(map(bool, ix))
-        )
-        cost = (node_count(node) + 4 * len(numbers)) * len(checks)  # a form is at most this big
-        for ix in combos:
-            self.work -= cost
-            if self.work < 0:
-                return None
-            candidate = _replaced(node, iter([choices[i][j] for i, j in enumerate(ix)]))
+        for _, candidate in self._readings(node, seed, params, len(checks)):
             if all(
                 _fits(self.exercise.instance(t), part, c, candidate, want) for t, want in checks
             ):
                 return candidate
         return None
+
+    def _readings(
+        self, node: Expr, seed: int, params: list[str], draws: int
+    ) -> Iterator[tuple[int, Expr]]:
+        """``node`` with some of its numbers read as params (3 as k where k = 3 at ``seed``'s
+        draw), fewest replaced first, with how many were; each costs its evaluation at
+        ``draws`` draws from the work budget, and they stop when it is spent."""
+        values = draw_params(self.exercise, seed)
+        numbers = [n.value for n in _numbers(node)]  # each occurrence: x^2 and 2k differ
+        if len(numbers) > MAX_NUMBERS:
+            return
+        choices: list[list[Expr]] = []
+        for v in numbers:
+            options: list[Expr] = [Num(v)]
+            for p in params:
+                for fn, expr in _templates(p):
+                    if math.isclose(fn(float(values[p])), v, rel_tol=1e-9, abs_tol=1e-12):
+                        options.append(expr)
+            choices.append(options)
+        if math.prod(len(o) for o in choices) > MAX_FORMS:
+            return
+        combos = sorted(
+            itertools.product(*[range(len(o)) for o in choices]), key=lambda ix: sum(map(bool, ix))
+        )
+        cost = (node_count(node) + 4 * len(numbers)) * draws  # a form is at most this big
+        for ix in combos:
+            self.work -= cost
+            if self.work < 0:
+                return
+            yield (
+                sum(map(bool, ix)),
+                _replaced(node, iter([choices[i][j] for i, j in enumerate(ix)])),
+            )
+
+    def readings(self, part_id: str, answer: str, seed: int) -> list[tuple[int, tuple, str]]:
+        """For an answer that matches no known mistake: each reading of it with numbers as
+        params, as (numbers replaced, its values at one reference draw, its text). Answers
+        from different draws that share a reading with a param in it are one mistake written
+        the same way in the params (kx cos(kx^2): 3x cos(3x^2) for k = 3, 4x cos(4x^2) for
+        k = 4). [] for an exercise without params, a part over tensors or with several boxes,
+        or an answer that cannot be read."""
+        part = self.exercise.part(part_id)
+        seed = self.draw(seed)
+        params = [p for p, v in draw_params(self.exercise, seed).items() if _number(v)]
+        if not params or part.is_tensor or len(part.components) != 1:
+            return []
+        try:
+            node = parse_answer(self.exercise, part, answer)
+        except ValueError:
+            return []
+        # values at three reference draws with different params: forms that agree at one
+        # draw (x^2 and x^(k-1) where k = 3) differ at another
+        first = self.draw(0)
+        envs = [
+            self.exercise.instance(t).np_answer_env(part) for t in [first, *self.draws(first)[:2]]
+        ]
+        out = []
+        for replaced, reading in self._readings(node, seed, params, len(envs)):
+            try:
+                values = [as_points_np(evaluate_np(reading, env), n) for env, n in envs]
+            except (Unsupported, KeyError):
+                continue
+            signature = tuple(rounded(float(v)) for column in values for v in column)
+            out.append((replaced, signature, to_text(reading)))
+        return out
 
     def _expected(self, seed: int, part: Part, c: int, key: str) -> np.ndarray | None:
         """What an answer box with mistake ``key`` gives at the draw of ``seed`` (None: that

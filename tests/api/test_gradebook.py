@@ -256,3 +256,17 @@ def test_analytics_groups_one_mistake_across_parameter_draws_and_writes_it_in_th
     assert group["form"] == "cos(k*x^2)"
     assert group["answer"] in {f"cos({k}x^2)" for k in ks.values()}
     assert group["diagnosis"] == "chain" and "2" in group["feedback"]
+
+
+def test_analytics_joins_an_unknown_mistake_written_the_same_way_in_the_params(world, client):
+    from tests.helpers import forgotten_inner_derivatives
+
+    # half the derivative, k x cos(k x^2) with each student's k: no rule explains it, but
+    # the students' answers share one reading in the params
+    names = ["q1", "q2", "q3", "q4", "q5"]
+    aid, ks = forgotten_inner_derivatives(world, names, typed="{k}x cos({k}x^2)")
+    assert len(set(ks.values())) >= 2
+    dz = client.get(f"/api/v1/assignments/{aid}/analytics", headers=world.teacher.headers)
+    (group,) = dz.json["parts"]["df"]["wrong_answers"]
+    assert group["count"] == len(names) and group["form"] == "k*x*cos(k*x^2)"
+    assert group["draws"] == len(set(ks.values()))

@@ -96,3 +96,19 @@ def test_finding_forms_is_bounded_whatever_the_answers(chain):
     assert groups.form("df", f"cos({k}x^2)", seed, key) is None
     assert groups.key("df", f"cos({k}x^2)", seed) == key
     assert MistakeGroups(chain).form("df", f"cos({k}x^2)", seed, key) == "cos(k*x^2)"
+
+
+def test_readings_of_an_unknown_mistake_meet_across_draws(chain):
+    groups = MistakeGroups(chain)
+    seeds = _seeds_by_k(chain)
+    (k1, s1), (k2, s2) = list(seeds.items())[:2]
+    one = {v: t for n, v, t in groups.readings("df", f"{k1}x cos({k1}x^2)", s1) if n}
+    two = {v: t for n, v, t in groups.readings("df", f"{k2}x cos({k2}x^2)", s2) if n}
+    shared = set(one) & set(two)
+    assert {one[v] for v in shared} == {"k*x*cos(k*x^2)"}
+    assert (
+        MistakeGroups(load_exercise_file(EXERCISES / "tutorial-chain.yaml")).readings(
+            "dz-formula", "2x", 0
+        )
+        == []
+    )  # no params: nothing to read as one

@@ -123,6 +123,7 @@ def analytics(svc: Services, actor: Actor, assignment_id: int) -> dict[str, Any]
     signatures = Signatures(exercise)
     mistakes = MistakeGroups(exercise)
     parts = {p.id: PartStats() for p in exercise.parts}
+    unknown: dict[str, list[Seen]] = {p.id: [] for p in exercise.parts}
     for sub in subs:
         results = (sub.results or {}).get("parts", {})
         for part_id, answer in (sub.answers or {}).items():
@@ -131,7 +132,10 @@ def analytics(svc: Services, actor: Actor, assignment_id: int) -> dict[str, Any]
             if stats is None or result is None or _blank(answer):
                 continue
             seen = Seen(sub.student_id, sub.seed, answer, result)
-            _count(stats, signatures, mistakes, part_id, seen)
+            if not _count(stats, part_id, seen, mistakes):
+                unknown[part_id].append(seen)
+    for part_id, seen_list in unknown.items():
+        _group_unknown(parts[part_id], part_id, seen_list, signatures, mistakes)
     for part_id, stats in parts.items():
         for group in stats.ranked():
             if group.mistake is not None:
@@ -155,9 +159,9 @@ class Seen:
     result: dict[str, Any]
 
 
-def _count(
-    stats: PartStats, signatures: Signatures, mistakes: MistakeGroups, part_id: str, seen: Seen
-) -> None:
+def _count(stats: PartStats, part_id: str, seen: Seen, mistakes: MistakeGroups) -> bool:
+    """Tally one answer; group it when it is right or a known mistake. False for a wrong
+    answer the engine knows no mistake for (grouped afterwards, with the others)."""
     student, answer, result = seen.student, seen.answer, seen.result
     stats.attempts += 1
     tries = stats.tries.get(student, 0) + 1
@@ -167,15 +171,53 @@ def _count(
         stats.first[student] = correct
     if correct:
         stats.solved_at.setdefault(student, tries)
-        return
-    text = _text(answer)
+        return True
     mistake = mistakes.key(part_id, answer, seen.seed)
-    if mistake is not None:
-        key: Any = ("mistake", mistake)
-    else:
-        key = signatures.of(part_id, answer)
-        key = ("text", text) if key is None else key
-    group = stats.groups.setdefault(key, Group(mistake=mistake))
+    if mistake is None:
+        return False
+    _add(stats.groups.setdefault(("mistake", mistake), Group(mistake=mistake)), seen, mistakes)
+    return True
+
+
+def _group_unknown(
+    stats: PartStats,
+    part_id: str,
+    seen_list: list[Seen],
+    signatures: Signatures,
+    mistakes: MistakeGroups,
+) -> None:
+    """Group wrong answers that match no known mistake: by a reading with params that answers
+    from at least two draws share (3x cos(3x^2) and 4x cos(4x^2) for k = 3, 4: kx cos(kx^2)),
+    the reading most draws share, fewest numbers replaced; else by their values."""
+    readings = {}
+    for seen in seen_list:
+        memo = (_text(seen.answer), mistakes.draw(seen.seed))
+        if memo not in readings and isinstance(seen.answer, str):
+            readings[memo] = mistakes.readings(part_id, seen.answer, seen.seed)
+    support: dict[tuple, set[int]] = {}
+    for (_, draw), found in readings.items():
+        for replaced, values, _ in found:
+            if replaced:
+                support.setdefault(values, set()).add(draw)
+    for seen in seen_list:
+        text = _text(seen.answer)
+        shared = [
+            (-len(support[values]), replaced, values, written)
+            for replaced, values, written in readings.get((text, mistakes.draw(seen.seed)), [])
+            if replaced and len(support.get(values, ())) >= 2
+        ]
+        if shared:
+            _, _, values, written = min(shared, key=lambda r: (r[0], r[1], r[3]))
+            group = stats.groups.setdefault(("reading", values), Group(form=written))
+        else:
+            key = signatures.of(part_id, seen.answer)
+            group = stats.groups.setdefault(("text", text) if key is None else key, Group())
+        _add(group, seen, mistakes)
+
+
+def _add(group: Group, seen: Seen, mistakes: MistakeGroups) -> None:
+    student, answer, result = seen.student, seen.answer, seen.result
+    text = _text(answer)
     group.texts[text] += 1
     group.typed.setdefault(text, (answer, seen.seed))
     group.draws.add(mistakes.draw(seen.seed))
