@@ -26,6 +26,7 @@ from grader.services.accounts.access import require_course_staff
 from grader.services.accounts.users import USERNAME
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid
+from grader.services.infra.csvfile import to_csv
 from grader.vocabulary import COURSE_ROLES
 
 COLUMNS = ("username", "role", "display_name", "password")
@@ -248,10 +249,6 @@ def _apply(session: Any, course_id: int, rows: list[Row], hashes: dict[int, str]
 
 def credentials_csv(result: dict[str, Any]) -> str:
     """The generated passwords of an import, as CSV (username,password) to hand out."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["username", "password"])
-    for row in result["rows"]:
-        if row.get("password"):
-            writer.writerow([row["username"], row["password"]])
-    return out.getvalue()
+    rows = [["username", "password"]]
+    rows += [[r["username"], r["password"]] for r in result["rows"] if r.get("password")]
+    return to_csv(rows, bom=False)

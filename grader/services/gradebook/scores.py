@@ -6,8 +6,6 @@ Preview submissions (instructors trying an assignment) never count.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,11 +34,11 @@ from grader.services.assignments.assignment import (
 )
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Invalid, NotFound
+from grader.services.infra.csvfile import safe_cell, to_csv  # noqa: F401  (safe_cell: also read here)
 from grader.vocabulary import SubmissionStatus
 
 MAX_REASON_CHARS = 1000
 MAX_EXTRA_ATTEMPTS = 1000
-BOM = "\ufeff"  # Excel reads a CSV as UTF-8 only with it; LibreOffice and Python accept it
 
 
 @dataclass
@@ -178,24 +176,8 @@ def gradebook(svc: Services, actor: Actor, course_id: int) -> dict[str, Any]:
     }
 
 
-def safe_cell(value: Any) -> Any:
-    """A text cell a spreadsheet will not run as a formula (=, +, -, @, tab, CR first)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def _number(value: float | None) -> str:
     return "" if value is None else f"{value:.6g}"
-
-
-def to_csv(rows: list[list[Any]]) -> str:
-    """UTF-8 CSV with a byte-order mark and CRLF line ends (what Excel expects)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
-    return BOM + out.getvalue()
 
 
 def gradebook_csv(book: dict[str, Any]) -> str:
