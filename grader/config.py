@@ -129,6 +129,10 @@ class Config:
     auth_cache_s: float = 2.0  # token lookups are cached this long (revocation delay)
     broker_url: str = ""  # redis://...: grade on Celery workers instead of the embedded pool
     log_level: str = "INFO"
+    # who may read /metrics: these networks (comma-separated CIDRs; default this machine), or
+    # anyone sending `Authorization: Bearer <GRADER_METRICS_TOKEN>` when a token is set
+    metrics_allow: str = "127.0.0.0/8,::1/128"
+    metrics_token: str = ""
     web: WebSettings = field(default_factory=WebSettings)
     celery: CeleryOptions = field(default_factory=CeleryOptions)
     lti: LtiSettings = field(default_factory=LtiSettings)

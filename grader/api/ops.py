@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app
+import hmac
+import ipaddress
+
+from flask import Blueprint, Response, current_app, request
 
 from grader.api.common import svc
+from grader.config import Config
 from grader.services.infra.health import readiness
 from grader.services.infra.metrics import ClusterMetrics, exposition
 
@@ -38,8 +42,41 @@ def readyz():
     return body, 200 if ready else 503, {} if ready else {"Retry-After": "5"}
 
 
+def metrics_allowed(config: Config, address: str, authorization: str) -> bool:
+    """Whether /metrics may be read: from an allowed network, or with the metrics token."""
+    token = config.metrics_token
+    if token and hmac.compare_digest(authorization.encode(), f"Bearer {token}".encode()):
+        return True
+    try:
+        client = ipaddress.ip_address(address.split("%")[0])
+    except ValueError:
+        return False
+    if isinstance(client, ipaddress.IPv6Address) and client.ipv4_mapped is not None:
+        client = client.ipv4_mapped
+    for text in config.metrics_allow.split(","):
+        try:
+            network = ipaddress.ip_network(text.strip(), strict=False)
+        except ValueError:
+            continue
+        if client.version == network.version and client in network:
+            return True
+    return False
+
+
 @bp.get("/metrics")
 def metrics():
-    """Prometheus text exposition: submissions by status, queue depth, latency, batches."""
+    """Prometheus text exposition: submissions by status, queue depth, latency, batches.
+    Readable from GRADER_METRICS_ALLOW networks or with GRADER_METRICS_TOKEN (else 403)."""
+    config = svc().config
+    if not metrics_allowed(
+        config, request.remote_addr or "", request.headers.get("Authorization", "")
+    ):
+        error = {
+            "code": "forbidden",
+            "message": "the metrics are readable from the configured networks or with the "
+            "metrics token (GRADER_METRICS_ALLOW, GRADER_METRICS_TOKEN)",
+            "details": None,
+        }
+        return {"error": error}, 403
     data = exposition(svc(), _cluster())
     return Response(data, mimetype="text/plain; version=0.0.4; charset=utf-8")

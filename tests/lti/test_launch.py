@@ -146,6 +146,29 @@ def test_a_platform_key_rotation_is_followed_by_refetching_on_an_unknown_kid(lms
     assert lms.platform.jwks_requests == 2
 
 
+def test_a_key_rotated_under_the_same_kid_is_refetched_once(lms, monkeypatch):
+    """The platform replaces its key but keeps the kid: the cached key no longer verifies;
+    the keys are fetched once more (bounded per platform) and the launch goes through."""
+    monkeypatch.setattr(lti_platforms, "REFETCH_MIN_S", 0.0)
+    assert lms.launch().status_code == 200
+    kid = lms.platform.key.kid
+    lms.platform.key = RsaKey()
+    lms.platform.key.kid = kid
+    lms.platform.published = [lms.platform.key]
+    assert lms.launch().status_code == 200
+    assert lms.platform.jwks_requests == 2
+
+
+def test_a_bad_signature_refetches_at_most_once_per_interval(lms, page_text):
+    assert lms.launch().status_code == 200
+    forged = RsaKey()
+    forged.kid = lms.platform.key.kid
+    for _ in range(5):
+        response = lms.launch(key=forged)
+        assert response.status_code == 401 and "signature" in page_text(response)
+    assert lms.platform.jwks_requests <= 2  # forged tokens cannot make us hammer the LMS
+
+
 def now() -> int:
     return int(time.time())
 
@@ -161,6 +184,9 @@ REFUSALS = {
     "several aud, wrong azp": ({"aud": [CLIENT_ID, "other"], "azp": "other"}, 401, "azp"),
     "wrong azp": ({"azp": "other"}, 401, "azp"),
     "wrong iss": ({"iss": "https://evil.example"}, 401, "issuer"),
+    "exp a numeric string": (lambda: {"exp": str(now() + 300)}, 401, "exp is not a number"),
+    "iat a numeric string": (lambda: {"iat": str(now())}, 401, "iat is not a number"),
+    "exp true": ({"exp": True}, 401, "exp is not a number"),
     "unknown deployment": ({CLAIM + "deployment_id": "dep-x"}, 403, "deployment"),
     "message type": ({CLAIM + "message_type": "LtiSubmissionReviewRequest"}, 400, "message type"),
     "version": ({CLAIM + "version": "1.1"}, 400, "version"),

@@ -278,16 +278,44 @@ def _verified_claims(svc: Services, platform: LtiPlatform, id_token: str) -> dic
         raise refused(
             401, f"the id_token's issuer {unverified.get('iss')!r} is not {platform.issuer!r}"
         )
+    for name in ("exp", "iat", "nbf"):  # PyJWT would read "1700000000" as a number
+        value = unverified.get(name)
+        if name in unverified and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise refused(401, f"the id_token's {name} is not a number ({str(value)[:40]!r})")
+    for key_number in ("now", "refetched"):
+        key = _platform_key(svc, platform, kid, refetch=key_number == "refetched")
+        try:
+            claims = _decoded(svc, platform, id_token, key)
+            break
+        except jwt.InvalidSignatureError:
+            # the platform may have rotated its key under the same kid: fetch its keys once
+            # more (bounded per platform) before calling the signature invalid
+            if key_number == "refetched" or not _refetchable(platform):
+                raise refused(401, "the id_token's signature is not valid") from None
+    return _checked_claims(svc, platform, claims)
+
+
+def _refetchable(platform: LtiPlatform) -> bool:
+    since = time.monotonic() - lti_platforms._last_refetch.get(platform.id, -1e9)
+    return since >= lti_platforms.REFETCH_MIN_S
+
+
+def _platform_key(svc: Services, platform: LtiPlatform, kid: str, refetch: bool) -> Any:
     try:
-        jwk = lti_platforms.platform_key(svc, platform, kid)
-        key = jwt.PyJWK(jwk, algorithm="RS256")
+        return jwt.PyJWK(
+            lti_platforms.platform_key(svc, platform, kid, refetch=refetch), algorithm="RS256"
+        )
     except lti_platforms.UnknownKey as exc:
         raise refused(401, f"the id_token's key is not the platform's: {exc}") from None
     except jwt.PyJWKError:
         raise refused(401, "the platform's key for this id_token cannot be used") from None
+
+
+def _decoded(svc: Services, platform: LtiPlatform, id_token: str, key: Any) -> dict[str, Any]:
+    """The verified claims; InvalidSignatureError passes through (the caller may refetch)."""
     settings = svc.config.lti
     try:
-        claims = jwt.decode(
+        return jwt.decode(
             id_token,
             key,
             algorithms=["RS256"],
@@ -297,7 +325,7 @@ def _verified_claims(svc: Services, platform: LtiPlatform, id_token: str) -> dic
             options={"require": ["iss", "aud", "exp", "iat", "nonce"]},
         )
     except jwt.InvalidSignatureError:
-        raise refused(401, "the id_token's signature is not valid") from None
+        raise
     except jwt.ExpiredSignatureError:
         raise refused(401, "the id_token has expired") from None
     except jwt.ImmatureSignatureError:
@@ -310,6 +338,10 @@ def _verified_claims(svc: Services, platform: LtiPlatform, id_token: str) -> dic
         ) from None
     except jwt.InvalidTokenError as exc:
         raise refused(401, f"the id_token is not valid: {exc}") from None
+
+
+def _checked_claims(svc: Services, platform: LtiPlatform, claims: dict[str, Any]) -> dict[str, Any]:
+    settings = svc.config.lti
     if time.time() - float(claims["iat"]) > settings.max_token_age_s + settings.clock_skew_s:
         raise refused(401, "the id_token was issued too long ago")
     audience = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]

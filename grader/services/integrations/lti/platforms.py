@@ -168,16 +168,18 @@ def _find(keys: dict | None, kid: str) -> dict | None:
     return None
 
 
-def platform_key(svc: Services, platform: LtiPlatform, kid: str) -> dict:
+def platform_key(svc: Services, platform: LtiPlatform, kid: str, refetch: bool = False) -> dict:
     """The platform's public JWK `kid`: from the cache while fresh, else fetched again.
 
     An unknown kid (the platform rotated its keys) refetches once, at most every few seconds
-    per platform, so forged tokens with random kids cannot make us hammer the LMS."""
+    per platform, so forged tokens with random kids cannot make us hammer the LMS. `refetch`:
+    the cached key did not verify a signature (a platform that rotated its key under the same
+    kid): fetch again, with the same bound."""
     fresh = platform.jwks_fetched_at and utcnow() - platform.jwks_fetched_at < timedelta(
         seconds=svc.config.lti.jwks_cache_s
     )
     keys = platform.jwks if fresh else None
-    if (key := _find(keys, kid)) is not None:
+    if not refetch and (key := _find(keys, kid)) is not None:
         return key
     if keys is not None and time.monotonic() - _last_refetch.get(platform.id, -1e9) < REFETCH_MIN_S:
         raise UnknownKey(f"the platform has no key {kid!r}")
