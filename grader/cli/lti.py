@@ -124,9 +124,9 @@ def cmd_keys_retire(args: argparse.Namespace) -> int:
 
 
 def cmd_deliver(args: argparse.Namespace) -> int:
-    from grader.services.integrations import outbox
+    from grader.services import integrations
 
-    counts = outbox.deliver_due(open_services())
+    counts = integrations.deliver_due(open_services())
     print(" ".join(f"{k}={v}" for k, v in counts.items()))
     return EXIT_OK
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 import threading
 
+from grader.services import integrations
 from grader.services.context import Services
-from grader.services.integrations import outbox
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ class OutboxRunner:
         interval = self.svc.config.lti.outbox_poll_s
         while not self._stop.wait(interval):
             try:
-                counts = outbox.deliver_due(self.svc)
+                counts = integrations.deliver_due(self.svc)
                 if any(counts.values()):
                     log.info("outbox: %s", counts)
             except Exception as exc:  # database down, a bug: logged, tried again next round

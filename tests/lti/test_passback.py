@@ -12,8 +12,8 @@ from sqlalchemy import select, update
 
 from grader.db.integrations import LtiPassback
 from grader.db.models import Assignment, utcnow
+from grader.services import integrations
 from grader.services.grading import submissions
-from grader.services.integrations import outbox
 from grader.services.integrations.lti import passback as lti_passback
 from tests.conftest import RIGHT
 
@@ -33,7 +33,7 @@ def rows(world) -> list[LtiPassback]:
 
 
 def deliver(world, later: bool = False) -> dict:
-    return outbox.deliver_due(world.svc, utcnow() + LATER if later else None)
+    return integrations.deliver_due(world.svc, utcnow() + LATER if later else None)
 
 
 def test_a_graded_submission_sends_its_score_with_a_cached_token(world, lti_student, platform):
@@ -116,10 +116,10 @@ def test_the_lms_down_for_a_while_loses_nothing_and_doubles_nothing(world, lti_s
     submit(world, lti_student)
     counts = deliver(world)
     assert counts["passback_retry"] + counts["passback_superseded"] == 2
-    outbox.deliver_due(world.svc, utcnow() + LATER)  # still down
+    integrations.deliver_due(world.svc, utcnow() + LATER)  # still down
     platform.restart()
     for hours in (6, 9, 12):
-        outbox.deliver_due(world.svc, utcnow() + timedelta(hours=hours))
+        integrations.deliver_due(world.svc, utcnow() + timedelta(hours=hours))
     [score] = platform.scores  # the newest grade, once; the older one was superseded
     assert score["scoreGiven"] == score["scoreMaximum"]
     assert sorted(r.status for r in rows(world)) == ["sent", "superseded"]

@@ -14,8 +14,9 @@ from flask import Flask, request
 from werkzeug.serving import make_server
 
 from grader.db.models import utcnow
+from grader.services import integrations
 from grader.services.grading import submissions
-from grader.services.integrations import outbox, webhooks
+from grader.services.integrations import webhooks
 from tests.conftest import RIGHT
 
 
@@ -71,21 +72,23 @@ def grade(world) -> int:
 
 def test_a_graded_submission_is_delivered_signed(world, receiver):
     submission_id = grade(world)
-    assert outbox.deliver_due(world.svc)["webhook_delivered"] == 1
+    assert integrations.deliver_due(world.svc)["webhook_delivered"] == 1
     [event] = receiver.events
     assert event["type"] == "submission.graded"
     assert event["data"]["submission_id"] == submission_id
     assert event["data"]["student"] == "stu" and event["data"]["score"] > 0
-    assert outbox.deliver_due(world.svc)["webhook_delivered"] == 0  # once
+    assert integrations.deliver_due(world.svc)["webhook_delivered"] == 0  # once
 
 
 def test_a_failed_delivery_is_retried_with_backoff_and_logged(world, receiver):
     grade(world)
     receiver.fail = [503]
-    assert outbox.deliver_due(world.svc)["webhook_retry"] == 1
+    assert integrations.deliver_due(world.svc)["webhook_retry"] == 1
     [entry] = webhooks.deliveries(world.svc, world.teacher.actor, receiver.id)
     assert entry["status"] == "pending" and entry["last_status"] == 503
-    assert outbox.deliver_due(world.svc, utcnow() + timedelta(hours=1))["webhook_delivered"] == 1
+    assert (
+        integrations.deliver_due(world.svc, utcnow() + timedelta(hours=1))["webhook_delivered"] == 1
+    )
     [entry] = webhooks.deliveries(world.svc, world.teacher.actor, receiver.id)
     assert entry["status"] == "delivered" and entry["attempts"] == 2
     assert len(receiver.events) == 1
@@ -118,7 +121,7 @@ def test_private_addresses_are_refused_unless_allowed(world, receiver):
         world.svc.config, lti=replace(world.svc.config.lti, allow_private_urls=False)
     )
     grade(world)
-    assert outbox.deliver_due(world.svc)["webhook_failed"] == 1
+    assert integrations.deliver_due(world.svc)["webhook_failed"] == 1
     [entry] = webhooks.deliveries(world.svc, world.teacher.actor, receiver.id)
     assert "internal address" in entry["last_error"] and receiver.events == []
     assert entry["status"] == "failed"  # permanent: not tried again

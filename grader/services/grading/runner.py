@@ -23,9 +23,9 @@ from sqlalchemy import bindparam, select, update
 from grader.db.models import Submission, utcnow
 from grader.engine import SamplingError, grade, grade_batch
 from grader.engine.code_check import CodeUnavailable, code_time_s
+from grader.services import integrations
 from grader.services.context import Services
 from grader.services.grading import scheduling
-from grader.services.integrations import outbox
 from grader.vocabulary import DONE, SubmissionStatus
 
 log = logging.getLogger(__name__)
@@ -362,7 +362,7 @@ def store(
             )
         ).all()
         done = [row.id for row in written]
-        outbox.graded(session, done)  # LMS passbacks and webhooks commit with the grades
+        integrations.graded(session, done)  # LMS passbacks and webhooks commit with the grades
         scheduling.observe_costs(session, _observed_costs(outcomes))
     if observe is not None and written:
         observe(len(outcomes), [(now - row.created_at).total_seconds() for row in written])

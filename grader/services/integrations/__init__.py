@@ -1,9 +1,48 @@
-"""Integrations: LTI 1.3 (`lti`: launch, keys, deep linking, AGS, NRPS), webhooks, and the
-outbox that delivers what grading hands them."""
+"""Integrations: LTI 1.3 (`lti`: launch, keys, deep linking, AGS, NRPS), webhooks, and the one
+outbox (`outbox`) through which grading hands them its results.
 
-from grader.services.integrations.outbox import deliver_due, graded
+`graded()` runs inside the transaction that stores grades: the passbacks and webhook events it
+writes commit with them, or not at all. `deliver_due()` sends whatever is due; the service runs
+it every few seconds (grader.workers.outbox), `python -m grader lti deliver` runs it once.
+"""
 
-__all__ = [
-    "deliver_due",
-    "graded",
-]
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from grader.services.context import Services
+from grader.services.integrations import webhooks
+from grader.services.integrations.lti import passback as lti_passback
+
+log = logging.getLogger(__name__)
+
+__all__ = ["deliver_due", "graded"]
+
+
+def graded(session: Session, submission_ids: list[int]) -> None:
+    """Queue the passbacks and webhook events of just-graded submissions.
+
+    A savepoint keeps a failure here (a bug) from losing the grades themselves."""
+    if not submission_ids:
+        return
+    try:
+        with session.begin_nested():
+            lti_passback.enqueue(session, submission_ids)
+            webhooks.enqueue(session, submission_ids)
+    except Exception:
+        log.exception(
+            "could not queue the passbacks/webhooks of %s submission(s)", len(submission_ids)
+        )
+
+
+def deliver_due(svc: Services, now: datetime | None = None) -> dict[str, int]:
+    """Send the grade passbacks and webhook events that are due; counts by outcome."""
+    passbacks = lti_passback.deliver_due(svc, now)
+    events = webhooks.deliver_due(svc, now)
+    return {
+        **{f"passback_{k}": v for k, v in passbacks.items()},
+        **{f"webhook_{k}": v for k, v in events.items()},
+    }

@@ -1,45 +1,101 @@
-"""What grading hands to the integrations, and the delivery of it.
+"""The outbox: the queue that grade passbacks (`lti_passbacks`) and webhook events
+(`webhook_deliveries`) wait in, one table each with the same delivery columns (db OutboxColumns).
 
-`graded()` runs inside the transaction that stores grades: the passbacks and webhook events
-it writes commit with them, or not at all. `deliver_due()` sends whatever is due; the
-service runs it every few seconds (grader.workers.outbox), `python -m grader lti deliver`
-runs it once.
-"""
+Any process claims the rows that are due with a fresh token, and only the holder of the latest
+claim writes the outcome; rows whose sender died mid-way go back to the queue. What grading
+hands over and the delivery round are `grader.services.integrations.graded` / `deliver_due`."""
 
 from __future__ import annotations
 
-import logging
-from datetime import datetime
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, select, update
 
 from grader.services.context import Services
-from grader.services.integrations import webhooks
-from grader.services.integrations.lti import passback as lti_passback
 
-log = logging.getLogger(__name__)
+STALE_CLAIM_S = 300.0  # a row left `sending` this long (its process died) is tried again
 
 
-def graded(session: Session, submission_ids: list[int]) -> None:
-    """Queue the passbacks and webhook events of just-graded submissions.
+def claim(svc: Services, table: Table, now: datetime, limit: int) -> tuple[str, list[int]]:
+    """Mark up to `limit` due rows `sending` under a new token: (the token, their ids)."""
+    token = uuid.uuid4().hex
+    stale = now - timedelta(seconds=STALE_CLAIM_S)
+    waiting = ((table.c.status == "pending") & (table.c.next_attempt_at <= now)) | (
+        (table.c.status == "sending") & (table.c.claimed_at < stale)
+    )
+    with svc.db.read() as session:  # most rounds find nothing: no write lock for them
+        if session.execute(select(table.c.id).where(waiting).limit(1)).first() is None:
+            return token, []
+    with svc.db.write() as session:
+        session.execute(  # rows whose sender died mid-way go back to the queue
+            update(table)
+            .where(
+                table.c.status == "sending",
+                table.c.claimed_at < stale,
+            )
+            .values(status="pending", claim_token=None)
+        )
+        due = (
+            select(table.c.id)
+            .where(table.c.status == "pending", table.c.next_attempt_at <= now)
+            .order_by(table.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        session.execute(
+            update(table)
+            .where(table.c.id.in_(due.scalar_subquery()), table.c.status == "pending")
+            .values(
+                status="sending", claim_token=token, claimed_at=now, attempts=table.c.attempts + 1
+            )
+        )
+        ids = list(
+            session.scalars(
+                select(table.c.id).where(table.c.claim_token == token, table.c.status == "sending")
+            )
+        )
+    return token, ids
 
-    A savepoint keeps a failure here (a bug) from losing the grades themselves."""
-    if not submission_ids:
-        return
-    try:
-        with session.begin_nested():
-            lti_passback.enqueue(session, submission_ids)
-            webhooks.enqueue(session, submission_ids)
-    except Exception:
-        log.exception(
-            "could not queue the passbacks/webhooks of %s submission(s)", len(submission_ids)
+
+def finish(svc: Services, table: Table, row_id: int, token: str, **values: Any) -> None:
+    """Record a row's outcome, if this claim is still the row's."""
+    with svc.db.write() as session:
+        session.execute(
+            update(table)
+            .where(table.c.id == row_id, table.c.claim_token == token, table.c.status == "sending")
+            .values(claim_token=None, **values)
         )
 
 
-def deliver_due(svc: Services, now: datetime | None = None) -> dict[str, int]:
-    passbacks = lti_passback.deliver_due(svc, now)
-    events = webhooks.deliver_due(svc, now)
-    return {
-        **{f"passback_{k}": v for k, v in passbacks.items()},
-        **{f"webhook_{k}": v for k, v in events.items()},
-    }
+def not_done(
+    svc: Services,
+    table: Table,
+    row_id: int,
+    token: str,
+    *,
+    retry: bool,
+    attempts: int,
+    when: datetime,
+    status: int | None,
+    message: str,
+) -> str:
+    """Record a try that did not get through: pending again at ``when`` when it may be retried
+    and tries are left ("retry"), else failed for good with the reason ("failed")."""
+    if retry and attempts < svc.config.lti.max_attempts:
+        finish(
+            svc,
+            table,
+            row_id,
+            token,
+            status="pending",
+            next_attempt_at=when,
+            last_status=status,
+            last_error=message,
+        )
+        return "retry"
+    if retry:
+        message = f"gave up after {attempts} tries; last: {message}"
+    finish(svc, table, row_id, token, status="failed", last_status=status, last_error=message)
+    return "failed"

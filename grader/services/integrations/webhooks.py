@@ -28,8 +28,7 @@ from grader.db.models import Assignment, Submission, User, utcnow
 from grader.services.accounts.access import require_course_staff
 from grader.services.context import Actor, Services
 from grader.services.errors import Invalid, NotFound
-from grader.services.integrations import outbound
-from grader.services.integrations import outbox_queue as queue
+from grader.services.integrations import outbound, outbox
 from grader.services.integrations.outbound import Verdict
 from grader.vocabulary import DONE
 
@@ -242,7 +241,7 @@ def enqueue(session: Session, submission_ids: list[int]) -> int:
 def deliver_due(svc: Services, now: datetime | None = None, limit: int = 50) -> dict[str, int]:
     """Deliver the events that are due; returns how many were delivered, retried, failed."""
     now = now or utcnow()
-    token, ids = queue.claim(svc, table, now, limit)
+    token, ids = outbox.claim(svc, table, now, limit)
     counts = {"delivered": 0, "retry": 0, "failed": 0}
     if ids:
         with outbound.client(svc.config.lti) as http:
@@ -285,7 +284,7 @@ def _deliver_one(
         retry, message = outbound.unreachable(exc, "the receiver")
         code, verdict = None, (Verdict.RETRY if retry else Verdict.FAIL)
     if verdict is Verdict.OK:
-        queue.finish(
+        outbox.finish(
             svc,
             table,
             row_id,
@@ -296,7 +295,7 @@ def _deliver_one(
             last_error=None,
         )
         return "delivered"
-    return queue.not_done(
+    return outbox.not_done(
         svc,
         table,
         row_id,

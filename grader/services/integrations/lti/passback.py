@@ -21,8 +21,7 @@ from grader.db.integrations import LtiContext, LtiPassback, LtiPlatform, LtiReso
 from grader.db.models import Assignment, ScoreOverride, Submission, User, utcnow
 from grader.services.accounts.access import require_course_staff
 from grader.services.context import Actor, Services
-from grader.services.integrations import outbound
-from grader.services.integrations import outbox_queue as queue
+from grader.services.integrations import outbound, outbox
 from grader.services.integrations.lti import tokens as lti_tokens
 from grader.services.integrations.outbound import Verdict
 from grader.vocabulary import SubmissionStatus
@@ -121,7 +120,7 @@ def scores_url(lineitem: str) -> str:
 def deliver_due(svc: Services, now: datetime | None = None, limit: int = 50) -> dict[str, int]:
     """Send the passbacks that are due; returns how many were sent, retried, failed."""
     now = now or utcnow()
-    token, ids = queue.claim(svc, table, now, limit)
+    token, ids = outbox.claim(svc, table, now, limit)
     counts = {"sent": 0, "retry": 0, "failed": 0, "superseded": 0}
     if not ids:
         return counts
@@ -164,7 +163,7 @@ def _deliver_one(
         }
         lineitem = link.lineitem_url
     if newer:
-        queue.finish(
+        outbox.finish(
             svc,
             table,
             row_id,
@@ -184,10 +183,10 @@ def _deliver_one(
             session.get(LtiResourceLink, row.link_pk).lineitem_url = lineitem
     if not lineitem:
         message = "the LMS gave no line item (gradebook column) for this activity; let it accept grades and launch again"
-        queue.finish(svc, table, row_id, token, status="failed", last_error=message)
+        outbox.finish(svc, table, row_id, token, status="failed", last_error=message)
         return "failed"
     if scopes and SCORE_SCOPE not in scopes:
-        queue.finish(
+        outbox.finish(
             svc,
             table,
             row_id,
@@ -198,7 +197,7 @@ def _deliver_one(
         return "failed"
     status, error, retry_after = _post(svc, http, platform, scores_url(lineitem), body)
     if status == "sent":
-        queue.finish(
+        outbox.finish(
             svc,
             table,
             row_id,
@@ -211,7 +210,7 @@ def _deliver_one(
         return "sent"
     code, message = error
     when = outbound.retry_at(now, attempts, svc.config.lti, retry_after)
-    outcome = queue.not_done(
+    outcome = outbox.not_done(
         svc,
         table,
         row_id,
@@ -247,7 +246,7 @@ def _failed(
 ) -> str:
     """Record a failed try: pending again later (with backoff) or failed for good."""
     when = outbound.retry_at(now, attempts, svc.config.lti, None)
-    return queue.not_done(
+    return outbox.not_done(
         svc,
         table,
         row_id,
