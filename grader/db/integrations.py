@@ -18,6 +18,21 @@ PASSBACK_STATES = ("pending", "sending", "sent", "failed", "superseded")
 DELIVERY_STATES = ("pending", "sending", "delivered", "failed")
 
 
+class OutboxColumns:
+    """The delivery columns both outbox tables share (grader.services.integrations.outbox):
+    where a row stands, how many tries it had, when the next is due, who holds the claim, and
+    the receiver's last answer."""
+
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    claimed_at: Mapped[datetime | None]
+    last_status: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class LtiPlatform(Base):
     """A registered LMS (issuer + client_id) and the URLs of its OIDC and OAuth2 endpoints."""
 
@@ -131,7 +146,7 @@ class LtiResourceLink(Base):
     context: Mapped[LtiContext] = relationship()
 
 
-class LtiPassback(Base):
+class LtiPassback(OutboxColumns, Base):
     """The outbox of grade passback: one row per graded submission (and LMS link) of an LTI user.
 
     Written in the transaction that stores the grade, so a grade is never lost; sent by
@@ -155,14 +170,6 @@ class LtiPassback(Base):
     score_given: Mapped[float] = mapped_column(Float)
     score_maximum: Mapped[float] = mapped_column(Float)
     timestamp: Mapped[str] = mapped_column(String(40))
-    status: Mapped[str] = mapped_column(String(16), default="pending")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
-    claim_token: Mapped[str | None] = mapped_column(String(32))
-    claimed_at: Mapped[datetime | None]
-    last_status: Mapped[int | None]
-    last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
 
 
@@ -181,7 +188,7 @@ class WebhookSubscription(Base):
     disabled_at: Mapped[datetime | None]
 
 
-class WebhookDelivery(Base):
+class WebhookDelivery(OutboxColumns, Base):
     """One event for one subscription, and how its delivery went (the delivery log)."""
 
     __tablename__ = "webhook_deliveries"
@@ -197,12 +204,4 @@ class WebhookDelivery(Base):
     event_id: Mapped[str] = mapped_column(String(64))
     event_type: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]]
-    status: Mapped[str] = mapped_column(String(16), default="pending")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
-    claim_token: Mapped[str | None] = mapped_column(String(32))
-    claimed_at: Mapped[datetime | None]
-    last_status: Mapped[int | None]
-    last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[datetime | None]
