@@ -13,9 +13,7 @@ from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueCo
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grader.db.models import Base, utcnow
-
-PASSBACK_STATES = ("pending", "sending", "sent", "failed", "superseded")
-DELIVERY_STATES = ("pending", "sending", "delivered", "failed")
+from grader.vocabulary import OutboxStatus
 
 
 class OutboxColumns:
@@ -23,7 +21,7 @@ class OutboxColumns:
     where a row stands, how many tries it had, when the next is due, who holds the claim, and
     the receiver's last answer."""
 
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     claim_token: Mapped[str | None] = mapped_column(String(32))

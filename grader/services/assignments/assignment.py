@@ -30,7 +30,7 @@ from grader.services.exercises import instances
 from grader.services.exercises import library as exercise_service
 from grader.services.exercises.markup import latex_to_mathml, render_markdown
 from grader.services.pagination import envelope, page
-from grader.vocabulary import DONE, SubmissionStatus
+from grader.vocabulary import DONE, AssignmentState, SubmissionStatus
 
 
 def reveal_wording(
@@ -190,14 +190,14 @@ def check_open(
     return late
 
 
-def state(row: Assignment, now: datetime | None = None) -> str:
+def state(row: Assignment, now: datetime | None = None) -> AssignmentState:
     """upcoming, open, late (past due, late work taken with a penalty) or closed."""
     now = now or utcnow()
     if row.opens_at and now < row.opens_at:
-        return "upcoming"
+        return AssignmentState.UPCOMING
     if row.due_at and now > row.due_at:
-        return "closed" if row.late_penalty is None else "late"
-    return "open"
+        return AssignmentState.CLOSED if row.late_penalty is None else AssignmentState.LATE
+    return AssignmentState.OPEN
 
 
 @dataclass(frozen=True)
@@ -224,17 +224,19 @@ class StudentTerms:
         """Past this student's due date, and the assignment takes no late work."""
         return self.past_due(now) and row.late_penalty is None
 
-    def state(self, row: Any, now: datetime | None = None) -> str:
+    def state(self, row: Any, now: datetime | None = None) -> AssignmentState:
         """upcoming, open, late (past due, late work taken with a penalty), closed, or done
         (no attempt left while it is open), for this student."""
         now = now or utcnow()
         if row.opens_at and now < row.opens_at:
-            return "upcoming"
+            return AssignmentState.UPCOMING
         if self.past_due(now):
-            found = "closed" if row.late_penalty is None else "late"
+            found = AssignmentState.CLOSED if row.late_penalty is None else AssignmentState.LATE
         else:
-            found = "open"
-        return "done" if found != "closed" and self.attempts_left == 0 else found
+            found = AssignmentState.OPEN
+        if found is not AssignmentState.CLOSED and self.attempts_left == 0:
+            return AssignmentState.DONE
+        return found
 
 
 def effective_terms(

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Table, select, update
 
 from grader.services.context import Services
+from grader.vocabulary import DeliveryOutcome, OutboxStatus
 
 STALE_CLAIM_S = 300.0  # a row left `sending` this long (its process died) is tried again
 
@@ -22,8 +23,8 @@ def claim(svc: Services, table: Table, now: datetime, limit: int) -> tuple[str, 
     """Mark up to `limit` due rows `sending` under a new token: (the token, their ids)."""
     token = uuid.uuid4().hex
     stale = now - timedelta(seconds=STALE_CLAIM_S)
-    waiting = ((table.c.status == "pending") & (table.c.next_attempt_at <= now)) | (
-        (table.c.status == "sending") & (table.c.claimed_at < stale)
+    waiting = ((table.c.status == OutboxStatus.PENDING) & (table.c.next_attempt_at <= now)) | (
+        (table.c.status == OutboxStatus.SENDING) & (table.c.claimed_at < stale)
     )
     with svc.db.read() as session:  # most rounds find nothing: no write lock for them
         if session.execute(select(table.c.id).where(waiting).limit(1)).first() is None:
@@ -32,28 +33,33 @@ def claim(svc: Services, table: Table, now: datetime, limit: int) -> tuple[str, 
         session.execute(  # rows whose sender died mid-way go back to the queue
             update(table)
             .where(
-                table.c.status == "sending",
+                table.c.status == OutboxStatus.SENDING,
                 table.c.claimed_at < stale,
             )
-            .values(status="pending", claim_token=None)
+            .values(status=OutboxStatus.PENDING, claim_token=None)
         )
         due = (
             select(table.c.id)
-            .where(table.c.status == "pending", table.c.next_attempt_at <= now)
+            .where(table.c.status == OutboxStatus.PENDING, table.c.next_attempt_at <= now)
             .order_by(table.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
         session.execute(
             update(table)
-            .where(table.c.id.in_(due.scalar_subquery()), table.c.status == "pending")
+            .where(table.c.id.in_(due.scalar_subquery()), table.c.status == OutboxStatus.PENDING)
             .values(
-                status="sending", claim_token=token, claimed_at=now, attempts=table.c.attempts + 1
+                status=OutboxStatus.SENDING,
+                claim_token=token,
+                claimed_at=now,
+                attempts=table.c.attempts + 1,
             )
         )
         ids = list(
             session.scalars(
-                select(table.c.id).where(table.c.claim_token == token, table.c.status == "sending")
+                select(table.c.id).where(
+                    table.c.claim_token == token, table.c.status == OutboxStatus.SENDING
+                )
             )
         )
     return token, ids
@@ -64,7 +70,11 @@ def finish(svc: Services, table: Table, row_id: int, token: str, **values: Any) 
     with svc.db.write() as session:
         session.execute(
             update(table)
-            .where(table.c.id == row_id, table.c.claim_token == token, table.c.status == "sending")
+            .where(
+                table.c.id == row_id,
+                table.c.claim_token == token,
+                table.c.status == OutboxStatus.SENDING,
+            )
             .values(claim_token=None, **values)
         )
 
@@ -80,7 +90,7 @@ def not_done(
     when: datetime,
     status: int | None,
     message: str,
-) -> str:
+) -> DeliveryOutcome:
     """Record a try that did not get through: pending again at ``when`` when it may be retried
     and tries are left ("retry"), else failed for good with the reason ("failed")."""
     if retry and attempts < svc.config.lti.max_attempts:
@@ -89,13 +99,21 @@ def not_done(
             table,
             row_id,
             token,
-            status="pending",
+            status=OutboxStatus.PENDING,
             next_attempt_at=when,
             last_status=status,
             last_error=message,
         )
-        return "retry"
+        return DeliveryOutcome.RETRY
     if retry:
         message = f"gave up after {attempts} tries; last: {message}"
-    finish(svc, table, row_id, token, status="failed", last_status=status, last_error=message)
-    return "failed"
+    finish(
+        svc,
+        table,
+        row_id,
+        token,
+        status=OutboxStatus.FAILED,
+        last_status=status,
+        last_error=message,
+    )
+    return DeliveryOutcome.FAILED

@@ -30,7 +30,7 @@ from grader.services.context import Actor, Services
 from grader.services.errors import Invalid, NotFound
 from grader.services.integrations import outbound, outbox
 from grader.services.integrations.outbound import Verdict
-from grader.vocabulary import DONE
+from grader.vocabulary import DONE, DeliveryOutcome, OutboxStatus
 
 log = logging.getLogger(__name__)
 EVENT = "submission.graded"
@@ -157,8 +157,8 @@ def unsubscribe(svc: Services, actor: Actor, webhook_id: int) -> None:
         row.disabled_at = utcnow()
         session.execute(
             update(table)
-            .where(table.c.subscription_id == row.id, table.c.status == "pending")
-            .values(status="failed", last_error="the subscription was deleted")
+            .where(table.c.subscription_id == row.id, table.c.status == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.FAILED, last_error="the subscription was deleted")
         )
 
 
@@ -179,7 +179,9 @@ def deliveries(svc: Services, actor: Actor, webhook_id: int, limit: int = 100) -
                 "type": r.event_type,
                 "status": r.status,
                 "attempts": r.attempts,
-                "next_attempt_at": r.next_attempt_at.isoformat() if r.status == "pending" else None,
+                "next_attempt_at": r.next_attempt_at.isoformat()
+                if r.status == OutboxStatus.PENDING
+                else None,
                 "delivered_at": r.delivered_at.isoformat() if r.delivered_at else None,
                 "last_status": r.last_status,
                 "last_error": r.last_error,
@@ -238,11 +240,13 @@ def enqueue(session: Session, submission_ids: list[int]) -> int:
     return len(rows)
 
 
-def deliver_due(svc: Services, now: datetime | None = None, limit: int = 50) -> dict[str, int]:
+def deliver_due(
+    svc: Services, now: datetime | None = None, limit: int = 50
+) -> dict[DeliveryOutcome, int]:
     """Deliver the events that are due; returns how many were delivered, retried, failed."""
     now = now or utcnow()
     token, ids = outbox.claim(svc, table, now, limit)
-    counts = {"delivered": 0, "retry": 0, "failed": 0}
+    counts = {DeliveryOutcome.DELIVERED: 0, DeliveryOutcome.RETRY: 0, DeliveryOutcome.FAILED: 0}
     if ids:
         with outbound.client(svc.config.lti) as http:
             for row_id in ids:
@@ -252,7 +256,7 @@ def deliver_due(svc: Services, now: datetime | None = None, limit: int = 50) -> 
 
 def _deliver_one(
     svc: Services, http: outbound.OutboundClient, row_id: int, token: str, now: datetime
-) -> str:
+) -> DeliveryOutcome:
     with svc.db.read() as session:
         row = session.get(WebhookDelivery, row_id)
         subscription = session.get(WebhookSubscription, row.subscription_id)
@@ -289,12 +293,12 @@ def _deliver_one(
             table,
             row_id,
             token,
-            status="delivered",
+            status=OutboxStatus.DELIVERED,
             delivered_at=utcnow(),
             last_status=code,
             last_error=None,
         )
-        return "delivered"
+        return DeliveryOutcome.DELIVERED
     return outbox.not_done(
         svc,
         table,

@@ -24,7 +24,7 @@ from grader.services.context import Actor, Services
 from grader.services.integrations import outbound, outbox
 from grader.services.integrations.lti import tokens as lti_tokens
 from grader.services.integrations.outbound import Verdict
-from grader.vocabulary import SubmissionStatus
+from grader.vocabulary import DeliveryOutcome, OutboxStatus, SubmissionStatus
 
 log = logging.getLogger(__name__)
 SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
@@ -94,7 +94,7 @@ def enqueue(session: Session, submission_ids: list[int]) -> int:
         )
         if existing is not None:  # graded again (a regrade): this new grade goes instead
             existing.score_given, existing.timestamp = score, stamp
-            existing.status, existing.attempts, existing.claim_token = "pending", 0, None
+            existing.status, existing.attempts, existing.claim_token = OutboxStatus.PENDING, 0, None
             existing.next_attempt_at, existing.last_error = utcnow(), None
             continue
         session.add(
@@ -117,11 +117,18 @@ def scores_url(lineitem: str) -> str:
     return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/scores"))
 
 
-def deliver_due(svc: Services, now: datetime | None = None, limit: int = 50) -> dict[str, int]:
+def deliver_due(
+    svc: Services, now: datetime | None = None, limit: int = 50
+) -> dict[DeliveryOutcome, int]:
     """Send the passbacks that are due; returns how many were sent, retried, failed."""
     now = now or utcnow()
     token, ids = outbox.claim(svc, table, now, limit)
-    counts = {"sent": 0, "retry": 0, "failed": 0, "superseded": 0}
+    counts = {
+        DeliveryOutcome.SENT: 0,
+        DeliveryOutcome.RETRY: 0,
+        DeliveryOutcome.FAILED: 0,
+        DeliveryOutcome.SUPERSEDED: 0,
+    }
     if not ids:
         return counts
     with outbound.client(svc.config.lti) as http:
@@ -133,7 +140,7 @@ def deliver_due(svc: Services, now: datetime | None = None, limit: int = 50) -> 
 
 def _deliver_one(
     svc: Services, http: outbound.OutboundClient, row_id: int, token: str, now: datetime
-) -> str:
+) -> DeliveryOutcome:
     with svc.db.read() as session:
         row = session.get(LtiPassback, row_id)
         newer = session.scalar(
@@ -141,7 +148,9 @@ def _deliver_one(
                 LtiPassback.link_pk == row.link_pk,
                 LtiPassback.user_id == row.user_id,
                 LtiPassback.id > row.id,
-                LtiPassback.status.in_(("pending", "sending", "sent")),
+                LtiPassback.status.in_(
+                    (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT)
+                ),
             )
         )
         link = session.get(LtiResourceLink, row.link_pk)
@@ -168,10 +177,10 @@ def _deliver_one(
             table,
             row_id,
             token,
-            status="superseded",
+            status=OutboxStatus.SUPERSEDED,
             last_error="a newer grade replaces this one",
         )
-        return "superseded"
+        return DeliveryOutcome.SUPERSEDED
     if not lineitem and lineitems and LINEITEM_SCOPE in scopes:
         try:
             lineitem = _find_or_create_lineitem(
@@ -183,31 +192,31 @@ def _deliver_one(
             session.get(LtiResourceLink, row.link_pk).lineitem_url = lineitem
     if not lineitem:
         message = "the LMS gave no line item (gradebook column) for this activity; let it accept grades and launch again"
-        outbox.finish(svc, table, row_id, token, status="failed", last_error=message)
-        return "failed"
+        outbox.finish(svc, table, row_id, token, status=OutboxStatus.FAILED, last_error=message)
+        return DeliveryOutcome.FAILED
     if scopes and SCORE_SCOPE not in scopes:
         outbox.finish(
             svc,
             table,
             row_id,
             token,
-            status="failed",
+            status=OutboxStatus.FAILED,
             last_error="the LMS did not grant this tool the score scope",
         )
-        return "failed"
-    status, error, retry_after = _post(svc, http, platform, scores_url(lineitem), body)
-    if status == "sent":
+        return DeliveryOutcome.FAILED
+    verdict, error, retry_after = _post(svc, http, platform, scores_url(lineitem), body)
+    if verdict is Verdict.OK:
         outbox.finish(
             svc,
             table,
             row_id,
             token,
-            status="sent",
+            status=OutboxStatus.SENT,
             sent_at=utcnow(),
             last_status=error[0],
             last_error=None,
         )
-        return "sent"
+        return DeliveryOutcome.SENT
     code, message = error
     when = outbound.retry_at(now, attempts, svc.config.lti, retry_after)
     outcome = outbox.not_done(
@@ -215,13 +224,13 @@ def _deliver_one(
         table,
         row_id,
         token,
-        retry=status == "retry",
+        retry=verdict is Verdict.RETRY,
         attempts=attempts,
         when=when,
         status=code,
         message=message,
     )
-    if outcome == "retry":
+    if outcome is DeliveryOutcome.RETRY:
         log.info("passback %s: %s; next try at %s", row_id, message, when.isoformat())
     else:
         log.warning("passback %s failed: %s", row_id, message)
@@ -243,7 +252,7 @@ def _failed(
     retry: bool,
     status: int | None,
     message: str,
-) -> str:
+) -> DeliveryOutcome:
     """Record a failed try: pending again later (with backoff) or failed for good."""
     when = outbound.retry_at(now, attempts, svc.config.lti, None)
     return outbox.not_done(
@@ -320,16 +329,16 @@ def _post(
     platform: lti_tokens.Platform,
     url: str,
     body: dict,
-) -> tuple[str, tuple[int | None, str], str | None]:
-    """One score POST (and one more after a 401 with a fresh token): (sent|retry|fail, (status,
-    message), Retry-After)."""
+) -> tuple[Verdict, tuple[int | None, str], str | None]:
+    """One score POST (and one more after a 401 with a fresh token): (OK, RETRY or FAIL,
+    (status, message), Retry-After)."""
     for fresh in (False, True):
         if fresh:
             lti_tokens.forget(svc, platform, SCORE_SCOPE)
         try:
             bearer = lti_tokens.token(svc, http, platform, SCORE_SCOPE)
         except lti_tokens.TokenError as exc:
-            return ("retry" if exc.retry else "fail"), (None, exc.message), None
+            return (Verdict.RETRY if exc.retry else Verdict.FAIL), (None, exc.message), None
         try:
             response = http.post(
                 url,
@@ -339,15 +348,14 @@ def _post(
             )
         except httpx.TransportError as exc:
             retry, message = outbound.unreachable(exc)
-            return ("retry" if retry else "fail"), (None, message), None
+            return (Verdict.RETRY if retry else Verdict.FAIL), (None, message), None
         verdict = outbound.verdict(response.status_code, response.headers)
         if verdict is Verdict.OK:
-            return "sent", (response.status_code, ""), None
+            return Verdict.OK, (response.status_code, ""), None
         if verdict is Verdict.REFRESH and not fresh:
             continue
-        status = "retry" if verdict is Verdict.RETRY else "fail"
         return (
-            status,
+            Verdict.RETRY if verdict is Verdict.RETRY else Verdict.FAIL,
             (response.status_code, outbound.describe(response)),
             response.headers.get("Retry-After"),
         )
@@ -394,7 +402,9 @@ def state(svc: Services, actor: Actor, assignment_id: int) -> dict:
             "max_score": row.score_maximum,
             "status": row.status,
             "attempts": row.attempts,
-            "next_attempt_at": row.next_attempt_at.isoformat() if row.status == "pending" else None,
+            "next_attempt_at": row.next_attempt_at.isoformat()
+            if row.status == OutboxStatus.PENDING
+            else None,
             "sent_at": row.sent_at.isoformat() if row.sent_at else None,
             "lms_status": row.last_status,
             "lms_answer": row.last_error,
