@@ -36,7 +36,7 @@ def _cluster() -> ClusterMetrics | None:
 def readyz():
     """200 when the database (and the broker, when one is configured) answers; else 503."""
     cluster = _cluster()
-    checks = readiness(svc(), cluster.redis if cluster is not None else None)
+    checks = readiness(svc().db, cluster.redis if cluster is not None else None)
     ready = all(value == "ok" for value in checks.values())
     body = {"status": "ready" if ready else "unavailable", "checks": checks}
     return body, 200 if ready else 503, {} if ready else {"Retry-After": "5"}

@@ -6,14 +6,14 @@ from typing import Any
 
 from sqlalchemy import text
 
-from grader.services.context import Services
+from grader.db.session import Database
 
 
-def readiness(svc: Services, broker: Any | None = None) -> dict[str, str]:
+def readiness(db: Database, broker: Any | None = None) -> dict[str, str]:
     """Each dependency's state, "ok" or why not; ``broker`` is a Redis client or None."""
     checks: dict[str, str] = {}
     try:
-        with svc.db.engine.connect() as conn:
+        with db.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         checks["database"] = "ok"
     except Exception as exc:  # any failure means "not ready"; the reason is reported
