@@ -1,4 +1,5 @@
-"""Run the Alembic migrations in the top-level `migrations/` folder from code.
+"""Run the Alembic migrations in the top-level `migrations/` folder (inside the package once
+installed) from code.
 
 Alembic (and the template engine it loads) is imported only when there is something to do:
 `upgrade_if_needed` first compares the database's revision with the newest migration file, so
@@ -17,7 +18,16 @@ from sqlalchemy.exc import DBAPIError
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+_PACKAGE = Path(__file__).resolve().parents[1]
+# Installed (`pip install .`), the migrations are inside the package; in a source tree, beside it.
+MIGRATIONS = next(
+    (
+        where
+        for where in (_PACKAGE / "migrations", _PACKAGE.parent / "migrations")
+        if where.is_dir()
+    ),
+    _PACKAGE.parent / "migrations",
+)
 NUMBERED = re.compile(r"^(\d{4})_\w+\.py$")  # migrations/versions/NNNN_what.py, one head
 REVISION = re.compile(r"""^revision\s*=\s*["']([^"']+)["']""", re.MULTILINE)
 
