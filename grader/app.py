@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from flask.json.provider import DefaultJSONProvider
 from flask_openapi3 import Info, OpenAPI
 
 from grader.config import Config
@@ -46,6 +47,7 @@ def create_app(
     app.before_request(start_request_budget)  # bounded log output per request
     app.before_request(refuse_nul_characters)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
+    assert isinstance(app.json, DefaultJSONProvider)
     app.json.sort_keys = False
     if config.web.proxy_hops > 0:  # the client's address and scheme as the proxies saw them
         from werkzeug.middleware.proxy_fix import ProxyFix

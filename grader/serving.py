@@ -58,6 +58,12 @@ def die_with_parent() -> None:
         pass
 
 
+def _after_fork(server: Any, worker: Any) -> None:
+    """Each gunicorn worker: killed with its parent, and its allocator tuned."""
+    die_with_parent()
+    tune_process()
+
+
 def json_error(status: int, reason: str, message: str) -> bytes:
     """A whole HTTP response in the API's error shape, for errors the HTTP server answers
     itself, before any application code sees the request (a request line over 8 KiB: 414;
@@ -102,7 +108,7 @@ def run_gunicorn(
                 "backlog": 2048,
                 # one shared control socket per user would clash between two services
                 "control_socket_disable": True,
-                "post_fork": lambda server, worker: (die_with_parent(), tune_process()),
+                "post_fork": _after_fork,
             }
             for key, value in options.items():
                 self.cfg.set(key, value)

@@ -9,7 +9,7 @@ from grader.services.context import Actor, Services
 from grader.services.errors import Unauthorized
 
 PREFIX = "/api/v1"
-SECURITY = [{"bearer": []}]
+SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
 ERRORS = {
     400: "malformed request",
     401: "missing or unknown token",

@@ -24,7 +24,9 @@ class Params(BaseModel):
 
     @classmethod
     @functools.cache
-    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    def model_json_schema(  # type: ignore[override]  # same arguments, passed through
+        cls, *args: Any, **kwargs: Any
+    ) -> dict[str, Any]:
         return super().model_json_schema(*args, **kwargs)
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from flask import current_app, render_template_string
-from flask_openapi3 import APIBlueprint, Tag
+from flask_openapi3 import APIBlueprint, OpenAPI, Tag
 
 from grader.api.common import PREFIX, error_responses, json_object, svc
 from grader.services.infra.backpressure import count_queued
@@ -40,18 +42,19 @@ def health():
 @bp.get("/openapi.json", doc_ui=False)
 def openapi_json():
     """The OpenAPI 3.1 document of this API."""
-    return current_app.api_doc
+    return cast(OpenAPI, current_app).api_doc
 
 
 @bp.get("/docs", doc_ui=False)
 def docs():
     """A readable page generated from the OpenAPI document."""
-    spec = current_app.api_doc
+    spec: dict[str, Any] = cast(OpenAPI, current_app).api_doc
     groups: dict[str, list[dict]] = {}
     for path, item in spec.get("paths", {}).items():
         for method, op in item.items():
             body = op.get("requestBody", {}).get("content", {})
-            schema = next(iter(body.values()), {}).get("schema", {}) if body else {}
+            first: dict[str, Any] = next(iter(body.values()), {}) if body else {}
+            schema = first.get("schema", {})
             ref = schema.get("$ref", "").rsplit("/", 1)[-1] or schema.get("type", "")
             groups.setdefault((op.get("tags") or ["other"])[0], []).append(
                 {

@@ -37,6 +37,7 @@ def home(actor: Actor) -> Any:
 def favicon() -> Any:
     """Browsers and tools ask for /favicon.ico whatever the page names (the same SVG icon)."""
     folder = current_app.blueprints["web"].static_folder
+    assert folder is not None  # the web blueprint is registered with its static folder
     response = send_from_directory(folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400)
     return response
 

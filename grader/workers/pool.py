@@ -48,11 +48,11 @@ class EmbeddedPool:
         self.counts = PendingCounts()  # /metrics observations, flushed every few seconds
         self.leases = scheduling.Leases(svc.db, svc.config.lease_s)
         heavy = svc.config.heavy_workers if self.size else 0
-        self.lanes: list[str | None] = (
-            [scheduling.CHEAP] * self.size + [scheduling.HEAVY] * heavy
-            if heavy
-            else [None] * self.size
-        )
+        self.lanes: list[str | None] = []
+        if heavy:
+            self.lanes += [scheduling.CHEAP] * self.size + [scheduling.HEAVY] * heavy
+        else:
+            self.lanes += [None] * self.size
 
     def start(self) -> None:
         if self._threads:

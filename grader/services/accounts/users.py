@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from grader.db.core import rowcount
 from grader.db.models import ApiToken, Membership, User, utcnow
 from grader.services.accounts.access import require_course_staff, require_role
 from grader.services.context import Actor, Services
@@ -133,7 +134,7 @@ def authenticate(svc: Services, token: str, fresh: bool = False) -> Actor:
 def create_token(svc: Services, actor: Actor, name: str) -> dict:
     """A new token for the actor (shown once)."""
     with svc.db.write() as session:
-        user = session.get(User, actor.id)
+        user = session.get_one(User, actor.id)
         token, value = _issue_token(session, user, name)
         return {**token_dict(token), "token": value}
 
@@ -175,7 +176,7 @@ def revoke_matching(svc: Services, *, token: str | None = None, username: str | 
             query = query.where(ApiToken.user_id == user_id)
         else:
             raise Invalid("name a token or a user")
-        count = session.execute(query.values(revoked_at=stamp)).rowcount
+        count = rowcount(session.execute(query.values(revoked_at=stamp)))
     svc.token_cache.clear()
     return int(count or 0)
 
@@ -274,7 +275,7 @@ def change_password(svc: Services, actor: Actor, current: str, new: str, address
             details=[{"path": "current_password"}],
         )
     with svc.db.write() as session:
-        user = session.get(User, actor.id)
+        user = session.get_one(User, actor.id)
         _store_password(user, new)
         session.flush()
         return session_stamp(user)
@@ -319,19 +320,19 @@ def sign_in(svc: Services, username: str, password: str) -> tuple[Actor, str]:
     with svc.db.read() as session:
         user = session.scalar(select(User).where(User.username == username))
     stored = user.password_hash if user else None
-    if not _verify(stored, password[:MAX_PASSWORD_CHARS]) or user is None:
+    if not _verify(stored, password[:MAX_PASSWORD_CHARS]) or user is None or stored is None:
         raise Unauthorized("wrong username or password")
     if _hasher.check_needs_rehash(stored):
         _rehash(svc, user.id, password)
         with svc.db.read() as session:
-            user = session.get(User, user.id)
+            user = session.get_one(User, user.id)
     return Actor(user.id, user.username, user.role), session_stamp(user)
 
 
 def _rehash(svc: Services, user_id: int, password: str) -> None:
     """Store the hash again with today's parameters (the same password: sessions go on)."""
     with svc.db.write() as session:
-        user = session.get(User, user_id)
+        user = session.get_one(User, user_id)
         user.password_hash = _hasher.hash(password)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import exists, func, literal, select, update
 from sqlalchemy.orm import Session
 
+from grader.db.core import table_of
 from grader.db.models import (
     ANSWER_VISIBILITY,
     SCORE_POLICIES,
@@ -437,10 +438,12 @@ def _move_to_version(session: Session, row: Assignment, number: int) -> list[int
         raise NotFound(f"no version {number} of {current.exercise.slug!r}")
     row.exercise_version_id = version.id
     row.exercise_version = version
-    table = Submission.__table__
+    table = table_of(Submission)
     mine = table.c.assignment_id == row.id
     session.execute(
-        EarlierGrade.__table__.insert().from_select(
+        table_of(EarlierGrade)
+        .insert()
+        .from_select(
             [
                 "submission_id",
                 "exercise_version_id",
@@ -536,7 +539,7 @@ def settings(svc: Services, actor: Actor, assignment_id: int) -> dict[str, Any]:
         if row is None:
             raise NotFound(f"no assignment {assignment_id}")
         role = course_role(session, actor, row.course_id)
-        course = session.get(Course, row.course_id)
+        course = session.get_one(Course, row.course_id)
         return {
             **summary(row),
             "id": row.id,

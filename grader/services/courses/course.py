@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import case, exists, func, select
@@ -35,7 +36,7 @@ def update_course(
         raise Invalid("a course title has 1 to 200 characters", details=[{"path": "title"}])
     with svc.db.write() as session:
         require_course_staff(session, actor, course_id)
-        course = session.get(Course, course_id)
+        course = session.get_one(Course, course_id)
         if title is not None:
             course.title = title.strip()
         if archived is not None and archived != (course.archived_at is not None):
@@ -84,7 +85,7 @@ def list_courses(svc: Services, actor: Actor, limit: int, offset: int) -> dict:
 def get_course(svc: Services, actor: Actor, course_id: int) -> dict:
     with svc.db.read() as session:
         role = course_role(session, actor, course_id)
-        return course_dict(session.get(Course, course_id), role)
+        return course_dict(session.get_one(Course, course_id), role)
 
 
 def delete_course(svc: Services, actor: Actor, course_id: int) -> None:
@@ -102,7 +103,7 @@ def add_member(svc: Services, actor: Actor, course_id: int, username: str, role:
     try:
         with svc.db.write() as session:
             require_course_staff(session, actor, course_id)
-            if session.get(Course, course_id).archived_at is not None:
+            if session.get_one(Course, course_id).archived_at is not None:
                 raise Forbidden(f"course {course_id} is archived; bring it back to enrol people")
             user = session.scalar(select(User).where(User.username == username))
             if user is None:
@@ -222,7 +223,7 @@ def overview(svc: Services, actor: Actor, course_id: int | None = None) -> list[
     standing in them; a course the actor may not see is a 403/404."""
     with svc.db.read() as session:
         if course_id is None:
-            courses = session.execute(
+            courses: Sequence[Any] = session.execute(
                 select(Course, Membership.role)
                 .join(Membership, Membership.course_id == Course.id)
                 .where(Membership.user_id == actor.id)
@@ -230,7 +231,7 @@ def overview(svc: Services, actor: Actor, course_id: int | None = None) -> list[
             ).all()
         else:
             role = course_role(session, actor, course_id)
-            courses = [(session.get(Course, course_id), role)]
+            courses = [(session.get_one(Course, course_id), role)]
         rows = session.scalars(
             select(Assignment)
             .where(Assignment.course_id.in_([c.id for c, _ in courses]))

@@ -192,7 +192,7 @@ def import_roster(
     rows = parse(data)
     with svc.db.read() as session:
         require_course_staff(session, actor, course_id)
-        if session.get(Course, course_id).archived_at is not None:
+        if session.get_one(Course, course_id).archived_at is not None:
             raise Forbidden(f"course {course_id} is archived; bring it back to enrol students")
         _check_against_accounts(session, course_id, rows)
     valid = all(r.error is None for r in rows)

@@ -172,7 +172,7 @@ def get_exercise(svc: Services, actor: Actor, slug: str, version: int | None = N
     with svc.db.read() as session:
         row = find(session, slug)
         chosen = _version(session, row.id, version or row.latest_version)
-        owner = session.get(User, row.owner_id).username if row.owner_id else None
+        owner = session.get_one(User, row.owner_id).username if row.owner_id else None
         return {
             **_summary(row, _version(session, row.id, row.latest_version), owner),
             "version": chosen.version,

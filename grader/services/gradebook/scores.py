@@ -7,6 +7,7 @@ Preview submissions (instructors trying an assignment) never count.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -71,7 +72,7 @@ class Cell:
         return out
 
 
-def _students(session: Session, course_id: int) -> list[Any]:
+def _students(session: Session, course_id: int) -> Sequence[Any]:
     return session.execute(
         select(User.id, User.username, User.display_name)
         .join(Membership, Membership.user_id == User.id)
@@ -80,7 +81,7 @@ def _students(session: Session, course_id: int) -> list[Any]:
     ).all()
 
 
-def _assignments(session: Session, course_id: int) -> list[Any]:
+def _assignments(session: Session, course_id: int) -> Sequence[Any]:
     return session.execute(
         select(
             Assignment.id,

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import bindparam, select, update
 
+from grader.db.core import table_of
 from grader.db.models import Submission, utcnow
 from grader.engine import SamplingError, grade, grade_batch
 from grader.engine.code_check import CodeUnavailable, code_time_s
@@ -29,7 +30,7 @@ from grader.services.grading import scheduling
 from grader.vocabulary import DONE, SubmissionStatus
 
 log = logging.getLogger(__name__)
-table = Submission.__table__
+table = table_of(Submission)
 
 
 @dataclass(frozen=True)

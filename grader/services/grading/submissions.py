@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, case, func, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from grader.db.core import table_of
 from grader.db.models import (
     Assignment,
     Course,
@@ -154,7 +155,7 @@ def check_answers(svc: Services, exercise: Any, answers: Answers) -> Answers:
             problem = check_code_answer(value)
             if problem:
                 errors[part_id] = {"message": problem}
-            elif value.strip():
+            elif isinstance(value, str) and value.strip():
                 require_sandbox()
                 cleaned[part_id] = value
             continue
@@ -203,7 +204,7 @@ def _existing(svc: Services, actor: Actor, key: str) -> dict[str, Any] | None:
         )
         if row is None:
             return None
-        assignment = session.get(Assignment, row.assignment_id)
+        assignment = session.get_one(Assignment, row.assignment_id)
         visible = answers_visible_to(session, actor, assignment, row.student_id)
         return submission_dict(row, actor.username, visible)
 
@@ -306,7 +307,7 @@ INSERT_COLUMNS = (
 @functools.cache
 def _insert_statement(limited: bool) -> Any:
     """INSERT ... SELECT: the attempt number and the limit check in one statement (built once)."""
-    table = Submission.__table__
+    table = table_of(Submission)
     mine = (table.c.assignment_id == bindparam("assignment_id")) & (
         table.c.student_id == bindparam("student_id")
     )
@@ -392,6 +393,8 @@ def _readable(session: Session, actor: Actor, row: Submission) -> bool:
     course_id = session.scalar(
         select(Assignment.course_id).where(Assignment.id == row.assignment_id)
     )
+    if course_id is None:
+        return False
     try:
         return course_role(session, actor, course_id) != "student"
     except (Forbidden, NotFound):
@@ -406,7 +409,7 @@ def get_submission(svc: Services, actor: Actor, submission_id: int) -> dict[str,
         if row is None or not _readable(session, actor, row):
             raise NotFound(f"no submission {submission_id}")
         username = session.scalar(select(User.username).where(User.id == row.student_id))
-        assignment = session.get(Assignment, row.assignment_id)
+        assignment = session.get_one(Assignment, row.assignment_id)
         visible = answers_visible_to(session, actor, assignment, row.student_id)
         return submission_dict(row, username, visible)
 

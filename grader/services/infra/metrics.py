@@ -72,7 +72,11 @@ class PendingCounts:
 
     def add(self, batch_size: int, latencies_s: list[float]) -> None:
         with self._lock:
-            for name, values in (("batch", [batch_size]), ("latency", latencies_s)):
+            observed: tuple[tuple[str, list[float]], ...] = (
+                ("batch", [float(batch_size)]),
+                ("latency", latencies_s),
+            )
+            for name, values in observed:
                 for bucket, value in bucket_counts(name, values).items():
                     key = (name, bucket)
                     self._counts[key] = self._counts.get(key, 0.0) + value
@@ -88,7 +92,7 @@ class PendingCounts:
                 insert = {"sqlite": sqlite_insert, "postgresql": pg_insert}[
                     session.get_bind().dialect.name
                 ]
-                stmt = insert(MetricCount)
+                stmt: Any = insert(MetricCount)  # the dialect's INSERT, with ON CONFLICT
                 stmt = stmt.on_conflict_do_update(
                     index_elements=["name", "bucket"],
                     set_={"value": MetricCount.value + stmt.excluded.value},

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import case, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from grader.db.core import table_of
 from grader.db.models import RateBucket, SignInCounter
 from grader.db.session import Database
 from grader.services.errors import TooManyRequests
@@ -42,7 +43,7 @@ class RateLimiter:
         if self.rate <= 0:
             return
         now = time.time()
-        table = RateBucket.__table__
+        table = table_of(RateBucket)
         dialect = sqlite if self.db.is_sqlite else postgresql
         stmt = dialect.insert(table).values(key=f"user:{user_id}", level=self.burst - 1, at=now)
         grown = table.c.level + (now - table.c.at) * self.rate
@@ -87,7 +88,7 @@ class SignInThrottle:
         return f"pair:{name}|{address[:100]}", f"account:{name}", f"address:{address[:100]}"
 
     def _count(self, session: Any, key: str, now: float) -> tuple[int, float]:
-        table = SignInCounter.__table__
+        table = table_of(SignInCounter)
         dialect = sqlite if self.db.is_sqlite else postgresql
         expired = table.c.since <= now - self.window_s
         stmt = (
@@ -117,7 +118,7 @@ class SignInThrottle:
             by_address, address_since = self._count(session, address_key, now)
             if random.random() < PRUNE_CHANCE:
                 session.execute(
-                    delete(SignInCounter.__table__).where(SignInCounter.since < now - self.window_s)
+                    delete(table_of(SignInCounter)).where(SignInCounter.since < now - self.window_s)
                 )
         wide = 10 * self.max_failures
         for over, since in (
@@ -136,7 +137,7 @@ class SignInThrottle:
         """A right password: its own attempt no longer counts, nor do earlier failures of
         this account from this address."""
         pair_key, account_key, address_key = self._keys(username, address)
-        table = SignInCounter.__table__
+        table = table_of(SignInCounter)
         with self.db.write() as session:
             session.execute(delete(table).where(table.c.key == pair_key))
             session.execute(

@@ -23,6 +23,7 @@ import httpx
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from grader.db.core import table_of
 from grader.db.integrations import WebhookDelivery, WebhookSubscription
 from grader.db.models import Assignment, Submission, User, utcnow
 from grader.services.accounts.access import require_course_staff
@@ -37,7 +38,7 @@ EVENT = "submission.graded"
 SECRET_PREFIX = "whsec_"
 TOLERANCE_S = 300  # receivers refuse timestamps further than this from their clock
 MAX_SUBSCRIPTIONS = 20  # per course
-table = WebhookDelivery.__table__
+table = table_of(WebhookDelivery)
 
 
 # --- signing (both sides) ------------------------------------------------------------------
@@ -258,8 +259,8 @@ def _deliver_one(
     svc: Services, http: outbound.OutboundClient, row_id: int, token: str, now: datetime
 ) -> DeliveryOutcome:
     with svc.db.read() as session:
-        row = session.get(WebhookDelivery, row_id)
-        subscription = session.get(WebhookSubscription, row.subscription_id)
+        row = session.get_one(WebhookDelivery, row_id)
+        subscription = session.get_one(WebhookSubscription, row.subscription_id)
         url, secret, attempts, msg_id = (
             subscription.url,
             subscription.secret,

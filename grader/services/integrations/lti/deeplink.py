@@ -62,7 +62,7 @@ def finish(svc: Services, payload: dict[str, Any], spec: dict[str, Any], base: s
     actor = Actor(payload["user_id"], payload["username"], "instructor")
     created = assignments.create_assignment(svc, actor, payload["course_id"], spec)
     with svc.db.read() as session:
-        version = session.get(Assignment, created["id"]).exercise_version
+        version = session.get_one(Assignment, created["id"]).exercise_version
         created.update(title=version.title, max_score=version.max_score)
     title = (spec.get("title") or "").strip() or created["title"]
     item = {

@@ -76,6 +76,7 @@ def jwks(svc: Services) -> dict:
     published = []
     for key in keys:
         private = serialization.load_pem_private_key(key.private_pem.encode(), password=None)
+        assert isinstance(private, rsa.RSAPrivateKey)  # the tool makes RSA keys only
         jwk = json.loads(RSAAlgorithm.to_jwk(private.public_key()))
         published.append({**jwk, "kid": key.kid, "alg": "RS256", "use": "sig"})
     return {"keys": published}

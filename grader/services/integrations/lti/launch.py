@@ -538,7 +538,7 @@ def provision(svc: Services, launch: Launch) -> Landing:
     for attempt in range(3):
         try:
             with svc.db.write() as session:
-                platform = session.get(LtiPlatform, launch.platform_id)
+                platform = session.get_one(LtiPlatform, launch.platform_id)
                 user = link_user(
                     session,
                     launch,

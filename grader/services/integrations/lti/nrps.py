@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 from sqlalchemy import delete, select
 
+from grader.db.core import rowcount
 from grader.db.integrations import LtiContext, LtiPlatform, LtiUser
 from grader.db.models import Membership, utcnow
 from grader.services.accounts.access import require_course_staff
@@ -98,7 +99,7 @@ def sync(svc: Services, actor: Actor | None, course_id: int) -> dict[str, int]:
             raise Invalid(
                 "the LMS did not offer its roster (Names and Role Provisioning) for this course"
             )
-        row = session.get(LtiPlatform, context.platform_id)
+        row = session.get_one(LtiPlatform, context.platform_id)
         platform = lti_tokens.Platform(row.id, row.client_id, row.token_url)
         issuer, url, context_pk = row.issuer, context.memberships_url, context.id
     members = fetch_members(svc, platform, url)
@@ -116,11 +117,14 @@ def sync(svc: Services, actor: Actor | None, course_id: int) -> dict[str, int]:
                     select(LtiUser).where(LtiUser.platform_id == platform.id, LtiUser.sub == sub)
                 )
                 if found is not None:
-                    gone = session.execute(
-                        delete(Membership).where(
-                            Membership.course_id == course_id, Membership.user_id == found.user_id
+                    gone = rowcount(
+                        session.execute(
+                            delete(Membership).where(
+                                Membership.course_id == course_id,
+                                Membership.user_id == found.user_id,
+                            )
                         )
-                    ).rowcount
+                    )
                     counts["removed"] += int(gone or 0)
                 continue
             role = course_role(roles)
@@ -130,7 +134,7 @@ def sync(svc: Services, actor: Actor | None, course_id: int) -> dict[str, int]:
             session.flush()
             set_membership(session, course_id, user, role)
             counts["added_or_updated"] += 1
-        session.get(LtiContext, context_pk).roster_synced_at = utcnow()
+        session.get_one(LtiContext, context_pk).roster_synced_at = utcnow()
     return counts
 
 

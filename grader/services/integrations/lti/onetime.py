@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 
+from grader.db.core import rowcount
 from grader.db.integrations import LtiOneTime
 from grader.db.models import utcnow
 from grader.services.context import Services
@@ -91,13 +92,15 @@ def use(svc: Services, kind: str, value: str) -> tuple[dict[str, Any] | None, st
         return None, reason
     now = utcnow()
     with svc.db.write() as session:
-        burnt = session.execute(
-            update(LtiOneTime)
-            .where(
-                LtiOneTime.key == f"{kind}:{value}",
-                LtiOneTime.used_at.is_(None),
-                LtiOneTime.expires_at > now,
+        burnt = rowcount(
+            session.execute(
+                update(LtiOneTime)
+                .where(
+                    LtiOneTime.key == f"{kind}:{value}",
+                    LtiOneTime.used_at.is_(None),
+                    LtiOneTime.expires_at > now,
+                )
+                .values(used_at=now)
             )
-            .values(used_at=now)
-        ).rowcount
+        )
     return (payload, "ok") if burnt == 1 else (None, "used")

@@ -17,6 +17,7 @@ import httpx
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from grader.db.core import table_of
 from grader.db.integrations import LtiContext, LtiPassback, LtiPlatform, LtiResourceLink, LtiUser
 from grader.db.models import Assignment, ScoreOverride, Submission, User, utcnow
 from grader.services.accounts.access import require_course_staff
@@ -32,7 +33,7 @@ SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
 LINEITEM_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
 LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
 CONTAINER_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
-table = LtiPassback.__table__
+table = table_of(LtiPassback)
 
 
 def score_policy(assignment: Assignment) -> str:
@@ -84,7 +85,7 @@ def enqueue(session: Session, submission_ids: list[int]) -> int:
         )
     ).all()
     for submission, link_pk, sub in rows:
-        assignment = session.get(Assignment, submission.assignment_id)
+        assignment = session.get_one(Assignment, submission.assignment_id)
         score = float(_score(session, assignment, submission.student_id) or 0.0)
         stamp = (submission.graded_at or utcnow()).isoformat(timespec="microseconds")
         existing = session.scalar(
@@ -142,7 +143,7 @@ def _deliver_one(
     svc: Services, http: outbound.OutboundClient, row_id: int, token: str, now: datetime
 ) -> DeliveryOutcome:
     with svc.db.read() as session:
-        row = session.get(LtiPassback, row_id)
+        row = session.get_one(LtiPassback, row_id)
         newer = session.scalar(
             select(func.count(LtiPassback.id)).where(
                 LtiPassback.link_pk == row.link_pk,
@@ -153,9 +154,9 @@ def _deliver_one(
                 ),
             )
         )
-        link = session.get(LtiResourceLink, row.link_pk)
-        platform_row = session.get(LtiPlatform, link.platform_id)
-        context = session.get(LtiContext, link.context_pk)
+        link = session.get_one(LtiResourceLink, row.link_pk)
+        platform_row = session.get_one(LtiPlatform, link.platform_id)
+        context = session.get_one(LtiContext, link.context_pk)
         scopes, lineitems = context.ags_scopes.split(), context.lineitems_url
         link_id, link_title = link.resource_link_id, link.title
         platform = lti_tokens.Platform(
@@ -189,7 +190,7 @@ def _deliver_one(
         except PassbackError as exc:
             return _failed(svc, row_id, token, now, attempts, exc.retry, exc.status, exc.message)
         with svc.db.write() as session:
-            session.get(LtiResourceLink, row.link_pk).lineitem_url = lineitem
+            session.get_one(LtiResourceLink, row.link_pk).lineitem_url = lineitem
     if not lineitem:
         message = "the LMS gave no line item (gradebook column) for this activity; let it accept grades and launch again"
         outbox.finish(svc, table, row_id, token, status=OutboxStatus.FAILED, last_error=message)
