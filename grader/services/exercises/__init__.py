@@ -1,5 +1,6 @@
-"""Exercises: the library of uploaded exercises, their immutable versions, authoring tools,
-and the Markdown-with-math rendering of statements and feedback."""
+"""Exercises: the library of uploaded exercises, their immutable versions, authoring tools, a
+student's instance of a version (`instances`), and the Markdown-with-math rendering of
+statements and feedback."""
 
 from grader.services.exercises.library import (
     copy,
