@@ -139,7 +139,7 @@ def main() -> None:
     torch.set_num_threads(1)
     folder = Path(tempfile.mkdtemp(prefix="grader-bench-"))
     config = Config(instance_path=folder, secret_key="bench", pool_size=0).resolved()
-    app = create_app(config, start_pool=False)
+    app = create_app(config)
     svc = app.extensions["grader"]
     migrate.upgrade(svc.db.engine)
     course, assignment, actor = build(svc, args.students, args.attempts)

@@ -1,4 +1,10 @@
-"""The Flask application factory: `create_app()` builds the web service and its grading pool."""
+"""The Flask application factory: `create_app()` builds the web service and registers its parts.
+
+Building starts nothing: the serve command starts the grading pool and the outbox runner
+(grader.serving.serving_app). Everything that applies to the whole site is registered here, in
+one place and in order: the session interface, the security headers, the LTI frame policy and
+the error pages for unknown addresses.
+"""
 
 from __future__ import annotations
 
@@ -16,21 +22,19 @@ if TYPE_CHECKING:
 __all__ = ["create_app"]
 
 
-def create_app(
-    config: Config | None = None, *, start_pool: bool = True, services: Services | None = None
-) -> OpenAPI:
-    """The Flask application: /api/v1 and, unless `start_pool` is False, the grading pool.
+def create_app(config: Config | None = None, *, services: Services | None = None) -> OpenAPI:
+    """The Flask application: /api/v1, the pages and the LTI tool over `services` (built from
+    `config` when not given; sharing one with the caller shares its database and caches)."""
+    from werkzeug.exceptions import MethodNotAllowed, NotFound
 
-    `services` shares one set of use-case state (database, caches) with the caller.
-    """
     from grader.api import register_api
     from grader.api.errors import validation_error
     from grader.api.schemas import ErrorResponse
     from grader.guards import refuse_impossible_ids, refuse_nul_characters
-    from grader.lti import register_lti
+    from grader.lti import LtiSessionInterface, frame_policy, register_lti
     from grader.services.context import Services
     from grader.web import register_web
-    from grader.workers import make_dispatcher
+    from grader.web.security import no_such_page, security_headers
 
     config = services.config if services else (config or Config.from_env())
     configure_logging(config.log_level)
@@ -54,20 +58,16 @@ def create_app(
 
         hops = config.web.proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
-    services = services or Services(config)
-    app.extensions["grader"] = services
+    # Signed-cookie sessions; one started by an LTI launch is cross-site (SameSite=None).
+    app.session_interface = LtiSessionInterface()
+    # after_request functions run last-registered first: the frame policy runs after every
+    # other (the security headers included) and only adjusts what they set.
+    app.after_request(frame_policy)
+    app.after_request(security_headers)
+    app.register_error_handler(NotFound, no_such_page)
+    app.register_error_handler(MethodNotAllowed, no_such_page)
+    app.extensions["grader"] = services or Services(config)
     register_api(app)
     register_web(app)
     register_lti(app)
-    services.dispatcher = make_dispatcher(services) if start_pool else services.dispatcher
-    services.dispatcher.start()
-    if start_pool:  # grade passbacks and webhooks, whichever dispatcher grades
-        from grader.services.grading.code_runs import check_at_startup
-        from grader.workers.outbox import OutboxRunner
-
-        check_at_startup()  # code parts are refused, with the reason, where it fails
-
-        runner = OutboxRunner(services)
-        services.background.append(runner)
-        runner.start()
     return app

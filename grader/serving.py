@@ -137,3 +137,20 @@ def run_waitress(app: Any, host: str, port: int, threads: int) -> None:
         connection_limit=1000,
         backlog=2048,
     )
+
+
+def serving_app(config: Any) -> Any:
+    """The application as the serve command runs it in each process: services with the
+    dispatcher the configuration asks for and the outbox runner (grade passbacks and webhooks,
+    whichever dispatcher grades), built complete and then started."""
+    from grader.app import create_app
+    from grader.services.context import Services
+    from grader.services.grading.code_runs import check_at_startup
+    from grader.workers import make_dispatcher
+    from grader.workers.outbox import OutboxRunner
+
+    check_at_startup()  # code parts are refused, with the reason, where the sandbox fails
+    services = Services(config, dispatcher=make_dispatcher, runners=(OutboxRunner,))
+    app = create_app(services=services)
+    services.start()
+    return app

@@ -197,7 +197,7 @@ def app_shell(tmp_path_factory: pytest.TempPathFactory):
 
     folder = tmp_path_factory.mktemp("shell")
     config = Config(instance_path=folder, secret_key="shell", pool_size=0).resolved()
-    application = create_app(config, start_pool=False)
+    application = create_app(config)
     application.config["TESTING"] = True
     return application
 

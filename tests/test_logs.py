@@ -32,7 +32,7 @@ def test_the_service_configures_logging_with_the_configured_level(root_logger, t
     from grader.config import Config
 
     config = Config(instance_path=tmp_path, secret_key="k", pool_size=0, log_level="ERROR")
-    create_app(config.resolved(), start_pool=False)
+    create_app(config.resolved())
     assert root_logger.level == logging.ERROR
     assert any(getattr(h, "grader", False) for h in root_logger.handlers)
 

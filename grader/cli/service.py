@@ -257,13 +257,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
             flush=True,
         )
     if args.dev:
-        app = create_app(config, start_pool=is_running_from_reloader())
+        # the reloader's parent process only watches files: it serves (and grades) nothing
+        app = serving.serving_app(config) if is_running_from_reloader() else create_app(config)
         app.run(host=args.host, port=args.port, debug=True, use_reloader=True, threaded=True)
         return EXIT_OK
     if workers > 1:
         serving.run_gunicorn(
-            lambda: create_app(config), args.host, args.port, workers, args.threads
+            lambda: serving.serving_app(config), args.host, args.port, workers, args.threads
         )
     else:
-        serving.run_waitress(create_app(config), args.host, args.port, args.threads)
+        serving.run_waitress(serving.serving_app(config), args.host, args.port, args.threads)
     return EXIT_OK

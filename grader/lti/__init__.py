@@ -64,13 +64,12 @@ def frame_policy(response: Any) -> Any:
 
 
 def register_lti(app: Flask) -> None:
-    """Add the LTI endpoints (after the web pages, whose templates and errors they share)."""
+    """Add the LTI endpoints (after the web pages, whose templates and errors they share).
+
+    The session interface and `frame_policy` are set by grader.app.create_app, in the order
+    the site's headers need."""
     from grader.lti import views  # noqa: F401  (routes)
 
-    app.session_interface = LtiSessionInterface()
-    # after_request functions run last-registered first: at the front, this one runs after
-    # every other (the site's security headers included), and only adjusts what they set
-    app.after_request_funcs.setdefault(None, []).insert(0, frame_policy)
     app.add_template_global(_lms_course, "lms_course")
     app.register_blueprint(bp)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from grader.config import Config
 from grader.db.session import Database
@@ -27,24 +29,50 @@ class Actor:
         return self.role == "admin"
 
 
-class Services:
-    """Shared state for the use cases; one per process (the app, the pool and the CLI share it)."""
+class Runner(Protocol):
+    """A background thread the process runs beside requests (e.g. the outbox runner)."""
 
-    def __init__(self, config: Config, db: Database | None = None):
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class Services:
+    """Shared state for the use cases; one per process (the app, the pool and the CLI share it).
+
+    Built complete: the dispatcher and the background runners are made here from the factories
+    given (each receives this object), never attached afterwards. Building starts nothing;
+    `start()` does, and only the serve command calls it (grader.serving.serving_app).
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        db: Database | None = None,
+        *,
+        dispatcher: Callable[[Services], Dispatcher] | None = None,
+        runners: Sequence[Callable[[Services], Runner]] = (),
+    ):
         self.config = config
         self.db = db or Database(config.database_url)
         self.exercises = ExerciseCache(self.db)
         self.completions = Completions()
         self.waits = WaitSlots(config.max_waiting, config.max_waiting_per_user)
-        self.dispatcher: Dispatcher = NullDispatcher()
         self.rate_limiter = RateLimiter(self.db, config.user_rate)
         self.lti_logins = WindowCounts()  # LTI login initiations per address (no writes)
         self.sign_in_throttle = SignInThrottle(
             self.db, config.web.login_max_failures, config.web.login_window_s
         )
         self.token_cache: dict[str, tuple[float, Actor]] = {}
-        self.background: list = []  # threads to stop on close (e.g. the outbox runner)
         self.queue_depth = QueueDepth(self.db)  # svc.queue_depth(): for back-pressure
+        self.dispatcher: Dispatcher = dispatcher(self) if dispatcher else NullDispatcher()
+        self.background: tuple[Runner, ...] = tuple(make(self) for make in runners)
+
+    def start(self) -> None:
+        """Start grading and the background runners (the serve command, once per process)."""
+        self.dispatcher.start()
+        for runner in self.background:
+            runner.start()
 
     def close(self) -> None:
         for runner in self.background:

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app, g, jsonify, redirect, render_template, request, session, url_for
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.exceptions import HTTPException
 
 from grader.api.errors import API_PREFIX, error_response
 from grader.db.session import UNAVAILABLE
@@ -118,9 +118,9 @@ def template_globals() -> dict[str, Any]:
     return {"csrf_token": csrf_token}
 
 
-@bp.after_app_request
 def security_headers(response: Any) -> Any:
-    """The same headers on every response: pages, /api/v1 (its /docs page too), errors."""
+    """The same headers on every response: pages, /api/v1 (its /docs page too), errors
+    (registered by grader.app.create_app)."""
     svg = response.mimetype == "image/svg+xml"
     response.headers["Content-Security-Policy"] = SVG_CSP if svg else CSP
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -166,10 +166,9 @@ def _http_error(exc: HTTPException) -> Any:
     return error_page(status, TITLES.get(status, exc.name), exc.description or exc.name)
 
 
-@bp.app_errorhandler(NotFound)
-@bp.app_errorhandler(MethodNotAllowed)
-def _no_such_page(exc: HTTPException) -> Any:
-    """Unknown addresses anywhere get the site's own page (the API's JSON under /api/)."""
+def no_such_page(exc: HTTPException) -> Any:
+    """Unknown addresses anywhere get the site's own page (the API's JSON under /api/); for
+    404 and 405, registered by grader.app.create_app."""
     status = exc.code or 404
     if request.path.startswith(API_PREFIX):
         code = "not_found" if status == 404 else "method_not_allowed"

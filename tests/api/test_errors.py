@@ -145,7 +145,7 @@ def test_per_user_rate_limit_is_429(world, client):
 def test_database_unavailable_is_503_with_retry_after(tmp_path):
     url = "postgresql+psycopg://postgres@127.0.0.1:1/none"  # nothing listens on port 1
     config = Config(instance_path=tmp_path, database_url=url, secret_key="k", pool_size=0)
-    client = create_app(config.resolved(), start_pool=False).test_client()
+    client = create_app(config.resolved()).test_client()
     response = client.get("/api/v1/courses", headers={"Authorization": "Bearer gt_abc"})
     _error(response, 503, "database_unavailable")
     assert response.headers["Retry-After"]

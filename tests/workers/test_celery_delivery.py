@@ -94,10 +94,10 @@ def private_redis():
 def test_with_redis_down_the_api_accepts_and_nothing_is_lost(
     migrated_pg, redis_prefix, private_redis, workers
 ):
-    from grader.app import create_app
+    from grader.serving import serving_app
 
     config = celery_config(migrated_pg, redis_prefix, broker_url=private_redis.url)
-    app = create_app(config)  # Redis is not running yet
+    app = serving_app(config)  # Redis is not running yet
     svc = app.extensions["grader"]
     world = World(svc)
     client = app.test_client()
@@ -112,7 +112,7 @@ def test_with_redis_down_the_api_accepts_and_nothing_is_lost(
     svc.close()  # the web process goes away too: only the database remembers the five
 
     private_redis.start()
-    app = create_app(config)  # a fresh web process: its sweep finds the queued rows
+    app = serving_app(config)  # a fresh web process: its sweep finds the queued rows
     svc = app.extensions["grader"]
     workers.append(Worker(config))
 
