@@ -98,7 +98,7 @@ def test_behind_a_configured_proxy_each_client_address_is_throttled_apart(web):
     from grader.app import create_app
 
     web.svc.config = replace(web.svc.config, web=replace(web.svc.config.web, proxy_hops=1))
-    app = create_app(services=web.svc, start_pool=False)
+    app = create_app(services=web.svc)
     app.config["TESTING"] = True
     client = _fresh(app)
 

@@ -20,9 +20,9 @@ ESCAPE = '    {} = __import__("{}", {{}})\n'
 
 @pytest.fixture
 def celery_app(migrated_pg, redis_prefix):
-    from grader.app import create_app
+    from grader.serving import serving_app
 
-    app = create_app(celery_config(migrated_pg, redis_prefix))
+    app = serving_app(celery_config(migrated_pg, redis_prefix))
     yield app
     app.extensions["grader"].close()
 

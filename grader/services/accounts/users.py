@@ -261,19 +261,19 @@ def change_password(svc: Services, actor: Actor, current: str, new: str, address
     (the same throttle, by username and address). Every other session of the user ends;
     returns the new session stamp, for the session that asked to go on."""
     _check_password(new, "new_password")
-    svc.sign_in_throttle.check(actor.username, address)
+    svc.sign_in_throttle.attempt(actor.username, address)  # counted before the check
     with svc.db.read() as session:
         user = session.get(User, actor.id)
         stored = user.password_hash if user else None
     if user is None:
         raise NotFound(f"no user {actor.id}")
     if stored is not None and not _verify(stored, current[:MAX_PASSWORD_CHARS]):
-        svc.sign_in_throttle.failed(actor.username, address)
         raise Invalid(
             "the current password is not right; the password was not changed",
             code="wrong_password",
             details=[{"path": "current_password"}],
         )
+    svc.sign_in_throttle.succeeded(actor.username, address)
     with svc.db.write() as session:
         user = session.get_one(User, actor.id)
         _store_password(user, new)
