@@ -107,8 +107,14 @@ def _platform_for(svc: Services, issuer: str, client_id: str | None) -> LtiPlatf
     return rows[0]
 
 
-LOGIN_PARAMS = ("iss", "login_hint", "target_link_uri", "lti_message_hint", "client_id")
-LOGIN_PARAMS += ("lti_deployment_id",)
+LOGIN_PARAMS = (
+    "iss",
+    "login_hint",
+    "target_link_uri",
+    "lti_message_hint",
+    "client_id",
+    "lti_deployment_id",
+)
 STATE_SALT = "lti-login-state"
 
 
@@ -180,7 +186,7 @@ def _read_state(svc: Services, state: str) -> dict[str, Any]:
     if len(state) > 16 * 1024:
         raise refused(400, "this launch's state is unknown; launch the activity again")
     try:
-        payload = _signer(svc).loads(state, max_age=svc.config.lti.state_ttl_s)
+        payload = _signer(svc).loads(state, max_age=int(svc.config.lti.state_ttl_s))
     except SignatureExpired:
         raise refused(400, "this launch's state has expired; launch the activity again") from None
     except BadSignature:
