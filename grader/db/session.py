@@ -20,6 +20,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 AUTOCHECKPOINT_PAGES = 20_000
+# The WAL file is kept near this size: a checkpoint finding it larger (a burst of writes)
+# truncates it, waiting at most TRUNCATE_WAIT_MS for readers (docs/service.md, "Disk").
+WAL_LIMIT_BYTES = 8 * 1024 * 1024
+TRUNCATE_WAIT_MS = 200
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -54,6 +58,8 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
         # the service checkpoints from its pool instead (Database.checkpoint), and this higher
         # threshold only keeps the WAL bounded where nothing does.
         cur.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
+        # a WAL that grew in a burst is cut back to this after the checkpoint that empties it
+        cur.execute(f"PRAGMA journal_size_limit={WAL_LIMIT_BYTES}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cur.close()
@@ -139,10 +145,30 @@ class Database:
                 raise
 
     def checkpoint(self) -> None:
-        """Copy the SQLite WAL into the database without blocking writers (PASSIVE)."""
-        if self.is_sqlite:
-            with self.engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+        """Copy the SQLite WAL into the database without blocking writers (PASSIVE); after a
+        burst (the WAL file over WAL_LIMIT_BYTES) truncate it, waiting briefly for readers."""
+        if not self.is_sqlite:
+            return
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            if self.wal_bytes() > WAL_LIMIT_BYTES:
+                raw = conn.connection.dbapi_connection
+                raw.execute(f"PRAGMA busy_timeout={TRUNCATE_WAIT_MS}")
+                try:
+                    with self._writer:
+                        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                except sqlite3.OperationalError:
+                    pass  # readers kept it busy: the next checkpoint tries again
+                finally:
+                    raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+
+    def wal_bytes(self) -> int:
+        """The size of the SQLite WAL file (0 when there is none)."""
+        database = make_url(self.url).database
+        try:
+            return Path(f"{database}-wal").stat().st_size if database else 0
+        except OSError:
+            return 0
 
     def dispose(self) -> None:
         self.engine.dispose()
