@@ -152,7 +152,7 @@ class Database:
         with self.engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
             if self.wal_bytes() > WAL_LIMIT_BYTES:
-                raw = conn.connection.dbapi_connection
+                raw: Any = conn.connection.dbapi_connection
                 raw.execute(f"PRAGMA busy_timeout={TRUNCATE_WAIT_MS}")
                 try:
                     with self._writer:
