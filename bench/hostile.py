@@ -18,6 +18,15 @@ an attacker (a student, and an instructor) sends each attack a bounded number of
   plot       the feedback plot of k repeated 1,000 times
   http       a 9 KB request line and a malformed one (gunicorn's own 414/400: JSON?)
 
+and those of issue #21:
+
+  seedbomb   10 views of an exercise stored before today's validation, finite only for a
+             few params (each student view cost 10-22 s of CPU and ended in 500)
+  aliases    a 10-byte recursive YAML alias (a: &a [*a]) on upload and validate
+  signin     60 parallel wrong passwords for one account (19 were checked against a limit of 5)
+  ltilogin   120 unauthenticated /lti/login requests (each wrote two rows)
+  ssrf       webhook subscriptions to loopback, metadata and CGNAT addresses
+
 It prints, per attack, the statuses it got and how long it took, and for the innocent student
 the mean, p50, p99 and worst latency alone and under attack, with the ratio; and whether every
 innocent submission was graded. Bounded: 2 s warm-up, 5 s baseline, each attack request at most --attack-s.
@@ -118,9 +127,41 @@ def setup(instance: Path) -> dict:
             ]
         except Exception as exc:  # the engine may refuse an exercise: say so, go on
             print(f"setup: {slug} not available: {exc}", flush=True)
+    ids["seed-bomb"] = _store_unvalidated(svc, teacher, course, SEED_BOMB)
     svc.close()
     tokens = {name: made[name]["token"] for name in made}
     return {"tokens": tokens, "course": course, "assignments": ids}
+
+
+SEED_BOMB = """id: seed-bomb
+title: Finite for two params only
+statement: Differentiate f.
+variables:
+  x: [0.5, 3]
+params:
+  k: {int: [0, 100000]}
+define:
+  f: x^2 + sqrt(-(((k - 1)*(k - 2))^2))
+parts:
+  - {id: a, kind: expression, of: f, wrt: x}
+"""
+
+
+def _store_unvalidated(svc: Services, teacher: Actor, course: int, text: str) -> int:
+    """Store an exercise as an older validation would have let it through, and assign it."""
+    from grader.engine import load_exercise
+
+    checked = exercises.check
+    exercises.check = lambda text, source="<upload>": (  # type: ignore[assignment]
+        load_exercise(text, validated=True),
+        [],
+    )
+    try:
+        exercises.upload(svc, teacher, text)
+    finally:
+        exercises.check = checked  # type: ignore[assignment]
+    spec = {"exercise_id": "seed-bomb"}
+    return assignments.create_assignment(svc, teacher, course, spec)["id"]
 
 
 def free_port() -> int:
@@ -346,6 +387,51 @@ class Attacker:
             seen[f"{status} {kind}"] += 1
         return seen
 
+    def seedbomb(self) -> Counter:
+        a = self.world["assignments"]["seed-bomb"]
+        req = ("GET", f"/api/v1/assignments/{a}", {"headers": self.student})
+        return self._many([req] * 10, workers=2)
+
+    def aliases(self) -> Counter:
+        headers = {**self.teacher, "Content-Type": "application/yaml"}
+        return self._many(
+            [
+                ("POST", path, {"content": b"a: &a [*a]", "headers": headers})
+                for path in ("/api/v1/exercises", "/api/v1/exercises/validate")
+            ]
+        )
+
+    def signin(self) -> Counter:
+        """60 parallel wrong passwords for eve, each from a session with its own CSRF token."""
+
+        def one(_) -> str:
+            with self.client() as c:
+                page = c.get("/login").text
+                csrf = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+                data = {"csrf_token": csrf, "username": "eve", "password": "wrong guess"}
+                return str(c.post("/login", data=data).status_code)
+
+        with ThreadPoolExecutor(20) as pool:
+            return Counter(pool.map(one, range(60)))
+
+    def ltilogin(self) -> Counter:
+        params = {"iss": "https://lms.example", "login_hint": "x", "target_link_uri": "x"}
+        req = ("GET", "/lti/login", {"params": params})
+        return self._many([req] * 120, workers=8)
+
+    def ssrf(self) -> Counter:
+        url = f"/api/v1/courses/{self.world['course']}/webhooks"
+        targets = [
+            "http://127.0.0.1:9/x",
+            "https://127.1/x",
+            "https://169.254.169.254/latest/meta-data/",
+            "https://100.64.0.1/x",
+            "https://[::ffff:127.0.0.1]/x",
+        ]
+        return self._many(
+            [("POST", url, {"json": {"url": t}, "headers": self.teacher}) for t in targets]
+        )
+
     def plot(self) -> Counter:
         """Sign in on the web pages, submit k repeated 1,000 times, fetch its plot."""
         a = self.world["assignments"]["chain-rule-intro"]
@@ -400,6 +486,11 @@ def main() -> int:
                 "dates",
                 "plot",
                 "http",
+                "seedbomb",
+                "aliases",
+                "signin",
+                "ltilogin",
+                "ssrf",
             ):
                 started = time.perf_counter()
                 try:
