@@ -17,7 +17,12 @@ the number of part-checks. CPU time is reported beside wall time: on a shared ma
 time mostly measures the other processes.
 
     python bench/engine_latency.py [--checks 2000] [--sympy-cases 178] [--sympy-timeout 5]
-                                   [--cli-copies 12]
+                                   [--cli-copies 12] [--baseline DIR [--rounds 3]]
+
+With ``--baseline DIR`` (a checkout of the previous main, e.g. ``git worktree add /tmp/old
+main``) the engine's CPU per check in process and through the command line is measured for
+that tree and this one alternately, ``--rounds`` times each in fresh processes, and printed
+side by side (mean, median, p99, each side's least-loaded round) with the ratios.
 """
 
 from __future__ import annotations
@@ -36,7 +41,9 @@ from pathlib import Path
 
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent
+# The tree whose engine is measured: this checkout, or (ENGINE_BENCH_ROOT) another one, such
+# as a worktree of the previous main, measured by the same code (see --baseline).
+ROOT = Path(os.environ.get("ENGINE_BENCH_ROOT") or Path(__file__).resolve().parent.parent)
 sys.path.insert(0, str(ROOT))
 
 from grader.engine import load_exercise_file  # noqa: E402
@@ -48,7 +55,11 @@ from grader.engine.check import (  # noqa: E402
 from grader.engine.expr import parse  # noqa: E402
 from tests.engine.sympy_oracle import sympy_chain, sympy_derivative, to_sympy  # noqa: E402
 
-CORPUS = ROOT / "tests" / "data" / "sample-corpus"
+# The cases come from this checkout whichever engine is measured, so both sides of a
+# comparison check the same answers (exercises with code parts are left out: an older
+# engine cannot read them, and their checks run student code, not the engine).
+CASES = Path(__file__).resolve().parent.parent
+CORPUS = CASES / "tests" / "data" / "sample-corpus"
 
 
 def corpus_cases():
@@ -62,7 +73,9 @@ def corpus_cases():
 
 
 def library_cases():
-    for path in sorted((ROOT / "exercises").glob("*.yaml")):
+    for path in sorted((CASES / "exercises").glob("*.yaml")):
+        if "kind: code" in path.read_text(encoding="utf-8"):
+            continue
         ex = load_exercise_file(path)
         for part in ex.parts:
             if part.spec.tests is None:
@@ -146,14 +159,78 @@ def cli_per_check(copies: int) -> tuple[float, float, int]:
     return total_wall / checks, total_cpu / checks, checks
 
 
+def measure_engine(checks: int) -> dict:
+    """CPU seconds per part-check in process (caches warm, parse cache cleared), and the
+    number of wrong verdicts."""
+    cases = list(corpus_cases()) + list(library_cases())
+    for ex, part, text, _ in cases:
+        check_part(ex.instance(0), part, text)
+    cpu, wrong = [], 0
+    for i in range(checks):
+        ex, part, text, expected = cases[i % len(cases)]
+        inst = ex.instance(0)
+        parse_cached.cache_clear()
+        c0 = time.thread_time()
+        result = check_part(inst, part, text)
+        cpu.append(time.thread_time() - c0)
+        wrong += result.correct != expected
+    return {
+        "mean": statistics.mean(cpu),
+        "median": statistics.median(cpu),
+        "p99": percentile(cpu, 0.99),
+        "wrong": wrong,
+    }
+
+
+def side_by_side(baseline: Path, rounds: int, checks: int, copies: int) -> None:
+    """This tree beside ``baseline``, measured alternately in fresh processes."""
+    here = Path(__file__).resolve()
+    trees = {"baseline": baseline.resolve(), "this": here.parent.parent}
+    runs: dict[str, list[dict]] = {name: [] for name in trees}
+    for _ in range(rounds):
+        for name, tree in trees.items():
+            env = {**os.environ, "ENGINE_BENCH_ROOT": str(tree), "OMP_NUM_THREADS": "1"}
+            cmd = [sys.executable, str(here), "--measure", str(checks), "--cli-copies", str(copies)]
+            out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)
+            runs[name].append(json.loads(out.stdout.strip().splitlines()[-1]))
+    best = {name: min(r, key=lambda m: m["mean"]) for name, r in runs.items()}
+    cli = {name: min(m["cli_cpu"] for m in r) for name, r in runs.items()}
+    us = 1e6
+    print(f"engine CPU per check, least-loaded of {rounds} rounds each ({checks} checks):")
+    for name in trees:
+        b = best[name]
+        print(
+            f"  {name:8s} mean={b['mean'] * us:.0f} us  median={b['median'] * us:.0f} us  "
+            f"p99={b['p99'] * us:.0f} us  wrong verdicts={b['wrong']}  "
+            f"cli check --answers: {cli[name] * us:.0f} us CPU per check"
+        )
+    old, new = best["baseline"], best["this"]
+    print(
+        f"  ratio this/baseline: mean {new['mean'] / old['mean']:.2f}  median "
+        f"{new['median'] / old['median']:.2f}  p99 {new['p99'] / old['p99']:.2f}  "
+        f"cli {cli['this'] / cli['baseline']:.2f}"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--checks", type=int, default=2000)
     ap.add_argument("--sympy-cases", type=int, default=178)
     ap.add_argument("--sympy-timeout", type=float, default=5.0)
     ap.add_argument("--cli-copies", type=int, default=12, help="copies of the corpus (0: skip)")
+    ap.add_argument("--baseline", type=Path, help="a checkout to measure beside this one")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--measure", type=int, help=argparse.SUPPRESS)  # one side's figures, JSON
     args = ap.parse_args()
     torch.set_num_threads(1)
+    if args.measure:
+        figures = measure_engine(args.measure)
+        figures["cli_cpu"] = cli_per_check(args.cli_copies)[1] if args.cli_copies else 0.0
+        print(json.dumps(figures))
+        return
+    if args.baseline:
+        side_by_side(args.baseline, args.rounds, args.checks, args.cli_copies)
+        return
 
     corpus = list(corpus_cases())
     cases = corpus + list(library_cases())

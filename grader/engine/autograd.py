@@ -192,7 +192,7 @@ def evaluate_chain(
     return out
 
 
-def nth_derivative(output: Value, leaves: Mapping[str, torch.Tensor], wrt: Sequence[str]):
+def nth_derivative(output: Value, leaves: Mapping[str, torch.Tensor], wrt: Sequence[str]) -> Value:
     """Successive derivatives of ``output`` w.r.t. the names in ``wrt`` (d/d wrt[0] first)."""
     current = output
     for name in wrt:

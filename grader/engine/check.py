@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -255,7 +255,7 @@ def _stacked_env(insts: list) -> dict:
     return env
 
 
-def _per_point(value, n: int, device) -> torch.Tensor:
+def _per_point(value: Any, n: int, device: torch.device) -> torch.Tensor:
     """A value with its point dimension at full size ``n`` (a tensor param has 1)."""
     if isinstance(value, torch.Tensor) and value.dim() > 1:
         return value.expand(n, *value.shape[1:])

@@ -16,7 +16,7 @@ instructor's forward computation is the define chain.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -269,7 +269,13 @@ def shape_text(shape: Sequence[int]) -> str:
 
 
 def name_bugs(
-    ex: Exercise, part: Part, case: Case, k: int, got: np.ndarray, truth: list[np.ndarray], extra
+    ex: Exercise,
+    part: Part,
+    case: Case,
+    k: int,
+    got: np.ndarray,
+    truth: list[np.ndarray],
+    extra: Callable[[Any], Any],
 ) -> list[Named]:
     """The known mistakes that turn the right gradients into what the student returned, most
     telling first (a batch of 1 cannot tell some apart: the caller keeps the ones that
@@ -277,7 +283,15 @@ def name_bugs(
     return list(_bugs(ex, part, case, k, got, truth, extra))
 
 
-def _bugs(ex: Exercise, part: Part, case: Case, k: int, got: np.ndarray, truth, extra):
+def _bugs(
+    ex: Exercise,
+    part: Part,
+    case: Case,
+    k: int,
+    got: np.ndarray,
+    truth: list[np.ndarray],
+    extra: Callable[[Any], Any],
+) -> Iterator[Named]:
     code = code_of(part)
     out, wrt, want = code.returns[k], part.wrt[k], truth[k]
     ws, rs = shape_text(want.shape), shape_text(got.shape)
@@ -370,13 +384,15 @@ def _bugs(ex: Exercise, part: Part, case: Case, k: int, got: np.ndarray, truth, 
         )
 
 
-def truth_of(exercise: Exercise, part: Part, case: Case, batched: set[str]):
+def truth_of(
+    exercise: Exercise, part: Part, case: Case, batched: set[str]
+) -> tuple[list[np.ndarray], Callable[[Any], Any]]:
     """The right gradients, and a cache of the wrong computations' gradients on demand."""
     ex = variant(exercise, case.batch)
     truth = gradients(ex, part, case)
     cache: dict[Any, list] = {}
 
-    def extra(key):
+    def extra(key: Any) -> Any:
         if key not in cache:
             if key == "per_example":
                 cache[key] = per_example(exercise, part, case, truth, batched)
@@ -438,7 +454,7 @@ def code_time_s(exercise: Exercise) -> float:
     )
 
 
-def run_cases(exercise: Exercise, part: Part, source: str, seed: int):
+def run_cases(exercise: Exercise, part: Part, source: str, seed: int) -> tuple[list[Case], Any]:
     """The part's checks and what the student's code returned on them, from the sandbox."""
     from grader import sandbox
 
@@ -482,7 +498,7 @@ def _problem_text(problem: dict[str, Any], where: str) -> str:
     return f"Your code raised {message}{at} ({where})."
 
 
-def judge_run(exercise: Exercise, part: Part, all_cases: list[Case], ran) -> CodeResult:
+def judge_run(exercise: Exercise, part: Part, all_cases: list[Case], ran: Any) -> CodeResult:
     """Compare what came back with autograd, check by check and output by output."""
     code = code_of(part)
     batched = code_spec.batched_names(exercise.generic_spec)
@@ -565,7 +581,7 @@ def judge_run(exercise: Exercise, part: Part, all_cases: list[Case], ran) -> Cod
     return CodeResult(right, feedback, None if all(right) else diagnosis, error, checks, ran.output)
 
 
-def _problem_of(run, ran) -> dict[str, Any]:
+def _problem_of(run: Any, ran: Any) -> dict[str, Any]:
     if run is not None and run.error is not None:
         return run.error
     return ran.problem or {"kind": "crash", "message": "stopped without a result"}
@@ -612,7 +628,7 @@ def try_code(exercise: Exercise, part: Part, source: str, seed: int) -> dict[str
     return {"ok": not problems, "message": message, "checks": records, "output": ran.output}
 
 
-def code_self_tests(exercise: Exercise, part: Part, line_of) -> list:
+def code_self_tests(exercise: Exercise, part: Part, line_of: Callable[..., Any]) -> list:
     """A code part's ``code.tests``: each accept snippet graded right, each reject snippet
     wrong and, where a bug is given, named as that bug. Seed 0, in the sandbox."""
     from .loading import Problem

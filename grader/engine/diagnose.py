@@ -19,6 +19,7 @@ at the sample points; the term's text is used only to name it in the message.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,7 @@ import torch
 
 from .autograd import (
     Patch,
+    Value,
     as_points,
     binary,
     derivative,
@@ -180,7 +182,7 @@ def derivative_shown(node: Expr, w: str, params: dict, defines: dict[str, Expr])
     return None if found is None else formula(found)
 
 
-def _walk(node: Expr):
+def _walk(node: Expr) -> Iterator[Expr]:
     stack = [node]
     while stack:
         n = stack.pop()
@@ -205,7 +207,7 @@ def build_candidates(inst: Instance, part: Part, component: int) -> CandidateSet
 
     kept: list[torch.Tensor] = []
 
-    def add(code: str, said: Message, value, key: str) -> None:
+    def add(code: str, said: Message, value: Value, key: str) -> None:
         v = as_points(value, n, inst.device).detach()
         if not bool(torch.isfinite(v).all()) or all_match(v, ref, part.rtol, part.atol):
             return
@@ -237,7 +239,9 @@ def build_candidates(inst: Instance, part: Part, component: int) -> CandidateSet
     return CandidateSet(instructor, out, stacked, tol, is_zero, big, ref_np[big], complete, retry)
 
 
-def _rule_candidates(inst: Instance, part: Part, component: int, chain: int, add) -> bool:
+def _rule_candidates(
+    inst: Instance, part: Part, component: int, chain: int, add: Callable[..., None]
+) -> bool:
     """Add the broken-rule candidates the budget affords; False when it cut them short."""
     ex = inst.exercise
     wrt = part.components[component]
@@ -301,12 +305,20 @@ class _Structural:
     Iterating yields (code, message, values, key); each costs ``cost`` from the budget, and
     ``complete`` is False afterwards when the budget stopped it."""
 
-    def __init__(self, inst: Instance, part: Part, w: str, leaves, env, cost: int):
+    def __init__(
+        self,
+        inst: Instance,
+        part: Part,
+        w: str,
+        leaves: dict[str, torch.Tensor],
+        env: dict[str, Value],
+        cost: int,
+    ):
         self.inst, self.part, self.w, self.leaves, self.env = inst, part, w, leaves, env
         self.cost = cost
         self.complete = True
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[tuple[str, Message, Value, str]]:
         inst, part, w, leaves, env = self.inst, self.part, self.w, self.leaves, self.env
         ex = inst.exercise
         leaf = leaves[w]
@@ -363,7 +375,7 @@ class _Structural:
         return False
 
 
-def _mentions(tree: Expr, names: set[str]):
+def _mentions(tree: Expr, names: set[str]) -> Callable[[Expr], bool]:
     """A test of whether a node of ``tree`` mentions one of ``names``: one pass over the
     tree, instead of a walk of each node's subtree (quadratic in the tree's size)."""
     hit: set[int] = set()
@@ -381,14 +393,21 @@ def _mentions(tree: Expr, names: set[str]):
     return lambda node: id(node) in hit
 
 
-def _as_leaf(value, leaf: torch.Tensor):
+def _as_leaf(value: Value, leaf: torch.Tensor) -> torch.Tensor:
     return torch.as_tensor(value).detach() + (leaf - leaf.detach())
 
 
-def _broken_rule(node: Expr, on_w, leaf, w: str, params: dict, defines: dict[str, Expr]):
+def _broken_rule(
+    node: Expr,
+    on_w: Callable[[Expr], bool],
+    leaf: torch.Tensor,
+    w: str,
+    params: dict,
+    defines: dict[str, Expr],
+) -> tuple[str, Message, Callable[..., torch.Tensor]] | None:
     """(code, message, wrong-derivative function) for a node where a rule can be broken."""
 
-    def d(t):
+    def d(t: Value) -> torch.Tensor:
         return derivative(t, leaf, create_graph=False)
 
     if isinstance(node, Call) and on_w(node.arg) and not isinstance(node.arg, Name):
@@ -443,12 +462,17 @@ def _chain(kind: str, derivative_of_inside: Formula | None, **args: Formula) -> 
     return message(f"chain.{kind}", **args, **{name: derivative_of_inside})
 
 
-def _call(fn: str, t):
+def _call(fn: str, t: Value) -> Value:
     return evaluate(Call(fn, Name("_t")), {"_t": t})
 
 
 def diagnose(
-    inst, part, component: int, s: np.ndarray, node: Expr | None = None, typed: str | None = None
+    inst: Instance,
+    part: Part,
+    component: int,
+    s: np.ndarray,
+    node: Expr | None = None,
+    typed: str | None = None,
 ) -> Diagnosis | None:
     """The first recognised mistake that ``s`` (the answer's values) matches.
 
@@ -461,8 +485,8 @@ def diagnose(
 
 
 def find_mistake(
-    inst,
-    part,
+    inst: Instance,
+    part: Part,
     component: int,
     s: np.ndarray,
     node: Expr | None = None,
@@ -482,7 +506,15 @@ def find_mistake(
     return _generic(inst, part, component, s, cands, hits[k:], terms)
 
 
-def _generic(inst, part, component, s, cands: CandidateSet, hits, terms) -> Diagnosis | None:
+def _generic(
+    inst: Instance,
+    part: Part,
+    component: int,
+    s: np.ndarray,
+    cands: CandidateSet,
+    hits: list[bool],
+    terms: tuple[Expr, str | None, list | None] | None,
+) -> Diagnosis | None:
     """Classic mistakes in order: a broken rule, the sign, the function or another variable,
     then (with ``terms``, the answer's tree and text) one wrong term, then a constant factor
     or offset of the whole answer."""
@@ -524,7 +556,7 @@ def _generic(inst, part, component, s, cands: CandidateSet, hits, terms) -> Diag
 
 
 def term_diagnosis(
-    inst, part, component: int, s: np.ndarray, node: Expr, typed: str | None
+    inst: Instance, part: Part, component: int, s: np.ndarray, node: Expr, typed: str | None
 ) -> Diagnosis | None:
     """Which single term of the answer, changed one way, makes it right (or which is missing).
 
@@ -537,7 +569,13 @@ def term_diagnosis(
 
 
 def _term_level(
-    inst, part, component: int, s: np.ndarray, node: Expr, typed: str | None, known: list | None
+    inst: Instance,
+    part: Part,
+    component: int,
+    s: np.ndarray,
+    node: Expr,
+    typed: str | None,
+    known: list | None,
 ) -> Diagnosis | None:
     """``term_diagnosis`` under the caller's errstate; ``known``: the terms' values."""
     w = part.components[component][-1]
@@ -559,6 +597,8 @@ def _term_level(
             known = [compile_np(t)(env) for t in terms]
         values = np.stack([as_points_np(v, n) for v in known])
     except (Unsupported, KeyError):
+        return None
+    if not isinstance(wv, np.ndarray):
         return None
     found = _term_fix(values, diff, wv, tol, single=len(terms) == 1)
     if found is None:
@@ -585,13 +625,13 @@ def _has_monomial(inst: Instance, part: Part, component: int, node: Expr) -> boo
     return len(terms) <= MAX_TERMS and any(_monomial(t, w, constants) for t in terms)
 
 
-def missing_term(inst, part, component: int, s: np.ndarray) -> Diagnosis | None:
+def missing_term(inst: Instance, part: Part, component: int, s: np.ndarray) -> Diagnosis | None:
     """The answer lacks one term c·w^k: (s - ref)/w^k is the same constant at every point."""
     with np.errstate(all="ignore"):
         return _missing(inst, part, component, s)
 
 
-def _missing(inst, part, component: int, s: np.ndarray) -> Diagnosis | None:
+def _missing(inst: Instance, part: Part, component: int, s: np.ndarray) -> Diagnosis | None:
     w = part.components[component][-1]
     env, _ = inst.np_answer_env(part)
     wv = env.get(w)
@@ -601,7 +641,9 @@ def _missing(inst, part, component: int, s: np.ndarray) -> Diagnosis | None:
     return _missing_term(diff, wv, inst.np_tolerance(part, component), w)
 
 
-def _term_fix(values, diff, wv, tol, single: bool):
+def _term_fix(
+    values: np.ndarray, diff: np.ndarray, wv: np.ndarray, tol: np.ndarray, single: bool
+) -> tuple[int, int, float] | None:
     """(term index, power shift j, factor m) of the first single-term fix, or None.
 
     Tried in order: j = 0 (m = -1 sign, m = 0 extra, other m a coefficient), then the power
@@ -704,7 +746,7 @@ def _rank(j: int, m: float) -> tuple:
     return (4, abs(j))
 
 
-def _typed_terms(typed: str | None, scope, count: int) -> list[str] | None:
+def _typed_terms(typed: str | None, scope: frozenset[str], count: int) -> list[str] | None:
     if typed is None:
         return None
     try:

@@ -76,7 +76,15 @@ class Part:
 class Exercise:
     """A loaded, valid exercise. ``instance(seed)`` is one student's view of it."""
 
-    def __init__(self, spec: ExerciseSpec, text: str, defines, parts, source: str, shapes=None):
+    def __init__(
+        self,
+        spec: ExerciseSpec,
+        text: str,
+        defines: list[tuple[str, Expr]],
+        parts: list[Part],
+        source: str,
+        shapes: dict[str, Shape] | None = None,
+    ):
         self.spec = spec
         self.shapes: dict[str, Shape] = dict(shapes or {})  # non-scalar names only
         self.text = text

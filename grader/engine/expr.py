@@ -246,7 +246,9 @@ def _glued_after_operand(prev: Token, pos: int) -> bool:
     return prev.pos + len(prev.text) == pos and (prev.kind in ("name", ")", "|"))
 
 
-def _refuse_dot_number(prev: Token, num: str, pos: int, text: str, names, suggest) -> None:
+def _refuse_dot_number(
+    prev: Token, num: str, pos: int, text: str, names: frozenset[str], suggest: bool
+) -> None:
     """``x.1``, ``(x+1).5``: a typo far more often than a product with 0.1."""
     offer = _verified([text[:pos] + "*0" + text[pos:]], names) if suggest else ()
     before = prev.text if prev.kind == "name" else "(...)"
@@ -333,7 +335,9 @@ class _Parser:
     def tok(self) -> Token:
         return self.tokens[self.i]
 
-    def error(self, message: str, tok: Token | None = None, offer: Iterable[str] = ()):
+    def error(
+        self, message: str, tok: Token | None = None, offer: Iterable[str] = ()
+    ) -> ParseError:
         return ParseError(message, (tok or self.tok).pos + 1, self.text, offer)
 
     def take(self) -> Token:
@@ -778,9 +782,11 @@ class _Parser:
         if powered:
             # sin^2(x) is sin(x)^2; sin^-1(x) is asin(x)
             self.take()
-            power = self.function_power(fn, t)
-            if power == "inverse":
-                fn, power = INVERSES[fn], None
+            exponent = self.function_power(fn, t)
+            if isinstance(exponent, str):  # "inverse"
+                fn = INVERSES[fn]
+            else:
+                power = exponent
         if self.at_op("("):
             node = self.call_arguments(fn, t)
         else:
@@ -863,7 +869,7 @@ class _Parser:
                 out.append((local, whole))
         return self.text[t.pos : end].strip(), out
 
-    def function_power(self, fn: str, t: Token):
+    def function_power(self, fn: str, t: Token) -> Num | str:
         """The exponent written between a function name and its '(' (sin^2(x))."""
         negative = False
         paren = self.at_op("(")

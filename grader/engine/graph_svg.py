@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from html import escape
 
-from .solution import Solution, short_number
+from .solution import GraphEdge, GraphNode, Solution, short_number
 
 FONT = 13  # px; the page never scales the SVG down, so text stays readable on a phone
 CHAR_W = 7.4  # average advance of a 13 px sans-serif character
@@ -26,7 +26,7 @@ def _clip(text: str) -> str:
     return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"
 
 
-def _node_lines(sol: Solution, node) -> list[str]:
+def _node_lines(sol: Solution, node: GraphNode) -> list[str]:
     if sol.level == "ops":
         lines = [node.expression or node.name]
     elif node.expression:
@@ -39,7 +39,7 @@ def _node_lines(sol: Solution, node) -> list[str]:
     return lines
 
 
-def _edge_label(sol: Solution, edge) -> str:
+def _edge_label(sol: Solution, edge: GraphEdge) -> str:
     if not sol.values_shown or sol.level == "ops":
         return ""
     parts = [edge.symbol]
@@ -116,7 +116,10 @@ def _place(sol: Solution) -> tuple[dict, dict, dict]:
     return lines, size, pos
 
 
-def _overlaps(box, boxes) -> bool:
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1
+
+
+def _overlaps(box: Box, boxes: list[Box]) -> bool:
     x0, y0, x1, y1 = box
     return any(x0 < b[2] and b[0] < x1 and y0 < b[3] and b[1] < y1 for b in boxes)
 

@@ -29,6 +29,7 @@ from .values import fill_params, format_value
 if TYPE_CHECKING:
     from .exercise import Exercise, Part
     from .readable import Readable
+    from .schema import ParamSpec
 
 # 128 points, stratified: each variable's interval is cut into 128 equal strata with one point
 # in each (a Latin hypercube), so a difference confined to a sliver of the interval (an answer
@@ -75,7 +76,7 @@ def _draw_all(exercise: Exercise, rng: random.Random) -> dict[str, Any]:
     return out
 
 
-def _every_value(spec) -> list[float | int] | None:
+def _every_value(spec: ParamSpec) -> list[float | int] | None:
     """Every value a param entry can take, when they are few enough to try them all."""
     if spec.choice is not None:
         return sorted(set(spec.choice))
@@ -84,11 +85,12 @@ def _every_value(spec) -> list[float | int] | None:
     return None
 
 
-def _ends(spec) -> tuple[float | int, float | int]:
+def _ends(spec: ParamSpec) -> tuple[float | int, float | int]:
     if spec.int_ is not None:
         return spec.int_[0], spec.int_[1]
     if spec.choice is not None:
         return min(spec.choice), max(spec.choice)
+    assert spec.uniform is not None  # validated: exactly one of int, choice, uniform
     return round(spec.uniform[0], 2), round(spec.uniform[1], 2)
 
 
@@ -140,7 +142,7 @@ def validation_params(exercise: Exercise, rng: random.Random) -> list[dict[str, 
     return out
 
 
-def _draw(spec, rng: random.Random) -> float | int:
+def _draw(spec: ParamSpec, rng: random.Random) -> float | int:
     if spec.int_ is not None:
         return rng.randint(*spec.int_)
     if spec.choice is not None:
@@ -167,7 +169,7 @@ def latin_hypercube_column(lo: float, hi: float, m: int, gen: torch.Generator) -
 class Instance:
     def __init__(
         self,
-        exercise,
+        exercise: Exercise,
         seed: int,
         device: str = "cpu",
         budget: int | None = None,
@@ -280,7 +282,12 @@ class Instance:
             k: (v.detach() if isinstance(v, torch.Tensor) else v) for k, v in values.items()
         }
 
-    def _derivatives(self, env, leaves, wanted) -> Derivatives:
+    def _derivatives(
+        self,
+        env: Mapping[str, Value],
+        leaves: Mapping[str, torch.Tensor],
+        wanted: list[tuple[str, list[str]]],
+    ) -> Derivatives:
         return Derivatives(env, leaves, wanted, self.budget, self.work)
 
     def _too_much_work(self, exc: WorkExceeded) -> SamplingError:
@@ -410,7 +417,7 @@ class Instance:
         return found
 
 
-def _draw_points(lo: float, hi: float, m: int, shape: tuple, gen: torch.Generator):
+def _draw_points(lo: float, hi: float, m: int, shape: tuple, gen: torch.Generator) -> torch.Tensor:
     """``m`` sample values of a variable: a Latin hypercube column per entry."""
     if not shape:
         return latin_hypercube_column(lo, hi, m, gen)

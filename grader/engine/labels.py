@@ -6,6 +6,8 @@ Both are hand scanners over bounded text: no regular expression, no backtracking
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 # A derivative's name before the answer is at most this long (``d^4 z(x) / dx^2 dy dz`` and
 # the like); longer text is not a label. Bounds the label scan by construction.
 MAX_LABEL = 64
@@ -73,7 +75,7 @@ class _Scan:
             return True
         return False
 
-    def run(self, ok) -> int:
+    def run(self, ok: Callable[[str], bool]) -> int:
         start = self.i
         while self.i < len(self.text) and ok(self.text[self.i]):
             self.i += 1

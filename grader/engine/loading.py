@@ -269,7 +269,11 @@ def _check_name(name: str, path: tuple, errors: _Collector, what: str) -> bool:
 
 
 def _parse_at(
-    text: str, names: list[str], path: tuple, errors: _Collector, shapes=None
+    text: str,
+    names: list[str],
+    path: tuple,
+    errors: _Collector,
+    shapes: dict[str, Shape] | None = None,
 ) -> Expr | None:
     """Parse an instructor expression; with ``shapes``, check its shapes too."""
     try:
@@ -376,7 +380,16 @@ def _tolerance(tol: Tolerance | None, inherited: dict) -> dict:
     return out
 
 
-def _check_part(spec, ps: PartSpec, i: int, names, base, seen, errors, shapes) -> Part | None:
+def _check_part(
+    spec: ExerciseSpec,
+    ps: PartSpec,
+    i: int,
+    names: list[str],
+    base: dict[str, float],
+    seen: set[str],
+    errors: _Collector,
+    shapes: dict[str, Shape],
+) -> Part | None:
     path = ("parts", i)
     ok = True
     if ps.id in seen:

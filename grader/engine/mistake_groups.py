@@ -29,7 +29,7 @@ from .check import PartResult, evaluate_part, parse_answer, read_part, split_ans
 from .equivalence import rounded
 from .exercise import Exercise, Part
 from .expr import BinOp, Call, Expr, Name, Neg, Num, node_count
-from .instance import draw_params
+from .instance import Instance, draw_params
 from .npeval import Unsupported, as_points_np, evaluate_np
 from .render import to_text
 
@@ -238,7 +238,7 @@ class MistakeGroups:
         return [t for _, t in sorted(scored)[:FORM_DRAWS]]
 
 
-def _mistake(inst, part: Part, c: int, s: np.ndarray) -> str | None:
+def _mistake(inst: Instance, part: Part, c: int, s: np.ndarray) -> str | None:
     ref, tol = inst.np_reference(part, c), inst.np_tolerance(part, c)
     with np.errstate(invalid="ignore", over="ignore"):
         if bool((np.abs(s - ref) <= tol).all()):
@@ -254,7 +254,7 @@ def _mistake(inst, part: Part, c: int, s: np.ndarray) -> str | None:
     return None
 
 
-def _fits(inst, part: Part, c: int, node: Expr, want: np.ndarray) -> bool:
+def _fits(inst: Instance, part: Part, c: int, node: Expr, want: np.ndarray) -> bool:
     env, n = inst.np_answer_env(part)
     try:
         got = as_points_np(evaluate_np(node, env), n)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .render import format_number, latex_name
 from .values import param_latex
@@ -98,5 +98,5 @@ def code_prompt(exercise: Exercise, part: Part) -> dict:
     }
 
 
-def _value_latex(x) -> str:
+def _value_latex(x: Any) -> str:
     return param_latex(x) if isinstance(x, list) else format_number(x)

@@ -13,6 +13,7 @@ import itertools
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -20,6 +21,10 @@ import torch
 from .autograd import DTYPE, as_points, nth_derivative
 from .budget import afford, diagnosis_budget, open_budget
 from .npeval import NpValue, to_array, to_numpy
+
+if TYPE_CHECKING:
+    from .exercise import Part
+    from .instance import Instance
 
 MAX_POINTS = 16
 PER_VARIABLE = 8
@@ -65,12 +70,11 @@ class _Points:
     env: dict[str, NpValue]
 
 
-def _points(inst) -> _Points | None:
+def _points(inst: Instance) -> _Points | None:
     if inst.readable_points:  # a one-slot memo: [points] (or [None] where there are none)
         found: _Points | None = inst.readable_points[0]
         return found
-    spec = inst.exercise.spec.variables
-    per_var = {v: readable_values(lo, hi) for v, (lo, hi) in spec.items()}
+    per_var = {v: readable_values(lo, hi) for v, (lo, hi) in inst.exercise.ranges.items()}
     found = None
     if all(per_var.values()):
         names = list(per_var)
@@ -88,7 +92,7 @@ def _points(inst) -> _Points | None:
     return found
 
 
-def build_readable(inst, part, component: int) -> Readable | None:
+def build_readable(inst: Instance, part: Part, component: int) -> Readable | None:
     """The readable points of a formula part, with the reference there (None when no
     variable has any, or the diagnosis budget cannot afford the derivative)."""
     if open_budget() is None:

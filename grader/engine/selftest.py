@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from .budget import diagnosis_budget
 from .check import grade
 from .exercise import Exercise
@@ -18,7 +20,7 @@ def run_self_tests(exercise: Exercise) -> list[Problem]:
         return _run(exercise, seeds)
 
 
-def _run(exercise: Exercise, seeds) -> list[Problem]:
+def _run(exercise: Exercise, seeds: Iterable[int]) -> list[Problem]:
     problems: list[Problem] = []
     for part in exercise.parts:
         if part.kind == "code":

@@ -22,7 +22,7 @@ factor; the operations graph stops at ``MAX_OPS`` nodes.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -394,7 +394,9 @@ def path_sum(inst: Instance, part: Part, component: int = 0) -> torch.Tensor:
 # ------------------------------------------------------------------- where the mistake is
 
 
-def explain(sol: Solution, inst: Instance, part, component: int, code: str | None, s: torch.Tensor):
+def explain(
+    sol: Solution, inst: Instance, part: Part, component: int, code: str | None, s: torch.Tensor
+) -> Solution:
     """``sol`` with the edge, paths or node where the answer ``s`` went wrong highlighted.
 
     ``code`` is the diagnosis of the answer. For ``chain`` the missed edge (its local
@@ -552,8 +554,8 @@ def ops_solution(inst: Instance, part: Part, component: int = 0) -> Solution:
     )
 
 
-def _recorder(flowing: dict[int, float], key: int):
-    def hook(grad_inputs, grad_outputs):
+def _recorder(flowing: dict[int, float], key: int) -> Callable[..., None]:
+    def hook(grad_inputs: tuple, grad_outputs: tuple) -> None:
         g = grad_outputs[0] if grad_outputs else None
         if g is not None:
             flowing[key] = float(g.reshape(-1)[0])
@@ -571,7 +573,9 @@ def part_solutions(inst: Instance, part: Part, level: str = "names") -> list[Sol
     return [build(inst, part, c) for c in range(len(part.components))]
 
 
-def answer_solutions(inst: Instance, part: Part, answer, level: str = "names") -> list[Solution]:
+def answer_solutions(
+    inst: Instance, part: Part, answer: str | list[str] | None, level: str = "names"
+) -> list[Solution]:
     """The part's worked solutions with each wrong answer box's mistake marked on its graph.
 
     The answer is read and diagnosed again (microseconds) rather than stored: where the

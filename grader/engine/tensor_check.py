@@ -10,6 +10,8 @@ the part's points times the share of right entries.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 
 from .autograd import evaluate
@@ -20,10 +22,16 @@ from .shapes import Shape, ShapeError, describe, entries, entry_name, infer
 from .tensor_diagnose import TRANSPOSE, diagnose_tensor
 from .tensors import flat
 
+if TYPE_CHECKING:
+    from .exercise import Exercise, Part
+    from .instance import Instance
+
 MAX_LISTED = 6  # wrong entries named in feedback
 
 
-def check_answer_shape(exercise, part, node: Expr, text: str, component: int = 0) -> None:
+def check_answer_shape(
+    exercise: Exercise, part: Part | None, node: Expr, text: str, component: int = 0
+) -> None:
     """Raise ``ParseError`` when the answer's shapes do not fit, or its entry count differs
     from the box's (a number box included: ``[1, 2]`` is not a number)."""
     try:
@@ -49,7 +57,7 @@ def check_answer_shape(exercise, part, node: Expr, text: str, component: int = 0
         )
 
 
-def refuse_decimal_commas(exercise, want: Shape, text: str) -> None:
+def refuse_decimal_commas(exercise: Exercise, want: Shape, text: str) -> None:
     """Raise ``ParseError`` naming the entry when the answer has the shape asked for once its
     decimal commas are points (``[4, 8, 12,5]``: row 2, column 3); see decimal_comma.py."""
     found = decimal_commas(text)
@@ -79,7 +87,7 @@ def shape_text(shape: Shape) -> str:
     return "\u00d7".join(map(str, shape)) if len(shape) >= 2 else describe(shape)
 
 
-def reshaped_result(inst, part, nodes: list[Expr]):
+def reshaped_result(inst: Instance, part: Part, nodes: list[Expr]) -> PartResult | None:
     """A wrong result for an answer of the right entry count in the wrong shape, or None."""
     got = [infer(node, inst.exercise.shapes) for node in nodes]
     if all(g == w for g, w in zip(got, part.shapes, strict=True)):
@@ -120,14 +128,14 @@ def reshaped_result(inst, part, nodes: list[Expr]):
     )
 
 
-def entry_verdicts(inst, part, c: int, s: torch.Tensor) -> torch.Tensor:
+def entry_verdicts(inst: Instance, part: Part, c: int, s: torch.Tensor) -> torch.Tensor:
     """Per entry (flattened), whether the answer matches the reference at every point."""
     ref = inst.reference(part)[c]
     size = entries(part.shapes[c]) or 1
     return ((s - ref).abs() <= inst.tolerance(part, c)).view(-1, size).all(0)
 
 
-def judge_tensor(inst, part, values: list[torch.Tensor]):
+def judge_tensor(inst: Instance, part: Part, values: list[torch.Tensor]) -> PartResult:
     """Per-entry verdicts, partial credit, the named mistake and per-entry feedback."""
     verdicts, nested, messages, codes = [], [], [], []
     right = total = 0
@@ -167,7 +175,7 @@ def judge_tensor(inst, part, values: list[torch.Tensor]):
     )
 
 
-def _not_right(part, shape: Shape) -> str:
+def _not_right(part: Part, shape: Shape) -> str:
     if not shape:
         return f"Not the right {'value' if part.numeric else 'derivative'}."
     what = "these numbers do" if part.numeric else "this formula does"
@@ -199,7 +207,7 @@ def _unravel(i: int, shape: Shape) -> tuple[int, ...]:
     return tuple(reversed(out))
 
 
-def _prefixed(inst, part, c: int, text: str) -> str:
+def _prefixed(inst: Instance, part: Part, c: int, text: str) -> str:
     if len(part.components) == 1:
         return text
     return f"{inst.parts[part.index]['component_labels'][c]}: {text}"

@@ -11,18 +11,24 @@ every entry, or when it matches exactly the entries that are wrong.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
 
-from .autograd import derivative, evaluate_chain
+from .autograd import Value, derivative, evaluate_chain
 from .compare import tolerance
 from .diagnose import CHAIN, FACTOR, INSTRUCTOR, SIGN, VARIABLE
 from .expr import Apply, BinOp, Call, Expr, Index, Literal, Name, Neg, Num, Transpose, children
 from .messages import nice_number
 from .render import to_text
-from .shapes import entries, infer
+from .shapes import Shape, entries, infer
 from .tensors import flat
+
+if TYPE_CHECKING:
+    from .exercise import Part
+    from .instance import Instance
 
 # Diagnosis codes of tensor parts (stable, as the scalar ones).
 TRANSPOSE, ACTIVATION, MEAN, PREACTIVATION = "transpose", "activation", "mean", "preactivation"
@@ -51,7 +57,9 @@ class Candidate:
     tol: torch.Tensor
 
 
-def diagnose_tensor(inst, part, c: int, s: torch.Tensor, ok: torch.Tensor) -> Diagnosis | None:
+def diagnose_tensor(
+    inst: Instance, part: Part, c: int, s: torch.Tensor, ok: torch.Tensor
+) -> Diagnosis | None:
     """The mistake that explains the answer ``s`` (``ok``: its right entries), or None."""
     size = entries(part.shapes[c]) or 1
     cands = inst.candidates(part, c)
@@ -71,7 +79,7 @@ def diagnose_tensor(inst, part, c: int, s: torch.Tensor, ok: torch.Tensor) -> Di
     return None
 
 
-def _factor(inst, part, c: int, s: torch.Tensor) -> Diagnosis | None:
+def _factor(inst: Instance, part: Part, c: int, s: torch.Tensor) -> Diagnosis | None:
     ref = inst.reference(part)[c]
     big = ref.abs() > 1e-3 * float(ref.abs().max())
     if not bool(big.any()):
@@ -88,7 +96,7 @@ def _factor(inst, part, c: int, s: torch.Tensor) -> Diagnosis | None:
     return None
 
 
-def build_tensor_candidates(inst, part, c: int) -> list[Candidate]:
+def build_tensor_candidates(inst: Instance, part: Part, c: int) -> list[Candidate]:
     """Wrong gradients for one answer box of a tensor part, minus any equal to the reference."""
     ex = inst.exercise
     w = part.components[c][-1]
@@ -99,9 +107,11 @@ def build_tensor_candidates(inst, part, c: int) -> list[Candidate]:
     values = inst.at_values(part) if part.numeric else inst.points
     out: list[Candidate] = []
 
-    def add(code: str, message: str, value) -> None:
-        flat_already = isinstance(value, torch.Tensor) and value.shape == ref.shape
-        v = (value if flat_already else flat(value, n, size, inst.device)).detach()
+    def add(code: str, message: str, value: Value) -> None:
+        if isinstance(value, torch.Tensor) and value.shape == ref.shape:
+            v = value.detach()
+        else:
+            v = flat(value, n, size, inst.device).detach()
         if v.shape != ref.shape or not bool(torch.isfinite(v).all()):
             return
         tol = tolerance(v, part.rtol, part.atol)
@@ -111,14 +121,16 @@ def build_tensor_candidates(inst, part, c: int) -> list[Candidate]:
             return
         out.append(Candidate(code, message, v, tol))
 
-    def gradient(defines, wrt: str = w, as_leaf: str | None = None):
+    def gradient(
+        defines: list[tuple[str, Expr]], wrt: str = w, as_leaf: str | None = None
+    ) -> torch.Tensor:
         leaves = inst.leaves(values)
         env = {**inst.param_env, **leaves}
         replace = None
         holder: dict = {}
         if as_leaf is not None:
 
-            def make_leaf(val):
+            def make_leaf(val: Value) -> Value:
                 holder["leaf"] = torch.as_tensor(val).detach().clone().requires_grad_(True)
                 return holder["leaf"]
 
@@ -162,17 +174,18 @@ def build_tensor_candidates(inst, part, c: int) -> list[Candidate]:
         "The sign is wrong: your answer is the negative of the gradient (t \u2212 y for y \u2212 t?).",
         -ref,
     )
-    for v in sorted(ex.depends_on(part.of)):
-        if v != w and ex.shapes.get(v, ()) == shape:
+    for other in sorted(ex.depends_on(part.of)):
+        if other != w and ex.shapes.get(other, ()) == shape:
             add(
                 VARIABLE,
-                f"That is the gradient with respect to {v}; this asks for the one with respect to {w}.",
-                gradient(defines, wrt=v),
+                f"That is the gradient with respect to {other}; this asks for the one with "
+                f"respect to {w}.",
+                gradient(defines, wrt=other),
             )
     return out
 
 
-def _broken(node: Expr, w: str, shapes) -> list[tuple[str, str, Expr]]:
+def _broken(node: Expr, w: str, shapes: dict[str, Shape]) -> list[tuple[str, str, Expr]]:
     """(code, message, replacement node) for each backprop rule ``node`` lets one break."""
     if isinstance(node, Call | Apply) and node.fn in ACTIVATIONS:
         arg = node.arg if isinstance(node, Call) else node.args[0]
@@ -216,7 +229,7 @@ def _broken(node: Expr, w: str, shapes) -> list[tuple[str, str, Expr]]:
     return []
 
 
-def _averaged(node: Apply, shapes) -> int:
+def _averaged(node: Apply, shapes: dict[str, Shape]) -> int:
     """How many entries the mean in ``node`` divides by (1 when there is none)."""
     shape = infer(node.args[0], shapes)
     if node.fn == "cross_entropy":
@@ -227,7 +240,7 @@ def _averaged(node: Apply, shapes) -> int:
     return entries(shape) if shape else 1
 
 
-def _walk(node: Expr):
+def _walk(node: Expr) -> Iterator[Expr]:
     stack = [node]
     while stack:
         n = stack.pop()
@@ -235,7 +248,9 @@ def _walk(node: Expr):
         stack.extend(reversed(children(n)))
 
 
-def _rewrite(defines, target: Expr, replacement: Expr):
+def _rewrite(
+    defines: list[tuple[str, Expr]], target: Expr, replacement: Expr
+) -> list[tuple[str, Expr]]:
     """The define chain with node ``target`` (by identity) replaced."""
 
     def sub(n: Expr) -> Expr:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 
 import torch
 
-from .nodes import Literal, Neg, Num
+from .nodes import Expr, Literal, Neg, Num
 
 Value = torch.Tensor | float
 DTYPE = torch.float64
@@ -94,7 +95,7 @@ def constant_literal(node: Literal) -> torch.Tensor | None:
     return None if values is None else torch.tensor([values], dtype=DTYPE)
 
 
-def _numbers(node):
+def _numbers(node: Expr) -> Any:
     if isinstance(node, Num):
         return node.value
     if isinstance(node, Neg) and isinstance(node.arg, Num):

@@ -10,6 +10,7 @@ objects), and duplicate keys are reported instead of silently overwritten.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import yaml
 
@@ -88,18 +89,18 @@ class _BoundedLoader(yaml.SafeLoader):
     level at each token (quadratic in the depth), and composes recursively.
     """
 
-    def _too_deep(self):
+    def _too_deep(self) -> YamlError:
         mark = self.get_mark()
         return YamlError(
             f"the document is nested too deeply (more than {MAX_DEPTH} levels)", mark.line + 1
         )
 
-    def fetch_flow_collection_start(self, TokenClass):
+    def fetch_flow_collection_start(self, TokenClass: type) -> None:
         if self.flow_level >= MAX_DEPTH:
             raise self._too_deep()
         super().fetch_flow_collection_start(TokenClass)
 
-    def add_indent(self, column):
+    def add_indent(self, column: int) -> bool:
         if len(self.indents) >= MAX_DEPTH:
             raise self._too_deep()
         return super().add_indent(column)
@@ -132,7 +133,7 @@ _constructor = yaml.SafeLoader("")
 
 def _convert(
     node: yaml.Node, path: Path, out: LoadedYaml, budget: list[int], above: tuple[int, ...]
-):
+) -> Any:
     """Plain Python for `node`; `above` holds the ids of the collections it is inside, so an
     alias to one of them (`a: &a [*a]`, a value that contains itself) is refused instead of
     followed for ever, and aliases cannot nest deeper than the text itself may."""
