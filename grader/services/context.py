@@ -60,6 +60,7 @@ class Services:
         self.waits = WaitSlots(config.max_waiting, config.max_waiting_per_user)
         self.rate_limiter = RateLimiter(self.db, config.user_rate)
         self.lti_logins = WindowCounts()  # LTI login initiations per address (no writes)
+        self.plot_renders = WindowCounts()  # feedback plots drawn per user
         self.sign_in_throttle = SignInThrottle(
             self.db, config.web.login_max_failures, config.web.login_window_s
         )

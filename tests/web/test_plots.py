@@ -79,3 +79,25 @@ def test_plot_labels_both_axes_and_the_phone_size_keeps_text_large():
         width = float(re.search(r'viewBox="0 0 ([\d.]+)', svg).group(1))
         sizes = [float(s) for s in re.findall(r"font-size: ([\d.]+)px", svg)]
         assert sizes and min(sizes) * shown_width / width >= smallest_css_px, (size, sizes)
+
+
+def test_a_plot_is_drawn_once_and_each_user_may_have_only_so_many_drawn(pages, web, monkeypatch):
+    from grader.web import feedback as feedback_pages
+
+    drawn = []
+    original = feedback_pages.render_svg
+    monkeypatch.setattr(
+        feedback_pages, "render_svg", lambda *a, **k: drawn.append(a) or original(*a, **k)
+    )
+    monkeypatch.setattr(feedback_pages, "PLOT_RENDERS_PER_MINUTE", 1)
+    pages.sign_in(web.student)
+    wrong = {"answer-dz-at-10-0": "200", "answer-dz-0": "4x", "answer-grad-0": "20x"}
+    url = pages.submit(wrong).headers["Location"] + "/plots/dz/0.svg"
+    first = pages.get(url)
+    assert first.status_code == 200
+    for _ in range(5):  # reloads: the same drawing, not drawn again, not counted
+        assert pages.get(url).get_data() == first.get_data()
+    assert len(drawn) == 1
+    refused = pages.get(url + "?size=phone")  # a second drawing within the minute
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert pages.get(url).status_code == 200 and len(drawn) == 1
