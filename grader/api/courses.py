@@ -49,7 +49,7 @@ bp = APIBlueprint(
 @bp.post("/courses", responses={201: Created})
 def create_course(body: CourseCreate):
     """Create a course (instructor); you become its instructor."""
-    return courses.create_course(svc(), actor(), body.title), 201
+    return courses.create_course(svc(), actor(), body.title, body.time_zone), 201
 
 
 @bp.get("/courses", responses={200: Page})
@@ -113,10 +113,15 @@ def list_assignments(path: CoursePath, query: Paging):
 
 @bp.patch("/courses/<int:course_id>", responses={200: json_object("the course")})
 def update_course(path: CoursePath, body: CourseUpdate):
-    """Rename a course or archive it (`archived: true`; read-only for students) or bring it
-    back (its instructors)."""
+    """Rename a course, archive it (`archived: true`; read-only for students) or bring it
+    back, or set its time zone (its instructors)."""
     return courses.update_course(
-        svc(), actor(), path.course_id, title=body.title, archived=body.archived
+        svc(),
+        actor(),
+        path.course_id,
+        title=body.title,
+        archived=body.archived,
+        time_zone=body.time_zone,
     )
 
 

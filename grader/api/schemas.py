@@ -125,6 +125,12 @@ class PasswordReset(BaseModel):
 
 class CourseCreate(Strict):
     title: str = Field(min_length=1, max_length=200)
+    time_zone: str = Field(
+        "UTC",
+        max_length=64,
+        description="IANA name (e.g. America/Chicago): the course's times are shown in it, and "
+        "a time sent without an offset is read in it",
+    )
 
 
 class MemberCreate(Strict):
@@ -188,6 +194,7 @@ class AssignmentUpdate(AssignmentSettings):
 class CourseUpdate(Strict):
     title: str | None = Field(None, min_length=1, max_length=200)
     archived: bool | None = Field(None, description="archived courses are read-only")
+    time_zone: str | None = Field(None, max_length=64, description="IANA name")
 
 
 class ExtensionCreate(Strict):

@@ -106,6 +106,8 @@ class Course(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     archived_at: Mapped[datetime | None]  # archived courses are read-only and listed apart
+    # IANA name: times are shown and typed in it (stored in UTC); see services/timezones.py
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
 
 
 class Membership(Base):

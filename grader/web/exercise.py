@@ -35,7 +35,8 @@ def closed_reason(view: dict[str, Any], past_due: bool) -> str | None:
         n = view["max_attempts"]
         return f"You have used all {n} attempt{'s' if n != 1 else ''}; no more answers are taken."
     if past_due:
-        return f"This assignment was due {when(view['due_at'])} and takes no late work."
+        due = when(view["due_at"], view.get("time_zone"))
+        return f"This assignment was due {due} and takes no late work."
     return None
 
 

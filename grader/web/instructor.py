@@ -5,12 +5,12 @@ Every page calls the same domain services as /api/v1; only forms and layout live
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from flask import Response, redirect, render_template, request, session, url_for
+from flask import Response, redirect, render_template, request, url_for
 
+from grader.services import timezones
 from grader.services.accounts import users
 from grader.services.accounts.access import require_role
 from grader.services.assignments import assignment as assignments
@@ -21,6 +21,7 @@ from grader.services.errors import Forbidden, Invalid, NotFound
 from grader.services.exercises import library as exercises
 from grader.services.gradebook import analytics
 from grader.services.gradebook import scores as gradebook
+from grader.services.grading import feedback
 from grader.services.grading import submissions as submission_service
 from grader.web import bp
 from grader.web.security import services, signed_in
@@ -29,65 +30,16 @@ MAX_ROSTER_CHARS = 200_000
 LIBRARY_PAGE = 200
 
 
-# --- time zones: forms show and read times in the instructor's zone; the database keeps UTC
+# --- time zones: a course's forms show and read times in the course's zone (the database keeps
+# UTC); see grader/services/timezones.py. A date shown and sent back unchanged stays the same.
 
 
-def zone() -> ZoneInfo:
-    try:
-        return ZoneInfo(session.get("tz", "UTC"))
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def _set_zone(name: str) -> ZoneInfo:
-    name = name.strip() or "UTC"
-    if len(name) > 64 or name not in _zones():
-        raise Invalid(f"unknown time zone {name[:64]!r}; pick one from the list, e.g. Europe/Paris")
-    session["tz"] = name
-    return ZoneInfo(name)
-
-
-_ZONES: list[str] = []
-
-
-def _zones() -> list[str]:
-    if not _ZONES:
-        _ZONES.extend(sorted(available_timezones() | {"UTC"}))
-    return _ZONES
-
-
-def local_input(value: datetime | str | None) -> str:
-    """A UTC time as the value of a datetime-local input in the instructor's zone."""
-    if not value:
-        return ""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.astimezone(zone()).strftime("%Y-%m-%dT%H:%M")
-
-
-def local_text(value: datetime | str | None) -> str:
-    if not value:
-        return ""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    here = value.astimezone(zone())
-    return here.strftime("%Y-%m-%d %H:%M ") + (here.tzname() or "")
-
-
-def _read_time(form: Any, name: str, tz: ZoneInfo) -> datetime | None:
-    text = form.get(name, "").strip()
-    if not text:
-        return None
-    try:
-        naive = datetime.fromisoformat(text)
-    except ValueError:
-        raise Invalid(f"{name}: {text[:40]!r} is not a date and time (YYYY-MM-DDTHH:MM)") from None
-    if naive.tzinfo is not None:
-        naive = naive.replace(tzinfo=None)
-    return naive.replace(tzinfo=tz).astimezone(UTC)
-
-
-bp.add_app_template_filter(local_text, "local")
+def _read_time(form: Any, name: str, zone: str, current: dict | None = None) -> datetime | None:
+    """A datetime-local input read in the course's zone, as UTC; the text the form showed for
+    `current[name]`, sent back unchanged, is that stored time exactly."""
+    return timezones.from_input(
+        form.get(name, ""), zone, name, current.get(name) if current else None
+    )
 
 
 def _staff(actor: Actor) -> None:
@@ -104,7 +56,7 @@ def teach(actor: Actor) -> Any:
     _staff(actor)
     listing = courses.list_courses(services(), actor, 200, 0)["items"]
     teaching = [c for c in listing if c["your_role"] in ("instructor", "admin")]
-    return render_template("instructor/index.html", courses=teaching)
+    return render_template("instructor/index.html", courses=teaching, zones=timezones.zone_names())
 
 
 @bp.post("/teach/courses")
@@ -113,7 +65,8 @@ def create_course(actor: Actor) -> Any:
     title = request.form.get("title", "").strip()
     if not 0 < len(title) <= 200:
         raise Invalid("a course title has 1 to 200 characters")
-    created = courses.create_course(services(), actor, title)
+    zone = request.form.get("time_zone", "")[: timezones.MAX_ZONE_CHARS + 1]
+    created = courses.create_course(services(), actor, title, zone)
     return redirect(url_for("web.teach_course", course_id=created["id"]), code=303)
 
 
@@ -123,7 +76,12 @@ def _course_page(actor: Actor, course_id: int, **extra: Any) -> Any:
     members = courses.list_members(svc, actor, course_id, 200, 0)
     listing = assignments.list_for_course(svc, actor, course_id, 200, 0)["items"]
     return render_template(
-        "instructor/course.html", course=course, members=members, assignments=listing, **extra
+        "instructor/course.html",
+        course=course,
+        members=members,
+        assignments=listing,
+        zones=timezones.zone_names(),
+        **extra,
     )
 
 
@@ -140,6 +98,11 @@ def course_settings(actor: Actor, course_id: int) -> Any:
     if action == "rename":
         courses.update_course(
             services(), actor, course_id, title=request.form.get("title", ""), archived=None
+        )
+    elif action == "time_zone":
+        zone = request.form.get("time_zone", "")[: timezones.MAX_ZONE_CHARS + 1]
+        courses.update_course(
+            services(), actor, course_id, title=None, archived=None, time_zone=zone
         )
     else:
         archived = action == "archive"
@@ -238,18 +201,17 @@ def credentials_csv(actor: Actor) -> Any:
 
 
 def _form_values(current: dict | None) -> dict[str, Any]:
-    """What the assignment form's inputs hold: the assignment's settings in the instructor's
-    time zone, or (after a refused POST) what was typed."""
+    """What the assignment form's inputs hold: the assignment's settings, its dates in the
+    course's time zone, or (after a refused POST) what was typed."""
     if request.method == "POST":
         return {key: request.form.get(key, "") for key in FORM_FIELDS}
     if current is None:
         chosen = request.args.get("exercise", "")[:100]
-        return {"exercise_id": chosen, "tz": zone().key, "show_answers": "always"}
+        return {"exercise_id": chosen, "show_answers": "always"}
     values = {key: "" if current.get(key) is None else str(current[key]) for key in FORM_FIELDS}
     values.update(
-        tz=zone().key,
-        opens_at=local_input(current["opens_at"]),
-        due_at=local_input(current["due_at"]),
+        opens_at=timezones.to_input(current["opens_at"], current["time_zone"]),
+        due_at=timezones.to_input(current["due_at"], current["time_zone"]),
     )
     return values
 
@@ -257,7 +219,6 @@ def _form_values(current: dict | None) -> dict[str, Any]:
 FORM_FIELDS = (
     "exercise_id",
     "version",
-    "tz",
     "opens_at",
     "due_at",
     "max_attempts",
@@ -281,17 +242,17 @@ def _assignment_form(
         values=_form_values(current),
         library=library,
         versions=versions,
-        zones=_zones(),
         error=error,
     )
     return page, 422 if error else 200
 
 
-def _settings_from_form(form: Any) -> dict[str, Any]:
-    tz = _set_zone(form.get("tz", "UTC"))
+def _settings_from_form(form: Any, zone: str, current: dict | None = None) -> dict[str, Any]:
+    """The assignment form's settings; its dates are read in the course's `zone`, and a date
+    sent back as the form showed it keeps `current`'s value exactly."""
     spec: dict[str, Any] = {
-        "opens_at": _read_time(form, "opens_at", tz),
-        "due_at": _read_time(form, "due_at", tz),
+        "opens_at": _read_time(form, "opens_at", zone, current),
+        "due_at": _read_time(form, "due_at", zone, current),
         "show_answers": form.get("show_answers", "always"),
         "score_policy": form.get("score_policy", "best"),
     }
@@ -315,7 +276,8 @@ def new_assignment(actor: Actor, course_id: int) -> Any:
     if request.method == "GET":
         return _assignment_form(actor, course_id, None)
     try:
-        spec = _settings_from_form(request.form)
+        zone = courses.get_course(services(), actor, course_id)["time_zone"]
+        spec = _settings_from_form(request.form, zone)
         spec["exercise_id"] = request.form.get("exercise_id", "").strip()[:100]
         created = assignments.create_assignment(services(), actor, course_id, spec)
     except (Invalid, NotFound) as exc:  # shown on the form, with what was typed
@@ -333,7 +295,7 @@ def edit_assignment(actor: Actor, assignment_id: int) -> Any:
     if request.method == "GET":
         return _assignment_form(actor, current["course_id"], current)
     try:
-        changes = _settings_from_form(request.form)
+        changes = _settings_from_form(request.form, current["time_zone"], current)
         version = request.form.get("version", "").strip()
         if version.isdigit() and len(version) < 10 and int(version) != current["version"]:
             changes["version"] = int(version)
@@ -399,16 +361,14 @@ def student_record(actor: Actor, assignment_id: int, username: str) -> Any:
         student=row,
         cell=row["scores"][str(assignment_id)],
         listing=listing,
-        tz=zone().key,
-        zones=_zones(),
     )
 
 
 @bp.post("/teach/assignments/<int:assignment_id>/students/<username>/extension")
 @signed_in
 def give_extension(actor: Actor, assignment_id: int, username: str) -> Any:
-    tz = _set_zone(request.form.get("tz", "UTC"))
-    due = _read_time(request.form, "due_at", tz)
+    info = assignments.settings(services(), actor, assignment_id)
+    due = _read_time(request.form, "due_at", info["time_zone"])
     extra_text = request.form.get("extra_attempts", "").strip()
     if extra_text and not extra_text.isdigit():
         raise Invalid("extra_attempts: a whole number")
@@ -441,7 +401,11 @@ def analytics_page(actor: Actor, assignment_id: int) -> Any:
     info = assignments.settings(svc, actor, assignment_id)
     data = analytics.analytics(svc, actor, assignment_id)
     return render_template(
-        "instructor/analytics.html", info=info, data=data, chart=chart(data["score_distribution"])
+        "instructor/analytics.html",
+        info=info,
+        data=data,
+        chart=chart(data["score_distribution"]),
+        labels=feedback.part_labels(svc, actor, assignment_id),
     )
 
 
@@ -466,4 +430,25 @@ def chart(dist: dict[str, Any]) -> dict[str, Any]:
                 "label": f"{dist['edges'][i]:g}–{dist['edges'][i + 1]:g}",
             }
         )
-    return {"w": CHART_W, "h": CHART_H, "pad": PAD, "bars": bars, "top": top}
+    return {"w": CHART_W, "h": CHART_H, "pad": PAD, "bars": bars, "top": top, "ticks": _ticks(dist)}
+
+
+CHAR_W = 7  # about how wide a digit of the chart's 11px labels is, in the chart's units
+
+
+def _ticks(dist: dict[str, Any]) -> list[dict[str, Any]]:
+    """Score labels under the bars' edges (0, 0.3, 0.6 ...), left out where one would touch the
+    last one written (a label per bar, as '0.3–0.6', overlapped with ten bars or more)."""
+    edges = dist["edges"]
+    width = (CHART_W - 2 * PAD) / (len(edges) - 1)
+    ticks: list[dict[str, Any]] = []
+    for i, edge in enumerate(edges):
+        text, x = f"{edge:g}", round(PAD + i * width, 1)
+        half = len(text) * CHAR_W / 2 + 3
+        last = i == len(edges) - 1
+        if ticks and x - half < ticks[-1]["x"] + ticks[-1]["half"]:
+            if not last:
+                continue
+            ticks.pop()  # the maximum score is always written
+        ticks.append({"x": x, "text": text, "half": half})
+    return ticks

@@ -93,10 +93,12 @@ def settings(actor: Actor, assignment_id: int) -> Any:
         "show_answers": request.form.get("show_answers", ""),
         "solution_hint": request.form.get("solution_hint") == "1",
     }
-    row = assignments.update_assignment(services(), actor, assignment_id, changes)
+    svc = services()
+    row = assignments.update_assignment(svc, actor, assignment_id, changes)
     due = datetime.fromisoformat(row["due_at"]) if row["due_at"] else None
+    zone = assignments.settings(svc, actor, assignment_id)["time_zone"]
     told = assignments.reveal_wording(
-        row["show_answers"], due, row["max_attempts"], row["late_penalty"]
+        row["show_answers"], due, row["max_attempts"], row["late_penalty"], zone
     )
     session["saved"] = f"Saved. Students are told: {told}."
     return redirect(url_for("web.history", assignment_id=assignment_id), code=303)

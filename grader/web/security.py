@@ -8,14 +8,15 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from flask import current_app, g, jsonify, redirect, render_template, request, session, url_for
+from jinja2 import pass_context
 from werkzeug.exceptions import HTTPException
 
 from grader.api.errors import API_PREFIX, error_response
 from grader.db.session import UNAVAILABLE
+from grader.services import timezones
 from grader.services.accounts import users
 from grader.services.context import Actor, Services
 from grader.services.errors import ServiceError
@@ -202,14 +203,33 @@ def _unexpected(exc: Exception) -> Any:
     return error_page(500, "Error", "Something went wrong on our side; it has been logged.")
 
 
+def when(value: Any, time_zone: str | None = None) -> str:
+    """A time for people in a course's zone, naming it: '2026-11-27 09:00 America/Chicago'
+    (accepts datetimes and ISO strings; UTC when no zone is given)."""
+    return timezones.shown(value, time_zone)
+
+
 @bp.app_template_filter("when")
-def when(value: Any) -> str:
-    """A date for people: '2026-11-27 15:00 UTC' (accepts datetimes and ISO strings)."""
-    if not value:
-        return ""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.strftime("%Y-%m-%d %H:%M UTC")
+@pass_context
+def when_filter(context: Any, value: Any, time_zone: str | None = None) -> str:
+    """`when` in a page: the zone given, else that of the page's course (`info`, `course` or
+    the assignment `a` in the template's context), else UTC."""
+    if time_zone is None:
+        for name in ("info", "course", "a"):
+            found = context.get(name)
+            if isinstance(found, dict) and found.get("time_zone"):
+                time_zone = found["time_zone"]
+                break
+    return when(value, time_zone)
+
+
+@bp.app_template_filter("approx")
+def approx(value: Any) -> str:
+    """A reference value for people: 6 significant digits (0.333333, not 0.3333333333333333)."""
+    try:
+        return f"{float(value):.6g}"
+    except (TypeError, ValueError):
+        return str(value)
 
 
 @bp.app_template_filter("num")

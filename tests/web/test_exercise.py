@@ -342,3 +342,16 @@ def test_submitting_the_same_answers_again_shows_that_attempt_and_uses_none(page
     assert "These are the same answers as attempt 1: its result is shown again" in text
     assert "no attempt was used" in text and _attempts(web) == 1
     assert "same answers" not in page_text(pages.get(first))  # said once
+
+
+def test_full_marks_offer_no_try_again_and_staff_read_the_students_answer(pages, web, page_text):
+    pages.sign_in(web.student)
+    right = {"answer-dz-at-10-0": "200", "answer-dz-0": "20x", "answer-grad-0": "20x"}
+    location = pages.submit(right).headers["Location"]
+    text = page_text(pages.get(location))
+    assert "Full marks." in text and "Try again" not in text and "Your answer" in text
+    pages.sign_in(web.teacher)
+    staff = page_text(pages.get(location))
+    assert "stu’s answer" in staff and "Your answer" not in staff
+    history = page_text(pages.get(f"/assignments/{web.assignment_id}/submissions"))
+    assert "stu’s answer" in history and "Your answer" not in history

@@ -96,16 +96,21 @@ def test_a_roster_is_checked_then_imported_and_its_passwords_downloaded(pages, w
     assert pages.post("/login", {"username": "ann", "password": passwords[0]}).status_code == 303
 
 
-def test_a_new_assignment_reads_its_dates_in_the_instructors_time_zone(pages, web, page_text):
+def test_a_new_assignment_reads_its_dates_in_the_courses_time_zone(pages, web, page_text):
     pages.sign_in(web.teacher)
+    settings = f"/teach/courses/{web.course_id}/settings"
+    assert (
+        pages.post(settings, {"action": "time_zone", "time_zone": "Europe/Paris"}).status_code
+        == 303
+    )
     url = f"/teach/courses/{web.course_id}/assignments/new"
-    form = pages.get(url).get_data(as_text=True)
-    assert '<option value="chain-rule-intro">' in form and "Europe/Paris" in form
+    form = page_text(pages.get(url))
+    assert "Dates are in Europe/Paris, the course's time zone" in form
+    assert '<option value="chain-rule-intro">' in pages.get(url).get_data(as_text=True)
     response = pages.post(
         url,
         {
             "exercise_id": "chain-rule-intro",
-            "tz": "Europe/Paris",
             "due_at": "2030-01-15T10:00",
             "max_attempts": "3",
             "late_penalty": "0.25",
@@ -122,23 +127,23 @@ def test_a_new_assignment_reads_its_dates_in_the_instructors_time_zone(pages, we
     edit = pages.get(f"/teach/assignments/{new['id']}/edit").get_data(as_text=True)
     assert 'value="2030-01-15T10:00"' in edit  # shown back in Paris time
     course = page_text(pages.get(f"/teach/courses/{web.course_id}"))
-    assert "2030-01-15 10:00 CET" in course and "after the due date" in course
+    assert "2030-01-15 10:00 Europe/Paris" in course and "after the due date" in course
 
 
 def test_a_bad_time_zone_or_number_is_a_clear_error_and_nothing_is_created(pages, web, page_text):
     pages.sign_in(web.teacher)
-    url = f"/teach/courses/{web.course_id}/assignments/new"
-    bad_zone = pages.post(url, {"exercise_id": "chain-rule-intro", "tz": "Mars/Olympus"})
+    settings = f"/teach/courses/{web.course_id}/settings"
+    bad_zone = pages.post(settings, {"action": "time_zone", "time_zone": "Mars/Olympus"})
     assert bad_zone.status_code == 422
-    assert "Not saved: unknown time zone" in page_text(bad_zone)
-    assert 'value="Mars/Olympus"' in bad_zone.get_data(as_text=True)  # what was typed stays
-    unknown = pages.post(url, {"exercise_id": "no-such-exercise", "tz": "UTC"})
+    assert "Unknown time zone &#39;Mars/Olympus&#39;" in page_text(bad_zone)
+    bad_course = pages.post("/teach/courses", {"title": "Elsewhere", "time_zone": "Mars/Olympus"})
+    assert bad_course.status_code == 422
+    url = f"/teach/courses/{web.course_id}/assignments/new"
+    unknown = pages.post(url, {"exercise_id": "no-such-exercise"})
     assert unknown.status_code == 422 and "no exercise &#39;no-such-exercise&#39;" in page_text(
         unknown
     )
-    bad_number = pages.post(
-        url, {"exercise_id": "chain-rule-intro", "tz": "UTC", "max_attempts": "lots"}
-    )
+    bad_number = pages.post(url, {"exercise_id": "chain-rule-intro", "max_attempts": "lots"})
     assert bad_number.status_code == 422
     assert (
         assignments.list_for_course(web.svc, web.teacher.actor, web.course_id, 50, 0)["total"] == 1
@@ -159,7 +164,6 @@ def test_editing_an_assignment_moves_it_to_a_new_version_and_regrades(pages, web
         url,
         {
             "version": "2",
-            "tz": "UTC",
             "max_attempts": "5",
             "show_answers": "never",
             "score_policy": "best",
@@ -206,9 +210,7 @@ def test_a_students_record_takes_an_extension_and_an_override(pages, web, page_t
     pages.sign_in(web.teacher)
     base = f"/teach/assignments/{web.assignment_id}/students/ann"
     assert "Counted score" in page_text(pages.get(base))
-    pages.post(
-        base + "/extension", {"tz": "UTC", "due_at": "2031-05-01T12:00", "extra_attempts": "2"}
-    )
+    pages.post(base + "/extension", {"due_at": "2031-05-01T12:00", "extra_attempts": "2"})
     pages.post(base + "/override", {"score": "2", "reason": "argued well in office hours"})
     text = page_text(pages.get(base))
     assert "extension due 2031-05-01 12:00 UTC +2 attempt(s)" in text
@@ -226,6 +228,19 @@ def test_analytics_page_shows_the_distribution_chart_and_wrong_answer_groups(pag
     assert "<svg" in html and 'role="img"' in html and "<rect" in html
     assert "<code>4x</code>" in html or "<code>4*x</code>" in html
     assert "Students by score" in html
+    # parts are named as students see them, never by internal ids
+    assert "Part 1:" in html and "Part dz" not in html and "Part “dz”" not in html
+
+
+def test_the_score_chart_labels_never_touch():
+    from grader.web.instructor import chart
+
+    for bins, top in ((10, 3.0), (20, 10.0), (5, 2.5), (10, 0.001)):
+        edges = [top * i / bins for i in range(bins + 1)]
+        ticks = chart({"counts": [1] * bins, "edges": edges})["ticks"]
+        assert ticks[0]["text"] == "0" and ticks[-1]["text"] == f"{top:g}"
+        for a, b in zip(ticks, ticks[1:], strict=False):
+            assert a["x"] + a["half"] <= b["x"] - b["half"], (bins, top, a, b)
 
 
 def test_library_search_upload_and_copy(pages, web, page_text):
@@ -297,6 +312,11 @@ def test_preview_shows_two_seeds_side_by_side_with_different_params(pages, web):
     assert params[0] != params[1]
     assert f"<code>a = {params[0]}</code>" in html and f"<code>a = {params[1]}</code>" in html
     assert "Self-tests: all pass" in html and "(from the self-tests)" in html
+    # the correct answer as this seed's student would write it: a's value, not the name a
+    answers = [chunk.split("</p>")[0] for chunk in html.split("Correct answer:")[1:]]
+    assert answers and all("<mi>a</mi>" not in a for a in answers), answers
+    assert f"<mn>{params[0]}</mn>" in answers[0]
+    assert html.count("the student's answer box") == 2  # one box per seed, as they see it
 
 
 def test_an_instructor_trying_the_assignment_makes_previews_marked_and_not_counted(

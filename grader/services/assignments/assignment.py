@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import exists, func, literal, select, update
@@ -23,6 +23,7 @@ from grader.db.models import (
     utcnow,
 )
 from grader.engine import ParseError, preview
+from grader.services import timezones
 from grader.services.accounts.access import course_role, require_course_staff
 from grader.services.assignments.seeds import student_seed
 from grader.services.context import Actor, Services
@@ -35,16 +36,20 @@ from grader.vocabulary import DONE, AssignmentState, SubmissionStatus
 
 
 def reveal_wording(
-    show: str, due_at: datetime | None, max_attempts: int | None, late_penalty: float | None
+    show: str,
+    due_at: datetime | None,
+    max_attempts: int | None,
+    late_penalty: float | None,
+    time_zone: str | None = None,
 ) -> str:
     """When a student will see the correct answer, as it will actually happen under the
     setting and the student's own due date and attempts (never a promise that cannot come
-    true: "after the due date" without one is "not shown")."""
+    true: "after the due date" without one is "not shown"). Dates in the course's zone."""
     if show == "always":
         return "the correct answer is shown"
     if show == "never":
         return "the correct answer is not shown for this assignment"
-    due = f"{due_at:%Y-%m-%d %H:%M} UTC" if due_at else None
+    due = timezones.shown(due_at, time_zone) if due_at else None
     if show == "after_due":
         if due is None:
             return "the correct answer is not shown: this assignment has no due date"
@@ -106,15 +111,8 @@ def answers_visible(
     return mine.attempts_left == 0 or mine.closed(row, now)
 
 
-def _utc(value: datetime | None, path: str) -> datetime | None:
-    """`value` in UTC; a time that is no date in UTC (0001-01-01T00:00+14:00) is a 422."""
-    if value is None:
-        return None
-    try:
-        return value.astimezone(UTC)
-    except (OverflowError, ValueError):
-        message = "is outside the years 1 to 9999 in UTC"
-        raise Invalid(f"{path} {message}", details=[{"path": path, "message": message}]) from None
+def course_zone(session: Session, course_id: int) -> str:
+    return session.scalar(select(Course.time_zone).where(Course.id == course_id)) or "UTC"
 
 
 def _check_dates(opens: datetime | None, due: datetime | None) -> None:
@@ -125,13 +123,15 @@ def _check_dates(opens: datetime | None, due: datetime | None) -> None:
 def create_assignment(svc: Services, actor: Actor, course_id: int, spec: dict[str, Any]) -> dict:
     """`spec`: exercise_id (slug), version?, opens_at?, due_at?, max_attempts?, late_penalty?,
     show_answers? (one of ANSWER_VISIBILITY; default "always"), solution_hint? (bool)"""
-    opens, due = _utc(spec.get("opens_at"), "opens_at"), _utc(spec.get("due_at"), "due_at")
-    _check_dates(opens, due)
     show = check_show_answers(spec.get("show_answers") or "always")
     policy = check_score_policy(spec.get("score_policy") or "best")
     with svc.db.write() as session:
         require_course_staff(session, actor, course_id)
         check_not_archived(session, course_id)
+        zone = course_zone(session, course_id)  # a time without an offset is in it
+        opens = timezones.in_zone(spec.get("opens_at"), zone, "opens_at")
+        due = timezones.in_zone(spec.get("due_at"), zone, "due_at")
+        _check_dates(opens, due)
         exercise = exercise_service.find(session, spec["exercise_id"])
         number = spec.get("version") or exercise.latest_version
         version = session.scalar(
@@ -321,6 +321,7 @@ def view(svc: Services, actor: Actor, assignment_id: int, *, past_due_ok: bool =
     with svc.db.read() as session:
         row, role = load(session, actor, assignment_id)
         mine = student_terms(session, row, actor.id)
+        zone = course_zone(session, row.course_id)
         try:
             check_open(row, role, due_at=mine.due_at)
         except Forbidden as exc:
@@ -348,6 +349,7 @@ def view(svc: Services, actor: Actor, assignment_id: int, *, past_due_ok: bool =
         "max_score": version.max_score,
         "opens_at": _iso(row.opens_at),
         "due_at": _iso(mine.due_at),
+        "time_zone": zone,
         "max_attempts": mine.max_attempts if student else row.max_attempts,
         "late_penalty": row.late_penalty,
         "show_answers": row.show_answers,
@@ -408,11 +410,14 @@ def update_assignment(
         raise Invalid("solution_hint must be true or false", details=[{"path": "solution_hint"}])
     if "score_policy" in changes:
         check_score_policy(changes["score_policy"] or "")
-    changes = {k: _utc(v, k) if k in ("opens_at", "due_at") else v for k, v in changes.items()}
     with svc.db.write() as session:
         row, role = load(session, actor, assignment_id)
         if role == "student":
             raise Forbidden("only the course's instructors may change assignments")
+        zone = course_zone(session, row.course_id)  # a time without an offset is in it
+        for key in ("opens_at", "due_at"):
+            if key in changes:
+                changes[key] = timezones.in_zone(changes[key], zone, key)
         for key, value in changes.items():
             setattr(row, key, value)
         _check_dates(row.opens_at, row.due_at)
@@ -546,6 +551,7 @@ def settings(svc: Services, actor: Actor, assignment_id: int) -> dict[str, Any]:
             "title": row.exercise_version.title,
             "course_id": course.id,
             "course_title": course.title,
+            "time_zone": course.time_zone,
             "role": role,
             "state": state(row),
             "due": row.due_at,

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from grader.db.models import Assignment, Course, Membership, Submission, User, utcnow
+from grader.services import timezones
 from grader.services.accounts.access import course_role, require_course_staff, require_role
 from grader.services.assignments.assignment import StudentTerms, state, student_terms_for, summary
 from grader.services.context import Actor, Services
@@ -24,19 +25,30 @@ def course_dict(course: Course, role: str | None = None) -> dict:
         "title": course.title,
         "created_at": course.created_at.isoformat(),
         "archived": course.archived_at is not None,
+        "time_zone": course.time_zone or timezones.DEFAULT_ZONE,
         "your_role": role,
     }
 
 
 def update_course(
-    svc: Services, actor: Actor, course_id: int, *, title: str | None, archived: bool | None
+    svc: Services,
+    actor: Actor,
+    course_id: int,
+    *,
+    title: str | None,
+    archived: bool | None,
+    time_zone: str | None = None,
 ) -> dict:
-    """Rename a course, or archive it (read-only for students, listed apart) or bring it back."""
+    """Rename a course, archive it (read-only for students, listed apart) or bring it back,
+    or set its time zone (its stored times stay the same moments; they are shown anew)."""
     if title is not None and not 0 < len(title.strip()) <= 200:
         raise Invalid("a course title has 1 to 200 characters", details=[{"path": "title"}])
+    zone = timezones.check_zone(time_zone) if time_zone is not None else None
     with svc.db.write() as session:
         require_course_staff(session, actor, course_id)
         course = session.get_one(Course, course_id)
+        if zone is not None:
+            course.time_zone = zone
         if title is not None:
             course.title = title.strip()
         if archived is not None and archived != (course.archived_at is not None):
@@ -45,11 +57,13 @@ def update_course(
         return course_dict(course, course_role(session, actor, course_id))
 
 
-def create_course(svc: Services, actor: Actor, title: str) -> dict:
-    """A new course; its creator becomes its first instructor."""
+def create_course(svc: Services, actor: Actor, title: str, time_zone: str | None = None) -> dict:
+    """A new course; its creator becomes its first instructor. `time_zone`: an IANA name, the
+    zone its times are shown and typed in (UTC when not given)."""
     require_role(actor, "instructor")
+    zone = timezones.check_zone(time_zone)
     with svc.db.write() as session:
-        course = Course(title=title, created_by=actor.id)
+        course = Course(title=title, created_by=actor.id, time_zone=zone)
         session.add(course)
         session.flush()
         session.add(Membership(course_id=course.id, user_id=actor.id, role="instructor"))
@@ -249,7 +263,15 @@ def overview(svc: Services, actor: Actor, course_id: int | None = None) -> list[
                     items.append(_student_item(row, mine.get(row.id), terms[row.id]))
                 else:
                     items.append(_staff_item(row, everyone.get(row.id)))
-            out.append({"id": course.id, "title": course.title, "role": role, "assignments": items})
+            out.append(
+                {
+                    "id": course.id,
+                    "title": course.title,
+                    "role": role,
+                    "time_zone": course.time_zone,
+                    "assignments": items,
+                }
+            )
         return out
 
 

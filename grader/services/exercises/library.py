@@ -29,6 +29,7 @@ from grader.engine import (
     run_self_tests,
     to_mathml,
 )
+from grader.engine.diagnose import with_params
 from grader.engine.render import format_number
 from grader.services.accounts.access import require_role
 from grader.services.context import Actor, Services
@@ -332,7 +333,8 @@ def _reference(svc: Services, exercise: EngineExercise, inst: Any, part: Any) ->
                 nodes = [parse_answer(exercise, part, text) for text in texts]
             except ParseError:
                 continue
-            formula = [to_mathml(node) for node in nodes]
+            # as this student would write it: the exercise's parameters as their numbers
+            formula = [to_mathml(with_params(node, dict(inst.params))) for node in nodes]
             break
     points = [
         {"at": inst.point_label(i), "values": [format_number(float(r[i])) for r in refs]}
@@ -382,6 +384,7 @@ def preview(svc: Services, actor: Actor, slug: str, seed: int, version: int | No
                 "kind": part.kind,
                 "points": part.points,
                 "prompt_mathml": latex_to_mathml(prompt["prompt_latex"]),
+                "component_labels": prompt.get("component_labels") or [],
                 "reference": _reference(svc, exercise, inst, part),
             }
         )

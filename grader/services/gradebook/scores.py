@@ -25,10 +25,12 @@ from grader.db.models import (
     Submission,
     User,
 )
+from grader.services import timezones
 from grader.services.accounts.access import require_course_staff
 from grader.services.assignments.assignment import (
     StudentTerms,
     answers_visible,
+    course_zone,
     effective_terms,
     load,
     student_terms,
@@ -324,6 +326,7 @@ def set_extension(
     try:
         with svc.db.write() as session:
             row = staff_assignment(session, actor, assignment_id)
+            due_at = timezones.in_zone(due_at, course_zone(session, row.course_id), "due_at")
             if due_at is not None and row.opens_at is not None and due_at <= row.opens_at:
                 raise Invalid("due_at must be after the assignment opens")
             student_id = _student_of(session, row.course_id, username)

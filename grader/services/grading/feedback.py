@@ -11,7 +11,12 @@ from grader.db.models import Assignment, ExerciseVersion, Submission
 from grader.engine import Curves, curves
 from grader.engine.prompts import part_prompt
 from grader.services.accounts.access import course_role
-from grader.services.assignments.assignment import answers_visible, reveal_wording, student_terms
+from grader.services.assignments.assignment import (
+    answers_visible,
+    course_zone,
+    reveal_wording,
+    student_terms,
+)
 from grader.services.context import Actor, Services
 from grader.services.errors import NotFound
 from grader.services.exercises.markup import latex_to_mathml
@@ -60,6 +65,7 @@ def load_graded(svc: Services, actor: Actor, submission_id: int) -> Graded:
         assignment: Assignment = row.Assignment
         role = course_role(session, actor, assignment.course_id)
         mine = student_terms(session, assignment, row.student_id)
+        zone = course_zone(session, assignment.course_id)
     return Graded(
         sub,
         row.title,
@@ -71,7 +77,11 @@ def load_graded(svc: Services, actor: Actor, submission_id: int) -> Graded:
         mine.attempts_used,
         row.sha256,
         reveal_wording(
-            assignment.show_answers, mine.due_at, mine.max_attempts, assignment.late_penalty
+            assignment.show_answers,
+            mine.due_at,
+            mine.max_attempts,
+            assignment.late_penalty,
+            zone,
         ),
         mine.closed(assignment),
     )

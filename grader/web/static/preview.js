@@ -128,7 +128,7 @@
     var rows = shape.length === 2 ? shape[0] : 1;
     var cols = shape.length === 2 ? shape[1] : shape[0];
     var grid = document.createElement("div");
-    grid.className = "grid";
+    grid.className = "answer-grid";
     grid.setAttribute("role", "group");
     grid.setAttribute("aria-label", (shape.length === 2 ? rows + " by " + cols + " matrix" :
       "vector of " + cols) + ", one number per box");
@@ -140,7 +140,10 @@
         box.className = "cell";
         box.id = input.id + "-" + i + "-" + j;
         box.setAttribute("autocomplete", "off");
-        box.setAttribute("inputmode", "decimal");
+        // a full keyboard: phones' decimal keypads may have no minus sign
+        box.setAttribute("inputmode", "text");
+        box.setAttribute("autocapitalize", "off");
+        box.setAttribute("enterkeyhint", "next");
         box.setAttribute("spellcheck", "false");
         box.setAttribute("aria-label", shape.length === 2 ?
           "row " + (i + 1) + ", column " + (j + 1) : "entry " + (j + 1));

@@ -3,6 +3,7 @@ in a thread. They run on SQLite only (the browser path does not depend on the da
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 from importlib import resources
@@ -10,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
+
+from tests.web.browser import page_checks
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -57,6 +60,7 @@ def browser():
 def _new_page(browser, **options):
     context = browser.new_context(**options)
     page = context.new_page()
+    page_checks.install(context, page)
     page.set_default_timeout(10_000)
     page.failed = []  # responses of 400 and above, as "STATUS URL"
     page.on(
@@ -66,20 +70,59 @@ def _new_page(browser, **options):
     return context, page
 
 
-@pytest.fixture
-def page(browser):
-    """A desktop browser tab (1280×800)."""
-    context, tab = _new_page(browser, viewport=DESKTOP)
+DESKTOP_CONTEXT = {"viewport": DESKTOP}
+PHONE_CONTEXT = {"viewport": PHONE, "is_mobile": True, "has_touch": True}
+
+
+def _checked_tab(browser, request, mine: dict, other: dict):
+    """A tab whose every page state is checked (page_checks) at its width and the other one
+    when the test ends; a test that passed fails on what the checks found. A test marked
+    `@pytest.mark.page_checks_off` (one that shows a broken page on purpose) is not checked."""
+    context, tab = _new_page(browser, **mine)
     yield tab
-    context.close()
+    try:
+        failed = getattr(request.node, "rep_call", None)
+        checked = "page_checks_off" not in request.node.keywords
+        if checked and failed is not None and failed.passed:
+            problems = page_checks.verify(browser, context, tab, other)
+            assert not problems, "page checks:\n" + "\n".join(problems[:30])
+    finally:
+        context.close()
+
+
+@contextlib.contextmanager
+def checked_tab(browser, phone: bool = False, **options):
+    """A tab for a test that needs its own context options (a time zone, say), checked like
+    `page` and `phone` when the block ends without an error."""
+    mine, other = (PHONE_CONTEXT, DESKTOP_CONTEXT) if phone else (DESKTOP_CONTEXT, PHONE_CONTEXT)
+    context, tab = _new_page(browser, **mine, **options)
+    try:
+        yield tab
+        problems = page_checks.verify(browser, context, tab, {**other, **options})
+        assert not problems, "page checks:\n" + "\n".join(problems[:30])
+    finally:
+        context.close()
 
 
 @pytest.fixture
-def phone(browser):
-    """A phone-sized tab (390×844, touch)."""
-    context, tab = _new_page(browser, viewport=PHONE, is_mobile=True, has_touch=True)
-    yield tab
-    context.close()
+def page(browser, request, live_url):
+    """A desktop browser tab (1280×800). It needs `live_url`, so that the server is still up
+    when the page checks visit the test's pages again at the end."""
+    yield from _checked_tab(browser, request, DESKTOP_CONTEXT, PHONE_CONTEXT)
+
+
+@pytest.fixture
+def phone(browser, request, live_url):
+    """A phone-sized tab (390×844, touch); see `page`."""
+    yield from _checked_tab(browser, request, PHONE_CONTEXT, DESKTOP_CONTEXT)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item (the tab fixtures check only passed tests)."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
 
 
 def sign_in(page, live_url: str, username: str = "stu", then: str = "/") -> None:

@@ -8,20 +8,27 @@ import re
 
 import pytest
 
-from grader.services.assignments import assignment as assignments
 from grader.services.grading import submissions
 from tests.helpers import FIXTURES
-from tests.web.browser.conftest import DESKTOP, _new_page, axe_problems, shot, sign_in
+from tests.web.browser.conftest import (
+    DESKTOP_CONTEXT,
+    PHONE_CONTEXT,
+    _checked_tab,
+    axe_problems,
+    shot,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def page(browser):
-    """A desktop tab that lets the test inject axe-core past the page's CSP."""
-    context, tab = _new_page(browser, viewport=DESKTOP, bypass_csp=True)
-    yield tab
-    context.close()
+def page(browser, request, live_url):
+    """A desktop tab that lets the test inject axe-core past the page's CSP (checked like
+    every tab: page_checks; the server stays up for the checks)."""
+    yield from _checked_tab(
+        browser, request, {**DESKTOP_CONTEXT, "bypass_csp": True}, PHONE_CONTEXT
+    )
 
 
 ROSTER = (
@@ -116,21 +123,3 @@ def _students(web):
     with web.svc.db.read() as session:
         rows = session.query(User).filter(User.username.in_(["ann", "bob", "cyd"])).all()
         return [Actor(u.id, u.username, u.role) for u in rows]
-
-
-def test_the_time_zone_field_starts_from_the_browsers_zone(browser, live_url, web):
-    from playwright.sync_api import expect
-
-    context, tab = _new_page(browser, viewport=DESKTOP, timezone_id="America/Chicago")
-    try:
-        sign_in(tab, live_url, "tess", then=f"/teach/courses/{web.course_id}/assignments/new")
-        expect(tab.get_by_label("Time zone of these dates")).to_have_value("America/Chicago")
-        tab.get_by_label("Exercise (type to search the library)").fill("chain-rule-intro")
-        tab.get_by_label("Due (empty: no due date)").fill("2030-03-01T23:59")
-        tab.get_by_role("button", name="Create assignment").click()
-        expect(tab.get_by_text("Assignment created.")).to_be_visible()
-        expect(tab.get_by_role("cell", name="2030-03-01 23:59 CST")).to_be_visible()
-        listing = assignments.list_for_course(web.svc, web.teacher.actor, web.course_id, 50, 0)
-        assert listing["items"][-1]["due_at"] == "2030-03-02T05:59:00+00:00"  # stored in UTC
-    finally:
-        context.close()

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.web.browser.conftest import DESKTOP, axe_problems, shot, sign_in
+from tests.web.browser.conftest import (
+    DESKTOP_CONTEXT,
+    PHONE_CONTEXT,
+    _checked_tab,
+    axe_problems,
+    shot,
+    sign_in,
+)
 from tests.web.conftest import assign
 
 pytestmark = pytest.mark.browser
@@ -20,13 +27,12 @@ PASTE = """(text) => {
 
 
 @pytest.fixture
-def page(browser):
-    """A desktop tab that lets the test inject axe-core past the page's CSP."""
-    context = browser.new_context(viewport=DESKTOP, bypass_csp=True)
-    tab = context.new_page()
-    tab.set_default_timeout(10_000)
-    yield tab
-    context.close()
+def page(browser, request, live_url):
+    """A desktop tab that lets the test inject axe-core past the page's CSP (checked like
+    every tab: page_checks; the server stays up for the checks)."""
+    yield from _checked_tab(
+        browser, request, {**DESKTOP_CONTEXT, "bypass_csp": True}, PHONE_CONTEXT
+    )
 
 
 def test_student_types_a_matrix_in_a_grid_pastes_one_and_gets_per_entry_feedback(
@@ -91,12 +97,9 @@ def test_a_matrix_with_a_missing_entry_is_refused_without_using_an_attempt(page,
 def test_a_decimal_comma_in_a_grid_box_is_named_by_row_and_column(browser, live_url, web, width):
     from playwright.sync_api import expect
 
-    from tests.web.browser.conftest import PHONE
+    from tests.web.browser.conftest import checked_tab
 
-    context = browser.new_context(viewport=PHONE if width == "phone" else DESKTOP)
-    tab = context.new_page()
-    tab.set_default_timeout(10_000)
-    try:
+    with checked_tab(browser, phone=width == "phone") as tab:
         aid = assign(web, "linear-layer-mse")
         sign_in(tab, live_url, then=f"/assignments/{aid}")
         for k, number in enumerate(["-3", "-6", "-9", "4", "8"]):
@@ -118,5 +121,22 @@ def test_a_decimal_comma_in_a_grid_box_is_named_by_row_and_column(browser, live_
         expect(tab.get_by_text("Row 2, column 3 is wrong; the other 5 are right.")).to_be_visible()
         width_px = tab.evaluate("() => document.documentElement.scrollWidth")
         assert width_px <= tab.viewport_size["width"]  # no sideways scroll
-    finally:
-        context.close()
+
+
+def test_on_a_phone_the_grid_is_named_by_rows_and_columns_and_takes_a_minus(phone, live_url, web):
+    """The grid's boxes ask for a full keyboard (a decimal keypad may have no minus), the part
+    says what it takes in rows and columns, and nothing scrolls sideways (page checks)."""
+    from playwright.sync_api import expect
+
+    aid = assign(web, "linear-layer-mse")
+    sign_in(phone, live_url, then=f"/assignments/{aid}")
+    legend = phone.locator("fieldset.part").filter(has=phone.locator("#answer-dL-dW-at-0"))
+    expect(legend.locator("legend")).to_contain_text("a 2×3 matrix (2 rows, 3 columns)")
+    cells = phone.locator("#answer-dL-dW-at-0-0-0")
+    expect(cells).to_have_attribute("inputmode", "text")
+    expect(phone.get_by_label("row 2, column 3")).to_be_visible()
+    cells.tap()
+    phone.keyboard.type("-3")
+    expect(cells).to_have_value("-3")
+    expect(phone.get_by_text("A matrix is typed row by row")).to_be_visible()
+    shot(phone, "24-matrix-grid-phone")

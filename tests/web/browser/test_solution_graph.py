@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import pytest
 
-from tests.web.browser.conftest import DESKTOP, axe_problems, shot, sign_in
+from tests.web.browser.conftest import (
+    DESKTOP_CONTEXT,
+    PHONE_CONTEXT,
+    _checked_tab,
+    axe_problems,
+    shot,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def page(browser):
-    """A desktop tab that lets the test inject axe-core past the page's CSP."""
-    context = browser.new_context(viewport=DESKTOP, bypass_csp=True)
-    tab = context.new_page()
-    tab.set_default_timeout(10_000)
-    tab.failed = []
-    tab.on(
-        "response", lambda r: tab.failed.append(f"{r.status} {r.url}") if r.status >= 400 else None
+def page(browser, request, live_url):
+    """A desktop tab that lets the test inject axe-core past the page's CSP (checked like
+    every tab: page_checks; the server stays up for the checks)."""
+    yield from _checked_tab(
+        browser, request, {**DESKTOP_CONTEXT, "bypass_csp": True}, PHONE_CONTEXT
     )
-    yield tab
-    context.close()
 
 
 def test_the_graph_renders_with_its_text_alternative_on_desktop_and_phone(
