@@ -18,6 +18,8 @@ from grader.services.integrations.lti import passback as lti_passback
 from tests.conftest import RIGHT
 
 WRONG = {"dz-at-10": "7", "dz": "3x", "grad": ["3x"]}
+WRONG_AGAIN = {**WRONG, "dz": "4x"}  # the same answers as the last attempt would use none
+RIGHT_AGAIN = {**RIGHT, "dz": "20*x"}
 LATER = timedelta(hours=3)
 
 
@@ -58,7 +60,7 @@ def test_the_best_score_goes_back_unless_the_assignment_says_last(world, lti_stu
     assert platform.scores[-1]["scoreGiven"] == platform.scores[-1]["scoreMaximum"]
     with world.svc.db.write() as session:
         session.execute(update(Assignment).values(score_policy="last"))
-    submit(world, lti_student, WRONG)
+    submit(world, lti_student, WRONG_AGAIN)
     deliver(world)
     assert platform.scores[-1]["scoreGiven"] < platform.scores[-1]["scoreMaximum"]
 
@@ -237,6 +239,6 @@ def test_an_instructor_override_is_the_score_that_goes_back(world, lti_student, 
     gradebook.set_override(
         world.svc, world.teacher.actor, world.assignment_id, lti_student.username, 0.5, "oral exam"
     )
-    submit(world, lti_student)
+    submit(world, lti_student, RIGHT_AGAIN)
     deliver(world)
     assert platform.scores[-1]["scoreGiven"] == 0.5

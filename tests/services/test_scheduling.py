@@ -49,10 +49,19 @@ class Course:
     def submit(self, world, n: int = 1) -> list[int]:
         return [
             submissions.submit(
-                world.svc, self.students[i % len(self.students)].actor, self.assignment_id, RIGHT
+                world.svc,
+                self.students[i % len(self.students)].actor,
+                self.assignment_id,
+                _nth(i),
             )[0]["id"]
             for i in range(n)
         ]
+
+
+def _nth(n: int) -> dict:
+    """Right answers, a different text each time: the same answers as the student's last
+    attempt would use no attempt and queue nothing."""
+    return {**RIGHT, "dz": f"20x + {n} - {n}"}
 
 
 def _set_cost(world, slug: str, cost_ms: float) -> None:
@@ -111,8 +120,8 @@ def test_upload_measures_an_exercises_cost_and_grades_refine_it(world):
 def test_the_next_claim_serves_the_course_holding_the_fewest_claims(world):
     _no_attempt_limit(world)
     busy = [
-        submissions.submit(world.svc, world.student.actor, world.assignment_id, RIGHT)[0]["id"]
-        for _ in range(6)
+        submissions.submit(world.svc, world.student.actor, world.assignment_id, _nth(n))[0]["id"]
+        for n in range(6)
     ]
     world.svc.config = replace(world.svc.config, claim_budget_ms=2 * 5.0)
     _set_cost(world, "chain-rule-intro", 5.0)  # two submissions per claim
@@ -242,8 +251,8 @@ def test_the_sweep_requeues_a_sigkilled_workers_claims_once(world, tmp_path):
     _no_attempt_limit(world)
     world.svc.config = replace(world.svc.config, lease_s=1.0)
     ids = [
-        submissions.submit(world.svc, world.student.actor, world.assignment_id, RIGHT)[0]["id"]
-        for _ in range(3)
+        submissions.submit(world.svc, world.student.actor, world.assignment_id, _nth(n))[0]["id"]
+        for n in range(3)
     ]
     url, folder = world.svc.config.database_url, str(tmp_path / "worker")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
