@@ -44,8 +44,13 @@ table = Table(
 RESULT = {"parts": {"a": {"correct": True, "score": 1.0, "feedback": "Correct."}}, "score": 1.0}
 
 
+def _engine(url: str):
+    # as the service: a writer waits for SQLite's lock rather than failing
+    return create_engine(url, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
+
+
 def create_bare_app(database_url: str) -> Flask:
-    engine = create_engine(database_url)
+    engine = _engine(database_url)
     app = Flask("bare")
 
     @app.get("/health")
@@ -86,7 +91,7 @@ def main() -> None:
     from grader.serving import run_gunicorn
 
     url = os.environ["GRADER_DATABASE_URL"]
-    engine = create_engine(url)
+    engine = _engine(url)
     metadata.create_all(engine)
     if url.startswith("sqlite"):  # as the service: WAL, so readers never wait for a writer
         with engine.begin() as conn:

@@ -29,8 +29,11 @@ from pathlib import Path
 import httpx
 from sqlalchemy import func, select
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+HERE = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(HERE))
+# BENCH_ROOT=/path/to/another/checkout serves that checkout (a baseline) under the same load;
+# the database is set up by this one's code, so both must know the same migrations
+ROOT = Path(os.environ.get("BENCH_ROOT", HERE)).resolve()
 
 from grader.config import Config  # noqa: E402
 from grader.db import migrate  # noqa: E402
@@ -62,7 +65,7 @@ def setup(instance: Path, database_url: str, students: int) -> tuple[Services, l
     from grader.services.context import Actor
 
     actor = Actor(teacher["id"], "teacher", "instructor")
-    exercises.upload(svc, actor, (ROOT / "exercises" / "tutorial-chain.yaml").read_text())
+    exercises.upload(svc, actor, (HERE / "exercises" / "tutorial-chain.yaml").read_text())
     course = courses.create_course(svc, actor, "Bench")["id"]
     tokens = []
     for i in range(students):
@@ -97,9 +100,9 @@ def server_env(instance: Path, database_url: str, pool: int) -> dict[str, str]:
         GRADER_INSTANCE_PATH=str(instance),
         GRADER_DATABASE_URL=database_url,
         GRADER_POOL_SIZE=str(pool),
-        GRADER_USER_RATE="0",
         GRADER_MAX_QUEUE="1000000",
         GRADER_LOG_LEVEL="WARNING",
+        PYTHONPATH=str(ROOT),
     )
     return env
 
@@ -112,7 +115,7 @@ def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Pop
 
 
 def start_bare(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
-    cmd = [sys.executable, str(ROOT / "bench" / "bare_app.py"), "--port", str(port)]
+    cmd = [sys.executable, str(HERE / "bench" / "bare_app.py"), "--port", str(port)]
     cmd += ["--workers", str(workers)]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     wait_up(f"http://127.0.0.1:{port}/health", proc)
@@ -375,7 +378,8 @@ def main() -> int:
             print(
                 f"# {os.cpu_count()} CPUs, {args.database}, {args.seconds:g} s per phase, "
                 f"{args.clients} clients, {args.students} students, {args.workers} server "
-                f"processes, pool {args.pool}; CPU = server processes' CPU per request"
+                f"processes, pool {args.pool}; CPU = server processes' CPU per request; "
+                f"server from {ROOT}"
             )
             measure(
                 "service GET /health",
@@ -456,8 +460,9 @@ def main() -> int:
             stored = set(
                 session.scalars(select(Submission.id).where(Submission.status == "graded"))
             )
-        lost = len(set(all_ids) - stored)
-        print(f"accepted {len(set(all_ids))}, graded {len(stored)}, lost {lost}")
+        accepted = set(all_ids)
+        lost = len(accepted - stored)
+        print(f"accepted {len(accepted)}, graded {len(stored)}, not graded {lost}")
         svc.close()
         if pg is not None:
             pg.drop(url)

@@ -29,6 +29,17 @@ class Actor:
         return self.role == "admin"
 
 
+def _rate_limiter(config: Config, db: Database) -> RateLimiter:
+    """Per-user throttle: its counters in Redis when a broker is configured, else in the
+    database with batched writes (see RateLimiter)."""
+    if not config.broker_url:
+        return RateLimiter(db, config.user_rate)
+    from grader.services.infra.broker import redis_client
+
+    redis = redis_client(config, config.celery)
+    return RateLimiter(db, config.user_rate, redis=redis, redis_prefix=config.celery.redis_prefix)
+
+
 class Runner(Protocol):
     """A background thread the process runs beside requests (e.g. the outbox runner)."""
 
@@ -58,7 +69,7 @@ class Services:
         self.exercises = ExerciseCache(self.db)
         self.completions = Completions()
         self.waits = WaitSlots(config.max_waiting, config.max_waiting_per_user)
-        self.rate_limiter = RateLimiter(self.db, config.user_rate)
+        self.rate_limiter = _rate_limiter(config, self.db)
         self.lti_logins = WindowCounts()  # LTI login initiations per address (no writes)
         self.plot_renders = WindowCounts()  # feedback plots drawn per user
         self.sign_in_throttle = SignInThrottle(

@@ -81,3 +81,15 @@ def test_feedback_rendering_cost_is_bounded():
 
     hostile = "$$" + "a*" * 50_000 + "`" * 1000 + "$" * 1000
     assert len(render_feedback(hostile)) < 20 * MAX_FEEDBACK_CHARS
+
+
+def test_statements_render_from_many_request_threads_at_once():
+    """An exam's first minute: every student opens the assignment at once, each statement
+    with their own parameters (a shared Markdown parser failed with 'none of the block rules
+    matched')."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [f"Let $y = {k}x^2$ and\n\n1. compute **this** {k}\n2. and that" for k in range(400)]
+    with ThreadPoolExecutor(16) as pool:
+        pages = list(pool.map(render_markdown, texts))
+    assert all("<ol>" in page and "<math" in page for page in pages)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import secrets
+import threading
 from functools import lru_cache
 
 import latex2mathml.converter
@@ -12,7 +13,18 @@ import nh3
 from markdown_it import MarkdownIt
 
 _MATH = re.compile(r"\$\$(.+?)\$\$|\$([^$\n]+?)\$", re.S)
-_md = MarkdownIt("commonmark", {"html": False})
+# A MarkdownIt object keeps parser state while it renders: two request threads sharing one
+# failed with "none of the block rules matched" (an exam's first minute). One per thread.
+_local = threading.local()
+
+
+def _markdown() -> MarkdownIt:
+    md = getattr(_local, "md", None)
+    if md is None:
+        md = _local.md = MarkdownIt("commonmark", {"html": False})
+    return md
+
+
 _MATHML_TAGS = {
     "math", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "msup", "msub", "msubsup",
     "mfrac", "msqrt", "mroot", "mstyle", "mtable", "mtr", "mtd", "mover", "munder",
@@ -82,8 +94,10 @@ def _literal_products(text: str) -> str:
     return "".join(pieces)
 
 
+@lru_cache(maxsize=2048)
 def render_markdown(text: str) -> str:
-    """HTML for a statement: raw HTML is escaped, math becomes MathML.
+    """HTML for a statement: raw HTML is escaped, math becomes MathML (kept for the texts seen
+    last: a class reads a handful of statements, each with a few parameter values).
 
     Math is swapped for placeholders (with a random part, so the text cannot name one) while
     Markdown renders, then put back; the result is sanitised once more as a whole, because a
@@ -97,7 +111,7 @@ def render_markdown(text: str) -> str:
         pieces.append(latex_to_mathml((match.group(1) or match.group(2)).strip(), display))
         return f"MATH{nonce}S{len(pieces) - 1}X"
 
-    rendered = _md.render(_MATH.sub(stash, text))
+    rendered = _markdown().render(_MATH.sub(stash, text))
     rendered = re.sub(rf"MATH{nonce}S(\d+)X", lambda m: pieces[int(m.group(1))], rendered)
     return nh3.clean(
         rendered,

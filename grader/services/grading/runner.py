@@ -9,6 +9,7 @@ work a claim takes (lanes by cost, a fair share per course) is `scheduling`.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import time
 import uuid
@@ -57,6 +58,25 @@ class Outcome:
     version_id: int = 0  # observed costs refine this version's estimate (0: none)
 
 
+@functools.cache
+def _claim_statement() -> Any:
+    return (
+        update(table)
+        .where(
+            table.c.id.in_(bindparam("ids", expanding=True)),
+            table.c.status == SubmissionStatus.QUEUED,
+        )
+        .values(
+            status=SubmissionStatus.GRADING,
+            claim_token=bindparam("token"),
+            claimed_at=bindparam("now"),
+            lease_until=bindparam("lease"),
+            tries=table.c.tries + 1,
+        )
+        .returning(table.c.id)
+    )
+
+
 def claim(svc: Services, limit: int, lane: str | None = None) -> list[Claimed]:
     """Move the next course's queued submissions in `lane` (None: any) to `grading`: up to
     `limit` of them, oldest first, as much as the claim budget allows (see scheduling)."""
@@ -70,23 +90,13 @@ def claim(svc: Services, limit: int, lane: str | None = None) -> list[Claimed]:
             scheduling.candidates(session, config, lane, course_id, limit), config.claim_budget_ms
         )
         now = utcnow()
-        taken = set(
-            session.scalars(
-                update(table)
-                .where(
-                    table.c.id.in_([row.id for row in rows]),
-                    table.c.status == SubmissionStatus.QUEUED,
-                )
-                .values(
-                    status=SubmissionStatus.GRADING,
-                    claim_token=token,
-                    claimed_at=now,
-                    lease_until=now + timedelta(seconds=config.lease_s),
-                    tries=table.c.tries + 1,
-                )
-                .returning(table.c.id)
-            )
-        )
+        params = {
+            "ids": [row.id for row in rows],
+            "token": token,
+            "now": now,
+            "lease": now + timedelta(seconds=config.lease_s),
+        }
+        taken = set(session.scalars(_claim_statement(), params))
     return [
         Claimed(
             r.id, token, r.exercise_version_id, r.answers, r.seed, r.late, r.late_penalty, r.sha256
@@ -311,19 +321,10 @@ def _in_process(svc: Services, group: list[Claimed], device: str, emit: Sink) ->
     return outcomes
 
 
-def store(
-    svc: Services,
-    outcomes: list[Outcome],
-    *,
-    observe: Callable[[int, list[float]], None] | None = None,
-) -> list[int]:
-    """Write results in one transaction (and refine the versions' cost estimates); returns the
-    ids whose claim was still current.
-
-    ``observe`` is told the batch size and each written result's accepted-to-graded time."""
-    if not outcomes:
-        return []
-    stmt = (
+@functools.cache
+def _store_statements() -> tuple[Any, Any]:
+    """The result UPDATE (executemany) and the read of what was written, built once."""
+    write = (
         update(table)
         .where(
             table.c.id == bindparam("b_id"),
@@ -339,6 +340,27 @@ def store(
             graded_at=bindparam("b_at"),
         )
     )
+    written = select(table.c.id, table.c.created_at).where(
+        table.c.id.in_(bindparam("ids", expanding=True)),
+        table.c.claim_token.in_(bindparam("tokens", expanding=True)),
+        table.c.status.in_(DONE),
+    )
+    return write, written
+
+
+def store(
+    svc: Services,
+    outcomes: list[Outcome],
+    *,
+    observe: Callable[[int, list[float]], None] | None = None,
+) -> list[int]:
+    """Write results in one transaction (and refine the versions' cost estimates); returns the
+    ids whose claim was still current.
+
+    ``observe`` is told the batch size and each written result's accepted-to-graded time."""
+    if not outcomes:
+        return []
+    stmt, written_stmt = _store_statements()
     now = utcnow()
     params = [
         {
@@ -356,11 +378,8 @@ def store(
     with svc.db.write() as session:
         session.connection().execute(stmt, params)
         written = session.execute(  # the claim token stays on the row: it names the writer
-            select(table.c.id, table.c.created_at).where(
-                table.c.id.in_([o.id for o in outcomes]),
-                table.c.claim_token.in_({o.token for o in outcomes}),
-                table.c.status.in_(DONE),
-            )
+            written_stmt,
+            {"ids": [o.id for o in outcomes], "tokens": list({o.token for o in outcomes})},
         ).all()
         done = [row.id for row in written]
         integrations.graded(session, done)  # LMS passbacks and webhooks commit with the grades

@@ -18,13 +18,14 @@ Every grader (an embedded pool thread or a Celery worker) takes work the same wa
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, distinct, func, select, update
+from sqlalchemy import ColumnElement, Float, Integer, bindparam, distinct, func, select, update
 
 from grader.config import Config
 from grader.db.models import Assignment, ExerciseVersion, Submission, utcnow
@@ -52,7 +53,11 @@ def queue_name(queue: str, lane: str | None) -> str:
 
 def in_lane(config: Config, lane: str | None) -> ColumnElement[bool]:
     """SQL: the version (joined as ExerciseVersion) belongs to `lane` (None: any lane)."""
-    heavy = func.coalesce(ExerciseVersion.cost_ms, 0.0) >= config.heavy_ms
+    return in_lane_ms(config.heavy_ms, lane)
+
+
+def in_lane_ms(heavy_ms: float, lane: str | None) -> ColumnElement[bool]:
+    heavy = func.coalesce(ExerciseVersion.cost_ms, 0.0) >= heavy_ms
     if lane is None:
         return heavy | ~heavy
     return heavy if lane == HEAVY else ~heavy
@@ -84,34 +89,27 @@ def lane_counts(session: Any, config: Config, *where: Any) -> dict[str, int]:
     return counts
 
 
-def next_course(session: Any, config: Config, lane: str | None) -> int | None:
-    """The course to serve next in `lane`: of those with queued work there, the one holding
-    the fewest claims in flight, then the one whose oldest submission has waited longest."""
-    waiting = session.execute(
+@functools.lru_cache(maxsize=64)
+def _statements(lane: str | None, heavy_ms: float) -> tuple[Any, Any, Any]:
+    """The scheduler's three queries for one lane, built once (building a statement costs
+    more than running it): courses with queued work, their claims in flight, and a course's
+    oldest queued submissions."""
+    lane_rule = in_lane_ms(heavy_ms, lane)
+    waiting = (
         _work(Assignment.course_id, func.min(table.c.id).label("oldest"))
-        .where(table.c.status == SubmissionStatus.QUEUED, in_lane(config, lane))
+        .where(table.c.status == SubmissionStatus.QUEUED, lane_rule)
         .group_by(Assignment.course_id)
-    ).all()
-    if len(waiting) <= 1:
-        return waiting[0].course_id if waiting else None
-    held = dict(
-        session.execute(
-            _work(Assignment.course_id, func.count(distinct(table.c.claim_token)))
-            .where(
-                table.c.status == SubmissionStatus.GRADING,
-                in_lane(config, lane),
-                Assignment.course_id.in_([row.course_id for row in waiting]),
-            )
-            .group_by(Assignment.course_id)
-        ).all()
     )
-    return min(waiting, key=lambda row: (held.get(row.course_id, 0), row.oldest)).course_id
-
-
-def candidates(session: Any, config: Config, lane: str | None, course_id: int, limit: int) -> list:
-    """The course's oldest queued submissions in `lane` (locked on PostgreSQL), with what
-    grading them needs."""
-    return session.execute(
+    held = (
+        _work(Assignment.course_id, func.count(distinct(table.c.claim_token)))
+        .where(
+            table.c.status == SubmissionStatus.GRADING,
+            lane_rule,
+            Assignment.course_id.in_(bindparam("courses", expanding=True)),
+        )
+        .group_by(Assignment.course_id)
+    )
+    oldest = (
         _work(
             table.c.id,
             table.c.exercise_version_id,
@@ -125,13 +123,33 @@ def candidates(session: Any, config: Config, lane: str | None, course_id: int, l
         )
         .where(
             table.c.status == SubmissionStatus.QUEUED,
-            Assignment.course_id == course_id,
-            in_lane(config, lane),
+            Assignment.course_id == bindparam("course"),
+            lane_rule,
         )
         .order_by(table.c.id)
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer, literal_execute=True))
         .with_for_update(skip_locked=True, of=table)
-    ).all()
+    )
+    return waiting, held, oldest
+
+
+def next_course(session: Any, config: Config, lane: str | None) -> int | None:
+    """The course to serve next in `lane`: of those with queued work there, the one holding
+    the fewest claims in flight, then the one whose oldest submission has waited longest."""
+    waiting_stmt, held_stmt, _ = _statements(lane, config.heavy_ms)
+    waiting = session.execute(waiting_stmt).all()
+    if len(waiting) <= 1:
+        return waiting[0].course_id if waiting else None
+    courses = [row.course_id for row in waiting]
+    held = dict(session.execute(held_stmt, {"courses": courses}).all())
+    return min(waiting, key=lambda row: (held.get(row.course_id, 0), row.oldest)).course_id
+
+
+def candidates(session: Any, config: Config, lane: str | None, course_id: int, limit: int) -> list:
+    """The course's oldest queued submissions in `lane` (locked on PostgreSQL), with what
+    grading them needs."""
+    oldest = _statements(lane, config.heavy_ms)[2]
+    return session.execute(oldest, {"course": course_id, "limit": limit}).all()
 
 
 def within_budget(rows: list, budget_ms: float) -> list:
@@ -150,15 +168,21 @@ def within_budget(rows: list, budget_ms: float) -> list:
     return chosen
 
 
+@functools.cache
+def _observe_statement() -> Any:
+    cost, ms = ExerciseVersion.cost_ms, bindparam("ms", type_=Float)
+    return (
+        update(ExerciseVersion)
+        .where(ExerciseVersion.id == bindparam("b_version"))
+        .values(cost_ms=func.coalesce(cost * (1 - OBSERVED_WEIGHT) + ms * OBSERVED_WEIGHT, ms))
+    )
+
+
 def observe_costs(session: Any, observed: dict[int, float]) -> None:
     """Move each version's estimate towards the milliseconds per submission just observed."""
-    cost = ExerciseVersion.cost_ms
-    for version_id, ms in observed.items():
-        session.execute(
-            update(ExerciseVersion)
-            .where(ExerciseVersion.id == version_id)
-            .values(cost_ms=func.coalesce(cost * (1 - OBSERVED_WEIGHT) + ms * OBSERVED_WEIGHT, ms))
-        )
+    if observed:
+        params = [{"b_version": version, "ms": ms} for version, ms in observed.items()]
+        session.connection().execute(_observe_statement(), params)
 
 
 class Leases:

@@ -6,9 +6,9 @@ import functools
 import time
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, literal, select
+from sqlalchemy import Integer, bindparam, case, func, literal, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from grader.db.core import table_of
 from grader.db.models import (
@@ -93,9 +93,11 @@ def submission_dict(
     }
 
 
-def _context(session: Session, actor: Actor, assignment_id: int) -> Any:
-    """Assignment, version and the actor's course role in one query."""
-    row = session.execute(
+@functools.cache
+def _context_statement() -> Any:
+    """Assignment, version and the actor's course role and extension (built once)."""
+    reader = bindparam("actor", type_=Integer)
+    return (
         select(
             Assignment.id,
             Assignment.exercise_version_id,
@@ -115,14 +117,20 @@ def _context(session: Session, actor: Actor, assignment_id: int) -> Any:
         .join(Course, Course.id == Assignment.course_id)
         .outerjoin(
             Membership,
-            (Membership.course_id == Assignment.course_id) & (Membership.user_id == actor.id),
+            (Membership.course_id == Assignment.course_id) & (Membership.user_id == reader),
         )
         .outerjoin(
             Extension,
-            (Extension.assignment_id == Assignment.id) & (Extension.student_id == actor.id),
+            (Extension.assignment_id == Assignment.id) & (Extension.student_id == reader),
         )
-        .where(Assignment.id == assignment_id)
-    ).first()
+        .where(Assignment.id == bindparam("assignment"))
+    )
+
+
+def _context(session: Session, actor: Actor, assignment_id: int) -> Any:
+    """Assignment, version and the actor's course role in one query."""
+    params = {"actor": actor.id, "assignment": assignment_id}
+    row = session.execute(_context_statement(), params).first()
     if row is None:
         raise NotFound(f"no assignment {assignment_id}")
     if row.role is None and not actor.is_admin:
@@ -386,31 +394,57 @@ def _insert(svc: Services, values: dict[str, Any], max_attempts: int | None) -> 
         return session.execute(_insert_statement(max_attempts is not None), params).first(), False
 
 
-def _readable(session: Session, actor: Actor, row: Submission) -> bool:
-    """The student, the course's instructors and admins may read a submission."""
-    if row.student_id == actor.id or actor.is_admin:
-        return True
-    course_id = session.scalar(
-        select(Assignment.course_id).where(Assignment.id == row.assignment_id)
+@functools.cache
+def _readback_statement() -> Any:
+    """A submission with everything reading it needs, in one query (built once): the row, its
+    student's name, its assignment, the reader's course role, the student's extension and
+    attempts used (the correct answer's visibility depends on them)."""
+    other = aliased(Submission)
+    used = (
+        select(func.count())
+        .where(
+            other.assignment_id == Submission.assignment_id,
+            other.student_id == Submission.student_id,
+            other.status != SubmissionStatus.FAILED,
+        )
+        .scalar_subquery()
     )
-    if course_id is None:
-        return False
-    try:
-        return course_role(session, actor, course_id) != "student"
-    except (Forbidden, NotFound):
-        return False
+    return (
+        select(Submission, User.username, Assignment, Membership.role, Extension, used)
+        .join(User, User.id == Submission.student_id)
+        .join(Assignment, Assignment.id == Submission.assignment_id)
+        .outerjoin(
+            Membership,
+            (Membership.course_id == Assignment.course_id)
+            & (Membership.user_id == bindparam("reader")),
+        )
+        .outerjoin(
+            Extension,
+            (Extension.assignment_id == Submission.assignment_id)
+            & (Extension.student_id == Submission.student_id),
+        )
+        .where(Submission.id == bindparam("submission_id"))
+    )
 
 
 def get_submission(svc: Services, actor: Actor, submission_id: int) -> dict[str, Any]:
-    """A submission the actor may read; any other is 404 like an unknown id, so that ids of
-    other people's work (and the courses they belong to) are not revealed."""
+    """A submission the actor may read (the student, the course's instructors, admins); any
+    other is 404 like an unknown id, so that ids of other people's work (and the courses they
+    belong to) are not revealed. One query."""
     with svc.db.read() as session:
-        row = session.get(Submission, submission_id)
-        if row is None or not _readable(session, actor, row):
+        found = session.execute(
+            _readback_statement(), {"submission_id": submission_id, "reader": actor.id}
+        ).first()
+        if found is None:
             raise NotFound(f"no submission {submission_id}")
-        username = session.scalar(select(User.username).where(User.id == row.student_id))
-        assignment = session.get_one(Assignment, row.assignment_id)
-        visible = answers_visible_to(session, actor, assignment, row.student_id)
+        row, username, assignment, role, extension, used = found
+        role = "admin" if actor.is_admin else role
+        if row.student_id != actor.id and role in (None, "student"):
+            raise NotFound(f"no submission {submission_id}")
+        if role is None:  # their own work, in a course they have left
+            raise Forbidden(f"you are not a member of course {assignment.course_id}")
+        terms = effective_terms(assignment.due_at, assignment.max_attempts, extension, used)
+        visible = answers_visible(assignment, role, terms)
         return submission_dict(row, username, visible)
 
 
@@ -425,6 +459,7 @@ def wait_for(
             return False
         deadline = time.monotonic() + timeout_s
         event = svc.completions.listen(submission_id)
+        step = 0.05
         try:
             while (left := deadline - time.monotonic()) > 0:
                 with svc.db.read() as session:
@@ -433,10 +468,13 @@ def wait_for(
                     )
                 if status in (None, *DONE):
                     return True
-                # This process hears of its own pool's results at once; another process's
-                # pool (several service processes share the table) is seen by looking again.
-                step = 0.1 if svc.dispatcher.notifies_completion else 0.05
+                # This process hears of its own pool's results at once (and its pool, woken by
+                # the submission, usually takes it); another process's pool (several service
+                # processes share the table) is seen by looking again, less often as time
+                # passes. Celery workers tell nobody: look every 50 ms.
                 event.wait(min(left, step))
+                if svc.dispatcher.notifies_completion:
+                    step = min(0.4, step * 2)
         finally:
             svc.completions.forget(submission_id, event)
         return True

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+import threading
 import time
 from typing import Any
 
@@ -25,43 +26,137 @@ PRUNE_CHANCE = 0.01  # one call in a hundred also deletes what is long past
 
 
 class RateLimiter:
-    """A token bucket per user in `rate_buckets`: `rate` requests per second, in bursts of up
-    to `burst` (default twice the rate).
+    """A token bucket per user: `rate` requests per second, in bursts of up to `burst` (default
+    twice the rate), shared by every service process.
 
-    One upsert refills the bucket for the time passed and takes a token: a request finding
-    less than one is refused, and its level (never below -1) says when the next token comes.
-    Refused requests keep the bucket empty, so a client that keeps hammering keeps waiting.
-    Being one statement, simultaneous requests in several processes count one at a time."""
+    With Redis configured (`redis`), one atomic script per request refills the bucket for the
+    time passed and takes a token. Otherwise the buckets live in `rate_buckets`, and the writes
+    are batched: each process counts its requests against its own copy of a user's bucket and
+    adds them to the table every `sync_s` (one transaction for all users), so that a request
+    costs no write; once a user's bucket is below half full, each request of theirs is counted
+    in the table at once and decided there, so the limit itself stays exact across processes
+    (N processes can let through at most N half-bursts more than the limit, once).
 
-    def __init__(self, db: Database, rate_per_s: float, burst: float | None = None):
+    A request finding less than one token is refused, and the level (never below -1) says when
+    the next token comes. Refused requests keep the bucket empty, so a client that keeps
+    hammering keeps waiting."""
+
+    def __init__(
+        self,
+        db: Database,
+        rate_per_s: float,
+        burst: float | None = None,
+        *,
+        redis: Any = None,
+        redis_prefix: str = "grader:",
+        sync_s: float = 0.25,
+    ):
         self.db = db
         self.rate = rate_per_s
         self.burst = burst if burst is not None else max(1.0, 2 * rate_per_s)
+        self.redis = redis
+        self.redis_prefix = redis_prefix
+        self.sync_s = sync_s
+        self._buckets: dict[int, list[float]] = {}  # user -> [level, at, requests not written]
+        self._lock = threading.Lock()
+        self._next_sync = 0.0
+        self._script: Any = None
 
     def check(self, user_id: int) -> None:
         """Take one token for `user_id`, or raise 429 with the seconds until the next one."""
         if self.rate <= 0:
             return
-        now = time.time()
-        table = table_of(RateBucket)
-        dialect = sqlite if self.db.is_sqlite else postgresql
-        stmt = dialect.insert(table).values(key=f"user:{user_id}", level=self.burst - 1, at=now)
-        grown = table.c.level + (now - table.c.at) * self.rate
-        refilled = case((grown > self.burst, self.burst), else_=grown)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[table.c.key],
-            set_={"level": case((refilled < 0, -1.0), else_=refilled - 1), "at": now},
-        ).returning(table.c.level)
-        with self.db.write() as session:
-            level = session.execute(stmt).scalar_one()
-            if random.random() < PRUNE_CHANCE:  # full buckets of users long gone
-                session.execute(delete(table).where(table.c.at < now - 3600))
+        level = self._take_redis(user_id) if self.redis is not None else self._take(user_id)
         if level < 0:
             wait = max(1, math.ceil((1.0 - level) / self.rate))
             raise TooManyRequests(
                 f"too many requests; at most {self.rate:g} per second",
                 headers={"Retry-After": str(wait)},
             )
+
+    def _take(self, user_id: int) -> float:
+        now = time.time()
+        with self._lock:
+            bucket = self._buckets.setdefault(user_id, [self.burst, now, 0])
+            bucket[0], bucket[1] = _drained(self._refilled(bucket[0], now - bucket[1]), 1), now
+            bucket[2] += 1
+            exact = bucket[0] < self.burst / 2
+            due = now >= self._next_sync
+            if due:
+                self._next_sync = now + self.sync_s
+            users = list(self._buckets) if due else [user_id] if exact else []
+            level = bucket[0]
+        if users:
+            written = self.sync(users, now)
+            if exact:
+                level = written.get(user_id, level)
+        return level
+
+    def _refilled(self, level: float, seconds: float) -> float:
+        return min(self.burst, level + seconds * self.rate)
+
+    def sync(self, users: list[int] | None = None, now: float | None = None) -> dict[int, float]:
+        """Add the requests counted here to the table (all users, or `users`); returns the
+        levels the table holds now."""
+        now = time.time() if now is None else now
+        with self._lock:
+            counts = {}
+            for user in self._buckets if users is None else users:
+                bucket = self._buckets.get(user)
+                if bucket is not None and bucket[2]:
+                    counts[user], bucket[2] = int(bucket[2]), 0
+            for user in [u for u, b in self._buckets.items() if not b[2] and b[1] < now - 60]:
+                del self._buckets[user]  # idle: the table remembers it
+        if not counts:
+            return {}
+        table = table_of(RateBucket)
+        dialect = sqlite if self.db.is_sqlite else postgresql
+        levels = {}
+        with self.db.write() as session:
+            for user, count in counts.items():
+                stmt = dialect.insert(table).values(
+                    key=f"user:{user}", level=max(-1.0, self.burst - count), at=now
+                )
+                grown = table.c.level + (now - table.c.at) * self.rate
+                refilled = case((grown > self.burst, self.burst), else_=grown)
+                drained = case((refilled - count < -1, -1.0), else_=refilled - count)
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=[table.c.key], set_={"level": drained, "at": now}
+                ).returning(table.c.level)
+                levels[user] = session.execute(stmt).scalar_one()
+            if random.random() < PRUNE_CHANCE:  # full buckets of users long gone
+                session.execute(delete(table).where(table.c.at < now - 3600))
+        with self._lock:
+            for user, level in levels.items():
+                bucket = self._buckets.setdefault(user, [level, now, 0])
+                # what this process counted while the table was written stays to be written
+                bucket[0], bucket[1] = _drained(level, bucket[2]), now
+        return levels
+
+    def _take_redis(self, user_id: int) -> float:
+        if self._script is None:
+            self._script = self.redis.register_script(REDIS_BUCKET)
+        key = f"{self.redis_prefix}rate:user:{user_id}"
+        return float(self._script(keys=[key], args=[self.rate, self.burst, time.time()]))
+
+
+def _drained(level: float, count: float) -> float:
+    """A bucket at `level` after `count` requests (never below -1)."""
+    return max(-1.0, level - count) if level >= 0 else -1.0
+
+
+# Refill for the time passed, take one token; the same arithmetic as the table's upsert.
+REDIS_BUCKET = """
+local state = redis.call('HMGET', KEYS[1], 'level', 'at')
+local rate, burst, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local level = tonumber(state[1]) or burst
+local at = tonumber(state[2]) or now
+level = math.min(burst, level + math.max(0, now - at) * rate)
+if level < 0 then level = -1 else level = math.max(-1, level - 1) end
+redis.call('HSET', KEYS[1], 'level', level, 'at', now)
+redis.call('EXPIRE', KEYS[1], 3600)
+return tostring(level)
+"""
 
 
 class SignInThrottle:
