@@ -76,11 +76,13 @@ def build(svc, students: int, attempts: int) -> tuple[int, int, object]:
     rng = random.Random(7)
     info = assignments.settings(svc, actor, assignment)
     with svc.db.read() as session:
-        row = session.get(Assignment, assignment)
-        version_id, max_score = row.exercise_version_id, row.exercise_version.max_score
+        question = session.get(Assignment, assignment).questions[0]
+        version_id, max_score = question.exercise_version_id, question.exercise_version.max_score
+        question_id = question.id
     rows = [
         {
             "assignment_id": assignment,
+            "question_id": question_id,
             "student_id": uid,
             "exercise_version_id": version_id,
             "attempt": a + 1,
@@ -146,9 +148,12 @@ def main() -> None:
 
     client = app.test_client()
     with client.session_transaction() as session:
-        from grader.services.accounts.users import password_stamp
+        from grader.db.models import User
+        from grader.services.accounts.users import session_stamp
 
-        session.update(uid=actor.id, stamp=password_stamp(None), at=time.time(), csrf="x")
+        with svc.db.read() as db:
+            stamp = session_stamp(db.get(User, actor.id))
+        session.update(uid=actor.id, stamp=stamp, at=time.time(), csrf="x")
 
     def baseline() -> None:
         with svc.db.read() as session:

@@ -95,9 +95,9 @@ class World:
         self.course_id = courses.create_course(svc, self.teacher.actor, "Calculus")["id"]
         courses.add_member(svc, self.teacher.actor, self.course_id, "stu", "student")
         spec = {"exercise_id": "chain-rule-intro", "max_attempts": 5}
-        self.assignment_id = assignments.create_assignment(
-            svc, self.teacher.actor, self.course_id, spec
-        )["id"]
+        created = assignments.create_assignment(svc, self.teacher.actor, self.course_id, spec)
+        self.assignment_id = created["id"]
+        self.question_id = created["questions"][0]["id"]
 
     def grade_all(self) -> int:
         from grader.services.grading import runner as grading

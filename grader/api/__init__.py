@@ -17,6 +17,8 @@ NON_JSON_ENDPOINTS = {
     "courses.import_members",
     "users.sign_out_everywhere",
     "courses.reset_password",
+    "assignments.start_exam",  # a bare POST: nothing to send
+    "assignments.finish_exam",
 }
 
 

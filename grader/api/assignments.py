@@ -16,23 +16,29 @@ from grader.api.common import (
 from grader.api.schemas import (
     Accepted,
     AssignmentPath,
+    AssignmentQuery,
     AssignmentUpdate,
     CodeRun,
     CodeRunBody,
+    ExamStarted,
     ExtensionCreate,
     IdempotencyHeader,
     OverrideCreate,
     Page,
     Preview,
     PreviewBody,
+    QuestionPath,
     SubmissionCreate,
     SubmissionOut,
     SubmissionQuery,
     WaitQuery,
 )
 from grader.services.assignments import assignment as assignments
+from grader.services.assignments import exams
+from grader.services.errors import Invalid
 from grader.services.gradebook import analytics
 from grader.services.gradebook import scores as gradebook
+from grader.services.gradebook.statistics import statistics as item_statistics
 from grader.services.grading import code_runs, submissions
 from grader.vocabulary import DONE
 
@@ -48,23 +54,29 @@ bp = APIBlueprint(
 
 @bp.get(
     "/assignments/<int:assignment_id>",
-    responses={200: json_object("the assignment with your parameters")},
+    responses={200: json_object("the assignment with your questions and parameters")},
 )
-def get_assignment(path: AssignmentPath):
-    """The assignment with your own parameters: statement (Markdown and HTML with MathML),
-    parts, attempts used and left. Never the definitions or answers."""
-    return assignments.view(svc(), actor(), path.assignment_id)
+def get_assignment(path: AssignmentPath, query: AssignmentQuery):
+    """The assignment with your own questions (your pool draw, in your order) and parameters:
+    per question its points, attempts used and left, score, statement (Markdown and HTML
+    with MathML) and parts. Never the definitions or answers. A one-exercise assignment also
+    has its question's fields at the top level. Instructors may add `?student=` to see what
+    a student gets."""
+    return assignments.view(svc(), actor(), path.assignment_id, as_student=query.student)
 
 
 @bp.patch(
     "/assignments/<int:assignment_id>", responses={200: json_object("the assignment's settings")}
 )
 def update_assignment(path: AssignmentPath, body: AssignmentUpdate):
-    """Change dates, attempts, late penalty, when students see the correct answer, which
-    attempt counts, or the exercise `version` (regrades every submission; earlier results are
-    kept) (the course's instructors). Only the fields sent change."""
+    """Change the title, dates, time limit, attempts, late penalty, when students see the
+    correct answer, exam feedback, which attempt counts, shuffling, the question list (while
+    nobody has submitted), or a one-exercise assignment's exercise `version` (regrades every
+    submission; earlier results are kept) (the course's instructors). Only the fields sent
+    change."""
     changes = body.model_dump(exclude_unset=True)
-    for key in ("show_answers", "solution_hint", "score_policy", "version"):
+    keep = ("show_answers", "solution_hint", "score_policy", "version", "exam_feedback")
+    for key in (*keep, "shuffle", "title", "questions"):
         if key in changes and changes[key] is None:
             del changes[key]  # null keeps these: they have no "cleared" state
     return assignments.update_assignment(svc(), actor(), path.assignment_id, changes)
@@ -79,7 +91,8 @@ def delete_assignment(path: AssignmentPath):
 
 @bp.post("/assignments/<int:assignment_id>/preview", responses={200: Preview})
 def preview(path: AssignmentPath, body: PreviewBody):
-    """How an answer is read (LaTeX and MathML), or 422 with the message and column."""
+    """How an answer to a one-exercise assignment is read (LaTeX and MathML), or 422 with the
+    message and column (with several questions: 422 naming them)."""
     services, who = svc(), actor()
     services.rate_limiter.check(who.id)
     return assignments.preview_answer(services, who, path.assignment_id, body.expression, body.part)
@@ -96,20 +109,42 @@ def run_checks(path: AssignmentPath, body: CodeRunBody):
 
 
 @bp.post(
-    "/assignments/<int:assignment_id>/submissions",
-    responses={202: Accepted, 200: SubmissionOut},
+    "/assignments/<int:assignment_id>/questions/<int:question_id>/checks",
+    responses={200: CodeRun},
 )
-def submit(
-    path: AssignmentPath, query: WaitQuery, header: IdempotencyHeader, body: SubmissionCreate
+def run_question_checks(path: QuestionPath, body: CodeRunBody):
+    """Run the checks of a code part of one question on your function (as `/checks`), with
+    your own exercise and parameters; uses no attempt."""
+    services, who = svc(), actor()
+    services.rate_limiter.check(who.id)
+    return code_runs.run_checks(
+        services, who, path.assignment_id, body.part, body.code, path.question_id
+    )
+
+
+@bp.post(
+    "/assignments/<int:assignment_id>/questions/<int:question_id>/preview", responses={200: Preview}
+)
+def preview_question(path: QuestionPath, body: PreviewBody):
+    """How an answer to one question is read, with your own exercise and parameters."""
+    services, who = svc(), actor()
+    services.rate_limiter.check(who.id)
+    return assignments.preview_answer(
+        services, who, path.assignment_id, body.expression, body.part, path.question_id
+    )
+
+
+def _submit(
+    assignment_id: int,
+    question_id: int | None,
+    query: WaitQuery,
+    header: IdempotencyHeader,
+    body: SubmissionCreate,
 ):
-    """Submit answers: 202 {id, status} once stored; with `?wait=MS`, 200 and the graded result
-    when it is ready in time. Unreadable answers get 422 and use no attempt. The same answers
-    as the student's last attempt use none either: that attempt's result comes back (200 when
-    graded), with `"repeated": true` and the header `Submission-Repeated: true`."""
     services, who = svc(), actor()
     services.rate_limiter.check(who.id)
     accepted, new = submissions.submit(
-        services, who, path.assignment_id, body.answers, header.idempotency_key
+        services, who, assignment_id, body.answers, header.idempotency_key, question_id
     )
     headers = {"Location": f"/api/v1/submissions/{accepted['id']}"}
     repeated = bool(accepted.get("repeated"))
@@ -129,13 +164,80 @@ def submit(
             "status": result["status"],
             "attempt": result["attempt"],
             "repeated": repeated,
+            "question_id": result["question_id"],
         }
     return accepted, 202, headers
 
 
+@bp.post(
+    "/assignments/<int:assignment_id>/submissions",
+    responses={202: Accepted, 200: SubmissionOut},
+)
+def submit(
+    path: AssignmentPath, query: WaitQuery, header: IdempotencyHeader, body: SubmissionCreate
+):
+    """Submit answers to a one-exercise assignment: 202 {id, status} once stored; with
+    `?wait=MS`, 200 and the graded result when it is ready in time. Unreadable answers get 422
+    and use no attempt. The same answers as the student's last attempt use none either: that
+    attempt's result comes back (200 when graded), with `"repeated": true` and the header
+    `Submission-Repeated: true`. An assignment with several questions answers 422 naming
+    them."""
+    return _submit(path.assignment_id, None, query, header, body)
+
+
+@bp.post(
+    "/assignments/<int:assignment_id>/questions/<int:question_id>/submissions",
+    responses={202: Accepted, 200: SubmissionOut},
+)
+def submit_question(
+    path: QuestionPath, query: WaitQuery, header: IdempotencyHeader, body: SubmissionCreate
+):
+    """Submit answers to one question (as the one-exercise form: 202, or 200 with
+    `?wait=MS`; Idempotency-Key). An exam takes them only between your start and your end
+    (409 `time_up` after it: nothing stored, no attempt used)."""
+    return _submit(path.assignment_id, path.question_id, query, header, body)
+
+
+@bp.post("/assignments/<int:assignment_id>/start", responses={200: ExamStarted})
+def start_exam(path: AssignmentPath):
+    """Start the exam: {started_at, ends_at}, the end held by the server (time limit × your
+    time factor + extra minutes, never past the close). A second call returns the same."""
+    return exams.start(svc(), actor(), path.assignment_id)
+
+
+@bp.post("/assignments/<int:assignment_id>/finish", responses={200: json_object("finished")})
+def finish_exam(path: AssignmentPath):
+    """Hand the exam in before the time is up: no more submissions are taken from you."""
+    return exams.finish(svc(), actor(), path.assignment_id)
+
+
+@bp.get(
+    "/assignments/<int:assignment_id>/exam",
+    responses={200: json_object("who has started, is working (time left) or finished")},
+)
+def exam_roster(path: AssignmentPath):
+    """The exam's students: not started, working (with their end and time left) or finished
+    (the course's instructors)."""
+    return exams.roster(svc(), actor(), path.assignment_id)
+
+
+@bp.get(
+    "/assignments/<int:assignment_id>/statistics",
+    responses={200: json_object("item statistics per question and pool alternative")},
+)
+def get_statistics(path: AssignmentPath):
+    """Per question and per pool alternative: students, mean score, share right at the first
+    try, mean attempts, difficulty (mean score as a share of the points) and discrimination
+    (the corrected item-total correlation: Pearson's r of the question's score against the
+    rest of the assignment; point-biserial for right/wrong questions) (the course's
+    instructors; previews never count)."""
+    return item_statistics(svc(), actor(), path.assignment_id)
+
+
 @bp.get("/assignments/<int:assignment_id>/submissions", responses={200: Page})
 def list_submissions(path: AssignmentPath, query: SubmissionQuery):
-    """Submissions, newest first: instructors everyone's (`?student=`), students their own."""
+    """Submissions, newest first: instructors everyone's (`?student=`), students their own;
+    `?question=` one question's."""
     return submissions.list_submissions(
         svc(),
         actor(),
@@ -144,6 +246,7 @@ def list_submissions(path: AssignmentPath, query: SubmissionQuery):
         status=query.status,
         limit=query.limit,
         offset=query.offset,
+        question_id=query.question,
     )
 
 
@@ -177,9 +280,27 @@ def export_submissions(path: AssignmentPath):
     responses={201: json_object("the extension")},
 )
 def add_extension(path: AssignmentPath, body: ExtensionCreate):
-    """Give one student a later due date and/or extra attempts (replaces an earlier one)."""
+    """Give one student a later due date, extra attempts at each question, and for an exam
+    their own time factor and extra minutes (replaces an earlier one); or with
+    `{"all": true, "due_at"}` move the due date of the whole class in one action."""
+    if body.all:
+        if body.due_at is None or body.username is not None:
+            raise Invalid(
+                'a whole-class extension is {"all": true, "due_at": ...} (no username)',
+                details=[{"path": "due_at"}],
+            )
+        return gradebook.extend_class(svc(), actor(), path.assignment_id, body.due_at), 201
+    if body.username is None:
+        raise Invalid("give the student's username, or all: true", details=[{"path": "username"}])
     result = gradebook.set_extension(
-        svc(), actor(), path.assignment_id, body.username, body.due_at, body.extra_attempts
+        svc(),
+        actor(),
+        path.assignment_id,
+        body.username,
+        body.due_at,
+        body.extra_attempts,
+        body.time_factor,
+        body.extra_minutes,
     )
     return result, 201
 

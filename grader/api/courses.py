@@ -16,14 +16,16 @@ from grader.api.common import (
     wants_csv,
 )
 from grader.api.schemas import (
+    Accommodations,
     AssignmentCreate,
     CourseCreate,
     CoursePath,
     CourseUpdate,
     Created,
-    FormatQuery,
+    GradebookQuery,
     ImportQuery,
     MemberCreate,
+    MemberGradesPath,
     MemberPath,
     Page,
     Paging,
@@ -31,6 +33,7 @@ from grader.api.schemas import (
 )
 from grader.services.accounts import users
 from grader.services.assignments import assignment as assignments
+from grader.services.assignments import exams
 from grader.services.courses import course as courses
 from grader.services.courses import roster
 from grader.services.errors import BadRequest, Invalid
@@ -100,8 +103,10 @@ def reset_password(path: MemberPath):
 
 @bp.post("/courses/<int:course_id>/assignments", responses={201: Created})
 def create_assignment(path: CoursePath, body: AssignmentCreate):
-    """Set an exercise version in the course (its instructors)."""
-    spec = body.model_dump()
+    """Set an assignment in the course (its instructors): one exercise (`exercise_id`), or
+    `questions` (exercises and pools, with points, attempts and variants); homework or a
+    timed exam."""
+    spec = body.model_dump(exclude_none=True)
     return assignments.create_assignment(svc(), actor(), path.course_id, spec), 201
 
 
@@ -137,14 +142,40 @@ def update_course(path: CoursePath, body: CourseUpdate):
         }
     },
 )
-def get_gradebook(path: CoursePath, query: FormatQuery):
-    """Students × assignments: the counted score (best or last attempt after the late penalty,
-    or an override), attempts, late, extension. `?format=csv` or `Accept: text/csv`: one row
-    per student, one column per assignment, totals (UTF-8 with a byte-order mark)."""
+def get_gradebook(path: CoursePath, query: GradebookQuery):
+    """Students × assignments: the counted score (the sum of its questions' best or last
+    attempts after the late penalty, or an override), attempts, late, extension, and per
+    question its score, points, attempts and status. `?format=csv` or `Accept: text/csv`: one
+    row per student, one column per assignment (`&questions=true`: and per question),
+    totals (UTF-8 with a byte-order mark)."""
     book = gradebook.gradebook(svc(), actor(), path.course_id)
     if wants_csv(query.format):
-        return csv_response(gradebook.gradebook_csv(book), f"gradebook-course-{path.course_id}")
+        text = gradebook.gradebook_csv(book, per_question=query.questions)
+        return csv_response(text, f"gradebook-course-{path.course_id}")
     return book
+
+
+@bp.get(
+    "/courses/<int:course_id>/gradebook/<username>",
+    responses={200: json_object("one student's assignments drilled down to questions")},
+)
+def get_student_grades(path: MemberGradesPath):
+    """One student's scores drilled down: per assignment each question's exercise (their own
+    pool draw), points, score, attempts and status (the course's instructors, or the student
+    themself)."""
+    return gradebook.student_detail(svc(), actor(), path.course_id, path.username)
+
+
+@bp.put(
+    "/courses/<int:course_id>/members/<username>/accommodations",
+    responses={200: json_object("the student's accommodations")},
+)
+def set_accommodations(path: MemberPath, body: Accommodations):
+    """A student's time factor and extra minutes for every timed exam of the course (an
+    exam's own, given as an extension, takes precedence); null clears (its instructors)."""
+    return exams.set_course_accommodation(
+        svc(), actor(), path.course_id, path.username, body.time_factor, body.extra_minutes
+    )
 
 
 @bp.post(

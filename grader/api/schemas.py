@@ -73,6 +73,20 @@ class AssignmentPath(BaseModel):
     assignment_id: int
 
 
+class QuestionPath(BaseModel):
+    assignment_id: int
+    question_id: int
+
+
+class AssignmentQuery(Params):
+    student: str | None = Field(
+        None,
+        max_length=64,
+        description="instructors: the assignment as this student gets it (pool draws, "
+        "parameters), read only",
+    )
+
+
 class SubmissionPath(BaseModel):
     submission_id: int
 
@@ -83,6 +97,7 @@ class UserQuery(Paging):
 
 class SubmissionQuery(Paging):
     student: str | None = Field(None, max_length=64, description="instructors: one student's")
+    question: int | None = Field(None, ge=1, le=MAX_ID, description="one question's")
     status: Literal["queued", "grading", "graded", "failed"] | None = None
 
 
@@ -168,20 +183,61 @@ class AssignmentSettings(Strict):
     _aware_dates = field_validator("opens_at", "due_at")(_aware)
 
 
+QUESTIONS_HELP = (
+    'the questions, in order: {"exercise_id", "version"?, "points"?, "max_attempts"?, '
+    '"variants"?: "same"|"new_each_attempt"} or a pool {"pool": ["ex-a", "ex-b", ...], '
+    '"choose"?: n, "points"?, "max_attempts"?, "variants"?} from which each student gets '
+    "`choose` different exercises, drawn once and kept (at most 100 questions)"
+)
+ExamFeedback = Literal["none", "score", "full"]
+EXAM_FEEDBACK_HELP = (
+    "what students see after each submission while an exam runs: nothing, the score only, or "
+    "full feedback (after the close: show_answers decides)"
+)
+
+
 class AssignmentCreate(AssignmentSettings):
-    exercise_id: str = Field(min_length=1, max_length=100)
+    """One exercise (`exercise_id`, `version`?) or `questions`; one of the two."""
+
+    title: str | None = Field(None, min_length=1, max_length=300)
+    kind: Literal["homework", "exam"] = "homework"
+    questions: list[dict[str, Any]] | None = Field(
+        None, min_length=1, max_length=100, description=QUESTIONS_HELP
+    )
+    exercise_id: str | None = Field(None, min_length=1, max_length=100)
     version: int | None = Field(None, ge=1, le=MAX_ID, description="default: the latest version")
+    closes_at: datetime | None = Field(None, description="exams: no work after it")
+    time_limit_minutes: int | None = Field(
+        None, ge=1, le=10080, description="exams: from each student's start"
+    )
     show_answers: ShowAnswers = Field("always", description=SHOW_ANSWERS_HELP)
     solution_hint: StrictBool = Field(False, description=SOLUTION_HINT_HELP)
     score_policy: ScorePolicy = Field("best", description=SCORE_POLICY_HELP)
+    exam_feedback: ExamFeedback = Field("full", description=EXAM_FEEDBACK_HELP)
+    shuffle: StrictBool = Field(False, description="order the questions per student")
+
+    _aware_close = field_validator("closes_at")(_aware)
 
 
 class AssignmentUpdate(AssignmentSettings):
     """Only the fields sent change; null clears a date, the attempt limit or late work."""
 
+    title: str | None = Field(None, min_length=1, max_length=300)
+    closes_at: datetime | None = None
+    time_limit_minutes: int | None = Field(None, ge=1, le=10080)
     show_answers: ShowAnswers | None = Field(None, description=SHOW_ANSWERS_HELP)
     solution_hint: StrictBool | None = Field(None, description=SOLUTION_HINT_HELP)
     score_policy: ScorePolicy | None = Field(None, description=SCORE_POLICY_HELP)
+    exam_feedback: ExamFeedback | None = Field(None, description=EXAM_FEEDBACK_HELP)
+    shuffle: StrictBool | None = None
+    questions: list[dict[str, Any]] | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        description="replace the questions (only while nobody has submitted)",
+    )
+
+    _aware_close = field_validator("closes_at")(_aware)
     version: int | None = Field(
         None,
         ge=1,
@@ -198,11 +254,35 @@ class CourseUpdate(Strict):
 
 
 class ExtensionCreate(Strict):
-    username: str = Username
+    """One student's extension (`username`), or the whole class's (`all: true` with due_at)."""
+
+    username: str | None = Field(
+        None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]*$"
+    )
+    all: StrictBool = Field(False, description="every student of the course: give due_at")
     due_at: datetime | None = Field(None, description="the student's own, later due date")
-    extra_attempts: int | None = Field(None, ge=0, le=1000, description="on top of max_attempts")
+    extra_attempts: int | None = Field(
+        None, ge=0, le=1000, description="on top of each question's max_attempts"
+    )
+    time_factor: float | None = Field(
+        None, ge=1, le=10, allow_inf_nan=False, description="exams: this student's time factor"
+    )
+    extra_minutes: int | None = Field(None, ge=0, le=10080, description="exams: extra minutes")
 
     _aware_due = field_validator("due_at")(_aware)
+
+
+class Accommodations(Strict):
+    time_factor: float | None = Field(
+        None,
+        ge=1,
+        le=10,
+        allow_inf_nan=False,
+        description="every timed exam's limit is multiplied by it (null: 1)",
+    )
+    extra_minutes: int | None = Field(
+        None, ge=0, le=10080, description="added to every timed exam (null: none)"
+    )
 
 
 class OverrideCreate(Strict):
@@ -223,6 +303,15 @@ class FormatQuery(Params):
     format: Literal["json", "csv"] | None = Field(
         None, description="csv: the same table as CSV (or send 'Accept: text/csv')"
     )
+
+
+class GradebookQuery(FormatQuery):
+    questions: bool = Field(False, description="csv: a column per question too")
+
+
+class MemberGradesPath(BaseModel):
+    course_id: int
+    username: str = Field(max_length=64)
 
 
 class PreviewQuery(Params):
@@ -308,6 +397,12 @@ class Accepted(BaseModel):
     status: str
     attempt: int | None = None
     repeated: bool = False
+    question_id: int | None = None
+
+
+class ExamStarted(BaseModel):
+    started_at: str
+    ends_at: str | None
 
 
 class MessageArg(BaseModel):
@@ -381,6 +476,8 @@ class CodeRun(BaseModel):
 class SubmissionOut(BaseModel):
     id: int
     assignment_id: int
+    question_id: int
+    variant: int
     student: str | None
     attempt: int
     status: str

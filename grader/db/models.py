@@ -29,6 +29,12 @@ from grader.vocabulary import COURSE_ROLES, ROLES, SubmissionStatus  # noqa: F40
 SCORE_POLICIES = ("best", "last")
 # When students may see the correct answer of an assignment (its reference curve, formula, value)
 ANSWER_VISIBILITY = ("never", "after_due", "after_last_attempt", "always")
+# A homework set, or a timed exam (a start, a server-held end, a close time)
+ASSIGNMENT_KINDS = ("homework", "exam")
+# What a student sees after each submission while an exam is running
+EXAM_FEEDBACK = ("none", "score", "full")
+# Per question: one set of parameters per student, or new ones after each wrong graded attempt
+VARIANTS = ("same", "new_each_attempt")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -121,6 +127,9 @@ class Membership(Base):
     )
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # accommodations for every timed exam of the course (an exam's own override them)
+    time_factor: Mapped[float | None] = mapped_column(Float)
+    extra_minutes: Mapped[int | None]
 
     user: Mapped[User] = relationship()
 
@@ -181,15 +190,24 @@ class BrokenInstance(Base):
 
 
 class Assignment(Base):
-    """An exercise version set in a course, with dates and attempt rules."""
+    """An ordered list of questions set in a course, with dates, attempt rules and scoring.
+
+    One-exercise assignments are assignments with one question. `max_attempts` is the default
+    of questions that set none; `title` None reads as the first question's exercise title.
+    """
 
     __tablename__ = "assignments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
-    exercise_version_id: Mapped[int] = mapped_column(ForeignKey("exercise_versions.id"))
+    title: Mapped[str | None] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(
+        String(16), default="homework", server_default="homework"
+    )  # one of ASSIGNMENT_KINDS
     opens_at: Mapped[datetime | None]
     due_at: Mapped[datetime | None]
+    closes_at: Mapped[datetime | None]  # exams: no work after it, whatever the time limit
+    time_limit_minutes: Mapped[int | None]  # exams: from each student's start
     max_attempts: Mapped[int | None]
     late_penalty: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -201,8 +219,50 @@ class Assignment(Base):
     score_policy: Mapped[str] = mapped_column(
         String(8), default="best", server_default="best"
     )  # one of SCORE_POLICIES
+    exam_feedback: Mapped[str] = mapped_column(
+        String(8), default="full", server_default="full"
+    )  # one of EXAM_FEEDBACK
+    shuffle: Mapped[bool] = mapped_column(default=False, server_default=false())
 
-    exercise_version: Mapped[ExerciseVersion] = relationship()
+    questions: Mapped[list[AssignmentQuestion]] = relationship(
+        back_populates="assignment",
+        order_by="AssignmentQuestion.position",
+        cascade="all, delete-orphan",
+    )
+
+
+class AssignmentQuestion(Base):
+    """One question of an assignment: an exercise version, or one draw from a pool.
+
+    A pool that gives each student `choose` different exercises is `choose` rows of one
+    `group_no`, slots 0..choose-1, each with the whole `pool` (exercise version ids): slot k
+    takes the k-th of the student's draw, so the draws of one student never repeat.
+    """
+
+    __tablename__ = "assignment_questions"
+    __table_args__ = (
+        Index("ix_assignment_questions_assignment_position", "assignment_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    group_no: Mapped[int] = mapped_column(Integer, default=0)  # the pool a slot belongs to
+    slot: Mapped[int] = mapped_column(Integer, default=0)
+    exercise_version_id: Mapped[int | None] = mapped_column(ForeignKey("exercise_versions.id"))
+    pool: Mapped[list[int] | None] = mapped_column(JSONType)  # exercise version ids
+    choose: Mapped[int] = mapped_column(Integer, default=1)
+    points: Mapped[float | None] = mapped_column(Float)  # None: the exercise's max score
+    max_attempts: Mapped[int | None]  # None: the assignment's
+    variants: Mapped[str] = mapped_column(
+        String(20), default="same", server_default="same"
+    )  # one of VARIANTS
+    # mixed into the student's parameter seed; "" for an assignment's first question, so a
+    # one-exercise assignment keeps the parameters it had before questions existed
+    seed_key: Mapped[str] = mapped_column(String(32), default="", server_default="")
+
+    assignment: Mapped[Assignment] = relationship(back_populates="questions")
+    exercise_version: Mapped[ExerciseVersion | None] = relationship()
 
 
 class Submission(Base):
@@ -210,13 +270,19 @@ class Submission(Base):
 
     __tablename__ = "submissions"
     __table_args__ = (
-        UniqueConstraint("assignment_id", "student_id", "attempt"),
+        UniqueConstraint("question_id", "student_id", "attempt"),
         UniqueConstraint("student_id", "idempotency_key"),
         Index("ix_submissions_status_id", "status", "id"),
+        Index("ix_submissions_assignment_student", "assignment_id", "student_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("assignment_questions.id", ondelete="CASCADE")
+    )
+    # which of the question's parameter sets the answers were given on (new_each_attempt)
+    variant: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     exercise_version_id: Mapped[int] = mapped_column(ForeignKey("exercise_versions.id"))
     attempt: Mapped[int] = mapped_column(Integer)
@@ -275,8 +341,24 @@ class Extension(Base):
     # the correct answer had been shown to the student when the extension was given: it stays
     # shown (an extension gives time; it does not take back what the student saw)
     answers_shown: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # exams: this student's time factor and extra minutes for this exam (None: the course's)
+    time_factor: Mapped[float | None] = mapped_column(Float)
+    extra_minutes: Mapped[int | None]
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ExamStart(Base):
+    """When a student started an exam (their end is computed from it), and finished it."""
+
+    __tablename__ = "exam_starts"
+    __table_args__ = (UniqueConstraint("assignment_id", "student_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
 
 
 class ScoreOverride(Base):

@@ -192,6 +192,7 @@ def _launch() -> Any:
             code,
             "lti.deep_link",
             checked.claims[lti_launch.DL_SETTINGS].get("title") or "",
+            course_id=landing.course_id,
         )
     if landing.assignment_id is None:
         if landing.role != "instructor":
@@ -204,7 +205,7 @@ def _launch() -> Any:
             "course_id": landing.course_id,
         }
         code = lti_onetime.issue(svc, "link", payload, svc.config.lti.state_ttl_s)
-        return _picker(svc, landing.actor, code, "lti.link", "")
+        return _picker(svc, landing.actor, code, "lti.link", "", course_id=landing.course_id)
     target = url_for("web.exercise", assignment_id=landing.assignment_id)
     return _landing(svc, landing.actor, landing.stamp, target)
 
@@ -223,11 +224,30 @@ def _landing(svc: Services, actor: Actor, stamp: str, target: str) -> Any:
 
 
 def _picker(
-    svc: Services, actor: Actor, code: str, action: str, title: str, error: str = ""
+    svc: Services,
+    actor: Actor,
+    code: str,
+    action: str,
+    title: str,
+    error: str = "",
+    *,
+    course_id: int | None = None,
 ) -> Any:
-    listing = exercises.list_exercises(svc, Actor(actor.id, actor.username, "instructor"), 1000, 0)
+    """The instructor's choice: one of the course's assignments, or a library exercise (which
+    becomes a one-question assignment)."""
+    teacher = Actor(actor.id, actor.username, "instructor")
+    listing = exercises.list_exercises(svc, teacher, 1000, 0)
+    course = []
+    if course_id is not None:
+        course = assignments.list_for_course(svc, actor, course_id, 200, 0)["items"]
     page = render_template(
-        "lti/pick.html", items=listing["items"], code=code, action=action, title=title, error=error
+        "lti/pick.html",
+        items=listing["items"],
+        assignments=course,
+        code=code,
+        action=action,
+        title=title,
+        error=error,
     )
     return page, 422 if error else 200
 
@@ -253,8 +273,14 @@ def open_window(code: str) -> Any:
 
 
 def _spec() -> dict[str, Any]:
-    """The assignment settings from the picker form (422 naming the field when wrong)."""
+    """The assignment settings from the picker form (422 naming the field when wrong), or
+    {"assignment_id"} when an existing assignment of the course was chosen."""
     form = request.form
+    chosen = form.get("assignment_id", "").strip()
+    if chosen:
+        if not chosen.isdigit() or len(chosen) > 10:
+            raise refused(422, "choose one of the course's assignments")
+        return {"assignment_id": int(chosen), "title": form.get("title", "").strip()[:200]}
     spec: dict[str, Any] = {
         "exercise_id": form.get("exercise_id", "").strip(),
         "title": form.get("title", "").strip()[:200],
@@ -306,7 +332,8 @@ def _again(kind: str, action: str, payload: dict[str, Any], exc: ServiceError) -
     svc = services()
     fresh = lti_onetime.issue(svc, kind, payload, svc.config.lti.state_ttl_s)
     actor = Actor(payload["user_id"], payload["username"], "instructor")
-    return _picker(svc, actor, fresh, action, request.form.get("title", ""), exc.message)
+    title = request.form.get("title", "")
+    return _picker(svc, actor, fresh, action, title, exc.message, course_id=payload["course_id"])
 
 
 @bp.post("/deep-link")
@@ -331,7 +358,10 @@ def link() -> Any:
         return again
     actor = Actor(payload["user_id"], payload["username"], "instructor")
     try:
-        created = assignments.create_assignment(services(), actor, payload["course_id"], spec)
+        if "assignment_id" in spec:
+            created = {"id": spec["assignment_id"]}
+        else:
+            created = assignments.create_assignment(services(), actor, payload["course_id"], spec)
     except ServiceError as exc:
         return _again("link", "lti.link", payload, exc)
     lti_launch.attach_assignment(services(), payload["link_pk"], created["id"])

@@ -14,6 +14,7 @@ from grader.services import timezones
 from grader.services.accounts import users
 from grader.services.accounts.access import require_role
 from grader.services.assignments import assignment as assignments
+from grader.services.assignments import exams
 from grader.services.context import Actor
 from grader.services.courses import course as courses
 from grader.services.courses import roster
@@ -21,6 +22,7 @@ from grader.services.errors import Forbidden, Invalid, NotFound
 from grader.services.exercises import library as exercises
 from grader.services.gradebook import analytics
 from grader.services.gradebook import scores as gradebook
+from grader.services.gradebook.statistics import statistics as item_statistics
 from grader.services.grading import feedback
 from grader.services.grading import submissions as submission_service
 from grader.web import bp
@@ -216,15 +218,25 @@ def _form_values(current: dict | None) -> dict[str, Any]:
     return values
 
 
+QUESTION_ROWS = 6  # question rows on the new-assignment form (the first is `exercise_id`)
+QUESTION_FIELDS = ("exercises", "choose", "points", "attempts", "variants", "order")
 FORM_FIELDS = (
     "exercise_id",
     "version",
+    "title",
+    "kind",
+    "tz",
     "opens_at",
     "due_at",
+    "closes_at",
+    "time_limit_minutes",
+    "exam_feedback",
+    "shuffle",
     "max_attempts",
     "late_penalty",
     "show_answers",
     "score_policy",
+    *(f"q{i}-{f}" for i in range(QUESTION_ROWS) for f in QUESTION_FIELDS),
 )
 
 
@@ -233,7 +245,7 @@ def _assignment_form(
 ) -> Any:
     library = exercises.list_exercises(services(), actor, LIBRARY_PAGE, 0)
     versions = None
-    if current is not None:
+    if current is not None and current.get("exercise_id"):
         versions = exercises.versions(services(), actor, current["exercise_id"])["versions"]
     page = render_template(
         "instructor/assignment_form.html",
@@ -243,8 +255,66 @@ def _assignment_form(
         library=library,
         versions=versions,
         error=error,
+        rows=range(1, QUESTION_ROWS),
     )
     return page, 422 if error else 200
+
+
+def _number(form: Any, name: str, cast: Any, label: str) -> Any:
+    text = form.get(name, "").strip()
+    try:
+        return cast(text) if text else None
+    except ValueError:
+        raise Invalid(f"{label}: {text[:20]!r} is not a number") from None
+
+
+def _questions_from_form(form: Any) -> dict[str, Any]:
+    """The question list typed on the form: each row an exercise (or several: a pool, with how
+    many each student gets), points, attempts, variants and its place in the order. One plain
+    exercise row is the one-exercise form."""
+    rows = []
+    for i in range(QUESTION_ROWS):
+        key = "exercise_id" if i == 0 else f"q{i}-exercises"
+        ids = [x.strip() for x in form.get(key, "").replace(";", ",").split(",") if x.strip()]
+        if not ids:
+            continue
+        label = f"question {i + 1}"
+        spec: dict[str, Any] = {}
+        if len(ids) > 1:
+            spec["pool"] = ids[:50]
+            choose = _number(form, f"q{i}-choose", int, f"{label}, how many each student gets")
+            spec["choose"] = choose or 1
+        else:
+            spec["exercise_id"] = ids[0][:100]
+        for field, name, cast in (("points", "points", float), ("max_attempts", "attempts", int)):
+            value = _number(form, f"q{i}-{name}", cast, f"{label}, {name}")
+            if value is not None:
+                spec[field] = value
+        if form.get(f"q{i}-variants") == "new_each_attempt":
+            spec["variants"] = "new_each_attempt"
+        order = _number(form, f"q{i}-order", float, f"{label}, order")
+        rows.append((i + 1 if order is None else order, i, spec))
+    if not rows:
+        raise Invalid("choose an exercise for at least one question")
+    specs = [spec for _, _, spec in sorted(rows, key=lambda r: (r[0], r[1]))]
+    if len(specs) == 1 and set(specs[0]) == {"exercise_id"}:
+        return {"exercise_id": specs[0]["exercise_id"]}
+    return {"questions": specs}
+
+
+def _exam_from_form(form: Any, tz: str) -> dict[str, Any]:
+    """Title, kind and the exam settings typed on the form."""
+    spec: dict[str, Any] = {"kind": "exam" if form.get("kind") == "exam" else "homework"}
+    title = form.get("title", "").strip()
+    if title:
+        spec["title"] = title[:300]
+    spec["shuffle"] = form.get("shuffle") == "1"
+    if spec["kind"] == "exam":
+        spec["closes_at"] = _read_time(form, "closes_at", tz)
+        spec["time_limit_minutes"] = _number(form, "time_limit_minutes", int, "time limit")
+        feedback = form.get("exam_feedback", "full")
+        spec["exam_feedback"] = feedback if feedback in ("none", "score", "full") else "full"
+    return spec
 
 
 def _settings_from_form(form: Any, zone: str, current: dict | None = None) -> dict[str, Any]:
@@ -278,7 +348,8 @@ def new_assignment(actor: Actor, course_id: int) -> Any:
     try:
         zone = courses.get_course(services(), actor, course_id)["time_zone"]
         spec = _settings_from_form(request.form, zone)
-        spec["exercise_id"] = request.form.get("exercise_id", "").strip()[:100]
+        spec.update(_exam_from_form(request.form, zone))
+        spec.update(_questions_from_form(request.form))
         created = assignments.create_assignment(services(), actor, course_id, spec)
     except (Invalid, NotFound) as exc:  # shown on the form, with what was typed
         return _assignment_form(actor, course_id, None, error=exc.message)
@@ -400,12 +471,25 @@ def analytics_page(actor: Actor, assignment_id: int) -> Any:
     svc = services()
     info = assignments.settings(svc, actor, assignment_id)
     data = analytics.analytics(svc, actor, assignment_id)
+    items = item_statistics(svc, actor, assignment_id)
     return render_template(
         "instructor/analytics.html",
         info=info,
         data=data,
+        items=items,
         chart=chart(data["score_distribution"]),
         labels=feedback.part_labels(svc, actor, assignment_id),
+    )
+
+
+@bp.get("/teach/assignments/<int:assignment_id>/exam")
+@signed_in
+def exam_page(actor: Actor, assignment_id: int) -> Any:
+    """Who has started the exam, who is working and their time left, who has finished."""
+    svc = services()
+    info = assignments.settings(svc, actor, assignment_id)
+    return render_template(
+        "instructor/exam.html", info=info, data=exams.roster(svc, actor, assignment_id)
     )
 
 

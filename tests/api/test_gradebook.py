@@ -50,8 +50,17 @@ def test_gradebook_counts_the_best_attempt_and_the_attempts_used(world, client):
         {
             "id": world.assignment_id,
             "title": book["assignments"][0]["title"],
+            "kind": "homework",
             "max_score": 3.0,
             "score_policy": "best",
+            "questions": [
+                {
+                    "id": world.question_id,
+                    "number": 1,
+                    "title": book["assignments"][0]["title"],
+                    "points": 3.0,
+                }
+            ],
         }
     ]
     (stu,) = book["students"]
@@ -194,7 +203,12 @@ def test_an_extension_gives_more_attempts_and_a_later_due_date(world, client):
     world.grade_all()
     cell = _book(client, world).json["students"][0]["scores"][str(world.assignment_id)]
     assert cell["attempts"] == 2 and cell["late"] is False
-    assert cell["extension"] == {"due_at": cell["extension"]["due_at"], "extra_attempts": 1}
+    assert cell["extension"] == {
+        "due_at": cell["extension"]["due_at"],
+        "extra_attempts": 1,
+        "time_factor": None,
+        "extra_minutes": None,
+    }
     # the cell gives the student's own terms: the later date, 2 attempts, none left
     assert cell["due_at"] == cell["extension"]["due_at"] and cell["due_at"].startswith(later[:16])
     assert cell["max_attempts"] == 2 and cell["attempts_left"] == 0

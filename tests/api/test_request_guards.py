@@ -23,6 +23,7 @@ def _json_paths(app, world) -> list[tuple[str, str]]:
         "course_id": world.course_id,
         "username": "stu",
         "assignment_id": world.assignment_id,
+        "question_id": world.question_id,
         "submission_id": 1,
         "part_id": "dz",
         "component": 0,

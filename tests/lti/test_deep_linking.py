@@ -124,3 +124,30 @@ def test_a_return_url_that_is_not_https_is_refused(lms, page_text):
     claims[DL + "deep_linking_settings"]["deep_link_return_url"] = "javascript:alert(1)"
     response = lms.launch(INSTRUCTOR, **claims)
     assert response.status_code == 400 and "deep_link_return_url must" in page_text(response)
+
+
+def test_deep_linking_offers_the_courses_assignments(lms, client, world, page_text):
+    first = lms.launch(INSTRUCTOR, sub="teacher-1", **deep_link_claims(lms.platform))
+    form = {"code": code_of(first), "exercise_id": "chain-rule-intro", "title": "Week 1"}
+    assert client.post("/lti/deep-link", data=form).status_code == 200
+    picker = lms.launch(INSTRUCTOR, sub="teacher-1", **deep_link_claims(lms.platform))
+    html = picker.get_data(as_text=True)
+    assert "choose one of the course's assignments" in page_text(picker)
+    (offered,) = re.findall(r'<option value="(\d+)">', html)
+    answer = client.post(
+        "/lti/deep-link", data={"code": code_of(picker), "assignment_id": offered, "title": ""}
+    )
+    assert answer.status_code == 200
+    token = re.search(r'name="JWT" value="([^"]+)"', answer.get_data(as_text=True)).group(1)
+    [item] = verify_with_tool_keys(client, token)[DL + "content_items"]
+    assert item["custom"] == {"assignment_id": offered}
+    assert item["lineItem"]["scoreMaximum"] == 3.0
+    with world.svc.db.read() as session:  # no new assignment was made
+        assert len(session.scalars(select(Assignment)).all()) == 2
+    again = lms.launch(INSTRUCTOR, sub="teacher-1", **deep_link_claims(lms.platform))
+    other = client.post(
+        "/lti/deep-link",
+        data={"code": code_of(again), "assignment_id": str(world.assignment_id)},
+    )
+    assert other.status_code == 422  # another course's assignment: refused, the form again
+    assert "no assignment" in page_text(other) or "not a member" in page_text(other)

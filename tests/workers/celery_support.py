@@ -151,11 +151,13 @@ def queue_rows(svc, world, answers: list[dict]) -> list[int]:
     """Insert `queued` submissions for `world`'s student directly (fast, no dispatch)."""
     from sqlalchemy import insert, select
 
-    from grader.db.models import Assignment, ExerciseVersion, Submission
+    from grader.db.models import AssignmentQuestion, ExerciseVersion, Submission
 
     with svc.db.write() as session:
         version_id = session.scalar(
-            select(Assignment.exercise_version_id).where(Assignment.id == world.assignment_id)
+            select(AssignmentQuestion.exercise_version_id).where(
+                AssignmentQuestion.id == world.question_id
+            )
         )
         max_score = session.scalar(
             select(ExerciseVersion.max_score).where(ExerciseVersion.id == version_id)
@@ -163,6 +165,7 @@ def queue_rows(svc, world, answers: list[dict]) -> list[int]:
         rows = [
             {
                 "assignment_id": world.assignment_id,
+                "question_id": world.question_id,
                 "student_id": world.student.id,
                 "exercise_version_id": version_id,
                 "attempt": i + 1,

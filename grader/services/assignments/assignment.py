@@ -1,4 +1,5 @@
-"""Assignments: an exercise version in a course, with dates, attempts and a late penalty."""
+"""Assignments: questions (exercises and pools) set in a course, with dates, attempts, a late
+penalty and scoring; homework or timed exams. What each student gets is computed here."""
 
 from __future__ import annotations
 
@@ -8,28 +9,32 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import exists, func, literal, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from grader.db.core import table_of
 from grader.db.models import (
     ANSWER_VISIBILITY,
+    ASSIGNMENT_KINDS,
+    EXAM_FEEDBACK,
     SCORE_POLICIES,
     Assignment,
+    AssignmentQuestion,
     Course,
     EarlierGrade,
     ExerciseVersion,
     Extension,
+    Membership,
     Submission,
+    User,
     utcnow,
 )
 from grader.engine import ParseError, preview
 from grader.services import timezones
 from grader.services.accounts.access import course_role, require_course_staff
-from grader.services.assignments.seeds import student_seed
+from grader.services.assignments import exams, questions, scoring
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
 from grader.services.exercises import instances
-from grader.services.exercises import library as exercise_service
 from grader.services.exercises.markup import latex_to_mathml, render_markdown
 from grader.services.pagination import envelope, page
 from grader.vocabulary import DONE, AssignmentState, SubmissionStatus
@@ -115,46 +120,116 @@ def course_zone(session: Session, course_id: int) -> str:
     return session.scalar(select(Course.time_zone).where(Course.id == course_id)) or "UTC"
 
 
-def _check_dates(opens: datetime | None, due: datetime | None) -> None:
+def _check_dates(
+    opens: datetime | None, due: datetime | None, closes: datetime | None = None
+) -> None:
     if opens and due and due <= opens:
         raise Invalid("due_at must be after opens_at", details=[{"path": "due_at"}])
+    if opens and closes and closes <= opens:
+        raise Invalid("closes_at must be after opens_at", details=[{"path": "closes_at"}])
+    if due and closes and closes < due:
+        raise Invalid("closes_at cannot be before due_at", details=[{"path": "closes_at"}])
+
+
+KIND_HELP = "kind is homework or exam"
+MAX_TIME_LIMIT = 7 * 24 * 60
+ASSIGNMENT_KEYS = {
+    "title",
+    "kind",
+    "questions",
+    "exercise_id",
+    "version",
+    "opens_at",
+    "due_at",
+    "closes_at",
+    "time_limit_minutes",
+    "max_attempts",
+    "late_penalty",
+    "score_policy",
+    "show_answers",
+    "solution_hint",
+    "exam_feedback",
+    "shuffle",
+}
+
+
+def _choice(value: Any, allowed: tuple[str, ...], path: str, default: str) -> str:
+    value = default if value is None else value
+    if value not in allowed:
+        raise Invalid(f"{path} is one of {', '.join(allowed)}", details=[{"path": path}])
+    return value
+
+
+def _exam_settings(kind: str, limit: Any, closes: datetime | None, due: datetime | None) -> None:
+    if limit is not None and (
+        not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_TIME_LIMIT
+    ):
+        raise Invalid(
+            f"time_limit_minutes is a whole number from 1 to {MAX_TIME_LIMIT}",
+            details=[{"path": "time_limit_minutes"}],
+        )
+    if limit is not None and kind != "exam":
+        raise Invalid(
+            "only an exam has a time limit (kind: exam)", details=[{"path": "time_limit_minutes"}]
+        )
 
 
 def create_assignment(svc: Services, actor: Actor, course_id: int, spec: dict[str, Any]) -> dict:
-    """`spec`: exercise_id (slug), version?, opens_at?, due_at?, max_attempts?, late_penalty?,
-    show_answers? (one of ANSWER_VISIBILITY; default "always"), solution_hint? (bool)"""
+    """An assignment from `spec`: either one exercise (exercise_id, version?) or `questions`
+    (see questions.build), with title?, kind? (homework|exam), opens_at?, due_at?,
+    closes_at?, time_limit_minutes? (exams), max_attempts? (the questions' default),
+    late_penalty?, show_answers?, solution_hint?, score_policy?, exam_feedback?, shuffle?"""
+    unknown = set(spec) - ASSIGNMENT_KEYS
+    if unknown:
+        raise Invalid(f"unknown field(s) {', '.join(sorted(unknown))}")
+    given = {k: v for k, v in spec.items() if v is not None}
+    if ("questions" in given) == ("exercise_id" in given):
+        raise Invalid(
+            "give either exercise_id (a one-exercise assignment) or questions",
+            details=[{"path": "questions"}],
+        )
+    if "questions" in given and "version" in given:
+        raise Invalid("version goes inside each question", details=[{"path": "version"}])
+    kind = _choice(spec.get("kind"), ASSIGNMENT_KINDS, "kind", "homework")
     show = check_show_answers(spec.get("show_answers") or "always")
     policy = check_score_policy(spec.get("score_policy") or "best")
+    feedback = _choice(spec.get("exam_feedback"), EXAM_FEEDBACK, "exam_feedback", "full")
+    title = spec.get("title")
+    if title is not None and (not isinstance(title, str) or len(title.strip()) > 300):
+        raise Invalid("title has at most 300 characters", details=[{"path": "title"}])
+    specs = spec.get("questions")
+    if specs is None:
+        specs = [{"exercise_id": spec["exercise_id"], "version": spec.get("version")}]
     with svc.db.write() as session:
         require_course_staff(session, actor, course_id)
         check_not_archived(session, course_id)
         zone = course_zone(session, course_id)  # a time without an offset is in it
         opens = timezones.in_zone(spec.get("opens_at"), zone, "opens_at")
         due = timezones.in_zone(spec.get("due_at"), zone, "due_at")
-        _check_dates(opens, due)
-        exercise = exercise_service.find(session, spec["exercise_id"])
-        number = spec.get("version") or exercise.latest_version
-        version = session.scalar(
-            select(ExerciseVersion).where(
-                ExerciseVersion.exercise_id == exercise.id, ExerciseVersion.version == number
-            )
-        )
-        if version is None:
-            raise NotFound(f"no version {number} of {exercise.slug!r}")
+        closes = timezones.in_zone(spec.get("closes_at"), zone, "closes_at")
+        _check_dates(opens, due, closes)
+        _exam_settings(kind, spec.get("time_limit_minutes"), closes, due)
+        rows = questions.build(session, specs)
         row = Assignment(
             course_id=course_id,
-            exercise_version_id=version.id,
+            title=(title or "").strip() or None,
+            kind=kind,
             opens_at=opens,
             due_at=due,
+            closes_at=closes,
+            time_limit_minutes=spec.get("time_limit_minutes"),
             max_attempts=spec.get("max_attempts"),
             late_penalty=spec.get("late_penalty"),
             show_answers=show,
             solution_hint=bool(spec.get("solution_hint")),
             score_policy=policy,
+            exam_feedback=feedback,
+            shuffle=bool(spec.get("shuffle")),
+            questions=rows,
         )
         session.add(row)
         session.flush()
-        return {"id": row.id, "exercise_id": exercise.slug, "version": version.version}
+        return summary(session, row)
 
 
 def load(session: Session, actor: Actor, assignment_id: int) -> tuple[Assignment, str]:
@@ -188,6 +263,13 @@ def check_open(
             code="past_due",
             details={"due_at": due.isoformat()},
         )
+    closes = getattr(row, "closes_at", None)
+    if closes is not None and now > closes and getattr(row, "kind", "homework") != "exam":
+        raise Forbidden(
+            f"assignment {row.id} closed at {closes.isoformat()} and takes no more work",
+            code="closed",
+            details={"closes_at": closes.isoformat()},
+        )
     return late
 
 
@@ -196,6 +278,8 @@ def state(row: Assignment, now: datetime | None = None) -> AssignmentState:
     now = now or utcnow()
     if row.opens_at and now < row.opens_at:
         return AssignmentState.UPCOMING
+    if row.closes_at and now > row.closes_at:
+        return AssignmentState.CLOSED
     if row.due_at and now > row.due_at:
         return AssignmentState.CLOSED if row.late_penalty is None else AssignmentState.LATE
     return AssignmentState.OPEN
@@ -312,82 +396,412 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def view(svc: Services, actor: Actor, assignment_id: int, *, past_due_ok: bool = False) -> dict:
-    """The assignment as the actor sees it: their own parameters, never the definitions.
+def attempts_used(
+    session: Session, assignment_id: int, student_id: int, question_id: int | None = None
+) -> int:
+    """Attempts a student used (failed gradings use none), at one question or in all."""
+    where = [
+        Submission.assignment_id == assignment_id,
+        Submission.student_id == student_id,
+        Submission.status != SubmissionStatus.FAILED,
+    ]
+    if question_id is not None:
+        where.append(Submission.question_id == question_id)
+    return int(session.scalar(select(func.count(Submission.id)).where(*where)) or 0)
 
-    `past_due_ok`: also past a due date that takes no late work (to read it again; submitting
-    stays refused). Before it opens it is never shown to students.
-    """
-    with svc.db.read() as session:
-        row, role = load(session, actor, assignment_id)
-        mine = student_terms(session, row, actor.id)
-        zone = course_zone(session, row.course_id)
-        try:
-            check_open(row, role, due_at=mine.due_at)
-        except Forbidden as exc:
-            if not (past_due_ok and exc.code == "past_due"):
-                raise
-        version = row.exercise_version
-        slug = version.exercise.slug
-    seed = student_seed(svc.config.secret_key, actor.id, row.id)
-    instance = instances.student_instance(svc, row.exercise_version_id, version.sha256, seed)
+
+def question_terms(
+    row: Any, question: Any, extension: Extension | None, used: int = 0
+) -> StudentTerms:
+    """A student's terms at one question (`effective_terms` per question): the assignment's
+    due date and the question's attempt limit (else the assignment's), as the student's
+    extension moves them, with the attempts used at this question."""
+    limit = question.max_attempts if question.max_attempts is not None else row.max_attempts
+    return effective_terms(row.due_at, limit, extension, used)
+
+
+def question_student_terms(
+    session: Session, row: Assignment, question_id: int | None, student_id: int
+) -> StudentTerms:
+    """`student_terms` at one question of `row` (its first when None), loading the rows."""
+    question = next((q for q in row.questions if q.id == question_id), row.questions[0])
+    used = attempts_used(session, row.id, student_id, question.id)
+    return question_terms(row, question, extension_of(session, row.id, student_id), used)
+
+
+def extension_of(session: Session, assignment_id: int, student_id: int) -> Extension | None:
+    return session.scalar(
+        select(Extension).where(
+            Extension.assignment_id == assignment_id, Extension.student_id == student_id
+        )
+    )
+
+
+def pick_question(items: list[Any], question_id: int | None, assignment_id: int) -> Any:
+    """The question `question_id` of the assignment; without one, its only question (a 422
+    naming the questions when it has several)."""
+    if question_id is None:
+        if len(items) == 1:
+            return items[0]
+        ids = [q.id for q in items]
+        raise Invalid(
+            f"assignment {assignment_id} has {len(ids)} questions; submit to one of them at "
+            f"/api/v1/assignments/{assignment_id}/questions/{{question id}}/submissions",
+            code="several_questions",
+            details={"questions": ids},
+        )
+    for q in items:
+        if q.id == question_id:
+            return q
+    raise NotFound(f"assignment {assignment_id} has no question {question_id}")
+
+
+@dataclass
+class QuestionState:
+    """One question as one student has it: the drawn exercise, the parameters' seed for the
+    current variant, points, attempts and the counted score."""
+
+    row: AssignmentQuestion
+    number: int  # 1.. in the order this student sees the questions
+    version: questions.Alternative
+    points: float
+    tally: scoring.Tally
+    terms: StudentTerms  # this question's attempt limit and use (staff: no limit)
+    variant: int
+    seed: int
+
+    @property
+    def limit(self) -> int | None:
+        return self.terms.max_attempts
+
+    @property
+    def attempts_left(self) -> int | None:
+        return self.terms.attempts_left
+
+    @property
+    def score(self) -> float | None:
+        return self.tally.points(self.points)
+
+
+def _ordered(row: Assignment, student_id: int) -> list[AssignmentQuestion]:
+    items = list(row.questions)
+    return questions.student_order(items, row.id, student_id) if row.shuffle else items
+
+
+def student_questions(
+    session: Session,
+    secret_key: str,
+    row: Assignment,
+    student_id: int,
+    extension: Extension | None,
+    role: str,
+) -> list[QuestionState]:
+    """Every question of `row` as `student_id` has it, in their order (staff: no limits)."""
+    items = _ordered(row, student_id)
+    drawn = {q.id: questions.drawn_version(q, student_id) for q in items}
+    versions = questions.alternatives(session, set(drawn.values()))
+    tallies: dict[int, scoring.Tally] = {q.id: scoring.Tally() for q in items}
+    subs = session.execute(
+        select(
+            Submission.question_id,
+            Submission.attempt,
+            Submission.status,
+            Submission.score,
+            Submission.max_score,
+            Submission.late,
+        )
+        .where(Submission.assignment_id == row.id, Submission.student_id == student_id)
+        .order_by(Submission.attempt, Submission.id)
+    ).all()
+    for sub in subs:
+        if sub.question_id in tallies:
+            tallies[sub.question_id].add(sub, row.score_policy, row.late_penalty)
+    out = []
+    for number, q in enumerate(items, start=1):
+        version = versions[drawn[q.id]]
+        tally = tallies[q.id]
+        variant = tally.wrong if q.variants == "new_each_attempt" else 0
+        terms = question_terms(row, q, extension, tally.attempts)
+        if role != "student":
+            terms = StudentTerms(terms.due_at, None, tally.attempts, terms.extended)
+        out.append(
+            QuestionState(
+                row=q,
+                number=number,
+                version=version,
+                points=questions.points_of(q, version.max_score),
+                tally=tally,
+                terms=terms,
+                variant=variant,
+                seed=questions.question_seed(secret_key, student_id, row.id, q.seed_key, variant),
+            )
+        )
+    return out
+
+
+def _parts(instance: Any) -> list[dict[str, Any]]:
     parts = []
     for part in instance.parts:
         latex = part.get("prompt_latex") or ""
         parts.append({**part, "prompt_mathml": latex_to_mathml(latex) if latex else ""})
-    student = role == "student"  # staff try it as previews: no limit
-    return {
+    return parts
+
+
+def _question_dict(
+    svc: Services,
+    row: Assignment,
+    state_: QuestionState,
+    role: str,
+    *,
+    content: bool,
+    level: str,
+) -> dict[str, Any]:
+    """One question of a student's view: points, attempts, score and (with `content`) the
+    statement and parts with their own parameters."""
+    tally = state_.tally
+    hidden_score = level == "none"
+    out: dict[str, Any] = {
+        "id": state_.row.id,
+        "number": state_.number,
+        "title": state_.version.title,
+        "exercise_id": state_.version.slug,
+        "version": state_.version.version,
+        "points": state_.points,
+        "max_score": state_.version.max_score,
+        "max_attempts": state_.limit,
+        "attempts_used": tally.attempts,
+        "attempts_left": state_.attempts_left,
+        "score": None if hidden_score else state_.score,
+        "status": ("submitted" if tally.attempts else "not_started")
+        if hidden_score
+        else tally.status,
+        "variants": state_.row.variants,
+        "variant": state_.variant,
+        "answers_visible": level == "full" and answers_visible(row, role, state_.terms),
+        "parts": [],
+    }
+    if content:
+        version = state_.version
+        instance = instances.student_instance(svc, version.version_id, version.sha256, state_.seed)
+        out["statement"] = instance.statement
+        out["statement_html"] = render_markdown(instance.statement)
+        out["params"] = dict(instance.params)
+        out["parts"] = _parts(instance)
+    return out
+
+
+def _student_id(
+    session: Session, actor: Actor, row: Assignment, role: str, as_student: str | None
+) -> int:
+    """Whose view: the actor's own, or (staff only) a student's of the course."""
+    if as_student is None:
+        return actor.id
+    if role == "student":
+        raise Forbidden("only the course's instructors may view the assignment as a student")
+    found = session.scalar(
+        select(User.id)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.course_id == row.course_id,
+            Membership.role == "student",
+            User.username == as_student,
+        )
+    )
+    if found is None:
+        raise NotFound(f"{as_student!r} is not a student of this course")
+    return found
+
+
+def view(
+    svc: Services,
+    actor: Actor,
+    assignment_id: int,
+    *,
+    past_due_ok: bool = False,
+    as_student: str | None = None,
+) -> dict:
+    """The assignment as the actor sees it: their own pool draw and parameters per question,
+    never the definitions (staff also get each question's `definition`; with `as_student`,
+    what that student gets, read only).
+
+    `past_due_ok`: also past a due date that takes no late work (to read it again; submitting
+    stays refused). Before it opens it is never shown to students. A timed exam shows its
+    questions' content only once started.
+    """
+    now = utcnow()
+    with svc.db.read() as session:
+        row, role = load(session, actor, assignment_id)
+        student_id = _student_id(session, actor, row, role, as_student)
+        extension = extension_of(session, row.id, student_id)
+        mine = effective_terms(row.due_at, row.max_attempts, extension)
+        try:
+            check_open(row, role, due_at=mine.due_at)
+        except Forbidden as exc:
+            if not (past_due_ok and exc.code in ("past_due", "closed")):
+                raise
+        shown_role = "student" if as_student else role
+        states = student_questions(
+            session, svc.config.secret_key, row, student_id, extension, shown_role
+        )
+        start, ends = exams.student_timing(session, row, student_id)
+        zone = course_zone(session, row.course_id)
+        versions = questions.alternatives(session, questions.version_ids(row.questions))
+        definitions = {q.id: questions.definition(q, versions) for q in row.questions}
+    level = exams.feedback_level(row, shown_role, now)
+    content = not (
+        shown_role == "student" and row.kind == "exam" and row.time_limit_minutes and start is None
+    )
+    items = [
+        _question_dict(svc, row, st, shown_role, content=content, level=level) for st in states
+    ]
+    if role != "student":
+        for item in items:
+            item["definition"] = definitions[item["id"]]
+    scores = [None if level == "none" else st.score for st in states]
+    out: dict[str, Any] = {
         "id": row.id,
         "course_id": row.course_id,
-        "exercise_id": slug,
-        "version": version.version,
-        "title": version.title,
-        "statement": instance.statement,
-        "statement_html": render_markdown(instance.statement),
-        "params": dict(instance.params),
-        "parts": parts,
-        "max_score": version.max_score,
+        "title": _title(row, states[0].version.title if states else ""),
+        "kind": row.kind,
+        "time_zone": zone,
         "opens_at": _iso(row.opens_at),
         "due_at": _iso(mine.due_at),
-        "time_zone": zone,
-        "max_attempts": mine.max_attempts if student else row.max_attempts,
+        "closes_at": _iso(row.closes_at),
+        "time_limit_minutes": row.time_limit_minutes,
         "late_penalty": row.late_penalty,
+        "score_policy": row.score_policy,
         "show_answers": row.show_answers,
         "solution_hint": row.solution_hint,
-        "answers_visible": answers_visible(row, role, mine),
+        "exam_feedback": row.exam_feedback,
+        "feedback": level,
+        "shuffle": row.shuffle,
         "extended": mine.extended,
-        "attempts_used": mine.attempts_used,
-        "attempts_left": mine.attempts_left if student else None,
         "your_role": role,
+        "max_score": round(sum(st.points for st in states), 9),
+        "score": scoring.total(scores),
+        "questions": items,
+    }
+    if as_student:
+        out["as_student"] = as_student
+    if row.kind == "exam":
+        out.update(exams.timing(start, ends, now))
+        out["started"] = start is not None
+    if len(items) == 1:  # a one-exercise assignment: its question's fields, as always
+        only = items[0]
+        out.update(
+            {
+                "exercise_id": only["exercise_id"],
+                "version": only["version"],
+                "statement": only.get("statement", ""),
+                "statement_html": only.get("statement_html", ""),
+                "params": only.get("params", {}),
+                "parts": only["parts"],
+                "max_score": only["max_score"] if states[0].row.points is None else only["points"],
+                "max_attempts": only["max_attempts"] if role == "student" else row.max_attempts,
+                "answers_visible": only["answers_visible"],
+                "attempts_used": only["attempts_used"],
+                "attempts_left": only["attempts_left"] if role == "student" else None,
+            }
+        )
+    return out
+
+
+def question_view(
+    svc: Services,
+    actor: Actor,
+    assignment_id: int,
+    question_id: int | None,
+    *,
+    past_due_ok: bool = False,
+) -> dict[str, Any]:
+    """One question as a page shows it: the assignment's fields with this question's
+    statement, parts, attempts and score at the top level (the shape of a one-exercise
+    assignment), and `question`, `previous`/`next` question ids in the student's order."""
+    whole = view(svc, actor, assignment_id, past_due_ok=past_due_ok)
+    items = whole["questions"]
+    chosen = pick_question([_Id(q["id"]) for q in items], question_id, assignment_id)
+    index = next(i for i, q in enumerate(items) if q["id"] == chosen.id)
+    q = items[index]
+    return {
+        **whole,
+        "exercise_id": q["exercise_id"],
+        "version": q["version"],
+        "question_title": q["title"],
+        "statement": q.get("statement", ""),
+        "statement_html": q.get("statement_html", ""),
+        "params": q.get("params", {}),
+        "parts": q["parts"],
+        "max_score": q["max_score"],
+        "points": q["points"],
+        "max_attempts": q["max_attempts"],
+        "attempts_used": q["attempts_used"],
+        "attempts_left": q["attempts_left"] if whole["your_role"] == "student" else None,
+        "answers_visible": q["answers_visible"],
+        "question": q,
+        "question_id": q["id"],
+        "question_count": len(items),
+        "previous": items[index - 1]["id"] if index > 0 else None,
+        "next": items[index + 1]["id"] if index + 1 < len(items) else None,
     }
 
 
-def summary(row: Assignment) -> dict:
-    version = row.exercise_version
-    return {
+@dataclass(frozen=True)
+class _Id:
+    id: int
+
+
+def _title(row: Assignment, first: str) -> str:
+    return row.title or first
+
+
+def summary(session: Session, row: Assignment) -> dict[str, Any]:
+    """An assignment's settings and question list (definitions), as its staff see them."""
+    versions = questions.alternatives(session, questions.version_ids(row.questions))
+    items = [questions.definition(q, versions) for q in row.questions]
+    first = items[0] if items else {}
+    total = 0.0
+    for q in row.questions:
+        if q.points is not None:
+            total += q.points
+        elif q.exercise_version_id in versions:
+            total += versions[q.exercise_version_id].max_score
+    out = {
         "id": row.id,
         "course_id": row.course_id,
-        "exercise_id": version.exercise.slug,
-        "version": version.version,
-        "title": version.title,
+        "title": _title(row, first.get("title") or (first.get("pool") or [{}])[0].get("title", "")),
+        "kind": row.kind,
         "opens_at": _iso(row.opens_at),
         "due_at": _iso(row.due_at),
+        "closes_at": _iso(row.closes_at),
+        "time_limit_minutes": row.time_limit_minutes,
         "max_attempts": row.max_attempts,
         "late_penalty": row.late_penalty,
         "show_answers": row.show_answers,
         "solution_hint": row.solution_hint,
         "score_policy": row.score_policy,
+        "exam_feedback": row.exam_feedback,
+        "shuffle": row.shuffle,
+        "max_score": round(total, 9),
+        "questions": items,
     }
+    if len(items) == 1 and "exercise_id" in first:
+        out["exercise_id"], out["version"] = first["exercise_id"], first["version"]
+    return out
 
 
 SETTINGS = (
+    "title",
     "opens_at",
     "due_at",
+    "closes_at",
+    "time_limit_minutes",
     "max_attempts",
     "late_penalty",
     "show_answers",
     "solution_hint",
     "score_policy",
+    "exam_feedback",
+    "shuffle",
 )
 
 
@@ -397,41 +811,71 @@ def update_assignment(
     """Change an assignment's settings (the course's instructors); keys absent stay as they are,
     a key given as None clears that setting (no date, no attempt limit, no late work).
 
-    `version` moves the assignment to another version of its exercise and regrades every
-    submission with it; the earlier results are kept (earlier_grades)."""
-    unknown = set(changes) - {*SETTINGS, "version"}
+    `version` moves a one-exercise assignment to another version of its exercise and regrades
+    every submission with it; the earlier results are kept (earlier_grades). `questions`
+    replaces the question list while nobody has submitted (reorder, points, attempts)."""
+    unknown = set(changes) - {*SETTINGS, "version", "questions"}
     if unknown:
         raise Invalid(f"cannot change {', '.join(sorted(unknown))}")
     changes = dict(changes)
     number = changes.pop("version", None)
+    specs = changes.pop("questions", None)
     if "show_answers" in changes:
         check_show_answers(changes["show_answers"] or "")
     if "solution_hint" in changes and not isinstance(changes["solution_hint"], bool):
         raise Invalid("solution_hint must be true or false", details=[{"path": "solution_hint"}])
     if "score_policy" in changes:
         check_score_policy(changes["score_policy"] or "")
+    if "exam_feedback" in changes:
+        _choice(changes["exam_feedback"], EXAM_FEEDBACK, "exam_feedback", "full")
+    if "shuffle" in changes and not isinstance(changes["shuffle"], bool):
+        raise Invalid("shuffle must be true or false", details=[{"path": "shuffle"}])
     with svc.db.write() as session:
         row, role = load(session, actor, assignment_id)
         if role == "student":
             raise Forbidden("only the course's instructors may change assignments")
+        zone = course_zone(session, row.course_id)  # a time without an offset is in it
+        for key in ("opens_at", "due_at", "closes_at"):
+            if key in changes:
+                changes[key] = timezones.in_zone(changes[key], zone, key)
         zone = course_zone(session, row.course_id)  # a time without an offset is in it
         for key in ("opens_at", "due_at"):
             if key in changes:
                 changes[key] = timezones.in_zone(changes[key], zone, key)
         for key, value in changes.items():
             setattr(row, key, value)
-        _check_dates(row.opens_at, row.due_at)
+        _check_dates(row.opens_at, row.due_at, row.closes_at)
+        _exam_settings(row.kind, row.time_limit_minutes, row.closes_at, row.due_at)
+        if specs is not None:
+            _replace_questions(session, row, specs)
         requeued = _move_to_version(session, row, number) if number is not None else []
         session.flush()
-        out = {**summary(row), "regraded": len(requeued)}
+        out = {**summary(session, row), "regraded": len(requeued)}
     if requeued:
         svc.dispatcher.submitted(requeued)
     return out
 
 
+def _replace_questions(session: Session, row: Assignment, specs: Any) -> None:
+    if session.scalar(select(exists().where(Submission.assignment_id == row.id))):
+        raise Conflict(
+            "students have submitted to this assignment: its questions are kept as the record "
+            "of their work (points and dates can still change)",
+            code="has_submissions",
+        )
+    row.questions = questions.build(session, specs)
+
+
 def _move_to_version(session: Session, row: Assignment, number: int) -> list[int]:
-    """Point the assignment and its submissions at another version; queue them for grading."""
-    current = row.exercise_version
+    """Point a one-exercise assignment and its submissions at another version; queue them
+    for grading."""
+    question = row.questions[0]
+    current = question.exercise_version
+    if len(row.questions) != 1 or current is None:
+        raise Invalid(
+            "version moves a one-exercise assignment; this one has several questions or a pool",
+            details=[{"path": "version"}],
+        )
     if number == current.version:
         return []
     version = session.scalar(
@@ -441,10 +885,10 @@ def _move_to_version(session: Session, row: Assignment, number: int) -> list[int
     )
     if version is None:
         raise NotFound(f"no version {number} of {current.exercise.slug!r}")
-    row.exercise_version_id = version.id
-    row.exercise_version = version
+    question.exercise_version_id = version.id
+    question.exercise_version = version
     table = table_of(Submission)
-    mine = table.c.assignment_id == row.id
+    mine = table.c.question_id == question.id
     session.execute(
         table_of(EarlierGrade)
         .insert()
@@ -495,9 +939,14 @@ def _move_to_version(session: Session, row: Assignment, number: int) -> list[int
 def list_for_course(svc: Services, actor: Actor, course_id: int, limit: int, offset: int) -> dict:
     with svc.db.read() as session:
         course_role(session, actor, course_id)
-        query = select(Assignment).where(Assignment.course_id == course_id).order_by(Assignment.id)
+        query = (
+            select(Assignment)
+            .where(Assignment.course_id == course_id)
+            .order_by(Assignment.id)
+            .options(selectinload(Assignment.questions))
+        )
         rows, total = page(session, query, limit, offset)
-        return envelope([summary(r) for r in rows], total, limit, offset)
+        return envelope([summary(session, r) for r in rows], total, limit, offset)
 
 
 def delete_assignment(svc: Services, actor: Actor, assignment_id: int) -> None:
@@ -517,19 +966,48 @@ def check_part(exercise: Any, part_id: str | None) -> None:
         raise Invalid(f"no part {part_id!r}; the parts are {known}", details=[{"path": "part"}])
 
 
-def preview_answer(
-    svc: Services, actor: Actor, assignment_id: int, expression: str, part_id: str | None
-) -> dict:
-    """How an answer was read (LaTeX, MathML), or a 422 with the message and column."""
-    if len(expression) > svc.config.max_answer_chars:
-        raise Invalid(f"an answer may have at most {svc.config.max_answer_chars} characters")
+def student_exercise(
+    svc: Services, actor: Actor, assignment_id: int, question_id: int | None
+) -> tuple[int, str, int]:
+    """(exercise version id, its sha256, parameter seed) of the actor's current variant of a
+    question (the only one when None), when they may work on it now (403 otherwise)."""
     with svc.db.read() as session:
         row, role = load(session, actor, assignment_id)
-        sha256 = row.exercise_version.sha256
-    check_open(row, role)  # closed to students exactly when the assignment itself is
-    exercise = svc.exercises.get(row.exercise_version_id, sha256)
+        extension = extension_of(session, row.id, actor.id)
+        mine = effective_terms(row.due_at, row.max_attempts, extension)
+        check_open(row, role, due_at=mine.due_at)  # closed to students when submitting is
+        question = pick_question(list(row.questions), question_id, assignment_id)
+        version_id = questions.drawn_version(question, actor.id)
+        variant = 0
+        if question.variants == "new_each_attempt":
+            states = student_questions(
+                session, svc.config.secret_key, row, actor.id, extension, role
+            )
+            variant = next(st.variant for st in states if st.row.id == question.id)
+        sha256 = session.scalar(
+            select(ExerciseVersion.sha256).where(ExerciseVersion.id == version_id)
+        )
+    seed = questions.question_seed(
+        svc.config.secret_key, actor.id, assignment_id, question.seed_key, variant
+    )
+    return version_id, sha256 or "", seed
+
+
+def preview_answer(
+    svc: Services,
+    actor: Actor,
+    assignment_id: int,
+    expression: str,
+    part_id: str | None,
+    question_id: int | None = None,
+) -> dict:
+    """How an answer to a question (the only one when None) was read (LaTeX, MathML), or a
+    422 with the message and column; with the student's own drawn exercise and parameters."""
+    if len(expression) > svc.config.max_answer_chars:
+        raise Invalid(f"an answer may have at most {svc.config.max_answer_chars} characters")
+    version_id, sha256, seed = student_exercise(svc, actor, assignment_id, question_id)
+    exercise = svc.exercises.get(version_id, sha256)
     check_part(exercise, part_id)
-    seed = student_seed(svc.config.secret_key, actor.id, row.id)
     try:
         shown = preview(exercise, part_id, expression, seed)
     except ParseError as exc:
@@ -546,9 +1024,8 @@ def settings(svc: Services, actor: Actor, assignment_id: int) -> dict[str, Any]:
         role = course_role(session, actor, row.course_id)
         course = session.get_one(Course, row.course_id)
         return {
-            **summary(row),
+            **summary(session, row),
             "id": row.id,
-            "title": row.exercise_version.title,
             "course_id": course.id,
             "course_title": course.title,
             "time_zone": course.time_zone,
@@ -556,6 +1033,7 @@ def settings(svc: Services, actor: Actor, assignment_id: int) -> dict[str, Any]:
             "state": state(row),
             "due": row.due_at,
             "opens": row.opens_at,
+            "closes": row.closes_at,
             "show_answers": row.show_answers,
             "solution_hint": row.solution_hint,
         }

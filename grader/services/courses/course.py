@@ -15,6 +15,7 @@ from grader.services.accounts.access import course_role, require_course_staff, r
 from grader.services.assignments.assignment import StudentTerms, state, student_terms_for, summary
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
+from grader.services.gradebook import scores as gradebook
 from grader.services.pagination import envelope, page
 from grader.vocabulary import COURSE_ROLES
 
@@ -254,39 +255,54 @@ def overview(svc: Services, actor: Actor, course_id: int | None = None) -> list[
         ids = [r.id for r in rows]
         mine, everyone = _my_stats(session, actor.id, ids), _all_stats(session, ids)
         taught = {c.id for c, role in courses if role != "student"}
-        terms = student_terms_for(session, [r for r in rows if r.course_id not in taught], actor.id)
+        learning = [r for r in rows if r.course_id not in taught]
+        terms = student_terms_for(session, learning, actor.id)
+        cells = gradebook.counted_scores(session, gradebook.columns(session, learning), actor.id)
         out = []
         for course, role in courses:
             items = []
             for row in (r for r in rows if r.course_id == course.id):
                 if role == "student":
-                    items.append(_student_item(row, mine.get(row.id), terms[row.id]))
+                    cell = cells.get((row.id, actor.id))
+                    item = _student_item(session, row, mine.get(row.id), terms[row.id])
+                    item["best_score"] = item["score"] = cell.score if cell else None
+                    items.append(item)
                 else:
-                    items.append(_staff_item(row, everyone.get(row.id)))
-            out.append(
-                {
-                    "id": course.id,
-                    "title": course.title,
-                    "role": role,
-                    "time_zone": course.time_zone,
-                    "assignments": items,
-                }
-            )
+                    items.append(_staff_item(session, row, everyone.get(row.id)))
+            entry = {
+                "id": course.id,
+                "title": course.title,
+                "role": role,
+                "time_zone": course.time_zone,
+                "assignments": items,
+            }
+            if role == "student":  # the student's own total in the course
+                entry["total"] = round(sum(i["score"] or 0.0 for i in items), 6)
+                entry["max_total"] = round(sum(i["max_score"] for i in items), 6)
+            out.append(entry)
         return out
 
 
-def _staff_item(row: Assignment, stats: Any) -> dict[str, Any]:
-    item = {**summary(row), "state": state(row), "max_score": row.exercise_version.max_score}
+def _staff_item(session: Session, row: Assignment, stats: Any) -> dict[str, Any]:
+    item = {**summary(session, row), "state": state(row)}
     item["due"] = row.due_at
     item["submissions"] = stats.total if stats else 0
     item["students"] = stats.students if stats else 0
     return item
 
 
-def _student_item(row: Assignment, stats: Any, mine: StudentTerms) -> dict[str, Any]:
+def _student_item(
+    session: Session, row: Assignment, stats: Any, mine: StudentTerms
+) -> dict[str, Any]:
     """The assignment as the student stands: their due date and attempts (an extension moves
-    them), state (done when no attempt is left), best score and late submissions."""
-    item = {**summary(row), "max_score": row.exercise_version.max_score}
+    them), state (done when no attempt is left), score and late submissions. Attempts are
+    counted per question: an assignment of several questions shows those used, no limit."""
+    item = summary(session, row)
+    if len(row.questions) > 1:
+        mine = StudentTerms(mine.due_at, None, mine.attempts_used, mine.extended)
+    elif row.questions[0].max_attempts is not None and row.max_attempts is None:
+        own = row.questions[0].max_attempts
+        mine = StudentTerms(mine.due_at, own, mine.attempts_used, mine.extended)
     item.update(
         state=mine.state(row),
         due=mine.due_at,

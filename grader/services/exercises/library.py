@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
-from grader.db.models import Assignment, Exercise, ExerciseVersion, User
+from grader.db.models import AssignmentQuestion, Exercise, ExerciseVersion, User
 from grader.engine import Exercise as EngineExercise
 from grader.engine import (
     ExerciseInvalid,
@@ -198,13 +198,20 @@ def delete_exercise(svc: Services, actor: Actor, slug: str) -> None:
         row = find(session, slug)
         if not actor.is_admin and row.owner_id != actor.id:
             raise Forbidden("only the exercise's owner or an admin may delete it")
+        mine = {v.id for v in row.versions}
         used = session.scalar(
             select(
                 exists().where(
-                    Assignment.exercise_version_id == ExerciseVersion.id,
+                    AssignmentQuestion.exercise_version_id == ExerciseVersion.id,
                     ExerciseVersion.exercise_id == row.id,
                 )
             )
+        ) or any(
+            mine.intersection(pool)
+            for pool in session.scalars(
+                select(AssignmentQuestion.pool).where(AssignmentQuestion.pool.is_not(None))
+            )
+            if pool
         )
         if used:
             raise Conflict(f"{slug!r} is used by assignments; delete those first")

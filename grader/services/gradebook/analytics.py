@@ -22,8 +22,9 @@ from sqlalchemy import select
 from grader.db.models import Submission
 from grader.engine.equivalence import Signatures
 from grader.engine.mistake_groups import MistakeGroups
+from grader.services.assignments import questions
 from grader.services.context import Actor, Services
-from grader.services.gradebook.scores import Cell, counted_scores, staff_assignment
+from grader.services.gradebook.scores import Cell, columns, counted_scores, staff_assignment
 from grader.vocabulary import SubmissionStatus
 
 TOP_WRONG = 10
@@ -104,12 +105,23 @@ def _blank(answer: Any) -> bool:
 def analytics(svc: Services, actor: Actor, assignment_id: int) -> dict[str, Any]:
     """{"parts": {part id: {attempts, students, first_try_correct, students_correct,
     mean_attempts_to_correct, wrong_answers: [{answer, form, draws, count, submissions,
-    diagnosis, feedback, variants}]}}, "score_distribution": {...}, "students": n}"""
+    diagnosis, feedback, variants}]}}, "questions": [{id, number, alternatives: [{exercise_id,
+    title, parts}]}], "score_distribution": {...}}: per question and pool alternative; "parts"
+    is the first question's (first alternative's), as for a one-exercise assignment."""
     with svc.db.read() as session:
         row = staff_assignment(session, actor, assignment_id)
-        version = row.exercise_version
+        col = columns(session, [row])[0]
+        items = list(row.questions)
+        versions = questions.alternatives(session, questions.version_ids(items))
         subs = session.execute(
-            select(Submission.student_id, Submission.seed, Submission.answers, Submission.results)
+            select(
+                Submission.question_id,
+                Submission.exercise_version_id,
+                Submission.student_id,
+                Submission.seed,
+                Submission.answers,
+                Submission.results,
+            )
             .where(
                 Submission.assignment_id == assignment_id,
                 Submission.preview.is_(False),
@@ -117,9 +129,31 @@ def analytics(svc: Services, actor: Actor, assignment_id: int) -> dict[str, Any]
             )
             .order_by(Submission.student_id, Submission.attempt)
         ).all()
-        cells = counted_scores(session, {row.id: row.score_policy})
-        max_score = version.max_score
-    exercise = svc.exercises.get(version.id, version.sha256)
+        cells = counted_scores(session, [col])
+    out_questions: list[dict[str, Any]] = []
+    for number, q in enumerate(items, start=1):
+        alternatives = []
+        for version_id in questions.alternative_ids(q):
+            alt = versions[version_id]
+            mine = [
+                s for s in subs if s.question_id == q.id and s.exercise_version_id == version_id
+            ]
+            parts = _alternative_parts(svc.exercises.get(version_id, alt.sha256), mine)
+            alternatives.append({"exercise_id": alt.slug, "title": alt.title, "parts": parts})
+        out_questions.append({"id": q.id, "number": number, "alternatives": alternatives})
+    first = out_questions[0]["alternatives"][0] if out_questions else {"parts": {}}
+    return {
+        "assignment_id": assignment_id,
+        "title": col.title,
+        "parts": first["parts"],
+        "questions": out_questions,
+        "score_distribution": distribution(cells, col.max_score),
+    }
+
+
+def _alternative_parts(exercise: Any, subs: list[Any]) -> dict[str, Any]:
+    """Each part of one exercise's statistics and wrong-answer groups, from its graded
+    submissions (in order of student and attempt)."""
     signatures = Signatures(exercise)
     mistakes = MistakeGroups(exercise)
     parts = {p.id: PartStats() for p in exercise.parts}
@@ -141,12 +175,7 @@ def analytics(svc: Services, actor: Actor, assignment_id: int) -> dict[str, Any]
             if group.mistake is not None:
                 answer, seed = group.typed[group.answer]
                 group.form = mistakes.form(part_id, answer, seed, group.mistake)
-    return {
-        "assignment_id": assignment_id,
-        "title": version.title,
-        "parts": {part_id: stats.to_dict() for part_id, stats in parts.items()},
-        "score_distribution": distribution(cells, max_score),
-    }
+    return {part_id: stats.to_dict() for part_id, stats in parts.items()}
 
 
 @dataclass(frozen=True)

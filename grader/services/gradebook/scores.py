@@ -1,5 +1,6 @@
-"""The gradebook: each student's counted score per assignment (best or last attempt, after
-the late penalty, or the instructor's override), with extensions and overrides, as JSON or CSV.
+"""The gradebook: each student's counted score per assignment (the sum of its questions' best
+or last attempts in points, after the late penalty, or the instructor's override), with
+per-question scores, extensions and overrides, as JSON or CSV.
 
 Preview submissions (instructors trying an assignment) never count.
 """
@@ -8,17 +9,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from grader.db.models import (
     Assignment,
-    ExerciseVersion,
     Extension,
     Membership,
     ScoreOverride,
@@ -26,19 +26,20 @@ from grader.db.models import (
     User,
 )
 from grader.services import timezones
-from grader.services.accounts.access import require_course_staff
+from grader.services.accounts.access import course_role, require_course_staff
+from grader.services.assignments import exams, questions, scoring
 from grader.services.assignments.assignment import (
     StudentTerms,
     answers_visible,
     course_zone,
     effective_terms,
     load,
-    student_terms,
+    question_student_terms,
 )
+from grader.services.assignments.scoring import Tally
 from grader.services.context import Actor, Services
-from grader.services.errors import Conflict, Invalid, NotFound
+from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
 from grader.services.infra.csvfile import safe_cell, to_csv  # noqa: F401  (safe_cell: also read here)
-from grader.vocabulary import SubmissionStatus
 
 MAX_REASON_CHARS = 1000
 MAX_EXTRA_ATTEMPTS = 1000
@@ -46,6 +47,9 @@ MAX_EXTRA_ATTEMPTS = 1000
 
 @dataclass
 class Cell:
+    """One student's standing on one assignment: the counted total (or an override), the
+    attempts used over its questions, and each question's tally."""
+
     score: float | None = None
     attempts: int = 0
     late: bool = False
@@ -54,8 +58,14 @@ class Cell:
     reason: str | None = None
     extension: dict[str, Any] | None = None
     extension_row: Extension | None = None
+    questions: dict[int, Tally] = field(default_factory=dict)
 
-    def to_dict(self, max_score: float, mine: StudentTerms | None = None) -> dict[str, Any]:
+    def to_dict(
+        self,
+        max_score: float,
+        points: dict[int, float] | None = None,
+        mine: StudentTerms | None = None,
+    ) -> dict[str, Any]:
         """`mine`: the student's terms (`effective_terms`): their due date and attempts."""
         out: dict[str, Any] = {
             "score": self.score,
@@ -71,7 +81,23 @@ class Cell:
             out["attempts_left"] = mine.attempts_left
         if self.overridden:
             out["reason"] = self.reason
+        if points is not None:
+            out["questions"] = {
+                str(qid): _question_cell(self.questions.get(qid), value)
+                for qid, value in points.items()
+            }
         return out
+
+
+def _question_cell(tally: Tally | None, points: float) -> dict[str, Any]:
+    tally = tally or Tally()
+    return {
+        "score": tally.points(points),
+        "points": points,
+        "attempts": tally.attempts,
+        "late": tally.late,
+        "status": tally.status,
+    }
 
 
 def _students(session: Session, course_id: int) -> Sequence[Any]:
@@ -83,83 +109,156 @@ def _students(session: Session, course_id: int) -> Sequence[Any]:
     ).all()
 
 
-def _assignments(session: Session, course_id: int) -> Sequence[Any]:
-    return session.execute(
-        select(
-            Assignment.id,
-            Assignment.score_policy,
-            Assignment.due_at,
-            Assignment.max_attempts,
-            ExerciseVersion.title,
-            ExerciseVersion.max_score,
+@dataclass(frozen=True)
+class Column:
+    """An assignment as the gradebook shows it: title, questions with points, maximum."""
+
+    id: int
+    title: str
+    kind: str
+    score_policy: str
+    late_penalty: float | None
+    due_at: datetime | None
+    max_attempts: int | None  # the limit shown per assignment: its only question's
+    points: dict[int, float]  # question id -> points, in the assignment's order
+    titles: dict[int, str]
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(self.points.values()), 9)
+
+
+def columns(session: Session, rows: list[Assignment]) -> list[Column]:
+    """The gradebook's columns of these assignments (their questions loaded in one query)."""
+    every = [q for row in rows for q in row.questions]
+    versions = questions.alternatives(session, questions.version_ids(every))
+    out = []
+    for row in rows:
+        points, titles = {}, {}
+        for q in row.questions:
+            first = versions[questions.alternative_ids(q)[0]]
+            points[q.id] = questions.points_of(q, first.max_score)
+            titles[q.id] = f"pool of {len(q.pool)}" if q.pool else first.title
+        first_title = next(iter(titles.values()), "")
+        limit = row.max_attempts
+        if len(row.questions) > 1:
+            limit = None  # attempts are counted per question
+        elif row.questions and row.questions[0].max_attempts is not None:
+            limit = row.questions[0].max_attempts
+        out.append(
+            Column(
+                row.id,
+                row.title or first_title,
+                row.kind,
+                row.score_policy,
+                row.late_penalty,
+                row.due_at,
+                limit,
+                points,
+                titles,
+            )
         )
-        .join(ExerciseVersion, ExerciseVersion.id == Assignment.exercise_version_id)
+    return out
+
+
+def _assignments(session: Session, course_id: int) -> list[Column]:
+    rows = session.scalars(
+        select(Assignment)
         .where(Assignment.course_id == course_id)
         .order_by(Assignment.id)
+        .options(selectinload(Assignment.questions))
     ).all()
+    return columns(session, list(rows))
 
 
-def counted_scores(session: Session, policy: dict[int, str]) -> dict[tuple[int, int], Cell]:
-    """(assignment id, student id) -> the cell, from submissions, extensions and overrides;
-    `policy`: assignment id -> its score policy (best or last)."""
-    ids = list(policy)
+def counted_scores(
+    session: Session, cols: list[Column], student_id: int | None = None
+) -> dict[tuple[int, int], Cell]:
+    """(assignment id, student id) -> the cell, from submissions, extensions and overrides
+    (of one student, or everyone's)."""
+    ids = [c.id for c in cols]
+    by_id = {c.id: c for c in cols}
     cells: dict[tuple[int, int], Cell] = {}
-    subs = session.execute(
+    query = (
         select(
             Submission.assignment_id,
+            Submission.question_id,
             Submission.student_id,
             Submission.attempt,
             Submission.status,
             Submission.score,
+            Submission.max_score,
             Submission.late,
         )
         .where(Submission.assignment_id.in_(ids), Submission.preview.is_(False))
-        .order_by(Submission.attempt)
+        .order_by(Submission.attempt, Submission.id)
     )
-    for s in subs:
-        if s.status == SubmissionStatus.FAILED:
-            continue  # a failed grading uses no attempt and has no score
+    extensions = select(Extension).where(Extension.assignment_id.in_(ids))
+    overrides = select(ScoreOverride).where(ScoreOverride.assignment_id.in_(ids))
+    if student_id is not None:
+        query = query.where(Submission.student_id == student_id)
+        extensions = extensions.where(Extension.student_id == student_id)
+        overrides = overrides.where(ScoreOverride.student_id == student_id)
+    for s in session.connection().execute(query):  # Core rows: no ORM work per row
+        col = by_id[s.assignment_id]
         cell = cells.setdefault((s.assignment_id, s.student_id), Cell())
-        cell.attempts += 1
-        if s.status != SubmissionStatus.GRADED or s.score is None:
-            continue
-        better = cell.score is None or (
-            s.score > cell.score if policy[s.assignment_id] == "best" else True
-        )
-        if better:
-            cell.score, cell.late, cell.counted_attempt = s.score, s.late, s.attempt
-    for ext in session.scalars(select(Extension).where(Extension.assignment_id.in_(ids))):
+        cell.questions.setdefault(s.question_id, Tally()).add(s, col.score_policy, col.late_penalty)
+    for (aid, _sid), cell in cells.items():
+        col = by_id[aid]
+        scores = [
+            t.points(col.points.get(qid, t.max_score or 0.0)) for qid, t in cell.questions.items()
+        ]
+        cell.score = scoring.total(scores)
+        cell.attempts = sum(t.attempts for t in cell.questions.values())
+        cell.late = any(t.late for t in cell.questions.values() if t.score is not None)
+    for ext in session.scalars(extensions):
         cell = cells.setdefault((ext.assignment_id, ext.student_id), Cell())
         cell.extension_row = ext
         cell.extension = {
             "due_at": ext.due_at.isoformat() if ext.due_at else None,
             "extra_attempts": ext.extra_attempts,
+            "time_factor": ext.time_factor,
+            "extra_minutes": ext.extra_minutes,
         }
-    for ov in session.scalars(select(ScoreOverride).where(ScoreOverride.assignment_id.in_(ids))):
+    for ov in session.scalars(overrides):
         cell = cells.setdefault((ov.assignment_id, ov.student_id), Cell())
         cell.score, cell.overridden, cell.reason = ov.score, True, ov.reason
     return cells
 
 
+def _column_dict(col: Column) -> dict[str, Any]:
+    return {
+        "id": col.id,
+        "title": col.title,
+        "kind": col.kind,
+        "max_score": col.max_score,
+        "score_policy": col.score_policy,
+        "questions": [
+            {"id": qid, "number": n, "title": col.titles[qid], "points": points}
+            for n, (qid, points) in enumerate(col.points.items(), start=1)
+        ],
+    }
+
+
 def gradebook(svc: Services, actor: Actor, course_id: int) -> dict[str, Any]:
-    """{"assignments": [{id, title, max_score, score_policy}], "students": [{username,
-    display_name, scores: {"<assignment id>": {score, max_score, attempts, late, overridden,
-    extension, due_at, max_attempts, attempts_left[, reason]}}, total, max_total}]}: the due
-    date and attempts are the student's own (`effective_terms`: an extension moves them)."""
+    """{"assignments": [{id, title, kind, max_score, score_policy, questions: [{id, number,
+    title, points}]}], "students": [{username, display_name, scores: {"<assignment id>":
+    {score, max_score, attempts, late, overridden, extension[, reason], questions:
+    {"<question id>": {score, points, attempts, late, status}}}}, total, max_total}]}"""
     with svc.db.read() as session:
         require_course_staff(session, actor, course_id)
-        assignments = _assignments(session, course_id)
+        cols = _assignments(session, course_id)
         students = _students(session, course_id)
-        cells = counted_scores(session, {a.id: a.score_policy for a in assignments})
-    max_total = sum(a.max_score for a in assignments)
+        cells = counted_scores(session, cols)
+    max_total = round(sum(c.max_score for c in cols), 9)
     rows = []
     for student in students:
         scores = {}
         total = 0.0
-        for a in assignments:
-            cell = cells.get((a.id, student.id), Cell())
-            mine = effective_terms(a.due_at, a.max_attempts, cell.extension_row, cell.attempts)
-            scores[str(a.id)] = cell.to_dict(a.max_score, mine)
+        for col in cols:
+            cell = cells.get((col.id, student.id), Cell())
+            mine = effective_terms(col.due_at, col.max_attempts, cell.extension_row, cell.attempts)
+            scores[str(col.id)] = cell.to_dict(col.max_score, col.points, mine)
             total += cell.score or 0.0
         rows.append(
             {
@@ -170,24 +269,66 @@ def gradebook(svc: Services, actor: Actor, course_id: int) -> dict[str, Any]:
                 "max_total": max_total,
             }
         )
-    return {
-        "assignments": [
-            {"id": a.id, "title": a.title, "max_score": a.max_score, "score_policy": a.score_policy}
-            for a in assignments
-        ],
-        "students": rows,
-    }
+    return {"assignments": [_column_dict(c) for c in cols], "students": rows}
+
+
+def student_detail(svc: Services, actor: Actor, course_id: int, username: str) -> dict[str, Any]:
+    """One student's gradebook row drilled down: per assignment, each question's exercise (the
+    student's own pool draw), points, score, attempts and status (the course's staff, or the
+    student themself)."""
+    with svc.db.read() as session:
+        role = course_role(session, actor, course_id)
+        student_id = _student_of(session, course_id, username)
+        if role == "student" and student_id != actor.id:
+            raise Forbidden("students see only their own grades")
+        rows = list(
+            session.scalars(
+                select(Assignment)
+                .where(Assignment.course_id == course_id)
+                .order_by(Assignment.id)
+                .options(selectinload(Assignment.questions))
+            )
+        )
+        cols = columns(session, rows)
+        cells = counted_scores(session, cols, student_id)
+        drawn = {q.id: questions.drawn_version(q, student_id) for r in rows for q in r.questions}
+        versions = questions.alternatives(session, set(drawn.values()))
+    out = []
+    for col, row in zip(cols, rows, strict=True):
+        cell = cells.get((col.id, student_id), Cell())
+        items = []
+        for n, q in enumerate(row.questions, start=1):
+            version = versions[drawn[q.id]]
+            items.append(
+                {
+                    "id": q.id,
+                    "number": n,
+                    "exercise_id": version.slug,
+                    "title": version.title,
+                    **_question_cell(cell.questions.get(q.id), col.points[q.id]),
+                }
+            )
+        out.append({**_column_dict(col), **cell.to_dict(col.max_score), "questions": items})
+    total = round(sum(a["score"] or 0.0 for a in out), 6)
+    return {"username": username, "course_id": course_id, "assignments": out, "total": total}
 
 
 def _number(value: float | None) -> str:
     return "" if value is None else f"{value:.6g}"
 
 
-def gradebook_csv(book: dict[str, Any]) -> str:
-    """One row per student, one column per assignment, the total, and the overrides' reasons."""
+def gradebook_csv(book: dict[str, Any], per_question: bool = False) -> str:
+    """One row per student, one column per assignment (and with `per_question`, one per
+    question after it), the total, and the overrides' reasons."""
     assignments = book["assignments"]
     header = ["username", "display_name"]
-    header += [f"{a['title']} (#{a['id']}, max {_number(a['max_score'])})" for a in assignments]
+    for a in assignments:
+        header.append(f"{a['title']} (#{a['id']}, max {_number(a['max_score'])})")
+        if per_question:
+            header += [
+                f"{a['title']} Q{q['number']} (#{a['id']}.{q['id']}, max {_number(q['points'])})"
+                for q in a["questions"]
+            ]
     header += ["total", "max_total", "late", "extensions", "overrides"]
     rows: list[list[Any]] = [header]
     for student in book["students"]:
@@ -196,6 +337,8 @@ def gradebook_csv(book: dict[str, Any]) -> str:
         for a in assignments:
             cell = student["scores"][str(a["id"])]
             row.append(_number(cell["score"]))
+            if per_question:
+                row += [_number(cell["questions"][str(q["id"])]["score"]) for q in a["questions"]]
             if cell["late"]:
                 late.append(f"#{a['id']}")
             if cell["extension"]:
@@ -210,23 +353,37 @@ def gradebook_csv(book: dict[str, Any]) -> str:
 
 def submissions_csv(svc: Services, actor: Actor, assignment_id: int) -> str:
     """Every (non-preview) submission of one assignment: who, when, score, each part's answer
-    and verdict."""
+    and verdict; with several questions (or a pool), which question and exercise too."""
     with svc.db.read() as session:
-        version = staff_assignment(session, actor, assignment_id).exercise_version
+        row = staff_assignment(session, actor, assignment_id)
+        numbers = {q.id: n for n, q in enumerate(row.questions, start=1)}
+        several = len(row.questions) > 1 or any(q.pool for q in row.questions)
         subs = session.execute(
             select(Submission, User.username)
             .join(User, User.id == Submission.student_id)
             .where(Submission.assignment_id == assignment_id, Submission.preview.is_(False))
-            .order_by(User.username, Submission.attempt)
+            .order_by(User.username, Submission.question_id, Submission.attempt)
         ).all()
-    parts = list(svc.exercises.get(version.id, version.sha256).parts)
-    header = ["username", "attempt", "submitted_at", "status", "score", "max_score", "late"]
+        used = questions.version_ids(row.questions) | {sub.exercise_version_id for sub, _ in subs}
+        versions = questions.alternatives(session, used)
+    parts: list[str] = []
+    for version in sorted(versions.values(), key=lambda v: v.version_id):
+        for part in svc.exercises.get(version.version_id, version.sha256).parts:
+            if part.id not in parts:
+                parts.append(part.id)
+    header = ["username"]
+    if several:
+        header += ["question", "exercise_id"]
+    header += ["attempt", "submitted_at", "status", "score", "max_score", "late"]
     for part in parts:
-        header += [f"{part.id} answer", f"{part.id} correct"]
+        header += [f"{part} answer", f"{part} correct"]
     rows: list[list[Any]] = [header]
     for sub, username in subs:
-        line = [
-            username,
+        line: list[Any] = [username]
+        if several:
+            drawn = versions.get(sub.exercise_version_id)
+            line += [numbers.get(sub.question_id, ""), drawn.slug if drawn else ""]
+        line += [
             sub.attempt,
             _time(sub.created_at),
             sub.status,
@@ -236,9 +393,9 @@ def submissions_csv(svc: Services, actor: Actor, assignment_id: int) -> str:
         ]
         results = (sub.results or {}).get("parts", {})
         for part in parts:
-            given = sub.answers.get(part.id)
+            given = sub.answers.get(part)
             text = json.dumps(given, ensure_ascii=False) if isinstance(given, list) else given
-            verdict = results.get(part.id, {}).get("correct")
+            verdict = results.get(part, {}).get("correct")
             line += [text or "", "" if verdict is None else ("yes" if verdict else "no")]
         rows.append(line)
     return to_csv(rows)
@@ -294,7 +451,7 @@ def set_override(
     try:
         with svc.db.write() as session:
             row = staff_assignment(session, actor, assignment_id)
-            max_score = row.exercise_version.max_score
+            max_score = columns(session, [row])[0].max_score
             if not 0 <= score <= max_score:
                 raise Invalid(
                     f"the score must be between 0 and {max_score:g}", details=[{"path": "score"}]
@@ -315,26 +472,30 @@ def set_extension(
     username: str,
     due_at: datetime | None,
     extra_attempts: int | None,
+    time_factor: float | None = None,
+    extra_minutes: int | None = None,
 ) -> dict[str, Any]:
-    """Give one student a later due date and/or extra attempts (replacing an earlier one)."""
-    if due_at is None and not extra_attempts:
-        raise Invalid("give a later due_at, extra_attempts, or both")
+    """Give one student a later due date, extra attempts (at each question), and for an
+    exam their own time factor and extra minutes (replacing an earlier extension)."""
+    if due_at is None and not extra_attempts and time_factor is None and extra_minutes is None:
+        raise Invalid("give a later due_at, extra_attempts, time_factor or extra_minutes")
     if extra_attempts is not None and not 0 <= extra_attempts <= MAX_EXTRA_ATTEMPTS:
         raise Invalid(
             f"extra_attempts is 0 to {MAX_EXTRA_ATTEMPTS}", details=[{"path": "extra_attempts"}]
         )
+    exams.check_accommodation(time_factor, extra_minutes)
     try:
         with svc.db.write() as session:
             row = staff_assignment(session, actor, assignment_id)
             due_at = timezones.in_zone(due_at, course_zone(session, row.course_id), "due_at")
-            if due_at is not None and row.opens_at is not None and due_at <= row.opens_at:
-                raise Invalid("due_at must be after the assignment opens")
+            _check_due(row, due_at)
             student_id = _student_of(session, row.course_id, username)
             # what the student has been shown stays shown after the extension
-            shown = answers_visible(row, "student", student_terms(session, row, student_id))
+            shown = _answers_shown(session, row, student_id)
             found = _one_per_student(session, Extension, assignment_id, student_id)
             found.due_at, found.extra_attempts = due_at, extra_attempts or 0
             found.answers_shown = bool(found.answers_shown) or shown
+            found.time_factor, found.extra_minutes = time_factor, extra_minutes
             found.created_by = actor.id
             session.flush()
     except IntegrityError:
@@ -344,4 +505,57 @@ def set_extension(
         "assignment_id": assignment_id,
         "due_at": due_at.isoformat() if due_at else None,
         "extra_attempts": extra_attempts or 0,
+        "time_factor": time_factor,
+        "extra_minutes": extra_minutes,
+    }
+
+
+def _answers_shown(session: Session, row: Assignment, student_id: int) -> bool:
+    """Whether the correct answer of any question is shown to the student now."""
+    return any(
+        answers_visible(row, "student", question_student_terms(session, row, q.id, student_id))
+        for q in row.questions
+    )
+
+
+def _check_due(row: Assignment, due_at: datetime | None) -> None:
+    if due_at is not None and row.opens_at is not None and due_at <= row.opens_at:
+        raise Invalid("due_at must be after the assignment opens", details=[{"path": "due_at"}])
+
+
+def extend_class(
+    svc: Services, actor: Actor, assignment_id: int, due_at: datetime
+) -> dict[str, Any]:
+    """Move the due date of every student of the course to `due_at` in one action: each gets
+    an extension to it (one that already goes later is kept; extra attempts and exam time
+    stay). Students enrolled later have the assignment's own date."""
+    try:
+        with svc.db.write() as session:
+            row = staff_assignment(session, actor, assignment_id)
+            _check_due(row, due_at)
+            students = [s.id for s in _students(session, row.course_id)]
+            existing = {
+                e.student_id: e
+                for e in session.scalars(
+                    select(Extension).where(Extension.assignment_id == assignment_id)
+                )
+            }
+            for student_id in students:
+                found = existing.get(student_id)
+                if found is None:
+                    shown = _answers_shown(session, row, student_id)
+                    found = Extension(assignment_id=assignment_id, student_id=student_id)
+                    found.extra_attempts, found.answers_shown = 0, shown
+                    session.add(found)
+                if found.due_at is None or found.due_at < due_at:
+                    found.due_at = due_at
+                found.created_by = actor.id
+            session.flush()
+    except IntegrityError:
+        raise Conflict("an extension was given at the same moment; try again") from None
+    return {
+        "all": True,
+        "assignment_id": assignment_id,
+        "due_at": due_at.isoformat(),
+        "students": len(students),
     }

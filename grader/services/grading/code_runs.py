@@ -15,8 +15,7 @@ from typing import Any
 from grader import sandbox
 from grader.engine.code_check import CodeUnavailable, try_code
 from grader.engine.schema import MAX_CODE
-from grader.services.assignments.assignment import check_open, load
-from grader.services.assignments.seeds import student_seed
+from grader.services.assignments.assignment import student_exercise
 from grader.services.context import Actor, Services
 from grader.services.errors import Invalid, TooManyRequests, Unavailable
 
@@ -62,18 +61,21 @@ def check_at_startup() -> None:
 
 
 def run_checks(
-    svc: Services, actor: Actor, assignment_id: int, part_id: str, code: str
+    svc: Services,
+    actor: Actor,
+    assignment_id: int,
+    part_id: str,
+    code: str,
+    question_id: int | None = None,
 ) -> dict[str, Any]:
-    """Run the student's function on the checks' inputs: whether it ran and the shapes it
-    returned (never whether the values are right); uses no attempt."""
+    """Run the student's function on the checks' inputs at a question (the only one when
+    None): whether it ran and the shapes it returned (never whether the values are right);
+    uses no attempt."""
     problem = check_code_answer(code)
     if problem:
         raise Invalid(problem, details=[{"path": "code"}])
-    with svc.db.read() as session:
-        row, role = load(session, actor, assignment_id)
-        sha256 = row.exercise_version.sha256
-    check_open(row, role)
-    exercise = svc.exercises.get(row.exercise_version_id, sha256)
+    version_id, sha256, seed = student_exercise(svc, actor, assignment_id, question_id)
+    exercise = svc.exercises.get(version_id, sha256)
     part = next((p for p in exercise.parts if p.id == part_id), None)
     if part is None or part.kind != "code":
         codes = ", ".join(p.id for p in exercise.parts if p.kind == "code") or "none"
@@ -81,7 +83,6 @@ def run_checks(
     if not code.strip():
         raise Invalid("write your function first", details=[{"path": "code"}])
     require_sandbox()
-    seed = student_seed(svc.config.secret_key, actor.id, row.id)
     if not RUN_SLOTS.acquire(timeout=SLOT_WAIT_S):
         raise TooManyRequests(
             "the checks are busy; try again in a few seconds", headers={"Retry-After": "5"}

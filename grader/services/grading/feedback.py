@@ -14,9 +14,11 @@ from grader.services.accounts.access import course_role
 from grader.services.assignments.assignment import (
     answers_visible,
     course_zone,
+    question_student_terms,
     reveal_wording,
-    student_terms,
 )
+from grader.services.assignments.exams import feedback_level
+from grader.services.assignments.questions import alternatives, version_ids
 from grader.services.context import Actor, Services
 from grader.services.errors import NotFound
 from grader.services.exercises.markup import latex_to_mathml
@@ -53,6 +55,7 @@ def load_graded(svc: Services, actor: Actor, submission_id: int) -> Graded:
             select(
                 Submission.seed,
                 Submission.student_id,
+                Submission.question_id,
                 Submission.exercise_version_id,
                 Assignment,
                 ExerciseVersion.title,
@@ -64,7 +67,8 @@ def load_graded(svc: Services, actor: Actor, submission_id: int) -> Graded:
         ).one()
         assignment: Assignment = row.Assignment
         role = course_role(session, actor, assignment.course_id)
-        mine = student_terms(session, assignment, row.student_id)
+        mine = question_student_terms(session, assignment, row.question_id, row.student_id)
+        level = feedback_level(assignment, role)
         zone = course_zone(session, assignment.course_id)
     return Graded(
         sub,
@@ -72,7 +76,7 @@ def load_graded(svc: Services, actor: Actor, submission_id: int) -> Graded:
         assignment.course_id,
         row.seed,
         row.exercise_version_id,
-        not answers_visible(assignment, role, mine),
+        level != "full" or not answers_visible(assignment, role, mine),
         mine.max_attempts,
         mine.attempts_used,
         row.sha256,
@@ -168,14 +172,17 @@ def part_labels(svc: Services, actor: Actor, assignment_id: int) -> dict[str, di
         if row is None:
             raise NotFound(f"no assignment {assignment_id}")
         course_role(session, actor, row.course_id)
-        version_id, sha256 = row.exercise_version_id, row.exercise_version.sha256
-    exercise = svc.exercises.get(version_id, sha256)
-    labels = {}
-    for n, part in enumerate(exercise.parts, start=1):
-        prompt = part_prompt(exercise, part, {})
-        labels[part.id] = {
-            "number": n,
-            "prompt_mathml": latex_to_mathml(prompt["prompt_latex"]),
-            "component_labels": prompt["component_labels"],
-        }
+        versions = alternatives(session, version_ids(row.questions))
+    labels: dict[str, dict[str, Any]] = {}
+    for version in versions.values():
+        exercise = svc.exercises.get(version.version_id, version.sha256)
+        for n, part in enumerate(exercise.parts, start=1):
+            if part.id in labels:
+                continue
+            prompt = part_prompt(exercise, part, {})
+            labels[part.id] = {
+                "number": n,
+                "prompt_mathml": latex_to_mathml(prompt["prompt_latex"]),
+                "component_labels": prompt["component_labels"],
+            }
     return labels

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import functools
 import time
+from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, case, func, literal, select
+from sqlalchemy import bindparam, case, func, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from grader.db.core import table_of
 from grader.db.models import (
     Assignment,
+    AssignmentQuestion,
     Course,
+    ExamStart,
     ExerciseVersion,
     Extension,
     Membership,
@@ -24,13 +28,17 @@ from grader.db.models import (
 from grader.engine import ParseError, parse_answer
 from grader.engine.labels import split_answer
 from grader.services.accounts.access import course_role
+from grader.services.assignments import exams
 from grader.services.assignments.assignment import (
     answers_visible,
     check_open,
-    effective_terms,
-    student_terms,
+    pick_question,
+    question_student_terms,
+    question_terms,
 )
-from grader.services.assignments.seeds import student_seed
+from grader.services.assignments.exams import feedback_level
+from grader.services.assignments.questions import drawn_version, question_seed
+from grader.services.assignments.scoring import Tally
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from grader.services.exercises.markup import render_feedback
@@ -60,30 +68,57 @@ def present_parts(parts: dict[str, Any], visible: bool) -> dict[str, Any]:
 
 
 def answers_visible_to(
-    session: Session, actor: Actor, assignment: Assignment, student_id: int
+    session: Session,
+    actor: Actor,
+    assignment: Assignment,
+    student_id: int,
+    question_id: int | None = None,
 ) -> bool:
-    """Whether `actor` may see the correct answers on `student_id`'s work in `assignment`."""
+    """Whether `actor` may see the correct answers on `student_id`'s work at a question of
+    `assignment` (the first when None)."""
+    return reading(session, actor, assignment, student_id, question_id)[0]
+
+
+def reading(
+    session: Session,
+    actor: Actor,
+    assignment: Assignment,
+    student_id: int,
+    question_id: int | None = None,
+) -> tuple[bool, str]:
+    """(whether the correct answers may be seen, the feedback level: full, or during an exam
+    what its instructor chose: score or none) for `actor` reading `student_id`'s work."""
     role = course_role(session, actor, assignment.course_id)
     if role != "student":
-        return True
-    return answers_visible(assignment, role, student_terms(session, assignment, student_id))
+        return True, "full"
+    level = feedback_level(assignment, role)
+    if level != "full":
+        return False, level
+    mine = question_student_terms(session, assignment, question_id, student_id)
+    return answers_visible(assignment, role, mine), level
 
 
 def submission_dict(
-    row: Submission, username: str | None = None, visible: bool = False
+    row: Submission, username: str | None = None, visible: bool = False, level: str = "full"
 ) -> dict[str, Any]:
+    """A submission as its reader may see it; while an exam runs, a student sees what its
+    instructor chose: nothing of the grade (`level` "none") or the score only ("score")."""
     results = row.results or {}
+    parts = present_parts(results.get("parts", {}), visible) if level == "full" else {}
     return {
         "id": row.id,
         "assignment_id": row.assignment_id,
+        "question_id": row.question_id,
+        "variant": row.variant,
         "student": username,
         "attempt": row.attempt,
         "status": row.status,
-        "score": row.score,
+        "score": row.score if level != "none" else None,
         "max_score": row.max_score,
         "late": row.late,
         "penalty": results.get("penalty", 0.0),
-        "parts": present_parts(results.get("parts", {}), visible),
+        "parts": parts,
+        "feedback": level,
         "error": row.error,
         "answers": row.answers,
         "created_at": row.created_at.isoformat(),
@@ -93,44 +128,48 @@ def submission_dict(
     }
 
 
-@functools.cache
-def _context_statement() -> Any:
-    """Assignment, version and the actor's course role and extension (built once)."""
-    reader = bindparam("actor", type_=Integer)
-    return (
+def _context(session: Session, actor: Actor, assignment_id: int) -> Any:
+    """The assignment's settings, the actor's course role and accommodations, their
+    extension and exam start, in one query."""
+    row = session.execute(
         select(
             Assignment.id,
-            Assignment.exercise_version_id,
+            Assignment.course_id,
+            Assignment.kind,
             Assignment.opens_at,
             Assignment.due_at,
+            Assignment.closes_at,
+            Assignment.time_limit_minutes,
             Assignment.max_attempts,
             Assignment.late_penalty,
-            ExerciseVersion.max_score,
-            ExerciseVersion.sha256,
+            Assignment.score_policy,
             Membership.role,
+            Membership.time_factor.label("course_time_factor"),
+            Membership.extra_minutes.label("course_extra_minutes"),
             Course.archived_at,
             Extension.due_at.label("extended_due_at"),
             Extension.extra_attempts,
             Extension.answers_shown,
+            Extension.time_factor,
+            Extension.extra_minutes,
+            ExamStart.started_at,
+            ExamStart.finished_at,
         )
-        .join(ExerciseVersion, ExerciseVersion.id == Assignment.exercise_version_id)
         .join(Course, Course.id == Assignment.course_id)
         .outerjoin(
             Membership,
-            (Membership.course_id == Assignment.course_id) & (Membership.user_id == reader),
+            (Membership.course_id == Assignment.course_id) & (Membership.user_id == actor.id),
         )
         .outerjoin(
             Extension,
-            (Extension.assignment_id == Assignment.id) & (Extension.student_id == reader),
+            (Extension.assignment_id == Assignment.id) & (Extension.student_id == actor.id),
         )
-        .where(Assignment.id == bindparam("assignment"))
-    )
-
-
-def _context(session: Session, actor: Actor, assignment_id: int) -> Any:
-    """Assignment, version and the actor's course role in one query."""
-    params = {"actor": actor.id, "assignment": assignment_id}
-    row = session.execute(_context_statement(), params).first()
+        .outerjoin(
+            ExamStart,
+            (ExamStart.assignment_id == Assignment.id) & (ExamStart.student_id == actor.id),
+        )
+        .where(Assignment.id == assignment_id)
+    ).first()
     if row is None:
         raise NotFound(f"no assignment {assignment_id}")
     if row.role is None and not actor.is_admin:
@@ -146,6 +185,31 @@ def _extension(ctx: Any) -> Extension | None:
         extra_attempts=ctx.extra_attempts or 0,
         answers_shown=bool(ctx.answers_shown),
     )
+
+
+def _exam_clock(svc: Services, actor: Actor, ctx: Any, now: datetime) -> None:
+    """Refuse a student's exam submission outside their time: before their start (409
+    not_started; an exam without a time limit starts with the first submission), after
+    handing in, or after their end (+ grace) (409 time_up). Nothing is stored."""
+    started = ctx.started_at
+    if started is None:
+        if ctx.time_limit_minutes:
+            raise Conflict(
+                f"start the exam first (POST /api/v1/assignments/{ctx.id}/start); "
+                "nothing was stored",
+                code="not_started",
+            )
+        started = now
+        exams.start(svc, actor, ctx.id)
+    if ctx.finished_at is not None:
+        raise Conflict("you have handed this exam in; nothing was stored", code="finished")
+    course = SimpleNamespace(
+        time_factor=ctx.course_time_factor, extra_minutes=ctx.course_extra_minutes
+    )
+    own = SimpleNamespace(time_factor=ctx.time_factor, extra_minutes=ctx.extra_minutes)
+    ends = exams.ends_at(ctx, started, exams.accommodation(course, own))
+    if ends is not None and exams.time_up(ends, now):
+        raise exams.refuse_time_up(ends)
 
 
 def check_answers(svc: Services, exercise: Any, answers: Answers) -> Answers:
@@ -213,12 +277,13 @@ def _existing(svc: Services, actor: Actor, key: str) -> dict[str, Any] | None:
         if row is None:
             return None
         assignment = session.get_one(Assignment, row.assignment_id)
-        visible = answers_visible_to(session, actor, assignment, row.student_id)
-        return submission_dict(row, actor.username, visible)
+        visible, level = reading(session, actor, assignment, row.student_id, row.question_id)
+        return submission_dict(row, actor.username, visible, level)
 
 
-def _replay(found: dict[str, Any], assignment_id: int) -> dict[str, Any]:
-    """The submission an Idempotency-Key named before, if it was made to this assignment.
+def _replay(found: dict[str, Any], assignment_id: int, question_id: int | None) -> dict[str, Any]:
+    """The submission an Idempotency-Key named before, if it was made to this assignment
+    (and question).
 
     A key is the student's own, across assignments; replaying a submission to another
     assignment would tell the student that this one was stored when nothing was.
@@ -230,13 +295,26 @@ def _replay(found: dict[str, Any], assignment_id: int) -> dict[str, Any]:
             code="idempotency_key_reused",
             details={"assignment_id": found["assignment_id"]},
         )
+    if question_id is not None and found["question_id"] != question_id:
+        raise Conflict(
+            f"this Idempotency-Key was used for a submission to question "
+            f"{found['question_id']} of this assignment; use a new key for each submission",
+            code="idempotency_key_reused",
+            details={"assignment_id": assignment_id, "question_id": found["question_id"]},
+        )
     return found
 
 
 def submit(
-    svc: Services, actor: Actor, assignment_id: int, answers: Answers, key: str | None = None
+    svc: Services,
+    actor: Actor,
+    assignment_id: int,
+    answers: Answers,
+    key: str | None = None,
+    question_id: int | None = None,
 ) -> tuple[dict[str, Any], bool]:
-    """Store a submission as `queued` and hand it to the dispatcher.
+    """Store a submission to one question (the only one when None) as `queued` and hand it
+    to the dispatcher.
 
     Returns the submission and whether it is new. Not new: the Idempotency-Key was seen
     before, or the answers are those of the student's last attempt (then that attempt is
@@ -245,20 +323,53 @@ def submit(
     if key is not None and not 0 < len(key) <= MAX_KEY_CHARS:
         raise Invalid(f"an Idempotency-Key has 1 to {MAX_KEY_CHARS} characters")
     if key is not None and (found := _existing(svc, actor, key)):
-        return _replay(found, assignment_id), False
+        return _replay(found, assignment_id, question_id), False
+    now = utcnow()
     with svc.db.read() as session:
         ctx = _context(session, actor, assignment_id)
-    assignment = ctx
+        items = list(
+            session.scalars(
+                select(AssignmentQuestion)
+                .where(AssignmentQuestion.assignment_id == assignment_id)
+                .order_by(AssignmentQuestion.position)
+            )
+        )
+        question = pick_question(items, question_id, assignment_id)
+        version_id = drawn_version(question, actor.id)
+        version = session.execute(
+            select(ExerciseVersion.sha256, ExerciseVersion.max_score).where(
+                ExerciseVersion.id == version_id
+            )
+        ).one()
+        variant = 0
+        if question.variants == "new_each_attempt":
+            tally = Tally()
+            for sub in session.execute(
+                select(
+                    Submission.attempt,
+                    Submission.status,
+                    Submission.score,
+                    Submission.max_score,
+                    Submission.late,
+                )
+                .where(Submission.question_id == question.id, Submission.student_id == actor.id)
+                .order_by(Submission.attempt)
+            ):
+                tally.add(sub, ctx.score_policy, ctx.late_penalty)
+            variant = tally.wrong
     role = "admin" if ctx.role is None else ctx.role
     if ctx.archived_at is not None:
         raise Forbidden("the course is archived and takes no submissions", code="archived")
-    mine = effective_terms(ctx.due_at, ctx.max_attempts, _extension(ctx))
-    late = check_open(assignment, role, due_at=mine.due_at)
+    extension = _extension(ctx)
+    mine = question_terms(ctx, question, extension)
+    late = check_open(ctx, role, now, due_at=mine.due_at)
+    if role == "student" and ctx.kind == "exam":
+        _exam_clock(svc, actor, ctx, now)
     # staff trying the assignment ("preview as student"): marked, never counted, no limit
     preview = role != "student"
     max_attempts = None if preview else mine.max_attempts
-    seed = student_seed(svc.config.secret_key, actor.id, assignment_id)
-    exercise = svc.exercises.get(assignment.exercise_version_id, ctx.sha256)
+    seed = question_seed(svc.config.secret_key, actor.id, assignment_id, question.seed_key, variant)
+    exercise = svc.exercises.get(version_id, version.sha256)
     cleaned = check_answers(svc, exercise, answers)
     if svc.queue_depth() >= svc.config.max_queue:
         raise TooManyRequests(
@@ -267,13 +378,15 @@ def submit(
         )
     values = {
         "assignment_id": assignment_id,
+        "question_id": question.id,
+        "variant": variant,
         "student_id": actor.id,
-        "exercise_version_id": assignment.exercise_version_id,
+        "exercise_version_id": version_id,
         "seed": seed,
         "answers": cleaned,
         "idempotency_key": key,
         "late": late,
-        "max_score": ctx.max_score,
+        "max_score": version.max_score,
         "preview": preview,
     }
     for _ in range(5):
@@ -282,7 +395,7 @@ def submit(
             break
         except IntegrityError:
             if key is not None and (found := _existing(svc, actor, key)):
-                return _replay(found, assignment_id), False
+                return _replay(found, assignment_id, question_id), False
             # another attempt took the same number at the same moment: count again
     else:
         raise Conflict("too many simultaneous submissions; try again")
@@ -290,17 +403,21 @@ def submit(
         raise Conflict(
             f"all {max_attempts} attempts are used",
             code="no_attempts_left",
-            details={"max_attempts": max_attempts},
+            details={"max_attempts": max_attempts, "question_id": question.id},
         )
     if repeated:
         # the same answers as the last attempt: its result again, no attempt used
-        return {"id": row.id, "status": row.status, "attempt": row.attempt, "repeated": True}, False
+        again = {"id": row.id, "status": row.status, "attempt": row.attempt, "repeated": True}
+        return {**again, "question_id": question.id}, False
     svc.dispatcher.submitted([row.id])
-    return {"id": row.id, "status": SubmissionStatus.QUEUED, "attempt": row.attempt}, True
+    accepted = {"id": row.id, "status": SubmissionStatus.QUEUED, "attempt": row.attempt}
+    return {**accepted, "question_id": question.id}, True
 
 
 INSERT_COLUMNS = (
     "assignment_id",
+    "question_id",
+    "variant",
     "student_id",
     "exercise_version_id",
     "seed",
@@ -316,7 +433,7 @@ INSERT_COLUMNS = (
 def _insert_statement(limited: bool) -> Any:
     """INSERT ... SELECT: the attempt number and the limit check in one statement (built once)."""
     table = table_of(Submission)
-    mine = (table.c.assignment_id == bindparam("assignment_id")) & (
+    mine = (table.c.question_id == bindparam("question_id")) & (
         table.c.student_id == bindparam("student_id")
     )
     used = func.coalesce(func.sum(case((table.c.status != SubmissionStatus.FAILED, 1), else_=0)), 0)
@@ -350,8 +467,8 @@ def same_answers(a: Answers, b: Answers) -> bool:
 
 
 def _last_if_same(session: Session, values: dict[str, Any]) -> Any:
-    """The student's last attempt (failed gradings are no attempt) when it has the same
-    answers on the same exercise version as `values`, else None."""
+    """The student's last attempt at the question (failed gradings are no attempt) when it
+    has the same answers on the same exercise version and variant as `values`, else None."""
     last = session.execute(
         select(
             Submission.id,
@@ -359,9 +476,10 @@ def _last_if_same(session: Session, values: dict[str, Any]) -> Any:
             Submission.status,
             Submission.answers,
             Submission.exercise_version_id,
+            Submission.variant,
         )
         .where(
-            Submission.assignment_id == values["assignment_id"],
+            Submission.question_id == values["question_id"],
             Submission.student_id == values["student_id"],
             Submission.status != SubmissionStatus.FAILED,
         )
@@ -370,6 +488,8 @@ def _last_if_same(session: Session, values: dict[str, Any]) -> Any:
     ).first()
     if last is None or last.exercise_version_id != values["exercise_version_id"]:
         return None
+    if last.variant != values["variant"]:
+        return None  # new parameters: the same text is another answer
     return last if same_answers(last.answers, values["answers"]) else None
 
 
@@ -377,8 +497,8 @@ def _insert(svc: Services, values: dict[str, Any], max_attempts: int | None) -> 
     """Insert the next attempt, or find that the last one has the same answers: (the row,
     whether it is that earlier one). The row is None when no attempt is left.
 
-    One student's submissions to one assignment are numbered one at a time: SQLite's write
-    lock does this already; on PostgreSQL a transaction-scoped advisory lock on (assignment,
+    One student's submissions to one question are numbered one at a time: SQLite's write
+    lock does this already; on PostgreSQL a transaction-scoped advisory lock on (question,
     student) does, so that simultaneous submissions wait for each other instead of colliding
     on the attempt number (which, retried, ended in 409), and two identical ones at the same
     moment use one attempt."""
@@ -386,7 +506,7 @@ def _insert(svc: Services, values: dict[str, Any], max_attempts: int | None) -> 
     with svc.db.write() as session:
         if not svc.db.is_sqlite:
             session.execute(
-                select(func.pg_advisory_xact_lock(values["assignment_id"], values["student_id"]))
+                select(func.pg_advisory_xact_lock(values["question_id"], values["student_id"]))
             )
         same = _last_if_same(session, values)
         if same is not None:
@@ -443,9 +563,8 @@ def get_submission(svc: Services, actor: Actor, submission_id: int) -> dict[str,
             raise NotFound(f"no submission {submission_id}")
         if role is None:  # their own work, in a course they have left
             raise Forbidden(f"you are not a member of course {assignment.course_id}")
-        terms = effective_terms(assignment.due_at, assignment.max_attempts, extension, used)
-        visible = answers_visible(assignment, role, terms)
-        return submission_dict(row, username, visible)
+        visible, level = reading(session, actor, assignment, row.student_id, row.question_id)
+        return submission_dict(row, username, visible, level)
 
 
 def wait_for(
@@ -489,8 +608,10 @@ def list_submissions(
     status: str | None,
     limit: int,
     offset: int,
+    question_id: int | None = None,
 ) -> dict[str, Any]:
-    """Instructors see everyone's (filterable by student), students their own; newest first."""
+    """Instructors see everyone's (filterable by student), students their own; newest first;
+    all questions' or one's."""
     with svc.db.read() as session:
         assignment = session.get(Assignment, assignment_id)
         if assignment is None:
@@ -508,8 +629,18 @@ def list_submissions(
             query = query.where(User.username == student)
         if status:
             query = query.where(Submission.status == status)
+        if question_id is not None:
+            query = query.where(Submission.question_id == question_id)
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = session.execute(query.limit(limit).offset(offset)).all()
-        visible = role != "student" or answers_visible_to(session, actor, assignment, actor.id)
-        items = [submission_dict(row, name, visible) for row, name in rows]
+        shown: dict[int, tuple[bool, str]] = {}
+        items = []
+        for row, name in rows:
+            if row.question_id not in shown:
+                shown[row.question_id] = (
+                    (True, "full")
+                    if role != "student"
+                    else reading(session, actor, assignment, actor.id, row.question_id)
+                )
+            items.append(submission_dict(row, name, *shown[row.question_id]))
         return envelope(items, total, limit, offset)

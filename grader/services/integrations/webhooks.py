@@ -25,7 +25,15 @@ from sqlalchemy.orm import Session
 
 from grader.db.core import table_of
 from grader.db.integrations import WebhookDelivery, WebhookSubscription
-from grader.db.models import Assignment, Submission, User, utcnow
+from grader.db.models import (
+    Assignment,
+    AssignmentQuestion,
+    Exercise,
+    ExerciseVersion,
+    Submission,
+    User,
+    utcnow,
+)
 from grader.services.accounts.access import require_course_staff
 from grader.services.context import Actor, Services
 from grader.services.errors import Invalid, NotFound
@@ -200,8 +208,16 @@ def enqueue(session: Session, submission_ids: list[int]) -> int:
     if not submission_ids:
         return 0
     rows = session.execute(
-        select(Submission, Assignment.course_id, User.username, WebhookSubscription.id)
+        select(
+            Submission,
+            Assignment.course_id,
+            Assignment.title,
+            AssignmentQuestion.position,
+            User.username,
+            WebhookSubscription.id,
+        )
         .join(Assignment, Assignment.id == Submission.assignment_id)
+        .join(AssignmentQuestion, AssignmentQuestion.id == Submission.question_id)
         .join(User, User.id == Submission.student_id)
         .join(
             WebhookSubscription,
@@ -214,13 +230,27 @@ def enqueue(session: Session, submission_ids: list[int]) -> int:
             Submission.preview.is_(False),
         )
     ).all()
-    for submission, course_id, username, subscription_id in rows:
+    exercises = {
+        r.id: r
+        for r in session.execute(
+            select(ExerciseVersion.id, ExerciseVersion.title, Exercise.slug)
+            .join(Exercise, Exercise.id == ExerciseVersion.exercise_id)
+            .where(ExerciseVersion.id.in_({r[0].exercise_version_id for r in rows}))
+        )
+    }
+    for submission, course_id, title, position, username, subscription_id in rows:
+        exercise = exercises.get(submission.exercise_version_id)
         payload = {
             "type": EVENT,
             "timestamp": (submission.graded_at or utcnow()).isoformat(timespec="microseconds"),
             "data": {
                 "submission_id": submission.id,
                 "assignment_id": submission.assignment_id,
+                "assignment_title": title or (exercise.title if exercise else None),
+                "question_id": submission.question_id,
+                "question_number": position + 1,
+                "exercise_id": exercise.slug if exercise else None,
+                "variant": submission.variant,
                 "course_id": course_id,
                 "student": username,
                 "attempt": submission.attempt,

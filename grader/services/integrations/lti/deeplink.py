@@ -10,10 +10,9 @@ import secrets
 import time
 from typing import Any
 
-from grader.db.models import Assignment
 from grader.services.assignments import assignment as assignments
 from grader.services.context import Actor, Services
-from grader.services.errors import ServiceError
+from grader.services.errors import NotFound, ServiceError
 from grader.services.integrations import outbound
 from grader.services.integrations.lti import keys as lti_keys
 from grader.services.integrations.lti import onetime as lti_onetime
@@ -60,10 +59,12 @@ def start(svc: Services, launch: Launch, landing: Landing) -> str:
 def finish(svc: Services, payload: dict[str, Any], spec: dict[str, Any], base: str) -> str:
     """Create the assignment the instructor chose; returns the signed response JWT."""
     actor = Actor(payload["user_id"], payload["username"], "instructor")
-    created = assignments.create_assignment(svc, actor, payload["course_id"], spec)
-    with svc.db.read() as session:
-        version = session.get_one(Assignment, created["id"]).exercise_version
-        created.update(title=version.title, max_score=version.max_score)
+    if spec.get("assignment_id") is not None:  # one of the course's assignments
+        created = assignments.settings(svc, actor, spec["assignment_id"])
+        if created["course_id"] != payload["course_id"] or created["role"] == "student":
+            raise NotFound(f"no assignment {spec['assignment_id']} in this course")
+    else:  # a library exercise: a new one-question assignment
+        created = assignments.create_assignment(svc, actor, payload["course_id"], spec)
     title = (spec.get("title") or "").strip() or created["title"]
     item = {
         "type": CONTENT_TYPE,

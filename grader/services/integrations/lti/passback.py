@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from grader.db.core import table_of
 from grader.db.integrations import LtiContext, LtiPassback, LtiPlatform, LtiResourceLink, LtiUser
-from grader.db.models import Assignment, ScoreOverride, Submission, User, utcnow
+from grader.db.models import Assignment, Submission, User, utcnow
 from grader.services.accounts.access import require_course_staff
 from grader.services.context import Actor, Services
 from grader.services.integrations import outbound, outbox
@@ -36,32 +36,15 @@ CONTAINER_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
 table = table_of(LtiPassback)
 
 
-def score_policy(assignment: Assignment) -> str:
-    """Which score goes back: 'best' (default) or 'last', after the late penalty."""
-    return "last" if assignment.score_policy == "last" else "best"
+def _score(session: Session, assignment: Assignment, student_id: int) -> tuple[float, float]:
+    """The assignment's score of the student as the gradebook has it (an instructor's
+    override, else the sum of its questions' best or last graded attempts after their late
+    penalty), and the assignment's maximum: one LMS line item per assignment."""
+    from grader.services.gradebook.scores import columns, counted_scores  # it reads us
 
-
-def _score(session: Session, assignment: Assignment, student_id: int) -> float | None:
-    """The assignment's score of the student as the gradebook has it: an instructor's
-    override, else the best (or last) graded attempt after its late penalty."""
-    override = session.scalar(
-        select(ScoreOverride.score).where(
-            ScoreOverride.assignment_id == assignment.id, ScoreOverride.student_id == student_id
-        )
-    )
-    if override is not None:
-        return override
-    graded = (
-        Submission.assignment_id == assignment.id,
-        Submission.student_id == student_id,
-        Submission.status == SubmissionStatus.GRADED,
-        Submission.preview.is_(False),
-    )
-    if score_policy(assignment) == "last":
-        return session.scalar(
-            select(Submission.score).where(*graded).order_by(Submission.id.desc()).limit(1)
-        )
-    return session.scalar(select(func.max(Submission.score)).where(*graded))
+    col = columns(session, [assignment])[0]
+    cell = counted_scores(session, [col], student_id).get((assignment.id, student_id))
+    return float(cell.score or 0.0) if cell else 0.0, col.max_score
 
 
 def enqueue(session: Session, submission_ids: list[int]) -> int:
@@ -86,7 +69,7 @@ def enqueue(session: Session, submission_ids: list[int]) -> int:
     ).all()
     for submission, link_pk, sub in rows:
         assignment = session.get_one(Assignment, submission.assignment_id)
-        score = float(_score(session, assignment, submission.student_id) or 0.0)
+        score, maximum = _score(session, assignment, submission.student_id)
         stamp = (submission.graded_at or utcnow()).isoformat(timespec="microseconds")
         existing = session.scalar(
             select(LtiPassback).where(
@@ -95,6 +78,7 @@ def enqueue(session: Session, submission_ids: list[int]) -> int:
         )
         if existing is not None:  # graded again (a regrade): this new grade goes instead
             existing.score_given, existing.timestamp = score, stamp
+            existing.score_maximum = maximum
             existing.status, existing.attempts, existing.claim_token = OutboxStatus.PENDING, 0, None
             existing.next_attempt_at, existing.last_error = utcnow(), None
             continue
@@ -105,7 +89,7 @@ def enqueue(session: Session, submission_ids: list[int]) -> int:
                 user_id=submission.student_id,
                 lti_sub=sub,
                 score_given=score,
-                score_maximum=float(submission.max_score),
+                score_maximum=maximum,
                 timestamp=stamp,
             )
         )
