@@ -12,7 +12,7 @@ from sqlalchemy import text
 from grader.db import migrate
 from grader.db.session import make_engine
 
-PREVIOUS = "0012"
+PREVIOUS = "0013"
 T = "2030-01-01T00:00:00+00:00"
 TABLES = (
     "users",

@@ -3,8 +3,8 @@ settings and starts, accommodations; every existing assignment becomes a one-que
 assignment (question id = assignment id) keeping its submissions, extensions, overrides, LTI
 links and webhook history
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-07
 """
 
@@ -14,8 +14,8 @@ from sqlalchemy.dialects import postgresql
 
 from grader.db.models import UTCDateTime
 
-revision = "0013"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
@@ -148,7 +148,7 @@ def downgrade() -> None:
     ).scalar()
     if several:
         raise RuntimeError(
-            "cannot downgrade below 0013: some assignments have several questions or a pool"
+            "cannot downgrade below 0014: some assignments have several questions or a pool"
         )
     op.drop_table("exam_starts")
     for table in ("memberships", "extensions"):
