@@ -143,7 +143,7 @@ def main() -> None:
     torch.set_num_threads(1)
     folder = Path(tempfile.mkdtemp(prefix="grader-bench-"))
     config = Config(instance_path=folder, secret_key="bench", pool_size=0, user_rate=0.0).resolved()
-    app = create_app(config, start_pool=False)
+    app = create_app(config)
     svc = app.extensions["grader"]
     migrate.upgrade(svc.db.engine)
     course, assignment, teacher, student_id, tokens = build(svc, args.students, args.questions)
