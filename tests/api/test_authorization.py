@@ -173,6 +173,22 @@ MATRIX = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _hooks_example_resolves(monkeypatch):
+    """The webhook rows subscribe https://hooks.example/in; the outbound policy resolves names
+    at subscription, and a test machine has no DNS: the name answers a public address here."""
+    import socket
+
+    real = socket.getaddrinfo
+
+    def resolve(host, port, *args, **kwargs):
+        if host == "hooks.example":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port or 443))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+
+
 def _person(world, role: str):
     return None if role == "anon" else getattr(world, role)
 
