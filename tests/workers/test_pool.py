@@ -12,9 +12,16 @@ RIGHT = {"dz-at-10": "200", "dz": "20x", "grad": ["20x"]}
 
 
 def _submit(world, n: int) -> list[int]:
+    """n attempts, each a different text of the right answers (an identical resubmission would
+    be the last attempt again, not a new one)."""
     return [
-        submissions.submit(world.svc, world.student.actor, world.assignment_id, RIGHT)[0]["id"]
-        for _ in range(n)
+        submissions.submit(
+            world.svc,
+            world.student.actor,
+            world.assignment_id,
+            {**RIGHT, "dz-at-10": f"{200:.{i}f}"},
+        )[0]["id"]
+        for i in range(n)
     ]
 
 
