@@ -60,7 +60,9 @@ def test_a_poison_submission_in_a_batch_of_64_fails_alone(world, client, monkeyp
     ids = []
     for n in range(64):
         actor, assignment_id = who[n % len(who)]
-        answers = POISON if n == 37 else RIGHT
+        # a different text of the right answers each time: an identical resubmission would be
+        # the student's last attempt again, not a new one
+        answers = POISON if n == 37 else {**RIGHT, "dz-at-10": f"{200:.{n}f}"}
         ids.append(submissions.submit(world.svc, actor, assignment_id, answers)[0]["id"])
     poison = ids[37]
     pool = EmbeddedPool(world.svc, size=1, batch_size=64)
@@ -131,7 +133,7 @@ def test_a_celery_batch_with_a_poison_submission_fails_it_alone(world, monkeypat
 
     _hang_on_poison(monkeypatch)
     world.svc.config = replace(world.svc.config, grade_timeout_s=0.5)
-    answers = [RIGHT, POISON, RIGHT, RIGHT]
+    answers = [RIGHT, POISON, RIGHT, {**RIGHT, "dz-at-10": "200.0"}]
     ids = [
         submissions.submit(world.svc, world.student.actor, world.assignment_id, a)[0]["id"]
         for a in answers
