@@ -20,7 +20,8 @@ def test_one_mistake_across_parameter_draws_is_one_row_with_its_form(request, ta
     draws = len(set(ks.values()))
     assert draws >= 2
     sign_in(page, live_url, "tess", then=f"/teach/assignments/{aid}/analytics")
-    rows = page.locator("table tbody tr")
+    # the wrong-answer groups, not the item-statistics table above them
+    rows = page.locator("table:not(#item-statistics) tbody tr")
     expect(rows).to_have_count(1)  # cos(3x^2), cos(4x^2), ...: one forgotten inner derivative
     row = rows.first
     expect(row.locator("td").nth(1)).to_have_text("5")
