@@ -3,8 +3,11 @@ stale claims, outcomes written only by the claim's holder, retries and giving up
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import timedelta
+
+from sqlalchemy import select
 
 from grader.db.core import table_of
 from grader.db.integrations import WebhookDelivery, WebhookSubscription
@@ -103,3 +106,31 @@ def test_a_try_that_may_not_be_retried_fails_at_once_with_its_reason(world):
     )
     assert outcome is DeliveryOutcome.FAILED
     assert _status(world, row) == (OutboxStatus.FAILED, 1, "gone")
+
+
+def test_parallel_claims_never_take_more_than_their_limit_nor_a_row_twice(world):
+    """Eight senders claiming at once (PostgreSQL: row locks, SKIP LOCKED; SQLite: one writer):
+    each claim holds at most its limit, and every row goes to exactly one of them. An
+    UPDATE ... WHERE id IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED) could update more rows
+    than n on PostgreSQL, when the planner ran the subquery again."""
+    ids = _rows(world, 240)
+    now = utcnow()
+    claims: list[list[int]] = []
+    start = threading.Barrier(8)
+
+    def sender() -> None:
+        start.wait()
+        while claimed := outbox.claim(world.svc, TABLE, now, limit=3)[1]:
+            claims.append(claimed)
+
+    threads = [threading.Thread(target=sender) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert max(len(claimed) for claimed in claims) <= 3
+    taken = [row for claimed in claims for row in claimed]
+    assert sorted(taken) == ids  # every row once, none twice
+    with world.svc.db.read() as session:
+        tries = session.scalars(select(WebhookDelivery.attempts)).all()
+    assert set(tries) == {1}  # no row was marked sending by a claim that did not return it
