@@ -64,6 +64,13 @@ def register(subparsers: Any) -> None:
     sign_out.add_argument("--name", required=True, help="the username")
     sign_out.set_defaults(func=cmd_users_sign_out)
 
+    role = users_sub.add_parser(
+        "role", help="change a user's site-wide role (LMS launches never grant one)"
+    )
+    role.add_argument("--name", required=True, help="the username")
+    role.add_argument("--role", required=True, choices=ROLES)
+    role.set_defaults(func=cmd_users_role)
+
     tokens = subparsers.add_parser("tokens", help="API tokens")
     tokens_sub = tokens.add_subparsers(dest="tokens_command", required=True, metavar="ACTION")
     revoke = tokens_sub.add_parser("revoke", help="revoke a token, or all of a user's")
@@ -177,6 +184,17 @@ def cmd_users_sign_out(args: argparse.Namespace) -> int:
     print(
         f"every web session of {args.name!r} has ended; API tokens are revoked with 'tokens revoke'"
     )
+    return EXIT_OK
+
+
+def cmd_users_role(args: argparse.Namespace) -> int:
+    from grader.services.accounts import users
+
+    changed = users.set_role(open_services(), args.name, args.role)
+    if changed["previous"] == changed["role"]:
+        print(f"{args.name!r} is already a site-wide {changed['role']}; nothing changed")
+    else:
+        print(f"{args.name!r} is now a site-wide {changed['role']} (was {changed['previous']})")
     return EXIT_OK
 
 

@@ -127,3 +127,61 @@ def test_serve_banner_names_the_pages_api_and_health_urls():
     words = text.split()
     for url in ("/", "/api/v1", "/api/v1/health"):
         assert f"http://127.0.0.1:5000{url}" in words
+
+
+def _documented_users_commands() -> list[str]:
+    """The `users` commands in docs/lms.md's code blocks (Site-wide roles), in order."""
+    from tests.helpers import ROOT
+
+    found, in_block = [], False
+    for line in (ROOT / "docs" / "lms.md").read_text(encoding="utf-8").splitlines():
+        if line.startswith("```"):
+            in_block = not in_block
+        elif in_block and line.startswith(".venv/bin/python -m grader users "):
+            found.append(line)
+    return found
+
+
+def test_the_documented_role_command_makes_an_lms_teacher_a_site_wide_instructor(env):
+    """docs/lms.md's commands, run as written: the account can create a course afterwards
+    (a launch never grants that), and `--role student` takes the right back."""
+    import os
+    import subprocess
+
+    from grader.services.context import Actor
+    from grader.services.courses import course as courses
+    from grader.services.errors import Forbidden
+    from tests.helpers import ROOT
+
+    commands = _documented_users_commands()
+    assert any(" users role " in c for c in commands)
+    run_env = {**os.environ, "GRADER_INSTANCE_PATH": str(env)}
+    run_env.pop("GRADER_DATABASE_URL", None)
+    for command in commands:
+        done = subprocess.run(
+            ["bash", "-c", command], cwd=ROOT, env=run_env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, f"{command}\n{done.stdout}\n{done.stderr}"
+    assert "now a site-wide instructor (was student)" in done.stdout
+    svc = Services(Config.from_env())
+    name = commands[-1].split("--name ")[1].split()[0]
+    user = users.get_user(svc, Actor(0, "root", "admin"), users.user_id_of(svc, name))
+    assert user["role"] == "instructor"
+    teacher = Actor(user["id"], name, user["role"])  # what the next request reads
+    assert courses.create_course(svc, teacher, "Analysis 2")["title"] == "Analysis 2"
+    assert cli.main(["users", "role", "--name", name, "--role", "student"]) == 0
+    with pytest.raises(Forbidden):
+        courses.create_course(svc, Actor(user["id"], name, "student"), "Analysis 3")
+
+
+def test_the_role_command_refuses_an_unknown_user_and_the_last_admin(env, capsys):
+    assert cli.main(["users", "role", "--name", "nobody", "--role", "instructor"]) == 1
+    assert "no user 'nobody'" in capsys.readouterr().err
+    cli.main(["users", "create", "--role", "admin", "--name", "root"])
+    assert cli.main(["users", "role", "--name", "root", "--role", "student"]) == 1
+    assert "the only admin" in capsys.readouterr().err
+    cli.main(["users", "create", "--role", "admin", "--name", "root2"])
+    assert cli.main(["users", "role", "--name", "root", "--role", "instructor"]) == 0
+    assert "now a site-wide instructor (was admin)" in capsys.readouterr().out
+    assert cli.main(["users", "role", "--name", "root", "--role", "instructor"]) == 0
+    assert "already a site-wide instructor; nothing changed" in capsys.readouterr().out

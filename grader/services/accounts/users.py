@@ -210,6 +210,29 @@ def end_sessions(svc: Services, actor: Actor | None, user_id: int) -> dict:
         return {"id": user.id, "username": user.username, "sessions_ended": True}
 
 
+def set_role(svc: Services, username: str, role: str) -> dict:
+    """Change a user's site-wide role (the command line: an administrator on purpose; LMS
+    launches never grant one). Returns {username, role, previous}.
+
+    The role is read from the database at every web request, so it binds the user's next page;
+    API tokens follow within `auth_cache_s`. The last admin is never demoted (no one could
+    manage the site afterwards). Course memberships are left as they are."""
+    if role not in ROLES:
+        raise Invalid(f"role must be one of {', '.join(ROLES)}")
+    with svc.db.write() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NotFound(f"no user {username!r}")
+        previous = user.role
+        if previous == "admin" and role != "admin":
+            admins = session.scalars(select(User.id).where(User.role == "admin")).all()
+            if len(admins) <= 1:
+                raise Conflict(f"{username!r} is the only admin; make another admin first")
+        user.role = role
+    svc.token_cache.clear()
+    return {"username": username, "role": role, "previous": previous}
+
+
 def user_id_of(svc: Services, username: str) -> int:
     with svc.db.read() as session:
         user_id = session.scalar(select(User.id).where(User.username == username))
