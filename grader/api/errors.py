@@ -62,9 +62,11 @@ def register_error_handlers(app: Flask) -> None:
         if not request.path.startswith(API_PREFIX):
             return exc
         code = {413: "too_large", 405: "method_not_allowed"}.get(exc.code or 500)
-        return error_response(
-            exc.code or 500, code or _snake(exc.name), exc.description or exc.name
-        )
+        message = exc.description or exc.name
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        if exc.code == 413 and limit:  # Werkzeug's own words do not say what the limit is
+            message = f"the request body is over {limit} bytes (GRADER_MAX_BODY_BYTES)"
+        return error_response(exc.code or 500, code or _snake(exc.name), message)
 
     def _database_down(exc: Exception) -> Response:
         log.warning("database unavailable: %s", str(exc).splitlines()[0][:300])

@@ -410,3 +410,15 @@ class SignInCounter(Base):
     key: Mapped[str] = mapped_column(String(400), primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
     since: Mapped[float] = mapped_column(Float)  # epoch seconds: the window's start
+
+
+class Lease(Base):
+    """A named piece of work one process holds at a time (a course's roster import), until it
+    lets go or `until` passes (its process died): one atomic upsert takes it."""
+
+    __tablename__ = "leases"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(32))
+    since: Mapped[float] = mapped_column(Float)  # epoch seconds
+    until: Mapped[float] = mapped_column(Float)  # epoch seconds: free for the taking after

@@ -172,7 +172,10 @@ def import_roster(actor: Actor, course_id: int) -> Any:
     if upload is not None and upload.filename:
         data = upload.read(MAX_ROSTER_CHARS + 1)
     if len(data) > MAX_ROSTER_CHARS:
-        raise Invalid("the roster is too long for one form; split it or use the API")
+        raise Invalid(
+            f"the roster is over {MAX_ROSTER_CHARS:,} characters, the most one form takes; "
+            "split it or use the API"
+        )
     if not (data.strip() if isinstance(data, str) else data.strip()):
         raise Invalid("paste the roster or choose a CSV file")
     dry_run = request.form.get("action") != "import"

@@ -96,6 +96,26 @@ def test_a_roster_is_checked_then_imported_and_its_passwords_downloaded(pages, w
     assert pages.post("/login", {"username": "ann", "password": passwords[0]}).status_code == 303
 
 
+def test_a_roster_form_too_long_or_posted_during_another_import_says_why(pages, web, page_text):
+    from grader.services.infra import leases
+
+    pages.sign_in(web.teacher)
+    url = f"/teach/courses/{web.course_id}/roster"
+    huge = "username,role\n" + "a,student\n" * 20_001
+    too_long = pages.post(url, {"roster": huge, "action": "check"})
+    assert too_long.status_code == 422
+    assert "over 200,000 characters, the most one form takes" in page_text(too_long)
+    good = "username,role\nann,student\n"
+    with leases.held(web.svc.db, [f"roster:course:{web.course_id}"], 60):
+        busy = pages.post(url, {"roster": good, "action": "import"})
+        assert busy.status_code == 409
+        assert "Another roster import into this course is running" in page_text(busy)
+        assert pages.post(url, {"roster": good, "action": "check"}).status_code == 200
+    members = courses.list_members(web.svc, web.teacher.actor, web.course_id, 200, 0)["items"]
+    assert "ann" not in {m["username"] for m in members}
+    assert pages.post(url, {"roster": good, "action": "import"}).status_code == 200
+
+
 def test_a_new_assignment_reads_its_dates_in_the_courses_time_zone(pages, web, page_text):
     pages.sign_in(web.teacher)
     settings = f"/teach/courses/{web.course_id}/settings"

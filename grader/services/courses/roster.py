@@ -6,13 +6,20 @@ and optionally `display_name` and `password`. Missing students are created: with
 given, or with a generated one returned once (the instructor downloads them as CSV).
 Instructor rows must name an existing instructor account: an instructor cannot create accounts
 that may author exercises and open courses.
+
+What one import may cost is bounded: at most MAX_ROWS rows; generated passwords get a cheap
+hash (they are random: see users.new_generated_password); at most MAX_GIVEN_PASSWORDS rows
+may give a password, whose slow hashes run on a pool of HASH_THREADS threads that every import
+of the process shares; and one import at a time per course and per instructor, across every
+process (a lease taken before any account is read or any password hashed), so parallel posts
+of the same roster are refused at once instead of all hashing and then losing with 409.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,15 +32,19 @@ from grader.services.accounts import users
 from grader.services.accounts.access import require_course_staff
 from grader.services.accounts.users import USERNAME
 from grader.services.context import Actor, Services
-from grader.services.errors import Conflict, Forbidden, Invalid
+from grader.services.errors import Conflict, Forbidden, Invalid, ServiceError, TooManyRequests
+from grader.services.infra import leases
 from grader.services.infra.csvfile import to_csv
 from grader.vocabulary import COURSE_ROLES
 
 COLUMNS = ("username", "role", "display_name", "password")
 MAX_ROWS = 2000
+MAX_GIVEN_PASSWORDS = 30  # each a slow argon2 hash (about 0.2 CPU-seconds) while the user waits
 MAX_FIELD_CHARS = 1024
 MAX_DISPLAY_NAME = 200
-HASH_THREADS = 8
+HASH_THREADS = 2  # per process, shared by its imports
+IMPORT_LEASE_S = 300.0  # a course's import lock, if its process dies while importing
+_hash_pool = ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="roster-hash")
 
 
 @dataclass
@@ -92,6 +103,7 @@ def parse(data: bytes | str) -> list[Row]:
         )
     rows: list[Row] = []
     seen: dict[str, int] = {}
+    given = 0
     while True:
         line = reader.line_num + 1
         try:
@@ -104,8 +116,16 @@ def parse(data: bytes | str) -> list[Row]:
         if not any(v.strip() for v in values):
             continue
         if len(rows) >= MAX_ROWS:
-            raise Invalid(f"a roster has at most {MAX_ROWS} rows; split it into several files")
+            raise Invalid(
+                f"line {line}: a roster has at most {MAX_ROWS} rows; split it into several files"
+            )
         rows.append(_row(line, names, values, seen))
+        if rows[-1].password and (given := given + 1) > MAX_GIVEN_PASSWORDS:
+            raise Invalid(
+                f"line {line}: at most {MAX_GIVEN_PASSWORDS} rows of one roster may give a "
+                "password (each is hashed slowly while you wait); leave the others empty and "
+                "they get generated passwords to hand out, or split the roster"
+            )
     if not rows:
         raise Invalid("the roster has a header but no rows")
     return rows
@@ -188,41 +208,74 @@ def import_roster(
     """Check every row; unless `dry_run` and when every row is good, apply them all at once.
 
     Returns {"rows": [{line, username, role, ok, error, action[, password]}], "valid",
-    "imported"}; a generated password appears once, in the import's answer."""
+    "imported"}; a generated password appears once, in the import's answer. An import while
+    another runs for the same course (409) or by the same instructor (429) is refused before
+    any work."""
     rows = parse(data)
     with svc.db.read() as session:
         require_course_staff(session, actor, course_id)
         if session.get_one(Course, course_id).archived_at is not None:
             raise Forbidden(f"course {course_id} is archived; bring it back to enrol students")
-        _check_against_accounts(session, course_id, rows)
+        if dry_run:
+            _check_against_accounts(session, course_id, rows)
+    if dry_run:
+        return _result(rows, 0)
+    keys = [f"roster:course:{course_id}", f"roster:user:{actor.id}"]
+    with leases.held(svc.db, keys, IMPORT_LEASE_S) as busy:
+        if busy is not None:
+            raise _running(busy, keys)
+        with svc.db.read() as session:
+            _check_against_accounts(session, course_id, rows)
+        if not all(r.error is None for r in rows):
+            return _result(rows, 0)
+        hashes = _hash_new_passwords([r for r in rows if r.action == "create"])
+        try:
+            with svc.db.write() as session:
+                _apply(session, course_id, rows, hashes)
+        except IntegrityError:
+            raise Conflict(
+                "the accounts or the course changed during the import; nothing was imported, "
+                "run the import again"
+            ) from None
+    return _result(rows, sum(r.action != "unchanged" for r in rows))
+
+
+def _result(rows: list[Row], imported: int) -> dict[str, Any]:
     valid = all(r.error is None for r in rows)
-    if dry_run or not valid:
-        return {"rows": [r.to_dict() for r in rows], "valid": valid, "imported": 0}
-    hashes = _hash_new_passwords([r for r in rows if r.action == "create"])
-    try:
-        with svc.db.write() as session:
-            _apply(session, course_id, rows, hashes)
-    except IntegrityError:
-        raise Conflict(
-            "the accounts or the course changed during the import; nothing was imported, "
-            "run the import again"
-        ) from None
-    applied = sum(r.action != "unchanged" for r in rows)
-    return {"rows": [r.to_dict() for r in rows], "valid": True, "imported": applied}
+    return {"rows": [r.to_dict() for r in rows], "valid": valid, "imported": imported}
+
+
+def _running(busy: leases.Taken, keys: list[str]) -> ServiceError:
+    """The refusal of an import while another holds the course's or the instructor's lease."""
+    ago = max(0, round(time.time() - busy.since))
+    retry = {"Retry-After": "5"}
+    if busy.key == keys[0]:
+        return Conflict(
+            f"another roster import into this course is running (started {ago} s ago); "
+            "nothing was imported: check the roster again once it has finished",
+            code="import_running",
+            headers=retry,
+        )
+    return TooManyRequests(
+        f"your roster import into another course is still running (started {ago} s ago); "
+        "one import at a time: try again once it has finished",
+        code="import_running",
+        headers=retry,
+    )
 
 
 def _hash_new_passwords(created: list[Row]) -> dict[int, str]:
-    """line -> argon2 hash of each new account's password (generated when none is given).
-
-    argon2 costs tens of milliseconds a hash and releases the GIL, so a class is hashed on a
-    few threads, before the write transaction (which then holds the write lock briefly)."""
+    """line -> argon2 hash of each new account's password: a cheap one for a generated
+    password, a slow one for a password given (at most MAX_GIVEN_PASSWORDS), on the
+    process's shared hashing threads."""
+    hashes = {}
     for row in created:
         if not row.password:
-            row.generated = users.generate_password()
-    hasher = users._hasher
-    with ThreadPoolExecutor(max_workers=min(HASH_THREADS, os.cpu_count() or 1)) as pool:
-        digests = pool.map(hasher.hash, [r.password or r.generated for r in created])
-        return {row.line: digest for row, digest in zip(created, digests, strict=True)}
+            row.generated, hashes[row.line] = users.new_generated_password()
+    given = [r for r in created if r.password]
+    digests = _hash_pool.map(users.hash_password, [r.password for r in given])
+    hashes.update({row.line: digest for row, digest in zip(given, digests, strict=True)})
+    return hashes
 
 
 def _apply(session: Any, course_id: int, rows: list[Row], hashes: dict[int, str]) -> None:
