@@ -6,7 +6,7 @@ import functools
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from grader.engine import MAX_LENGTH
 
@@ -166,21 +166,19 @@ SOLUTION_HINT_HELP = (
 )
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        raise ValueError("give a time zone, e.g. 2030-01-31T23:59:00Z")
-    return value
+# Times: with an offset (2030-03-01T17:00:00-06:00, ...Z) they are that moment; without
+# one they are read in the course's time zone by the services (grader/services/timezones.py).
+# Every time is given back in UTC with its offset, so a value sent back unchanged stays put.
+LOCAL_TIME_HELP = "with an offset, or without one: read in the course's time zone"
 
 
 class AssignmentSettings(Strict):
-    opens_at: datetime | None = None
-    due_at: datetime | None = None
+    opens_at: datetime | None = Field(None, description=LOCAL_TIME_HELP)
+    due_at: datetime | None = Field(None, description=LOCAL_TIME_HELP)
     max_attempts: int | None = Field(None, ge=1, le=10_000)
     late_penalty: float | None = Field(
         None, ge=0, le=1, description="fraction taken off late work; null: no late work"
     )
-
-    _aware_dates = field_validator("opens_at", "due_at")(_aware)
 
 
 QUESTIONS_HELP = (
@@ -206,7 +204,9 @@ class AssignmentCreate(AssignmentSettings):
     )
     exercise_id: str | None = Field(None, min_length=1, max_length=100)
     version: int | None = Field(None, ge=1, le=MAX_ID, description="default: the latest version")
-    closes_at: datetime | None = Field(None, description="exams: no work after it")
+    closes_at: datetime | None = Field(
+        None, description="exams: no work after it; " + LOCAL_TIME_HELP
+    )
     time_limit_minutes: int | None = Field(
         None, ge=1, le=10080, description="exams: from each student's start"
     )
@@ -216,14 +216,12 @@ class AssignmentCreate(AssignmentSettings):
     exam_feedback: ExamFeedback = Field("full", description=EXAM_FEEDBACK_HELP)
     shuffle: StrictBool = Field(False, description="order the questions per student")
 
-    _aware_close = field_validator("closes_at")(_aware)
-
 
 class AssignmentUpdate(AssignmentSettings):
     """Only the fields sent change; null clears a date, the attempt limit or late work."""
 
     title: str | None = Field(None, min_length=1, max_length=300)
-    closes_at: datetime | None = None
+    closes_at: datetime | None = Field(None, description=LOCAL_TIME_HELP)
     time_limit_minutes: int | None = Field(None, ge=1, le=10080)
     show_answers: ShowAnswers | None = Field(None, description=SHOW_ANSWERS_HELP)
     solution_hint: StrictBool | None = Field(None, description=SOLUTION_HINT_HELP)
@@ -236,8 +234,6 @@ class AssignmentUpdate(AssignmentSettings):
         max_length=100,
         description="replace the questions (only while nobody has submitted)",
     )
-
-    _aware_close = field_validator("closes_at")(_aware)
     version: int | None = Field(
         None,
         ge=1,
@@ -260,7 +256,9 @@ class ExtensionCreate(Strict):
         None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]*$"
     )
     all: StrictBool = Field(False, description="every student of the course: give due_at")
-    due_at: datetime | None = Field(None, description="the student's own, later due date")
+    due_at: datetime | None = Field(
+        None, description="the student's own, later due date; " + LOCAL_TIME_HELP
+    )
     extra_attempts: int | None = Field(
         None, ge=0, le=1000, description="on top of each question's max_attempts"
     )
@@ -268,8 +266,6 @@ class ExtensionCreate(Strict):
         None, ge=1, le=10, allow_inf_nan=False, description="exams: this student's time factor"
     )
     extra_minutes: int | None = Field(None, ge=0, le=10080, description="exams: extra minutes")
-
-    _aware_due = field_validator("due_at")(_aware)
 
 
 class Accommodations(Strict):

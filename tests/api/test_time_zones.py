@@ -38,16 +38,65 @@ def test_the_api_takes_times_with_an_offset_and_names_the_courses_zone(world, cl
         json={"exercise_id": "chain-rule-intro", "due_at": "2030-03-01T17:00:00"},
         headers=world.teacher.headers,
     )
-    assert naive.status_code == 422  # never guessed: the offset is asked for
+    assert naive.status_code == 201  # read in the course's zone
     made = client.post(
         f"{url}/assignments",
         json={"exercise_id": "chain-rule-intro", "due_at": "2030-03-01T17:00:00+08:00"},
         headers=world.teacher.headers,
     )
     assert made.status_code == 201
-    view = client.get(f"/api/v1/assignments/{made.json['id']}", headers=world.student.headers)
-    assert view.json["due_at"] == "2030-03-01T09:00:00+00:00"
-    assert view.json["time_zone"] == "Asia/Shanghai"
+    for created in (naive, made):
+        view = client.get(
+            f"/api/v1/assignments/{created.json['id']}", headers=world.student.headers
+        )
+        assert view.json["due_at"] == "2030-03-01T09:00:00+00:00"
+        assert view.json["time_zone"] == "Asia/Shanghai"
+
+
+def test_api_times_without_an_offset_are_in_the_courses_zone_and_round_trip(world, client):
+    """Every time the API takes: without an offset it is read in the course's zone; the value
+    the API gives back, sent back unchanged, moves nothing."""
+    teacher = world.teacher.headers
+    course = f"/api/v1/courses/{world.course_id}"
+    client.patch(course, json={"time_zone": "America/Chicago"}, headers=teacher)
+    url = f"/api/v1/assignments/{world.assignment_id}"
+    times = {"opens_at": "2030-02-01T08:00", "due_at": "2030-03-01T17:00:00"}
+    changed = client.patch(url, json=times, headers=teacher)
+    assert changed.status_code == 200
+    assert changed.json["opens_at"] == "2030-02-01T14:00:00+00:00"
+    assert changed.json["due_at"] == "2030-03-01T23:00:00+00:00"
+    shown = client.get(url, headers=teacher).json
+    again = client.patch(
+        url, json={k: shown[k] for k in ("opens_at", "due_at")}, headers=teacher
+    ).json
+    assert (again["opens_at"], again["due_at"]) == (shown["opens_at"], shown["due_at"])
+    one = client.post(
+        f"{url}/extensions",
+        json={"username": "stu", "due_at": "2030-03-02T17:00:00"},
+        headers=teacher,
+    )
+    assert one.status_code == 201 and one.json["due_at"] == "2030-03-02T23:00:00+00:00"
+    everyone = client.post(
+        f"{url}/extensions", json={"all": True, "due_at": "2030-03-05T09:30"}, headers=teacher
+    )
+    assert everyone.status_code == 201
+    assert everyone.json["due_at"] == "2030-03-05T15:30:00+00:00"
+    skipped = client.patch(url, json={"due_at": "2030-03-10T02:30:00"}, headers=teacher)
+    assert skipped.status_code == 422
+    assert "does not exist in America/Chicago" in skipped.json["error"]["message"]
+    exam = client.post(
+        f"{course}/assignments",
+        json={
+            "exercise_id": "chain-rule-intro",
+            "kind": "exam",
+            "opens_at": "2030-04-01T09:00",
+            "closes_at": "2030-04-01T11:00",
+            "time_limit_minutes": 60,
+        },
+        headers=teacher,
+    )
+    assert exam.status_code == 201
+    assert exam.json["closes_at"] == "2030-04-01T16:00:00+00:00"
 
 
 def test_services_read_a_time_without_an_offset_in_the_courses_zone(world):

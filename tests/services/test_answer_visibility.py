@@ -122,7 +122,7 @@ def test_student_terms_move_the_due_date_only_later_and_add_attempts():
     due = NOW
     assert assignments.effective_terms(due, 3, None, 1).attempts_left == 2
     earlier = assignments.effective_terms(due, 3, Extension(due_at=AFTER, extra_attempts=0))
-    assert earlier.due_at == due and earlier.extended
+    assert earlier.due_at == due and not earlier.extended  # it moves nothing for the student
     later = assignments.effective_terms(due, None, Extension(due_at=BEFORE, extra_attempts=4))
     assert later.due_at == BEFORE and later.max_attempts is None
     assert (
@@ -131,3 +131,61 @@ def test_student_terms_move_the_due_date_only_later_and_add_attempts():
         ).attempts_left
         == 0
     )
+
+
+def test_moving_the_assignments_own_due_date_keeps_what_students_were_shown(world):
+    """ "after_due", past due: the student sees the answer. The instructor moves the whole
+    assignment's due date a week later: the student who saw it keeps it (no extension is named
+    for them); a student enrolled afterwards waits for the new date."""
+    from grader.services.courses import course as courses
+    from grader.services.gradebook import scores as gradebook
+
+    svc, teacher, stu = world.svc, world.teacher.actor, world.student.actor
+    now = datetime.now(UTC)
+    assignments.update_assignment(
+        svc,
+        teacher,
+        world.assignment_id,
+        {"show_answers": "after_due", "due_at": now - timedelta(hours=1), "late_penalty": 0.5},
+    )
+    assert assignments.view(svc, stu, world.assignment_id)["answers_visible"] is True
+    assignments.update_assignment(
+        svc, teacher, world.assignment_id, {"due_at": now + timedelta(days=7)}
+    )
+    seen = assignments.view(svc, stu, world.assignment_id)
+    assert seen["answers_visible"] is True and seen["extended"] is False
+    courses.add_member(svc, teacher, world.course_id, "olga", "student")
+    late = assignments.view(svc, world.outsider.actor, world.assignment_id)
+    assert late["answers_visible"] is False  # never shown to olga: the new date applies
+    book = gradebook.gradebook(svc, teacher, world.course_id)
+    cells = {s["username"]: s["scores"][str(world.assignment_id)] for s in book["students"]}
+    assert cells["stu"]["extension"] is None
+
+
+def test_raising_the_attempt_limit_keeps_the_answer_shown_after_the_last_attempt(world):
+    from grader.services.grading import submissions
+
+    svc, teacher, stu = world.svc, world.teacher.actor, world.student.actor
+    assignments.update_assignment(
+        svc, teacher, world.assignment_id, {"show_answers": "after_last_attempt", "max_attempts": 1}
+    )
+    submissions.submit(svc, stu, world.assignment_id, {"dz": "4x"})
+    world.grade_all()
+    assert assignments.view(svc, stu, world.assignment_id)["answers_visible"] is True
+    assignments.update_assignment(svc, teacher, world.assignment_id, {"max_attempts": 3})
+    seen = assignments.view(svc, stu, world.assignment_id)
+    assert seen["answers_visible"] is True and seen["attempts_left"] == 2
+
+
+def test_choosing_to_hide_answers_is_applied_as_set(world):
+    svc, teacher, stu = world.svc, world.teacher.actor, world.student.actor
+    past = datetime.now(UTC) - timedelta(hours=1)
+    assignments.update_assignment(
+        svc,
+        teacher,
+        world.assignment_id,
+        {"show_answers": "after_due", "due_at": past, "late_penalty": 0.5},
+    )
+    assert assignments.view(svc, stu, world.assignment_id)["answers_visible"] is True
+    assignments.update_assignment(svc, teacher, world.assignment_id, {"show_answers": "never"})
+    assert assignments.view(svc, stu, world.assignment_id)["answers_visible"] is False

@@ -343,7 +343,9 @@ def effective_terms(
         due = due_at
     limit = None if max_attempts is None else max_attempts + (extension.extra_attempts or 0)
     kept = bool(getattr(extension, "answers_shown", False))
-    return StudentTerms(due, limit, attempts_used, True, kept)
+    # a row that only keeps answers shown (see keep_answers_shown) extends nothing
+    extended = due != due_at or bool(extension.extra_attempts)
+    return StudentTerms(due, limit, attempts_used, extended, kept)
 
 
 def student_terms(session: Session, row: Assignment, student_id: int) -> StudentTerms:
@@ -427,6 +429,78 @@ def question_student_terms(
     question = next((q for q in row.questions if q.id == question_id), row.questions[0])
     used = attempts_used(session, row.id, student_id, question.id)
     return question_terms(row, question, extension_of(session, row.id, student_id), used)
+
+
+# Settings that move when answers are shown ("after_due", "after_last_attempt"): a change of
+# them never hides again what a student could already see (the worked solution included).
+ANSWER_TIMING = ("opens_at", "due_at", "closes_at", "max_attempts", "late_penalty")
+
+
+def answers_seen_by(session: Session, row: Assignment) -> set[int]:
+    """The students of the course who may see some question's correct answer now (three
+    queries, whatever the class size)."""
+    if row.show_answers not in ("after_due", "after_last_attempt"):
+        return set()
+    students = session.scalars(
+        select(Membership.user_id).where(
+            Membership.course_id == row.course_id, Membership.role == "student"
+        )
+    )
+    extensions = {
+        e.student_id: e
+        for e in session.scalars(select(Extension).where(Extension.assignment_id == row.id))
+    }
+    used = {
+        (student, question): count
+        for student, question, count in session.execute(
+            select(Submission.student_id, Submission.question_id, func.count(Submission.id))
+            .where(
+                Submission.assignment_id == row.id,
+                Submission.status != SubmissionStatus.FAILED,
+            )
+            .group_by(Submission.student_id, Submission.question_id)
+        )
+    }
+    now = utcnow()
+    return {
+        student
+        for student in students
+        if any(
+            answers_visible(
+                row,
+                "student",
+                question_terms(row, q, extensions.get(student), used.get((student, q.id), 0)),
+                now,
+            )
+            for q in row.questions
+        )
+    }
+
+
+def keep_answers_shown(session: Session, row: Assignment, seen: set[int], actor: Actor) -> int:
+    """After a change of `row`'s dates or attempts: every student of `seen` (who could see a
+    correct answer before it) keeps seeing it, through their extension row (made for them
+    when they have none: it moves nothing else). Returns how many were kept."""
+    lost = seen - answers_seen_by(session, row)
+    if not lost:
+        return 0
+    found = {
+        e.student_id: e
+        for e in session.scalars(
+            select(Extension).where(
+                Extension.assignment_id == row.id, Extension.student_id.in_(lost)
+            )
+        )
+    }
+    for student in lost:
+        extension = found.get(student)
+        if extension is None:
+            extension = Extension(assignment_id=row.id, student_id=student, extra_attempts=0)
+            extension.created_by = actor.id
+            session.add(extension)
+        extension.answers_shown = True
+    session.flush()
+    return len(lost)
 
 
 def extension_of(session: Session, assignment_id: int, student_id: int) -> Extension | None:
@@ -838,16 +912,20 @@ def update_assignment(
         for key in ("opens_at", "due_at", "closes_at"):
             if key in changes:
                 changes[key] = timezones.in_zone(changes[key], zone, key)
-        zone = course_zone(session, row.course_id)  # a time without an offset is in it
-        for key in ("opens_at", "due_at"):
-            if key in changes:
-                changes[key] = timezones.in_zone(changes[key], zone, key)
+        timing = specs is not None or any(
+            key in changes and changes[key] != getattr(row, key) for key in ANSWER_TIMING
+        )
+        # a new answer visibility is the instructor's choice, applied as set
+        same_rule = changes.get("show_answers", row.show_answers) == row.show_answers
+        seen = answers_seen_by(session, row) if timing and same_rule else None
         for key, value in changes.items():
             setattr(row, key, value)
         _check_dates(row.opens_at, row.due_at, row.closes_at)
         _exam_settings(row.kind, row.time_limit_minutes, row.closes_at, row.due_at)
         if specs is not None:
             _replace_questions(session, row, specs)
+        if seen:
+            keep_answers_shown(session, row, seen, actor)
         requeued = _move_to_version(session, row, number) if number is not None else []
         session.flush()
         out = {**summary(session, row), "regraded": len(requeued)}

@@ -30,6 +30,7 @@ from grader.services.accounts.access import course_role, require_course_staff
 from grader.services.assignments import exams, questions, scoring
 from grader.services.assignments.assignment import (
     StudentTerms,
+    answers_seen_by,
     answers_visible,
     course_zone,
     effective_terms,
@@ -214,6 +215,8 @@ def counted_scores(
     for ext in session.scalars(extensions):
         cell = cells.setdefault((ext.assignment_id, ext.student_id), Cell())
         cell.extension_row = ext
+        if not (ext.due_at or ext.extra_attempts or ext.time_factor or ext.extra_minutes):
+            continue  # it only keeps answers shown: no extension to name
         cell.extension = {
             "due_at": ext.due_at.isoformat() if ext.due_at else None,
             "extra_attempts": ext.extra_attempts,
@@ -532,8 +535,11 @@ def extend_class(
     try:
         with svc.db.write() as session:
             row = staff_assignment(session, actor, assignment_id)
+            zone = course_zone(session, row.course_id)  # a time without an offset is in it
+            due_at = timezones.in_zone(due_at, zone, "due_at") or due_at
             _check_due(row, due_at)
             students = [s.id for s in _students(session, row.course_id)]
+            seen = answers_seen_by(session, row)  # stays shown after the extension
             existing = {
                 e.student_id: e
                 for e in session.scalars(
@@ -543,10 +549,10 @@ def extend_class(
             for student_id in students:
                 found = existing.get(student_id)
                 if found is None:
-                    shown = _answers_shown(session, row, student_id)
                     found = Extension(assignment_id=assignment_id, student_id=student_id)
-                    found.extra_attempts, found.answers_shown = 0, shown
+                    found.extra_attempts = 0
                     session.add(found)
+                found.answers_shown = bool(found.answers_shown) or student_id in seen
                 if found.due_at is None or found.due_at < due_at:
                     found.due_at = due_at
                 found.created_by = actor.id
