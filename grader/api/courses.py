@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import request, url_for
 from flask_openapi3 import APIBlueprint, Tag
 
 from grader.api.common import (
@@ -30,6 +30,7 @@ from grader.api.schemas import (
     Page,
     Paging,
     PasswordReset,
+    PasswordResetQuery,
 )
 from grader.services.accounts import users
 from grader.services.assignments import assignment as assignments
@@ -95,10 +96,16 @@ def remove_member(path: MemberPath):
 
 
 @bp.post("/courses/<int:course_id>/members/<username>/password", responses={200: PasswordReset})
-def reset_password(path: MemberPath):
-    """Give a student of the course a new password, generated and shown once in the answer
-    (its instructors; admins for any member). Every web session of the student ends."""
-    return users.reset_password(svc(), actor(), path.course_id, path.username)
+def reset_password(path: MemberPath, query: PasswordResetQuery):
+    """Reset a student's password (its instructors; admins for any member): a new one,
+    generated and shown once in the answer, or with `?link=true` a one-time sign-in link
+    (24 hours) through which they choose one. The old password stops working, every web
+    session of the student ends and every API token of theirs is revoked."""
+    done = users.reset_password(svc(), actor(), path.course_id, path.username, query.link)
+    token = done.pop("sign_in_token", None)
+    if token is not None:
+        done["sign_in_link"] = url_for("web.sign_in_link", token=token, _external=True)
+    return done
 
 
 @bp.post("/courses/<int:course_id>/assignments", responses={201: Created})

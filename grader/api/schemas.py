@@ -132,10 +132,23 @@ class PasswordChange(Strict):
     new_password: str = Field(min_length=8, max_length=1024)
 
 
+class PasswordResetQuery(BaseModel):
+    link: bool = Field(
+        False,
+        description="true: no new password but a one-time sign-in link (24 hours) through "
+        "which the student signs in and chooses one",
+    )
+
+
 class PasswordReset(BaseModel):
     username: str
-    password: str = Field(description="the new password, shown once; only its hash is stored")
+    password: str | None = Field(
+        None, description="the new password, shown once; only its hash is stored"
+    )
+    sign_in_link: str | None = Field(None, description="with ?link=true: works once, 24 hours")
+    expires_at: str | None = Field(None, description="when the sign-in link stops working")
     sessions_ended: bool
+    tokens_revoked: int = Field(description="the user's API tokens revoked by the reset")
 
 
 class CourseCreate(Strict):

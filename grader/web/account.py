@@ -1,4 +1,5 @@
-"""Your account: change your password (the current one required); other sessions end."""
+"""Your account: change your password (the current one required, when you have one); other
+sessions end."""
 
 from __future__ import annotations
 
@@ -16,7 +17,15 @@ from grader.web.security import services, sign_in_session, signed_in
 @bp.get("/account")
 @signed_in
 def account(actor: Actor) -> Any:
-    return render_template("account.html", notice=session.pop("notice", None))
+    return _page(actor, notice=session.pop("notice", None))
+
+
+def _page(actor: Actor, **values: Any) -> str:
+    """The account page; a user without a password (from an LMS, or after a one-time sign-in
+    link) chooses one without a current one."""
+    return render_template(
+        "account.html", has_password=users.has_password(services(), actor), **values
+    )
 
 
 @bp.post("/account/password")
@@ -26,7 +35,7 @@ def change_password(actor: Actor) -> Any:
     new = request.form.get("new_password", "")
     if new != request.form.get("repeat_password", ""):
         error = "The new password and its repetition differ; nothing was changed."
-        return render_template("account.html", error=error, field="repeat_password"), 422
+        return _page(actor, error=error, field="repeat_password"), 422
     try:
         stamp = users.change_password(
             services(), actor, current, new, request.remote_addr or "unknown"
@@ -34,10 +43,10 @@ def change_password(actor: Actor) -> Any:
     except Invalid as exc:
         field = (exc.details or [{}])[0].get("path", "") if isinstance(exc.details, list) else ""
         error = exc.message[:1].upper() + exc.message[1:] + "."
-        return render_template("account.html", error=error, field=field), 422
+        return _page(actor, error=error, field=field), 422
     except TooManyRequests as exc:
         error = exc.message[:1].upper() + exc.message[1:] + "."
-        return render_template("account.html", error=error, field=""), 429, exc.headers
+        return _page(actor, error=error, field=""), 429, exc.headers
     sign_in_session(actor, stamp)  # this session goes on; every other one has ended
     session["notice"] = "Your password was changed. You were signed out everywhere else."
     return redirect(url_for("web.account"), code=303)

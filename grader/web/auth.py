@@ -98,6 +98,28 @@ def _known_device(username: str) -> bool:
         return False
 
 
+# --- one-time sign-in links (an instructor's reset; services/accounts/sign_in_links.py) ---
+
+
+@bp.get("/login/link/<token>")
+def sign_in_link(token: str) -> Any:
+    """Asks before the link is used: a chat or mail preview that fetches it uses nothing."""
+    username = users.sign_in_link_user(services(), token)
+    return render_template("sign_in_link.html", token=token, username=username)
+
+
+@bp.post("/login/link/<token>")
+def use_sign_in_link(token: str) -> Any:
+    """Sign in once through the link, then choose a password on the account page."""
+    actor, stamp = users.redeem_sign_in_link(services(), token)
+    sign_in_session(actor, stamp)
+    session["notice"] = (
+        "You are signed in through a one-time link, which now no longer works. "
+        "Choose a password below to sign in with next time."
+    )
+    return redirect(url_for("web.account"), code=303)
+
+
 @bp.post("/logout")
 def logout() -> Any:
     """Sign out: the session's version is bumped in the database, so the cookie (and any copy

@@ -156,9 +156,15 @@ def confirm_reset_password(actor: Actor, course_id: int, username: str) -> Any:
 @bp.post("/teach/courses/<int:course_id>/members/<username>/password")
 @signed_in
 def reset_password(actor: Actor, course_id: int, username: str) -> Any:
-    """A new password for a student, shown on this page once (never stored in clear)."""
+    """A new password for a student, shown on this page once (never stored in clear), or a
+    one-time sign-in link (`how=link`)."""
     course = courses.get_course(services(), actor, course_id)
-    done = users.reset_password(services(), actor, course_id, username)
+    link = request.form.get("how") == "link"
+    done = users.reset_password(services(), actor, course_id, username, link)
+    if link:
+        done["sign_in_link"] = url_for(
+            "web.sign_in_link", token=done.pop("sign_in_token"), _external=True
+        )
     page = render_template("instructor/password_reset.html", course=course, reset=done)
     return page, 200, {"Cache-Control": "no-store"}
 

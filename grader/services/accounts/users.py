@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from grader.db.core import rowcount
 from grader.db.models import ApiToken, Membership, User, utcnow
+from grader.services.accounts import sign_in_links
 from grader.services.accounts.access import require_course_staff, require_role
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
@@ -323,11 +324,26 @@ def change_password(svc: Services, actor: Actor, current: str, new: str, address
         return session_stamp(user)
 
 
-def reset_password(svc: Services, actor: Actor, course_id: int, username: str) -> dict:
-    """A new password for a student of the course, generated and returned once (only its hash
-    is stored), by the course's instructors or an admin. An instructor may reset only a
-    student account enrolled as a student in that course; an admin, any member's. Every web
-    session of the student ends."""
+def _revoke_tokens_of(session: Session, user_id: int) -> int:
+    """Revoke every API token of the user (in the caller's transaction); how many."""
+    done = session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return int(rowcount(done) or 0)
+
+
+def reset_password(
+    svc: Services, actor: Actor, course_id: int, username: str, link: bool = False
+) -> dict:
+    """Reset a course member's password, by the course's instructors or an admin: a new one
+    generated and returned once (only its hash is stored), or with `link` no password at all
+    and a one-time sign-in link (see sign_in_links.py) through which the student signs in
+    and chooses one. An instructor may reset only a student account enrolled as a student in
+    that course; an admin, any member's. Either way the old password stops working, every web
+    session of the user ends and every API token of theirs is revoked (whoever knew the old
+    password may have made one)."""
     with svc.db.write() as session:
         require_course_staff(session, actor, course_id)
         found = session.execute(
@@ -340,9 +356,56 @@ def reset_password(svc: Services, actor: Actor, course_id: int, username: str) -
         user, role = found
         if not actor.is_admin and (role != "student" or user.role != "student"):
             raise Forbidden("instructors may reset only their students' passwords; ask an admin")
-        password = generate_password()
-        _store_password(user, password)
-        return {"username": user.username, "password": password, "sessions_ended": True}
+        revoked = _revoke_tokens_of(session, user.id)
+        done: dict = {"username": user.username, "sessions_ended": True, "tokens_revoked": revoked}
+        if link:
+            user.password_hash = None
+            user.session_version = (user.session_version or 0) + 1
+            session.flush()
+            done.update(sign_in_links.issue(svc, user.id, session_stamp(user)))
+        else:
+            done["password"] = generate_password()
+            _store_password(user, done["password"])
+    svc.token_cache.clear()  # the revoked tokens stop at once in this process
+    return done
+
+
+def redeem_sign_in_link(svc: Services, token: str) -> tuple[Actor, str]:
+    """Sign in through a one-time link: the actor and a session stamp. The link works once
+    (its use moves the user's session version, which the link was bound to), and not after a
+    later reset or password change; else 409 `link_used` (410-like, but a person reads it)."""
+    user_id, stamp = sign_in_links.read(svc, token)
+    with svc.db.write() as session:
+        user = session.get(User, user_id)
+        if user is None or session_stamp(user) != stamp:
+            raise sign_in_links.used()
+        version = user.session_version or 0
+        moved = session.execute(
+            update(User)
+            .where(User.id == user_id, User.session_version == version)
+            .values(session_version=version + 1)
+        )
+        if rowcount(moved) != 1:  # used at the same moment in another request
+            raise sign_in_links.used()
+    with svc.db.read() as session:
+        user = session.get_one(User, user_id)
+        return Actor(user.id, user.username, user.role), session_stamp(user)
+
+
+def sign_in_link_user(svc: Services, token: str) -> str:
+    """The username a one-time link still signs in (without using it), for the page that
+    asks before it is used; the same errors as redeem_sign_in_link."""
+    user_id, stamp = sign_in_links.read(svc, token)
+    with svc.db.read() as session:
+        user = session.get(User, user_id)
+        if user is None or session_stamp(user) != stamp:
+            raise sign_in_links.used()
+        return user.username
+
+
+def has_password(svc: Services, actor: Actor) -> bool:
+    with svc.db.read() as session:
+        return bool(session.scalar(select(User.password_hash).where(User.id == actor.id)))
 
 
 def _verify(stored: str | None, password: str) -> bool:

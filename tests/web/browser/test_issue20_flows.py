@@ -97,3 +97,38 @@ def test_a_student_changes_a_password_and_an_instructor_resets_one(browser, live
         tab.get_by_label("Password").fill(given)
         tab.get_by_role("button", name="Sign in").click()
         expect(tab.get_by_role("heading", name="My courses")).to_be_visible()
+
+
+def test_an_instructor_hands_a_student_a_one_time_sign_in_link(browser, live_url, web):
+    """The instructor makes a link (desktop); the student opens it on a phone, signs in once,
+    chooses a password and signs in with it later; the link then no longer works."""
+    from playwright.sync_api import expect
+
+    from tests.web.browser.conftest import checked_tab
+
+    with checked_tab(browser) as tab:
+        sign_in(tab, live_url, "tess", then=f"/teach/courses/{web.course_id}")
+        tab.get_by_role("link", name="Reset the password of stu").click()
+        tab.get_by_role("button", name="Make a one-time sign-in link").click()
+        expect(tab.get_by_role("heading", name="New sign-in link for stu")).to_be_visible()
+        link = tab.locator("#sign-in-link").inner_text()
+        shot(tab, "33-sign-in-link-made")
+    mine = "chosen after the link"
+    with checked_tab(browser, phone=True) as tab:
+        tab.goto(link)
+        tab.get_by_role("button", name="Sign in as stu").click()
+        expect(tab.locator("#account-notice")).to_contain_text("one-time link")
+        expect(tab.get_by_label("Current password")).to_have_count(0)
+        tab.get_by_label("New password", exact=False).first.fill(mine)
+        tab.get_by_label("New password again").fill(mine)
+        tab.get_by_role("button", name="Choose password").click()
+        expect(tab.locator("#account-notice")).to_contain_text("Your password was changed")
+        shot(tab, "34-password-chosen-after-link")
+        tab.get_by_role("button", name="Sign out").click()
+        tab.goto(link)
+        expect(tab.get_by_role("alert")).to_contain_text("used already")
+        tab.goto(live_url + "/login")
+        tab.get_by_label("Username").fill("stu")
+        tab.get_by_label("Password").fill(mine)
+        tab.get_by_role("button", name="Sign in").click()
+        expect(tab.get_by_role("heading", name="My courses")).to_be_visible()
