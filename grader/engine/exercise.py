@@ -65,6 +65,11 @@ class Part:
         """Answers are numbers (a value part, or a gradient at a point)."""
         return self.spec.at is not None
 
+    @property
+    def own_skills(self) -> list[str] | None:
+        """The part's own ``skills`` (None: it practises the exercise's)."""
+        return self.spec.skills
+
     @cached_property
     def components(self) -> list[list[str]]:
         """The derivative each answer box asks for, as a ``wrt`` list."""
@@ -103,6 +108,11 @@ class Exercise:
     title = property(lambda self: self.spec.title)
     variables = property(lambda self: dict(self.spec.variables))
     params = property(lambda self: dict(self.spec.params))
+
+    def skills_of(self, part: Part) -> list[str]:
+        """The skills a part's answer is evidence about: its own, else the exercise's."""
+        own = part.own_skills
+        return list(own) if own is not None else list(self.spec.skills)
 
     @cached_property
     def ranges(self) -> dict[str, tuple[float, float]]:

@@ -38,6 +38,7 @@ from .schema import (
     variable_range,
 )
 from .shapes import Shape, ShapeError, check_declared, describe, infer
+from .skills import skill_map
 
 # ---------------------------------------------------------------------------- problems
 
@@ -119,6 +120,13 @@ def load_exercise(
         errors.add(path, f"'{path[-1]}' is given twice", line)
     if not isinstance(loaded.data, dict):
         errors.add((), "an exercise is a mapping of keys (id, title, variables, define, parts)")
+        raise ExerciseInvalid(errors.problems)
+    if "generate" in loaded.data:
+        errors.add(
+            ("generate",),
+            "this is an exercise template, not an exercise: draw an exercise from it with "
+            "`python -m grader generate FILE --seed N`",
+        )
         raise ExerciseInvalid(errors.problems)
     try:
         spec = ExerciseSpec.model_validate(loaded.data)
@@ -329,6 +337,7 @@ def _check_semantics(
             shape = _check_shape(ps.shape, path, errors)
             if shape is not None:
                 shapes[p] = shape
+    _check_skills(spec, errors)
     defines: list[tuple[str, Expr]] = []
     for d, text in spec.define.items():
         path = ("define", d)
@@ -371,6 +380,20 @@ def _check_semantics(
     if sample:
         _check_sampling(exercise, errors)
     return exercise
+
+
+def _check_skills(spec: ExerciseSpec, errors: _Collector) -> None:
+    """Every skill named is one of the skill map's (skills.yaml)."""
+    known = skill_map()
+    where: list[tuple[tuple, list[str]]] = [(("skills",), spec.skills)]
+    where += [(("parts", i, "skills"), p.skills) for i, p in enumerate(spec.parts) if p and p.skills]
+    for path, names in where:
+        for j, name in enumerate(names):
+            if name not in known:
+                errors.add(
+                    (*path, j),
+                    f"unknown skill '{name}' (the skills are: {', '.join(known.ids())})",
+                )
 
 
 def _tolerance(tol: Tolerance | None, inherited: dict) -> dict:

@@ -132,6 +132,10 @@ class CodeSpec(_Strict):
     tests: CodeTests | None = None
 
 
+SkillList = list[Annotated[str, Field(max_length=64)]]  # ids of the skill map (skills.yaml)
+MAX_SKILLS = 20
+
+
 class PartSpec(_Strict):
     id: Annotated[str, Field(pattern=PART_ID, max_length=64)]
     kind: Literal["value", "expression", "gradient", "code"]
@@ -143,6 +147,7 @@ class PartSpec(_Strict):
     mistakes: list[Mistake] = Field(default_factory=list, max_length=50)
     tests: SelfTests | None = None
     code: CodeSpec | None = None  # kind: code only
+    skills: SkillList | None = Field(default=None, max_length=MAX_SKILLS)  # None: the exercise's
 
     @property
     def wrt_list(self) -> list[str]:
@@ -153,6 +158,7 @@ class ExerciseSpec(_Strict):
     id: Annotated[str, Field(pattern=SLUG, max_length=64)]
     title: Annotated[str, Field(min_length=1, max_length=200)]
     statement: Annotated[str, Field(max_length=20_000)] = ""
+    skills: SkillList = Field(default_factory=list, max_length=MAX_SKILLS)  # what it practises
     variables: dict[str, VariableSpec] = Field(min_length=1, max_length=MAX_VARIABLES)
     params: dict[str, ParamSpec] = Field(default_factory=dict, max_length=MAX_VARIABLES)
     define: dict[str, Text] = Field(min_length=1, max_length=MAX_DEFINES)
