@@ -12,7 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 # commands that need neither a server nor a database
-ENGINE = re.compile(r"^\.venv/bin/python -m grader (validate|check|demo|solution) ")
+ENGINE = re.compile(r"^\.venv/bin/python -m grader (validate|check|demo|solution|generate) ")
 
 
 def documented_commands() -> list[tuple[str, str]]:

@@ -39,6 +39,14 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print JSON results")
     p.set_defaults(func=cmd_check)
 
+    p = sub.add_parser(
+        "generate", help="draw an exercise from a template and print it as exercise YAML"
+    )
+    p.add_argument("template", metavar="TEMPLATE", help="a built-in template's id or a file")
+    p.add_argument("--seed", type=int, default=0, help="the draw (the same seed, the same item)")
+    p.add_argument("--list", action="store_true", help="list the built-in templates instead")
+    p.set_defaults(func=cmd_generate)
+
     p = sub.add_parser("demo", help="validate exercises/ and grade a few sample answers")
     p.add_argument("folder", nargs="?", default="exercises")
     p.set_defaults(func=cmd_demo)
@@ -68,6 +76,36 @@ def validate_file(path: Path) -> list[Problem]:
             Problem("id", f"the id '{exercise.id}' differs from the file name", None, str(path))
         )
     return problems
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    """Print the template's exercise for the seed (YAML an instructor can keep)."""
+    from grader.engine.generate import (
+        MAX_SEED,
+        GenerationFailed,
+        TemplateInvalid,
+        builtin_templates,
+        find_template,
+        generate,
+    )
+
+    if args.list:
+        for t in builtin_templates().values():
+            print(f"{t.id:24} {', '.join(t.skills):28} {t.title}")
+        return EXIT_OK
+    if not 0 <= args.seed <= MAX_SEED:
+        raise UsageError(f"--seed must be between 0 and {MAX_SEED}")
+    try:
+        template = find_template(args.template)
+    except TemplateInvalid as exc:
+        raise UsageError("\n".join(str(p) for p in exc.problems)) from None
+    try:
+        item = generate(template, args.seed)
+    except GenerationFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    sys.stdout.write(item.text)
+    return EXIT_OK
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

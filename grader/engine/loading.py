@@ -386,7 +386,9 @@ def _check_skills(spec: ExerciseSpec, errors: _Collector) -> None:
     """Every skill named is one of the skill map's (skills.yaml)."""
     known = skill_map()
     where: list[tuple[tuple, list[str]]] = [(("skills",), spec.skills)]
-    where += [(("parts", i, "skills"), p.skills) for i, p in enumerate(spec.parts) if p and p.skills]
+    where += [
+        (("parts", i, "skills"), p.skills) for i, p in enumerate(spec.parts) if p and p.skills
+    ]
     for path, names in where:
         for j, name in enumerate(names):
             if name not in known:

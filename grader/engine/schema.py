@@ -174,3 +174,30 @@ class ExerciseSpec(_Strict):
     @classmethod
     def coerce_defines(cls, v: Any) -> Any:
         return {k: as_text(x) for k, x in v.items()} if isinstance(v, dict) else v
+
+
+class GenerateSpec(_Strict):
+    """A template's ``generate:``: which grammar draws the function, and its options."""
+
+    grammar: str
+    mistake: Annotated[str, Field(max_length=64)]  # the diagnosis its classic mistake must get
+    functions: list[Annotated[str, Field(max_length=32)]] | None = Field(
+        default=None, min_length=1, max_length=12
+    )
+    degree: tuple[Annotated[int, Field(ge=0, le=6)], Annotated[int, Field(ge=0, le=6)]] | None = (
+        None
+    )
+    coefficients: tuple[Annotated[int, Field(ge=-9, le=9)], Annotated[int, Field(ge=-9, le=9)]] = (
+        -5,
+        5,
+    )
+    shape: tuple[Annotated[int, Field(ge=1, le=6)], Annotated[int, Field(ge=1, le=6)]] | None = None
+
+
+class TemplateSpec(_Strict):
+    """An exercise template: what it practises, and how each exercise is drawn."""
+
+    id: Annotated[str, Field(pattern=SLUG, max_length=48)]
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    skills: SkillList = Field(min_length=1, max_length=MAX_SKILLS)
+    generate: GenerateSpec
