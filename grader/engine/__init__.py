@@ -7,7 +7,8 @@ Typical use::
     result.to_dict()  # {"score", "max_score", "parts": {id: {"correct", ...}}}
 """
 
-from .check import Grade, PartResult, Preview, grade, grade_batch, parse_answer, preview
+from .assistance import grade, grade_batch
+from .check import Grade, PartResult, Preview, parse_answer, preview
 from .curves import Curves, curves
 from .exercise import Exercise, Part
 from .expr import MAX_DEPTH, MAX_LENGTH, MAX_NODES, ParseError, parse

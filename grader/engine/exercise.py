@@ -98,6 +98,8 @@ class Exercise:
         self.parts: list[Part] = parts
         self._instances: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
+        # what other modules derive from the exercise once (its steps, each part's uses)
+        self.memo: dict[str, Any] = {}
         self.generic_spec: ExerciseSpec = spec  # before a batch dimension was given its size
         self.variants: dict[Any, Exercise] = {}  # the same exercise at other batch sizes
         # How a variant of the spec is built (loading.rebuild, set by the loader): given to

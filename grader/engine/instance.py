@@ -193,6 +193,7 @@ class Instance:
         self._np_refs: dict[tuple[str, int], np.ndarray] = {}
         self._np_tols: dict[tuple[str, int], np.ndarray] = {}
         self._readable: dict[tuple[str, int], Readable] = {}
+        self.extra: dict[Any, Any] = {}  # other modules' per-instance caches (step references)
         # The define chain at the readable points (readable.py), computed on first need.
         self.readable_points: list[Any] = []
         try:

@@ -39,6 +39,8 @@ from .schema import (
 )
 from .shapes import Shape, ShapeError, check_declared, describe, infer
 from .skills import skill_map
+from .steps import check_steps, has_steps
+from .uses import check_uses
 
 # ---------------------------------------------------------------------------- problems
 
@@ -377,6 +379,9 @@ def _check_semantics(
         return None
     exercise = Exercise(spec, raw, defines, parts, source, shapes)
     exercise.builder = rebuild
+    _check_assistance(exercise, errors)
+    if errors.problems:
+        return None
     if sample:
         _check_sampling(exercise, errors)
     return exercise
@@ -396,6 +401,24 @@ def _check_skills(spec: ExerciseSpec, errors: _Collector) -> None:
                     (*path, j),
                     f"unknown skill '{name}' (the skills are: {', '.join(known.ids())})",
                 )
+
+
+def _check_assistance(exercise: Exercise, errors: _Collector) -> None:
+    """A part's ``uses`` must name earlier parts it is a function of; its ``steps`` names
+    it is built from (see follow.py and steps.py)."""
+    for part in exercise.parts:
+        problem = check_uses(exercise, part)
+        if problem is not None:
+            errors.add(("parts", part.index, "uses"), problem)
+        written = part.spec.steps
+        if isinstance(written, list) and written:
+            if not has_steps(part):
+                errors.add(
+                    ("parts", part.index, "steps"),
+                    "only value, expression and gradient parts of first derivatives have steps",
+                )
+            else:
+                check_steps(exercise, part, written, errors.add)
 
 
 def _tolerance(tol: Tolerance | None, inherited: dict) -> dict:

@@ -136,6 +136,15 @@ ENGLISH: dict[str, str] = {
     "check.undefined_at": "Your answer is undefined at {point} (a log or square root of a "
     "negative number, or a division by zero?), where the derivative is defined.",
     "check.expected_there": "The derivative there is {value}.",
+    # follow-through, steps and help
+    "follow.correct_given_part": "Correct given your {given} (which was wrong: see part {number}).",
+    "follow.correct_given_step": "Correct given your {given} (which was wrong: see step {number}).",
+    "follow.correct_given_several": "Correct given your {given} (which were wrong: see above).",
+    "steps.not_right": "Not right yet: work out {step} again.",
+    "steps.combine": "Your steps are right. By the chain rule they combine, summed over the "
+    "paths, into {whole}: {paths}.",
+    "steps.combine_backprop": "Your steps are right. By the chain rule, {whole} follows from "
+    "{steps}.",
     # a rule broken: chain, product, quotient
     "chain.missing_inner": "You differentiated {call} but forgot to multiply by the derivative "
     "of its inside, {inner_derivative} (chain rule).",

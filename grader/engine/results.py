@@ -40,6 +40,15 @@ class PartResult:
     expected_messages: list[Message] = field(default_factory=list)
     # code parts: per generated input, its shapes and each output's verdict
     checks: list[dict] | None = None
+    # Follow-through: {"from": [ids], "given": {id: answer}, "share": s} when this answer was
+    # credited as right given wrong earlier answers (assistance.py)
+    follow_through: dict | None = None
+    # The part's steps' results (when any step was answered), and how they combine
+    steps: list[PartResult] | None = None
+    steps_note: list[Message] = field(default_factory=list)
+    # The share of the points the help taken cost, and that help ({"hints": n, "steps": b})
+    penalty: float = 0.0
+    taken: dict | None = None
 
     @classmethod
     def said(
@@ -82,6 +91,15 @@ class PartResult:
             out["messages"] = [m.to_dict() for m in self.messages]
         if self.checks is not None:
             out["checks"] = self.checks
+        if self.follow_through is not None:
+            out["follow_through"] = self.follow_through
+        if self.steps is not None:
+            out["steps"] = [s.to_dict(plain) for s in self.steps]
+        if self.steps_note:
+            out["steps_note"] = render(self.steps_note, "plain" if plain else "markdown")
+        if self.taken is not None:
+            out["penalty"] = self.penalty
+            out["taken"] = self.taken
         return out
 
 

@@ -135,9 +135,34 @@ class CodeSpec(_Strict):
 SkillList = list[Annotated[str, Field(max_length=64)]]  # ids of the skill map (skills.yaml)
 MAX_SKILLS = 20
 
+MAX_HINTS = 10
+MAX_STEPS = 12
+MAX_USES = 8
+DEFAULT_HINT_PENALTY = 0.1
+DEFAULT_STEP_PENALTY = 0.2
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+PartId = Annotated[str, Field(pattern=PART_ID, max_length=64)]
+
+
+class HintSpec(_Strict):
+    """One hint: Markdown revealed on request, and the share of the part's points it costs
+    (taken only when the part is then answered right)."""
+
+    text: Annotated[str, Field(min_length=1, max_length=2000)]
+    penalty: Share = DEFAULT_HINT_PENALTY
+
+
+class StepSpec(_Strict):
+    """A smaller part a student may open: the derivative of ``of`` with respect to the name
+    ``wrt`` (a variable or a defined name), every other name ``of``'s definition mentions held
+    fixed when ``wrt`` is one of them (a local derivative on an edge of the graph)."""
+
+    of: Annotated[str, Field(max_length=64)]
+    wrt: Annotated[str, Field(max_length=64)]
+
 
 class PartSpec(_Strict):
-    id: Annotated[str, Field(pattern=PART_ID, max_length=64)]
+    id: PartId
     kind: Literal["value", "expression", "gradient", "code"]
     of: str
     wrt: str | list[str]
@@ -148,6 +173,28 @@ class PartSpec(_Strict):
     tests: SelfTests | None = None
     code: CodeSpec | None = None  # kind: code only
     skills: SkillList | None = Field(default=None, max_length=MAX_SKILLS)  # None: the exercise's
+
+    # Earlier parts this one builds on (follow-through credit); None: inferred from the graph
+    uses: list[PartId] | None = Field(default=None, max_length=MAX_USES)
+    # Steps a student may open (None or true: generated from the graph; false: none)
+    steps: list[StepSpec] | bool | None = Field(default=None)
+    step_penalty: Share | None = None  # the share of the points opening the steps costs
+    hints: list[HintSpec] = Field(default_factory=list, max_length=MAX_HINTS)
+
+    @field_validator("steps", mode="before")
+    @classmethod
+    def bound_steps(cls, v: Any) -> Any:
+        if isinstance(v, list) and len(v) > MAX_STEPS:
+            raise ValueError(f"at most {MAX_STEPS} steps")
+        return v
+
+    @field_validator("hints", mode="before")
+    @classmethod
+    def coerce_hints(cls, v: Any) -> Any:
+        """A hint written as plain text costs the default penalty."""
+        if isinstance(v, list):
+            return [{"text": x} if isinstance(x, str) else x for x in v]
+        return v
 
     @property
     def wrt_list(self) -> list[str]:
@@ -169,6 +216,10 @@ class ExerciseSpec(_Strict):
         default=None, max_length=1
     )
     parts: list[PartSpec] = Field(min_length=1, max_length=MAX_PARTS)
+    # The share of a part's points a later answer earns when it is right given the student's
+    # own wrong earlier answer (follow-through; 0: none)
+    follow_through: Share = 1.0
+    step_penalty: Share = DEFAULT_STEP_PENALTY
 
     @field_validator("define", mode="before")
     @classmethod

@@ -21,6 +21,7 @@ factor; the operations graph stops at ``MAX_OPS`` nodes.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -302,9 +303,21 @@ class _Graph:
         return out
 
 
-def solution(inst: Instance, part: Part, component: int = 0) -> Solution:
-    """The names-level worked solution of one answer box of ``part``."""
+def solution(
+    inst: Instance,
+    part: Part,
+    component: int = 0,
+    given: dict[tuple[str, str], float] | None = None,
+) -> Solution:
+    """The names-level worked solution of one answer box of ``part``.
+
+    ``given``: a student's values of some edges' local derivatives (their steps, which were
+    wrong), drawn on those edges in place of the true ones, with the paths and the total
+    worked out from them (what a later answer consistent with them comes to)."""
     g = _Graph(inst, part, component)
+    given = {e: v for e, v in (given or {}).items() if e in g.locals} if part.numeric else {}
+    for edge, value in given.items():
+        g.locals[edge] = torch.full_like(g.locals[edge], value)
     ex = inst.exercise
     numeric = g.numeric
     nodes = []
@@ -323,7 +336,7 @@ def solution(inst: Instance, part: Part, component: int = 0) -> Solution:
         )
     edges = []
     for (src, dst), local in g.locals.items():
-        formula = formula_of_derivative(g.defines[dst], src)
+        formula = None if (src, dst) in given else formula_of_derivative(g.defines[dst], src)
         edges.append(
             GraphEdge(
                 src,
@@ -356,7 +369,7 @@ def solution(inst: Instance, part: Part, component: int = 0) -> Solution:
     total = None
     note = None
     if numeric:
-        total = float(inst.reference(part)[component][0])
+        total = float(g.path_sum()[0]) if given else float(inst.reference(part)[component][0])
     if order > 1:
         first = " then ".join(part.components[component])
         note = (
@@ -379,7 +392,15 @@ def solution(inst: Instance, part: Part, component: int = 0) -> Solution:
         total=total,
         note=note,
         point=g.point,
+        highlight_edges=tuple(given),
+        highlight_reason=_given_reason(g, given, total) if given else None,
     )
+
+
+def _given_reason(g: _Graph, given: dict[tuple[str, str], float], total: float | None) -> str:
+    yours = ", ".join(f"∂{dst}/∂{src} = {short_number(v)}" for (src, dst), v in given.items())
+    with_it = f": with it, d{g.of}/d{g.wrt} = {short_number(total)}" if total is not None else ""
+    return f"Drawn with your {yours} (a wrong step){with_it}; the rest of the graph is worked out from it."
 
 
 def _compound(text: str) -> bool:
@@ -574,7 +595,11 @@ def part_solutions(inst: Instance, part: Part, level: str = "names") -> list[Sol
 
 
 def answer_solutions(
-    inst: Instance, part: Part, answer: str | list[str] | None, level: str = "names"
+    inst: Instance,
+    part: Part,
+    answer: str | list[str] | None,
+    level: str = "names",
+    steps: dict[str, str] | None = None,
 ) -> list[Solution]:
     """The part's worked solutions with each wrong answer box's mistake marked on its graph.
 
@@ -586,7 +611,12 @@ def answer_solutions(
     from .diagnose import diagnose
 
     sols = part_solutions(inst, part, level)
-    if level != "names" or answer is None or not sols:
+    if level != "names" or not sols:
+        return sols
+    given = wrong_step_values(inst, part, steps or {})
+    if given:
+        sols = [solution(inst, part, c, given) for c in range(len(sols))]
+    if answer is None:
         return sols
     got = read_part(inst, part, answer)
     if isinstance(got, PartResult):
@@ -598,12 +628,36 @@ def answer_solutions(
             right = bool(
                 (np.abs(s - inst.np_reference(part, c)) <= inst.np_tolerance(part, c)).all()
             )
-        if right:
+        if right or sol.highlight_edges:
             out.append(sol)
             continue
         found = diagnose(inst, part, c, s, got.nodes[c], got.texts[c])
         code = found.code if found else None
         out.append(explain(sol, inst, part, c, code, torch.from_numpy(s)))
+    return out
+
+
+def wrong_step_values(
+    inst: Instance, part: Part, answers: dict[str, str]
+) -> dict[tuple[str, str], float]:
+    """The student's values of a numeric part's edge steps they answered wrong (by edge)."""
+    from .check import PartResult, evaluate_part, read_part
+    from .follow import step_points, step_values
+    from .steps import part_steps
+
+    out: dict[tuple[str, str], float] = {}
+    if not part.numeric:
+        return out
+    for step in part_steps(inst.exercise).get(part.id, ()):
+        if not step.local or not answers.get(step.id):
+            continue
+        got = read_part(inst, step.part, answers[step.id])
+        if isinstance(got, PartResult):
+            continue
+        value = float(np.asarray(evaluate_part(inst, step.part, got.nodes)[0]).reshape(-1)[0])
+        ref = step_values(inst, step, step_points(inst, step))
+        if not math.isclose(value, float(ref[0]), rel_tol=step.part.rtol, abs_tol=step.part.atol):
+            out[(step.wrt, step.of)] = value
     return out
 
 

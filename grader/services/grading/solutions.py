@@ -84,7 +84,9 @@ def graded_solutions(svc: Services, graded: Graded, part_id: str, level: str = "
     inst = exercise.instance(graded.seed)
     if hint:
         return [s.structure_only() for s in part_solutions(inst, part, level)]
-    return answer_solutions(inst, part, sub["answers"].get(part.id), level)
+    answers = sub["answers"]
+    steps = {k: v for k, v in answers.items() if k.startswith(part.id + ".") and isinstance(v, str)}
+    return answer_solutions(inst, part, answers.get(part.id), level, steps)
 
 
 def for_submission(
