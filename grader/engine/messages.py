@@ -81,7 +81,18 @@ class Authored:
         return {"type": "authored", "markdown": self.markdown}
 
 
-Arg = Formula | Number | Label | Authored
+@dataclass(frozen=True)
+class Words:
+    """Plain words from the product's own data (a skill's name, a level): text in every
+    style, escaped in HTML, never math."""
+
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "words", "text": self.text}
+
+
+Arg = Formula | Number | Label | Authored | Words
 
 
 @dataclass(frozen=True)
@@ -205,6 +216,34 @@ ENGLISH: dict[str, str] = {
     "coefficient).",
     # the instructor's own
     "instructor.feedback": "{feedback}",
+    # practice: why this exercise comes next (grader/engine/scheduler.py)
+    "practice.misconception.chain": "You forgot the inner derivative ({count}× recently): "
+    "{remaining} more {skill} exercises.",
+    "practice.misconception.product": "You wrote (uv)′ as u′v′ ({count}× recently): "
+    "{remaining} more {skill} exercises.",
+    "practice.misconception.quotient": "You added the two terms of the quotient rule "
+    "({count}× recently): {remaining} more {skill} exercises.",
+    "practice.misconception.power": "You slipped on the power rule ({count}× recently): "
+    "{remaining} more {skill} exercises.",
+    "practice.misconception.sum": "You kept or dropped a term you should not have ({count}× "
+    "recently): {remaining} more {skill} exercises.",
+    "practice.misconception.partial": "You differentiated with respect to the wrong variable "
+    "({count}× recently): {remaining} more {skill} exercises.",
+    "practice.misconception.shape": "You transposed a gradient ({count}× recently): "
+    "{remaining} more {skill} exercises.",
+    "practice.misconception.activation": "You left out the activation's derivative ({count}× "
+    "recently): {remaining} more {skill} exercises.",
+    "practice.misconception.batch-mean": "You got the 1/N of a batch mean wrong ({count}× "
+    "recently): {remaining} more {skill} exercises.",
+    "practice.misconception.other": "Your recent answers show a {skill} mistake ({count}×): "
+    "{remaining} more {skill} exercises.",
+    "practice.reason.prerequisite": "{builds} builds on {skill}, which is not yet familiar: "
+    "{skill} first.",
+    "practice.reason.new": "Next: {skill}, which you have not practised yet.",
+    "practice.reason.chosen": "You chose {skill}.",
+    "practice.reason.weakest": "{skill} is your weakest skill here ({level}): keep practising it.",
+    "practice.reason.review": "Review: {skill} is {level}, last practised {days} days ago.",
+    "practice.reason.keep_up": "Every skill here is proficient: {skill}, practised longest ago.",
 }
 
 Catalogue = Mapping[str, str]
@@ -257,6 +296,8 @@ def _bare(code: str, style: Style) -> str:
 def _arg(arg: Arg, style: Style, latex_to_mathml: Callable[[str], str] | None) -> str:
     if isinstance(arg, Authored):
         return arg.plain if style == "plain" else arg.markdown
+    if isinstance(arg, Words):
+        return escape(arg.text) if style == "html" else arg.text
     text = arg.text
     latex = arg.latex if isinstance(arg, Formula | Label) and arg.latex is not None else text
     if style == "plain":
