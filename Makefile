@@ -4,7 +4,26 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench clean translations translations-extract translations-update
+
+# The pages' and the feedback's words in each language (docs/translating.md): translators edit
+# grader/translations/<locale>/LC_MESSAGES/messages.po; make compiles each into its .mo.
+CATALOGUES := $(wildcard grader/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGUES:.po=.mo)
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+translations: $(COMPILED)
+
+# After marking new words: collect them into messages.pot, then add them to each catalogue.
+translations-extract: $(STAMP)
+	PYTHONPATH=. $(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -k _l \
+		--project=grader -o grader/translations/messages.pot grader
+
+translations-update: translations-extract
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i grader/translations/messages.pot \
+		-d grader/translations
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -14,12 +33,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --progress-bar on -r requirements.txt -r requirements-dev.txt
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) translations
 	$(BIN)/python -m grader db upgrade
 	-$(BIN)/python -m grader exercises import exercises/
 	$(BIN)/python -m grader serve --host 127.0.0.1 --port 5000
 
-test: $(STAMP)
+test: $(STAMP) translations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m mypy
@@ -33,4 +52,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/engine_latency.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache $(COMPILED)

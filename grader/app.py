@@ -27,6 +27,7 @@ def create_app(config: Config | None = None, *, services: Services | None = None
     `config` when not given; sharing one with the caller shares its database and caches)."""
     from werkzeug.exceptions import MethodNotAllowed, NotFound
 
+    from grader import i18n
     from grader.api import register_api
     from grader.api.errors import validation_error
     from grader.api.schemas import ErrorResponse
@@ -67,6 +68,7 @@ def create_app(config: Config | None = None, *, services: Services | None = None
     app.register_error_handler(NotFound, no_such_page)
     app.register_error_handler(MethodNotAllowed, no_such_page)
     app.extensions["grader"] = services or Services(config)
+    i18n.setup(app)  # before the blueprints: their hooks may word things
     register_api(app)
     register_web(app)
     register_lti(app)

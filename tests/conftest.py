@@ -33,6 +33,13 @@ if os.environ.get("CI", "").lower() == "true":
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The compiled catalogues, as `make test` builds them, for a run started without make."""
+    from grader.translations import compile_stale
+
+    compile_stale()
+
+
 def _reachable(host: str, port: int) -> bool:
     try:
         with socket.create_connection((host, port), timeout=1):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 
 from grader.services.accounts import users
 from grader.services.context import Actor, Services
@@ -57,7 +57,9 @@ def actor() -> Actor:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("send your API token as 'Authorization: Bearer <token>'")
     fresh = request.method not in ("GET", "HEAD") and request.endpoint not in CACHED_ENDPOINTS
-    return users.authenticate(svc(), token.strip(), fresh=fresh)
+    found = users.authenticate(svc(), token.strip(), fresh=fresh)
+    g.actor = found  # its saved language words the response (grader/i18n.py)
+    return found
 
 
 def wants_csv(format_: str | None) -> bool:

@@ -126,7 +126,7 @@ def list_assignments(path: CoursePath, query: Paging):
 @bp.patch("/courses/<int:course_id>", responses={200: json_object("the course")})
 def update_course(path: CoursePath, body: CourseUpdate):
     """Rename a course, archive it (`archived: true`; read-only for students) or bring it
-    back, or set its time zone (its instructors)."""
+    back, or set its time zone or default language (its instructors)."""
     return courses.update_course(
         svc(),
         actor(),
@@ -134,6 +134,7 @@ def update_course(path: CoursePath, body: CourseUpdate):
         title=body.title,
         archived=body.archived,
         time_zone=body.time_zone,
+        locale=body.locale,
     )
 
 

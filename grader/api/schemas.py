@@ -260,6 +260,20 @@ class CourseUpdate(Strict):
     title: str | None = Field(None, min_length=1, max_length=200)
     archived: bool | None = Field(None, description="archived courses are read-only")
     time_zone: str | None = Field(None, max_length=64, description="IANA name")
+    locale: str | None = Field(
+        None,
+        max_length=35,
+        description='default language of its pages for users who chose none: "en" or '
+        '"zh-CN" ("" clears it)',
+    )
+
+
+class UserUpdate(Strict):
+    locale: str | None = Field(
+        max_length=35,
+        description='your language: "en" or "zh-CN"; null: chosen per request (the LMS '
+        "launch's locale, Accept-Language, the course's default, English)",
+    )
 
 
 class ExtensionCreate(Strict):

@@ -16,6 +16,7 @@ from grader.api.schemas import (
     UserCreated,
     UserPath,
     UserQuery,
+    UserUpdate,
 )
 from grader.services.accounts import users
 
@@ -46,6 +47,13 @@ def me():
     """The user the token belongs to."""
     who = actor()
     return users.get_user(svc(), who, who.id)
+
+
+@bp.patch("/users/me", responses={200: json_object("the user")})
+def update_me(body: UserUpdate):
+    """Save your language (`locale`: "en" or "zh-CN"; null clears the choice). Pages and API
+    messages are then in it wherever you sign in."""
+    return users.set_locale(svc(), actor(), body.locale)
 
 
 @bp.post("/users/me/password", responses={200: json_object("the password changed")})

@@ -88,6 +88,7 @@ class User(Base):
     # web sessions carry the version they were signed in under; sign-out, a password change
     # and an administrator's "sign out everywhere" add one, which ends them all at once
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locale: Mapped[str | None] = mapped_column(String(16))  # chosen language (#29), a BCP 47 tag
 
 
 class ApiToken(Base):
@@ -114,6 +115,7 @@ class Course(Base):
     archived_at: Mapped[datetime | None]  # archived courses are read-only and listed apart
     # IANA name: times are shown and typed in it (stored in UTC); see services/timezones.py
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    locale: Mapped[str | None] = mapped_column(String(16))  # default language of its pages
 
 
 class Membership(Base):

@@ -102,6 +102,8 @@ _UNICODE: dict[str, str] = {
 # Full-width forms (＋－（）０-９ａ-ｚ from East Asian keyboards) are their ASCII characters.
 _UNICODE.update({chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)})
 _UNICODE["\uff0d"] = "-"
+# A Chinese input method's own punctuation: 。 as a decimal point, 、 as a comma, 【】 as [].
+_UNICODE.update({"\u3002": ".", "\u3001": ",", "\u3010": "[", "\u3011": "]"})
 # Superscripts: a run of them is one exponent (x⁻¹ is x^(-1), e⁻²ˣ is e^(-2x)).
 SUPERSCRIPTS: dict[str, str] = {
     **dict(

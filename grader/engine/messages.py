@@ -53,7 +53,8 @@ class Number:
         return nice_number(self.value) if self.fraction else point_value(self.value)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": "number", "value": self.value, "text": self.text}
+        out = {"type": "number", "value": self.value, "text": self.text}
+        return {**out, "fraction": True} if self.fraction else out
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,8 @@ class Label:
     latex: str | None = None  # where the LaTeX differs from the text
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": "label", "text": self.text}
+        out = {"type": "label", "text": self.text}
+        return out if self.latex is None else {**out, "latex": self.latex}
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,27 @@ class Message:
         if self.subject is not None:
             out["subject"] = self.subject
         return out
+
+
+def from_dict(data: Mapping[str, Any]) -> Message:
+    """A message as ``Message.to_dict`` stored it (a formula keeps its LaTeX and text, not its
+    tree): stored feedback is worded anew in the reader's language. Raises KeyError or
+    TypeError on a dict of another shape."""
+    args: dict[str, Arg] = {}
+    for name, arg in dict(data.get("args") or {}).items():
+        kind = arg["type"]
+        if kind == "formula":
+            args[name] = Formula(str(arg["latex"]), str(arg["text"]))
+        elif kind == "number":
+            args[name] = Number(float(arg["value"]), bool(arg.get("fraction", False)))
+        elif kind == "label":
+            args[name] = Label(str(arg["text"]), arg.get("latex"))
+        elif kind == "authored":
+            args[name] = Authored(str(arg["markdown"]))
+        else:
+            raise TypeError(f"unknown argument type {kind!r}")
+    subject = data.get("subject")
+    return Message(str(data["code"]), args, None if subject is None else str(subject))
 
 
 def formula(node: Expr, typed: str | None = None) -> Formula:

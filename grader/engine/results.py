@@ -89,6 +89,8 @@ class PartResult:
             out["entries"] = self.entries
         if self.messages:
             out["messages"] = [m.to_dict() for m in self.messages]
+        if self.expected_messages:
+            out["expected_messages"] = [m.to_dict() for m in self.expected_messages]
         if self.checks is not None:
             out["checks"] = self.checks
         if self.follow_through is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from grader.config import Config
@@ -23,6 +23,7 @@ class Actor:
     id: int
     username: str
     role: str
+    locale: str | None = field(default=None, compare=False)  # the language the user chose
 
     @property
     def is_admin(self) -> bool:

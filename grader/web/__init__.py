@@ -20,6 +20,7 @@ def register_web(app: Flask) -> None:
         exercise,
         feedback,
         instructor,
+        language,
         pages,
         security,
         solution,

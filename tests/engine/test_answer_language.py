@@ -70,6 +70,10 @@ def close(a: float, b: float) -> bool:
         ("3x\u22121", "3x - 1"),  # minus sign
         ("3x\u20101", "3x - 1"),  # hyphen
         ("\uff12\uff58\uff0b\uff08\uff59\uff0d\uff11\uff09", "2x + (y - 1)"),  # full width
+        ("\uff13\uff58\u00d7\uff08\uff59\u00f7\uff12\uff09", "3x*(y/2)"),  # × ÷ (#29)
+        ("\uff10\uff0e\uff15\uff58", "0.5x"),  # full-width point
+        ("0\u30025x", "0.5x"),  # 。 as a decimal point
+        ("\uff2c\uff2f\uff27\uff08\uff58\uff09", "log(x)"),  # full-width capitals
         ("x\u2074", "x^4"),
         ("x\u207b\u00b9", "x^-1"),
         ("x\u00b9\u2070", "x^10"),

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from grader.db.core import rowcount
 from grader.db.models import ApiToken, Membership, User, utcnow
+from grader.languages import check_language
 from grader.services.accounts import sign_in_links
 from grader.services.accounts.access import require_course_staff, require_role
 from grader.services.context import Actor, Services
@@ -39,6 +40,7 @@ def user_dict(user: User) -> dict:
         "username": user.username,
         "role": user.role,
         "created_at": user.created_at.isoformat(),
+        "locale": user.locale,
     }
 
 
@@ -106,6 +108,20 @@ def get_user(svc: Services, actor: Actor, user_id: int) -> dict:
         return user_dict(user)
 
 
+def set_locale(svc: Services, actor: Actor, locale: str | None) -> dict:
+    """Save the actor's language (a tag of grader.languages; None: chosen per request again)."""
+    tag = check_language(locale)
+    with svc.db.write() as session:
+        user = session.get_one(User, actor.id)
+        user.locale = tag
+        session.flush()
+        out = user_dict(user)
+    for digest, (_, cached) in list(svc.token_cache.items()):
+        if cached.id == actor.id:  # the user's tokens say the new language at once
+            svc.token_cache.pop(digest, None)
+    return out
+
+
 def authenticate(svc: Services, token: str, fresh: bool = False) -> Actor:
     """The actor a bearer token belongs to; cached for `auth_cache_s` seconds unless `fresh`
     (sensitive actions look in the database: a revocation binds them at once everywhere)."""
@@ -118,14 +134,14 @@ def authenticate(svc: Services, token: str, fresh: bool = False) -> Actor:
         return cached[1]
     with svc.db.read() as session:
         row = session.execute(
-            select(User.id, User.username, User.role)
+            select(User.id, User.username, User.role, User.locale)
             .join(ApiToken, ApiToken.user_id == User.id)
             .where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None))
         ).first()
     if row is None:
         svc.token_cache.pop(digest, None)
         raise Unauthorized("the token is unknown or revoked")
-    actor = Actor(row.id, row.username, row.role)
+    actor = Actor(row.id, row.username, row.role, row.locale)
     if len(svc.token_cache) > 10_000:
         svc.token_cache.clear()
     svc.token_cache[digest] = (now + svc.config.auth_cache_s, actor)
@@ -431,7 +447,7 @@ def sign_in(svc: Services, username: str, password: str) -> tuple[Actor, str]:
         _rehash(svc, user.id, password)
         with svc.db.read() as session:
             user = session.get_one(User, user.id)
-    return Actor(user.id, user.username, user.role), session_stamp(user)
+    return Actor(user.id, user.username, user.role, user.locale), session_stamp(user)
 
 
 def _rehash(svc: Services, user_id: int, password: str) -> None:
@@ -451,4 +467,4 @@ def session_actor(svc: Services, user_id: int, stamp: str) -> Actor | None:
         user = session.get(User, user_id)
     if user is None or session_stamp(user) != stamp:
         return None
-    return Actor(user.id, user.username, user.role)
+    return Actor(user.id, user.username, user.role, user.locale)

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from grader.db.models import Assignment, Course, Membership, Submission, User, utcnow
+from grader.languages import check_language
 from grader.services import timezones
 from grader.services.accounts.access import course_role, require_course_staff, require_role
 from grader.services.assignments.assignment import StudentTerms, state, student_terms_for, summary
@@ -27,6 +28,7 @@ def course_dict(course: Course, role: str | None = None) -> dict:
         "created_at": course.created_at.isoformat(),
         "archived": course.archived_at is not None,
         "time_zone": course.time_zone or timezones.DEFAULT_ZONE,
+        "locale": course.locale,
         "your_role": role,
     }
 
@@ -39,23 +41,34 @@ def update_course(
     title: str | None,
     archived: bool | None,
     time_zone: str | None = None,
+    locale: str | None = None,
 ) -> dict:
     """Rename a course, archive it (read-only for students, listed apart) or bring it back,
-    or set its time zone (its stored times stay the same moments; they are shown anew)."""
+    set its time zone (its stored times stay the same moments; they are shown anew) or its
+    default language (`locale`: a tag, or "" to clear it; for users who chose none)."""
     if title is not None and not 0 < len(title.strip()) <= 200:
         raise Invalid("a course title has 1 to 200 characters", details=[{"path": "title"}])
     zone = timezones.check_zone(time_zone) if time_zone is not None else None
+    language = check_language(locale)
     with svc.db.write() as session:
         require_course_staff(session, actor, course_id)
         course = session.get_one(Course, course_id)
         if zone is not None:
             course.time_zone = zone
+        if locale is not None:
+            course.locale = language
         if title is not None:
             course.title = title.strip()
         if archived is not None and archived != (course.archived_at is not None):
             course.archived_at = utcnow() if archived else None
         session.flush()
         return course_dict(course, course_role(session, actor, course_id))
+
+
+def course_locale(svc: Services, course_id: int) -> str | None:
+    """A course's default language (None when it has none, or there is no such course)."""
+    with svc.db.read() as session:
+        return session.scalar(select(Course.locale).where(Course.id == course_id))
 
 
 def create_course(svc: Services, actor: Actor, title: str, time_zone: str | None = None) -> dict:

@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, case, func, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
+from grader import languages
 from grader.db.core import table_of
 from grader.db.models import (
     Assignment,
@@ -27,6 +28,7 @@ from grader.db.models import (
 )
 from grader.engine import ParseError, parse_answer
 from grader.engine.labels import split_answer
+from grader.services import translation
 from grader.services.accounts.access import course_role
 from grader.services.assignments import exams
 from grader.services.assignments.assignment import (
@@ -54,13 +56,19 @@ def present_parts(parts: dict[str, Any], visible: bool) -> dict[str, Any]:
     """Each part's result as its reader gets it: the derivative's value where the feedback
     points ("The derivative there is 12.") joins the feedback only where the correct answer
     may be shown (`answers_visible`); `feedback_html` is the feedback rendered (math as MathML).
+    Both are in the request's language (worded anew from the stored messages).
     """
     out = {}
+    language = languages.current()
     for part_id, result in parts.items():
-        shown = {k: v for k, v in result.items() if k != "expected"}
-        feedback = shown.get("feedback") or ""
-        if visible and result.get("expected"):
-            feedback = f"{feedback} {result['expected']}"
+        shown = {k: v for k, v in result.items() if k not in ("expected", "expected_messages")}
+        feedback, expected = shown.get("feedback") or "", result.get("expected")
+        if language != languages.DEFAULT:  # worded anew from its messages, where it has them
+            feedback = translation.feedback(result.get("messages") or (), language) or feedback
+            again = translation.feedback(result.get("expected_messages") or (), language)
+            expected = again or expected
+        if visible and expected:
+            feedback = f"{feedback} {expected}"
         shown["feedback"] = feedback
         shown["feedback_html"] = render_feedback(feedback)
         out[part_id] = shown
