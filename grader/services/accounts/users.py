@@ -405,7 +405,7 @@ def redeem_sign_in_link(svc: Services, token: str) -> tuple[Actor, str]:
             raise sign_in_links.used()
     with svc.db.read() as session:
         user = session.get_one(User, user_id)
-        return Actor(user.id, user.username, user.role), session_stamp(user)
+        return Actor(user.id, user.username, user.role, user.locale), session_stamp(user)
 
 
 def sign_in_link_user(svc: Services, token: str) -> str:
