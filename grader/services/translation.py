@@ -40,14 +40,14 @@ def gettext(message: str, language: str | None = None, **args: Any) -> str:
 def engine_words(tag: str) -> Catalogue:
     """The engine's message templates in a language: each code's translation, or its English
     where the catalogue has none or its translation names other placeholders than the English
-    (a slip in a catalogue must not lose an argument)."""
+    (a slip in a catalogue must not lose an argument; one may be named more or fewer times)."""
     if tag == languages.DEFAULT:
         return ENGLISH
     found = catalogue(tag)
     words: dict[str, str] = {}
     for code, english in ENGLISH.items():
         text = str(found.pgettext(code, english))
-        same = sorted(placeholders(text)) == sorted(placeholders(english))
+        same = set(placeholders(text)) == set(placeholders(english))
         words[code] = text if same else english
     return words
 
