@@ -80,7 +80,7 @@ class LtiSettings:
     retry_base_s: float = 10.0  # first retry delay; doubled each time (with jitter)
     retry_max_s: float = 3600.0  # longest delay between two tries
     max_attempts: int = 12  # tries before a passback or webhook delivery is failed
-    logins_per_minute: int = 60  # LTI login initiations per address and process (0: no limit)
+    logins_per_minute: int = 60  # LTI login initiations per address, all processes (0: no limit)
     allow_private_urls: bool = False  # let webhooks reach loopback/private addresses (dev)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import math
 import secrets
 from datetime import UTC, datetime
 from typing import Any
@@ -40,6 +42,7 @@ log = logging.getLogger(__name__)
 STATE_COOKIE = "lti_state"  # this browser's login cookie: the states it started name it
 TITLES = {400: "Launch refused", 401: "Launch refused", 403: "Not allowed", 404: "Not found"}
 TITLES |= {405: "Not possible", 409: "Not possible now", 422: "Cannot use that", 503: "Unavailable"}
+TITLES |= {429: "Slow down"}
 
 
 def services() -> Services:
@@ -73,18 +76,20 @@ def lti_policy(response: Any) -> Any:
     return response
 
 
-def refused_page(status: int, message: str) -> Any:
+def refused_page(status: int, message: str, headers: dict[str, str] | None = None) -> Any:
     if request.accept_mimetypes.best == "application/json":
-        return jsonify({"error": {"code": "lti_refused", "message": message}}), status
+        body = jsonify({"error": {"code": "lti_refused", "message": message}})
+        return body, status, headers or {}
     title = TITLES.get(status, "Error")
-    return render_template("lti/refused.html", title=title, message=message), status
+    page = render_template("lti/refused.html", title=title, message=message)
+    return page, status, headers or {}
 
 
 @bp.errorhandler(ServiceError)
 def _refused(exc: ServiceError) -> Any:
     if isinstance(exc, LaunchRefused):
         log.info("LTI request refused (%s): %s", exc.status, exc.message)
-    return refused_page(exc.status, exc.message[:1].upper() + exc.message[1:])
+    return refused_page(exc.status, exc.message[:1].upper() + exc.message[1:], exc.headers)
 
 
 @bp.errorhandler(HTTPException)
@@ -142,16 +147,31 @@ def login() -> Any:
 
 
 def _login_rate(svc: Services) -> None:
-    """Refuse (429) an address starting logins faster than the configured rate."""
+    """Refuse (429) an address starting logins faster than the configured rate, counted by
+    every service process together (an IPv6 address by its /64: one host holds them all)."""
     limit = svc.config.lti.logins_per_minute
     if limit <= 0:
         return
-    address = request.remote_addr or "unknown"
-    if not svc.lti_logins.allow(address, limit, 60.0):
+    wait = svc.lti_logins.check(client_network(request.remote_addr or "unknown"), limit)
+    if wait is not None:
         raise TooManyRequests(
-            f"too many LMS logins from this address; at most {limit} a minute",
-            headers={"Retry-After": "60"},
+            f"too many LMS logins from this address; at most {limit} a minute. "
+            f"Try again in {math.ceil(wait)} seconds",
+            headers={"Retry-After": str(max(1, math.ceil(wait)))},
         )
+
+
+def client_network(address: str) -> str:
+    """What a per-address limit counts: the address, or an IPv6 address's /64 network."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:100]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 @bp.post("/launch")

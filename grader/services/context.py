@@ -13,7 +13,7 @@ from grader.services.infra.completions import Completions, WaitSlots
 from grader.services.infra.dispatch import Dispatcher, NullDispatcher
 from grader.services.infra.exercise_cache import ExerciseCache
 from grader.services.infra.local_limits import WindowCounts
-from grader.services.infra.ratelimit import RateLimiter, SignInThrottle
+from grader.services.infra.ratelimit import RateLimiter, SharedWindowLimit, SignInThrottle
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,8 @@ class Services:
         self.completions = Completions()
         self.waits = WaitSlots(config.max_waiting, config.max_waiting_per_user)
         self.rate_limiter = _rate_limiter(config, self.db)
-        self.lti_logins = WindowCounts()  # LTI login initiations per address (no writes)
+        # LTI login initiations per address, counted by every process together
+        self.lti_logins = SharedWindowLimit(self.db, "lti-login:", 60.0)
         self.plot_renders = WindowCounts()  # feedback plots drawn per user
         self.sign_in_throttle = SignInThrottle(
             self.db, config.web.login_max_failures, config.web.login_window_s

@@ -383,19 +383,28 @@ def test_a_browser_that_blocks_the_cookie_is_offered_the_same_login_in_a_new_win
     assert window.post(fresh, again["state"]).status_code == 200
 
 
-def test_login_initiation_writes_nothing_and_is_rate_limited_per_address(lms, world):
+def test_login_initiation_keeps_no_state_and_is_rate_limited_per_address(lms, world):
+    """No login state is stored; the address's one counter row is counted up to the first
+    refusal, after which refusals come from memory (a flood writes nothing)."""
     from dataclasses import replace
 
     from sqlalchemy import func, select
 
     from grader.db.integrations import LtiOneTime
+    from grader.db.models import SignInCounter
 
     world.svc.config = replace(
         world.svc.config, lti=replace(world.svc.config.lti, logins_per_minute=20)
     )
     with world.svc.db.read() as session:
         before = session.scalar(select(func.count()).select_from(LtiOneTime))
-    codes = [lms.login(lti_deployment_id="").status_code for _ in range(25)]
+    responses = [lms.login(lti_deployment_id="") for _ in range(25)]
+    codes = [r.status_code for r in responses]
     assert codes[:20] == [302] * 20 and set(codes[20:]) == {429}
+    assert 1 <= int(responses[-1].headers["Retry-After"]) <= 60
     with world.svc.db.read() as session:
         assert session.scalar(select(func.count()).select_from(LtiOneTime)) == before
+        counters = session.execute(select(SignInCounter.key, SignInCounter.count)).all()
+    assert [(key, count) for key, count in counters if key.startswith("lti-login:")] == [
+        ("lti-login:127.0.0.1", 21)
+    ]

@@ -1,5 +1,6 @@
 """Throttles shared by every service process, kept in the database: a per-user limit on the
-requests that cost grading work, and a limit on failed sign-ins per account and per address.
+requests that cost grading work, a limit on failed sign-ins per account and per address, and
+a limit on unauthenticated LTI login initiations per address.
 
 Each process used to count alone, so N processes allowed N times the limit (40 wrong passwords
 got 10 tries before a 429 with two processes). The counts now live in two small tables that
@@ -12,6 +13,7 @@ import math
 import random
 import threading
 import time
+from collections import OrderedDict
 from typing import Any
 
 from sqlalchemy import case, delete, update
@@ -159,6 +161,78 @@ return tostring(level)
 """
 
 
+def count_in_window(
+    db: Database, session: Any, key: str, now: float, window_s: float
+) -> tuple[int, float]:
+    """Count one event under `key` in `sign_in_counters`, in one atomic upsert (a window
+    older than `window_s` starts again at 1); returns the count and the window's start."""
+    table = table_of(SignInCounter)
+    dialect = sqlite if db.is_sqlite else postgresql
+    expired = table.c.since <= now - window_s
+    stmt = (
+        dialect.insert(table)
+        .values(key=key, count=1, since=now)
+        .on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={
+                "count": case((expired, 1), else_=table.c.count + 1),
+                "since": case((expired, now), else_=table.c.since),
+            },
+        )
+        .returning(table.c.count, table.c.since)
+    )
+    count, since = session.execute(stmt).one()
+    return int(count), float(since)
+
+
+class SharedWindowLimit:
+    """At most `limit` events per key in each window of `window_s`, counted by every service
+    process together (one upsert per event in `sign_in_counters`, keys under `prefix`).
+
+    For unauthenticated requests (LTI login initiations): each allowed event costs one row
+    update, never a new row beyond one per key and window; once a key is over its limit, this
+    process refuses it from memory until the window ends, so a flood costs no writes (each
+    process makes at most `limit` + 1 per key and window). Memory holds at most `max_keys`
+    refused keys (the oldest are forgotten first; forgetting costs one more write)."""
+
+    def __init__(self, db: Database, prefix: str, window_s: float = 60.0, max_keys: int = 10_000):
+        self.db = db
+        self.prefix = prefix
+        self.window_s = window_s
+        self.max_keys = max_keys
+        self._refused: OrderedDict[str, float] = OrderedDict()  # key -> end of its window
+        self._lock = threading.Lock()
+
+    def check(self, key: str, limit: int) -> float | None:
+        """Count one event for `key`; None when allowed, else the seconds until its window
+        ends (the event is refused)."""
+        now = time.time()
+        key = f"{self.prefix}{key}"[:400]
+        with self._lock:
+            until = self._refused.get(key)
+            if until is not None and until > now:
+                return until - now
+            self._refused.pop(key, None)
+        with self.db.write() as session:
+            count, since = count_in_window(self.db, session, key, now, self.window_s)
+            if random.random() < PRUNE_CHANCE:
+                table = table_of(SignInCounter)
+                session.execute(
+                    delete(table).where(
+                        table.c.key.startswith(self.prefix, autoescape=True),
+                        table.c.since < now - self.window_s,
+                    )
+                )
+        if count <= limit:
+            return None
+        until = since + self.window_s
+        with self._lock:
+            self._refused[key] = until
+            while len(self._refused) > self.max_keys:
+                self._refused.popitem(last=False)
+        return max(0.0, until - now)
+
+
 class SignInThrottle:
     """Sign-in attempts counted before the password is checked, in one atomic upsert per key,
     so parallel attempts cannot slip between a check and a count (60 parallel wrong passwords
@@ -183,23 +257,7 @@ class SignInThrottle:
         return f"pair:{name}|{address[:100]}", f"account:{name}", f"address:{address[:100]}"
 
     def _count(self, session: Any, key: str, now: float) -> tuple[int, float]:
-        table = table_of(SignInCounter)
-        dialect = sqlite if self.db.is_sqlite else postgresql
-        expired = table.c.since <= now - self.window_s
-        stmt = (
-            dialect.insert(table)
-            .values(key=key, count=1, since=now)
-            .on_conflict_do_update(
-                index_elements=[table.c.key],
-                set_={
-                    "count": case((expired, 1), else_=table.c.count + 1),
-                    "since": case((expired, now), else_=table.c.since),
-                },
-            )
-            .returning(table.c.count, table.c.since)
-        )
-        count, since = session.execute(stmt).one()
-        return int(count), float(since)
+        return count_in_window(self.db, session, key, now, self.window_s)
 
     def attempt(self, username: str, address: str, known_device: bool = False) -> None:
         """Count one attempt, before the password is checked; 429 with Retry-After when it is
