@@ -23,6 +23,7 @@ from flask import (
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from grader.i18n import SESSION_LTI
 from grader.lti import SESSION_KEY, bp
 from grader.services.assignments import assignment as assignments
 from grader.services.context import Actor, Services
@@ -204,6 +205,8 @@ def _launch() -> Any:
     g.lti_origins = landing.frame_origins
     sign_in_session(landing.actor, landing.stamp)
     session[SESSION_KEY] = landing.frame_origins
+    if checked.locale:  # the LMS's language, after the user's own choice (grader/i18n.py)
+        session[SESSION_LTI] = checked.locale
     if checked.message_type == lti_launch.DEEP_LINKING:
         code = lti_deeplink.start(svc, checked, landing)
         return _picker(
@@ -238,6 +241,7 @@ def _landing(svc: Services, actor: Actor, stamp: str, target: str) -> Any:
         "stamp": stamp,
         "target": target,
         "frame": session.get(SESSION_KEY),
+        "locale": session.get(SESSION_LTI),
     }
     code = lti_onetime.issue(svc, "open", payload, svc.config.lti.launch_code_ttl_s)
     return render_template("lti/landing.html", target=target, code=code)
@@ -289,6 +293,8 @@ def open_window(code: str) -> Any:
     sign_in_session(actor, payload["stamp"])
     if payload.get("frame"):
         session[SESSION_KEY] = payload["frame"]
+    if payload.get("locale"):
+        session[SESSION_LTI] = payload["locale"]
     return redirect(payload["target"], code=303)
 
 

@@ -24,6 +24,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from grader import languages
 from grader.db.integrations import LtiContext, LtiPlatform, LtiResourceLink, LtiUser
 from grader.db.models import Assignment, Course, Membership, User
 from grader.services.accounts.users import session_stamp
@@ -73,6 +74,15 @@ class Launch:
 
     def claim(self, name: str, default: Any = None) -> Any:
         return self.claims.get(CLAIM + name, default)
+
+    @property
+    def locale(self) -> str | None:
+        """The language the LMS shows its user (`launch_presentation.locale`), if the grader
+        speaks it ("zh-CN", "zh_CN" and "zh" read as zh-CN)."""
+        presentation = self.claim("launch_presentation")
+        if not isinstance(presentation, dict) or not isinstance(presentation.get("locale"), str):
+            return None
+        return languages.supported(presentation["locale"])
 
 
 def tool_base(svc: Services, request_root: str) -> str:
