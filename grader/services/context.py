@@ -12,7 +12,6 @@ from grader.services.infra.backpressure import QueueDepth
 from grader.services.infra.completions import Completions, WaitSlots
 from grader.services.infra.dispatch import Dispatcher, NullDispatcher
 from grader.services.infra.exercise_cache import ExerciseCache
-from grader.services.infra.local_limits import WindowCounts
 from grader.services.infra.ratelimit import RateLimiter, SharedWindowLimit, SignInThrottle
 
 
@@ -73,7 +72,7 @@ class Services:
         self.rate_limiter = _rate_limiter(config, self.db)
         # LTI login initiations per address, counted by every process together
         self.lti_logins = SharedWindowLimit(self.db, "lti-login:", 60.0)
-        self.plot_renders = WindowCounts()  # feedback plots drawn per user
+        self.plot_renders = SharedWindowLimit(self.db, "plots:", 60.0)  # drawn per user
         self.sign_in_throttle = SignInThrottle(
             self.db, config.web.login_max_failures, config.web.login_window_s
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import OrderedDict
@@ -84,7 +85,8 @@ def submission(actor: Actor, submission_id: int) -> Any:
 def plot(actor: Actor, submission_id: int, part_id: str, component: int) -> Any:
     """One answer's plot (0.2-0.45 s of CPU to draw): drawn once per submission, part,
     component, size and visibility and kept (graded submissions do not change); each user may
-    have at most PLOT_RENDERS_PER_MINUTE drawn a minute per process (429 beyond)."""
+    have at most PLOT_RENDERS_PER_MINUTE drawn a minute, counted by every process together
+    (429 beyond)."""
     svc = services()
     size = request.args.get("size", "wide")
     if size not in SIZES:
@@ -94,10 +96,11 @@ def plot(actor: Actor, submission_id: int, part_id: str, component: int) -> Any:
     cache = svc.__dict__.setdefault("plot_cache", _PlotCache())  # per database and process
     svg = cache.get(key)
     if svg is None:
-        if not svc.plot_renders.allow(str(actor.id), PLOT_RENDERS_PER_MINUTE, 60.0):
+        wait = svc.plot_renders.check(str(actor.id), PLOT_RENDERS_PER_MINUTE)
+        if wait is not None:
             raise TooManyRequests(
                 f"too many plots drawn; at most {PLOT_RENDERS_PER_MINUTE} a minute",
-                headers={"Retry-After": "60"},
+                headers={"Retry-After": str(max(1, math.ceil(wait)))},
             )
         data, hidden, label = feedback.plot_data(svc, actor, submission_id, part_id, component)
         svg = render_svg(data, hidden, label, size)

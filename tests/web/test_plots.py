@@ -101,3 +101,7 @@ def test_a_plot_is_drawn_once_and_each_user_may_have_only_so_many_drawn(pages, w
     refused = pages.get(url + "?size=phone")  # a second drawing within the minute
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     assert pages.get(url).status_code == 200 and len(drawn) == 1
+    from grader.services.infra.ratelimit import SharedWindowLimit
+
+    other_process = SharedWindowLimit(web.svc.db, "plots:", 60.0)  # counts in the same rows
+    assert other_process.check(str(web.student.actor.id), 1) is not None
