@@ -140,7 +140,8 @@
         box.className = "cell";
         box.id = input.id + "-" + i + "-" + j;
         box.setAttribute("autocomplete", "off");
-        // a full keyboard: phones' decimal keypads may have no minus sign
+        // a full keyboard where the keypad below is not used: phones' own decimal keypads
+        // may have no minus sign (the keypad sets "none" while it is shown)
         box.setAttribute("inputmode", "text");
         box.setAttribute("autocapitalize", "off");
         box.setAttribute("enterkeyhint", "next");
@@ -209,6 +210,95 @@
     });
     if (input.disabled) boxes.forEach(function (b) { b.disabled = true; });
     input.parentNode.insertBefore(grid, input);
+    if (!input.disabled) keypad(grid, boxes);
+  }
+
+  // On a phone (a narrow screen or a touch screen) the grid brings its own keypad: digits, a
+  // minus sign, a decimal point, a slash, delete, and the previous and next box, so no phone
+  // keyboard is needed (a phone's decimal keypad may lack the minus). "Phone keyboard" gives
+  // the phone's own keyboard back for that grid (and "Number keys" the keypad again).
+  var PHONE = "(max-width: 40em), (pointer: coarse)";
+  var KEYS = [["7"], ["8"], ["9"], ["\u232b", "Delete", "delete"],
+              ["4"], ["5"], ["6"], ["\u2212", "Minus", "-"],
+              ["1"], ["2"], ["3"], ["/", "Divide", "/"],
+              ["\u2039", "Previous box", "previous"], ["0"], [".", "Decimal point", "."],
+              ["\u203a", "Next box", "next"]];
+
+  function keypad(grid, boxes) {
+    var current = boxes[0];
+    var typing = false;  // the phone's own keyboard was asked for
+    var pad = document.createElement("div");
+    pad.className = "keypad";
+    pad.hidden = true;
+    pad.setAttribute("role", "group");
+    pad.setAttribute("aria-label", "Number keys for the grid");
+    var keys = document.createElement("div");
+    keys.className = "keys";
+    KEYS.forEach(function (key) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.tabIndex = -1;  // Tab stays on the grid's boxes
+      b.textContent = key[0];
+      b.setAttribute("data-key", key[2] || key[0]);
+      if (key[1]) b.setAttribute("aria-label", key[1]);
+      keys.appendChild(b);
+    });
+    var toggle = document.createElement("button");
+    toggle.type = "button";
+    toggle.tabIndex = -1;
+    toggle.className = "secondary keyboard";
+    toggle.textContent = "Phone keyboard";
+    pad.appendChild(keys);
+    pad.appendChild(toggle);
+    grid.parentNode.insertBefore(pad, grid.nextSibling);
+
+    function wanted() { return window.matchMedia && window.matchMedia(PHONE).matches; }
+
+    function show() {
+      var on = wanted();
+      pad.hidden = !on;
+      keys.hidden = typing;
+      toggle.textContent = typing ? "Number keys" : "Phone keyboard";
+      boxes.forEach(function (b) { b.setAttribute("inputmode", on && !typing ? "none" : "text"); });
+    }
+
+    function inside(node) { return node && (grid.contains(node) || pad.contains(node)); }
+
+    function edit(box, text, back) {
+      var end = box.selectionEnd === null ? box.value.length : box.selectionEnd;
+      var start = box.selectionStart === null ? end : box.selectionStart;
+      if (back && start === end && start > 0) start -= 1;
+      box.setRangeText(text, start, end, "end");
+      box.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+
+    boxes.forEach(function (box) {
+      box.addEventListener("focus", function () { current = box; show(); });
+    });
+    grid.addEventListener("focusout", function () {
+      setTimeout(function () { if (!inside(document.activeElement)) pad.hidden = true; }, 0);
+    });
+    // a press on the keypad keeps the focus (and the caret) in the box
+    pad.addEventListener("mousedown", function (event) { event.preventDefault(); });
+    keys.addEventListener("click", function (event) {
+      var b = event.target.closest("button");
+      if (!b) return;
+      var key = b.getAttribute("data-key");
+      var k = boxes.indexOf(current);
+      if (key === "next" || key === "previous") {
+        var to = boxes[k + (key === "next" ? 1 : -1)];
+        if (to) to.focus(); else current.focus();
+        return;
+      }
+      edit(current, key === "delete" ? "" : key, key === "delete");
+      current.focus();
+    });
+    toggle.addEventListener("click", function () {
+      typing = !typing;
+      show();
+      current.blur();  // the phone opens its keyboard for the new inputmode on the next focus
+      current.focus();
+    });
   }
 
   document.querySelectorAll("input[data-grid='cells']").forEach(build);

@@ -133,10 +133,55 @@ def test_on_a_phone_the_grid_is_named_by_rows_and_columns_and_takes_a_minus(phon
     legend = phone.locator("fieldset.part").filter(has=phone.locator("#answer-dL-dW-at-0"))
     expect(legend.locator("legend")).to_contain_text("a 2×3 matrix (2 rows, 3 columns)")
     cells = phone.locator("#answer-dL-dW-at-0-0-0")
-    expect(cells).to_have_attribute("inputmode", "text")
     expect(phone.get_by_label("row 2, column 3")).to_be_visible()
     cells.tap()
-    phone.keyboard.type("-3")
+    phone.keyboard.type("-3")  # a keyboard still types into the boxes
     expect(cells).to_have_value("-3")
     expect(phone.get_by_text("A matrix is typed row by row")).to_be_visible()
     shot(phone, "24-matrix-grid-phone")
+
+
+def test_on_a_phone_the_grid_has_its_own_keypad_with_a_minus(phone, live_url, web):
+    """Tapping a box of the grid opens the grid's keypad (digits, minus, point, delete, next)
+    instead of the phone's keyboard; a whole matrix is typed with it alone and graded."""
+    from playwright.sync_api import expect
+
+    aid = assign(web, "linear-layer-mse")
+    sign_in(phone, live_url, then=f"/assignments/{aid}")
+    pad = phone.get_by_role("group", name="Number keys for the grid")
+    expect(pad).to_be_hidden()
+    first = phone.locator("#answer-dL-dW-at-0-0-0")
+    first.tap()
+    expect(pad).to_be_visible()
+    expect(first).to_have_attribute("inputmode", "none")  # no phone keyboard over the grid
+    names = {"-": "Minus", ".": "Decimal point"}
+    for i, number in enumerate(["-3", "-6", "-9", "4", "8", "12.5"]):
+        for char in number:
+            pad.get_by_role("button", name=names.get(char, char), exact=True).tap()
+        if i < 5:
+            pad.get_by_role("button", name="Next box").tap()
+    pad.get_by_role("button", name="Delete").tap()
+    pad.get_by_role("button", name="Delete").tap()  # 12.5 -> 12
+    expect(phone.locator("#answer-dL-dW-at-0")).to_have_value("[[-3, -6, -9], [4, 8, 12]]")
+    expect(phone.locator("#answer-dL-dW-at-0-preview mtable mtd")).to_have_count(6)
+    shot(phone, "25-matrix-keypad-phone")
+    pad.get_by_role("button", name="Phone keyboard").tap()
+    expect(first).to_have_attribute("inputmode", "text")
+    pad.get_by_role("button", name="Number keys").tap()
+    expect(first).to_have_attribute("inputmode", "none")
+    phone.locator("#answer-dL-dW-0").fill("outer(y - t, x)")
+    expect(pad).to_be_hidden()  # the keypad belongs to the grid
+    phone.locator("#answer-dL-db-0").fill("y - t")
+    phone.locator("#answer-dL-dx-0").fill("W^T @ (y - t)")
+    phone.get_by_role("button", name="Submit answers").click()
+    expect(phone.locator("#score")).to_have_text("6 / 6")
+
+
+def test_on_a_desktop_the_grid_has_no_keypad(page, live_url, web):
+    from playwright.sync_api import expect
+
+    aid = assign(web, "linear-layer-mse")
+    sign_in(page, live_url, then=f"/assignments/{aid}")
+    page.locator("#answer-dL-dW-at-0-0-0").click()
+    expect(page.get_by_role("group", name="Number keys for the grid")).to_be_hidden()
+    expect(page.locator("#answer-dL-dW-at-0-0-0")).to_have_attribute("inputmode", "text")
