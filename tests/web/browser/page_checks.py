@@ -7,6 +7,11 @@ again after each change to the page (a dialog, a preview, a message), and report
 console. `verify` (the `page` and `phone` fixtures call it when a test ends) checks the last
 state, then opens every page the test loaded (GET, same cookies) at the other width, and fails
 the test with every problem found.
+
+A page that only a form's POST shows (a password shown once, an import's result, a form sent
+back with its errors) cannot be fetched again by GET: `install` keeps each such HTML answer as
+the browser received it, and `verify` shows it again at the other width (the same address,
+answered from what was kept), so it is checked at both widths too.
 """
 
 from __future__ import annotations
@@ -20,9 +25,28 @@ PREFIX = "PAGE-CHECK "
 NOT_REVISITED = ("/api/", "/lti/", "/logout", "/assets/")
 
 
+MAX_POSTED = 40  # POST answers kept per test, for the other width
+
+
 def install(context, page) -> None:
     context.add_init_script(path=str(SCRIPT))
     page.checked = []  # [{"url", "width", "problems"}]
+    page.posted = []  # [{"url", "status", "headers", "body"}]: pages a form POST showed
+
+    def keep(route, request) -> None:
+        if request.method != "POST" or not request.is_navigation_request():
+            route.fallback()
+            return
+        response = route.fetch(max_redirects=0)  # a redirect is followed by the browser
+        body = response.body()
+        html = "text/html" in response.headers.get("content-type", "")
+        shown = not 300 <= response.status < 400  # a form sent back with errors is shown too
+        if html and shown and len(page.posted) < MAX_POSTED:
+            found = {"url": request.url, "status": response.status, "body": body}
+            page.posted.append({**found, "headers": response.headers})
+        route.fulfill(response=response, body=body)
+
+    context.route("**/*", keep)
 
     def heard(message) -> None:
         if message.text.startswith(PREFIX):
@@ -43,6 +67,22 @@ def _check_now(page) -> dict | None:
     return {"url": url, "width": page.viewport_size["width"], "problems": problems}
 
 
+def _show_again(tab, kept: dict) -> dict | None:
+    """The page a form POST showed, shown again in `tab` (at the other width) from what was
+    kept: its address answers once with that status, those headers and that HTML."""
+
+    def answer(route) -> None:
+        route.fulfill(status=kept["status"], headers=kept["headers"], body=kept["body"])
+
+    tab.route(kept["url"], answer, times=1)
+    try:
+        tab.goto(kept["url"])
+        tab.wait_for_load_state("load")
+    finally:
+        tab.unroute(kept["url"], answer)
+    return _check_now(tab)
+
+
 def verify(browser, context, page, other: dict) -> list[str]:
     """Every problem of every state the test's `page` reached, and of its pages at the
     `other` viewport (a dict for new_context)."""
@@ -53,7 +93,8 @@ def verify(browser, context, page, other: dict) -> list[str]:
     for report in reports:
         if report["url"] not in urls and not report["url"].startswith(NOT_REVISITED):
             urls.append(report["url"])
-    if urls and origin.startswith("http"):
+    posted = getattr(page, "posted", [])
+    if (urls or posted) and origin.startswith("http"):
         second = browser.new_context(storage_state=context.storage_state(), **other)
         second.add_init_script(path=str(SCRIPT))
         tab = second.new_page()
@@ -67,6 +108,10 @@ def verify(browser, context, page, other: dict) -> list[str]:
                 found = _check_now(tab)
                 if found:
                     reports.append(found)
+            for kept in posted:
+                found = _show_again(tab, kept)
+                if found:
+                    reports.append({**found, "url": found["url"] + " (after a form POST)"})
         finally:
             second.close()
     out = []

@@ -42,3 +42,41 @@ def test_a_clean_page_has_no_problems(page):
     )
     page.add_script_tag(path=str(page_checks.SCRIPT))
     assert page.evaluate("() => window.__checkPage()") == []
+
+
+WIDE_AFTER_POST = (
+    '<html lang="en"><head><meta name="viewport" content="width=device-width"></head><body>'
+    '<h1>Shown once</h1><div style="width:600px">a wide result</div></body></html>'
+)
+
+
+@pytest.mark.page_checks_off
+def test_a_page_only_a_form_post_shows_is_checked_at_the_other_width(page, browser, live_url):
+    """A wrong password posted at desktop width: the page sent back is kept as received; a
+    page a POST showed is shown again at phone width, where a wide one is caught."""
+    from playwright.sync_api import expect
+
+    from tests.web.browser.conftest import PHONE_CONTEXT
+
+    page.goto(live_url + "/login")
+    page.get_by_label("Username").fill("nobody")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("Wrong username or password.")).to_be_visible()
+    kept = [p for p in page.posted if p["url"] == live_url + "/login"]
+    assert len(kept) == 1 and kept[0]["status"] == 401
+    assert b"Wrong username or password." in kept[0]["body"]
+    assert page_checks.verify(browser, page.context, page, PHONE_CONTEXT) == []
+    page.posted.append(
+        {
+            "url": live_url + "/teach/shown-once",
+            "status": 200,
+            "headers": {"content-type": "text/html; charset=utf-8"},
+            "body": WIDE_AFTER_POST.encode(),
+        }
+    )
+    problems = page_checks.verify(browser, page.context, page, PHONE_CONTEXT)
+    assert problems == [
+        "/teach/shown-once (after a form POST) at 390px: scrolls sideways: 608px wide in a "
+        "390px window"
+    ]
