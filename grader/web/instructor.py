@@ -169,6 +169,52 @@ def reset_password(actor: Actor, course_id: int, username: str) -> Any:
     return page, 200, {"Cache-Control": "no-store"}
 
 
+@bp.get("/teach/courses/<int:course_id>/members/<username>/accommodations")
+@signed_in
+def accommodations(actor: Actor, course_id: int, username: str) -> Any:
+    """A student's extra time for every timed exam of the course (a factor, extra minutes)."""
+    return _accommodations_page(actor, course_id, username)
+
+
+def _accommodations_page(actor: Actor, course_id: int, username: str, **values: Any) -> str:
+    """The form; `values`: a form sent back with its error."""
+    course, member = _member(actor, course_id, username)
+    if member["role"] != "student":
+        raise NotFound(f"{username!r} is not a student of this course")
+    return render_template("instructor/accommodations.html", course=course, m=member, **values)
+
+
+def _form_number(name: str, label: str, whole: bool) -> float | int | None:
+    """A number typed in a form (a decimal comma read as a point); None when left empty."""
+    text = request.form.get(name, "").strip()[:20].replace(",", ".")
+    if not text:
+        return None
+    try:
+        return int(text) if whole else float(text)
+    except ValueError:
+        kind = "a whole number" if whole else "a number such as 1.5"
+        raise Invalid(f"{label}: “{text}” is not {kind}", details=[{"path": name}]) from None
+
+
+@bp.post("/teach/courses/<int:course_id>/members/<username>/accommodations")
+@signed_in
+def save_accommodations(actor: Actor, course_id: int, username: str) -> Any:
+    try:
+        factor = _form_number("time_factor", "Time factor", whole=False)
+        typed_minutes = _form_number("extra_minutes", "Extra minutes", whole=True)
+        minutes = None if typed_minutes is None else int(typed_minutes)
+        exams.set_course_accommodation(services(), actor, course_id, username, factor, minutes)
+    except Invalid as exc:
+        typed = {k: request.form.get(k, "")[:20] for k in ("time_factor", "extra_minutes")}
+        words = exc.message.replace("time_factor", "time factor").replace("_", " ")
+        error = words[:1].upper() + words[1:] + "."
+        field = exc.details[0].get("path", "") if isinstance(exc.details, list) else ""
+        values = {"error": error, "typed": typed, "field": field}
+        return _accommodations_page(actor, course_id, username, **values), 422
+    target = url_for("web.teach_course", course_id=course_id, saved=username)
+    return redirect(target + f"#member-{username}", code=303)
+
+
 @bp.post("/teach/courses/<int:course_id>/roster")
 @signed_in
 def import_roster(actor: Actor, course_id: int) -> Any:

@@ -169,6 +169,9 @@ def _member_dict(m: Membership, alone: bool) -> dict[str, Any]:
         "role": m.role,
         "account_role": m.user.role,
         "last_instructor": alone and m.role == "instructor",
+        # timed exams: the student's course-wide time factor and extra minutes (None: none)
+        "time_factor": m.time_factor,
+        "extra_minutes": m.extra_minutes,
     }
 
 

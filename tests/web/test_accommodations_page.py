@@ -1,0 +1,59 @@
+"""Exam time per student on the course's People page (#24): a time factor and extra minutes
+for every timed exam of the course, as `PUT …/members/{username}/accommodations` sets them."""
+
+from __future__ import annotations
+
+
+def test_an_instructor_gives_a_student_exam_time_from_the_people_page(
+    client, pages, web, page_text
+):
+    pages.sign_in(web.teacher)
+    course = f"/teach/courses/{web.course_id}"
+    people = pages.get(course).get_data(as_text=True)
+    assert 'aria-label="Exam time for stu"' in people
+    assert 'aria-label="Exam time for tess"' not in people  # students only
+    form = page_text(pages.get(course + "/members/stu/accommodations"))
+    assert "Exam time for stu" in form and "Time factor" in form
+    saved = pages.post(
+        course + "/members/stu/accommodations", {"time_factor": "1,5", "extra_minutes": "10"}
+    )
+    assert saved.status_code == 303
+    assert saved.headers["Location"].endswith("#member-stu")
+    shown = page_text(pages.get(saved.headers["Location"]))
+    assert "Exam time for stu was saved." in shown and "exams: ×1.5 +10 min" in shown
+    listed = client.get(f"/api/v1/courses/{web.course_id}/members", headers=web.teacher.headers)
+    stu = next(m for m in listed.json["items"] if m["username"] == "stu")
+    assert (stu["time_factor"], stu["extra_minutes"]) == (1.5, 10)
+    again = page_text(pages.get(course + "/members/stu/accommodations"))
+    assert 'value="1.5"' in pages.get(course + "/members/stu/accommodations").get_data(as_text=True)
+    assert "Save exam time" in again
+    cleared = pages.post(
+        course + "/members/stu/accommodations", {"time_factor": "", "extra_minutes": ""}
+    )
+    assert cleared.status_code == 303
+    assert "exams:" not in page_text(pages.get(course))
+
+
+def test_wrong_exam_time_is_sent_back_with_the_reason(pages, web, page_text):
+    pages.sign_in(web.teacher)
+    url = f"/teach/courses/{web.course_id}/members/stu/accommodations"
+    words = pages.post(url, {"time_factor": "double", "extra_minutes": "5"})
+    assert words.status_code == 422
+    text = page_text(words)
+    assert "Time factor: “double” is not a number such as 1.5." in text
+    assert 'value="double"' in words.get_data(as_text=True)  # what was typed stays
+    big = pages.post(url, {"time_factor": "20", "extra_minutes": ""})
+    assert big.status_code == 422 and "Time factor is from 1 to 10" in page_text(big)
+    minutes = pages.post(url, {"time_factor": "", "extra_minutes": "1.5"})
+    assert minutes.status_code == 422 and "is not a whole number" in page_text(minutes)
+
+
+def test_only_the_courses_instructors_set_exam_time_and_only_for_students(pages, web):
+    pages.sign_in(web.teacher)
+    teacher_row = f"/teach/courses/{web.course_id}/members/tess/accommodations"
+    assert pages.get(teacher_row).status_code == 404
+    pages.post("/logout")
+    pages.sign_in(web.student)
+    url = f"/teach/courses/{web.course_id}/members/stu/accommodations"
+    assert pages.get(url).status_code == 403
+    assert pages.post(url, {"time_factor": "3"}).status_code == 403
