@@ -26,6 +26,8 @@ and those of issue #21:
   signin     60 parallel wrong passwords for one account (19 were checked against a limit of 5)
   ltilogin   120 unauthenticated /lti/login requests (each wrote two rows)
   ssrf       webhook subscriptions to loopback, metadata and CGNAT addresses
+  roster     4 parallel imports of the same 2,000 new students (each hashed all 2,000
+             passwords with argon2, then three lost with 409 after 107 s)
 
 It prints, per attack, the statuses it got and how long it took, and for the innocent student
 the mean, p50, p99 and worst latency alone and under attack, with the ratio; and whether every
@@ -432,6 +434,13 @@ class Attacker:
             [("POST", url, {"json": {"url": t}, "headers": self.teacher}) for t in targets]
         )
 
+    def roster(self) -> Counter:
+        url = f"/api/v1/courses/{self.world['course']}/members/import"
+        text = "username,role\n" + "".join(f"r{i:04},student\n" for i in range(2000))
+        headers = {**self.teacher, "Content-Type": "text/csv"}
+        request = {"params": {"dry_run": "false"}, "content": text.encode(), "headers": headers}
+        return self._many([("POST", url, request)] * 4, workers=4)
+
     def plot(self) -> Counter:
         """Sign in on the web pages, submit k repeated 1,000 times, fetch its plot."""
         a = self.world["assignments"]["chain-rule-intro"]
@@ -491,6 +500,7 @@ def main() -> int:
                 "signin",
                 "ltilogin",
                 "ssrf",
+                "roster",
             ):
                 started = time.perf_counter()
                 try:
