@@ -25,8 +25,10 @@ from grader.api.schemas import (
     IdempotencyHeader,
     OverrideCreate,
     Page,
+    PartHelpPath,
     Preview,
     PreviewBody,
+    QuestionPartHelpPath,
     QuestionPath,
     SubmissionCreate,
     SubmissionOut,
@@ -39,7 +41,7 @@ from grader.services.errors import Invalid
 from grader.services.gradebook import analytics
 from grader.services.gradebook import scores as gradebook
 from grader.services.gradebook.statistics import statistics as item_statistics
-from grader.services.grading import code_runs, submissions
+from grader.services.grading import code_runs, help, submissions
 from grader.vocabulary import DONE
 
 bp = APIBlueprint(
@@ -196,6 +198,47 @@ def submit_question(
     `?wait=MS`; Idempotency-Key). An exam takes them only between your start and your end
     (409 `time_up` after it: nothing stored, no attempt used)."""
     return _submit(path.assignment_id, path.question_id, query, header, body)
+
+
+HELP_SHAPE = json_object(
+    "the part's help: {part, question_id, steps: {available, penalty, opened, list}, "
+    "hints: {available, penalties, revealed: [{number, markdown, html, penalty}]}, penalty}"
+)
+
+
+@bp.post("/assignments/<int:assignment_id>/steps/<part>", responses={200: HELP_SHAPE})
+def open_steps(path: PartHelpPath):
+    """Open the steps of a part of a one-exercise assignment (smaller derivatives from the
+    computation graph, answered as `"<part>.<n>"` in a submission). Costs the part's step
+    penalty if the part is then answered right; uses no attempt. 409 `no_steps` when the
+    part has none."""
+    return help.open_steps(svc(), actor(), path.assignment_id, path.part)
+
+
+@bp.post(
+    "/assignments/<int:assignment_id>/questions/<int:question_id>/steps/<part>",
+    responses={200: HELP_SHAPE},
+)
+def open_question_steps(path: QuestionPartHelpPath):
+    """Open the steps of a part of one question (as `/steps/{part}`)."""
+    return help.open_steps(svc(), actor(), path.assignment_id, path.part, path.question_id)
+
+
+@bp.post("/assignments/<int:assignment_id>/hints/<part>", responses={200: HELP_SHAPE})
+def reveal_hint(path: PartHelpPath):
+    """Reveal the next hint of a part of a one-exercise assignment: every hint shown so far
+    with its penalty (taken off the part only if it is then answered right). 409
+    `no_more_hints` once all are shown, `no_hints` when the part has none."""
+    return help.reveal_hint(svc(), actor(), path.assignment_id, path.part)
+
+
+@bp.post(
+    "/assignments/<int:assignment_id>/questions/<int:question_id>/hints/<part>",
+    responses={200: HELP_SHAPE},
+)
+def reveal_question_hint(path: QuestionPartHelpPath):
+    """Reveal the next hint of a part of one question (as `/hints/{part}`)."""
+    return help.reveal_hint(svc(), actor(), path.assignment_id, path.part, path.question_id)
 
 
 @bp.post("/assignments/<int:assignment_id>/start", responses={200: ExamStarted})

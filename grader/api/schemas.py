@@ -78,6 +78,17 @@ class QuestionPath(BaseModel):
     question_id: int
 
 
+class PartHelpPath(BaseModel):
+    assignment_id: int
+    part: str = Field(max_length=64)
+
+
+class QuestionPartHelpPath(BaseModel):
+    assignment_id: int
+    question_id: int
+    part: str = Field(max_length=64)
+
+
 class AssignmentQuery(Params):
     student: str | None = Field(
         None,
@@ -191,6 +202,13 @@ class AssignmentSettings(Strict):
     max_attempts: int | None = Field(None, ge=1, le=10_000)
     late_penalty: float | None = Field(
         None, ge=0, le=1, description="fraction taken off late work; null: no late work"
+    )
+    follow_through: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="share of a part's points an answer right given the student's own wrong "
+        "earlier answer earns; 0: none; null: each exercise's own setting (default 1)",
     )
 
 

@@ -180,12 +180,15 @@ def answer_sets(args: argparse.Namespace, exercise=None) -> Iterator[dict | str]
 def cmd_check(args: argparse.Namespace) -> int:
     from grader.engine import ExerciseInvalid, grade, load_exercise_file
     from grader.engine.code_check import CodeUnavailable
+    from grader.engine.steps import part_steps
 
     try:
         exercise = load_exercise_file(args.file)
     except ExerciseInvalid as exc:
         raise UsageError("the exercise is not valid:\n" + str(exc)) from None
-    known = {p.id for p in exercise.parts}
+    # a step's answer is given as PART.N=TEXT (the steps of docs/engine.md, "Steps")
+    steps = {s.id for found in part_steps(exercise).values() for s in found}
+    known = {p.id for p in exercise.parts} | steps
     progress = (not args.json) and args.answers and sys.stderr.isatty()
     for n, answers in enumerate(answer_sets(args, exercise), 1):
         if isinstance(answers, str):
@@ -193,7 +196,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             continue
         unknown = sorted(set(answers) - known)
         if unknown and args.answer:
-            raise UsageError(f"unknown part {unknown[0]!r} (parts: {', '.join(sorted(known))})")
+            parts = ", ".join(p.id for p in exercise.parts)
+            raise UsageError(f"unknown part {unknown[0]!r} (parts: {parts}; steps: PART.N)")
         try:
             result = grade(exercise, answers, seed=args.seed)
         except CodeUnavailable as exc:
@@ -210,15 +214,26 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def format_table(result: Grade) -> str:
+    from grader.engine.messages import render
+
     rows = [("part", "verdict", "score", "feedback")]
     for pid, r in result.parts.items():
         verdict = "error" if r.error else ("correct" if r.correct else "wrong")
+        if r.follow_through:  # right given an earlier wrong answer (#26)
+            verdict = "followed"
         text = r.error or r.plain  # plain text: no $...$ on a terminal
         if r.expected_text and not r.error:
             text = f"{text} {r.expected_text}"
         if r.diagnosis:
             text = f"[{r.diagnosis}] {text}"
+        if r.penalty:
+            text = f"{text} (help taken: -{r.penalty:.0%})"
         rows.append((pid, verdict, f"{r.score:g}/{r.max_score:g}", text))
+        for sid, s in (r.steps or {}).items():
+            mark = "correct" if s.correct else ("error" if s.error else "wrong")
+            rows.append((f"  {sid}", mark, "", s.error or s.plain))
+        for note in r.steps_note:
+            rows.append(("", "", "", render(note, "plain")))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     lines = []
     for row in rows:

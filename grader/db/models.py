@@ -212,6 +212,9 @@ class Assignment(Base):
     time_limit_minutes: Mapped[int | None]  # exams: from each student's start
     max_attempts: Mapped[int | None]
     late_penalty: Mapped[float | None] = mapped_column(Float)
+    # the share of a part's points an answer right given the student's own wrong earlier
+    # answer earns (follow-through); None: each exercise's own setting
+    follow_through: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     show_answers: Mapped[str] = mapped_column(
         String(24), default="always", server_default="always"
@@ -348,6 +351,28 @@ class Extension(Base):
     extra_minutes: Mapped[int | None]
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HelpTaken(Base):
+    """The help a student took on one part of one question: hints revealed, steps opened.
+
+    Submissions carry a copy of it (their answers' ``@help``), which the grading penalises."""
+
+    __tablename__ = "help_taken"
+    __table_args__ = (UniqueConstraint("question_id", "student_id", "part_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("assignments.id", ondelete="CASCADE"), index=True
+    )
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("assignment_questions.id", ondelete="CASCADE")
+    )
+    student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    part_id: Mapped[str] = mapped_column(String(64))
+    hints: Mapped[int] = mapped_column(default=0, server_default="0")
+    steps: Mapped[bool] = mapped_column(default=False, server_default=false())
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ExamStart(Base):

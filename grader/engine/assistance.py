@@ -149,14 +149,14 @@ def finish(
     help_ = read_help(answers)
     share = exercise.spec.follow_through if help_.follow_through is None else help_.follow_through
     read = _Answers(inst, answers)
-    step_results: dict[str, list[PartResult]] = {}
+    step_results: dict[str, dict[str, PartResult]] = {}
     step_right: dict[str, bool] = {}
     for part in exercise.parts:
         steps = part_steps(exercise).get(part.id, ())
         if steps and any(_given(answers.get(s.id)) for s in steps):
-            step_results[part.id] = [_check_step(inst, s, read) for s in steps]
-            for s, r in zip(steps, step_results[part.id], strict=True):
-                step_right[s.id] = r.correct
+            step_results[part.id] = {s.id: _check_step(inst, s, read) for s in steps}
+            for s in steps:
+                step_right[s.id] = step_results[part.id][s.id].correct
     tries = [0]
     out: dict[str, PartResult] = {}
     for part in exercise.parts:
@@ -313,10 +313,12 @@ def _followed_message(givens: list[Given]) -> Message:
     return message(f"follow.correct_given_{kind}", given=given, number=Number(float(number)))
 
 
-def _with_steps(inst: Instance, part: Part, r: PartResult, steps: list[PartResult]) -> PartResult:
+def _with_steps(
+    inst: Instance, part: Part, r: PartResult, steps: dict[str, PartResult]
+) -> PartResult:
     """``r`` carrying its steps' results, and how they combine once all are right."""
     note: list[Message] = []
-    if all(s.correct for s in steps):
+    if all(s.correct for s in steps.values()):
         if part.is_tensor:
             names = " and ".join(s.label for s in part_steps(inst.exercise)[part.id])
             whole = " and ".join(inst.parts[part.index]["component_labels"])

@@ -44,7 +44,7 @@ class PartResult:
     # credited as right given wrong earlier answers (assistance.py)
     follow_through: dict | None = None
     # The part's steps' results (when any step was answered), and how they combine
-    steps: list[PartResult] | None = None
+    steps: dict[str, PartResult] | None = None  # by step id ("<part>.<n>")
     steps_note: list[Message] = field(default_factory=list)
     # The share of the points the help taken cost, and that help ({"hints": n, "steps": b})
     penalty: float = 0.0
@@ -96,9 +96,10 @@ class PartResult:
         if self.follow_through is not None:
             out["follow_through"] = self.follow_through
         if self.steps is not None:
-            out["steps"] = [s.to_dict(plain) for s in self.steps]
+            out["steps"] = {k: s.to_dict(plain) for k, s in self.steps.items()}
         if self.steps_note:
             out["steps_note"] = render(self.steps_note, "plain" if plain else "markdown")
+            out["steps_note_messages"] = [m.to_dict() for m in self.steps_note]
         if self.taken is not None:
             out["penalty"] = self.penalty
             out["taken"] = self.taken

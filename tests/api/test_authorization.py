@@ -135,6 +135,21 @@ MATRIX = [
         allow(202, *MEMBERS),
     ),
     # the world's assignment is homework: nothing to start or hand in
+    # steps and hints (#26): members open steps; the exercise has no hints (409 says so)
+    ("POST", "/assignments/{assignment_id}/steps/dz", {}, allow(200, *MEMBERS)),
+    (
+        "POST",
+        "/assignments/{assignment_id}/questions/{question_id}/steps/dz",
+        {},
+        allow(200, *MEMBERS),
+    ),
+    ("POST", "/assignments/{assignment_id}/hints/dz", {}, allow(409, *MEMBERS)),
+    (
+        "POST",
+        "/assignments/{assignment_id}/questions/{question_id}/hints/dz",
+        {},
+        allow(409, *MEMBERS),
+    ),
     ("POST", "/assignments/{assignment_id}/start", None, allow(409, *MEMBERS)),
     ("POST", "/assignments/{assignment_id}/finish", None, allow(409, *MEMBERS)),
     ("GET", "/assignments/{assignment_id}/exam", None, allow(200, *STAFF)),
@@ -242,6 +257,7 @@ def test_matrix_covers_every_api_route(app):
         "<int:platform_id>": "{platform_id}",
         "<kid>": "{kid}",
         "<int:webhook_id>": "{webhook_id}",
+        "<part>": "dz",
     }
     missing = []
     for rule in app.url_map.iter_rules():

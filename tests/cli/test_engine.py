@@ -390,3 +390,28 @@ def test_check_says_when_a_code_file_cannot_be_read(capsys, tmp_path):
     path = str(EXERCISES / "code-linear-backward.yaml")
     status, _, err = run(capsys, "check", path, "--answer", f"backward=@{tmp_path / 'none.py'}")
     assert status == 2 and "cannot read the code" in err
+
+
+def test_check_shows_follow_through_from_a_wrong_step(capsys):
+    """`check --answer` with a step's answer (PART.N): the part is marked followed (#26)."""
+    code, out, _ = run(
+        capsys, "check", CHAIN, "--answer", "dz-at-10=220", "--answer", "dz-at-10.1=44"
+    )
+    assert code == 0
+    line = next(x for x in out.splitlines() if x.startswith("dz-at-10 "))
+    assert "followed" in line and "0.8/1" in line
+    assert "Correct given your dy/dx = 44 (which was wrong: see step 1)." in line
+    assert "(help taken: -20%)" in line
+    assert any(x.strip().startswith("dz-at-10.1  wrong") for x in out.splitlines())
+
+
+def test_check_json_carries_follow_through(capsys):
+    code, out, _ = run(
+        capsys, "check", CHAIN, "--json", "--answer", "dz-at-10=220", "--answer", "dz-at-10.1=44"
+    )
+    part = json.loads(out)["parts"]["dz-at-10"]
+    assert part["follow_through"] == {
+        "from": ["dz-at-10.1"],
+        "given": {"dz-at-10.1": "44"},
+        "share": 1.0,
+    }

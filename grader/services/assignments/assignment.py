@@ -29,9 +29,11 @@ from grader.db.models import (
     utcnow,
 )
 from grader.engine import ParseError, preview
+from grader.engine.assistance import Taken
 from grader.services import timezones
 from grader.services.accounts.access import course_role, require_course_staff
 from grader.services.assignments import exams, questions, scoring
+from grader.services.assignments.help import part_help, taken_by
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
 from grader.services.exercises import instances
@@ -220,6 +222,7 @@ def create_assignment(svc: Services, actor: Actor, course_id: int, spec: dict[st
             time_limit_minutes=spec.get("time_limit_minutes"),
             max_attempts=spec.get("max_attempts"),
             late_penalty=spec.get("late_penalty"),
+            follow_through=spec.get("follow_through"),
             show_answers=show,
             solution_hint=bool(spec.get("solution_hint")),
             score_policy=policy,
@@ -629,9 +632,11 @@ def _question_dict(
     *,
     content: bool,
     level: str,
+    taken: dict[tuple[int, str], Taken] | None = None,
 ) -> dict[str, Any]:
     """One question of a student's view: points, attempts, score and (with `content`) the
-    statement and parts with their own parameters."""
+    statement and parts with their own parameters, each part with its steps and hints
+    (`help`: how many, at what penalty, and what the student opened)."""
     tally = state_.tally
     hidden_score = level == "none"
     out: dict[str, Any] = {
@@ -661,6 +666,9 @@ def _question_dict(
         out["statement_html"] = render_markdown(instance.statement)
         out["params"] = dict(instance.params)
         out["parts"] = _parts(instance)
+        for part in out["parts"]:
+            mine = (taken or {}).get((state_.row.id, part["id"]))
+            part["help"] = part_help(instance.exercise, part["id"], mine)
     return out
 
 
@@ -721,12 +729,14 @@ def view(
         zone = course_zone(session, row.course_id)
         versions = questions.alternatives(session, questions.version_ids(row.questions))
         definitions = {q.id: questions.definition(q, versions) for q in row.questions}
+        taken = taken_by(session, row.id, student_id)
     level = exams.feedback_level(row, shown_role, now)
     content = not (
         shown_role == "student" and row.kind == "exam" and row.time_limit_minutes and start is None
     )
     items = [
-        _question_dict(svc, row, st, shown_role, content=content, level=level) for st in states
+        _question_dict(svc, row, st, shown_role, content=content, level=level, taken=taken)
+        for st in states
     ]
     if role != "student":
         for item in items:
@@ -743,6 +753,7 @@ def view(
         "closes_at": _iso(row.closes_at),
         "time_limit_minutes": row.time_limit_minutes,
         "late_penalty": row.late_penalty,
+        "follow_through": row.follow_through,
         "score_policy": row.score_policy,
         "show_answers": row.show_answers,
         "solution_hint": row.solution_hint,
@@ -850,6 +861,7 @@ def summary(session: Session, row: Assignment) -> dict[str, Any]:
         "time_limit_minutes": row.time_limit_minutes,
         "max_attempts": row.max_attempts,
         "late_penalty": row.late_penalty,
+        "follow_through": row.follow_through,
         "show_answers": row.show_answers,
         "solution_hint": row.solution_hint,
         "score_policy": row.score_policy,
@@ -871,6 +883,7 @@ SETTINGS = (
     "time_limit_minutes",
     "max_attempts",
     "late_penalty",
+    "follow_through",
     "show_answers",
     "solution_hint",
     "score_policy",

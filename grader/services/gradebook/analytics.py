@@ -17,9 +17,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from grader.db.models import Submission
+from grader.db.models import Assignment, HelpTaken, Membership, Submission
 from grader.engine.equivalence import Signatures
 from grader.engine.mistake_groups import MistakeGroups
 from grader.services.assignments import questions
@@ -105,7 +106,8 @@ def _blank(answer: Any) -> bool:
 def analytics(svc: Services, actor: Actor, assignment_id: int) -> dict[str, Any]:
     """{"parts": {part id: {attempts, students, first_try_correct, students_correct,
     mean_attempts_to_correct, wrong_answers: [{answer, form, draws, count, submissions,
-    diagnosis, feedback, variants}]}}, "questions": [{id, number, alternatives: [{exercise_id,
+    diagnosis, feedback, variants}], help: {students_with_steps, students_with_hints,
+    hints_revealed}}}, "questions": [{id, number, alternatives: [{exercise_id,
     title, parts}]}], "score_distribution": {...}}: per question and pool alternative; "parts"
     is the first question's (first alternative's), as for a one-exercise assignment."""
     with svc.db.read() as session:
@@ -130,6 +132,7 @@ def analytics(svc: Services, actor: Actor, assignment_id: int) -> dict[str, Any]
             .order_by(Submission.student_id, Submission.attempt)
         ).all()
         cells = counted_scores(session, [col])
+        helped = help_taken(session, row)
     out_questions: list[dict[str, Any]] = []
     for number, q in enumerate(items, start=1):
         alternatives = []
@@ -139,6 +142,8 @@ def analytics(svc: Services, actor: Actor, assignment_id: int) -> dict[str, Any]
                 s for s in subs if s.question_id == q.id and s.exercise_version_id == version_id
             ]
             parts = _alternative_parts(svc.exercises.get(version_id, alt.sha256), mine)
+            for part_id, stats in parts.items():
+                stats["help"] = helped.get((q.id, part_id), dict(NO_HELP))
             alternatives.append({"exercise_id": alt.slug, "title": alt.title, "parts": parts})
         out_questions.append({"id": q.id, "number": number, "alternatives": alternatives})
     first = out_questions[0]["alternatives"][0] if out_questions else {"parts": {}}
@@ -148,6 +153,37 @@ def analytics(svc: Services, actor: Actor, assignment_id: int) -> dict[str, Any]
         "parts": first["parts"],
         "questions": out_questions,
         "score_distribution": distribution(cells, col.max_score),
+    }
+
+
+NO_HELP = {"students_with_steps": 0, "students_with_hints": 0, "hints_revealed": 0}
+
+
+def help_taken(session: Session, row: Assignment) -> dict[tuple[int, str], dict[str, int]]:
+    """Per (question, part): how many of the course's students opened its steps, revealed
+    a hint, and how many hints they revealed in all (#26)."""
+    rows = session.execute(
+        select(
+            HelpTaken.question_id,
+            HelpTaken.part_id,
+            func.count().filter(HelpTaken.steps.is_(True)),
+            func.count().filter(HelpTaken.hints > 0),
+            func.coalesce(func.sum(HelpTaken.hints), 0),
+        )
+        .join(
+            Membership,
+            (Membership.user_id == HelpTaken.student_id) & (Membership.course_id == row.course_id),
+        )
+        .where(HelpTaken.assignment_id == row.id, Membership.role == "student")
+        .group_by(HelpTaken.question_id, HelpTaken.part_id)
+    ).all()
+    return {
+        (q, part): {
+            "students_with_steps": int(steps),
+            "students_with_hints": int(hinted),
+            "hints_revealed": int(total),
+        }
+        for q, part, steps, hinted, total in rows
     }
 
 

@@ -379,7 +379,7 @@ def submissions_csv(svc: Services, actor: Actor, assignment_id: int) -> str:
         header += ["question", "exercise_id"]
     header += ["attempt", "submitted_at", "status", "score", "max_score", "late"]
     for part in parts:
-        header += [f"{part} answer", f"{part} correct"]
+        header += [f"{part} answer", f"{part} correct", f"{part} help penalty"]
     rows: list[list[Any]] = [header]
     for sub, username in subs:
         line: list[Any] = [username]
@@ -400,6 +400,7 @@ def submissions_csv(svc: Services, actor: Actor, assignment_id: int) -> str:
             text = json.dumps(given, ensure_ascii=False) if isinstance(given, list) else given
             verdict = results.get(part, {}).get("correct")
             line += [text or "", "" if verdict is None else ("yes" if verdict else "no")]
+            line.append(_number(results.get(part, {}).get("penalty")))
         rows.append(line)
     return to_csv(rows)
 

@@ -27,7 +27,9 @@ from grader.db.models import (
     utcnow,
 )
 from grader.engine import ParseError, parse_answer
+from grader.engine.assistance import HELP_KEY
 from grader.engine.labels import split_answer
+from grader.engine.steps import part_steps
 from grader.services import translation
 from grader.services.accounts.access import course_role
 from grader.services.assignments import exams
@@ -45,6 +47,7 @@ from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from grader.services.exercises.markup import render_feedback
 from grader.services.grading.code_runs import check_code_answer, require_sandbox
+from grader.services.grading.help import snapshot as help_snapshot
 from grader.services.pagination import envelope
 from grader.vocabulary import DONE, SubmissionStatus
 
@@ -71,8 +74,27 @@ def present_parts(parts: dict[str, Any], visible: bool) -> dict[str, Any]:
             feedback = f"{feedback} {expected}"
         shown["feedback"] = feedback
         shown["feedback_html"] = render_feedback(feedback)
+        if shown.get("steps"):
+            shown["steps"] = {
+                step_id: _worded(step, language) for step_id, step in shown["steps"].items()
+            }
+        if shown.get("steps_note"):
+            note = shown["steps_note"]
+            if language != languages.DEFAULT:
+                again = translation.feedback(result.get("steps_note_messages") or (), language)
+                note = shown["steps_note"] = again or note
+            shown["steps_note_html"] = render_feedback(note)
         out[part_id] = shown
     return out
+
+
+def _worded(step: dict[str, Any], language: str) -> dict[str, Any]:
+    """A step's result as its reader gets it (in their language, rendered)."""
+    feedback = step.get("feedback") or ""
+    if language != languages.DEFAULT:
+        feedback = translation.feedback(step.get("messages") or (), language) or feedback
+    shown = {k: v for k, v in step.items() if k not in ("expected", "expected_messages")}
+    return {**shown, "feedback": feedback, "feedback_html": render_feedback(feedback)}
 
 
 def answers_visible_to(
@@ -151,6 +173,7 @@ def _context(session: Session, actor: Actor, assignment_id: int) -> Any:
             Assignment.max_attempts,
             Assignment.late_penalty,
             Assignment.score_policy,
+            Assignment.follow_through,
             Membership.role,
             Membership.time_factor.label("course_time_factor"),
             Membership.extra_minutes.label("course_extra_minutes"),
@@ -224,10 +247,12 @@ def check_answers(svc: Services, exercise: Any, answers: Answers) -> Answers:
     """Drop blank answers and parse the rest; unreadable ones are a 422 listing each."""
     limit = svc.config.max_answer_chars
     parts = {p.id: p for p in exercise.parts}
+    # a step's answer is given under its id ("<part>.<number>"), checked like a part's
+    steps = {s.id: s.part for found in part_steps(exercise).values() for s in found}
     cleaned: Answers = {}
     errors: dict[str, Any] = {}
     for part_id, value in answers.items():
-        part = parts.get(part_id)
+        part = parts.get(part_id) or steps.get(part_id)
         if part is None:
             errors[part_id] = {"message": f"no part {part_id!r}; the parts are {', '.join(parts)}"}
             continue
@@ -344,6 +369,7 @@ def submit(
         )
         question = pick_question(items, question_id, assignment_id)
         version_id = drawn_version(question, actor.id)
+        helped = help_snapshot(session, assignment_id, question.id, actor.id, ctx.follow_through)
         version = session.execute(
             select(ExerciseVersion.sha256, ExerciseVersion.max_score).where(
                 ExerciseVersion.id == version_id
@@ -379,6 +405,7 @@ def submit(
     seed = question_seed(svc.config.secret_key, actor.id, assignment_id, question.seed_key, variant)
     exercise = svc.exercises.get(version_id, version.sha256)
     cleaned = check_answers(svc, exercise, answers)
+    stored: dict[str, Any] = dict(cleaned) if helped is None else {**cleaned, HELP_KEY: helped}
     if svc.queue_depth() >= svc.config.max_queue:
         raise TooManyRequests(
             "the grading queue is full; try again in a few seconds",
@@ -391,7 +418,7 @@ def submit(
         "student_id": actor.id,
         "exercise_version_id": version_id,
         "seed": seed,
-        "answers": cleaned,
+        "answers": stored,
         "idempotency_key": key,
         "late": late,
         "max_score": version.max_score,
@@ -467,7 +494,11 @@ def same_answers(a: Answers, b: Answers) -> bool:
             return " ".join(value.split())
 
         return {
-            part: text(value) if isinstance(value, str) else [text(v) for v in value]
+            part: text(value)
+            if isinstance(value, str)
+            else [text(v) for v in value]
+            if isinstance(value, list)
+            else value  # the help taken (@help), compared as it is
             for part, value in answers.items()
         }
 
