@@ -5,12 +5,22 @@ from __future__ import annotations
 from flask import request
 from flask_openapi3 import OpenAPI
 
-from grader.api import assignments, courses, exercises, lti, ops, submissions, system, users
+from grader.api import (
+    assignments,
+    courses,
+    exercises,
+    lti,
+    ops,
+    practice,
+    submissions,
+    system,
+    users,
+)
 from grader.api.common import PREFIX
 from grader.api.errors import register_error_handlers
 from grader.services.errors import BadRequest
 
-BLUEPRINTS = (users, exercises, courses, assignments, submissions, system, lti)
+BLUEPRINTS = (users, exercises, courses, assignments, submissions, practice, system, lti)
 NON_JSON_ENDPOINTS = {
     "exercises.upload",
     "exercises.validate",

@@ -449,8 +449,8 @@ class ExamStarted(BaseModel):
 class MessageArg(BaseModel):
     """A typed argument of a feedback message (see docs/engine.md, "Feedback messages")."""
 
-    type: Literal["formula", "number", "label", "authored"]
-    text: str | None = None  # formula, number, label
+    type: Literal["formula", "number", "label", "authored", "words"]
+    text: str | None = None  # formula, number, label, words
     latex: str | None = None  # formula
     value: float | None = None  # number
     markdown: str | None = None  # authored
@@ -553,3 +553,120 @@ class SolutionQuery(Params):
 
 class ExerciseSolutionQuery(SolutionQuery, ExerciseQuery):
     seed: int = Field(0, ge=0, le=MAX_ID, description="the student's seed (params)")
+
+
+# --- practice (docs/practice.md) -----------------------------------------------------------
+
+
+class PracticeQuery(Params):
+    skill: str | None = Field(
+        None, max_length=64, description="practise this skill only (an id from /skills)"
+    )
+
+
+class PracticeItemPath(BaseModel):
+    item_id: int = Field(ge=1, le=MAX_ID)
+
+
+class PracticeAnswers(Strict):
+    answers: dict[str, Answer] = Field(
+        max_length=20, description="part id -> answer; a gradient part takes a list"
+    )
+
+
+class MisconceptionQuery(Params):
+    weeks: int = Field(8, ge=1, le=52, description="how many weeks back, this one included")
+
+
+class PracticePart(BaseModel):
+    id: str
+    kind: str
+    points: float
+    numeric: bool
+    prompt_latex: str | None = None
+    prompt_mathml: str | None = None
+    components: list[str] | None = None
+    component_labels: list[str] | None = None
+    at: dict[str, Any] | None = None
+    shapes: list[Any] | None = None
+
+
+class PracticeItem(BaseModel):
+    id: int
+    skill: str = Field(description="the skill it practises (an id of the skill map)")
+    skill_name: str
+    template: str = Field(description="the template it was drawn from")
+    seed: int = Field(description="the draw: the same template and seed give the same item")
+    title: str
+    statement: str = Field(description="Markdown with $...$ math")
+    statement_html: str
+    parts: list[PracticePart]
+    attempts: int = Field(description="answers given to it so far (the first one counts)")
+
+
+class PracticeNext(BaseModel):
+    item: PracticeItem
+    reason: str = Field(description="why this item comes next, in words the student sees")
+    reason_message: FeedbackMessage
+
+
+class SkillStanding(BaseModel):
+    level: Literal["not_started", "attempted", "familiar", "proficient", "mastered"]
+    estimate: float = Field(description="P(the student knows the skill), 0..1")
+    evidence: int = Field(description="graded answers about it so far")
+
+
+class PracticeGraded(BaseModel):
+    item_id: int
+    score: float
+    max_score: float
+    parts: dict[str, PartResult]
+    counted: bool = Field(description="the item's first answer: it moved the mastery")
+    mastery: dict[str, SkillStanding]
+
+
+class SkillRef(BaseModel):
+    id: str
+    name: str
+
+
+class StudentMastery(BaseModel):
+    username: str
+    display_name: str | None
+    skills: dict[str, SkillStanding]
+
+
+class CourseMastery(BaseModel):
+    course_id: int
+    skills: list[SkillRef]
+    students: list[StudentMastery]
+
+
+class Skill(BaseModel):
+    id: str
+    name: str
+    group: str
+    description: str
+    requires: list[str] = Field(description="the skills it builds on")
+    templates: list[str] = Field(description="the templates that draw exercises for it")
+
+
+class SkillMap(BaseModel):
+    skills: list[Skill]
+    levels: list[str]
+    diagnoses: dict[str, str] = Field(
+        description="diagnosis code -> the skill it is evidence against"
+    )
+
+
+class MisconceptionRow(BaseModel):
+    diagnosis: str
+    skill: str
+    total: int
+    per_week: list[int]
+
+
+class CourseMisconceptions(BaseModel):
+    course_id: int
+    weeks: list[str] = Field(description="each week's Monday (UTC), oldest first")
+    misconceptions: list[MisconceptionRow]

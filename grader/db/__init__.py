@@ -1,6 +1,9 @@
 """Storage: typed models, engines and sessions, and Alembic migrations."""
 
-from grader.db import integrations  # noqa: E402,F401  (registers the LTI and webhook tables)
+from grader.db import (
+    integrations,  # noqa: E402,F401  (registers the LTI and webhook tables)
+    practice,  # noqa: E402,F401  (registers the practice tables)
+)
 from grader.db.models import (
     ApiToken,
     Assignment,

@@ -29,8 +29,9 @@ from grader.vocabulary import COURSE_ROLES, ROLES, SubmissionStatus  # noqa: F40
 SCORE_POLICIES = ("best", "last")
 # When students may see the correct answer of an assignment (its reference curve, formula, value)
 ANSWER_VISIBILITY = ("never", "after_due", "after_last_attempt", "always")
-# A homework set, or a timed exam (a start, a server-held end, a close time)
-ASSIGNMENT_KINDS = ("homework", "exam")
+# A homework set, a timed exam (a start, a server-held end, a close time), or practice graded
+# by the mastery reached in its target skills (grader/services/practice)
+ASSIGNMENT_KINDS = ("homework", "exam", "practice")
 # What a student sees after each submission while an exam is running
 EXAM_FEEDBACK = ("none", "score", "full")
 # Per question: one set of parameters per student, or new ones after each wrong graded attempt
@@ -228,6 +229,9 @@ class Assignment(Base):
         String(8), default="full", server_default="full"
     )  # one of EXAM_FEEDBACK
     shuffle: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # kind "practice": the skills to reach and the level to reach in each (mastery.Level)
+    target_skills: Mapped[list[str] | None] = mapped_column(JSONType)
+    target_level: Mapped[str | None] = mapped_column(String(16))
 
     questions: Mapped[list[AssignmentQuestion]] = relationship(
         back_populates="assignment",

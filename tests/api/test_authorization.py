@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from grader.services import practice
 from grader.services.grading import submissions
 
 ROLES = ("anon", "admin", "teacher", "other_teacher", "student", "outsider")
@@ -165,6 +166,25 @@ MATRIX = [
     ("GET", "/submissions/{submission_id}", None, allow(200, *MEMBERS, denied=404)),
     # not graded yet in this table: 409 for those who may read it
     ("GET", "/submissions/{submission_id}/solution", None, allow(409, *MEMBERS, denied=404)),
+    ("GET", "/courses/{course_id}/practice/next", None, allow(200, *MEMBERS)),
+    ("GET", "/courses/{course_id}/practice/next?skill=chain", None, allow(200, *MEMBERS)),
+    ("GET", "/practice/items/{item_id}", None, allow(200, "admin", "student", denied=404)),
+    (
+        "POST",
+        "/practice/items/{item_id}/preview",
+        {"expression": "3x^2"},
+        allow(200, "admin", "student", denied=404),
+    ),
+    # only the student answers their own item (an admin's answer would use their attempt)
+    (
+        "POST",
+        "/practice/items/{item_id}/submissions",
+        {"answers": {"df": "3x^2"}},
+        allow(200, "student", denied=404),
+    ),
+    ("GET", "/courses/{course_id}/mastery", None, allow(200, *MEMBERS)),
+    ("GET", "/courses/{course_id}/misconceptions", None, allow(200, *STAFF)),
+    ("GET", "/skills", None, allow(200, *EVERYONE)),
     ("GET", "/lti/platforms", None, allow(200, "admin")),
     ("POST", "/lti/platforms", PLATFORM, allow(201, "admin")),
     ("DELETE", "/lti/platforms/{platform_id}", None, allow(404, "admin")),
@@ -225,7 +245,11 @@ def test_role_gets_expected_status(world, client, role, method, path, body, expe
         "platform_id": 999999,
         "kid": "no-such-kid",
         "webhook_id": 999999,
+        "item_id": 0,
     }
+    if "{item_id}" in path:  # the student's first item: the power rule, one part "df"
+        served = practice.next_item(world.svc, world.student.actor, world.course_id)
+        ids["item_id"] = served.item.id
     if "{submission_id}" in path:
         accepted, _ = submissions.submit(world.svc, world.student.actor, world.assignment_id, RIGHT)
         ids["submission_id"] = accepted["id"]
@@ -258,6 +282,7 @@ def test_matrix_covers_every_api_route(app):
         "<kid>": "{kid}",
         "<int:webhook_id>": "{webhook_id}",
         "<part>": "dz",
+        "<int:item_id>": "{item_id}",
     }
     missing = []
     for rule in app.url_map.iter_rules():

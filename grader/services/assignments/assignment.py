@@ -1094,10 +1094,18 @@ def preview_answer(
 ) -> dict:
     """How an answer to a question (the only one when None) was read (LaTeX, MathML), or a
     422 with the message and column; with the student's own drawn exercise and parameters."""
-    if len(expression) > svc.config.max_answer_chars:
-        raise Invalid(f"an answer may have at most {svc.config.max_answer_chars} characters")
     version_id, sha256, seed = student_exercise(svc, actor, assignment_id, question_id)
     exercise = svc.exercises.get(version_id, sha256)
+    return preview_for(svc, exercise, part_id, expression, seed)
+
+
+def preview_for(
+    svc: Services, exercise: Any, part_id: str | None, expression: str, seed: int
+) -> dict:
+    """How ``expression`` reads as an answer to a part of ``exercise`` (LaTeX, MathML, text),
+    or a 422 with the message and column."""
+    if len(expression) > svc.config.max_answer_chars:
+        raise Invalid(f"an answer may have at most {svc.config.max_answer_chars} characters")
     check_part(exercise, part_id)
     try:
         shown = preview(exercise, part_id, expression, seed)

@@ -25,7 +25,7 @@ from grader.db.core import table_of
 from grader.db.models import Submission, utcnow
 from grader.engine import SamplingError, grade, grade_batch
 from grader.engine.code_check import CodeUnavailable, code_time_s
-from grader.services import integrations
+from grader.services import integrations, mastery
 from grader.services.context import Services
 from grader.services.grading import scheduling
 from grader.vocabulary import DONE, SubmissionStatus
@@ -383,6 +383,7 @@ def store(
         ).all()
         done = [row.id for row in written]
         integrations.graded(session, done)  # LMS passbacks and webhooks commit with the grades
+        mastery.record_submissions(session, done)  # skills' evidence, with the grades too
         scheduling.observe_costs(session, _observed_costs(outcomes))
     if observe is not None and written:
         observe(len(outcomes), [(now - row.created_at).total_seconds() for row in written])
