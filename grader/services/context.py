@@ -73,6 +73,8 @@ class Services:
         # LTI login initiations per address, counted by every process together
         self.lti_logins = SharedWindowLimit(self.db, "lti-login:", 60.0)
         self.plot_renders = SharedWindowLimit(self.db, "plots:", 60.0)  # drawn per user
+        # passwords given in rosters, hashed slowly, per instructor and hour
+        self.roster_hashes = SharedWindowLimit(self.db, "roster-hashes:", 3600.0)
         self.sign_in_throttle = SignInThrottle(
             self.db, config.web.login_max_failures, config.web.login_window_s
         )

@@ -223,6 +223,23 @@ def test_at_most_30_given_passwords_are_hashed_in_one_import(world, client, monk
     assert slow.calls == 30
 
 
+def test_an_instructor_has_an_hourly_budget_of_given_passwords(world, client, monkeypatch):
+    slow = CountingHasher()
+    monkeypatch.setattr(users, "_hasher", slow)
+    monkeypatch.setattr(roster, "GIVEN_PASSWORDS_PER_HOUR", 40)
+    first = "username,role,password\n" + "".join(f"h{i},student,pass-{i:04}\n" for i in range(30))
+    assert _import(client, world, first, dry_run=False).json["imported"] == 30
+    second = "username,role,password\n" + "".join(f"k{i},student,pass-{i:04}\n" for i in range(20))
+    refused = _import(client, world, second, dry_run=False)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 3000
+    error = refused.json["error"]
+    assert error["code"] == "password_budget"
+    assert error["message"].startswith("at most 40 passwords given in rosters are hashed per")
+    assert slow.calls == 30 and "k0" not in _members(world)
+    generated = "username,role\n" + "".join(f"k{i},student\n" for i in range(20))
+    assert _import(client, world, generated, dry_run=False).json["imported"] == 20
+
+
 def test_parallel_imports_of_one_roster_are_refused_before_any_hash(world, app, monkeypatch):
     """Four posts of the same roster at once: one imports (its slow hashes held until the
     others have their answers), three get 409 at once; only one import's passwords are

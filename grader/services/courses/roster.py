@@ -9,16 +9,18 @@ that may author exercises and open courses.
 
 What one import may cost is bounded: at most MAX_ROWS rows; generated passwords get a cheap
 hash (they are random: see users.new_generated_password); at most MAX_GIVEN_PASSWORDS rows
-may give a password, whose slow hashes run on a pool of HASH_THREADS threads that every import
-of the process shares; and one import at a time per course and per instructor, across every
-process (a lease taken before any account is read or any password hashed), so parallel posts
-of the same roster are refused at once instead of all hashing and then losing with 409.
+may give a password, whose slow hashes run on a pool of HASH_THREADS threads that every
+import of the process shares, at most GIVEN_PASSWORDS_PER_HOUR per instructor; and one import
+at a time per course and per instructor, across every process (a lease taken before any
+account is read or any password hashed), so parallel posts of the same roster are refused at
+once instead of all hashing and then losing with 409.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import math
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -40,6 +42,7 @@ from grader.vocabulary import COURSE_ROLES
 COLUMNS = ("username", "role", "display_name", "password")
 MAX_ROWS = 2000
 MAX_GIVEN_PASSWORDS = 30  # each a slow argon2 hash (about 0.2 CPU-seconds) while the user waits
+GIVEN_PASSWORDS_PER_HOUR = 300  # per instructor, every import and process together
 MAX_FIELD_CHARS = 1024
 MAX_DISPLAY_NAME = 200
 HASH_THREADS = 2  # per process, shared by its imports
@@ -228,7 +231,9 @@ def import_roster(
             _check_against_accounts(session, course_id, rows)
         if not all(r.error is None for r in rows):
             return _result(rows, 0)
-        hashes = _hash_new_passwords([r for r in rows if r.action == "create"])
+        created = [r for r in rows if r.action == "create"]
+        _budget(svc, actor, sum(bool(r.password) for r in created))
+        hashes = _hash_new_passwords(created)
         try:
             with svc.db.write() as session:
                 _apply(session, course_id, rows, hashes)
@@ -262,6 +267,24 @@ def _running(busy: leases.Taken, keys: list[str]) -> ServiceError:
         code="import_running",
         headers=retry,
     )
+
+
+def _budget(svc: Services, actor: Actor, slow: int) -> None:
+    """Count the import's slow hashes against the instructor's hourly budget, or refuse (429)
+    before hashing any: one instructor cannot keep the hashing threads busy import after
+    import."""
+    if not slow:
+        return
+    wait = svc.roster_hashes.check(str(actor.id), GIVEN_PASSWORDS_PER_HOUR, slow)
+    if wait is not None:
+        minutes = max(1, math.ceil(wait / 60))
+        raise TooManyRequests(
+            f"at most {GIVEN_PASSWORDS_PER_HOUR} passwords given in rosters are hashed per "
+            f"instructor an hour; nothing was imported: try again in {minutes} minutes, or "
+            "leave the password column empty to hand out generated passwords",
+            code="password_budget",
+            headers={"Retry-After": str(max(1, math.ceil(wait)))},
+        )
 
 
 def _hash_new_passwords(created: list[Row]) -> dict[int, str]:

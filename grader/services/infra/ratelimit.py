@@ -162,20 +162,20 @@ return tostring(level)
 
 
 def count_in_window(
-    db: Database, session: Any, key: str, now: float, window_s: float
+    db: Database, session: Any, key: str, now: float, window_s: float, amount: int = 1
 ) -> tuple[int, float]:
-    """Count one event under `key` in `sign_in_counters`, in one atomic upsert (a window
-    older than `window_s` starts again at 1); returns the count and the window's start."""
+    """Count `amount` events under `key` in `sign_in_counters`, in one atomic upsert (a window
+    older than `window_s` starts again); returns the count and the window's start."""
     table = table_of(SignInCounter)
     dialect = sqlite if db.is_sqlite else postgresql
     expired = table.c.since <= now - window_s
     stmt = (
         dialect.insert(table)
-        .values(key=key, count=1, since=now)
+        .values(key=key, count=amount, since=now)
         .on_conflict_do_update(
             index_elements=[table.c.key],
             set_={
-                "count": case((expired, 1), else_=table.c.count + 1),
+                "count": case((expired, amount), else_=table.c.count + amount),
                 "since": case((expired, now), else_=table.c.since),
             },
         )
@@ -203,9 +203,9 @@ class SharedWindowLimit:
         self._refused: OrderedDict[str, float] = OrderedDict()  # key -> end of its window
         self._lock = threading.Lock()
 
-    def check(self, key: str, limit: int) -> float | None:
-        """Count one event for `key`; None when allowed, else the seconds until its window
-        ends (the event is refused)."""
+    def check(self, key: str, limit: int, amount: int = 1) -> float | None:
+        """Count `amount` events for `key`; None when allowed, else the seconds until its
+        window ends (the events are refused, and still counted)."""
         now = time.time()
         key = f"{self.prefix}{key}"[:400]
         with self._lock:
@@ -214,7 +214,7 @@ class SharedWindowLimit:
                 return until - now
             self._refused.pop(key, None)
         with self.db.write() as session:
-            count, since = count_in_window(self.db, session, key, now, self.window_s)
+            count, since = count_in_window(self.db, session, key, now, self.window_s, amount)
             if random.random() < PRUNE_CHANCE:
                 table = table_of(SignInCounter)
                 session.execute(
