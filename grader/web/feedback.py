@@ -54,9 +54,12 @@ def submission(actor: Actor, submission_id: int) -> Any:
     graded = feedback.load_graded(svc, actor, submission_id)
     done = graded.submission["status"] == SubmissionStatus.GRADED
     parts = feedback.feedback_parts(svc, graded) if done else []
+    student = graded.submission.get("student")
+    whose = "your" if not student or student == actor.username else f"{student}’s"
     for part in parts:
         for shown in part["plots"]:
-            shown["alt"] = describe(shown.pop("curves"), graded.hidden, shown["label"])
+            curves = shown.pop("curves")
+            shown["alt"] = describe(curves, graded.hidden, shown["label"], whose)
     left = None
     if graded.max_attempts is not None:
         left = max(graded.max_attempts - graded.attempts_used, 0)

@@ -79,12 +79,13 @@ def _where(variable: str, xs: list[float], first: int, last: int) -> str:
     return f"for {a:.3g} < {variable} < {b:.3g}"
 
 
-def describe(data: Curves, hidden: bool, label: str) -> str:
+def describe(data: Curves, hidden: bool, label: str, whose: str = "your") -> str:
     """Where the answer differs, in words for the alt text: 'your answer is too large for
-    x > 1'. With `hidden`, only where it is wrong, not in which direction."""
+    x > 1' (`whose`: "stu’s" for an instructor reading a student's). With `hidden`, only
+    where it is wrong, not in which direction."""
     found = runs(differs(data))
     if not found:
-        return f"Plot of your {label}: along this line it agrees with the correct one."
+        return f"Plot of {whose} {label}: along this line it agrees with the correct one."
     pieces = []
     for first, last in found[:3]:
         where = _where(data.variable, data.xs, first, last)
@@ -107,7 +108,7 @@ def describe(data: Curves, hidden: bool, label: str) -> str:
             pieces.append(f"off {where}")
     more = f" and in {len(found) - 3} more places" if len(found) > 3 else ""
     against = "" if hidden else " against the correct one"
-    return f"Plot of your {label}{against}: your answer is {', '.join(pieces)}{more}."
+    return f"Plot of {whose} {label}{against}: {whose} answer is {', '.join(pieces)}{more}."
 
 
 def render_svg(data: Curves, hidden: bool, label: str, size: str = "wide") -> bytes:

@@ -119,6 +119,13 @@ def test_wrong_answer_redirects_to_feedback_with_diagnosis_and_plot(pages, web, 
     body = svg.get_data(as_text=True)
     assert "<svg" in body and "your answer" in body and "correct dz/dx" in body
     assert "differs here" in body
+    assert "Your dz/dx (solid)" in text
+    pages.sign_in(web.teacher)  # the instructor reads the student's, not "your", derivative
+    staff = page_text(pages.get(response.headers["Location"]))
+    assert "stu’s dz/dx (solid)" in staff and "Your dz/dx" not in staff
+    assert 'alt="Plot of stu’s dz/dx against the correct one: stu’s answer is' in (
+        pages.get(response.headers["Location"]).get_data(as_text=True)
+    )
 
 
 def test_syntax_error_shows_the_caret_and_uses_no_attempt(pages, web, page_text):
