@@ -19,11 +19,10 @@ import torch
 
 from .autograd import as_points, evaluate
 from .budget import MAX_DIAGNOSIS_WORK, diagnosis_budget, submission_budget
-from .compare import tolerance_elsewhere
 from .decimal_comma import hint as decimal_comma_hint
 from .diagnose import find_mistake
 from .exercise import Exercise, Part
-from .expr import Expr, ParseError, names_in, parse
+from .expr import Expr, ParseError, names_in, parse_with_names
 from .labels import label_end, split_answer
 from .messages import Label, Message, Number, message
 from .npeval import NpValue, Unsupported, as_points_np, compile_np, run_terms, to_array
@@ -56,10 +55,10 @@ def parse_cached(
     scope: frozenset[str],
     tensors: frozenset[str] = frozenset(),
     shown: frozenset[str] | None = None,
-) -> Expr:
-    """``parse`` with memory: a class types the same answers, and a preview is followed by
-    the same text submitted. Errors are not cached (they raise)."""
-    return parse(text, scope, tensors, shown)
+) -> tuple[Expr, frozenset[str]]:
+    """``parse_with_names`` with memory: a class types the same answers, and a preview is
+    followed by the same text submitted. Errors are not cached (they raise)."""
+    return parse_with_names(text, scope, tensors, shown)
 
 
 def parse_answer(exercise: Exercise, part: Part | None, text: str, component: int = 0) -> Expr:
@@ -79,8 +78,10 @@ def parse_answer(exercise: Exercise, part: Part | None, text: str, component: in
 
 
 def _parse_unlabelled(exercise: Exercise, part: Part | None, text: str, component: int) -> Expr:
-    node = parse_cached(text, exercise.scope, exercise.tensor_names, exercise.told_names(part))
-    if part is not None and not part.numeric and part.of in names_in(node):
+    node, mentioned = parse_cached(
+        text, exercise.scope, exercise.tensor_names, exercise.told_names(part)
+    )
+    if part is not None and not part.numeric and part.of in mentioned:
         wrt = " and ".join(dict.fromkeys(part.wrt))
         raise ParseError(
             f"'{part.of}' is what this part differentiates: write the answer without it, "
@@ -89,7 +90,7 @@ def _parse_unlabelled(exercise: Exercise, part: Part | None, text: str, componen
             text,
         )
     if part is not None and part.numeric:
-        bad = sorted(names_in(node) - set(exercise.spec.params) - {"pi", "e"})
+        bad = sorted(mentioned - set(exercise.spec.params) - {"pi", "e"})
         if bad:
             col = _column_of(text, bad[0])
             where = ", ".join(f"{v} = {format_value(x)}" for v, x in (part.at or {}).items())
@@ -448,9 +449,7 @@ def _readable_mismatch(
         s = as_points_np(compile_np(node)(readable.env), len(readable.labels))
     except (Unsupported, KeyError):
         return None
-    ref = readable.reference
-    typical = inst.np_reference(part, c)
-    tol = tolerance_elsewhere(ref, typical, part.rtol, part.atol)  # the grader's one rule
+    ref, tol = readable.reference, readable.tolerance  # the grader's one rule
     wrong = np.isfinite(ref) & ~(np.abs(s - ref) <= tol)  # (under the check's errstate)
     finite = np.flatnonzero(wrong & np.isfinite(s))  # a number to compare beats "undefined"
     hits = finite if len(finite) else np.flatnonzero(wrong)

@@ -649,15 +649,13 @@ def _term_fix(
     Tried in order: j = 0 (m = -1 sign, m = 0 extra, other m a coefficient), then the power
     shifts. For each (term, j): D = t·w^j, m = median of (t - diff)/D where |D| is not tiny;
     it fits when |s - t + m·D - ref| = |diff - t + m·D| <= tol at every point."""
-    rows: list[np.ndarray] = []
-    keys: list[tuple[int, int]] = []
+    shifts = POWER_SHIFTS if single else (0, *POWER_SHIFTS)
     # a lone term's sign and factor are the whole answer's (SIGN, FACTOR say so)
-    for j in POWER_SHIFTS if single else (0, *POWER_SHIFTS):
-        shifted = values if j == 0 else values * _powers(wv)[j]
-        rows.append(shifted)
-        keys.extend((i, j) for i in range(len(values)))
-    D = np.concatenate(rows)  # (terms * shifts, points)
-    T = np.concatenate([values] * len(rows))
+    t, n = values.shape
+    keys = [(i, j) for j in shifts for i in range(t)]
+    powers = _powers(wv)["single" if single else "shifts"]  # (shifts, points)
+    D = (powers[:, None, :] * values[None, :, :]).reshape(-1, n)  # (shifts * terms, points)
+    T = np.broadcast_to(values, (len(shifts), t, n)).reshape(-1, n)
     m = _fitted(T - diff, D)
     m = np.where(np.abs(m) < 1e-9, 0.0, m)
     residual = np.abs(diff - T + m[:, None] * D)
@@ -695,6 +693,8 @@ def _powers(wv: np.ndarray) -> dict:
         return found[1]
     with np.errstate(all="ignore"):
         table: dict = {j: wv**j for j in POWER_SHIFTS}
+        table["single"] = np.stack([table[j] for j in POWER_SHIFTS])
+        table["shifts"] = np.stack([np.ones_like(wv), *(table[j] for j in POWER_SHIFTS)])
         powers = np.array(MISSING_POWERS, dtype=float)
         table["missing"] = wv[None, :] ** powers[:, None]
     if len(_POWERS) > 256:

@@ -16,7 +16,7 @@ import re
 import string
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from html import escape
 from typing import Any, Literal
 
@@ -48,7 +48,7 @@ class Number:
     value: float
     fraction: bool = False  # shown as p/q where it is one (a factor 1/2, an offset -3)
 
-    @property
+    @cached_property  # each style of each message shows it: worked out once
     def text(self) -> str:
         return nice_number(self.value) if self.fraction else point_value(self.value)
 
@@ -151,10 +151,16 @@ def formula(node: Expr, typed: str | None = None) -> Formula:
 
 def message(code: str, **args: Arg) -> Message:
     """A message of a known code with every argument its words use."""
-    missing = set(placeholders(ENGLISH[code])) - set(args)
-    if missing:
+    if not _needs(code) <= args.keys():
+        missing = _needs(code) - args.keys()
         raise KeyError(f"message {code} lacks {sorted(missing)}")
     return Message(code, args)
+
+
+@cache
+def _needs(code: str) -> frozenset[str]:
+    """The arguments a code's English words use (``message`` checks them once per code)."""
+    return frozenset(placeholders(ENGLISH[code]))
 
 
 # ------------------------------------------------------------------------------ the words

@@ -20,6 +20,7 @@ import torch
 
 from .autograd import DTYPE, as_points, nth_derivative
 from .budget import afford, diagnosis_budget, open_budget
+from .compare import tolerance_elsewhere
 from .npeval import NpValue, to_array, to_numpy
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ class Readable:
     env: dict[str, NpValue]  # the answer environment at the readable points
     labels: list[str]  # "x = 1/2, y = 2" per point
     reference: np.ndarray  # the derivative there (nan where it is not defined)
+    tolerance: np.ndarray  # the grader's one rule there (compare.tolerance_elsewhere)
 
 
 def readable_values(lo: float, hi: float, count: int = PER_VARIABLE) -> list[Fraction]:
@@ -107,4 +109,7 @@ def build_readable(inst: Instance, part: Part, component: int) -> Readable | Non
         return None
     n = len(points.labels)
     ref = as_points(nth_derivative(points.chain[part.of], points.leaves, wrt), n, inst.device)
-    return Readable(points.env, points.labels, to_array(ref))
+    ref_np = to_array(ref)
+    typical = inst.np_reference(part, component)
+    tol = tolerance_elsewhere(ref_np, typical, part.rtol, part.atol)
+    return Readable(points.env, points.labels, ref_np, tol)

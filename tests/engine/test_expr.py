@@ -388,3 +388,41 @@ def test_letter_o_typed_for_zero_suggests_the_number():
 def test_signed_exponent_is_refused_as_ambiguous_with_both_readings():
     with pytest.raises(ParseError, match=r"2\*10\^3 for the number, or 2e \+ 3"):
         parse("2e+3", XY)
+
+
+# ---------------------------------------------------------------- names the parser reports
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2x + 3y",
+        "X^2 + Y",  # capitals folded to the names in scope
+        "xsin(x) + 2xy",  # glued names split
+        "π x + e^x",  # Unicode constants
+        "sin(pi x)",
+        "Pi + 3",
+        "σ(x) y",  # a function sign, not a name
+        "log(x, y)",
+        "7",
+    ],
+)
+def test_the_names_a_parse_reports_are_those_its_tree_mentions(text):
+    """The check refuses an answer mentioning the function asked for by the names the parser
+    collected while building the tree; they must be exactly the tree's names."""
+    from grader.engine.expr import names_in, parse_with_names
+
+    tree, names = parse_with_names(text, XY)
+    assert names == names_in(tree)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="xyXYe pi+-*/^()2.5sincolg|", max_size=24))
+def test_reported_names_match_the_tree_for_any_text_that_parses(text):
+    from grader.engine.expr import names_in, parse_with_names
+
+    try:
+        tree, names = parse_with_names(text, XY)
+    except ParseError:
+        return
+    assert names == names_in(tree)
