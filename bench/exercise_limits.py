@@ -65,7 +65,7 @@ def measure(text: str, repeat: int) -> dict[str, list[float]] | float:
         times["upload"].append(clock() - t)
         t = clock()
         ex = load_exercise(text, validated=True)  # a process that has not seen it...
-        ex.instance(100 + r).parts  # noqa: B018 -- ...draws the student's instance
+        ex.instance(100 + r).prompts  # noqa: B018 -- ...draws the student's instance
         times["first view"].append(clock() - t)
         answers = wrong_answers(ex)
         for path in ("wrong", "wrong again"):

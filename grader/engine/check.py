@@ -220,13 +220,13 @@ def _group_values(group: list, part: Part, nodes: list[Expr]) -> list[torch.Tens
     A formula is evaluated once over all members' points; a number (a numeric part, whose
     answer may use the member's own params) is evaluated per member."""
     if part.numeric:
-        params = set(group[0].params)
+        params = set(group[0].param_values)
         if not any(names_in(node) & params for node in nodes):
             values = _evaluate_torch(group[0], part, nodes)
             return [v.repeat(len(group)) for v in values]
         per = [_evaluate_torch(inst, part, nodes) for inst in group]
         return [torch.cat([values[c] for values in per]) for c in range(len(nodes))]
-    n = len(next(iter(group[0].points.values())))
+    n = len(next(iter(group[0].sample_points.values())))
     env = _stacked_env(group)
     if part.is_tensor:
         sizes = [entries(s) for s in part.shapes]
@@ -249,7 +249,7 @@ def _all_right(group: list, part: Part, columns: list[torch.Tensor]) -> list[boo
 def _stacked_env(insts: list) -> dict:
     """The answer environments of several instances, concatenated along the points."""
     first = insts[0]
-    n = len(next(iter(first.points.values())))
+    n = len(next(iter(first.sample_points.values())))
     env = {}
     for name in first.env:
         env[name] = torch.cat([_per_point(inst.env[name], n, inst.device) for inst in insts])
@@ -291,7 +291,7 @@ def check_part(inst: Instance, part: Part, answer: Answer) -> PartResult:
 def read_part(inst: Instance, part: Part, answer: Answer) -> Read | PartResult:
     """Parse one part's answer into one tree per component, or a result saying why not."""
     ncomp = len(part.components)
-    labels = inst.parts[part.index]["component_labels"]
+    labels = inst.prompts[part.index]["component_labels"]
     if answer is None or (isinstance(answer, str) and not answer.strip()):
         return PartResult.said(
             messages=[message("check.no_answer")], correct=False, score=0.0, max_score=part.points
@@ -367,7 +367,7 @@ def _judge(inst: Instance, part: Part, values: list[np.ndarray], read: Read | No
     if part.is_tensor:
         return judge_tensor(inst, part, [torch.as_tensor(v) for v in values])
     ncomp = len(part.components)
-    labels = inst.parts[part.index]["component_labels"]
+    labels = inst.prompts[part.index]["component_labels"]
     verdicts: list[bool] = []
     said: list[Message] = []
     codes: list[str] = []

@@ -49,9 +49,9 @@ def curves(
     lo, hi = exercise.ranges[var]
     grid = torch.linspace(lo, hi, n, dtype=DTYPE)
     node = parse_answer(exercise, part, text)
-    others = [v for v in inst.points if v != var]
-    count = min(SLICES, len(inst.points[var])) if others else 1
-    slices = [{v: float(inst.points[v][k]) for v in others} for k in range(count)]
+    others = [v for v in inst.sample_points if v != var]
+    count = min(SLICES, len(inst.sample_points[var])) if others else 1
+    slices = [{v: float(inst.sample_points[v][k]) for v in others} for k in range(count)]
     found = _slices(inst, part, node, var, grid, wrt, slices)
     return max(found, key=visible_difference)  # the first of the most visible
 

@@ -245,7 +245,7 @@ def _rule_candidates(
     """Add the broken-rule candidates the budget affords; False when it cut them short."""
     ex = inst.exercise
     wrt = part.components[component]
-    values = inst.at_values(part) if part.numeric else inst.points
+    values = inst.at_values(part) if part.numeric else inst.sample_points
     leaves = inst.leaves(values)
     env = inst.chain(leaves)
     order = len(wrt)
@@ -349,7 +349,7 @@ class _Structural:
                 derivative(env[name], leaf, create_graph=False),
                 f"inner {name}",
             )
-        params = inst.params
+        params = inst.param_values
         defines = dict(ex.defines)
         budget = MAX_STRUCTURAL
         for name, tree in ex.defines:
@@ -586,7 +586,7 @@ def _term_level(
     tol = inst.np_tolerance(part, component)
     wv = env[w]
     terms = terms_of(node)
-    constants = set(inst.params) | {"pi", "e"}
+    constants = set(inst.param_values) | {"pi", "e"}
     if len(terms) == 1 and not _monomial(terms[0], w, constants):
         return None  # a lone term that is no monomial: its power of w is no student's slip
     if len(terms) > MAX_TERMS:
@@ -620,7 +620,7 @@ def _term_level(
 def _has_monomial(inst: Instance, part: Part, component: int, node: Expr) -> bool:
     """A missing c·w^k is looked for in answers with a term of that kind (polynomials)."""
     w = part.components[component][-1]
-    constants = set(inst.params) | {"pi", "e"}
+    constants = set(inst.param_values) | {"pi", "e"}
     terms = terms_of(node)
     return len(terms) <= MAX_TERMS and any(_monomial(t, w, constants) for t in terms)
 

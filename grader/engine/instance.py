@@ -180,12 +180,15 @@ class Instance:
         self.device = torch.device(device)
         self.budget = budget  # of reference work (see MAX_REFERENCE_WORK)
         self.work = 0
-        # `params`: validation's chosen set; a student's come from their seed
-        self.params = draw_params(exercise, seed) if params is None else params
+        # The params' drawn values (the exercise's ``spec.params`` are their specs): validation's
+        # chosen set, or a student's, from their seed.
+        self.param_values: dict[str, Any] = (
+            draw_params(exercise, seed) if params is None else params
+        )
         # Tensor params as one-point tensors (the same at every point), for evaluation.
         self.param_env: dict[str, Value] = {
             k: torch.tensor([v], dtype=DTYPE, device=self.device) if isinstance(v, list) else v
-            for k, v in self.params.items()
+            for k, v in self.param_values.items()
         }
         self._refs: dict[tuple[str, int], torch.Tensor] = {}
         self._candidates: dict[tuple[str, int], Any] = {}
@@ -204,13 +207,14 @@ class Instance:
     # -- what the student sees
     @property
     def statement(self) -> str:
-        return fill_params(self.exercise.spec.statement, self.params)
+        return fill_params(self.exercise.spec.statement, self.param_values)
 
     @cached_property
-    def parts(self) -> list[dict[str, Any]]:
+    def prompts(self) -> list[dict[str, Any]]:
+        """Per part (in the order of ``exercise.parts``), what the student is shown of it."""
         from .prompts import part_prompt
 
-        return [part_prompt(self.exercise, p, self.params) for p in self.exercise.parts]
+        return [part_prompt(self.exercise, p, self.param_values) for p in self.exercise.parts]
 
     # -- sampling
     def leaves(self, values: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -276,9 +280,11 @@ class Instance:
                 f"derivative is finite (found {have}): narrow the intervals of {names} to the "
                 "domain of the functions",
             )
-        self.points = {v: torch.cat(ts) for v, ts in chosen.items()}
+        # The sample tensors answers are checked at, per variable (a part's ``points`` are
+        # its score weight).
+        self.sample_points = {v: torch.cat(ts) for v, ts in chosen.items()}
         self._refs = {k: torch.cat(ts).reshape(-1) for k, ts in refs.items()}
-        values = self.chain(dict(self.points))
+        values = self.chain(dict(self.sample_points))
         self.env: dict[str, Value] = {
             k: (v.detach() if isinstance(v, torch.Tensor) else v) for k, v in values.items()
         }
@@ -355,7 +361,7 @@ class Instance:
 
     @cached_property
     def _point_lists(self) -> dict[str, list[float]]:
-        return {v: t.tolist() for v, t in self.points.items() if t.dim() == 1}
+        return {v: t.tolist() for v, t in self.sample_points.items() if t.dim() == 1}
 
     def point_label(self, i: int) -> str:
         return ", ".join(f"{v} = {_short(xs[i])}" for v, xs in self._point_lists.items())
@@ -368,7 +374,7 @@ class Instance:
 
     @cached_property
     def np_params(self) -> dict[str, NpValue]:
-        return {k: float(v) for k, v in self.params.items()}
+        return {k: float(v) for k, v in self.param_values.items()}
 
     def np_answer_env(self, part: Part) -> tuple[dict[str, NpValue], int]:
         if part.numeric:

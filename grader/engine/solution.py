@@ -209,7 +209,7 @@ class _Graph:
         self.wrt = wrt_seq[0]
         self.of = part.of
         variables = list(ex.spec.variables)
-        params = list(inst.params)
+        params = list(inst.param_values)
         defines = dict(ex.defines)
         used = ex.depends_on_names(part.of)
         inputs: dict[str, list[str]] = {}
@@ -226,9 +226,9 @@ class _Graph:
         self.inputs = inputs
         self.defines = defines
         self.numeric = part.numeric
-        point = inst.at_values(part) if part.numeric else dict(inst.points)
+        point = inst.at_values(part) if part.numeric else dict(inst.sample_points)
         self.n = next(iter(point.values())).shape[0]
-        env = evaluate_chain(ex.defines, {**inst.params, **point})
+        env = evaluate_chain(ex.defines, {**inst.param_values, **point})
         self.values = {k: as_points(env[k], self.n, inst.device).detach() for k in self.order}
         self.point = {k: float(v[0]) for k, v in point.items()} if part.numeric else {}
         self.locals: dict[tuple[str, str], torch.Tensor] = {}
@@ -239,7 +239,7 @@ class _Graph:
     def _local(self, dst: str, src: str) -> torch.Tensor:
         """∂dst/∂src with every other direct input held fixed, at each point."""
         leaf = self.values[src].clone().requires_grad_(True)
-        env = {**self.inst.params, **{m: self.values[m] for m in self.inputs[dst]}, src: leaf}
+        env = {**self.inst.param_values, **{m: self.values[m] for m in self.inputs[dst]}, src: leaf}
         out = evaluate(self.defines[dst], env)
         return derivative(out, leaf, create_graph=False).detach()
 
@@ -501,9 +501,11 @@ def ops_solution(inst: Instance, part: Part, component: int = 0) -> Solution:
     """
     ex = inst.exercise
     wrt = part.components[component][0]
-    point = inst.at_values(part) if part.numeric else {k: v[:1] for k, v in inst.points.items()}
+    point = (
+        inst.at_values(part) if part.numeric else {k: v[:1] for k, v in inst.sample_points.items()}
+    )
     leaves = {k: v.detach().clone().requires_grad_(True) for k, v in point.items()}
-    out = evaluate_chain(ex.defines, {**inst.params, **leaves})[part.of]
+    out = evaluate_chain(ex.defines, {**inst.param_values, **leaves})[part.of]
     here = {k: float(v[0]) for k, v in point.items()}
     if not isinstance(out, torch.Tensor) or out.grad_fn is None:
         return Solution(

@@ -210,4 +210,4 @@ def _unravel(i: int, shape: Shape) -> tuple[int, ...]:
 def _prefixed(inst: Instance, part: Part, c: int, text: str) -> str:
     if len(part.components) == 1:
         return text
-    return f"{inst.parts[part.index]['component_labels'][c]}: {text}"
+    return f"{inst.prompts[part.index]['component_labels'][c]}: {text}"

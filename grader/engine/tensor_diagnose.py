@@ -104,7 +104,7 @@ def build_tensor_candidates(inst: Instance, part: Part, c: int) -> list[Candidat
     size = entries(shape) or 1
     ref = inst.reference(part)[c]
     n = ref.shape[0] // size
-    values = inst.at_values(part) if part.numeric else inst.points
+    values = inst.at_values(part) if part.numeric else inst.sample_points
     out: list[Candidate] = []
 
     def add(code: str, message: str, value: Value) -> None:

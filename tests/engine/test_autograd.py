@@ -39,12 +39,14 @@ def oracle_mismatches(exercise, seed: int, n_points: int = 3) -> list[str]:
     for part in exercise.parts:
         refs = inst.reference(part)
         for c, wrt in enumerate(part.components):
-            expr, symbols = sympy_derivative(exercise, inst.params, part.of, wrt)
+            expr, symbols = sympy_derivative(exercise, inst.param_values, part.of, wrt)
             if part.numeric:
                 at = {v: float(t[0]) for v, t in inst.at_values(part).items()}
                 points = [at]
             else:
-                points = [{v: float(inst.points[v][i]) for v in symbols} for i in range(n_points)]
+                points = [
+                    {v: float(inst.sample_points[v][i]) for v in symbols} for i in range(n_points)
+                ]
             for i, point in enumerate(points):
                 oracle = numeric(expr, {symbols[v]: sympy.Float(x, 30) for v, x in point.items()})
                 ours = float(refs[c][i])

@@ -236,12 +236,12 @@ def test_statement_fills_in_params_and_leaves_latex_braces():
 def test_params_are_reproducible_per_seed():
     ex = load_exercise(BASE + "params:\n  k: {int: [1, 1000]}\n")
     again = load_exercise(BASE + "params:\n  k: {int: [1, 1000]}\n")
-    assert ex.instance(3).params == again.instance(3).params
+    assert ex.instance(3).param_values == again.instance(3).param_values
 
 
 def test_params_vary_between_seeds():
     ex = load_exercise(BASE + "params:\n  k: {int: [1, 1000]}\n")
-    assert len({ex.instance(s).params["k"] for s in range(10)}) > 1
+    assert len({ex.instance(s).param_values["k"] for s in range(10)}) > 1
 
 
 def test_instance_is_cached_per_seed():
@@ -251,7 +251,7 @@ def test_instance_is_cached_per_seed():
 
 def test_sample_points_lie_in_the_interval():
     ex = load_exercise(BASE.replace("[-5, 5]", "[2, 3]"))
-    xs = ex.instance(0).points["x"]
+    xs = ex.instance(0).sample_points["x"]
     assert bool(((xs >= 2) & (xs <= 3)).all())
 
 
@@ -368,3 +368,18 @@ def test_a_broken_seed_fails_fast_once_and_is_not_rebuilt(monkeypatch):
         with pytest.raises(SamplingError):
             ex.instance(12345)
     assert len(built) == 1
+
+
+def test_each_instance_name_means_one_thing():
+    """A part's ``points`` are its score weight, an exercise's ``parts`` its parts and its
+    spec's ``params`` their specs; an instance's sample tensors, prompts and drawn values
+    have names of their own, and the old double-meaning names are gone."""
+    ex = load_exercise(BASE + "params:\n  k: {choice: [7]}\n")
+    inst = ex.instance(0)
+    assert ex.parts[0].points == 1.0  # a score weight
+    assert set(inst.sample_points) == {"x"} and inst.sample_points["x"].shape == (128,)
+    assert [p["id"] for p in inst.prompts] == [p.id for p in ex.parts]
+    assert inst.param_values == {"k": 7}
+    assert ex.spec.params["k"].choice == [7]  # the spec, not a value
+    for old in ("points", "parts", "params"):
+        assert not hasattr(inst, old)

@@ -261,7 +261,7 @@ def _named_node(paper: Paper, said: Message, default: Expr) -> Expr:
     the student's params), the broken node itself first."""
     shown = said.args.get("call") or said.args.get("power")
     assert isinstance(shown, Formula)
-    params = paper.exercise.instance(SEED).params
+    params = paper.exercise.instance(SEED).param_values
     nodes = [default] + [n for _, tree in paper.exercise.defines for n in _walk(tree)]
     for node in nodes:
         if to_text(with_params(node, params)) == shown.text:

@@ -99,7 +99,7 @@ def test_each_local_formula_has_autograds_value(ex, part, c):
         formula = symbolic_derivative(defines[dst], src)
         if formula is None:
             continue
-        got = as_points(evaluate(formula, {**inst.params, **graph.values}), graph.n)
+        got = as_points(evaluate(formula, {**inst.param_values, **graph.values}), graph.n)
         assert torch.allclose(got, local, rtol=1e-9, atol=1e-12), (src, dst, formula)
 
 

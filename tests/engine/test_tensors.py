@@ -121,7 +121,7 @@ def test_tensor_reference_passes_gradcheck(path):
             env = {**inst.param_env, **dict(zip(variables, values, strict=True))}
             return evaluate_chain(exercise.defines, env)[part.of]
 
-        inputs = tuple(inst.points[v][:2].clone().requires_grad_(True) for v in variables)
+        inputs = tuple(inst.sample_points[v][:2].clone().requires_grad_(True) for v in variables)
         assert torch.autograd.gradcheck(loss, inputs, eps=1e-6, atol=1e-5)
         for c, wrt in enumerate(part.components):
             (grad,) = torch.autograd.grad(loss(*inputs).sum(), inputs[variables.index(wrt[0])])
@@ -250,7 +250,7 @@ def test_tensor_params_are_drawn_per_student_and_shown_as_matrices():
         """
     )
     inst = ex.instance(3)
-    w = inst.params["W"]
+    w = inst.param_values["W"]
     assert len(w) == 2 and all(len(row) == 2 and all(-3 <= v <= 3 for v in row) for row in w)
     assert r"\begin{bmatrix}" in inst.statement
     assert answer(ex, "a", "W^T @ [1, 1]", seed=3).correct

@@ -311,8 +311,8 @@ def test_powers_of_int_params_are_graded_previewed_and_plotted(answer):
 def test_params_enter_every_computation_as_floats():
     ex = _int_param_exercise()
     inst = ex.instance(0)
-    assert isinstance(inst.params["k"], int)  # shown to the student as drawn
-    value = evaluate(parse("k*k*k", ex.scope), inst.params)
+    assert isinstance(inst.param_values["k"], int)  # shown to the student as drawn
+    value = evaluate(parse("k*k*k", ex.scope), inst.param_values)
     assert type(value) is float
     assert evaluate(parse("k^(k*k*k*k*k*k*k*k*k*k*k*k*k*k*k*k*k*k*k*k)", ex.scope), {"k": 5}) == (
         float("inf")

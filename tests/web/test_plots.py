@@ -40,7 +40,7 @@ def test_multi_variable_plot_takes_the_slice_where_the_mistake_shows_most():
                     "w",
                     torch.tensor(grid, dtype=torch.float64),
                     ["w"],
-                    {v: float(inst.points[v][k]) for v in ("x", "b")},
+                    {v: float(inst.sample_points[v][k]) for v in ("x", "b")},
                 )
             )
             for k in range(SLICES)

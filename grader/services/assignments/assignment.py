@@ -618,7 +618,7 @@ def student_questions(
 
 def _parts(instance: Any) -> list[dict[str, Any]]:
     parts = []
-    for part in instance.parts:
+    for part in instance.prompts:
         latex = part.get("prompt_latex") or ""
         parts.append({**part, "prompt_mathml": latex_to_mathml(latex) if latex else ""})
     return parts
@@ -664,7 +664,7 @@ def _question_dict(
         instance = instances.student_instance(svc, version.version_id, version.sha256, state_.seed)
         out["statement"] = instance.statement
         out["statement_html"] = render_markdown(instance.statement)
-        out["params"] = dict(instance.params)
+        out["params"] = dict(instance.param_values)
         out["parts"] = _parts(instance)
         for part in out["parts"]:
             mine = (taken or {}).get((state_.row.id, part["id"]))

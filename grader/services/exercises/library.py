@@ -341,7 +341,7 @@ def _reference(svc: Services, exercise: EngineExercise, inst: Any, part: Any) ->
             except ParseError:
                 continue
             # as this student would write it: the exercise's parameters as their numbers
-            formula = [to_mathml(with_params(node, dict(inst.params))) for node in nodes]
+            formula = [to_mathml(with_params(node, dict(inst.param_values))) for node in nodes]
             break
     points = [
         {"at": inst.point_label(i), "values": [format_number(float(r[i])) for r in refs]}
@@ -384,7 +384,7 @@ def preview(svc: Services, actor: Actor, slug: str, seed: int, version: int | No
     except SamplingError as exc:
         raise Invalid(f"seed {seed}: {exc}") from None
     parts = []
-    for part, prompt in zip(exercise.parts, inst.parts, strict=True):
+    for part, prompt in zip(exercise.parts, inst.prompts, strict=True):
         parts.append(
             {
                 "id": part.id,
@@ -401,7 +401,7 @@ def preview(svc: Services, actor: Actor, slug: str, seed: int, version: int | No
         "version": number,
         "seed": seed,
         "title": exercise.title,
-        "params": dict(inst.params),
+        "params": dict(inst.param_values),
         "statement_html": render_markdown(inst.statement),
         "parts": parts,
         "self_tests": {"passed": not problems, "problems": problems},

@@ -98,7 +98,7 @@ def _texts(answer: Any) -> list[str]:
 def feedback_parts(svc: Services, graded: Graded) -> list[dict[str, Any]]:
     """Each part: its prompt (MathML), the answers given, the verdict, and what to plot."""
     exercise = svc.exercises.get(graded.version_id, graded.version_sha256)
-    prompts = exercise.instance(graded.seed).parts
+    prompts = exercise.instance(graded.seed).prompts
     results = graded.submission["parts"]
     answers = graded.submission["answers"]
     out = []
@@ -160,7 +160,7 @@ def plot_data(
         data = curves(exercise, graded.seed, part_id, texts[component], component, n=PLOT_POINTS)
     except (ValueError, KeyError):
         raise NotFound(f"part {part_id!r} has no curve to plot") from None
-    label = exercise.instance(graded.seed).parts[exercise.part(part_id).index]
+    label = exercise.instance(graded.seed).prompts[exercise.part(part_id).index]
     return data, graded.hidden, label["component_labels"][component]
 
 
