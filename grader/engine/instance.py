@@ -20,9 +20,13 @@ import torch
 
 from .autograd import DTYPE, Derivatives, Patch, Value, WorkExceeded, evaluate_chain
 from .compare import tolerance
+from .diagnose import build_candidates
 from .npeval import NpValue, to_array, to_numpy
+from .prompts import part_prompt
+from .readable import build_readable
 from .render import format_number
 from .shapes import entries
+from .tensor_diagnose import build_tensor_candidates
 from .tensors import finite_per_point, flat
 from .values import fill_params, format_value
 
@@ -212,8 +216,6 @@ class Instance:
     @cached_property
     def prompts(self) -> list[dict[str, Any]]:
         """Per part (in the order of ``exercise.parts``), what the student is shown of it."""
-        from .prompts import part_prompt
-
         return [part_prompt(self.exercise, p, self.param_values) for p in self.exercise.parts]
 
     # -- sampling
@@ -397,8 +399,6 @@ class Instance:
 
     def readable(self, part: Part, component: int) -> Readable | None:
         """Simple points to name in feedback, with the reference there (cached)."""
-        from .readable import build_readable
-
         key = (part.id, component)
         found = self._readable.get(key)
         if found is None:  # None is not kept: the next submission's budget may afford it
@@ -410,9 +410,6 @@ class Instance:
     def candidates(self, part: Part, component: int) -> Any:
         """Derivatives a student who made a classic mistake would give (cached): a
         ``CandidateSet`` for a scalar exercise, a list of ``tensor_diagnose.Candidate``."""
-        from .diagnose import build_candidates
-        from .tensor_diagnose import build_tensor_candidates
-
         key = (part.id, component)
         found = self._candidates.get(key)
         if found is None and part.is_tensor:
