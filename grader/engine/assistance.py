@@ -219,7 +219,7 @@ def _wrong_givens(
         if r is None or got is None:
             continue
         verdicts = r.components or [r.correct] * len(earlier.components)
-        labels = read.inst.parts[earlier.index]["component_labels"]
+        labels = read.inst.prompts[earlier.index]["component_labels"]
         for q in part_quantities(earlier):
             if not verdicts[q.component] and builds_on(exercise, q, part, component):
                 where = ("part", earlier.index + 1)
@@ -275,7 +275,7 @@ def _follow(
                 break
     if not followed:
         return r
-    labels = inst.parts[part.index]["component_labels"]
+    labels = inst.prompts[part.index]["component_labels"]
     messages: list[Message] = []
     for c in range(ncomp):
         subject = labels[c] if ncomp > 1 else None
@@ -321,13 +321,13 @@ def _with_steps(
     if all(s.correct for s in steps.values()):
         if part.is_tensor:
             names = " and ".join(s.label for s in part_steps(inst.exercise)[part.id])
-            whole = " and ".join(inst.parts[part.index]["component_labels"])
+            whole = " and ".join(inst.prompts[part.index]["component_labels"])
             note.append(message("steps.combine_backprop", steps=Label(names), whole=Label(whole)))
         else:
             for c in range(len(part.components)):
                 sol = solution(inst, part, c)
                 paths = " + ".join(p.text for p in sol.paths)
-                label = inst.parts[part.index]["component_labels"][c]
+                label = inst.prompts[part.index]["component_labels"][c]
                 note.append(message("steps.combine", whole=Label(label), paths=Label(paths)))
     return replace(r, steps=steps, steps_note=note)
 

@@ -76,7 +76,7 @@ def followed_reference(
 ) -> torch.Tensor:
     """``part``'s reference for one answer box with each given answer in place of its true
     quantity (flattened point-major, like the answer's values)."""
-    points = inst.at_values(part) if part.numeric else dict(inst.points)
+    points = inst.at_values(part) if part.numeric else dict(inst.sample_points)
     n = next(iter(points.values())).shape[0]
     wrt = part.components[component]
     size = entries(part.shapes[component]) if part.shapes else 1
@@ -150,4 +150,4 @@ def step_values(inst: Instance, step: Step, points: dict[str, torch.Tensor]) -> 
 
 def step_points(inst: Instance, step: Step) -> dict[str, torch.Tensor]:
     """Where a step is checked: its part's ``at`` point, or the sample points."""
-    return inst.at_values(step.parent) if step.parent.numeric else dict(inst.points)
+    return inst.at_values(step.parent) if step.parent.numeric else dict(inst.sample_points)
