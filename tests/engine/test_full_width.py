@@ -45,7 +45,9 @@ def test_full_width_answers_are_graded_as_their_ascii_forms(typed, ascii_):
 
 
 def test_a_full_width_chain_rule_mistake_is_named():
-    typed = "１／（２ｓｑｒｔ（ｘ＾２＋" + full_width(str(SQRT.instance(0).param_values["k"])) + "））"
+    typed = (
+        "１／（２ｓｑｒｔ（ｘ＾２＋" + full_width(str(SQRT.instance(0).param_values["k"])) + "））"
+    )
     result = grade(SQRT, {"df": typed}, 0).parts["df"]
     assert not result.correct and result.messages
 
