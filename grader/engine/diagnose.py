@@ -2,7 +2,8 @@
 
 For each part we compute what a student who made a classic mistake would have written, by
 running the same torch computation with one rule broken: a node's inner derivative left out
-(chain rule), a product differentiated as u'v', a quotient with + for -, an intermediate
+(chain rule), a product differentiated as u'v' or with one of its two terms, a quotient with
++ for - or over v instead of v^2, an intermediate
 treated as the variable, the function itself, the derivative with respect to another
 variable. Sign errors, constant factors and constant offsets are recognised by comparing the
 answer with the reference directly. These candidates are computed once per (exercise, seed)
@@ -357,16 +358,14 @@ class _Structural:
                 continue
             on_w = _mentions(tree, depends)
             for at, node in enumerate(_walk(tree)):
-                rule = _broken_rule(node, on_w, leaf, w, params, defines)
-                if rule is None:
-                    continue
-                budget -= 1
-                if budget < 0 or not self.afford():
-                    return
-                code, said, wrong = rule
-                patched = inst.chain(leaves, patch=Patch(node, leaf, wrong))
-                value = derivative(patched[part.of], leaf, create_graph=False)
-                yield code, said, value, f"rule {name} {at}"
+                for k, rule in enumerate(_broken_rules(node, on_w, leaf, w, params, defines)):
+                    budget -= 1
+                    if budget < 0 or not self.afford():
+                        return
+                    code, said, wrong = rule
+                    patched = inst.chain(leaves, patch=Patch(node, leaf, wrong))
+                    value = derivative(patched[part.of], leaf, create_graph=False)
+                    yield code, said, value, f"rule {name} {at}" + (f" {k}" if k else "")
 
     def afford(self) -> bool:
         if afford(self.cost):
@@ -397,6 +396,44 @@ def _as_leaf(value: Value, leaf: torch.Tensor) -> torch.Tensor:
     return torch.as_tensor(value).detach() + (leaf - leaf.detach())
 
 
+Rule = tuple[str, Message, Callable[..., torch.Tensor]]
+
+
+def _broken_rules(
+    node: Expr,
+    on_w: Callable[[Expr], bool],
+    leaf: torch.Tensor,
+    w: str,
+    params: dict,
+    defines: dict[str, Expr],
+) -> list[Rule]:
+    """Every (code, message, wrong-derivative function) for the ways a rule can be broken at
+    ``node``: the classic one first (its candidate keeps the node's key), then a product rule
+    with one of its two terms left out and a quotient rule divided by v instead of v^2."""
+    first = _broken_rule(node, on_w, leaf, w, params, defines)
+    if first is None:
+        return []
+    if first[0] not in (PRODUCT, QUOTIENT):
+        return [first]
+    assert isinstance(node, BinOp)
+
+    def d(t: Value) -> torch.Tensor:
+        return derivative(t, leaf, create_graph=False)
+
+    u, v = show(node.left, params), show(node.right, params)
+    if first[0] == PRODUCT:
+        rule = Label("(uv)' = u'v + uv'")
+        return [
+            first,
+            (PRODUCT, message("product.one_term", rule=rule, u=u, v=v, kept=Label("u'v"),
+                              missing=Label("uv'")), lambda a, b: d(a) * b),
+            (PRODUCT, message("product.one_term", rule=rule, u=u, v=v, kept=Label("uv'"),
+                              missing=Label("u'v")), lambda a, b: a * d(b)),
+        ]  # fmt: skip
+    said = message("quotient.not_squared", rule=Label("(u/v)' = (u'v - uv')/v^2"), u=u, v=v)
+    return [first, (QUOTIENT, said, lambda a, b: (d(a) * b - a * d(b)) / b)]
+
+
 def _broken_rule(
     node: Expr,
     on_w: Callable[[Expr], bool],
@@ -404,8 +441,9 @@ def _broken_rule(
     w: str,
     params: dict,
     defines: dict[str, Expr],
-) -> tuple[str, Message, Callable[..., torch.Tensor]] | None:
-    """(code, message, wrong-derivative function) for a node where a rule can be broken."""
+) -> Rule | None:
+    """(code, message, wrong-derivative function) of the classic way to break a rule at
+    ``node`` (a chain factor left out, derivatives multiplied, a quotient's terms added)."""
 
     def d(t: Value) -> torch.Tensor:
         return derivative(t, leaf, create_graph=False)

@@ -204,6 +204,10 @@ ENGLISH: dict[str, str] = {
     "through {inner}, so multiply by {outer} (chain rule).",
     "product.multiplied": "You multiplied the derivatives, but {product} is not {wrong}: use "
     "the product rule {rule} with u = {u} and v = {v}.",
+    "product.one_term": "The product rule has two terms, {rule}, with u = {u} and v = {v}: "
+    "your answer has {kept} but not {missing}.",
+    "quotient.not_squared": "The quotient rule divides by the square of the denominator: "
+    "{rule}, with u = {u} and v = {v}; you divided by v.",
     "quotient.added": "The quotient rule has a minus sign: {rule}, with u = {u} and v = {v}; you "
     "added the two terms.",
     # the whole answer

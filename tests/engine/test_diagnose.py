@@ -113,6 +113,28 @@ def test_quotient_feedback_mentions_the_minus_sign():
     assert "minus sign" in feedback
 
 
+def test_a_product_rule_with_one_term_left_out_is_a_product_error_naming_the_missing_term():
+    for answer, kept, missing in (("x^2 cos(x)", "uv'", "u'v"), ("2x sin(x)", "u'v", "uv'")):
+        result = check(single({"f": "x^2*sin(x)"}), answer)
+        assert result.diagnosis == "product"
+        (said,) = result.messages
+        assert said.code == "product.one_term"
+        assert (said.args["kept"].text, said.args["missing"].text) == (kept, missing)
+        assert (said.args["u"].text, said.args["v"].text) == ("x^2", "sin(x)")
+
+
+def test_a_quotient_over_v_instead_of_v_squared_is_a_quotient_error():
+    result = check(single({"f": "sin(x)/x"}), "(x cos(x) - sin(x))/x")
+    assert result.diagnosis == "quotient"
+    assert [m.code for m in result.messages] == ["quotient.not_squared"]
+    assert result.messages[0].args["v"].text == "x"
+
+
+def test_the_product_of_the_derivatives_is_still_named_as_such():
+    result = check(single({"f": "x^2*sin(x)"}), "2x cos(x)")
+    assert [m.code for m in result.messages] == ["product.multiplied"]
+
+
 def test_swapped_quotient_numerator_is_a_sign_error():
     assert diagnosis({"f": "sin(x)/x"}, "(sin(x) - x cos(x))/x^2") == "sign"
 
