@@ -208,7 +208,7 @@ def _served(
     exercise = exercise or item_exercise(row.yaml_text)
     inst = exercise.instance(row.seed)
     parts = []
-    for part in inst.parts:
+    for part in inst.prompts:
         latex = part.get("prompt_latex") or ""
         parts.append({**part, "prompt_mathml": latex_to_mathml(latex) if latex else ""})
     return ServedItem(
