@@ -593,6 +593,7 @@ class PracticePart(BaseModel):
 
 class PracticeItem(BaseModel):
     id: int
+    course_id: int
     skill: str = Field(description="the skill it practises (an id of the skill map)")
     skill_name: str
     template: str = Field(description="the template it was drawn from")

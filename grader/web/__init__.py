@@ -22,6 +22,7 @@ def register_web(app: Flask) -> None:
         instructor,
         language,
         pages,
+        practice,
         security,
         solution,
     )

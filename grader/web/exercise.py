@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from flask import jsonify, redirect, render_template, request, session, url_for
@@ -329,7 +330,18 @@ def finish_exam(actor: Actor, assignment_id: int) -> Any:
 
 
 def _preview(actor: Actor, assignment_id: int, question_id: int | None) -> Any:
-    """JSON for the live preview: how the answer was read (MathML), or the error and a caret."""
+    svc = services()
+    return preview_json(
+        actor,
+        lambda text, part: assignments.preview_answer(
+            svc, actor, assignment_id, text, part, question_id
+        ),
+    )
+
+
+def preview_json(actor: Actor, read: Callable[[str, str | None], dict[str, Any]]) -> Any:
+    """JSON for the live preview: how the answer was read (MathML), or the error and a caret;
+    ``read(expression, part)`` is the service's preview of the page's exercise."""
     svc = services()
     body = request.get_json(silent=True) or {}
     expression = body.get("expression", "") if isinstance(body, dict) else None
@@ -341,7 +353,7 @@ def _preview(actor: Actor, assignment_id: int, question_id: int | None) -> Any:
         return jsonify(ok=True, empty=True)
     svc.rate_limiter.check(actor.id)
     try:
-        shown = assignments.preview_answer(svc, actor, assignment_id, expression, part, question_id)
+        shown = read(expression, part)
     except Invalid as exc:
         details = exc.details if isinstance(exc.details, dict) else {}
         return jsonify(

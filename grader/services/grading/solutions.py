@@ -165,21 +165,26 @@ def page_solutions(svc: Services, graded: Graded) -> dict[str, list[dict[str, An
             continue
         budget -= boxes
         sols: list[Solution] = graded_solutions(svc, graded, part.id)
-        out[part.id] = [
-            {
-                "wrt": s.wrt,
-                "of": s.of,
-                "many": len(sols) > 1,
-                "values_shown": s.values_shown,
-                "text": s.text_alternative(),
-                "edges": [e.label if s.values_shown else f"{e.src} → {e.dst}" for e in s.edges],
-                "paths": [p.text for p in s.paths],
-                "more_paths": s.path_count - len(s.paths),
-                "total": s.total,
-                "note": s.note,
-                "reason": s.highlight_reason,
-                "deferred": False,
-            }
-            for s in sols
-        ]
+        out[part.id] = graph_summaries(sols)
     return out
+
+
+def graph_summaries(sols: list[Any]) -> list[dict[str, Any]]:
+    """What a page shows of each component's worked solution (``_solution.html``)."""
+    return [
+        {
+            "wrt": s.wrt,
+            "of": s.of,
+            "many": len(sols) > 1,
+            "values_shown": s.values_shown,
+            "text": s.text_alternative(),
+            "edges": [e.label if s.values_shown else f"{e.src} → {e.dst}" for e in s.edges],
+            "paths": [p.text for p in s.paths],
+            "more_paths": s.path_count - len(s.paths),
+            "total": s.total,
+            "note": s.note,
+            "reason": s.highlight_reason,
+            "deferred": False,
+        }
+        for s in sols
+    ]

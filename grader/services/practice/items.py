@@ -40,6 +40,7 @@ class ServedItem:
     """An item as the student sees it: statement, parts and why it was chosen."""
 
     id: int
+    course_id: int
     skill: str
     skill_name: str
     template: str
@@ -54,6 +55,7 @@ class ServedItem:
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
+            "course_id": self.course_id,
             "skill": self.skill,
             "skill_name": self.skill_name,
             "template": self.template,
@@ -213,6 +215,7 @@ def _served(
         parts.append({**part, "prompt_mathml": latex_to_mathml(latex) if latex else ""})
     return ServedItem(
         id=row.id,
+        course_id=row.course_id,
         skill=row.skill,
         skill_name=skill_map()[row.skill].name if row.skill in skill_map() else row.skill,
         template=row.template,
@@ -300,3 +303,22 @@ def preview_answer(
         row = _own(session, actor, item_id)
         text, seed = row.yaml_text, row.seed
     return preview_for(svc, item_exercise(text), part_id, expression, seed)
+
+
+def solutions(svc: Services, actor: Actor, item_id: int, level: str = "names") -> dict[str, list]:
+    """Per part of an answered item, each component's worked solution (engine Solutions),
+    with where the student's first answer went wrong; empty before an answer."""
+    from grader.engine.solution import answer_solutions
+
+    with svc.db.read() as session:
+        row = _own(session, actor, item_id)
+        text, seed, answers = row.yaml_text, row.seed, row.answers
+    if answers is None:
+        return {}
+    exercise = item_exercise(text)
+    inst = exercise.instance(seed)
+    return {
+        part.id: answer_solutions(inst, part, answers.get(part.id), level, {})
+        for part in exercise.parts
+        if not part.is_tensor
+    }
