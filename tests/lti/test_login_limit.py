@@ -79,3 +79,27 @@ def test_a_refused_address_waits_for_its_window_and_others_are_not_held(svc):
 )
 def test_an_ipv6_host_counts_as_one_address_by_its_64(address, key):
     assert client_network(address) == key
+
+
+def test_each_limit_prunes_only_its_own_rows(svc, monkeypatch):
+    """The sign-in throttle's 5-minute prune once emptied every counter, so an hourly budget
+    (roster passwords) started again after 5 minutes; now each limit prunes its own keys."""
+    import time
+
+    from sqlalchemy import select
+
+    from grader.db.models import SignInCounter
+    from grader.services.infra import ratelimit
+
+    hourly = SharedWindowLimit(svc.db, "roster-hashes:", window_s=3600.0)
+    assert hourly.check("7", 10, amount=10) is None
+    with svc.db.write() as session:  # the budget was spent ten minutes ago
+        row = session.get_one(SignInCounter, "roster-hashes:7")
+        row.since = time.time() - 600
+    monkeypatch.setattr(ratelimit, "PRUNE_CHANCE", 1.0)
+    ratelimit.SignInThrottle(svc.db, 5, 300).attempt("someone", "192.0.2.1")
+    SharedWindowLimit(svc.db, "lti-login:", window_s=60.0).check("192.0.2.1", 60)
+    with svc.db.read() as session:
+        keys = set(session.scalars(select(SignInCounter.key)))
+    assert "roster-hashes:7" in keys
+    assert hourly.check("7", 10) is not None  # still spent

@@ -16,7 +16,7 @@ import time
 from collections import OrderedDict
 from typing import Any
 
-from sqlalchemy import case, delete, update
+from sqlalchemy import case, delete, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from grader.db.core import table_of
@@ -269,9 +269,15 @@ class SignInThrottle:
             pair, pair_since = self._count(session, pair_key, now)
             account, account_since = self._count(session, account_key, now)
             by_address, address_since = self._count(session, address_key, now)
-            if random.random() < PRUNE_CHANCE:
+            if random.random() < PRUNE_CHANCE:  # its own keys only: others keep longer windows
+                table = table_of(SignInCounter)
                 session.execute(
-                    delete(table_of(SignInCounter)).where(SignInCounter.since < now - self.window_s)
+                    delete(table).where(
+                        or_(
+                            *(table.c.key.startswith(p) for p in ("pair:", "account:", "address:"))
+                        ),
+                        table.c.since < now - self.window_s,
+                    )
                 )
         wide = 10 * self.max_failures
         for over, since in (
