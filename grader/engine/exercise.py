@@ -13,6 +13,7 @@ from .code_spec import batch_of, concrete
 from .nodes import Expr, names_in, node_count
 from .schema import ExerciseSpec, PartSpec, variable_range
 from .shapes import Shape
+from .texts import default_text, every_text
 from .told_names import names_shown, told_names
 
 if TYPE_CHECKING:
@@ -107,7 +108,7 @@ class Exercise:
         self.builder: Callable[[Exercise, ExerciseSpec], Exercise] | None = None
 
     id = property(lambda self: self.spec.id)
-    title = property(lambda self: self.spec.title)
+    title = property(lambda self: default_text(self.spec.title, self.spec.language))
     variables = property(lambda self: dict(self.spec.variables))
     params = property(lambda self: dict(self.spec.params))
 
@@ -162,7 +163,8 @@ class Exercise:
     @cached_property
     def shown_names(self) -> frozenset[str]:
         """The names in scope that the statement shows a student (a ``{k}`` param is hidden)."""
-        return names_shown(self.spec.statement, self.spec.params, self.scope)
+        statement = "\n".join(every_text(self.spec.statement))
+        return names_shown(statement, self.spec.params, self.scope)
 
     def told_names(self, part: Part | None) -> frozenset[str]:
         """The names a student is told they may use in ``part``'s answer (see told_names)."""

@@ -28,6 +28,7 @@ from .render import format_number
 from .shapes import entries
 from .tensor_diagnose import build_tensor_candidates
 from .tensors import finite_per_point, flat
+from .texts import text_in
 from .values import fill_params, format_value
 
 if TYPE_CHECKING:
@@ -211,7 +212,15 @@ class Instance:
     # -- what the student sees
     @property
     def statement(self) -> str:
-        return fill_params(self.exercise.spec.statement, self.param_values)
+        """The statement in the exercise's default language, its parameters filled in."""
+        return self.statement_in(self.exercise.spec.language)[0]
+
+    def statement_in(self, language: str) -> tuple[str, str]:
+        """(the statement in `language` where the exercise has it, else its default; the
+        language it is in), its parameters filled in."""
+        spec = self.exercise.spec
+        text, used = text_in(spec.statement, language, spec.language)
+        return fill_params(text, self.param_values), used
 
     @cached_property
     def prompts(self) -> list[dict[str, Any]]:

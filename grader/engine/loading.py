@@ -207,7 +207,9 @@ def _validate_piecewise(data: dict, errors: _Collector) -> ExerciseSpec:
     for key, value in header.items():
         try:
             field = fields[key]
-            annotated: Any = Annotated[field.annotation, *field.metadata]
+            annotated: Any = (
+                Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
+            )
             TypeAdapter(annotated).validate_python(value)
             values[key] = value
         except ValidationError as exc:

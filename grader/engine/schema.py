@@ -42,6 +42,17 @@ def as_text(v: Any) -> Any:
 
 Text = Annotated[str, Field(max_length=4000)]
 
+# A text given in several languages: {en: ..., zh-CN: ...} by BCP 47 tag; a plain string is in
+# the exercise's `language` (texts.py picks the reader's).
+LanguageTag = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$", max_length=20)]
+MAX_LANGUAGES = 8
+
+
+def localized(limit: int, least: int = 0) -> Any:
+    """A text of at most `limit` characters, or one per language (at most MAX_LANGUAGES)."""
+    one = Annotated[str, Field(min_length=least, max_length=limit)]
+    return one | Annotated[dict[LanguageTag, one], Field(min_length=1, max_length=MAX_LANGUAGES)]
+
 
 class Tolerance(_Strict):
     rtol: float | None = Field(default=None, ge=0, allow_inf_nan=False)
@@ -148,7 +159,7 @@ class HintSpec(_Strict):
     """One hint: Markdown revealed on request, and the share of the part's points it costs
     (taken only when the part is then answered right)."""
 
-    text: Annotated[str, Field(min_length=1, max_length=2000)]
+    text: localized(2000, least=1)  # type: ignore[valid-type]
     penalty: Share = DEFAULT_HINT_PENALTY
 
 
@@ -203,8 +214,9 @@ class PartSpec(_Strict):
 
 class ExerciseSpec(_Strict):
     id: Annotated[str, Field(pattern=SLUG, max_length=64)]
-    title: Annotated[str, Field(min_length=1, max_length=200)]
-    statement: Annotated[str, Field(max_length=20_000)] = ""
+    title: localized(200, least=1)  # type: ignore[valid-type]
+    statement: localized(20_000) = ""  # type: ignore[valid-type]
+    language: LanguageTag = "en"  # the language of its plain texts, and its default
     skills: SkillList = Field(default_factory=list, max_length=MAX_SKILLS)  # what it practises
     variables: dict[str, VariableSpec] = Field(min_length=1, max_length=MAX_VARIABLES)
     params: dict[str, ParamSpec] = Field(default_factory=dict, max_length=MAX_VARIABLES)

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import exists, func, literal, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from grader import languages
 from grader.db.core import table_of
 from grader.db.models import (
     ANSWER_VISIBILITY,
@@ -30,6 +31,7 @@ from grader.db.models import (
 )
 from grader.engine import ParseError, preview
 from grader.engine.assistance import Taken
+from grader.engine.texts import text_in
 from grader.services import timezones
 from grader.services.accounts.access import course_role, require_course_staff
 from grader.services.assignments import exams, questions, scoring
@@ -662,8 +664,13 @@ def _question_dict(
     if content:
         version = state_.version
         instance = instances.student_instance(svc, version.version_id, version.sha256, state_.seed)
-        out["statement"] = instance.statement
-        out["statement_html"] = render_markdown(instance.statement)
+        spec, wanted = instance.exercise.spec, languages.current()
+        statement, used = instance.statement_in(wanted)
+        out["title"] = text_in(spec.title, wanted, spec.language)[0]
+        out["statement"] = statement
+        out["statement_html"] = render_markdown(statement)
+        # the statement's language: the reader's where the exercise has it, else its default
+        out["statement_language"] = languages.supported(used) or used
         out["params"] = dict(instance.param_values)
         out["parts"] = _parts(instance)
         for part in out["parts"]:
@@ -814,6 +821,7 @@ def question_view(
         "question_title": q["title"],
         "statement": q.get("statement", ""),
         "statement_html": q.get("statement_html", ""),
+        "statement_language": q.get("statement_language"),
         "params": q.get("params", {}),
         "parts": q["parts"],
         "max_score": q["max_score"],
