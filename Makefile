@@ -19,7 +19,7 @@ translations: $(COMPILED)
 # After marking new words: collect them into messages.pot, then add them to each catalogue.
 translations-extract: $(STAMP)
 	PYTHONPATH=. $(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -k _l \
-		--project=grader -o grader/translations/messages.pot grader
+		-k N_ --project=grader -o grader/translations/messages.pot grader
 
 translations-update: translations-extract
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i grader/translations/messages.pot \

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 
 from grader import languages
 from grader.services import translation
+from grader.services.errors import N_
 
 SESSION_CHOICE = "locale"  # the switch's choice while signed out
 SESSION_LTI = "lti_locale"  # the launch's locale claim
@@ -81,8 +82,56 @@ def role_name(role: str) -> str:
     return names.get(role, role)
 
 
+def status_name(status: str) -> str:
+    """A submission's status in the page's language."""
+    names = {
+        "queued": _("queued"),
+        "grading": _("grading"),
+        "graded": _("graded"),
+        "failed": _("failed"),
+    }
+    return names.get(status, status)
+
+
+# What the pages' scripts say (grader/web/static/*.js), worded in the page's language and
+# given to them in the page (base.html: <script type="application/json" id="page-words">).
+SCRIPT_WORDS = (
+    N_("We read your answer as "),
+    N_("read as "),
+    N_("We could not read this."),
+    N_("Your session has expired; reload the page and sign in."),
+    N_("Slow down a little; the preview will catch up."),
+    N_("1 part is blank"),
+    N_("%(n)s parts are blank"),
+    N_("Every part has a blank box"),
+    N_("Part %(n)s"),
+    N_("submit anyway? Blank parts score 0, and submitting uses an attempt."),
+    N_("%(minutes)s min %(seconds)s s"),
+    N_("10 minutes left in the exam."),
+    N_("1 minute left in the exam."),
+    N_("Time is up. Your answers are no longer taken."),
+    N_("Running your code on the checks…"),
+    N_("Too many runs at once; try again in a few seconds."),
+    N_("The checks could not run."),
+    N_("The checks could not be reached; your code is still in the box."),
+)
+
+
+def script_words() -> dict[str, str]:
+    """The scripts' words in the page's language (none for English: they are the keys)."""
+    if language() == languages.DEFAULT:
+        return {}
+    return {english: _(english) for english in SCRIPT_WORDS}
+
+
 def _globals() -> dict[str, Any]:
-    return {"language": language(), "languages": languages.LANGUAGES, "role_name": role_name}
+    return {
+        "language": language(),
+        "languages": languages.LANGUAGES,
+        "role_name": role_name,
+        "status_name": status_name,
+        "script_words": script_words,
+    }
 
 
 def setup(app: Flask) -> None:

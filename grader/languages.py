@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextvars import ContextVar, Token
 
-from grader.services.errors import Invalid
+from grader.services.errors import N_, Invalid
 
 DEFAULT = "en"
 # tag -> the language's own name (what the language switch shows)
@@ -59,7 +59,8 @@ def check_language(tag: str | None, path: str = "locale") -> str | None:
     found = supported(tag) if tag in LANGUAGES or tag.replace("_", "-") in LANGUAGES else None
     if found is None:
         raise Invalid(
-            f"unknown language {tag[:MAX_TAG_CHARS]!r}: give one of {', '.join(LANGUAGES)}",
+            N_("unknown language %(tag)s: give one of %(known)s"),
+            values={"tag": repr(tag[:MAX_TAG_CHARS]), "known": ", ".join(LANGUAGES)},
             details=[{"path": path}],
         )
     return found

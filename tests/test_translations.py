@@ -29,7 +29,7 @@ def extracted() -> dict[tuple[str | None, str], str]:
         method_map, options_map = parse_mapping_cfg(cfg)
     found = {}
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
-    keywords["_l"] = None
+    keywords["_l"] = keywords["N_"] = None
     for name, _, message, _, context in extract_from_dir(
         str(ROOT / "grader"), method_map, options_map, keywords=keywords
     ):

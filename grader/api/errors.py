@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from grader.db.session import UNAVAILABLE
+from grader.services import translation
 from grader.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,8 @@ def _snake(name: str) -> str:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError) -> Response:
-        return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
+        message = translation.message_of(exc)  # in the reader's language; the code stays
+        return error_response(exc.status, exc.code, message, exc.details, exc.headers)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:

@@ -5,8 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 
+def N_(message: str) -> str:
+    """Marks a message for translation where it is made (it is worded where it is shown)."""
+    return message
+
+
 class ServiceError(Exception):
-    """A failure meant for the user: a status, a stable code, a message and details."""
+    """A failure meant for the user: a status, a stable code, a message and details.
+
+    A message marked for translation is its English template with ``%(name)s`` placeholders
+    and the values in ``values`` (``NotFound(N_("no user %(id)s"), values={"id": 7})``):
+    ``message`` is the English, and the pages and the API word it in the reader's language
+    (grader.services.translation.message_of)."""
 
     status = 400
     code = "bad_request"
@@ -18,9 +28,13 @@ class ServiceError(Exception):
         code: str | None = None,
         details: Any = None,
         headers: dict[str, str] | None = None,
+        values: dict[str, Any] | None = None,
     ):
-        super().__init__(message)
-        self.message = message
+        text = message % values if values else message
+        super().__init__(text)
+        self.message = text
+        self.template = message
+        self.values = values or {}
         self.code = code or self.code
         self.details = details
         self.headers = headers or {}

@@ -17,6 +17,7 @@ from babel.support import NullTranslations, Translations
 
 from grader import languages
 from grader.engine.messages import ENGLISH, Catalogue, Message, from_dict, placeholders, render
+from grader.services.errors import ServiceError
 from grader.translations import DIRECTORY
 
 DOMAIN = "messages"
@@ -32,8 +33,13 @@ def catalogue(tag: str) -> NullTranslations:
 
 def gettext(message: str, language: str | None = None, **args: Any) -> str:
     """`message` in the language (the request's by default), %(name)s arguments filled in."""
-    text = catalogue(language or languages.current()).gettext(message)
+    text = str(catalogue(language or languages.current()).gettext(message))
     return text % args if args else text
+
+
+def message_of(error: ServiceError, language: str | None = None) -> str:
+    """A service error's message in the language (the English where it has no translation)."""
+    return gettext(error.template, language, **error.values)
 
 
 @functools.cache

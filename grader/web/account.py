@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 
 from grader.services.accounts import users
 from grader.services.context import Actor
 from grader.services.errors import Invalid, TooManyRequests
 from grader.web import bp
-from grader.web.security import services, sign_in_session, signed_in
+from grader.web.security import said, services, sign_in_session, signed_in
 
 
 @bp.get("/account")
@@ -34,7 +35,7 @@ def change_password(actor: Actor) -> Any:
     current = request.form.get("current_password", "")
     new = request.form.get("new_password", "")
     if new != request.form.get("repeat_password", ""):
-        error = "The new password and its repetition differ; nothing was changed."
+        error = _("The new password and its repetition differ; nothing was changed.")
         return _page(actor, error=error, field="repeat_password"), 422
     try:
         stamp = users.change_password(
@@ -42,11 +43,9 @@ def change_password(actor: Actor) -> Any:
         )
     except Invalid as exc:
         field = (exc.details or [{}])[0].get("path", "") if isinstance(exc.details, list) else ""
-        error = exc.message[:1].upper() + exc.message[1:] + "."
-        return _page(actor, error=error, field=field), 422
+        return _page(actor, error=said(exc), field=field), 422
     except TooManyRequests as exc:
-        error = exc.message[:1].upper() + exc.message[1:] + "."
-        return _page(actor, error=error, field=""), 429, exc.headers
+        return _page(actor, error=said(exc), field=""), 429, exc.headers
     sign_in_session(actor, stamp)  # this session goes on; every other one has ended
-    session["notice"] = "Your password was changed. You were signed out everywhere else."
+    session["notice"] = _("Your password was changed. You were signed out everywhere else.")
     return redirect(url_for("web.account"), code=303)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from grader.services.accounts import users
 from grader.services.errors import TooManyRequests, Unauthorized
 from grader.web import bp
-from grader.web.security import SignInRequired, current_actor, services, sign_in_session
+from grader.web.security import SignInRequired, current_actor, said, services, sign_in_session
 
 MAX_USERNAME_CHARS = 64
 DEVICE_COOKIE = "grader_device"
@@ -59,13 +60,11 @@ def login_post() -> Any:
         actor, stamp = users.sign_in(svc, username, password)
     except Unauthorized:
         page = render_template(
-            "login.html", error="Wrong username or password.", username=username, next=target
+            "login.html", error=_("Wrong username or password."), username=username, next=target
         )
         return page, 401
     except TooManyRequests as exc:
-        page = render_template(
-            "login.html", error=exc.message.capitalize() + ".", username=username, next=target
-        )
+        page = render_template("login.html", error=said(exc), username=username, next=target)
         return page, 429, exc.headers
     svc.sign_in_throttle.succeeded(username, address)
     sign_in_session(actor, stamp)
@@ -113,7 +112,7 @@ def use_sign_in_link(token: str) -> Any:
     """Sign in once through the link, then choose a password on the account page."""
     actor, stamp = users.redeem_sign_in_link(services(), token)
     sign_in_session(actor, stamp)
-    session["notice"] = (
+    session["notice"] = _(
         "You are signed in through a one-time link, which now no longer works. "
         "Choose a password below to sign in with next time."
     )
@@ -131,5 +130,5 @@ def logout() -> Any:
     if actor is not None:
         users.end_sessions(services(), actor, actor.id)
     session.clear()
-    session["notice"] = "You have signed out."
+    session["notice"] = _("You have signed out.")
     return redirect(url_for("web.login"), code=303)

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from grader.services.assignments import assignment as assignments
 from grader.services.assignments import exams
@@ -24,7 +26,7 @@ from grader.web.forms import (
     is_blank,
     read_answers,
 )
-from grader.web.security import services, signed_in, when
+from grader.web.security import said, services, signed_in, when
 
 SUBMIT_WAIT_S = 5.0  # how long a submit waits for its grade before showing "being graded"
 CLOSED_CODES = {"past_due", "not_open", "closed"}
@@ -36,15 +38,19 @@ def closed_reason(view: dict[str, Any], past_due: bool) -> str | None:
         return None
     if view.get("kind") == "exam":
         if view.get("finished_at"):
-            return "You have handed this exam in; no more answers are taken."
+            return _("You have handed this exam in; no more answers are taken.")
         if view.get("started") and view.get("time_left_s") == 0:
-            return "Your time for this exam is up; no more answers are taken."
+            return _("Your time for this exam is up; no more answers are taken.")
     if view["attempts_left"] == 0:
         n = view["max_attempts"]
-        return f"You have used all {n} attempt{'s' if n != 1 else ''}; no more answers are taken."
+        return ngettext(
+            "You have used all %(num)d attempt; no more answers are taken.",
+            "You have used all %(num)d attempts; no more answers are taken.",
+            n,
+        )
     if past_due:
         due = when(view["due_at"], view.get("time_zone"))
-        return f"This assignment was due {due} and takes no late work."
+        return _("This assignment was due %(when)s and takes no late work.", when=due)
     return None
 
 
@@ -234,16 +240,16 @@ def _submit(actor: Actor, assignment_id: int, question_id: int | None) -> Any:
         )
     except Invalid as exc:
         errors = field_errors(exc.details) if exc.code == "unreadable_answers" else {}
-        message = exc.message[:1].upper() + exc.message[1:] + "."
-        return _page(actor, view, 422, answers=answers, errors=errors, message=message)
+        return _page(actor, view, 422, answers=answers, errors=errors, message=said(exc))
     except Conflict as exc:
         if exc.code in ("time_up", "finished", "not_started"):
             view = assignments.question_view(svc, actor, assignment_id, view["question_id"])
-        return _page(actor, view, 409, answers=answers, message=exc.message.capitalize() + ".")
+        return _page(actor, view, 409, answers=answers, message=said(exc))
     if accepted.get("repeated"):
-        session["notice"] = (
-            f"These are the same answers as attempt {accepted['attempt']}: its result is shown "
-            "again, and no attempt was used."
+        session["notice"] = _(
+            "These are the same answers as attempt %(n)s: its result is shown again, and no "
+            "attempt was used.",
+            n=accepted["attempt"],
         )
     wait_s = min(SUBMIT_WAIT_S, svc.config.max_wait_ms / 1000)
     submissions.wait_for(svc, accepted["id"], wait_s, actor.id)

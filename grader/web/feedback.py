@@ -9,6 +9,7 @@ from collections import OrderedDict
 from typing import Any
 
 from flask import Response, render_template, request, session
+from flask_babel import gettext as _
 
 from grader.services.assignments import assignment as assignments
 from grader.services.context import Actor
@@ -67,9 +68,9 @@ def submission(actor: Actor, submission_id: int) -> Any:
     graphs = solutions.page_solutions(svc, graded) if done else {}
     closed = None
     if info["role"] == "student" and left == 0:
-        closed = "No attempts left."
+        closed = _("No attempts left.")
     elif info["role"] == "student" and graded.past_due:
-        closed = "The assignment is closed."
+        closed = _("The assignment is closed.")
     return render_template(
         "submission.html",
         g_=graded,

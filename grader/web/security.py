@@ -11,15 +11,16 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, g, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from jinja2 import pass_context
 from werkzeug.exceptions import HTTPException
 
 from grader.api.errors import API_PREFIX, error_response
 from grader.db.session import UNAVAILABLE
-from grader.services import timezones
+from grader.services import timezones, translation
 from grader.services.accounts import users
 from grader.services.context import Actor, Services
-from grader.services.errors import ServiceError
+from grader.services.errors import N_, ServiceError
 from grader.services.exercises.markup import latex_to_mathml, render_feedback
 from grader.web import bp
 
@@ -135,7 +136,9 @@ def security_headers(response: Any) -> Any:
 
 def error_page(status: int, title: str, message: str, headers: dict | None = None) -> Any:
     if wants_json():
-        body = {"error": {"code": title.lower().replace(" ", "_"), "message": message}}
+        english = TITLES.get(status) or title  # the code is the same in every language
+        code = english.lower().replace(" ", "_")
+        body = {"error": {"code": code, "message": message}}
         return jsonify(body), status, headers or {}
     page = render_template("error.html", title=title, message=message, status=status)
     return page, status, headers or {}
@@ -143,28 +146,41 @@ def error_page(status: int, title: str, message: str, headers: dict | None = Non
 
 @bp.errorhandler(SignInRequired)
 def _sign_in(exc: SignInRequired) -> Any:
-    message = "Your session has expired; please sign in again." if exc.expired else None
+    message = _("Your session has expired; please sign in again.") if exc.expired else None
     if wants_json():
-        return error_page(401, "Signed out", message or "please sign in")
+        return error_page(401, "Signed out", message or _("please sign in"))
     if message:
         session["notice"] = message
     return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
 
 
-TITLES = {400: "Bad request", 401: "Signed out", 403: "Not allowed", 404: "Not found"}
-TITLES |= {409: "Not possible now", 413: "Too large", 422: "Cannot read that", 429: "Slow down"}
+TITLES = {400: N_("Bad request"), 401: N_("Signed out"), 403: N_("Not allowed")}
+TITLES |= {404: N_("Not found"), 409: N_("Not possible now"), 413: N_("Too large")}
+TITLES |= {422: N_("Cannot read that"), 429: N_("Slow down"), 500: N_("Error")}
+TITLES |= {503: N_("Unavailable")}
+
+
+def error_title(status: int, fallback: str = "Error") -> str:
+    """A page title for an HTTP status, in the page's language."""
+    return _(TITLES.get(status, fallback))
+
+
+def said(exc: ServiceError) -> str:
+    """A service error's message for a page: in the page's language, as a sentence."""
+    text = translation.message_of(exc)
+    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "。")) else ".")
 
 
 @bp.errorhandler(ServiceError)
 def _service_error(exc: ServiceError) -> Any:
-    title = TITLES.get(exc.status, "Error")
-    return error_page(exc.status, title, exc.message[:1].upper() + exc.message[1:], exc.headers)
+    text = translation.message_of(exc)
+    return error_page(exc.status, error_title(exc.status), text[:1].upper() + text[1:], exc.headers)
 
 
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException) -> Any:
     status = exc.code or 500
-    return error_page(status, TITLES.get(status, exc.name), exc.description or exc.name)
+    return error_page(status, error_title(status, exc.name), exc.description or exc.name)
 
 
 def no_such_page(exc: HTTPException) -> Any:
@@ -179,18 +195,18 @@ def no_such_page(exc: HTTPException) -> Any:
     except SignInRequired:
         pass
     message = (
-        "There is no page at this address. It may have moved, or the link may be mistyped."
+        _("There is no page at this address. It may have moved, or the link may be mistyped.")
         if status == 404
-        else "This page cannot be used that way; go back and use the page's own buttons."
+        else _("This page cannot be used that way; go back and use the page's own buttons.")
     )
     allow = {k: v for k, v in exc.get_headers() if k == "Allow"}
-    return error_page(status, TITLES.get(status, exc.name), message, allow)
+    return error_page(status, error_title(status, exc.name), message, allow)
 
 
 def _database_down(exc: Exception) -> Any:
     log.warning("database unavailable: %s", str(exc).splitlines()[0][:300])
-    message = "The database is unavailable right now; nothing was changed. Try again shortly."
-    return error_page(503, "Unavailable", message, {"Retry-After": "5"})
+    message = _("The database is unavailable right now; nothing was changed. Try again shortly.")
+    return error_page(503, error_title(503), message, {"Retry-After": "5"})
 
 
 for _kind in UNAVAILABLE:  # the same failures as the API's 503 (api/errors.py)
@@ -200,7 +216,9 @@ for _kind in UNAVAILABLE:  # the same failures as the API's 503 (api/errors.py)
 @bp.errorhandler(Exception)
 def _unexpected(exc: Exception) -> Any:
     log.exception("unhandled error on %s %s", request.method, request.path)
-    return error_page(500, "Error", "Something went wrong on our side; it has been logged.")
+    return error_page(
+        500, error_title(500), _("Something went wrong on our side; it has been logged.")
+    )
 
 
 def when(value: Any, time_zone: str | None = None) -> str:

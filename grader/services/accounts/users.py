@@ -22,7 +22,7 @@ from grader.languages import check_language
 from grader.services.accounts import sign_in_links
 from grader.services.accounts.access import require_course_staff, require_role
 from grader.services.context import Actor, Services
-from grader.services.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from grader.services.errors import N_, Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from grader.services.pagination import envelope, page
 from grader.vocabulary import ROLES
 
@@ -290,7 +290,8 @@ def hash_password(password: str) -> str:
 def _check_password(password: str, path: str = "password") -> None:
     if not MIN_PASSWORD_CHARS <= len(password) <= MAX_PASSWORD_CHARS:
         raise Invalid(
-            f"a password has {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters",
+            N_("a password has %(least)s to %(most)s characters"),
+            values={"least": MIN_PASSWORD_CHARS, "most": MAX_PASSWORD_CHARS},
             details=[{"path": path}],
         )
 
@@ -328,7 +329,7 @@ def change_password(svc: Services, actor: Actor, current: str, new: str, address
         raise NotFound(f"no user {actor.id}")
     if stored is not None and not _verify(stored, current[:MAX_PASSWORD_CHARS]):
         raise Invalid(
-            "the current password is not right; the password was not changed",
+            N_("the current password is not right; the password was not changed"),
             code="wrong_password",
             details=[{"path": "current_password"}],
         )
@@ -442,7 +443,7 @@ def sign_in(svc: Services, username: str, password: str) -> tuple[Actor, str]:
         user = session.scalar(select(User).where(User.username == username))
     stored = user.password_hash if user else None
     if not _verify(stored, password[:MAX_PASSWORD_CHARS]) or user is None or stored is None:
-        raise Unauthorized("wrong username or password")
+        raise Unauthorized(N_("wrong username or password"))
     if _hasher.check_needs_rehash(stored):
         _rehash(svc, user.id, password)
         with svc.db.read() as session:

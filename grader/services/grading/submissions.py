@@ -44,7 +44,7 @@ from grader.services.assignments.exams import feedback_level
 from grader.services.assignments.questions import drawn_version, question_seed
 from grader.services.assignments.scoring import Tally
 from grader.services.context import Actor, Services
-from grader.services.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
+from grader.services.errors import N_, Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from grader.services.exercises.markup import render_feedback
 from grader.services.grading.code_runs import check_code_answer, require_sandbox
 from grader.services.grading.help import snapshot as help_snapshot
@@ -233,7 +233,7 @@ def _exam_clock(svc: Services, actor: Actor, ctx: Any, now: datetime) -> None:
         started = now
         exams.start(svc, actor, ctx.id)
     if ctx.finished_at is not None:
-        raise Conflict("you have handed this exam in; nothing was stored", code="finished")
+        raise Conflict(N_("you have handed this exam in; nothing was stored"), code="finished")
     course = SimpleNamespace(
         time_factor=ctx.course_time_factor, extra_minutes=ctx.course_extra_minutes
     )
@@ -287,13 +287,13 @@ def check_answers(svc: Services, exercise: Any, answers: Answers) -> Answers:
             cleaned[part_id] = value
     if errors:
         raise Invalid(
-            "some answers could not be read; nothing was submitted and no attempt was used",
+            N_("some answers could not be read; nothing was submitted and no attempt was used"),
             code="unreadable_answers",
             details=errors,
         )
     if not cleaned:
         raise Invalid(
-            "no answers: nothing was submitted and no attempt was used",
+            N_("no answers: nothing was submitted and no attempt was used"),
             code="no_answers",
             details={"parts": list(parts)},
         )
@@ -393,7 +393,7 @@ def submit(
             variant = tally.wrong
     role = "admin" if ctx.role is None else ctx.role
     if ctx.archived_at is not None:
-        raise Forbidden("the course is archived and takes no submissions", code="archived")
+        raise Forbidden(N_("the course is archived and takes no submissions"), code="archived")
     extension = _extension(ctx)
     mine = question_terms(ctx, question, extension)
     late = check_open(ctx, role, now, due_at=mine.due_at)
@@ -408,7 +408,7 @@ def submit(
     stored: dict[str, Any] = dict(cleaned) if helped is None else {**cleaned, HELP_KEY: helped}
     if svc.queue_depth() >= svc.config.max_queue:
         raise TooManyRequests(
-            "the grading queue is full; try again in a few seconds",
+            N_("the grading queue is full; try again in a few seconds"),
             headers={"Retry-After": "5"},
         )
     values = {
@@ -433,10 +433,11 @@ def submit(
                 return _replay(found, assignment_id, question_id), False
             # another attempt took the same number at the same moment: count again
     else:
-        raise Conflict("too many simultaneous submissions; try again")
+        raise Conflict(N_("too many simultaneous submissions; try again"))
     if row is None:
         raise Conflict(
-            f"all {max_attempts} attempts are used",
+            N_("all %(max_attempts)s attempts are used"),
+            values={"max_attempts": max_attempts},
             code="no_attempts_left",
             details={"max_attempts": max_attempts, "question_id": question.id},
         )

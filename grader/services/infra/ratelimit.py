@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from grader.db.core import table_of
 from grader.db.models import RateBucket, SignInCounter
 from grader.db.session import Database
-from grader.services.errors import TooManyRequests
+from grader.services.errors import N_, TooManyRequests
 
 PRUNE_CHANCE = 0.01  # one call in a hundred also deletes what is long past
 
@@ -72,7 +72,8 @@ class RateLimiter:
         if level < 0:
             wait = max(1, math.ceil((1.0 - level) / self.rate))
             raise TooManyRequests(
-                f"too many requests; at most {self.rate:g} per second",
+                N_("too many requests; at most %(rate)s per second"),
+                values={"rate": f"{self.rate:g}"},
                 headers={"Retry-After": str(wait)},
             )
 
@@ -288,7 +289,8 @@ class SignInThrottle:
             if over:
                 wait = max(1, math.ceil(since + self.window_s - now))
                 raise TooManyRequests(
-                    f"too many failed sign-ins; try again in {wait} seconds",
+                    N_("too many failed sign-ins; try again in %(wait)s seconds"),
+                    values={"wait": wait},
                     headers={"Retry-After": str(wait)},
                 )
 

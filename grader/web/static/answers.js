@@ -45,11 +45,13 @@
     // nothing typed at all: the server says so, and no attempt is used
     if (!parts.length || inputs.every(blank) || !dialog || !dialog.showModal) return;
     event.preventDefault();
-    var what = parts.length === 1 ? "1 part is blank" : parts.length + " parts are blank";
-    if (parts.length === total) what = "Every part has a blank box";
+    var T = window.gradeWords;
+    var what = parts.length === 1 ? T("1 part is blank") : T("%(n)s parts are blank", {n: parts.length});
+    if (parts.length === total) what = T("Every part has a blank box");
+    var named = parts.map(function (n) { return T("Part %(n)s", {n: n}); }).join(", ");
     document.getElementById("blank-dialog-text").textContent =
-      what + " (Part " + parts.join(", Part ") + ") — submit anyway? " +
-      "Blank parts score 0, and submitting uses an attempt.";
+      what + " (" + named + ") — " +
+      T("submit anyway? Blank parts score 0, and submitting uses an attempt.");
     dialog.showModal();
     document.getElementById("blank-back").focus();
   });

@@ -80,15 +80,15 @@
     var area = document.querySelector('textarea[data-code-part="' + part + '"]');
     var box = document.getElementById(area.id + "-checks");
     button.disabled = true;
-    box.textContent = "Running your code on the checks\u2026";
+    box.textContent = window.gradeWords("Running your code on the checks…");
     fetch(button.getAttribute("data-checks-url"), {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": token },
       body: JSON.stringify({ part: part, code: area.value })
     }).then(function (r) {
-      if (r.status === 401) return { message: "Your session has expired; reload the page and sign in." };
-      if (r.status === 429) return { message: "Too many runs at once; try again in a few seconds." };
+      if (r.status === 401) return { message: window.gradeWords("Your session has expired; reload the page and sign in.") };
+      if (r.status === 429) return { message: window.gradeWords("Too many runs at once; try again in a few seconds.") };
       return r.json();
     }).then(function (data) {
       if (data.html) {
@@ -96,11 +96,11 @@
       } else {
         var p = document.createElement("p");
         p.className = "error";
-        p.textContent = data.message || "The checks could not run.";
+        p.textContent = data.message || window.gradeWords("The checks could not run.");
         box.replaceChildren(p);
       }
     }).catch(function () {
-      box.textContent = "The checks could not be reached; your code is still in the box.";
+      box.textContent = window.gradeWords("The checks could not be reached; your code is still in the box.");
     }).then(function () { button.disabled = false; });
   }
 

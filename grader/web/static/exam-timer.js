@@ -19,11 +19,12 @@
   function tick() {
     var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
     var minutes = Math.floor(left / 60);
-    shown.textContent = minutes + " min " + (left % 60) + " s";
-    if (left <= 600 && left > 540) say("ten", "10 minutes left in the exam.");
-    if (left <= 60 && left > 0) say("one", "1 minute left in the exam.");
+    var T = window.gradeWords;
+    shown.textContent = T("%(minutes)s min %(seconds)s s", {minutes: minutes, seconds: left % 60});
+    if (left <= 600 && left > 540) say("ten", T("10 minutes left in the exam."));
+    if (left <= 60 && left > 0) say("one", T("1 minute left in the exam."));
     if (left === 0) {
-      say("up", "Time is up. Your answers are no longer taken.");
+      say("up", T("Time is up. Your answers are no longer taken."));
       box.classList.add("time-up");
       document.querySelectorAll("form.answers button[type=submit]").forEach(function (b) {
         b.disabled = true;

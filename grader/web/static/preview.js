@@ -48,10 +48,10 @@
 
   function render(input, box, data, value) {
     if (data.empty) { show(box, []); input.removeAttribute("aria-invalid"); return; }
-    said.set(input, { value: value, text: data.ok ? "read as " + data.text : data.message });
+    said.set(input, { value: value, text: data.ok ? window.gradeWords("read as ") + data.text : data.message });
     settleLater(input);
     if (data.ok) {
-      var p = para("read", "We read your answer as ");
+      var p = para("read", window.gradeWords("We read your answer as "));
       // MathML built and sanitised on the server from the parsed answer (no user markup).
       var holder = document.createElement("span");
       holder.innerHTML = data.mathml;
@@ -60,7 +60,7 @@
       show(box, [p]);
       return;
     }
-    var nodes = [para("error", data.message || "We could not read this.")];
+    var nodes = [para("error", data.message || window.gradeWords("We could not read this."))];
     if (data.caret) {
       var pre = document.createElement("pre");
       pre.className = "caret";
@@ -83,8 +83,8 @@
                  "X-CSRF-Token": token },
       body: JSON.stringify({ expression: value, part: input.getAttribute("data-part") })
     }).then(function (r) {
-      if (r.status === 401) return { ok: false, message: "Your session has expired; reload the page and sign in." };
-      if (r.status === 429) return { ok: false, message: "Slow down a little; the preview will catch up." };
+      if (r.status === 401) return { ok: false, message: window.gradeWords("Your session has expired; reload the page and sign in.") };
+      if (r.status === 429) return { ok: false, message: window.gradeWords("Slow down a little; the preview will catch up.") };
       return r.json();
     }).then(function (data) {
       if (serial.get(input) === n) render(input, box, data, value);
