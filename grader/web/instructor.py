@@ -83,6 +83,7 @@ def _course_page(actor: Actor, course_id: int, **extra: Any) -> Any:
         members=members,
         assignments=listing,
         zones=timezones.zone_names(),
+        roster_limits={"rows": roster.MAX_ROWS, "passwords": roster.MAX_GIVEN_PASSWORDS},
         **extra,
     )
 

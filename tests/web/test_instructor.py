@@ -76,6 +76,9 @@ def test_a_roster_is_checked_then_imported_and_its_passwords_downloaded(pages, w
     assert "unknown role &#39;wizard&#39;" in page_text(
         checked
     ) and "nothing was imported" in page_text(checked)
+    assert "At most 2,000 rows, of which at most 30 may give a password" in page_text(
+        pages.get(f"/teach/courses/{web.course_id}")
+    )
     good = "username,role,display_name\nann,student,Ann\nbob,student,\n"
     dry = pages.post(url, {"roster": good, "action": "check"})
     assert "every row is right" in page_text(dry) and "new account" in page_text(dry)
