@@ -354,3 +354,35 @@ def test_an_instructor_trying_the_assignment_makes_previews_marked_and_not_count
     assert "tess" not in book.split("Total", 1)[1]
     stats = courses.overview(web.svc, web.teacher.actor)[0]["assignments"][0]
     assert stats["submissions"] == 0
+
+
+def test_moving_the_due_date_in_the_form_keeps_the_answer_a_student_saw(pages, web, page_text):
+    """Past due with answers shown after it: the student sees the correct answer. The
+    instructor moves the due date a week later in the edit form; the student still sees it
+    on the exercise page, and the page names no extension for them (#20 item 2)."""
+    from datetime import UTC, datetime, timedelta
+
+    from grader.services import timezones
+
+    past = datetime.now(UTC) - timedelta(hours=2)
+    changes = {"show_answers": "after_due", "due_at": past, "late_penalty": 0.5}
+    assignments.update_assignment(web.svc, web.teacher.actor, web.assignment_id, changes)
+    assert assignments.view(web.svc, web.student.actor, web.assignment_id)["answers_visible"]
+    pages.sign_in(web.teacher)
+    later = timezones.to_input(past + timedelta(days=7), "UTC")
+    moved = pages.post(
+        f"/teach/assignments/{web.assignment_id}/edit",
+        {
+            "due_at": later,
+            "max_attempts": "5",
+            "late_penalty": "0.5",
+            "show_answers": "after_due",
+            "score_policy": "best",
+        },
+    )
+    assert moved.status_code == 303
+    seen = assignments.view(web.svc, web.student.actor, web.assignment_id)
+    assert seen["due_at"].startswith(later[:10]) and seen["answers_visible"] is True
+    pages.sign_in(web.student)
+    text = page_text(pages.get(f"/assignments/{web.assignment_id}"))
+    assert "extended for you" not in text
