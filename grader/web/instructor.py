@@ -435,6 +435,22 @@ def edit_assignment(actor: Actor, assignment_id: int) -> Any:
     )
 
 
+@bp.post("/teach/assignments/<int:assignment_id>/extensions/all")
+@signed_in
+def extend_class(actor: Actor, assignment_id: int) -> Any:
+    """A whole-class extension of the due date, in one action (as the API's `all: true`)."""
+    current = assignments.settings(services(), actor, assignment_id)
+    due = _read_time(request.form, "due_at", current["time_zone"])
+    if due is None:
+        raise Invalid("give the new due date for every student", details=[{"path": "due_at"}])
+    done = gradebook.extend_class(services(), actor, assignment_id, due)
+    until = timezones.shown(due, current["time_zone"])
+    target = url_for(
+        "web.edit_assignment", assignment_id=assignment_id, extended=done["students"], until=until
+    )
+    return redirect(target + "#class-ext-h", 303)
+
+
 # --- gradebook, one student's record, analytics ------------------------------------------
 
 
@@ -482,25 +498,49 @@ def student_record(actor: Actor, assignment_id: int, username: str) -> Any:
     listing = submission_service.list_submissions(
         svc, actor, assignment_id, student=username, status=None, limit=200, offset=0
     )
+    cell = row["scores"][str(assignment_id)]
+    given = cell.get("extension") or {}
+    extension = {
+        "due_at": timezones.to_input(given.get("due_at"), info["time_zone"]),
+        "extra_attempts": given.get("extra_attempts") or "",
+        "time_factor": f"{given['time_factor']:g}" if given.get("time_factor") else "",
+        "extra_minutes": "" if given.get("extra_minutes") is None else given["extra_minutes"],
+    }
     return render_template(
         "instructor/student.html",
         info=info,
         student=row,
-        cell=row["scores"][str(assignment_id)],
+        cell=cell,
+        extension=extension,
         listing=listing,
     )
+
+
+def _current_extension(actor: Actor, assignment_id: int, username: str) -> dict:
+    """The student's extension as the gradebook gives it ({} when none)."""
+    info = assignments.settings(services(), actor, assignment_id)
+    book = gradebook.gradebook(services(), actor, info["course_id"])
+    row = next((s for s in book["students"] if s["username"] == username), None)
+    return (row["scores"][str(assignment_id)].get("extension") or {}) if row else {}
 
 
 @bp.post("/teach/assignments/<int:assignment_id>/students/<username>/extension")
 @signed_in
 def give_extension(actor: Actor, assignment_id: int, username: str) -> Any:
+    """The student's extension as the form has it (it replaces the one before: the form shows
+    that one, and a date sent back unchanged keeps it exactly); on an exam, also their own
+    time factor and extra minutes for it."""
     info = assignments.settings(services(), actor, assignment_id)
-    due = _read_time(request.form, "due_at", info["time_zone"])
+    current = _current_extension(actor, assignment_id, username)
+    due = _read_time(request.form, "due_at", info["time_zone"], current)
     extra_text = request.form.get("extra_attempts", "").strip()
     if extra_text and not extra_text.isdigit():
         raise Invalid("extra_attempts: a whole number")
     extra = int(extra_text) if extra_text else None
-    gradebook.set_extension(services(), actor, assignment_id, username, due, extra)
+    factor = _form_number("time_factor", "Time factor", whole=False)
+    minutes = _form_number("extra_minutes", "Extra minutes", whole=True)
+    whole = None if minutes is None else int(minutes)
+    gradebook.set_extension(services(), actor, assignment_id, username, due, extra, factor, whole)
     return redirect(
         url_for("web.student_record", assignment_id=assignment_id, username=username), 303
     )

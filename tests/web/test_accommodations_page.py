@@ -57,3 +57,55 @@ def test_only_the_courses_instructors_set_exam_time_and_only_for_students(pages,
     url = f"/teach/courses/{web.course_id}/members/stu/accommodations"
     assert pages.get(url).status_code == 403
     assert pages.post(url, {"time_factor": "3"}).status_code == 403
+
+
+def test_an_exams_own_time_for_a_student_is_set_in_their_record_and_kept_on_resave(
+    client, pages, web, page_text
+):
+    """On an exam, the student's record offers their own time factor and extra minutes; the
+    form shows the extension as it is, so saving it unchanged keeps every part of it."""
+    from grader.services.assignments import assignment as assignments
+
+    spec = {"exercise_id": "chain-rule-intro", "kind": "exam", "time_limit_minutes": 30}
+    exam = assignments.create_assignment(web.svc, web.teacher.actor, web.course_id, spec)["id"]
+    pages.sign_in(web.teacher)
+    record = f"/teach/assignments/{exam}/students/stu"
+    assert "Time factor for this exam" in page_text(pages.get(record))
+    homework = f"/teach/assignments/{web.assignment_id}/students/stu"
+    assert "Time factor for this exam" not in page_text(pages.get(homework))
+    body = {"due_at": "", "extra_attempts": "1", "time_factor": "2", "extra_minutes": "5"}
+    assert pages.post(record + "/extension", body).status_code == 303
+
+    def extension() -> dict:
+        book = client.get(
+            f"/api/v1/courses/{web.course_id}/gradebook", headers=web.teacher.headers
+        ).json
+        stu = next(s for s in book["students"] if s["username"] == "stu")
+        return stu["scores"][str(exam)]["extension"]
+
+    given = extension()
+    assert (given["time_factor"], given["extra_minutes"], given["extra_attempts"]) == (2.0, 5, 1)
+    html = pages.get(record).get_data(as_text=True)
+    assert 'id="time_factor" name="time_factor"' in html and 'value="2"' in html
+    shown = {
+        name: html.split(f'id="{name}" name="{name}"')[1].split('value="')[1].split('"')[0]
+        for name in ("due_at", "extra_attempts", "time_factor", "extra_minutes")
+    }
+    assert pages.post(record + "/extension", shown).status_code == 303
+    assert extension() == given  # saved unchanged: the same extension
+
+
+def test_a_whole_class_extension_from_the_assignments_page(client, pages, web, page_text):
+    pages.sign_in(web.teacher)
+    edit = f"/teach/assignments/{web.assignment_id}/edit"
+    assert "Extend for the whole class" in page_text(pages.get(edit))
+    done = pages.post(
+        f"/teach/assignments/{web.assignment_id}/extensions/all", {"due_at": "2030-05-01T12:00"}
+    )
+    assert done.status_code == 303
+    text = page_text(pages.get(done.headers["Location"]))
+    assert "1 student now has until 2030-05-01 12:00 UTC." in text
+    mine = client.get(f"/api/v1/assignments/{web.assignment_id}", headers=web.student.headers)
+    assert mine.json["due_at"] == "2030-05-01T12:00:00+00:00"
+    empty = pages.post(f"/teach/assignments/{web.assignment_id}/extensions/all", {"due_at": ""})
+    assert empty.status_code == 422 and "Give the new due date" in page_text(empty)

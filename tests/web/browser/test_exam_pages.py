@@ -1,7 +1,8 @@
 """The exam flow and the pages of assignments with many questions, at phone and desktop width,
 under axe and the page checks (#24): a student with exam time from the People page starts an
 exam, answers with the score only shown, and runs out of time; the instructor's editor,
-assignment, question, student-preview and exam-roster pages. Every state is also checked at
+assignment, question, student-preview, whole-class extension, a student's exam record and
+exam-roster pages. Every state is also checked at
 the other width (page_checks, POST-only pages included)."""
 
 from __future__ import annotations
@@ -143,6 +144,16 @@ def _instructor_pages(tab, live_url, world, width: str) -> None:
     tab.get_by_role("button", name="Show").click()
     expect(tab.locator("#seen-as")).to_contain_text("stu")
     _axe(tab, found, "homework previewed as a student")
+    tab.goto(f"{live_url}/teach/assignments/{homework}/edit")
+    tab.get_by_label("New due date for every student", exact=False).fill("2030-05-01T12:00")
+    tab.get_by_role("button", name="Extend for everyone").click()
+    expect(tab.locator("#class-extended")).to_contain_text("1 student now has until 2030-05-01")
+    _axe(tab, found, "whole-class extension done")
+    tab.goto(f"{live_url}/teach/assignments/{world.exam['id']}/students/stu")
+    tab.get_by_label("Time factor for this exam", exact=False).fill("2")
+    tab.get_by_role("button", name="Give extension").click()
+    expect(tab.get_by_label("Time factor for this exam", exact=False)).to_have_value("2")
+    _axe(tab, found, "a student's record on an exam")
     tab.goto(f"{live_url}/teach/assignments/{world.exam['id']}/exam")
     expect(tab.locator("#exam-counts")).to_be_visible()
     _axe(tab, found, "exam roster")
