@@ -247,6 +247,38 @@ ENGLISH: dict[str, str] = {
     "be two lower, and its coefficient is off.",
     "term.missing": "A term in {term} is missing from your answer (or one has the wrong "
     "coefficient).",
+    # the worked solution's graph (solution.py): why it is drawn so, where the answer went wrong
+    "solution.higher_order": "This part asks for a derivative of order {order} (with respect "
+    "to {first}): the paths below give the first derivative {derivative}; differentiate that "
+    "again for the answer.",
+    "solution.independent": "{output} does not depend on {input}: the derivative is 0.",
+    "solution.nothing_to_backpropagate": "{output} does not depend on the variables: nothing to "
+    "backpropagate.",
+    "solution.too_many_operations": "The graph has more than {count} operations; only the "
+    "first are shown.",
+    "solution.drawn_with": "Drawn with your {given} (a wrong step); the rest of the graph is "
+    "worked out from it.",
+    "solution.drawn_with_total": "Drawn with your {given} (a wrong step): with it, {derivative} "
+    "= {total}; the rest of the graph is worked out from it.",
+    "solution.missed_factor": "Your answer leaves out the factor {factor} on the edge from {src} "
+    "to {dst}: multiply by it (chain rule).",
+    "solution.missed_paths": "Your answer leaves out the paths through the edge from {src} to "
+    "{dst}: {output} depends on {input} along every path, and the chain rule adds them all.",
+    "solution.product_misapplied": "The product rule was misapplied in {names}.",
+    "solution.quotient_misapplied": "The quotient rule was misapplied in {names}.",
+    # the graph's text alternative, one sentence per node, edge and path
+    "solution.alt.graph_names": "Computation graph of {output} (names level).",
+    "solution.alt.graph_ops": "Computation graph of {output} (operations level).",
+    "solution.alt.node_variable": "Node {node} (variable).",
+    "solution.alt.node_param": "Node {node} (parameter).",
+    "solution.alt.node_define": "Node {node} (defined name).",
+    "solution.alt.node_op": "Node {node} (operation).",
+    "solution.alt.node_leaf": "Node {node} (leaf).",
+    "solution.alt.edge": "Edge {src} to {dst}: {label}.",
+    "solution.alt.edge_bare": "Edge {src} to {dst}.",
+    "solution.alt.path": "Path {nodes}: {text}.",
+    "solution.alt.more_paths": "And {count} more paths.",
+    "solution.alt.total": "Total {derivative} from autograd: {total}.",
     # the instructor's own
     "instructor.feedback": "{feedback}",
     # practice: why this exercise comes next (grader/engine/scheduler.py)

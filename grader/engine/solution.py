@@ -32,6 +32,7 @@ import torch
 
 from .autograd import DTYPE, as_points, derivative, evaluate, evaluate_chain
 from .expr import BinOp, Call, Expr, Neg, names_in
+from .messages import ENGLISH, Catalogue, Label, Message, Number, message, render
 from .render import format_number, to_latex, to_text
 from .symbolic import derivative as formula_of_derivative
 
@@ -122,6 +123,18 @@ class Solution:
     highlight_nodes: tuple[str, ...] = ()
     highlight_reason: str | None = None
     values_shown: bool = True
+    # the note and the reason as messages (the texts above are their English), for pages
+    # that word them in the reader's language
+    note_said: Message | None = field(default=None, compare=False)
+    reason_said: Message | None = field(default=None, compare=False)
+
+    def note_in(self, words: Catalogue = ENGLISH) -> str | None:
+        return render(self.note_said, "plain", words) if self.note_said else self.note
+
+    def reason_in(self, words: Catalogue = ENGLISH) -> str | None:
+        return (
+            render(self.reason_said, "plain", words) if self.reason_said else self.highlight_reason
+        )
 
     def to_dict(self) -> dict:
         return {
@@ -157,30 +170,40 @@ class Solution:
             highlight_edges=(),
             highlight_nodes=(),
             highlight_reason=None,
+            reason_said=None,
             values_shown=False,
         )
 
-    def text_alternative(self) -> str:
-        """What the picture shows, in words (the SVG's description and the page's list)."""
-        lines = [f"Computation graph of {self.of} ({self.level} level)."]
+    def text_alternative(self, words: Catalogue = ENGLISH) -> str:
+        """What the picture shows, in words (the SVG's description and the page's list), in
+        the language of ``words``."""
+        said = [message(f"solution.alt.graph_{self.level}", output=Label(self.of))]
         for n in self.nodes:
             what = f"{n.name} = {n.expression}" if n.expression else n.name
             if n.value is not None:
                 what += f" = {short_number(n.value)}"
-            lines.append(f"Node {what} ({n.kind}).")
+            said.append(message(f"solution.alt.node_{n.kind}", node=Label(what)))
         for e in self.edges:
-            lines.append(
-                f"Edge {e.src} to {e.dst}" + (f": {e.label}." if self.values_shown else ".")
-            )
+            ends = {"src": Label(e.src), "dst": Label(e.dst)}
+            if self.values_shown:
+                said.append(message("solution.alt.edge", label=Label(e.label), **ends))
+            else:
+                said.append(message("solution.alt.edge_bare", **ends))
         for p in self.paths:
-            lines.append(f"Path {' to '.join(p.nodes)}: {p.text}.")
+            path = message(
+                "solution.alt.path", nodes=Label(" → ".join(p.nodes)), text=Label(p.text)
+            )
+            said.append(path)
         if self.path_count > len(self.paths):
-            lines.append(f"And {self.path_count - len(self.paths)} more paths.")
+            more = Number(float(self.path_count - len(self.paths)))
+            said.append(message("solution.alt.more_paths", count=more))
         if self.total is not None:
-            total = f"{self.total:.13g}"
-            lines.append(f"Total d{self.of}/d{self.wrt} from autograd: {total}.")
-        if self.highlight_reason:
-            lines.append(self.highlight_reason)
+            total = Label(f"{self.total:.13g}")
+            derivative = Label(f"d{self.of}/d{self.wrt}")
+            said.append(message("solution.alt.total", derivative=derivative, total=total))
+        lines = [render(m, "plain", words) for m in said]
+        if reason := self.reason_in(words):
+            lines.append(reason)
         return " ".join(lines)
 
 
@@ -371,14 +394,15 @@ def solution(
     if numeric:
         total = float(g.path_sum()[0]) if given else float(inst.reference(part)[component][0])
     if order > 1:
-        first = " then ".join(part.components[component])
-        note = (
-            f"This part asks for a derivative of order {order} (with respect to {first}): the "
-            f"paths below give the first derivative d{g.of}/d{g.wrt}; differentiate that "
-            "again for the answer."
+        note = message(
+            "solution.higher_order",
+            order=Number(float(order)),
+            first=Label(", ".join(part.components[component])),
+            derivative=Label(f"d{g.of}/d{g.wrt}"),
         )
     elif not g.paths(1):
-        note = f"{g.of} does not depend on {g.wrt}: the derivative is 0."
+        note = message("solution.independent", output=Label(g.of), input=Label(g.wrt))
+    reason = _given_reason(g, given, total) if given else None
     return Solution(
         exercise_id=ex.id,
         part_id=part.id,
@@ -390,17 +414,28 @@ def solution(
         paths=tuple(paths),
         path_count=g.path_count(),
         total=total,
-        note=note,
+        note=render(note, "plain") if note else None,
+        note_said=note,
         point=g.point,
         highlight_edges=tuple(given),
-        highlight_reason=_given_reason(g, given, total) if given else None,
+        highlight_reason=render(reason, "plain") if reason else None,
+        reason_said=reason,
     )
 
 
-def _given_reason(g: _Graph, given: dict[tuple[str, str], float], total: float | None) -> str:
-    yours = ", ".join(f"∂{dst}/∂{src} = {short_number(v)}" for (src, dst), v in given.items())
-    with_it = f": with it, d{g.of}/d{g.wrt} = {short_number(total)}" if total is not None else ""
-    return f"Drawn with your {yours} (a wrong step){with_it}; the rest of the graph is worked out from it."
+def _given_reason(g: _Graph, given: dict[tuple[str, str], float], total: float | None) -> Message:
+    yours = Label(
+        ", ".join(f"∂{dst}/∂{src} = {short_number(v)}" for (src, dst), v in given.items())
+    )
+    if total is None:
+        return message("solution.drawn_with", given=yours)
+    derivative, value = Label(f"d{g.of}/d{g.wrt}"), Label(short_number(total))
+    return message("solution.drawn_with_total", given=yours, derivative=derivative, total=value)
+
+
+def _said(sol: Solution, reason: Message, **changes: object) -> Solution:
+    """``sol`` with a reason (and the highlight in ``changes``)."""
+    return replace(sol, highlight_reason=render(reason, "plain"), reason_said=reason, **changes)  # type: ignore[arg-type]
 
 
 def _compound(text: str) -> bool:
@@ -432,22 +467,24 @@ def explain(
         for edge in g.edges_on_paths()[:MAX_TRIED_EDGES]:
             src, dst = edge
             if bool(((g.path_sum(factor_one=edge) - s).abs() <= tol).all()):
-                reason = (
-                    f"Your answer leaves out the factor ∂{dst}/∂{src} on the edge from {src} "
-                    f"to {dst}: multiply by it (chain rule)."
+                reason = message(
+                    "solution.missed_factor",
+                    factor=Label(f"∂{dst}/∂{src}"),
+                    src=Label(src),
+                    dst=Label(dst),
                 )
-                return replace(sol, highlight_edges=(edge,), highlight_reason=reason)
+                return _said(sol, reason, highlight_edges=(edge,))
             if bool(((g.path_sum(dropped=edge) - s).abs() <= tol).all()):
                 missed = tuple(p for p in g.paths(MAX_PATHS) if _on(edge, p))
                 pairs = tuple(dict.fromkeys(pr for p in missed for pr in _pairs(p)))
-                reason = (
-                    f"Your answer leaves out the paths through the edge from {src} to {dst}: "
-                    f"{sol.of} depends on {sol.wrt} along every path, and the chain rule adds "
-                    "them all."
+                reason = message(
+                    "solution.missed_paths",
+                    src=Label(src),
+                    dst=Label(dst),
+                    output=Label(sol.of),
+                    input=Label(sol.wrt),
                 )
-                return replace(
-                    sol, highlight_edges=pairs, highlight_nodes=(), highlight_reason=reason
-                )
+                return _said(sol, reason, highlight_edges=pairs, highlight_nodes=())
         return sol
     if code in (PRODUCT, QUOTIENT):
         op = "*" if code == PRODUCT else "/"
@@ -460,8 +497,8 @@ def explain(
         )
         if names:
             rule = "product" if code == PRODUCT else "quotient"
-            reason = f"The {rule} rule was misapplied in {', '.join(names)}."
-            return replace(sol, highlight_nodes=names, highlight_reason=reason)
+            reason = message(f"solution.{rule}_misapplied", names=Label(", ".join(names)))
+            return _said(sol, reason, highlight_nodes=names)
     return sol
 
 
@@ -508,6 +545,7 @@ def ops_solution(inst: Instance, part: Part, component: int = 0) -> Solution:
     out = evaluate_chain(ex.defines, {**inst.param_values, **leaves})[part.of]
     here = {k: float(v[0]) for k, v in point.items()}
     if not isinstance(out, torch.Tensor) or out.grad_fn is None:
+        nothing = message("solution.nothing_to_backpropagate", output=Label(part.of))
         return Solution(
             ex.id,
             part.id,
@@ -517,7 +555,8 @@ def ops_solution(inst: Instance, part: Part, component: int = 0) -> Solution:
             (),
             (),
             point=here,
-            note=f"{part.of} does not depend on the variables: nothing to backpropagate.",
+            note=render(nothing, "plain"),
+            note_said=nothing,
         )
     leaf_names = {id(t): k for k, t in leaves.items()}
     ids: dict[int, str] = {}
@@ -561,7 +600,7 @@ def ops_solution(inst: Instance, part: Part, component: int = 0) -> Solution:
                 edges.append(GraphEdge(ids[id(child)], name))
     note = None
     if len(found) >= MAX_OPS:
-        note = f"The graph has more than {MAX_OPS} operations; only the first are shown."
+        note = message("solution.too_many_operations", count=Number(float(MAX_OPS)))
     total = float(inst.reference(part)[component][0]) if part.numeric else leaf_grad.get(wrt)
     return Solution(
         exercise_id=ex.id,
@@ -572,7 +611,8 @@ def ops_solution(inst: Instance, part: Part, component: int = 0) -> Solution:
         nodes=tuple(nodes),
         edges=tuple(edges),
         total=total,
-        note=note,
+        note=render(note, "plain") if note else None,
+        note_said=note,
         point=here,
     )
 

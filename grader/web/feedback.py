@@ -11,6 +11,7 @@ from typing import Any
 from flask import Response, render_template, request, session
 from flask_babel import gettext as _
 
+from grader.i18n import language
 from grader.services.assignments import assignment as assignments
 from grader.services.context import Actor
 from grader.services.errors import TooManyRequests
@@ -56,11 +57,11 @@ def submission(actor: Actor, submission_id: int) -> Any:
     done = graded.submission["status"] == SubmissionStatus.GRADED
     parts = feedback.feedback_parts(svc, graded) if done else []
     student = graded.submission.get("student")
-    whose = "your" if not student or student == actor.username else f"{student}’s"
+    theirs = None if not student or student == actor.username else student
     for part in parts:
         for shown in part["plots"]:
             curves = shown.pop("curves")
-            shown["alt"] = describe(curves, graded.hidden, shown["label"], whose)
+            shown["alt"] = describe(curves, graded.hidden, shown["label"], theirs)
     left = None
     if graded.max_attempts is not None:
         left = max(graded.max_attempts - graded.attempts_used, 0)
@@ -96,7 +97,16 @@ def plot(actor: Actor, submission_id: int, part_id: str, component: int) -> Any:
     if size not in SIZES:
         size = "wide"
     graded = feedback.load_graded(svc, actor, submission_id)  # who may see it, first
-    key = (submission_id, graded.version_id, part_id[:100], component, size, graded.hidden)
+    # drawn once per submission, version, part, box, size, visibility and language (its labels)
+    key = (
+        submission_id,
+        graded.version_id,
+        part_id[:100],
+        component,
+        size,
+        graded.hidden,
+        language(),
+    )
     cache = svc.__dict__.setdefault("plot_cache", _PlotCache())  # per database and process
     svg = cache.get(key)
     if svg is None:

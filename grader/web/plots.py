@@ -15,6 +15,7 @@ import matplotlib
 matplotlib.use("Agg")
 matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: smaller, searchable
 
+from flask_babel import gettext as _  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from grader.engine import Curves  # noqa: E402
@@ -71,26 +72,35 @@ def _where(variable: str, xs: list[float], first: int, last: int) -> str:
     lo, hi = first > 0, last < len(xs) - 1
     a, b = xs[first - 1] if lo else xs[0], xs[last + 1] if hi else xs[-1]
     if not lo and not hi:
-        return f"everywhere on {a:.3g} ≤ {variable} ≤ {b:.3g}"
+        return _("everywhere on %(range)s", range=f"{a:.3g} ≤ {variable} ≤ {b:.3g}")
     if not lo:
-        return f"for {variable} < {b:.3g}"
+        return _("for %(range)s", range=f"{variable} < {b:.3g}")
     if not hi:
-        return f"for {variable} > {a:.3g}"
-    return f"for {a:.3g} < {variable} < {b:.3g}"
+        return _("for %(range)s", range=f"{variable} > {a:.3g}")
+    return _("for %(range)s", range=f"{a:.3g} < {variable} < {b:.3g}")
 
 
-def describe(data: Curves, hidden: bool, label: str, whose: str = "your") -> str:
-    """Where the answer differs, in words for the alt text: 'your answer is too large for
-    x > 1' (`whose`: "stu’s" for an instructor reading a student's). With `hidden`, only
-    where it is wrong, not in which direction."""
+def describe(data: Curves, hidden: bool, label: str, student: str | None = None) -> str:
+    """Where the answer differs, in words for the alt text, in the page's language: 'your
+    answer is too large for x > 1' (`student`: the name of the student whose answer an
+    instructor reads). With `hidden`, only where it is wrong, not in which direction."""
     found = runs(differs(data))
+    name = {"name": student} if student else {}
     if not found:
-        return f"Plot of {whose} {label}: along this line it agrees with the correct one."
+        if student:
+            return _(
+                "Plot of %(name)s’s %(label)s: along this line it agrees with the correct one.",
+                label=label,
+                **name,
+            )
+        return _(
+            "Plot of your %(label)s: along this line it agrees with the correct one.", label=label
+        )
     pieces = []
     for first, last in found[:3]:
         where = _where(data.variable, data.xs, first, last)
         if hidden:
-            pieces.append(f"wrong {where}")
+            pieces.append(_("wrong %(where)s", where=where))
             continue
         gaps = [
             a - r
@@ -101,14 +111,35 @@ def describe(data: Curves, hidden: bool, label: str, whose: str = "your") -> str
         ]
         above = sum(1 for d in gaps if d > 0)
         if gaps and above > 0.8 * len(gaps):
-            pieces.append(f"too large {where}")
+            pieces.append(_("too large %(where)s", where=where))
         elif gaps and above < 0.2 * len(gaps):
-            pieces.append(f"too small {where}")
+            pieces.append(_("too small %(where)s", where=where))
         else:
-            pieces.append(f"off {where}")
-    more = f" and in {len(found) - 3} more places" if len(found) > 3 else ""
-    against = "" if hidden else " against the correct one"
-    return f"Plot of {whose} {label}{against}: {whose} answer is {', '.join(pieces)}{more}."
+            pieces.append(_("off %(where)s", where=where))
+    said = ", ".join(pieces)
+    if len(found) > 3:
+        said = _("%(places)s and in %(n)s more places", places=said, n=len(found) - 3)
+    if student:
+        if hidden:
+            return _(
+                "Plot of %(name)s’s %(label)s: %(name)s’s answer is %(where)s.",
+                label=label,
+                where=said,
+                **name,
+            )
+        return _(
+            "Plot of %(name)s’s %(label)s against the correct one: %(name)s’s answer is %(where)s.",
+            label=label,
+            where=said,
+            **name,
+        )
+    if hidden:
+        return _("Plot of your %(label)s: your answer is %(where)s.", label=label, where=said)
+    return _(
+        "Plot of your %(label)s against the correct one: your answer is %(where)s.",
+        label=label,
+        where=said,
+    )
 
 
 def render_svg(data: Curves, hidden: bool, label: str, size: str = "wide") -> bytes:
@@ -117,10 +148,11 @@ def render_svg(data: Curves, hidden: bool, label: str, size: str = "wide") -> by
     fig = Figure(figsize=figsize, layout="constrained")
     ax = fig.subplots()
     for k, (a, b) in enumerate(wrong_spans(data.xs, differs(data))):
-        ax.axvspan(a, b, color=WRONG, alpha=0.5, lw=0, label="differs here" if k == 0 else None)
-    ax.plot(data.xs, data.answer, color=ANSWER, lw=2, label="your answer")
+        ax.axvspan(a, b, color=WRONG, alpha=0.5, lw=0, label=_("differs here") if k == 0 else None)
+    ax.plot(data.xs, data.answer, color=ANSWER, lw=2, label=_("your answer"))
     if not hidden:
-        ax.plot(data.xs, data.reference, color=REFERENCE, lw=2, ls="--", label=f"correct {label}")
+        correct = _("correct %(label)s", label=label)
+        ax.plot(data.xs, data.reference, color=REFERENCE, lw=2, ls="--", label=correct)
     if (limits := y_limits(data.answer, [] if hidden else data.reference)) is not None:
         ax.set_ylim(*limits)
     ax.set_xlim(data.xs[0], data.xs[-1])
@@ -135,7 +167,12 @@ def render_svg(data: Curves, hidden: bool, label: str, size: str = "wide") -> by
     title = label
     if data.fixed:
         held = ", ".join(f"{v} = {x:.3g}" for v, x in data.fixed.items())
-        title = f"{label} along {data.variable}, with {held}"
+        title = _(
+            "%(label)s along %(variable)s, with %(held)s",
+            label=label,
+            variable=data.variable,
+            held=held,
+        )
     ax.set_title(title, fontsize=points, wrap=True)
     out = io.BytesIO()
     fig.savefig(out, format="svg", metadata={"Date": None})

@@ -6,28 +6,35 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, render_template, request
+from flask_babel import gettext as _
 
 from grader.engine.graph_svg import render_svg
 from grader.engine.mastery import Level
 from grader.engine.messages import render
-from grader.services import practice
+from grader.i18n import language
+from grader.services import practice, translation
 from grader.services.context import Actor
 from grader.services.courses import course as courses
-from grader.services.errors import Invalid
+from grader.services.errors import N_, Invalid
 from grader.services.grading.solutions import graph_summaries
 from grader.services.practice.items import Next
 from grader.web import bp
 from grader.web.exercise import preview_json
 from grader.web.forms import field_errors, first_problem, is_blank, read_answers
-from grader.web.security import services, signed_in
+from grader.web.security import said, services, signed_in
 
 LEVEL_WORDS = {
-    Level.NOT_STARTED: "not started",
-    Level.ATTEMPTED: "attempted",
-    Level.FAMILIAR: "familiar",
-    Level.PROFICIENT: "proficient",
-    Level.MASTERED: "mastered",
+    Level.NOT_STARTED: N_("not started"),
+    Level.ATTEMPTED: N_("attempted"),
+    Level.FAMILIAR: N_("familiar"),
+    Level.PROFICIENT: N_("proficient"),
+    Level.MASTERED: N_("mastered"),
 }
+
+
+def level_words() -> dict[Level, str]:
+    """The mastery levels in the page's language."""
+    return {level: _(word) for level, word in LEVEL_WORDS.items()}
 
 
 def _skill_arg() -> str | None:
@@ -67,12 +74,12 @@ def _item_page(
         "practice.html",
         course=course,
         item=item,
-        reason=render(served.reason, "plain"),
+        reason=render(served.reason, "plain", translation.engine_words(language())),
         skill=skill,
         skills=standing.skills,
         names={s: n for s, n in ((r["id"], r["name"]) for r in standing.to_dict()["skills"])},
         mine=mine,
-        levels=LEVEL_WORDS,
+        levels=level_words(),
         answers=answers,
         errors=errors,
         focus=first_problem(item["parts"], answers, errors, False),
@@ -92,13 +99,13 @@ def practice_answer(actor: Actor, item_id: int) -> Any:
     skill = request.form.get("skill", "").strip()[:64] or None
     answers = read_answers(request.form, served.item.parts)
     if is_blank(answers):
-        message = "Type an answer first; nothing was submitted."
+        message = _("Type an answer first; nothing was submitted.")
         return _item_page(actor, course_id, served, skill, 422, answers=answers, message=message)
     try:
         graded = practice.submit(svc, actor, item_id, answers)
     except Invalid as exc:
         errors = field_errors(exc.details) if exc.code == "unreadable_answers" else {}
-        message = exc.message[:1].upper() + exc.message[1:] + "."
+        message = said(exc)
         return _item_page(
             actor, course_id, served, skill, 422, answers=answers, errors=errors, message=message
         )
@@ -148,7 +155,7 @@ def mastery_page(actor: Actor, course_id: int) -> Any:
     standing = practice.course_mastery(svc, actor, course_id)
     if course["your_role"] == "student":
         return render_template(
-            "mastery.html", course=course, standing=standing.to_dict(), levels=LEVEL_WORDS
+            "mastery.html", course=course, standing=standing.to_dict(), levels=level_words()
         )
     return _grid(actor, course, standing)
 
@@ -170,5 +177,5 @@ def _grid(actor: Actor, course: dict[str, Any], standing: Any) -> Any:
         standing=standing.to_dict(),
         counts=standing.counts(),
         seen=seen.to_dict(),
-        levels=LEVEL_WORDS,
+        levels=level_words(),
     )

@@ -202,7 +202,7 @@ def test_the_svg_is_well_formed_accessible_and_marks_the_missed_edge():
     assert root.get("role") == "img"
     assert root.find(f"{ns}title").text.startswith("Computation graph of z")
     desc = root.find(f"{ns}desc").text
-    assert "Edge x to y: ∂y/∂x = 4*x = 40." in desc and "Path x to y to z" in desc
+    assert "Edge x to y: ∂y/∂x = 4*x = 40." in desc and "Path x → y → z" in desc
     missed = [el for el in root.iter(f"{ns}line") if "missed" in el.get("class")]
     assert [(el.get("data-from"), el.get("data-to")) for el in missed] == [("y", "z")]
     texts = "".join(t.text or "" for t in root.iter(f"{ns}text"))

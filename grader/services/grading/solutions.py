@@ -11,7 +11,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from grader import languages
 from grader.db.models import Assignment, ExerciseVersion
+from grader.services import translation
 from grader.services.accounts.access import require_role
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -170,20 +172,22 @@ def page_solutions(svc: Services, graded: Graded) -> dict[str, list[dict[str, An
 
 
 def graph_summaries(sols: list[Any]) -> list[dict[str, Any]]:
-    """What a page shows of each component's worked solution (``_solution.html``)."""
+    """What a page shows of each component's worked solution (``_solution.html``), worded in
+    the request's language."""
+    words = translation.engine_words(languages.current())
     return [
         {
             "wrt": s.wrt,
             "of": s.of,
             "many": len(sols) > 1,
             "values_shown": s.values_shown,
-            "text": s.text_alternative(),
+            "text": s.text_alternative(words),
             "edges": [e.label if s.values_shown else f"{e.src} → {e.dst}" for e in s.edges],
             "paths": [p.text for p in s.paths],
             "more_paths": s.path_count - len(s.paths),
             "total": s.total,
-            "note": s.note,
-            "reason": s.highlight_reason,
+            "note": s.note_in(words),
+            "reason": s.reason_in(words),
             "deferred": False,
         }
         for s in sols
