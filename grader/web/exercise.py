@@ -14,9 +14,16 @@ from grader.services.assignments import assignment as assignments
 from grader.services.assignments import exams
 from grader.services.context import Actor
 from grader.services.courses import course as courses
-from grader.services.errors import Conflict, Forbidden, Invalid, TooManyRequests, Unavailable
+from grader.services.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    TooManyRequests,
+    Unavailable,
+)
 from grader.services.exercises.markup import latex_to_mathml
-from grader.services.grading import code_runs, submissions
+from grader.services.grading import code_runs, help, submissions
 from grader.web import bp
 from grader.web.forms import (
     Answers,
@@ -68,6 +75,18 @@ def _urls(view: dict[str, Any]) -> dict[str, str]:
         "submit_url": url_for("web.submit_question", assignment_id=aid, question_id=qid),
         "preview_url": url_for("web.preview_question", assignment_id=aid, question_id=qid),
         "checks_url": url_for("web.run_question_checks", assignment_id=aid, question_id=qid),
+    }
+
+
+def _help_urls(view: dict[str, Any]) -> dict[str, str]:
+    """Where a part's "Show hint" and "Break it into steps" buttons post (``__part__`` stands
+    for the part's id)."""
+    aid, qid = view["id"], view["question_id"]
+    return {
+        kind: url_for(
+            "web.question_help", assignment_id=aid, question_id=qid, kind=kind, part_id="__part__"
+        )
+        for kind in ("hints", "steps")
     }
 
 
@@ -123,6 +142,7 @@ def _page(
         focus=None if closed else first_problem(view["parts"], answers, errors or {}, bool(blank)),
         attempt_key=secrets.token_urlsafe(16),
         code_runs=code_runs or {},
+        help_urls=_help_urls(view),
         **_urls(view),
     )
     return page, status
@@ -295,6 +315,34 @@ def _run_checks(actor: Actor, assignment_id: int, question_id: int | None) -> An
         return jsonify(ok=False, message=exc.message, checks=[]), exc.status
     html = render_template("_code_run.html", run=run)
     return jsonify(**run, html=html)
+
+
+@bp.post("/assignments/<int:assignment_id>/questions/<int:question_id>/help/<kind>/<part_id>")
+@signed_in
+def question_help(
+    actor: Actor, assignment_id: int, question_id: int, kind: str, part_id: str
+) -> Any:
+    """ "Show hint" and "Break it into steps": take the help, then the page again with the
+    answers typed so far kept and the hint or the steps in place (no attempt used)."""
+    svc = services()
+    svc.rate_limiter.check(actor.id)
+    if kind not in ("hints", "steps"):
+        raise NotFound(f"no help of kind {kind!r}")
+    try:
+        view = assignments.question_view(svc, actor, assignment_id, question_id)
+    except Forbidden as exc:
+        if exc.code in CLOSED_CODES:
+            return _closed(actor, assignment_id, exc, 403, question_id)
+        raise
+    answers = read_answers(request.form, view["parts"])
+    take = help.reveal_hint if kind == "hints" else help.open_steps
+    try:
+        take(svc, actor, assignment_id, part_id, question_id)
+    except (Invalid, Conflict) as exc:
+        message = exc.message[:1].upper() + exc.message[1:] + "."
+        return _page(actor, view, exc.status, answers=answers, message=message)
+    view = assignments.question_view(svc, actor, assignment_id, question_id)
+    return _page(actor, view, answers=answers)
 
 
 @bp.post("/assignments/<int:assignment_id>/submit")

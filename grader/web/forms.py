@@ -21,6 +21,13 @@ def read_answers(form: Mapping[str, str], parts: list[dict[str, Any]]) -> Answer
             continue
         texts = [form.get(field_name(part["id"], c), "") for c in range(len(part["components"]))]
         answers[part["id"]] = texts[0] if len(texts) == 1 else texts
+    # the steps' boxes of parts whose steps are open, after every part's (and only those
+    # answered: a blank step is no blank part)
+    for part in parts:
+        for step in ((part.get("help") or {}).get("steps") or {}).get("list") or []:
+            text = form.get(field_name(step["id"], 0), "")
+            if text.strip():
+                answers[step["id"]] = text
     return answers
 
 
@@ -30,7 +37,8 @@ def is_blank(answers: Answers) -> bool:
 
 
 def blank_parts(answers: Answers) -> list[int]:
-    """The numbers (from 1) of the parts with a blank box, in the form's order."""
+    """The numbers (from 1) of the parts with a blank box, in the form's order (the steps'
+    answers, after the parts', are never blank)."""
     return [
         n
         for n, texts in enumerate(answers.values(), start=1)

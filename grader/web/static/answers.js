@@ -9,11 +9,13 @@
 
   function blank(input) { return !input.value.trim(); }
 
-  // The numbers of the parts with a blank box ("Part 2" is the second fieldset).
+  // The numbers of the parts with a blank box ("Part 2" is the second fieldset); a step's
+  // box is never a blank part.
   function blankParts() {
     var found = [];
     form.querySelectorAll("fieldset.part").forEach(function (set) {
-      var boxes = set.querySelectorAll("input[data-part]");
+      var boxes = Array.prototype.filter.call(set.querySelectorAll("input[data-part]"),
+        function (box) { return !box.closest(".steps"); });
       if (Array.prototype.some.call(boxes, blank)) found.push(set.getAttribute("data-number"));
     });
     return found;
@@ -40,6 +42,8 @@
 
   form.addEventListener("submit", function (event) {
     if (event.submitter && event.submitter.name === "confirm_blank") return;
+    // "Show hint" and "Break it into steps" post the form elsewhere: nothing is submitted
+    if (event.submitter && event.submitter.hasAttribute("formaction")) return;
     var parts = blankParts();
     var total = form.querySelectorAll("fieldset.part").length;
     // nothing typed at all: the server says so, and no attempt is used
