@@ -229,7 +229,15 @@ class AssignmentCreate(AssignmentSettings):
     """One exercise (`exercise_id`, `version`?) or `questions`; one of the two."""
 
     title: str | None = Field(None, min_length=1, max_length=300)
-    kind: Literal["homework", "exam"] = "homework"
+    kind: Literal["homework", "exam", "practice"] = "homework"
+    target_skills: list[str] | None = Field(
+        None,
+        max_length=20,
+        description="practice: the skills to reach (ids from /skills); one point each",
+    )
+    target_level: Literal["familiar", "proficient", "mastered"] | None = Field(
+        None, description="practice: the level to reach in each by the due date (proficient)"
+    )
     questions: list[dict[str, Any]] | None = Field(
         None, min_length=1, max_length=100, description=QUESTIONS_HELP
     )

@@ -27,7 +27,7 @@ from .check import grade
 from .exercise import Exercise
 from .grammars import FUNCTION_CHOICES, GRAMMARS, Draft
 from .instance import SamplingError, stable_seed
-from .loading import ExerciseInvalid, Problem, format_path, load_exercise
+from .loading import ExerciseInvalid, Problem, format_path, load_exercise_data
 from .render import to_latex, to_mathml
 from .schema import TemplateSpec
 from .skills import skill_map
@@ -167,9 +167,10 @@ def generate(template: Template, seed: int) -> Item:
     for draw in range(MAX_DRAWS):
         rng = random.Random(stable_seed("generate", template.id, seed, draw))
         draft = grammar(rng, template.spec.generate)
-        text = item_yaml(template, seed, draft)
+        data = item_data(template, seed, draft)
+        text = item_yaml(template, seed, data)
         try:
-            exercise = load_exercise(text, source=f"{template.id}@{seed}", validated=True)
+            exercise = load_exercise_data(data, text, f"{template.id}@{seed}", validated=True)
         except ExerciseInvalid as exc:
             why = str(exc.problems[0])
             continue
@@ -211,7 +212,7 @@ def check_item(exercise: Exercise, draft: Draft, seed: int, mistake: str) -> str
     return None
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
     pass
 
 
@@ -229,8 +230,8 @@ _Dumper.add_representer(str, _text)
 _Dumper.add_representer(list, _list)
 
 
-def item_yaml(template: Template, seed: int, draft: Draft) -> str:
-    """The drawn exercise as library YAML (its answers as self-tests)."""
+def item_data(template: Template, seed: int, draft: Draft) -> dict[str, Any]:
+    """The drawn exercise as the data of its YAML (its answers as self-tests)."""
     parts = []
     for part in draft.parts:
         accept, reject = draft.answers[part["id"]], draft.mistakes.get(part["id"])
@@ -249,5 +250,10 @@ def item_yaml(template: Template, seed: int, draft: Draft) -> str:
         data["params"] = draft.params
     data["define"] = draft.define
     data["parts"] = parts
+    return data
+
+
+def item_yaml(template: Template, seed: int, data: dict[str, Any]) -> str:
+    """The drawn exercise's data as library YAML (libyaml's emitter where it is built in)."""
     header = f"# drawn from template {template.id} with seed {seed}\n"
     return header + yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)

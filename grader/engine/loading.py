@@ -117,6 +117,18 @@ def load_exercise(
             [Problem(format_path(exc.path), exc.message, exc.line, source)]
         ) from None
     raw = text.decode("utf-8") if isinstance(text, bytes) else text
+    return _load_parsed(loaded, raw, source, validated)
+
+
+def load_exercise_data(
+    data: dict, text: str, source: str = "<exercise>", validated: bool = False
+) -> Exercise:
+    """``load_exercise`` of YAML already parsed: ``data`` is what ``text`` reads as (a
+    generated exercise builds both; parsing its own text again would double its cost)."""
+    return _load_parsed(yamlsafe.LoadedYaml(data), text, source, validated)
+
+
+def _load_parsed(loaded: yamlsafe.LoadedYaml, raw: str, source: str, validated: bool) -> Exercise:
     errors = _Collector(loaded, source)
     for path, line in loaded.duplicates:
         errors.add(path, f"'{path[-1]}' is given twice", line)

@@ -210,9 +210,20 @@ def exercise(actor: Actor, assignment_id: int) -> Any:
         if exc.code in CLOSED_CODES:
             return _closed(actor, assignment_id, exc, 200)
         raise
+    if view["kind"] == "practice":
+        return _goal_page(actor, view)
     if len(view["questions"]) != 1 or view["kind"] == "exam":
         return _overview(actor, view)
     return _page(actor, assignments.question_view(services(), actor, assignment_id, None))
+
+
+def _goal_page(actor: Actor, view: dict[str, Any]) -> Any:
+    """A practice assignment: the skills to reach, the level reached in each, Practise."""
+    from grader.engine.skills import skill_map
+
+    info = assignments.settings(services(), actor, view["id"])
+    names = {s: skill_map()[s].name for s in view["target_skills"] if s in skill_map()}
+    return render_template("practice_goal.html", a=view, info=info, names=names)
 
 
 @bp.get("/assignments/<int:assignment_id>/questions/<int:question_id>")

@@ -206,3 +206,81 @@ def test_the_practice_responses_are_named_schemas(client):
     op = doc["paths"]["/api/v1/courses/{course_id}/practice/next"]["get"]
     schema = op["responses"]["200"]["content"]["application/json"]["schema"]
     assert schema["$ref"].endswith("/PracticeNext")
+
+
+# ------------------------------------------------------------------------------ practice assignments
+
+
+def _goal(client, world, **extra):
+    spec = {"kind": "practice", "title": "Chain and product by Friday", **extra}
+    return client.post(
+        f"/api/v1/courses/{world.course_id}/assignments", json=spec, headers=world.teacher.headers
+    )
+
+
+def test_a_practice_assignment_names_skills_and_a_level(client, world):
+    made = _goal(client, world, target_skills=["chain", "product"], target_level="proficient")
+    assert made.status_code == 201, made.json
+    assert made.json["kind"] == "practice" and made.json["max_score"] == 2
+    assert made.json["target_skills"] == ["chain", "product"]
+    bad = _goal(client, world, target_skills=["astrology"])
+    assert bad.status_code == 422 and "target_skills[0]" in bad.json["error"]["message"]
+    both = _goal(client, world, target_skills=["chain"], exercise_id="chain-rule-intro")
+    assert both.status_code == 422 and "no questions" in both.json["error"]["message"]
+    assert _goal(client, world).status_code == 422  # no skills
+
+
+def test_a_practice_assignment_is_graded_by_the_skills_reached(client, world):
+    made = _goal(client, world, target_skills=["chain", "power"], target_level="familiar").json
+    for _ in range(3):  # right answers until the power rule is familiar
+        item = _next(client, world.student, world.course_id, "power")["item"]
+        _answer(client, world.student, item["id"], _drawn(item).answers)
+    item = _next(client, world.student, world.course_id, "chain")["item"]
+    _answer(client, world.student, item["id"], _drawn(item).mistakes)
+    book = client.get(
+        f"/api/v1/courses/{world.course_id}/gradebook", headers=world.teacher.headers
+    ).json
+    column = next(a for a in book["assignments"] if a["id"] == made["id"])
+    assert column["max_score"] == 2 and column["target_level"] == "familiar"
+    (stu,) = [s for s in book["students"] if s["username"] == "stu"]
+    assert stu["scores"][str(made["id"])]["score"] == 1  # power reached, chain not
+
+
+def test_practice_after_the_due_date_does_not_change_the_score(client, world):
+    made = _goal(
+        client, world, target_skills=["power"], target_level="familiar",
+        due_at="2020-01-01T00:00:00Z",
+    ).json  # fmt: skip
+    item = _next(client, world.student, world.course_id, "power")["item"]
+    _answer(client, world.student, item["id"], _drawn(item).answers)
+    book = client.get(
+        f"/api/v1/courses/{world.course_id}/gradebook", headers=world.teacher.headers
+    ).json
+    (stu,) = [s for s in book["students"] if s["username"] == "stu"]
+    assert stu["scores"][str(made["id"])]["score"] in (None, 0)
+
+
+def test_a_student_sees_a_practice_assignment_with_their_progress(client, world):
+    made = _goal(client, world, target_skills=["power"], target_level="familiar").json
+    view = client.get(f"/api/v1/assignments/{made['id']}", headers=world.student.headers)
+    assert view.status_code == 200, view.json
+    assert view.json["kind"] == "practice" and view.json["target_skills"] == ["power"]
+    assert view.json["progress"] == {"power": "not_started"} and view.json["score"] == 0
+
+
+def test_a_practice_assignment_takes_no_submissions_and_no_preview(client, world):
+    made = _goal(client, world, target_skills=["power"]).json
+    base = f"/api/v1/assignments/{made['id']}"
+    sent = client.post(
+        base + "/submissions", json={"answers": {"df": "1"}}, headers=world.student.headers
+    )
+    assert sent.status_code in (404, 409, 422), sent.json
+    shown = client.post(base + "/preview", json={"expression": "1"}, headers=world.student.headers)
+    assert shown.status_code in (404, 409, 422), shown.json
+    listed = client.get(base + "/submissions", headers=world.teacher.headers)
+    assert listed.status_code == 200
+    changed = client.patch(base, json={"title": "Renamed"}, headers=world.teacher.headers)
+    assert changed.status_code == 200 and changed.json["title"] == "Renamed"
+    assert client.get(
+        f"/api/v1/assignments/{made['id']}/statistics", headers=world.teacher.headers
+    ).status_code in (200, 409)

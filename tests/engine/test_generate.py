@@ -43,6 +43,8 @@ def test_every_seed_draws_a_checked_item_whose_classic_mistake_is_diagnosed(tid)
         for pid in item.mistakes:
             assert wrong.parts[pid].diagnosis == expected, (seed, item.text)
         assert ex.spec.skills == template.skills
+        if seed % 10 == 0:  # the stored text reads back as the exercise that was checked
+            assert load_exercise(item.text).spec == ex.spec
         functions.add(item.text)
     # fresh exercises, not a handful repeated (a tensor template varies its shapes and the
     # activation; its numbers are drawn per student anyway)

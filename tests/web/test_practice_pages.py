@@ -96,3 +96,44 @@ def test_a_student_sees_their_skills_and_the_instructor_the_grid(pages):
 def test_an_outsider_cannot_open_practice(pages):
     pages.sign_in(pages.world.outsider)
     assert pages.get(f"/courses/{pages.world.course_id}/practice").status_code == 403
+
+
+def test_a_practice_assignment_page_shows_the_goal_and_the_progress(pages):
+    from grader.services.assignments import assignment as assignments
+
+    world = pages.world
+    made = assignments.create_assignment(
+        world.svc,
+        world.teacher.actor,
+        world.course_id,
+        {"kind": "practice", "target_skills": ["power", "chain"], "target_level": "familiar"},
+    )
+    pages.sign_in(world.student)
+    course = text_of(pages.get(f"/courses/{world.course_id}"))
+    assert "Practice: Power rule, Chain rule" in course
+    page = pages.get(f"/assignments/{made['id']}")
+    assert page.status_code == 200
+    text = text_of(page)
+    assert "Reach familiar in each skill" in text and "Your score so far: 0 / 2" in text
+    assert f"/courses/{world.course_id}/practice?skill=chain" in page.get_data(as_text=True)
+
+
+def test_the_instructors_pages_list_a_practice_assignment(pages):
+    from grader.services.assignments import assignment as assignments
+
+    world = pages.world
+    made = assignments.create_assignment(
+        world.svc, world.teacher.actor, world.course_id,
+        {"kind": "practice", "target_skills": ["chain"], "title": "Chain by Friday"},
+    )  # fmt: skip
+    pages.sign_in(world.teacher)
+    for url in (
+        f"/teach/courses/{world.course_id}",
+        f"/teach/courses/{world.course_id}/gradebook",
+        f"/courses/{world.course_id}",
+        f"/assignments/{made['id']}",
+        f"/assignments/{made['id']}/submissions",
+    ):
+        page = pages.get(url)
+        assert page.status_code == 200, url
+        assert "Chain by Friday" in text_of(page), url

@@ -135,7 +135,7 @@ def _check_dates(
         raise Invalid("closes_at cannot be before due_at", details=[{"path": "closes_at"}])
 
 
-KIND_HELP = "kind is homework or exam"
+KIND_HELP = "kind is homework, exam or practice"
 MAX_TIME_LIMIT = 7 * 24 * 60
 ASSIGNMENT_KEYS = {
     "title",
@@ -154,7 +154,40 @@ ASSIGNMENT_KEYS = {
     "solution_hint",
     "exam_feedback",
     "shuffle",
+    "target_skills",
+    "target_level",
 }
+GOAL_LEVELS = ("familiar", "proficient", "mastered")  # what a practice assignment may ask
+
+
+def practice_goal(spec: dict[str, Any]) -> tuple[list[str], str]:
+    """A practice assignment's target skills (from the skill map, each with templates to
+    practise it) and level; one point per skill reached by the due date."""
+    from grader.engine.generate import builtin_templates
+    from grader.engine.skills import skill_map
+
+    if spec.get("questions") is not None or spec.get("exercise_id") is not None:
+        raise Invalid(
+            "a practice assignment has no questions: it asks for target_skills and a "
+            "target_level reached by the due date",
+            details=[{"path": "questions"}],
+        )
+    skills = spec.get("target_skills")
+    practised = {s for t in builtin_templates().values() for s in t.skills}
+    if not isinstance(skills, list) or not skills or len(skills) > 20:
+        raise Invalid(
+            "target_skills: a list of 1 to 20 skills (GET /api/v1/skills lists them)",
+            details=[{"path": "target_skills"}],
+        )
+    for i, name in enumerate(skills):
+        if not isinstance(name, str) or name not in skill_map() or name not in practised:
+            raise Invalid(
+                f"target_skills[{i}]: {name!r} is not a skill that can be practised "
+                f"(one of: {', '.join(s for s in skill_map().ids() if s in practised)})",
+                details=[{"path": f"target_skills[{i}]"}],
+            )
+    level = _choice(spec.get("target_level"), GOAL_LEVELS, "target_level", "proficient")
+    return list(dict.fromkeys(skills)), level
 
 
 def _choice(value: Any, allowed: tuple[str, ...], path: str, default: str) -> str:
@@ -187,7 +220,15 @@ def create_assignment(svc: Services, actor: Actor, course_id: int, spec: dict[st
     if unknown:
         raise Invalid(f"unknown field(s) {', '.join(sorted(unknown))}")
     given = {k: v for k, v in spec.items() if v is not None}
-    if ("questions" in given) == ("exercise_id" in given):
+    goal: tuple[list[str], str] | None = None
+    if spec.get("kind") == "practice":
+        goal = practice_goal(spec)
+    elif "target_skills" in given or "target_level" in given:
+        raise Invalid(
+            "target_skills and target_level belong to kind: practice",
+            details=[{"path": "target_skills"}],
+        )
+    elif ("questions" in given) == ("exercise_id" in given):
         raise Invalid(
             "give either exercise_id (a one-exercise assignment) or questions",
             details=[{"path": "questions"}],
@@ -202,7 +243,7 @@ def create_assignment(svc: Services, actor: Actor, course_id: int, spec: dict[st
     if title is not None and (not isinstance(title, str) or len(title.strip()) > 300):
         raise Invalid("title has at most 300 characters", details=[{"path": "title"}])
     specs = spec.get("questions")
-    if specs is None:
+    if specs is None and goal is None:
         specs = [{"exercise_id": spec["exercise_id"], "version": spec.get("version")}]
     with svc.db.write() as session:
         require_course_staff(session, actor, course_id)
@@ -213,7 +254,7 @@ def create_assignment(svc: Services, actor: Actor, course_id: int, spec: dict[st
         closes = timezones.in_zone(spec.get("closes_at"), zone, "closes_at")
         _check_dates(opens, due, closes)
         _exam_settings(kind, spec.get("time_limit_minutes"), closes, due)
-        rows = questions.build(session, specs)
+        rows = questions.build(session, specs) if specs else []
         row = Assignment(
             course_id=course_id,
             title=(title or "").strip() or None,
@@ -231,6 +272,8 @@ def create_assignment(svc: Services, actor: Actor, course_id: int, spec: dict[st
             exam_feedback=feedback,
             shuffle=bool(spec.get("shuffle")),
             questions=rows,
+            target_skills=goal[0] if goal else None,
+            target_level=goal[1] if goal else None,
         )
         session.add(row)
         session.flush()
@@ -778,6 +821,8 @@ def view(
     if row.kind == "exam":
         out.update(exams.timing(start, ends, now))
         out["started"] = start is not None
+    if row.kind == "practice":
+        out.update(_goal_view(svc, row, student_id))
     if len(items) == 1:  # a one-exercise assignment: its question's fields, as always
         only = items[0]
         out.update(
@@ -843,7 +888,34 @@ class _Id:
     id: int
 
 
+def _goal_view(svc: Services, row: Assignment, student_id: int) -> dict[str, Any]:
+    """A practice assignment's targets and the student's best level in each so far (before
+    the due date), and the score it makes."""
+    from grader.engine.mastery import Level, at_least
+    from grader.services.mastery.goals import Goal, best_levels
+
+    targets = list(row.target_skills or [])
+    level = row.target_level or "proficient"
+    goal = Goal(row.id, row.course_id, tuple(targets), level, row.due_at)
+    with svc.db.read() as session:
+        best = best_levels(session, goal, [student_id]).get(student_id, {})
+    progress = {s: best.get(s, Level.NOT_STARTED).value for s in targets}
+    reached = sum(at_least(v, level) for v in progress.values())
+    return {
+        "target_skills": targets,
+        "target_level": level,
+        "progress": progress,
+        "max_score": float(len(targets)),
+        "score": float(reached),
+    }
+
+
 def _title(row: Assignment, first: str) -> str:
+    if not row.title and row.kind == "practice":
+        from grader.engine.skills import skill_map
+
+        names = [skill_map()[s].name for s in row.target_skills or [] if s in skill_map()]
+        return "Practice: " + ", ".join(names)
     return row.title or first
 
 
@@ -880,6 +952,10 @@ def summary(session: Session, row: Assignment) -> dict[str, Any]:
     }
     if len(items) == 1 and "exercise_id" in first:
         out["exercise_id"], out["version"] = first["exercise_id"], first["version"]
+    if row.kind == "practice":
+        targets = list(row.target_skills or [])
+        out["target_skills"], out["target_level"] = targets, row.target_level
+        out["max_score"] = float(len(targets))
     return out
 
 

@@ -316,7 +316,7 @@ def _student_item(
     item = summary(session, row)
     if len(row.questions) > 1:
         mine = StudentTerms(mine.due_at, None, mine.attempts_used, mine.extended)
-    elif row.questions[0].max_attempts is not None and row.max_attempts is None:
+    elif row.questions and row.questions[0].max_attempts is not None and row.max_attempts is None:
         own = row.questions[0].max_attempts
         mine = StudentTerms(mine.due_at, own, mine.attempts_used, mine.extended)
     item.update(

@@ -41,6 +41,7 @@ from grader.services.assignments.scoring import Tally
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
 from grader.services.infra.csvfile import safe_cell, to_csv  # noqa: F401  (safe_cell: also read here)
+from grader.services.mastery.goals import Goal, goal_scores
 
 MAX_REASON_CHARS = 1000
 MAX_EXTRA_ATTEMPTS = 1000
@@ -123,9 +124,12 @@ class Column:
     max_attempts: int | None  # the limit shown per assignment: its only question's
     points: dict[int, float]  # question id -> points, in the assignment's order
     titles: dict[int, str]
+    goal: Goal | None = None  # kind "practice": the skills to reach, one point each
 
     @property
     def max_score(self) -> float:
+        if self.goal is not None:
+            return self.goal.max_score
         return round(sum(self.points.values()), 9)
 
 
@@ -157,9 +161,18 @@ def columns(session: Session, rows: list[Assignment]) -> list[Column]:
                 limit,
                 points,
                 titles,
+                goal_of(row),
             )
         )
     return out
+
+
+def goal_of(row: Assignment) -> Goal | None:
+    """A practice assignment's goal (None for homework and exams)."""
+    if row.kind != "practice" or not row.target_skills:
+        return None
+    level = row.target_level or "proficient"
+    return Goal(row.id, row.course_id, tuple(row.target_skills), level, row.due_at)
 
 
 def _assignments(session: Session, course_id: int) -> list[Column]:
@@ -212,6 +225,11 @@ def counted_scores(
         cell.score = scoring.total(scores)
         cell.attempts = sum(t.attempts for t in cell.questions.values())
         cell.late = any(t.late for t in cell.questions.values() if t.score is not None)
+    for col in cols:  # practice: the target skills reached by the due date
+        if col.goal is not None:
+            ids_ = None if student_id is None else [student_id]
+            for sid, score in goal_scores(session, col.goal, ids_).items():
+                cells.setdefault((col.id, sid), Cell()).score = score
     for ext in session.scalars(extensions):
         cell = cells.setdefault((ext.assignment_id, ext.student_id), Cell())
         cell.extension_row = ext
@@ -236,6 +254,11 @@ def _column_dict(col: Column) -> dict[str, Any]:
         "kind": col.kind,
         "max_score": col.max_score,
         "score_policy": col.score_policy,
+        **(
+            {"target_skills": list(col.goal.skills), "target_level": col.goal.level}
+            if col.goal
+            else {}
+        ),
         "questions": [
             {"id": qid, "number": n, "title": col.titles[qid], "points": points}
             for n, (qid, points) in enumerate(col.points.items(), start=1)
