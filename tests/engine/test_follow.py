@@ -370,3 +370,15 @@ def test_the_worked_solution_draws_the_students_wrong_step_on_its_edge(tutorial)
     assert sol.total == 220
     assert sol.highlight_edges == (("x", "y"),)
     assert "∂y/∂x = 44" in sol.highlight_reason
+
+
+def test_the_check_output_shown_in_docs_engine_md_is_what_the_command_prints():
+    from grader.cli.engine import format_table
+    from tests.helpers import ROOT
+
+    text = (ROOT / "docs" / "engine.md").read_text(encoding="utf-8")
+    section = text.split("## Steps, hints and follow-through credit", 1)[1]
+    shown = section.split("```\npart ", 1)[1].split("```", 1)[0]
+    ex = load_exercise_file(EXERCISES / "tutorial-chain.yaml")
+    printed = format_table(grade(ex, {"dz-at-10": "220", "dz-at-10.1": "44"}, seed=0))
+    assert "part " + shown.rstrip("\n") == printed
