@@ -196,9 +196,9 @@ def _check_step(inst: Instance, step: Step, read: _Answers) -> PartResult:
 def _step_reference(inst: Instance, step: Step) -> torch.Tensor:
     """A step's reference at its points, kept on the instance (one per seed and step)."""
     key = ("step", step.id)
-    ref = inst.extra.get(key)
+    ref = inst.cache.steps.get(key)
     if ref is None:
-        ref = inst.extra[key] = step_values(inst, step, step_points(inst, step)).detach()
+        ref = inst.cache.steps[key] = step_values(inst, step, step_points(inst, step)).detach()
     return ref
 
 

@@ -181,24 +181,25 @@ class Exercise:
 
     def depends_on(self, name: str) -> set[str]:
         """The variables ``name`` depends on, through the define chain."""
-        deps: dict[str, set[str]] = {v: {v} for v in self.spec.variables}
-        for n, node in self.defines:
-            deps[n] = set().union(*(deps.get(m, set()) for m in names_in(node)))
-            if n == name:
-                break
-        return deps.get(name, set())
+        if name in self.spec.variables:
+            return {name}
+        return set(self._dependencies[0].get(name, ()))
 
     def depends_on_names(self, name: str) -> set[str]:
         """The defined names ``name`` uses, directly or through others (itself included)."""
-        nodes = dict(self.defines)
-        seen, stack = set(), [name]
-        while stack:
-            n = stack.pop()
-            if n in seen or n not in nodes:
-                continue
-            seen.add(n)
-            stack.extend(names_in(nodes[n]))
-        return seen
+        return set(self._dependencies[1].get(name, ()))
+
+    @cached_property
+    def _dependencies(self) -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+        """Per defined name, the variables and the defined names it depends on: one pass down
+        the define chain, so that asking for every pair of parts (steps' ``uses``) is cheap."""
+        variables: dict[str, frozenset[str]] = {v: frozenset({v}) for v in self.spec.variables}
+        names: dict[str, frozenset[str]] = {}
+        for n, node in self.defines:
+            mentioned = names_in(node)
+            variables[n] = frozenset().union(*(variables.get(m, ()) for m in mentioned))
+            names[n] = frozenset({n}).union(*(names.get(m, ()) for m in mentioned))
+        return variables, names
 
     def instance(self, seed: int, device: str = "cpu", budget: int | None = None) -> Instance:
         """The per-seed instance (params, sample points, cached references); LRU-cached.

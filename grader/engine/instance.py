@@ -12,6 +12,7 @@ import itertools
 import math
 import random
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -171,6 +172,28 @@ def latin_hypercube_column(lo: float, hi: float, m: int, gen: torch.Generator) -
     return lo + (hi - lo) * (strata + jitter) / m
 
 
+Key = tuple[str, int]  # (part id, component)
+
+
+@dataclass
+class InstanceCache:
+    """An instance's explicit caches: each depends only on (exercise, seed, device, part,
+    component), is filled on first need and kept as long as the instance (a few are not kept
+    when the work budget cut them short: see ``candidates`` and ``readable``)."""
+
+    references: dict[Key, torch.Tensor] = field(default_factory=dict)  # per point
+    tolerances: dict[Key, torch.Tensor] = field(default_factory=dict)  # compare.tolerance
+    np_references: dict[Key, np.ndarray] = field(default_factory=dict)  # as numpy
+    np_tolerances: dict[Key, np.ndarray] = field(default_factory=dict)
+    candidates: dict[Key, Any] = field(default_factory=dict)  # the diagnosis's mistakes
+    readable: dict[Key, Readable] = field(default_factory=dict)  # readable.build_readable
+    # A step's reference at its points (assistance.py), by ("step", step id).
+    steps: dict[tuple[str, str], torch.Tensor] = field(default_factory=dict)
+    # The define chain at the readable points (readable.py): one slot, [points] or [None]
+    # once worked out (None where no variable has readable points).
+    readable_points: list[Any] = field(default_factory=list)
+
+
 class Instance:
     def __init__(
         self,
@@ -195,15 +218,7 @@ class Instance:
             k: torch.tensor([v], dtype=DTYPE, device=self.device) if isinstance(v, list) else v
             for k, v in self.param_values.items()
         }
-        self._refs: dict[tuple[str, int], torch.Tensor] = {}
-        self._candidates: dict[tuple[str, int], Any] = {}
-        self._tolerances: dict[tuple[str, int], torch.Tensor] = {}
-        self._np_refs: dict[tuple[str, int], np.ndarray] = {}
-        self._np_tols: dict[tuple[str, int], np.ndarray] = {}
-        self._readable: dict[tuple[str, int], Readable] = {}
-        self.extra: dict[Any, Any] = {}  # other modules' per-instance caches (step references)
-        # The define chain at the readable points (readable.py), computed on first need.
-        self.readable_points: list[Any] = []
+        self.cache = InstanceCache()  # what is worked out on first need, and kept
         try:
             self._sample()
         except WorkExceeded as exc:
@@ -294,7 +309,7 @@ class Instance:
         # The sample tensors answers are checked at, per variable (a part's ``points`` are
         # its score weight).
         self.sample_points = {v: torch.cat(ts) for v, ts in chosen.items()}
-        self._refs = {k: torch.cat(ts).reshape(-1) for k, ts in refs.items()}
+        self.cache.references = {k: torch.cat(ts).reshape(-1) for k, ts in refs.items()}
         values = self.chain(dict(self.sample_points))
         self.env: dict[str, Value] = {
             k: (v.detach() if isinstance(v, torch.Tensor) else v) for k, v in values.items()
@@ -334,7 +349,7 @@ class Instance:
         out = []
         for c, wrt in enumerate(part.components):
             key = (part.id, c)
-            if key not in self._refs:
+            if key not in self.cache.references:
                 leaves = self.leaves(self.at_values(part))
                 derivs = self._derivatives(self.chain(leaves), leaves, [(part.of, wrt)])
                 try:
@@ -351,17 +366,17 @@ class Instance:
                         ("parts", part.index, "at"),
                         f"the derivative is not defined at {where} (it is {r.tolist()})",
                     )
-                self._refs[key] = r.detach()
-            out.append(self._refs[key])
+                self.cache.references[key] = r.detach()
+            out.append(self.cache.references[key])
         return out
 
     def tolerance(self, part: Part, component: int) -> torch.Tensor:
         """Allowed difference from the reference at each point (cached)."""
         key = (part.id, component)
-        tol = self._tolerances.get(key)
+        tol = self.cache.tolerances.get(key)
         if tol is None:
             ref = self.reference(part)[component]
-            tol = self._tolerances[key] = tolerance(ref, part.rtol, part.atol)
+            tol = self.cache.tolerances[key] = tolerance(ref, part.rtol, part.atol)
         return tol
 
     def answer_env(self, part: Part) -> tuple[dict[str, Value], int]:
@@ -394,39 +409,39 @@ class Instance:
 
     def np_reference(self, part: Part, component: int) -> np.ndarray:
         key = (part.id, component)
-        ref = self._np_refs.get(key)
+        ref = self.cache.np_references.get(key)
         if ref is None:
-            ref = self._np_refs[key] = to_array(self.reference(part)[component])
+            ref = self.cache.np_references[key] = to_array(self.reference(part)[component])
         return ref
 
     def np_tolerance(self, part: Part, component: int) -> np.ndarray:
         key = (part.id, component)
-        tol = self._np_tols.get(key)
+        tol = self.cache.np_tolerances.get(key)
         if tol is None:
-            tol = self._np_tols[key] = to_array(self.tolerance(part, component))
+            tol = self.cache.np_tolerances[key] = to_array(self.tolerance(part, component))
         return tol
 
     def readable(self, part: Part, component: int) -> Readable | None:
         """Simple points to name in feedback, with the reference there (cached)."""
         key = (part.id, component)
-        found = self._readable.get(key)
+        found = self.cache.readable.get(key)
         if found is None:  # None is not kept: the next submission's budget may afford it
             found = build_readable(self, part, component)
             if found is not None:
-                self._readable[key] = found
+                self.cache.readable[key] = found
         return found
 
     def candidates(self, part: Part, component: int) -> Any:
         """Derivatives a student who made a classic mistake would give (cached): a
         ``CandidateSet`` for a scalar exercise, a list of ``tensor_diagnose.Candidate``."""
         key = (part.id, component)
-        found = self._candidates.get(key)
+        found = self.cache.candidates.get(key)
         if found is None and part.is_tensor:
-            found = self._candidates[key] = build_tensor_candidates(self, part, component)
+            found = self.cache.candidates[key] = build_tensor_candidates(self, part, component)
         if found is None:
             found = build_candidates(self, part, component)
             if not found.retry:  # one the work budget stopped at once is built next time
-                self._candidates[key] = found
+                self.cache.candidates[key] = found
         return found
 
 

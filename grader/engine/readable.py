@@ -73,8 +73,8 @@ class _Points:
 
 
 def _points(inst: Instance) -> _Points | None:
-    if inst.readable_points:  # a one-slot memo: [points] (or [None] where there are none)
-        found: _Points | None = inst.readable_points[0]
+    if inst.cache.readable_points:  # a one-slot memo: [points] (or [None] where there are none)
+        found: _Points | None = inst.cache.readable_points[0]
         return found
     per_var = {v: readable_values(lo, hi) for v, (lo, hi) in inst.exercise.ranges.items()}
     found = None
@@ -90,7 +90,7 @@ def _points(inst: Instance) -> _Points | None:
         chain = inst.chain(leaves)
         env = {k: to_numpy(v) for k, v in chain.items()}
         found = _Points(labels, leaves, chain, env)
-    inst.readable_points.append(found)
+    inst.cache.readable_points.append(found)
     return found
 
 
