@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import torch
 
 from . import tensors
-from .floats import fdiv, fpow, real_root
+from .floats import fold, real_root
 from .functions import FUNCTIONS, TENSOR_OPERATIONS
 from .nodes import (
     Apply,
@@ -49,15 +49,7 @@ def apply_function(fn: str, v: Value) -> Value:
 
 def binary(op: str, a: Value, b: Value) -> Value:
     if not isinstance(a, torch.Tensor) and not isinstance(b, torch.Tensor):
-        if op == "+":
-            return a + b
-        if op == "-":
-            return a - b
-        if op == "*":
-            return a * b
-        if op == "/":
-            return fdiv(a, b)
-        return fpow(a, b)
+        return fold(op, a, b)
     if op == "@":
         return tensors.matmul(a, b)
     a, b = tensors.align(a, b)  # a number per point against a tensor per point

@@ -358,7 +358,9 @@ class _Structural:
                 continue
             on_w = _mentions(tree, depends)
             for at, node in enumerate(_walk(tree)):
-                for k, rule in enumerate(_broken_rules(node, on_w, leaf, w, params, defines)):
+                first = _broken_rule(node, on_w, leaf, w, params, defines)
+                rules = [] if first is None else [first, *_variants(first[0], node, leaf, params)]
+                for k, rule in enumerate(rules):
                     budget -= 1
                     if budget < 0 or not self.afford():
                         return
@@ -399,39 +401,27 @@ def _as_leaf(value: Value, leaf: torch.Tensor) -> torch.Tensor:
 Rule = tuple[str, Message, Callable[..., torch.Tensor]]
 
 
-def _broken_rules(
-    node: Expr,
-    on_w: Callable[[Expr], bool],
-    leaf: torch.Tensor,
-    w: str,
-    params: dict,
-    defines: dict[str, Expr],
-) -> list[Rule]:
-    """Every (code, message, wrong-derivative function) for the ways a rule can be broken at
-    ``node``: the classic one first (its candidate keeps the node's key), then a product rule
-    with one of its two terms left out and a quotient rule divided by v instead of v^2."""
-    first = _broken_rule(node, on_w, leaf, w, params, defines)
-    if first is None:
+def _variants(code: str, node: Expr, leaf: torch.Tensor, params: dict) -> list[Rule]:
+    """The other ways to break the rule that ``code`` (the classic way) breaks at ``node``:
+    a product rule with one of its two terms left out, a quotient rule over v, not v^2."""
+    if code not in (PRODUCT, QUOTIENT):
         return []
-    if first[0] not in (PRODUCT, QUOTIENT):
-        return [first]
     assert isinstance(node, BinOp)
 
     def d(t: Value) -> torch.Tensor:
         return derivative(t, leaf, create_graph=False)
 
     u, v = show(node.left, params), show(node.right, params)
-    if first[0] == PRODUCT:
+    if code == PRODUCT:
         rule = Label("(uv)' = u'v + uv'")
         return [
-            first,
             (PRODUCT, message("product.one_term", rule=rule, u=u, v=v, kept=Label("u'v"),
                               missing=Label("uv'")), lambda a, b: d(a) * b),
             (PRODUCT, message("product.one_term", rule=rule, u=u, v=v, kept=Label("uv'"),
                               missing=Label("u'v")), lambda a, b: a * d(b)),
         ]  # fmt: skip
     said = message("quotient.not_squared", rule=Label("(u/v)' = (u'v - uv')/v^2"), u=u, v=v)
-    return [first, (QUOTIENT, said, lambda a, b: (d(a) * b - a * d(b)) / b)]
+    return [(QUOTIENT, said, lambda a, b: (d(a) * b - a * d(b)) / b)]
 
 
 def _broken_rule(

@@ -8,6 +8,7 @@ power: Python's exact integer powers are unbounded (``5 ** 5 ** 40`` would run f
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable
 
 import numpy as np
@@ -31,6 +32,21 @@ def fpow(a: float, b: float) -> float:
         return math.inf if a > 0 or b % 2 == 0 else -math.inf
     except ZeroDivisionError:
         return math.inf
+
+
+def fold(op: str, a: float, b: float) -> float:
+    """``a op b`` for the answer language's operators (+ - * / ^) on floats: every
+    evaluator's one rule for a constant sub-tree."""
+    return _FOLD[op](a, b)
+
+
+_FOLD: dict[str, Callable[[float, float], float]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": fdiv,
+    "^": fpow,
+}
 
 
 def real_root(base: float, p: int, q: int) -> float:

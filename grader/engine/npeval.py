@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import torch
 
-from .floats import fdiv, fpow, real_root
+from .floats import fold, real_root
 from .functions import FUNCTIONS
 from .nodes import BinOp, Call, Expr, Name, Neg, Num, odd_root, terms_of
 
@@ -135,15 +135,7 @@ _OPS = ("+", "-", "*", "/", "^")
 
 
 def _fold(op: str, a: float, b: float, root: tuple[int, int] | None) -> float:
-    if op == "+":
-        return a + b
-    if op == "-":
-        return a - b
-    if op == "*":
-        return a * b
-    if op == "/":
-        return fdiv(a, b)
-    return fpow(a, b) if root is None else real_root(a, *root)
+    return fold(op, a, b) if root is None else real_root(a, *root)
 
 
 def _binary(op: str, left: Program, right: Program, root: tuple[int, int] | None) -> Program:
