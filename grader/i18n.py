@@ -2,8 +2,8 @@
 language under grader/translations/, and the choice of language for each request.
 
 The choice, first found first: the user's saved language (their account page, or
-`PATCH /api/v1/users/me`; before signing in, the switch keeps it in the session), the `locale`
-of the LMS launch that signed them in, the browser's Accept-Language, the default language of
+`PATCH /api/v1/users/me`), the switch's choice made before signing in (kept in the session),
+the `locale` of the LMS launch that signed them in, the browser's Accept-Language, the default language of
 the course the page belongs to, English.
 """
 
@@ -39,8 +39,8 @@ def _choose() -> str:
         except Exception:  # an expired session: the page itself says so
             pass
     actor = g.get("actor")
-    saved = actor.locale if actor is not None else session.get(SESSION_CHOICE)
-    for tag in (saved, session.get(SESSION_LTI)):
+    saved = actor.locale if actor is not None else None
+    for tag in (saved, session.get(SESSION_CHOICE), session.get(SESSION_LTI)):
         found = languages.supported(tag)
         if found:
             return found

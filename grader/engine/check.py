@@ -73,7 +73,8 @@ def parse_answer(exercise: Exercise, part: Part | None, text: str, component: in
             return _parse_unlabelled(exercise, part, text[end:], component)
         except ParseError as exc:
             fixes = [text[:end] + fix for fix in exc.suggestions]
-            raise ParseError(exc.message, exc.column + end, text, fixes) from None
+            column = exc.column + end
+            raise ParseError(exc.template, column, text, fixes, values=exc.values) from None
     return _parse_unlabelled(exercise, part, text, component)
 
 

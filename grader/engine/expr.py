@@ -165,12 +165,31 @@ def normalise(text: str) -> tuple[str, list[int] | None]:
     return "".join(out), origin
 
 
-class ParseError(ValueError):
-    """An answer or definition that cannot be read; ``column`` is 1-based."""
+def N_(template: str) -> str:
+    """Marks a parse error's English template for the catalogues (grader/translations)."""
+    return template
 
-    def __init__(self, message: str, column: int, text: str, suggestions: Iterable[str] = ()):
-        super().__init__(message)
-        self.message = message
+
+class ParseError(ValueError):
+    """An answer or definition that cannot be read; ``column`` is 1-based.
+
+    ``template`` and ``values`` are the message before its values were filled in (``%(op)s``
+    placeholders): the service words it in the reader's language; ``message`` is the English."""
+
+    def __init__(
+        self,
+        message: str,
+        column: int,
+        text: str,
+        suggestions: Iterable[str] = (),
+        *,
+        values: dict[str, str] | None = None,
+    ):
+        words = message % values if values else message
+        super().__init__(words)
+        self.template = message
+        self.values = dict(values or {})
+        self.message = words
         self.column = max(1, column)
         self.text = text
         # Whole corrected answers the message offers; each one parses (checked when made).
@@ -226,9 +245,9 @@ class Token:
 
 _OP_KIND = {"**": "^", "[": "(", "{": "(", "]": ")", "}": ")"}
 CLOSING = {"(": ")", "[": "]", "{": "}"}
-_HINTS = {
-    "=": " — give only the right-hand side, without 'y ='",
-    "!": " — factorials are not part of the answer language",
+_HINT_TEMPLATES = {
+    "=": N_("unexpected character '=' — give only the right-hand side, without 'y ='"),
+    "!": N_("unexpected character '!' — factorials are not part of the answer language"),
 }
 
 
@@ -299,8 +318,11 @@ def _scan(text: str, names: frozenset[str], suggest: bool) -> tuple[list[Token],
             append(Token("num", num, pos))
             pos += len(num)
         else:
-            hint = _HINTS.get(bad, "")
-            raise ParseError(f"unexpected character {bad!r}{hint}", pos + 1, text)
+            if bad in _HINT_TEMPLATES:
+                raise ParseError(_HINT_TEMPLATES[bad], pos + 1, text)
+            raise ParseError(
+                N_("unexpected character %(char)s"), pos + 1, text, values={"char": repr(bad)}
+            )
     append(Token("end", "", len(text)))
     return tokens, unknown
 
@@ -354,9 +376,9 @@ class _Parser:
         return self.tokens[self.i]
 
     def error(
-        self, message: str, tok: Token | None = None, offer: Iterable[str] = ()
+        self, message: str, tok: Token | None = None, offer: Iterable[str] = (), **values: str
     ) -> ParseError:
-        return ParseError(message, (tok or self.tok).pos + 1, self.text, offer)
+        return ParseError(message, (tok or self.tok).pos + 1, self.text, offer, values=values)
 
     def take(self) -> Token:
         t = self.tokens[self.i]
@@ -369,7 +391,10 @@ class _Parser:
     def enter(self) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise self.error(f"the expression is nested too deeply (more than {MAX_DEPTH} levels)")
+            raise self.error(
+                N_("the expression is nested too deeply (more than %(depth)s levels)"),
+                depth=str(MAX_DEPTH),
+            )
 
     def verified(self, texts: Iterable[str]) -> tuple[str, ...]:
         """The candidate whole answers that parse (none while already checking one)."""
@@ -383,12 +408,16 @@ class _Parser:
     # -- grammar
     def parse(self) -> Expr:
         if self.tok.kind == "end":
-            raise self.error("the answer is empty")
+            raise self.error(N_("the answer is empty"))
         node = self.sum()
         if self.tok.kind != "end":
             t = self.tok
             if t.kind == ")":
-                raise self.error(f"unmatched {t.text!r}: there is no {_opening(t.text)!r} for it")
+                raise self.error(
+                    N_("unmatched %(bracket)s: there is no %(opening)s for it"),
+                    bracket=repr(t.text),
+                    opening=repr(_opening(t.text)),
+                )
             if t.text == ",":
                 nxt = self.tokens[self.i + 1]
                 if self.tokens[self.i - 1].kind == "num" and nxt.kind == "num":
@@ -403,8 +432,8 @@ class _Parser:
                         else f"unexpected ',' — write decimals with a point: {a}.{b}",
                         offer=offer,
                     )
-                raise self.error("unexpected ',' — a formula has no commas here")
-            raise self.error(f"unexpected {t.text!r}")
+                raise self.error(N_("unexpected ',' — a formula has no commas here"))
+            raise self.error(N_("unexpected %(token)s"), token=repr(t.text))
         return node
 
     def sum(self) -> Expr:
@@ -438,9 +467,13 @@ class _Parser:
     def expect_operand(self, op: str) -> None:
         t = self.tok
         if t.kind == "end":
-            raise self.error(f"the answer ends after {op!r}: something is missing")
+            raise self.error(N_("the answer ends after %(op)s: something is missing"), op=repr(op))
         if t.kind in ("*", "/", "@", "^", ")", ","):
-            raise self.error(f"expected a number, name or '(' after {op!r}, found {t.text!r}")
+            raise self.error(
+                N_("expected a number, name or '(' after %(op)s, found %(found)s"),
+                op=repr(op),
+                found=repr(t.text),
+            )
 
     def implicit(self) -> Expr:
         node = self.unary()
@@ -454,7 +487,11 @@ class _Parser:
                 break
             if kind == "num" and tokens[self.i - 1].kind == "num":
                 a, b = self.tokens[self.i - 1].text, self.tok.text
-                raise self.error(f"two numbers side by side: did you mean {a}{b} or {a}*{b}?")
+                raise self.error(
+                    N_("two numbers side by side: did you mean %(joined)s or %(product)s?"),
+                    joined=f"{a}{b}",
+                    product=f"{a}*{b}",
+                )
             start = tokens[self.i]
             right = self.power()
             if isinstance(right, Literal):
@@ -534,13 +571,15 @@ class _Parser:
         if kind == "(":
             self.take()
             if self.at_op(")"):
-                raise self.error("empty parentheses")
+                raise self.error(N_("empty parentheses"))
             return self.group(t)
         if kind == "|":
             return self.absolute_value()
         if kind == "end":
-            raise self.error("the answer ends too early: something is missing")
-        raise self.error(f"expected a number, name or '(' but found {t.text!r}")
+            raise self.error(N_("the answer ends too early: something is missing"))
+        raise self.error(
+            N_("expected a number, name or '(' but found %(found)s"), found=repr(t.text)
+        )
 
     def group(self, open_tok: Token, what: str | None = None) -> Expr:
         """What is inside brackets opened by ``open_tok`` (already taken), and the close."""
@@ -563,9 +602,22 @@ class _Parser:
             self.i += 1
             return
         if t.kind == "end":
-            where = what or f"this {open_tok.text!r}"
-            raise self.error(f"missing {want!r} to close {where}", open_tok)
-        raise self.error(f"expected {want!r} but found {t.text!r}")
+            if what is None:
+                raise self.error(
+                    N_("missing %(bracket)s to close this %(opening)s"),
+                    open_tok,
+                    bracket=repr(want),
+                    opening=repr(open_tok.text),
+                )
+            raise self.error(
+                N_("missing %(bracket)s to close %(where)s"),
+                open_tok,
+                bracket=repr(want),
+                where=what,
+            )
+        raise self.error(
+            N_("expected %(bracket)s but found %(found)s"), bracket=repr(want), found=repr(t.text)
+        )
 
     def absolute_value(self) -> Expr:
         open_tok = self.take()
@@ -575,7 +627,7 @@ class _Parser:
         self.depth -= 1
         if not self.at_op("|"):
             if self.tok.kind == "end":
-                raise self.error("missing '|' to close this '|'", open_tok)
+                raise self.error(N_("missing '|' to close this '|'"), open_tok)
             raise self.error(
                 f"expected '|' to close the absolute value but found {self.tok.text!r}"
             )
@@ -1047,13 +1099,14 @@ def parse_with_names(
         raise ParseError("the answer must be text", 1, "")
     if len(text) > MAX_LENGTH:
         raise ParseError(
-            f"the answer is too long ({len(text)} characters; at most {MAX_LENGTH})",
+            N_("the answer is too long (%(length)s characters; at most %(most)s)"),
             MAX_LENGTH,
             text[: MAX_LENGTH + 1],
+            values={"length": str(len(text)), "most": str(MAX_LENGTH)},
         )
     ascii_text, origin = normalise(text)
     if not ascii_text.strip():
-        raise ParseError("the answer is empty", 1, text)
+        raise ParseError(N_("the answer is empty"), 1, text)
     scope = names if isinstance(names, frozenset) else frozenset(names)
     try:
         parser = _Parser(ascii_text, scope, tensors=frozenset(tensors), shown=shown)
@@ -1062,7 +1115,7 @@ def parse_with_names(
         if origin is None:
             raise
         column = origin[min(exc.column - 1, len(origin) - 1)] + 1
-        raise ParseError(exc.message, column, text, exc.suggestions) from None
+        raise ParseError(exc.template, column, text, exc.suggestions, values=exc.values) from None
 
 
 def parse(

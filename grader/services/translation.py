@@ -16,6 +16,7 @@ from typing import Any
 from babel.support import NullTranslations, Translations
 
 from grader import languages
+from grader.engine.expr import ParseError
 from grader.engine.messages import ENGLISH, Catalogue, Message, from_dict, placeholders, render
 from grader.services.errors import ServiceError
 from grader.translations import DIRECTORY
@@ -35,6 +36,12 @@ def gettext(message: str, language: str | None = None, **args: Any) -> str:
     """`message` in the language (the request's by default), %(name)s arguments filled in."""
     text = str(catalogue(language or languages.current()).gettext(message))
     return text % args if args else text
+
+
+def parse_error(error: ParseError, language: str | None = None) -> dict[str, Any]:
+    """An unreadable answer's error (message, column, caret, suggestions), its message in the
+    language."""
+    return {**error.to_dict(), "message": gettext(error.template, language, **error.values)}
 
 
 def message_of(error: ServiceError, language: str | None = None) -> str:

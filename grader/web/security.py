@@ -75,9 +75,12 @@ def check_csrf() -> None:
 
 def sign_in_session(actor: Actor, stamp: str) -> None:
     """Start a fresh session for `actor` (a new CSRF token; nothing kept from before)."""
+    chosen = session.get("locale")  # the language switch's choice before signing in stays
     session.clear()
     session.permanent = True
     session.update(uid=actor.id, stamp=stamp, at=time.time(), csrf=secrets.token_urlsafe(32))
+    if chosen:
+        session["locale"] = chosen
 
 
 def current_actor() -> Actor | None:

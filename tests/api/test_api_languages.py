@@ -52,3 +52,24 @@ def test_a_course_default_language_is_set_and_checked(client, world):
     assert wrong.status_code == 422
     cleared = client.patch(url, json={"locale": ""}, headers=world.teacher.headers)
     assert cleared.json["locale"] is None
+
+
+def test_an_unreadable_answer_is_explained_in_chinese_with_its_caret(client, world):
+    url = f"/api/v1/assignments/{world.assignment_id}/preview"
+    headers = {**world.student.headers, **ZH}
+    answer = client.post(url, json={"expression": "４ｘ＋", "part": "dz"}, headers=headers)
+    assert answer.status_code == 422 and answer.json["error"]["code"] == "parse_error"
+    assert answer.json["error"]["message"] == "答案结束得太早：缺少了内容"
+    assert answer.json["error"]["details"]["caret"].splitlines()[0] == "４ｘ＋"
+    english = client.post(
+        url, json={"expression": "4x+", "part": "dz"}, headers=world.student.headers
+    )
+    assert english.json["error"]["message"] == "the answer ends too early: something is missing"
+    submitted = client.post(
+        f"/api/v1/assignments/{world.assignment_id}/submissions",
+        json={"answers": {"dz": "(4x"}},
+        headers=headers,
+    )
+    assert submitted.status_code == 422 and submitted.json["error"]["code"] == "unreadable_answers"
+    assert "没有提交任何内容" in submitted.json["error"]["message"]
+    assert "缺少 ')'" in submitted.json["error"]["details"]["dz"]["message"]

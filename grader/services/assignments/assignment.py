@@ -32,7 +32,7 @@ from grader.db.models import (
 from grader.engine import ParseError, preview
 from grader.engine.assistance import Taken
 from grader.engine.texts import text_in
-from grader.services import timezones
+from grader.services import timezones, translation
 from grader.services.accounts.access import course_role, require_course_staff
 from grader.services.assignments import exams, questions, scoring
 from grader.services.assignments.help import part_help, taken_by
@@ -1194,7 +1194,8 @@ def preview_for(
     try:
         shown = preview(exercise, part_id, expression, seed)
     except ParseError as exc:
-        raise Invalid(exc.message, code="parse_error", details=exc.to_dict()) from None
+        said = translation.parse_error(exc)  # in the reader's language, caret and all
+        raise Invalid(exc.template, values=exc.values, code="parse_error", details=said) from None
     return {"latex": shown.latex, "mathml": shown.mathml, "text": shown.text}
 
 

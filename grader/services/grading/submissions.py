@@ -281,7 +281,7 @@ def check_answers(svc: Services, exercise: Any, answers: Answers) -> Answers:
             try:
                 parse_answer(exercise, part, text, index)
             except ParseError as exc:
-                errors[part_id] = {**where, **exc.to_dict()}
+                errors[part_id] = {**where, **translation.parse_error(exc)}
                 break
         else:
             cleaned[part_id] = value
