@@ -42,7 +42,9 @@ def register(sub: Any) -> None:
     p = sub.add_parser(
         "generate", help="draw an exercise from a template and print it as exercise YAML"
     )
-    p.add_argument("template", metavar="TEMPLATE", help="a built-in template's id or a file")
+    p.add_argument(
+        "template", nargs="?", metavar="TEMPLATE", help="a built-in template's id or a file"
+    )
     p.add_argument("--seed", type=int, default=0, help="the draw (the same seed, the same item)")
     p.add_argument("--list", action="store_true", help="list the built-in templates instead")
     p.set_defaults(func=cmd_generate)
@@ -93,6 +95,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         for t in builtin_templates().values():
             print(f"{t.id:24} {', '.join(t.skills):28} {t.title}")
         return EXIT_OK
+    if args.template is None:
+        raise UsageError("name a template (python -m grader generate --list shows them)")
     if not 0 <= args.seed <= MAX_SEED:
         raise UsageError(f"--seed must be between 0 and {MAX_SEED}")
     try:

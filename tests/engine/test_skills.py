@@ -52,7 +52,8 @@ def test_an_unknown_skill_is_refused_with_its_line():
     with pytest.raises(ExerciseInvalid) as caught:
         load_exercise(text.replace("skills: [power]", "skills: [power, calculus]"))
     (problem,) = caught.value.problems
-    assert problem.path == "skills[1]" and problem.line == 3
+    line = 1 + text.splitlines().index("skills: [power]")
+    assert problem.path == "skills[1]" and problem.line == line
     assert "unknown skill 'calculus'" in problem.message
 
 
@@ -80,3 +81,14 @@ def test_a_prerequisite_must_come_first():
 def test_a_diagnosis_must_name_a_known_skill():
     with pytest.raises(SkillMapInvalid, match="unknown skill 'nope'"):
         parse_map("skills:\n  a: {}\ndiagnoses:\n  chain: nope\n")
+
+
+def test_docs_practice_md_lists_every_skill_with_its_prerequisites():
+    text = (EXERCISES[0].parents[1] / "docs" / "practice.md").read_text(encoding="utf-8")
+    for skill in skill_map().skills.values():
+        row = next(
+            (line for line in text.splitlines() if line.startswith(f"| `{skill.id}` |")), None
+        )
+        assert row is not None, skill.id
+        assert skill.name in row
+        assert all(r in row for r in skill.requires)
