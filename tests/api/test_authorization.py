@@ -41,6 +41,7 @@ MATRIX = [
     ("POST", "/users", {"username": "newbie", "role": "student"}, allow(201, "admin")),
     ("GET", "/users", None, allow(200, "admin")),
     ("GET", "/users/me", None, allow(200, *EVERYONE)),
+    ("PATCH", "/users/me", {"locale": "zh-CN"}, allow(200, *EVERYONE)),
     ("GET", "/users/{student_id}", None, allow(200, "admin", "student")),
     ("POST", "/users/{student_id}/sign-out", None, allow(200, "admin", "student")),
     # the world's users have no password yet: a first one needs no current one
