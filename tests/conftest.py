@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from tests import contract
+
 # Re-exported for tests that still import them from here; new tests import tests.helpers.
 from tests.helpers import (  # noqa: F401
     EXERCISE_YAML,
@@ -206,6 +208,7 @@ def app_shell(tmp_path_factory: pytest.TempPathFactory):
     config = Config(instance_path=folder, secret_key="shell", pool_size=0).resolved()
     application = create_app(config)
     application.config["TESTING"] = True
+    contract.enable(application)
     return application
 
 
@@ -216,11 +219,15 @@ def app(app_shell, world: World):
     extensions, settings = dict(app_shell.extensions), dict(app_shell.config)
     app_shell.extensions["grader"] = world.svc
     app_shell.config["MAX_CONTENT_LENGTH"] = world.svc.config.max_body_bytes
+    contract.violations.clear()
     yield app_shell
+    found, contract.violations[:] = list(contract.violations), []
     app_shell.extensions.clear()
     app_shell.extensions.update(extensions)
     app_shell.config.clear()
     app_shell.config.update(settings)
+    # every JSON answer the test received matched the OpenAPI document (tests/contract.py)
+    assert found == [], "answers that differ from the OpenAPI document:\n" + "\n".join(found)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from grader.api.common import (
     actor,
     csv_response,
     error_responses,
-    json_object,
     svc,
 )
 from grader.api.schemas import (
@@ -20,11 +19,9 @@ from grader.api.schemas import (
     AssignmentUpdate,
     CodeRun,
     CodeRunBody,
-    ExamStarted,
     ExtensionCreate,
     IdempotencyHeader,
     OverrideCreate,
-    Page,
     PartHelpPath,
     Preview,
     PreviewBody,
@@ -32,14 +29,24 @@ from grader.api.schemas import (
     QuestionPath,
     SubmissionCreate,
     SubmissionOut,
+    SubmissionPage,
     SubmissionQuery,
     WaitQuery,
 )
 from grader.services.assignments import assignment as assignments
 from grader.services.assignments import exams
+from grader.services.assignments.results import (
+    AssignmentUpdated,
+    AssignmentView,
+    ExamFinished,
+    ExamRoster,
+    ExamStarted,
+    PartHelpAnswer,
+)
 from grader.services.errors import Invalid
 from grader.services.gradebook import analytics
 from grader.services.gradebook import scores as gradebook
+from grader.services.gradebook.results import Analytics, ExtensionGiven, Override, Statistics
 from grader.services.gradebook.statistics import statistics as item_statistics
 from grader.services.grading import code_runs, help, submissions
 from grader.vocabulary import DONE
@@ -56,7 +63,7 @@ bp = APIBlueprint(
 
 @bp.get(
     "/assignments/<int:assignment_id>",
-    responses={200: json_object("the assignment with your questions and parameters")},
+    responses={200: AssignmentView},
 )
 def get_assignment(path: AssignmentPath, query: AssignmentQuery):
     """The assignment with your own questions (your pool draw, in your order) and parameters:
@@ -67,9 +74,7 @@ def get_assignment(path: AssignmentPath, query: AssignmentQuery):
     return assignments.view(svc(), actor(), path.assignment_id, as_student=query.student)
 
 
-@bp.patch(
-    "/assignments/<int:assignment_id>", responses={200: json_object("the assignment's settings")}
-)
+@bp.patch("/assignments/<int:assignment_id>", responses={200: AssignmentUpdated})
 def update_assignment(path: AssignmentPath, body: AssignmentUpdate):
     """Change the title, dates, time limit, attempts, late penalty, when students see the
     correct answer, exam feedback, which attempt counts, shuffling, the question list (while
@@ -200,13 +205,7 @@ def submit_question(
     return _submit(path.assignment_id, path.question_id, query, header, body)
 
 
-HELP_SHAPE = json_object(
-    "the part's help: {part, question_id, steps: {available, penalty, opened, list}, "
-    "hints: {available, penalties, revealed: [{number, markdown, html, penalty}]}, penalty}"
-)
-
-
-@bp.post("/assignments/<int:assignment_id>/steps/<part>", responses={200: HELP_SHAPE})
+@bp.post("/assignments/<int:assignment_id>/steps/<part>", responses={200: PartHelpAnswer})
 def open_steps(path: PartHelpPath):
     """Open the steps of a part of a one-exercise assignment (smaller derivatives from the
     computation graph, answered as `"<part>.<n>"` in a submission). Costs the part's step
@@ -217,14 +216,14 @@ def open_steps(path: PartHelpPath):
 
 @bp.post(
     "/assignments/<int:assignment_id>/questions/<int:question_id>/steps/<part>",
-    responses={200: HELP_SHAPE},
+    responses={200: PartHelpAnswer},
 )
 def open_question_steps(path: QuestionPartHelpPath):
     """Open the steps of a part of one question (as `/steps/{part}`)."""
     return help.open_steps(svc(), actor(), path.assignment_id, path.part, path.question_id)
 
 
-@bp.post("/assignments/<int:assignment_id>/hints/<part>", responses={200: HELP_SHAPE})
+@bp.post("/assignments/<int:assignment_id>/hints/<part>", responses={200: PartHelpAnswer})
 def reveal_hint(path: PartHelpPath):
     """Reveal the next hint of a part of a one-exercise assignment: every hint shown so far
     with its penalty (taken off the part only if it is then answered right). 409
@@ -234,7 +233,7 @@ def reveal_hint(path: PartHelpPath):
 
 @bp.post(
     "/assignments/<int:assignment_id>/questions/<int:question_id>/hints/<part>",
-    responses={200: HELP_SHAPE},
+    responses={200: PartHelpAnswer},
 )
 def reveal_question_hint(path: QuestionPartHelpPath):
     """Reveal the next hint of a part of one question (as `/hints/{part}`)."""
@@ -248,7 +247,7 @@ def start_exam(path: AssignmentPath):
     return exams.start(svc(), actor(), path.assignment_id)
 
 
-@bp.post("/assignments/<int:assignment_id>/finish", responses={200: json_object("finished")})
+@bp.post("/assignments/<int:assignment_id>/finish", responses={200: ExamFinished})
 def finish_exam(path: AssignmentPath):
     """Hand the exam in before the time is up: no more submissions are taken from you."""
     return exams.finish(svc(), actor(), path.assignment_id)
@@ -256,7 +255,7 @@ def finish_exam(path: AssignmentPath):
 
 @bp.get(
     "/assignments/<int:assignment_id>/exam",
-    responses={200: json_object("who has started, is working (time left) or finished")},
+    responses={200: ExamRoster},
 )
 def exam_roster(path: AssignmentPath):
     """The exam's students: not started, working (with their end and time left) or finished
@@ -266,7 +265,7 @@ def exam_roster(path: AssignmentPath):
 
 @bp.get(
     "/assignments/<int:assignment_id>/statistics",
-    responses={200: json_object("item statistics per question and pool alternative")},
+    responses={200: Statistics},
 )
 def get_statistics(path: AssignmentPath):
     """Per question and per pool alternative: students, mean score, share right at the first
@@ -277,7 +276,7 @@ def get_statistics(path: AssignmentPath):
     return item_statistics(svc(), actor(), path.assignment_id)
 
 
-@bp.get("/assignments/<int:assignment_id>/submissions", responses={200: Page})
+@bp.get("/assignments/<int:assignment_id>/submissions", responses={200: SubmissionPage})
 def list_submissions(path: AssignmentPath, query: SubmissionQuery):
     """Submissions, newest first: instructors everyone's (`?student=`), students their own;
     `?question=` one question's."""
@@ -295,7 +294,7 @@ def list_submissions(path: AssignmentPath, query: SubmissionQuery):
 
 @bp.get(
     "/assignments/<int:assignment_id>/analytics",
-    responses={200: json_object("per part: attempts, first-try success, wrong-answer groups")},
+    responses={200: Analytics},
 )
 def get_analytics(path: AssignmentPath):
     """Per part: attempts, students, share right at the first try, mean attempts to correct,
@@ -320,7 +319,7 @@ def export_submissions(path: AssignmentPath):
 
 @bp.post(
     "/assignments/<int:assignment_id>/extensions",
-    responses={201: json_object("the extension")},
+    responses={201: ExtensionGiven},
 )
 def add_extension(path: AssignmentPath, body: ExtensionCreate):
     """Give one student a later due date, extra attempts at each question, and for an exam
@@ -350,7 +349,7 @@ def add_extension(path: AssignmentPath, body: ExtensionCreate):
 
 @bp.post(
     "/assignments/<int:assignment_id>/overrides",
-    responses={201: json_object("the override")},
+    responses={201: Override},
 )
 def add_override(path: AssignmentPath, body: OverrideCreate):
     """Set one student's score for the assignment, with a reason (kept, shown in the

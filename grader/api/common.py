@@ -34,12 +34,6 @@ def error_responses(codes: tuple[int, ...] = tuple(ERRORS)) -> dict:
     return {code: {"description": ERRORS[code], "content": schema} for code in codes}
 
 
-def json_object(description: str) -> dict:
-    """A documented success response whose body is a JSON object."""
-    content = {"application/json": {"schema": {"type": "object"}}}
-    return {"description": description, "content": content}
-
-
 def svc() -> Services:
     return current_app.extensions["grader"]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import request, url_for
 from flask_openapi3 import APIBlueprint, Tag
+from pydantic import ConfigDict
 
 from grader.api.common import (
     PREFIX,
@@ -11,7 +12,6 @@ from grader.api.common import (
     actor,
     csv_response,
     error_responses,
-    json_object,
     svc,
     wants_csv,
 )
@@ -21,24 +21,45 @@ from grader.api.schemas import (
     CourseCreate,
     CoursePath,
     CourseUpdate,
-    Created,
     GradebookQuery,
     ImportQuery,
     MemberCreate,
     MemberGradesPath,
     MemberPath,
-    Page,
     Paging,
-    PasswordReset,
     PasswordResetQuery,
 )
 from grader.services.accounts import users
+from grader.services.accounts.results import PasswordReset
 from grader.services.assignments import assignment as assignments
 from grader.services.assignments import exams
+from grader.services.assignments.results import Accommodation, AssignmentPage, AssignmentSummary
 from grader.services.courses import course as courses
 from grader.services.courses import roster
+from grader.services.courses.results import (
+    CourseOut,
+    CoursePage,
+    MemberPage,
+    MembershipOut,
+    RosterImport,
+)
 from grader.services.errors import BadRequest, Invalid
 from grader.services.gradebook import scores as gradebook
+from grader.services.gradebook.results import Gradebook, StudentGrades
+
+
+class GradebookTable(Gradebook):
+    """The gradebook as JSON, or as CSV (`?format=csv` or `Accept: text/csv`)."""
+
+    # flask-openapi3 reads `openapi_extra` from the model's config (pydantic's ConfigDict
+    # does not name the key): the description and the CSV form beside the JSON one
+    model_config = ConfigDict(
+        openapi_extra={  # type: ignore[typeddict-unknown-key]
+            "description": "students × assignments (JSON, or CSV)",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    )
+
 
 bp = APIBlueprint(
     "courses",
@@ -50,19 +71,19 @@ bp = APIBlueprint(
 )
 
 
-@bp.post("/courses", responses={201: Created})
+@bp.post("/courses", responses={201: CourseOut})
 def create_course(body: CourseCreate):
     """Create a course (instructor); you become its instructor."""
     return courses.create_course(svc(), actor(), body.title, body.time_zone), 201
 
 
-@bp.get("/courses", responses={200: Page})
+@bp.get("/courses", responses={200: CoursePage})
 def list_courses(query: Paging):
     """Courses you belong to (admins: all)."""
     return courses.list_courses(svc(), actor(), query.limit, query.offset)
 
 
-@bp.get("/courses/<int:course_id>", responses={200: json_object("the course")})
+@bp.get("/courses/<int:course_id>", responses={200: CourseOut})
 def get_course(path: CoursePath):
     """One course (members)."""
     return courses.get_course(svc(), actor(), path.course_id)
@@ -75,13 +96,13 @@ def delete_course(path: CoursePath):
     return "", 204
 
 
-@bp.post("/courses/<int:course_id>/members", responses={201: json_object("the membership")})
+@bp.post("/courses/<int:course_id>/members", responses={201: MembershipOut})
 def add_member(path: CoursePath, body: MemberCreate):
     """Add a user to the course as student or instructor (its instructors)."""
     return courses.add_member(svc(), actor(), path.course_id, body.username, body.role), 201
 
 
-@bp.get("/courses/<int:course_id>/members", responses={200: Page})
+@bp.get("/courses/<int:course_id>/members", responses={200: MemberPage})
 def list_members(path: CoursePath, query: Paging):
     """The course's members (its instructors)."""
     return courses.list_members(svc(), actor(), path.course_id, query.limit, query.offset)
@@ -108,7 +129,7 @@ def reset_password(path: MemberPath, query: PasswordResetQuery):
     return done
 
 
-@bp.post("/courses/<int:course_id>/assignments", responses={201: Created})
+@bp.post("/courses/<int:course_id>/assignments", responses={201: AssignmentSummary})
 def create_assignment(path: CoursePath, body: AssignmentCreate):
     """Set an assignment in the course (its instructors): one exercise (`exercise_id`), or
     `questions` (exercises and pools, with points, attempts and variants); homework or a
@@ -117,13 +138,13 @@ def create_assignment(path: CoursePath, body: AssignmentCreate):
     return assignments.create_assignment(svc(), actor(), path.course_id, spec), 201
 
 
-@bp.get("/courses/<int:course_id>/assignments", responses={200: Page})
+@bp.get("/courses/<int:course_id>/assignments", responses={200: AssignmentPage})
 def list_assignments(path: CoursePath, query: Paging):
     """The course's assignments (members)."""
     return assignments.list_for_course(svc(), actor(), path.course_id, query.limit, query.offset)
 
 
-@bp.patch("/courses/<int:course_id>", responses={200: json_object("the course")})
+@bp.patch("/courses/<int:course_id>", responses={200: CourseOut})
 def update_course(path: CoursePath, body: CourseUpdate):
     """Rename a course, archive it (`archived: true`; read-only for students) or bring it
     back, or set its time zone or default language (its instructors)."""
@@ -140,15 +161,7 @@ def update_course(path: CoursePath, body: CourseUpdate):
 
 @bp.get(
     "/courses/<int:course_id>/gradebook",
-    responses={
-        200: {
-            "description": "students × assignments (JSON, or CSV)",
-            "content": {
-                "application/json": {"schema": {"type": "object"}},
-                "text/csv": {"schema": {"type": "string"}},
-            },
-        }
-    },
+    responses={200: GradebookTable},
 )
 def get_gradebook(path: CoursePath, query: GradebookQuery):
     """Students × assignments: the counted score (the sum of its questions' best or last
@@ -165,7 +178,7 @@ def get_gradebook(path: CoursePath, query: GradebookQuery):
 
 @bp.get(
     "/courses/<int:course_id>/gradebook/<username>",
-    responses={200: json_object("one student's assignments drilled down to questions")},
+    responses={200: StudentGrades},
 )
 def get_student_grades(path: MemberGradesPath):
     """One student's scores drilled down: per assignment each question's exercise (their own
@@ -176,7 +189,7 @@ def get_student_grades(path: MemberGradesPath):
 
 @bp.put(
     "/courses/<int:course_id>/members/<username>/accommodations",
-    responses={200: json_object("the student's accommodations")},
+    responses={200: Accommodation},
 )
 def set_accommodations(path: MemberPath, body: Accommodations):
     """A student's time factor and extra minutes for every timed exam of the course (an
@@ -188,7 +201,7 @@ def set_accommodations(path: MemberPath, body: Accommodations):
 
 @bp.post(
     "/courses/<int:course_id>/members/import",
-    responses={200: json_object("one result per row")},
+    responses={200: RosterImport},
     openapi_extensions={
         "requestBody": {
             "required": True,

@@ -5,21 +5,29 @@ from __future__ import annotations
 from flask import request
 from flask_openapi3 import APIBlueprint, Tag
 
-from grader.api.common import PREFIX, SECURITY, actor, error_responses, json_object, svc
+from grader.api.common import PREFIX, SECURITY, actor, error_responses, svc
 from grader.api.schemas import (
     DiffQuery,
     ExerciseCopy,
-    ExerciseCreated,
     ExercisePath,
     ExerciseQuery,
     ExerciseSearch,
     ExerciseSolutionQuery,
-    Page,
     PreviewQuery,
 )
 from grader.services.errors import BadRequest
 from grader.services.exercises import library as exercises
+from grader.services.exercises.results import (
+    Diff,
+    ExerciseCreated,
+    ExerciseDetail,
+    ExercisePage,
+    ExercisePreview,
+    Validation,
+    VersionHistory,
+)
 from grader.services.grading import solutions
+from grader.services.grading.results import SolutionGraph
 
 bp = APIBlueprint(
     "exercises",
@@ -66,13 +74,13 @@ def upload():
     return result, 201 if result["created"] else 200
 
 
-@bp.get("/exercises", responses={200: Page})
+@bp.get("/exercises", responses={200: ExercisePage})
 def list_exercises(query: ExerciseSearch):
     """The exercise library (instructor); `?q=` keeps ids or titles containing it."""
     return exercises.list_exercises(svc(), actor(), query.limit, query.offset, query.q)
 
 
-@bp.get("/exercises/<exercise_id>", responses={200: json_object("the exercise and its versions")})
+@bp.get("/exercises/<exercise_id>", responses={200: ExerciseDetail})
 def get_exercise(path: ExercisePath, query: ExerciseQuery):
     """One exercise's YAML (latest or `?version=N`) and its versions (instructor)."""
     return exercises.get_exercise(svc(), actor(), path.exercise_id, query.version)
@@ -87,7 +95,7 @@ def delete_exercise(path: ExercisePath):
 
 @bp.get(
     "/exercises/<exercise_id>/solution",
-    responses={200: json_object("the part's computation graph for one seed")},
+    responses={200: SolutionGraph},
 )
 def get_solution(path: ExercisePath, query: ExerciseSolutionQuery):
     """The worked solution of a part for one seed: nodes, edges with local derivatives, the
@@ -107,7 +115,7 @@ def get_solution(path: ExercisePath, query: ExerciseSolutionQuery):
 
 @bp.post(
     "/exercises/validate",
-    responses={200: json_object("{valid, problems: [{path, line, message}]}")},
+    responses={200: Validation},
     openapi_extensions=YAML_BODY,
 )
 def validate():
@@ -118,7 +126,7 @@ def validate():
 
 @bp.get(
     "/exercises/<exercise_id>/preview",
-    responses={200: json_object("{params, statement_html, parts: [{id, reference}]}")},
+    responses={200: ExercisePreview},
 )
 def preview(path: ExercisePath, query: PreviewQuery):
     """What a student with `seed` sees: params, statement (HTML with MathML), each part's
@@ -127,13 +135,13 @@ def preview(path: ExercisePath, query: PreviewQuery):
     return exercises.preview(svc(), actor(), path.exercise_id, query.seed, query.version)
 
 
-@bp.get("/exercises/<exercise_id>/versions", responses={200: json_object("the versions")})
+@bp.get("/exercises/<exercise_id>/versions", responses={200: VersionHistory})
 def list_versions(path: ExercisePath):
     """Every version, newest first, with who saved it and when (instructor)."""
     return exercises.versions(svc(), actor(), path.exercise_id)
 
 
-@bp.get("/exercises/<exercise_id>/diff", responses={200: json_object("a line diff")})
+@bp.get("/exercises/<exercise_id>/diff", responses={200: Diff})
 def diff(path: ExercisePath, query: DiffQuery):
     """A line diff between versions `from` and `to`: `lines` [{op, old, new, text}] and the
     `unified` text (instructor)."""

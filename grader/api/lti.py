@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
-from grader.api.common import PREFIX, SECURITY, actor, error_responses, json_object, svc
+from grader.api.common import PREFIX, SECURITY, actor, error_responses, svc
 from grader.api.schemas import AssignmentPath, CoursePath
 from grader.services.accounts.access import require_role
 from grader.services.integrations import webhooks
@@ -14,6 +14,17 @@ from grader.services.integrations.lti import keys as lti_keys
 from grader.services.integrations.lti import nrps as lti_nrps
 from grader.services.integrations.lti import passback as lti_passback
 from grader.services.integrations.lti import platforms as lti_platforms
+from grader.services.integrations.results import (
+    DeliveryList,
+    KeyList,
+    PassbackState,
+    Platform,
+    PlatformList,
+    RosterSync,
+    SigningKeyOut,
+    WebhookCreated,
+    WebhookList,
+)
 
 bp = APIBlueprint(
     "lti_admin",
@@ -52,14 +63,14 @@ class WebhookPath(BaseModel):
     webhook_id: int
 
 
-@bp.get("/lti/platforms", responses={200: json_object("the registered platforms")})
+@bp.get("/lti/platforms", responses={200: PlatformList})
 def list_platforms():
     """Registered LMS platforms (admins)."""
     require_role(actor(), "admin")
     return {"items": lti_platforms.list_platforms(svc())}
 
 
-@bp.post("/lti/platforms", responses={201: json_object("the platform")})
+@bp.post("/lti/platforms", responses={201: Platform})
 def register_platform(body: PlatformCreate):
     """Register an LMS platform, or update it and add deployment ids (admins)."""
     require_role(actor(), "admin")
@@ -74,7 +85,7 @@ def delete_platform(path: PlatformPath):
     return "", 204
 
 
-@bp.get("/lti/keys", responses={200: json_object("the tool's keys")})
+@bp.get("/lti/keys", responses={200: KeyList})
 def list_keys():
     """The tool's RSA keys: which signs, which are retired (admins)."""
     require_role(actor(), "admin")
@@ -82,21 +93,21 @@ def list_keys():
     return {"items": lti_keys.list_keys(svc())}
 
 
-@bp.post("/lti/keys", responses={201: json_object("the new signing key")})
+@bp.post("/lti/keys", responses={201: SigningKeyOut})
 def rotate_key():
     """Add a signing key; older keys stay in /lti/jwks until retired (admins)."""
     require_role(actor(), "admin")
     return lti_keys.rotate(svc()), 201
 
 
-@bp.delete("/lti/keys/<kid>", responses={200: json_object("the retired key")})
+@bp.delete("/lti/keys/<kid>", responses={200: SigningKeyOut})
 def retire_key(path: KeyPath):
     """Retire a key that no longer signs: it leaves /lti/jwks (admins)."""
     require_role(actor(), "admin")
     return lti_keys.retire(svc(), path.kid)
 
 
-@bp.post("/courses/<int:course_id>/lti/roster", responses={200: json_object("what changed")})
+@bp.post("/courses/<int:course_id>/lti/roster", responses={200: RosterSync})
 def sync_roster(path: CoursePath):
     """Read the course's roster from its LMS (NRPS) and update the members (its instructors)."""
     return lti_nrps.sync(svc(), actor(), path.course_id)
@@ -104,20 +115,20 @@ def sync_roster(path: CoursePath):
 
 @bp.get(
     "/assignments/<int:assignment_id>/lti/passback",
-    responses={200: json_object("grade passback state")},
+    responses={200: PassbackState},
 )
 def passback_state(path: AssignmentPath):
     """Grade passback to the LMS per student: sent, pending (next try) or failed (why)."""
     return lti_passback.state(svc(), actor(), path.assignment_id)
 
 
-@bp.post("/courses/<int:course_id>/webhooks", responses={201: json_object("the subscription")})
+@bp.post("/courses/<int:course_id>/webhooks", responses={201: WebhookCreated})
 def create_webhook(path: CoursePath, body: WebhookCreate):
     """Subscribe a URL to the course's `submission.graded` events; the secret is shown once."""
     return webhooks.subscribe(svc(), actor(), path.course_id, body.url), 201
 
 
-@bp.get("/courses/<int:course_id>/webhooks", responses={200: json_object("subscriptions")})
+@bp.get("/courses/<int:course_id>/webhooks", responses={200: WebhookList})
 def list_webhooks(path: CoursePath):
     """The course's webhook subscriptions (its instructors)."""
     return {"items": webhooks.list_subscriptions(svc(), actor(), path.course_id)}
@@ -130,7 +141,7 @@ def delete_webhook(path: WebhookPath):
     return "", 204
 
 
-@bp.get("/webhooks/<int:webhook_id>/deliveries", responses={200: json_object("delivery log")})
+@bp.get("/webhooks/<int:webhook_id>/deliveries", responses={200: DeliveryList})
 def list_deliveries(path: WebhookPath):
     """The delivery log: each event, its tries, the receiver's last answer."""
     return {"items": webhooks.deliveries(svc(), actor(), path.webhook_id)}

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from grader.engine import MAX_LENGTH
+from grader.services.results import Page, ParamValue
 
 MAX_ID = 2**31 - 1  # the largest INTEGER on PostgreSQL
 Username = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")
@@ -149,17 +150,6 @@ class PasswordResetQuery(BaseModel):
         description="true: no new password but a one-time sign-in link (24 hours) through "
         "which the student signs in and chooses one",
     )
-
-
-class PasswordReset(BaseModel):
-    username: str
-    password: str | None = Field(
-        None, description="the new password, shown once; only its hash is stored"
-    )
-    sign_in_link: str | None = Field(None, description="with ?link=true: works once, 24 hours")
-    expires_at: str | None = Field(None, description="when the sign-in link stops working")
-    sessions_ended: bool
-    tokens_revoked: int = Field(description="the user's API tokens revoked by the reset")
 
 
 class CourseCreate(Strict):
@@ -404,35 +394,8 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
-class Page(BaseModel):
-    items: list[dict[str, Any]]
-    total: int
-    limit: int
-    offset: int
-
-
 class Created(BaseModel):
     id: int
-
-
-class UserCreated(BaseModel):
-    id: int
-    username: str
-    role: str
-    token: str = Field(description="shown once; only its hash is stored")
-
-
-class TokenCreated(BaseModel):
-    id: int
-    name: str
-    prefix: str
-    token: str = Field(description="shown once; only its hash is stored")
-
-
-class ExerciseCreated(BaseModel):
-    id: str
-    version: int
-    created: bool
 
 
 class Preview(BaseModel):
@@ -447,11 +410,6 @@ class Accepted(BaseModel):
     attempt: int | None = None
     repeated: bool = False
     question_id: int | None = None
-
-
-class ExamStarted(BaseModel):
-    started_at: str
-    ends_at: str | None
 
 
 class MessageArg(BaseModel):
@@ -522,6 +480,20 @@ class CodeRun(BaseModel):
     output: str = Field(description="what the code printed (the first 4000 characters)")
 
 
+class TakenHelp(BaseModel):
+    hints: int = Field(description="hints revealed")
+    steps: bool = Field(description="the steps were opened")
+
+
+class HelpRecord(BaseModel):
+    """The help a student took, carried with the answers under `@help`."""
+
+    taken: dict[str, TakenHelp] = Field(description="part id -> the help taken on it")
+    follow_through: float | None = Field(
+        default=None, description="the assignment's follow-through share (null: the exercise's)"
+    )
+
+
 class SubmissionOut(BaseModel):
     id: int
     assignment_id: int
@@ -535,16 +507,26 @@ class SubmissionOut(BaseModel):
     late: bool
     penalty: float
     parts: dict[str, PartResult]
+    feedback: Literal["none", "score", "full"] = Field(
+        "full", description="what of the grade the reader sees now (exams: the instructor's choice)"
+    )
     error: str | None
-    answers: dict[str, Answer]
+    answers: dict[str, Answer | HelpRecord] = Field(
+        description="part id -> answer; `@help`: the help taken (steps, hints)"
+    )
     created_at: str
     graded_at: str | None
     grade_ms: float | None
+    preview: bool = Field(False, description="an instructor's try: never counted")
     repeated: bool = Field(
         False,
         description="on a submit: the same answers as the last attempt, whose result this is "
         "(no attempt was used)",
     )
+
+
+class SubmissionPage(Page):
+    items: list[SubmissionOut]
 
 
 class SolutionQuery(Params):
@@ -595,7 +577,7 @@ class PracticePart(BaseModel):
     prompt_mathml: str | None = None
     components: list[str] | None = None
     component_labels: list[str] | None = None
-    at: dict[str, Any] | None = None
+    at: dict[str, ParamValue] | None = None
     shapes: list[Any] | None = None
 
 

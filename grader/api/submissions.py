@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask_openapi3 import APIBlueprint, Tag
 
-from grader.api.common import PREFIX, SECURITY, actor, error_responses, json_object, svc
+from grader.api.common import PREFIX, SECURITY, actor, error_responses, svc
 from grader.api.schemas import SolutionQuery, SubmissionOut, SubmissionPath
 from grader.services.grading import solutions, submissions
+from grader.services.grading.results import SolutionGraph
 
 bp = APIBlueprint(
     "submissions",
@@ -24,12 +25,7 @@ def get_submission(path: SubmissionPath):
     return submissions.get_submission(svc(), actor(), path.submission_id)
 
 
-SOLUTION = json_object(
-    "the part's computation graph: nodes, edges with local derivatives, the paths and total"
-)
-
-
-@bp.get("/submissions/<int:submission_id>/solution", responses={200: SOLUTION})
+@bp.get("/submissions/<int:submission_id>/solution", responses={200: SolutionGraph})
 def get_solution(path: SubmissionPath, query: SolutionQuery):
     """The worked solution of one part, drawn from its computation graph, with the student's
     mistake marked (the student or the course's staff). 403 until the assignment lets the

@@ -7,7 +7,8 @@ from typing import Any, cast
 from flask import current_app, render_template_string
 from flask_openapi3 import APIBlueprint, OpenAPI, Tag
 
-from grader.api.common import PREFIX, error_responses, json_object, svc
+from grader.api.common import PREFIX, error_responses, svc
+from grader.services.infra.results import Health
 
 bp = APIBlueprint("system", __name__, url_prefix=PREFIX, abp_tags=[Tag(name="system")])
 
@@ -31,7 +32,7 @@ DOCS = """<!doctype html>
 
 @bp.get(
     "/health",
-    responses={200: json_object("the service is up"), **error_responses((503,))},
+    responses={200: Health, **error_responses((503,))},
 )
 def health():
     """Liveness and queue depth (counted at most once a second); 503 when the database is

@@ -5,20 +5,27 @@ from __future__ import annotations
 from flask import request
 from flask_openapi3 import APIBlueprint, Tag
 
-from grader.api.common import PREFIX, SECURITY, actor, error_responses, json_object, svc
+from grader.api.common import PREFIX, SECURITY, actor, error_responses, svc
 from grader.api.schemas import (
-    Page,
     PasswordChange,
     TokenCreate,
-    TokenCreated,
     TokenPath,
     UserCreate,
-    UserCreated,
     UserPath,
     UserQuery,
     UserUpdate,
 )
 from grader.services.accounts import users
+from grader.services.accounts.results import (
+    PasswordChanged,
+    SessionsEnded,
+    TokenCreated,
+    TokenOut,
+    TokenPage,
+    UserCreated,
+    UserOut,
+    UserPage,
+)
 
 bp = APIBlueprint(
     "users",
@@ -36,27 +43,27 @@ def create_user(body: UserCreate):
     return users.create_user_as(svc(), actor(), body.username, body.role), 201
 
 
-@bp.get("/users", responses={200: Page})
+@bp.get("/users", responses={200: UserPage})
 def list_users(query: UserQuery):
     """List users (admin)."""
     return users.list_users(svc(), actor(), query.limit, query.offset, query.role)
 
 
-@bp.get("/users/me", responses={200: json_object("the user")})
+@bp.get("/users/me", responses={200: UserOut})
 def me():
     """The user the token belongs to."""
     who = actor()
     return users.get_user(svc(), who, who.id)
 
 
-@bp.patch("/users/me", responses={200: json_object("the user")})
+@bp.patch("/users/me", responses={200: UserOut})
 def update_me(body: UserUpdate):
     """Save your language (`locale`: "en" or "zh-CN"; null clears the choice). Pages and API
     messages are then in it wherever you sign in."""
     return users.set_locale(svc(), actor(), body.locale)
 
 
-@bp.post("/users/me/password", responses={200: json_object("the password changed")})
+@bp.post("/users/me/password", responses={200: PasswordChanged})
 def change_password(body: PasswordChange):
     """Change your own password; the current one is required (422 `wrong_password`, and it
     counts as a failed sign-in). Every web session of yours ends; API tokens stay valid."""
@@ -67,13 +74,13 @@ def change_password(body: PasswordChange):
     return {"username": who.username, "changed": True, "sessions_ended": True}
 
 
-@bp.get("/users/<int:user_id>", responses={200: json_object("the user")})
+@bp.get("/users/<int:user_id>", responses={200: UserOut})
 def get_user(path: UserPath):
     """One user (admin, or yourself)."""
     return users.get_user(svc(), actor(), path.user_id)
 
 
-@bp.post("/users/<int:user_id>/sign-out", responses={200: json_object("the user signed out")})
+@bp.post("/users/<int:user_id>/sign-out", responses={200: SessionsEnded})
 def sign_out_everywhere(path: UserPath):
     """End every web session of the user at once (admin, or yourself). API tokens stay valid:
     revoke them with DELETE /tokens/{id}."""
@@ -86,13 +93,13 @@ def create_token(body: TokenCreate):
     return users.create_token(svc(), actor(), body.name), 201
 
 
-@bp.get("/tokens", responses={200: Page})
+@bp.get("/tokens", responses={200: TokenPage})
 def list_tokens(query: UserQuery):
     """Your tokens (admins: everyone's). Values are never shown again, only their prefix."""
     return users.list_tokens(svc(), actor(), query.limit, query.offset)
 
 
-@bp.delete("/tokens/<int:token_id>", responses={200: json_object("the revoked token")})
+@bp.delete("/tokens/<int:token_id>", responses={200: TokenOut})
 def revoke_token(path: TokenPath):
     """Revoke a token (yours, or any for an admin)."""
     return users.revoke_token(svc(), actor(), path.token_id)

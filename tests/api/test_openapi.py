@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from tests import contract
+from tests.contract import bare_objects
+
 
 def test_openapi_document_is_3_1_and_lists_the_endpoints(client):
     spec = client.get("/api/v1/openapi.json").json
@@ -81,3 +84,72 @@ def test_the_instructor_endpoints_are_documented(client):
     name = patch["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
     fields = spec["components"]["schemas"][name]["properties"]
     assert {"show_answers", "score_policy", "version", "due_at", "max_attempts"} <= set(fields)
+
+
+def test_every_success_answer_has_a_named_schema_that_names_its_fields(client):
+    """No 2xx JSON answer is documented as a bare object: each is a named schema, and no
+    object inside it (references followed) leaves its fields unnamed."""
+    spec = client.get("/api/v1/openapi.json").json
+    problems = []
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            for code, answer in op["responses"].items():
+                schema = answer.get("content", {}).get("application/json", {}).get("schema")
+                if not 200 <= int(code) < 300 or schema is None:
+                    continue
+                where = f"{method.upper()} {path} {code}"
+                if "$ref" not in schema:
+                    problems.append(f"{where}: not a named schema")
+                problems += [f"{where}: {place}" for place in bare_objects(spec, schema, where)]
+    assert problems == []
+
+
+def test_the_bare_object_check_finds_bare_objects():
+    spec = {
+        "components": {
+            "schemas": {
+                "Named": {
+                    "type": "object",
+                    "properties": {
+                        "ok": {"type": "integer"},
+                        "loose": {"type": "object"},
+                        "map": {"type": "object", "additionalProperties": True},
+                        "typed": {"type": "object", "additionalProperties": {"type": "number"}},
+                        "rows": {"type": "array", "items": {"type": "object"}},
+                        "maybe": {"anyOf": [{"type": "object"}, {"type": "null"}]},
+                    },
+                }
+            }
+        }
+    }
+    found = bare_objects(spec, {"$ref": "#/components/schemas/Named"}, "answer")
+    assert found == [
+        "Named.loose",
+        "Named.map",
+        "Named.rows[]",
+        "Named.maybe/anyOf[0]",
+    ]
+    assert bare_objects(spec, {"type": "object"}, "answer") == ["answer"]
+
+
+def test_an_answer_that_differs_from_its_schema_is_a_violation(app, client, world):
+    """The check every API test runs (tests/contract.py) reports an answer whose field has
+    the wrong type, naming the operation and the field."""
+    spec = client.get("/api/v1/openapi.json").json
+    with app.test_request_context("/api/v1/users/me"):
+        app.preprocess_request()
+        before = len(contract.violations)
+        good = {
+            "id": 1,
+            "username": "ann",
+            "role": "admin",
+            "created_at": "2030-01-01T00:00:00",
+            "locale": None,
+        }
+        contract.check_answer(good, None)
+        assert contract.violations[before:] == []
+        contract.check_answer({**good, "id": "one"}, None)
+        found = contract.violations[before:]
+        del contract.violations[before:]
+    assert len(found) == 1 and found[0].startswith("GET /api/v1/users/me 200: at id:"), found
+    assert spec["paths"]["/api/v1/users/me"]["get"]["responses"]["200"]["content"]
