@@ -30,7 +30,7 @@ from .check import Answer, Read, evaluate_part, read_part
 from .check import grade as check_all
 from .check import grade_batch as check_batch
 from .compare import tolerance
-from .follow import MAX_TRIES, Given, matches_followed, step_points, step_values, trials
+from .follow import Given, matches_followed, step_points, step_values, trials, tries_allowed
 from .messages import Label, Message, Number, message
 from .results import Grade, PartResult
 from .solution import solution
@@ -263,7 +263,7 @@ def _follow(
     followed: dict[int, list[Given]] = {}
     for c, givens in wrong.items():
         for trial in trials(givens):
-            if tries[0] >= MAX_TRIES:
+            if tries[0] >= tries_allowed(exercise):
                 break
             tries[0] += 1
             try:

@@ -14,7 +14,7 @@ so that every derivative through that edge (or name) sees the student's value an
 path is unchanged: the path sum with one local derivative replaced, for numbers and tensors
 alike. A later answer that matches the recomputed reference is right *given* the earlier one.
 The cost is one evaluation of the chain and one backward pass per try, at most
-``MAX_TRIES`` per submission.
+``MAX_TRIES`` per submission, fewer for a large chain (``tries_allowed``).
 """
 
 from __future__ import annotations
@@ -33,10 +33,20 @@ from .tensors import flat
 from .uses import Quantity
 
 if TYPE_CHECKING:
-    from .exercise import Part
+    from .exercise import Exercise, Part
     from .instance import Instance
 
 MAX_TRIES = 48  # recomputed references per submission (each one chain and one backward pass)
+# ... and at most this many define-chain nodes evaluated for them in all: a large chain gets
+# fewer tries (never fewer than MIN_TRIES), so a submission's follow-through costs at most
+# about what a few reference instances do.
+MAX_FOLLOW_WORK = 20_000
+MIN_TRIES = 4
+
+
+def tries_allowed(exercise: Exercise) -> int:
+    """How many recomputed references one submission may try (see MAX_FOLLOW_WORK)."""
+    return max(MIN_TRIES, min(MAX_TRIES, MAX_FOLLOW_WORK // max(1, exercise.chain_work)))
 
 
 @dataclass(frozen=True)

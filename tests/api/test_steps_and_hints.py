@@ -3,6 +3,8 @@ steps and reveal hints, submissions carry the help taken, results carry follow_t
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import pytest
@@ -130,3 +132,38 @@ def test_a_step_answer_that_cannot_be_read_is_refused_like_a_parts(tutorial, cli
     )
     assert response.status_code == 422
     assert "dz-at-10.1" in response.json["error"]["details"]
+
+
+def test_a_student_cannot_send_the_help_record_themselves(tutorial, client):
+    """`@help` (penalties, follow-through share) is the service's to write, never a client's."""
+    world = tutorial
+    for sent in ({"follow_through": 1, "taken": {}}, "{}"):
+        response = client.post(
+            f"/api/v1/assignments/{world.tutorial_id}/submissions",
+            json={"answers": {"dz-at-10": "200", "@help": sent}},
+            headers=world.student.headers,
+        )
+        assert response.status_code == 422
+        assert "@help" in str(response.json["error"]["details"])
+    assert world.grade_all() == 0  # nothing was stored
+
+
+def test_instructors_see_help_taken_in_analytics_and_the_submissions_csv(tutorial, client):
+    world = tutorial
+    _post(client, world, "steps")
+    _post(client, world, "hints")
+    _submit(client, world, {"dz-at-10": "200"})
+    stats = client.get(
+        f"/api/v1/assignments/{world.tutorial_id}/analytics", headers=world.teacher.headers
+    ).json
+    assert stats["parts"]["dz-at-10"]["help"] == {
+        "students_with_steps": 1,
+        "students_with_hints": 1,
+        "hints_revealed": 1,
+    }
+    assert stats["parts"]["dz-formula"]["help"]["students_with_steps"] == 0
+    csv_text = client.get(
+        f"/api/v1/assignments/{world.tutorial_id}/submissions/export", headers=world.teacher.headers
+    ).get_data(as_text=True)
+    (row,) = list(csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff"))))
+    assert row["dz-at-10 help penalty"] == "0.3", row

@@ -382,3 +382,49 @@ def test_the_check_output_shown_in_docs_engine_md_is_what_the_command_prints():
     ex = load_exercise_file(EXERCISES / "tutorial-chain.yaml")
     printed = format_table(grade(ex, {"dz-at-10": "220", "dz-at-10.1": "44"}, seed=0))
     assert "part " + shown.rstrip("\n") == printed
+
+
+def test_a_gradient_formula_wrong_in_one_box_carries_into_its_value_at_the_point():
+    ex = load_exercise_file(EXERCISES / "gradient-quadratic.yaml")
+    inst = ex.instance(0)
+    part = ex.part("grad-at")
+    at = part.at
+    from grader.engine.follow import quantity_values
+    from grader.engine.uses import part_quantities
+
+    (qx, qy) = part_quantities(part)
+    right_y = float(quantity_values(inst, qy, inst.at_values(part))[0])
+    wrong_x = "x^3"  # a wrong d/dx formula: its value at the point is carried
+    value_x = at["x"] ** 3
+    answers = {"grad": [wrong_x, "0"], "grad-at": [repr(value_x), repr(right_y)]}
+    r = grade(ex, answers, seed=0).parts["grad-at"]
+    assert r.components == [False, True]
+    assert r.follow_through["given"] == {"grad": wrong_x}
+    assert r.score == pytest.approx(r.max_score)  # one box right, one right given part 1
+
+
+def test_follow_through_work_is_bounded_on_a_large_chain(monkeypatch):
+    """Twenty parts, each the value of the formula before it, all wrong: the recomputations
+    stop at the bound, and grading still answers every part."""
+    from grader.engine import follow
+
+    calls = []
+    real = follow.followed_reference
+    monkeypatch.setattr(
+        "grader.engine.follow.followed_reference",
+        lambda *a: calls.append(1) or real(*a),
+    )
+    parts = "".join(
+        f"  - {{id: f{i}, kind: expression, of: z, wrt: x}}\n"
+        f"  - {{id: v{i}, kind: value, of: z, wrt: x, at: {{x: 1}}}}\n"
+        for i in range(20)
+    )
+    chain = "".join(f"  y{i}: sin(y{i - 1}) + x^2 + 2*x + 1\n" for i in range(1, 99))
+    ex = make_exercise(
+        "id: big\ntitle: Big\nvariables: {x: [0.5, 1.5]}\n"
+        f"define:\n  y0: x\n{chain}  z: y98\nparts:\n{parts}"
+    )
+    answers = {f"f{i}": "x" for i in range(20)} | {f"v{i}": "3" for i in range(20)}
+    r = grade(ex, answers, seed=0)
+    assert len(r.parts) == 40
+    assert 0 < len(calls) <= follow.tries_allowed(ex) < follow.MAX_TRIES
