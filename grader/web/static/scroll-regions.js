@@ -13,6 +13,12 @@
       else if (box.getAttribute("tabindex") === "0") box.removeAttribute("tabindex");
     });
   }
+  var pending = 0;
+  function later() { clearTimeout(pending); pending = setTimeout(mark, 100); }
   mark();
-  window.addEventListener("resize", mark);
+  window.addEventListener("resize", later);
+  // boxes that come later (a preview's caret under a typed answer) are marked too
+  if (window.MutationObserver) {
+    new MutationObserver(later).observe(document.body, { childList: true, subtree: true });
+  }
 })();
