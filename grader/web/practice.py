@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, render_template, request
+from flask import Response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from grader.engine.graph_svg import render_svg
 from grader.engine.mastery import Level
 from grader.engine.messages import render
 from grader.i18n import language
-from grader.services import practice, translation
+from grader.services import practice, timezones, translation
+from grader.services.assignments import assignment as assignments
 from grader.services.context import Actor
 from grader.services.courses import course as courses
 from grader.services.errors import N_, Invalid
@@ -168,7 +169,9 @@ def skills_grid(actor: Actor, course_id: int) -> Any:
     return _grid(actor, course, practice.course_mastery(svc, actor, course_id))
 
 
-def _grid(actor: Actor, course: dict[str, Any], standing: Any) -> Any:
+def _grid(
+    actor: Actor, course: dict[str, Any], standing: Any, status: int = 200, **extra: Any
+) -> Any:
     weeks = min(max(1, request.args.get("weeks", 8, type=int) or 8), 52)
     seen = practice.misconceptions(services(), actor, course["id"], weeks)
     return render_template(
@@ -178,4 +181,29 @@ def _grid(actor: Actor, course: dict[str, Any], standing: Any) -> Any:
         counts=standing.counts(),
         seen=seen.to_dict(),
         levels=level_words(),
-    )
+        **extra,
+    ), status
+
+
+@bp.post("/teach/courses/<int:course_id>/practice-assignments")
+@signed_in
+def new_practice_assignment(actor: Actor, course_id: int) -> Any:
+    """Make practice count: the skills ticked, the level, the due date (the course's zone)."""
+    svc = services()
+    course = courses.get_course(svc, actor, course_id)
+    form = request.form
+    try:
+        spec: dict[str, Any] = {
+            "kind": "practice",
+            "target_skills": form.getlist("target_skills")[:20],
+            "target_level": form.get("target_level") or "proficient",
+            "due_at": timezones.from_input(form.get("due_at", ""), course["time_zone"], "due_at"),
+        }
+        title = form.get("title", "").strip()
+        if title:
+            spec["title"] = title[:300]
+        created = assignments.create_assignment(svc, actor, course_id, spec)
+    except Invalid as exc:
+        standing = practice.course_mastery(svc, actor, course_id)
+        return _grid(actor, course, standing, 422, error=exc.message)
+    return redirect(url_for("web.teach_course", course_id=course_id, created=created["id"]), 303)

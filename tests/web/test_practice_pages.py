@@ -137,3 +137,21 @@ def test_the_instructors_pages_list_a_practice_assignment(pages):
         page = pages.get(url)
         assert page.status_code == 200, url
         assert "Chain by Friday" in text_of(page), url
+
+
+def test_an_instructor_makes_practice_count_from_the_skills_page(pages):
+    world = pages.world
+    pages.sign_in(world.teacher)
+    done = pages.post(
+        f"/teach/courses/{world.course_id}/practice-assignments",
+        {
+            "title": "Chain by Friday",
+            "target_skills": "chain",
+            "target_level": "proficient",
+            "due_at": "2030-03-08T17:00",
+        },
+    )
+    assert done.status_code == 303, text_of(done)[:300]
+    assert "Chain by Friday" in text_of(pages.get(f"/teach/courses/{world.course_id}"))
+    refused = pages.post(f"/teach/courses/{world.course_id}/practice-assignments", {"title": "x"})
+    assert refused.status_code == 422 and "target_skills" in text_of(refused)
