@@ -113,6 +113,9 @@ def grade_batch(
 def _regraded(
     exercise: Exercise, inst: Instance, answers: Mapping[str, Any], checked: Grade
 ) -> Grade:
+    if HELP_KEY not in answers and all(r.correct for r in checked.parts.values()):
+        if not any("." in key for key in answers):  # no step answered: nothing to add
+            return checked
     parts = finish(exercise, inst, answers, checked.parts)
     return Grade(sum(r.score for r in parts.values()), checked.max_score, parts)
 
