@@ -4,6 +4,7 @@ engine's model (grader/engine/mastery.py)."""
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -134,6 +135,7 @@ def recent(session: Session, course_id: int, student_id: int, n: int = RECENT) -
 
 _SKILLS: OrderedDict[str, tuple[list[str], dict[str, list[str]]]] = OrderedDict()
 MAX_CACHED = 1024
+_LOCK = threading.Lock()  # the threaded server's requests share the cache
 
 
 def cached_skills(sha256: str) -> tuple[list[str], dict[str, list[str]]] | None:
@@ -143,7 +145,8 @@ def cached_skills(sha256: str) -> tuple[list[str], dict[str, list[str]]] | None:
 def version_skills(sha256: str, yaml_text: str) -> tuple[list[str], dict[str, list[str]]]:
     """(the exercise's skills, each part's own) read from a stored version's YAML, cached by
     its content hash (the same text, the same skills)."""
-    found = _SKILLS.get(sha256)
+    with _LOCK:
+        found = _SKILLS.get(sha256)
     if found is None:
         try:
             data = yamlsafe.load(yaml_text).data
@@ -155,9 +158,11 @@ def version_skills(sha256: str, yaml_text: str) -> tuple[list[str], dict[str, li
         for p in data.get("parts") or []:
             if isinstance(p, dict) and isinstance(p.get("skills"), list):
                 parts[str(p.get("id"))] = [str(s) for s in p["skills"] if s in skill_map()]
-        found = _SKILLS[sha256] = (own, parts)
-        while len(_SKILLS) > MAX_CACHED:
-            _SKILLS.popitem(last=False)
+        found = (own, parts)
+        with _LOCK:
+            _SKILLS[sha256] = found
+            while len(_SKILLS) > MAX_CACHED:
+                _SKILLS.popitem(last=False)
     return found
 
 

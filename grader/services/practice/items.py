@@ -10,6 +10,7 @@ which only inserts the row.
 from __future__ import annotations
 
 import random
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -155,7 +156,7 @@ def next_item(svc: Services, actor: Actor, course_id: int, skill: str | None = N
         item = generate(builtin_templates()[choice.template], choice.seed)
     except GenerationFailed as exc:  # a template bug: the tests draw 200 seeds of each
         raise Unavailable(f"no exercise could be drawn for {choice.skill} ({exc})") from None
-    _EXERCISES[item.text] = item.exercise
+    _keep(item.text, item.exercise)
     with svc.db.write() as session:
         row = PracticeItem(
             course_id=course_id,
@@ -189,19 +190,28 @@ def _check_skill(skill: str, scope: list[str]) -> None:
 
 
 _EXERCISES: OrderedDict[str, Exercise] = OrderedDict()
+_LOCK = threading.Lock()  # the threaded server's requests share the cache
 MAX_CACHED = 256
 
 
 def item_exercise(text: str) -> Exercise:
     """A stored item's exercise (kept for the next request: a student answers what they just
     fetched)."""
-    found = _EXERCISES.get(text)
-    if found is None:
-        found = _EXERCISES[text] = load_exercise(text, source="practice item", validated=True)
-    _EXERCISES.move_to_end(text)
-    while len(_EXERCISES) > MAX_CACHED:
-        _EXERCISES.popitem(last=False)
+    with _LOCK:
+        found = _EXERCISES.get(text)
+        if found is not None:
+            _EXERCISES.move_to_end(text)
+            return found
+    found = load_exercise(text, source="practice item", validated=True)
+    _keep(text, found)
     return found
+
+
+def _keep(text: str, exercise: Exercise) -> None:
+    with _LOCK:
+        _EXERCISES[text] = exercise
+        while len(_EXERCISES) > MAX_CACHED:
+            _EXERCISES.popitem(last=False)
 
 
 def _served(
