@@ -22,7 +22,7 @@ from .budget import MAX_DIAGNOSIS_WORK, diagnosis_budget, submission_budget
 from .decimal_comma import hint as decimal_comma_hint
 from .diagnose import find_mistake
 from .exercise import Exercise, Part
-from .expr import Expr, ParseError, names_in, parse_with_names
+from .expr import Expr, Parsed, ParseError, names_in, parse_with_names
 from .labels import label_end, split_answer
 from .messages import Label, Message, Number, message
 from .npeval import NpValue, Unsupported, as_points_np, compile_np, run_terms, to_array
@@ -55,7 +55,7 @@ def parse_cached(
     scope: frozenset[str],
     tensors: frozenset[str] = frozenset(),
     shown: frozenset[str] | None = None,
-) -> tuple[Expr, frozenset[str]]:
+) -> Parsed:
     """``parse_with_names`` with memory: a class types the same answers, and a preview is
     followed by the same text submitted. Errors are not cached (they raise)."""
     return parse_with_names(text, scope, tensors, shown)
@@ -67,6 +67,11 @@ def parse_answer(exercise: Exercise, part: Part | None, text: str, component: in
 
     A derivative's name written before the answer (``dz/dx = 20x``) is read past (one name:
     ``y' = y' = 1`` is refused at the second ``=``)."""
+    return read_answer(exercise, part, text, component).tree
+
+
+def read_answer(exercise: Exercise, part: Part | None, text: str, component: int = 0) -> Parsed:
+    """``parse_answer``, with what the parser learnt (the names, the terms as typed)."""
     end = label_end(text)
     if end:
         try:
@@ -78,10 +83,9 @@ def parse_answer(exercise: Exercise, part: Part | None, text: str, component: in
     return _parse_unlabelled(exercise, part, text, component)
 
 
-def _parse_unlabelled(exercise: Exercise, part: Part | None, text: str, component: int) -> Expr:
-    node, mentioned = parse_cached(
-        text, exercise.scope, exercise.tensor_names, exercise.told_names(part)
-    )
+def _parse_unlabelled(exercise: Exercise, part: Part | None, text: str, component: int) -> Parsed:
+    parsed = parse_cached(text, exercise.scope, exercise.tensor_names, exercise.told_names(part))
+    node, mentioned = parsed.tree, parsed.names
     if part is not None and not part.numeric and part.of in mentioned:
         wrt = " and ".join(dict.fromkeys(part.wrt))
         raise ParseError(
@@ -103,7 +107,7 @@ def _parse_unlabelled(exercise: Exercise, part: Part | None, text: str, componen
             )
     if exercise.shapes or (part is not None and part.is_tensor) or not _scalar(node):
         check_answer_shape(exercise, part, node, text, component)
-    return node
+    return parsed
 
 
 def _scalar(node: Expr) -> bool:
@@ -276,6 +280,8 @@ class Read:
 
     nodes: list[Expr]
     texts: list[str]
+    # Per component, the top-level terms as typed (what a term-level diagnosis quotes).
+    terms: list[tuple[str, ...]] = field(default_factory=list, compare=False)
     # Per component, the values of the answer's top-level terms at the points, kept by the
     # evaluation for the term-level diagnosis (which then evaluates nothing again).
     term_values: dict[int, list[NpValue]] = field(default_factory=dict, compare=False)
@@ -305,16 +311,18 @@ def read_part(inst: Instance, part: Part, answer: Answer) -> Read | PartResult:
     if texts is None:
         commas = decimal_comma_hint(answer) if isinstance(answer, str) else ""
         return _error(part, f"give {ncomp} answers, one for each of {', '.join(labels)}{commas}")
-    nodes = []
+    nodes, terms = [], []
     for c, text in enumerate(texts):
         try:
-            nodes.append(parse_answer(inst.exercise, part, text, c))
+            parsed = read_answer(inst.exercise, part, text, c)
         except ParseError as exc:
             prefix = f"{labels[c]}: " if ncomp > 1 else ""
             return _error(part, f"{prefix}{exc}\n{exc.caret}")
+        nodes.append(parsed.tree)
+        terms.append(parsed.terms)
     if part.is_tensor:
-        return reshaped_result(inst, part, nodes) or Read(nodes, texts)
-    return Read(nodes, texts)
+        return reshaped_result(inst, part, nodes) or Read(nodes, texts, terms)
+    return Read(nodes, texts, terms)
 
 
 def evaluate_part(inst: Instance, part: Part, nodes: list[Expr]) -> list[np.ndarray]:
@@ -384,7 +392,8 @@ def _judge(inst: Instance, part: Part, values: list[np.ndarray], read: Read | No
             continue
         node = read.nodes[c] if read else None
         terms = read.term_values.get(c) if read else None
-        found = find_mistake(inst, part, c, s, node, read.texts[c] if read else None, terms)
+        typed = read.terms[c] if read and read.terms else None
+        found = find_mistake(inst, part, c, s, node, read.texts[c] if read else None, terms, typed)
         if found is not None:
             codes.append(found.code)
             said.append(found.message.about(subject))

@@ -20,7 +20,7 @@ at the sample points; the term's text is used only to name it in the message.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -520,13 +520,17 @@ def find_mistake(
     node: Expr | None = None,
     typed: str | None = None,
     term_values: list | None = None,
+    typed_terms: Sequence[str] | None = None,
 ) -> Diagnosis | None:
-    """``diagnose`` under the caller's ``np.errstate(all="ignore")``; ``term_values``: the
-    values of the answer's top-level terms, when the check has them already."""
+    """``diagnose`` under the caller's ``np.errstate(all="ignore")``; ``term_values`` and
+    ``typed_terms``: the values of the answer's top-level terms and their text as typed,
+    when the check has them already (else they are worked out from ``node`` and ``typed``)."""
     cands = inst.candidates(part, component)
     hits = cands.hits(s)
     k = len(cands.instructor)
-    terms = (node, typed, term_values) if node is not None and not part.numeric else None
+    terms = (
+        (node, typed, term_values, typed_terms) if node is not None and not part.numeric else None
+    )
     for cand, hit in zip(cands.instructor, hits[:k], strict=True):
         if hit:  # no term-level work when the instructor's feedback is what we say
             found = _generic(inst, part, component, s, cands, hits[k:], None)
@@ -541,7 +545,7 @@ def _generic(
     s: np.ndarray,
     cands: CandidateSet,
     hits: list[bool],
-    terms: tuple[Expr, str | None, list | None] | None,
+    terms: tuple[Expr, str | None, list | None, Sequence[str] | None] | None,
 ) -> Diagnosis | None:
     """Classic mistakes in order: a broken rule, the sign, the function or another variable,
     then (with ``terms``, the answer's tree and text) one wrong term, then a constant factor
@@ -593,7 +597,7 @@ def term_diagnosis(
     reference, m fitted from the values (one vectorised pass over all terms and shifts).
     """
     with np.errstate(all="ignore"):
-        return _term_level(inst, part, component, s, node, typed, None)
+        return _term_level(inst, part, component, s, node, typed, None, None)
 
 
 def _term_level(
@@ -604,8 +608,10 @@ def _term_level(
     node: Expr,
     typed: str | None,
     known: list | None,
+    typed_terms: Sequence[str] | None,
 ) -> Diagnosis | None:
-    """``term_diagnosis`` under the caller's errstate; ``known``: the terms' values."""
+    """``term_diagnosis`` under the caller's errstate; ``known`` and ``typed_terms``: the terms'
+    values and their text as typed, where the check has them."""
     w = part.components[component][-1]
     env, n = inst.np_answer_env(part)
     if w not in env:
@@ -635,7 +641,10 @@ def _term_level(
     constant = j == 0 and names_in(terms[i]) <= constants
     if constant and abs(m) >= 1e-12 and abs(m + 1) >= 1e-9:
         return None  # a constant's coefficient off is the whole answer off by a constant
-    texts = _typed_terms(typed, inst.exercise.scope, len(terms))
+    if typed_terms is not None and len(typed_terms) == len(terms):
+        texts: list[str] | None = list(typed_terms)
+    else:
+        texts = _typed_terms(typed, inst.exercise.scope, len(terms))
     said = _term_message(terms[i], texts[i] if texts else None, j, m, w, constants)
     if constant:
         # a constant term wrong is the whole answer off by a constant: the code stays

@@ -25,6 +25,7 @@ import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import functions as registry
 from .glued import split_calls, written
@@ -1084,13 +1085,22 @@ def unknown_name_message(word: str, names: Iterable[str], fixes: list[str]) -> s
     return f"unknown name '{word}' (the names you can use here: {listing}, and pi, e)"
 
 
+class Parsed(NamedTuple):
+    """A text read: its tree, and what the parser learnt on the way."""
+
+    tree: Expr
+    names: frozenset[str]  # every name the tree mentions (names_in)
+    terms: tuple[str, ...]  # each top-level term as typed (term_texts)
+
+
 def parse_with_names(
     text: str,
     names: Iterable[str] = (),
     tensors: Iterable[str] = (),
     shown: frozenset[str] | None = None,
-) -> tuple[Expr, frozenset[str]]:
-    """Parse ``text``, and the names the tree mentions (``names_in``); ``names`` are the variables, params and defined names in scope, and
+) -> Parsed:
+    """Parse ``text``, with the names the tree mentions and its terms as typed (``Parsed``);
+    ``names`` are the variables, params and defined names in scope, and
     ``tensors`` those of them that are tensors (``W[0, 1]`` indexes them). ``shown``, when
     given, are the names an error message may name or offer (a student's: see told_names).
 
@@ -1110,7 +1120,9 @@ def parse_with_names(
     scope = names if isinstance(names, frozenset) else frozenset(names)
     try:
         parser = _Parser(ascii_text, scope, tensors=frozenset(tensors), shown=shown)
-        return parser.parse(), frozenset(parser.seen)
+        parser.spans = []
+        tree = parser.parse()
+        return Parsed(tree, frozenset(parser.seen), _typed_spans(text, origin, parser.spans))
     except ParseError as exc:
         if origin is None:
             raise
@@ -1135,9 +1147,16 @@ def term_texts(text: str, names: Iterable[str] = ()) -> list[str]:
     parser = _Parser(ascii_text, names if isinstance(names, frozenset) else frozenset(names))
     parser.spans = []
     parser.parse()
+    return list(_typed_spans(text, origin, parser.spans))
+
+
+def _typed_spans(
+    text: str, origin: list[int] | None, spans: list[tuple[int, int]]
+) -> tuple[str, ...]:
+    """The pieces of ``text`` (as typed) at ``spans`` of its normalised form."""
     out = []
-    for start, end in parser.spans:
+    for start, end in spans:
         if origin is not None:
             start, end = origin[start], origin[end] if end < len(origin) else len(text)
         out.append(text[start:end].strip())
-    return out
+    return tuple(out)

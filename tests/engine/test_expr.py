@@ -412,7 +412,7 @@ def test_the_names_a_parse_reports_are_those_its_tree_mentions(text):
     collected while building the tree; they must be exactly the tree's names."""
     from grader.engine.expr import names_in, parse_with_names
 
-    tree, names = parse_with_names(text, XY)
+    tree, names, _ = parse_with_names(text, XY)
     assert names == names_in(tree)
 
 
@@ -422,7 +422,18 @@ def test_reported_names_match_the_tree_for_any_text_that_parses(text):
     from grader.engine.expr import names_in, parse_with_names
 
     try:
-        tree, names = parse_with_names(text, XY)
+        tree, names, _ = parse_with_names(text, XY)
     except ParseError:
         return
     assert names == names_in(tree)
+
+
+@pytest.mark.parametrize(
+    "text", ["2x + 3y - 4", "x²  −  3·y", "-(x + y) + sin(x)", "7", "√x + x⁻¹"]
+)
+def test_a_parse_reports_its_terms_as_typed(text):
+    """The term-level diagnosis quotes the terms as the student typed them, from the check's
+    one parse: the same texts term_texts finds."""
+    from grader.engine.expr import parse_with_names, term_texts
+
+    assert parse_with_names(text, XY).terms == tuple(term_texts(text, XY))
