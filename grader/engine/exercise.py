@@ -7,17 +7,15 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .code_spec import batch_of, concrete
+from .instance import MAX_REFERENCE_WORK, Instance, SamplingError
 from .nodes import Expr, names_in, node_count
 from .schema import ExerciseSpec, PartSpec, variable_range
 from .shapes import Shape
 from .texts import default_text, every_text
 from .told_names import names_shown, told_names
-
-if TYPE_CHECKING:
-    from .instance import Instance
 
 
 @dataclass(frozen=True)
@@ -208,8 +206,6 @@ class Exercise:
         validation allowed) caps its autograd work, redraws included. A seed whose instance
         cannot be made raises ``SamplingError``, and the failure is kept too, so a broken
         student's every reload costs nothing more."""
-        from .instance import MAX_REFERENCE_WORK, Instance, SamplingError
-
         key = (int(seed), str(device))
         with self._lock:
             inst = self._instances.get(key)
