@@ -20,14 +20,16 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from grader.i18n import SESSION_LTI
 from grader.lti import SESSION_KEY, bp
+from grader.services import translation
 from grader.services.assignments import assignment as assignments
 from grader.services.context import Actor, Services
-from grader.services.errors import ServiceError, TooManyRequests
+from grader.services.errors import N_, ServiceError, TooManyRequests
 from grader.services.exercises import library as exercises
 from grader.services.integrations import outbound
 from grader.services.integrations.lti import deeplink as lti_deeplink
@@ -41,9 +43,14 @@ from grader.web.security import SignInRequired, check_csrf, require_actor, sign_
 
 log = logging.getLogger(__name__)
 STATE_COOKIE = "lti_state"  # this browser's login cookie: the states it started name it
-TITLES = {400: "Launch refused", 401: "Launch refused", 403: "Not allowed", 404: "Not found"}
-TITLES |= {405: "Not possible", 409: "Not possible now", 422: "Cannot use that", 503: "Unavailable"}
-TITLES |= {429: "Slow down"}
+TITLES = {400: N_("Launch refused"), 401: N_("Launch refused"), 403: N_("Not allowed")}
+TITLES |= {404: N_("Not found"), 405: N_("Not possible"), 409: N_("Not possible now")}
+TITLES |= {422: N_("Cannot use that"), 429: N_("Slow down"), 503: N_("Unavailable")}
+
+
+def error_title(status: int) -> str:
+    """A refusal page's title in the page's language."""
+    return _(TITLES.get(status, "Error"))
 
 
 def services() -> Services:
@@ -81,8 +88,7 @@ def refused_page(status: int, message: str, headers: dict[str, str] | None = Non
     if request.accept_mimetypes.best == "application/json":
         body = jsonify({"error": {"code": "lti_refused", "message": message}})
         return body, status, headers or {}
-    title = TITLES.get(status, "Error")
-    page = render_template("lti/refused.html", title=title, message=message)
+    page = render_template("lti/refused.html", title=error_title(status), message=message)
     return page, status, headers or {}
 
 
@@ -90,7 +96,8 @@ def refused_page(status: int, message: str, headers: dict[str, str] | None = Non
 def _refused(exc: ServiceError) -> Any:
     if isinstance(exc, LaunchRefused):
         log.info("LTI request refused (%s): %s", exc.status, exc.message)
-    return refused_page(exc.status, exc.message[:1].upper() + exc.message[1:], exc.headers)
+    text = translation.message_of(exc)
+    return refused_page(exc.status, text[:1].upper() + text[1:], exc.headers)
 
 
 @bp.errorhandler(HTTPException)
@@ -102,7 +109,7 @@ def _http(exc: HTTPException) -> Any:
 @bp.errorhandler(InterfaceError)
 def _database_down(exc: Exception) -> Any:
     log.warning("database unavailable: %s", str(exc).splitlines()[0][:300])
-    return refused_page(503, "The database is unavailable right now; launch again shortly.")
+    return refused_page(503, _("The database is unavailable right now; launch again shortly."))
 
 
 # --- endpoints -------------------------------------------------------------------------
@@ -184,7 +191,7 @@ def launch() -> Any:
         log.info("LTI launch without the login cookie: offered a window of its own")
         page = render_template(
             "lti/refused.html",
-            title="Open in a window of its own",
+            title=_("Open in a window of its own"),
             message=exc.message[:1].upper() + exc.message[1:],
             relaunch=base_url() + exc.relaunch,
         )
@@ -219,8 +226,8 @@ def _launch() -> Any:
         )
     if landing.assignment_id is None:
         if landing.role != "instructor":
-            message = "Your instructor has not chosen the exercise for this activity yet."
-            return render_template("lti/notice.html", title="Not set up yet", message=message)
+            message = _("Your instructor has not chosen the exercise for this activity yet.")
+            return render_template("lti/notice.html", title=_("Not set up yet"), message=message)
         payload = {
             "link_pk": landing.link_pk,
             "user_id": landing.actor.id,

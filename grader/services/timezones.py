@@ -12,6 +12,8 @@ import functools
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from babel.dates import format_skeleton
+
 from grader.services.errors import Invalid
 
 DEFAULT_ZONE = "UTC"
@@ -50,11 +52,15 @@ def _aware(value: datetime | str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def shown(value: datetime | str | None, zone_name: str | None) -> str:
-    """A time for people, in the zone and naming it: '2026-03-01 17:00 America/Chicago'."""
+def shown(value: datetime | str | None, zone_name: str | None, locale: str | None = None) -> str:
+    """A time for people, in the zone and naming it: '2026-03-01 17:00 America/Chicago'; with
+    a Babel `locale` other than English, written as that language writes dates ('2026年3月1日
+    17:00 America/Chicago')."""
     if not value:
         return ""
     here = _aware(value).astimezone(zone(zone_name))
+    if locale and not locale.startswith("en"):
+        return f"{format_skeleton('yMMMd', here, locale=locale)} {here:%H:%M} {zone(zone_name).key}"
     return f"{here:%Y-%m-%d %H:%M} {zone(zone_name).key}"
 
 

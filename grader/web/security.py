@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from jinja2 import pass_context
 from werkzeug.exceptions import HTTPException
 
+from grader import languages
 from grader.api.errors import API_PREFIX, error_response
 from grader.db.session import UNAVAILABLE
 from grader.services import timezones, translation
@@ -227,7 +228,7 @@ def _unexpected(exc: Exception) -> Any:
 def when(value: Any, time_zone: str | None = None) -> str:
     """A time for people in a course's zone, naming it: '2026-11-27 09:00 America/Chicago'
     (accepts datetimes and ISO strings; UTC when no zone is given)."""
-    return timezones.shown(value, time_zone)
+    return timezones.shown(value, time_zone, languages.catalogue_name(languages.current()))
 
 
 @bp.app_template_filter("when")

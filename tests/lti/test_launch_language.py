@@ -22,6 +22,7 @@ def test_a_launch_with_locale_zh_cn_lands_in_chinese(lms, world, client, app):
     landing = lms.launch(LEARNER, **CHINESE)
     html = landing.get_data(as_text=True)
     assert _lang(html) == "zh-CN"
+    assert "正在打开练习" in html and "在新窗口中打开" in html  # the landing page itself
     page = client.get(f"/assignments/{world.assignment_id}", headers={"Accept-Language": "en"})
     assert _lang(page.get_data(as_text=True)) == "zh-CN" and "退出登录" in page.get_data(
         as_text=True

@@ -71,3 +71,25 @@ def test_feedback_of_a_chain_rule_mistake_is_worded_in_chinese(pages, web, page_
     pages.post("/language", {"locale": "en", "next": "/"})
     english = page_text(pages.get(done.headers["Location"]))
     assert "(chain rule)" in english and "链式法则" not in english
+
+
+def test_dates_are_written_as_each_language_writes_them_in_the_courses_zone(pages, web):
+    from datetime import UTC, datetime
+
+    from grader.services.assignments import assignment as assignments
+
+    courses.update_course(
+        web.svc,
+        web.teacher.actor,
+        web.course_id,
+        title=None,
+        archived=None,
+        time_zone="Asia/Shanghai",
+    )
+    due = datetime(2031, 3, 1, 17, 0, tzinfo=UTC)  # 01:00 the next day in Shanghai
+    assignments.update_assignment(web.svc, web.teacher.actor, web.assignment_id, {"due_at": due})
+    pages.sign_in(web.student)
+    chinese = pages.get(f"/assignments/{web.assignment_id}", headers=ZH).get_data(as_text=True)
+    assert "2031年3月2日 01:00 Asia/Shanghai" in chinese
+    english = pages.get(f"/assignments/{web.assignment_id}").get_data(as_text=True)
+    assert "2031-03-02 01:00 Asia/Shanghai" in english
