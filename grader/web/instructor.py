@@ -107,6 +107,9 @@ def course_settings(actor: Actor, course_id: int) -> Any:
         courses.update_course(
             services(), actor, course_id, title=None, archived=None, time_zone=zone
         )
+    elif action == "locale":  # the course's default language (#29); "" clears it
+        tag = request.form.get("locale", "")[:35]
+        courses.update_course(services(), actor, course_id, title=None, archived=None, locale=tag)
     else:
         archived = action == "archive"
         courses.update_course(services(), actor, course_id, title=None, archived=archived)

@@ -93,3 +93,18 @@ def test_dates_are_written_as_each_language_writes_them_in_the_courses_zone(page
     assert "2031年3月2日 01:00 Asia/Shanghai" in chinese
     english = pages.get(f"/assignments/{web.assignment_id}").get_data(as_text=True)
     assert "2031-03-02 01:00 Asia/Shanghai" in english
+
+
+def test_an_instructor_sets_the_courses_default_language_on_its_page(pages, web):
+    pages.sign_in(web.teacher)
+    page = pages.get(f"/teach/courses/{web.course_id}").get_data(as_text=True)
+    assert 'name="locale"' in page and "Default language" in page
+    done = pages.post(
+        f"/teach/courses/{web.course_id}/settings", {"action": "locale", "locale": "zh-CN"}
+    )
+    assert done.status_code == 303
+    assert courses.get_course(web.svc, web.teacher.actor, web.course_id)["locale"] == "zh-CN"
+    wrong = pages.post(
+        f"/teach/courses/{web.course_id}/settings", {"action": "locale", "locale": "xx"}
+    )
+    assert wrong.status_code == 422
