@@ -111,6 +111,7 @@ def test_a_practice_assignment_page_shows_the_goal_and_the_progress(pages):
     pages.sign_in(world.student)
     course = text_of(pages.get(f"/courses/{world.course_id}"))
     assert "Practice: Power rule, Chain rule" in course
+    assert "practice: one point per skill reached" in course
     page = pages.get(f"/assignments/{made['id']}")
     assert page.status_code == 200
     text = text_of(page)
