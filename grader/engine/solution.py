@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -641,13 +641,14 @@ def answer_solutions(
     part: Part,
     answer: str | list[str] | None,
     level: str = "names",
-    steps: dict[str, str] | None = None,
+    others: Mapping[str, Any] | None = None,
 ) -> list[Solution]:
     """The part's worked solutions with each wrong answer box's mistake marked on its graph.
 
     The answer is read and diagnosed again (microseconds) rather than stored: where the
     diagnosis is ``chain``, ``product`` or ``quotient``, ``explain`` finds the edge, paths or
-    node on the graph.
+    node on the graph. ``others``: the submission's other answers (its steps, earlier parts);
+    a wrong step or earlier part on one of the graph's edges is drawn there (``given``).
     """
     from .check import PartResult, evaluate_part, read_part
     from .diagnose import diagnose
@@ -655,7 +656,7 @@ def answer_solutions(
     sols = part_solutions(inst, part, level)
     if level != "names" or not sols:
         return sols
-    given = wrong_step_values(inst, part, steps or {})
+    given = wrong_edge_values(inst, part, others or {})
     if given:
         sols = [solution(inst, part, c, given) for c in range(len(sols))]
     if answer is None:
@@ -679,28 +680,62 @@ def answer_solutions(
     return out
 
 
-def wrong_step_values(
-    inst: Instance, part: Part, answers: dict[str, str]
+def wrong_edge_values(
+    inst: Instance, part: Part, answers: Mapping[str, Any]
 ) -> dict[tuple[str, str], float]:
-    """The student's values of a numeric part's edge steps they answered wrong (by edge)."""
+    """The student's wrong values of edges of a numeric part's graph, by edge: its edge steps
+    they answered wrong, and earlier parts it uses that ask for one edge's derivative (dy/dx
+    where y depends on x only directly) at the same point."""
     from .check import PartResult, evaluate_part, read_part
     from .follow import step_points, step_values
     from .steps import part_steps
+    from .uses import part_uses
 
     out: dict[tuple[str, str], float] = {}
     if not part.numeric:
         return out
-    for step in part_steps(inst.exercise).get(part.id, ()):
-        if not step.local or not answers.get(step.id):
+    ex = inst.exercise
+    asked: list[tuple[str, Part, tuple[str, str], Callable[[], float]]] = []
+    for step in part_steps(ex).get(part.id, ()):
+        if step.local:
+
+            def true_step(ref: Any = step) -> float:
+                return float(step_values(inst, ref, step_points(inst, ref))[0])
+
+            asked.append((step.id, step.part, (step.wrt, step.of), true_step))
+    for used in part_uses(ex).get(part.id, ()):
+        earlier = ex.part(used)
+        if earlier.kind != "value" or len(earlier.wrt) != 1 or earlier.of == part.of:
             continue
-        got = read_part(inst, step.part, answers[step.id])
+        if _direct_edge(ex, earlier.wrt[0], earlier.of):
+
+            def true_part(p: Part = earlier) -> float:
+                return float(inst.reference(p)[0][0])
+
+            asked.append((used, earlier, (earlier.wrt[0], earlier.of), true_part))
+    for key, as_part, edge, truth in asked:
+        text = answers.get(key)
+        if not isinstance(text, str) or not text.strip():
+            continue
+        got = read_part(inst, as_part, text)
         if isinstance(got, PartResult):
             continue
-        value = float(np.asarray(evaluate_part(inst, step.part, got.nodes)[0]).reshape(-1)[0])
-        ref = step_values(inst, step, step_points(inst, step))
-        if not math.isclose(value, float(ref[0]), rel_tol=step.part.rtol, abs_tol=step.part.atol):
-            out[(step.wrt, step.of)] = value
+        value = float(np.asarray(evaluate_part(inst, as_part, got.nodes)[0]).reshape(-1)[0])
+        if not math.isclose(value, truth(), rel_tol=as_part.rtol, abs_tol=as_part.atol):
+            out[edge] = value
     return out
+
+
+def _direct_edge(exercise: Any, src: str, dst: str) -> bool:
+    """Whether ``dst``'s definition mentions ``src`` and nothing else that depends on it (so
+    d dst/d src is that one edge's local derivative)."""
+    node = dict(exercise.defines).get(dst)
+    if node is None or src not in names_in(node):
+        return False
+    defined = dict(exercise.defines)
+    return all(
+        m == src or m not in defined or src not in exercise.depends_on(m) for m in names_in(node)
+    )
 
 
 def format_text(sol: Solution) -> str:

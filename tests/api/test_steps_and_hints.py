@@ -167,3 +167,16 @@ def test_instructors_see_help_taken_in_analytics_and_the_submissions_csv(tutoria
     ).get_data(as_text=True)
     (row,) = list(csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff"))))
     assert row["dz-at-10 help penalty"] == "0.3", row
+
+
+def test_the_worked_solution_of_a_followed_part_draws_the_students_wrong_step(tutorial, client):
+    world = tutorial
+    _post(client, world, "steps")
+    done = _submit(client, world, {"dz-at-10": "220", "dz-at-10.1": "44"})
+    sol = client.get(
+        f"/api/v1/submissions/{done['id']}/solution?part=dz-at-10", headers=world.student.headers
+    )
+    assert sol.status_code == 200, sol.json
+    assert sol.json["highlight"]["edges"] == [{"from": "x", "to": "y"}]
+    assert sol.json["total"] == 220
+    assert "∂y/∂x = 44" in sol.json["highlight"]["reason"]

@@ -364,7 +364,8 @@ def test_steps_an_author_lists_are_checked_and_used():
 def test_the_worked_solution_draws_the_students_wrong_step_on_its_edge(tutorial):
     ex = tutorial["chain"]
     inst = ex.instance(0)
-    (sol,) = answer_solutions(inst, ex.part("dz-at-10"), "220", "names", {"dz-at-10.1": "44"})
+    answers = {"dz-at-10": "220", "dz-at-10.1": "44"}
+    (sol,) = answer_solutions(inst, ex.part("dz-at-10"), "220", "names", answers)
     edge = next(e for e in sol.edges if (e.src, e.dst) == ("x", "y"))
     assert edge.value == 44
     assert sol.total == 220
@@ -428,3 +429,11 @@ def test_follow_through_work_is_bounded_on_a_large_chain(monkeypatch):
     r = grade(ex, answers, seed=0)
     assert len(r.parts) == 40
     assert 0 < len(calls) <= follow.tries_allowed(ex) < follow.MAX_TRIES
+
+
+def test_the_worked_solution_draws_a_wrong_earlier_part_on_its_edge():
+    ex = make_exercise(_CHAIN)
+    (sol,) = answer_solutions(ex.instance(0), ex.part("dz"), "220", "names", {"dy": "44"})
+    assert sol.highlight_edges == (("x", "y"),) and sol.total == 220
+    (plain,) = answer_solutions(ex.instance(0), ex.part("dz"), "200", "names", {"dy": "40"})
+    assert plain.highlight_edges == () and plain.total == 200

@@ -87,8 +87,7 @@ def graded_solutions(svc: Services, graded: Graded, part_id: str, level: str = "
     if hint:
         return [s.structure_only() for s in part_solutions(inst, part, level)]
     answers = sub["answers"]
-    steps = {k: v for k, v in answers.items() if k.startswith(part.id + ".") and isinstance(v, str)}
-    return answer_solutions(inst, part, answers.get(part.id), level, steps)
+    return answer_solutions(inst, part, answers.get(part.id), level, answers)
 
 
 def for_submission(
