@@ -141,7 +141,9 @@ class _Answers:
             return None
         if key not in self._values:
             arrays = evaluate_part(self.inst, part, got.nodes)
-            self._values[key] = [torch.as_tensor(np.asarray(a)).reshape(-1) for a in arrays]
+            self._values[key] = [
+                torch.as_tensor(np.asarray(a), device=self.inst.device).reshape(-1) for a in arrays
+            ]
         return self._values[key]
 
 
