@@ -59,7 +59,7 @@ def build(svc, students: int, attempts: int) -> tuple[int, int, object]:
     from grader.services.grading import runner as grading
 
     teacher = users.create_user(svc, "teacher", "instructor")
-    actor = Actor(teacher["id"], "teacher", "instructor")
+    actor = Actor(teacher.id, "teacher", "instructor")
     exercises.upload(svc, actor, EXERCISE.read_text())
     course = courses.create_course(svc, actor, "Benchmark")["id"]
     spec = {"exercise_id": "tutorial-chain"}

@@ -50,7 +50,7 @@ def build(svc, students: int, n_questions: int):
     from grader.services.exercises import library as exercises
 
     teacher = users.create_user(svc, "teacher", "instructor")
-    actor = Actor(teacher["id"], "teacher", "instructor")
+    actor = Actor(teacher.id, "teacher", "instructor")
     learner = users.create_user(svc, "a-student", "student")
     slugs = []
     for n in range(2, 2 + n_questions + n_questions // 2):
@@ -106,8 +106,8 @@ def build(svc, students: int, n_questions: int):
     with svc.db.write() as session:
         session.execute(insert(Submission), rows)
     print(f"{len(rows)} graded submissions stored", file=sys.stderr)
-    tokens = {"teacher": teacher["token"], "student": learner["token"]}
-    return course, assignment, actor, learner["id"], tokens
+    tokens = {"teacher": teacher.token, "student": learner.token}
+    return course, assignment, actor, learner.id, tokens
 
 
 def timed(fn, runs: int) -> list[float]:

@@ -112,7 +112,7 @@ def setup(instance: Path) -> dict:
     }
     users.set_password(svc, "eve", PASSWORD)
     users.set_password(svc, "ina", PASSWORD)
-    teacher = Actor(made["teacher"]["id"], "teacher", "instructor")
+    teacher = Actor(made["teacher"].id, "teacher", "instructor")
     course = courses.create_course(svc, teacher, "Hostile")["id"]
     for name in ("eve", "ina"):
         courses.add_member(svc, teacher, course, name, "student")
@@ -131,7 +131,7 @@ def setup(instance: Path) -> dict:
             print(f"setup: {slug} not available: {exc}", flush=True)
     ids["seed-bomb"] = _store_unvalidated(svc, teacher, course, SEED_BOMB)
     svc.close()
-    tokens = {name: made[name]["token"] for name in made}
+    tokens = {name: made[name].token for name in made}
     return {"tokens": tokens, "course": course, "assignments": ids}
 
 

@@ -64,12 +64,12 @@ def setup(instance: Path, database_url: str, students: int) -> tuple[Services, l
     teacher = users.create_user(svc, "teacher", "instructor")
     from grader.services.context import Actor
 
-    actor = Actor(teacher["id"], "teacher", "instructor")
+    actor = Actor(teacher.id, "teacher", "instructor")
     exercises.upload(svc, actor, (HERE / "exercises" / "tutorial-chain.yaml").read_text())
     course = courses.create_course(svc, actor, "Bench")["id"]
     tokens = []
     for i in range(students):
-        tokens.append(users.create_user(svc, f"s{i}", "student")["token"])
+        tokens.append(users.create_user(svc, f"s{i}", "student").token)
         courses.add_member(svc, actor, course, f"s{i}", "student")
     spec = {"exercise_id": "tutorial-chain"}
     assignment = assignments.create_assignment(svc, actor, course, spec)["id"]

@@ -33,13 +33,13 @@ from tests.workers.celery_support import WRONG, Worker, celery_config, queue_row
 def setup(svc: Services) -> SimpleNamespace:
     teacher = users.create_user(svc, "tess", "instructor")
     student = users.create_user(svc, "stu", "student")
-    actor = Actor(teacher["id"], "tess", "instructor")
+    actor = Actor(teacher.id, "tess", "instructor")
     exercises.upload(svc, actor, EXERCISE_YAML)
     course = courses.create_course(svc, actor, "Bench")["id"]
     courses.add_member(svc, actor, course, "stu", "student")
     spec = {"exercise_id": "chain-rule-intro"}
     assignment = assignments.create_assignment(svc, actor, course, spec)["id"]
-    return SimpleNamespace(assignment_id=assignment, student=SimpleNamespace(id=student["id"]))
+    return SimpleNamespace(assignment_id=assignment, student=SimpleNamespace(id=student.id))
 
 
 def fresh_rows(svc: Services, world: SimpleNamespace, n: int) -> list[int]:

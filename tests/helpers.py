@@ -70,9 +70,9 @@ class Person:
         from grader.services.context import Actor
 
         created = users.create_user(svc, username, role)
-        self.id, self.username, self.role = created["id"], username, role
-        self.token = created["token"]
-        self.token_id = created["token_id"]
+        self.id, self.username, self.role = created.id, username, role
+        self.token = created.token
+        self.token_id = created.token_id
         self.actor = Actor(self.id, username, role)
         self.headers = {"Authorization": f"Bearer {self.token}"}
 

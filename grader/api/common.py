@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, current_app, g, request
 
 from grader.services.accounts import users
 from grader.services.context import Actor, Services
 from grader.services.errors import Unauthorized
+from grader.services.results import Result
 
 PREFIX = "/api/v1"
 SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
@@ -32,6 +35,12 @@ def error_responses(codes: tuple[int, ...] = tuple(ERRORS)) -> dict:
     """
     schema = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
     return {code: {"description": ERRORS[code], "content": schema} for code in codes}
+
+
+def out(result: Result) -> dict[str, Any]:
+    """A service's typed result as the JSON answer: the fields it set, by their JSON names
+    (the result's class is the answer's schema in the OpenAPI document)."""
+    return result.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
 
 def svc() -> Services:

@@ -12,6 +12,7 @@ from grader.api.common import (
     actor,
     csv_response,
     error_responses,
+    out,
     svc,
     wants_csv,
 )
@@ -123,10 +124,9 @@ def reset_password(path: MemberPath, query: PasswordResetQuery):
     (24 hours) through which they choose one. The old password stops working, every web
     session of the student ends and every API token of theirs is revoked."""
     done = users.reset_password(svc(), actor(), path.course_id, path.username, query.link)
-    token = done.pop("sign_in_token", None)
-    if token is not None:
-        done["sign_in_link"] = url_for("web.sign_in_link", token=token, _external=True)
-    return done
+    return out(
+        done.with_link(lambda token: url_for("web.sign_in_link", token=token, _external=True))
+    )
 
 
 @bp.post("/courses/<int:course_id>/assignments", responses={201: AssignmentSummary})

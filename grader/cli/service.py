@@ -134,9 +134,9 @@ def cmd_users_create(args: argparse.Namespace) -> int:
     from grader.services.accounts import users
 
     created = users.create_user(open_services(), args.name, args.role)
-    print(f"created {created['role']} {created['username']!r} (id {created['id']})")
+    print(f"created {created.role} {created.username!r} (id {created.id})")
     print("API token (shown once; send it as 'Authorization: Bearer <token>'):")
-    print(created["token"])
+    print(created.token)
     return EXIT_OK
 
 

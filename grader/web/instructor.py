@@ -164,11 +164,9 @@ def reset_password(actor: Actor, course_id: int, username: str) -> Any:
     one-time sign-in link (`how=link`)."""
     course = courses.get_course(services(), actor, course_id)
     link = request.form.get("how") == "link"
-    done = users.reset_password(services(), actor, course_id, username, link)
-    if link:
-        done["sign_in_link"] = url_for(
-            "web.sign_in_link", token=done.pop("sign_in_token"), _external=True
-        )
+    done = users.reset_password(services(), actor, course_id, username, link).with_link(
+        lambda token: url_for("web.sign_in_link", token=token, _external=True)
+    )
     page = render_template("instructor/password_reset.html", course=course, reset=done)
     return page, 200, {"Cache-Control": "no-store"}
 

@@ -166,12 +166,12 @@ def test_the_documented_role_command_makes_an_lms_teacher_a_site_wide_instructor
     svc = Services(Config.from_env())
     name = commands[-1].split("--name ")[1].split()[0]
     user = users.get_user(svc, Actor(0, "root", "admin"), users.user_id_of(svc, name))
-    assert user["role"] == "instructor"
-    teacher = Actor(user["id"], name, user["role"])  # what the next request reads
+    assert user.role == "instructor"
+    teacher = Actor(user.id, name, user.role)  # what the next request reads
     assert courses.create_course(svc, teacher, "Analysis 2")["title"] == "Analysis 2"
     assert cli.main(["users", "role", "--name", name, "--role", "student"]) == 0
     with pytest.raises(Forbidden):
-        courses.create_course(svc, Actor(user["id"], name, "student"), "Analysis 3")
+        courses.create_course(svc, Actor(user.id, name, "student"), "Analysis 3")
 
 
 def test_the_role_command_refuses_an_unknown_user_and_the_last_admin(env, capsys):

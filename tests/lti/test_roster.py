@@ -70,7 +70,7 @@ def test_an_instructor_syncs_through_the_api_and_students_cannot(
     platform.members = [[member("s1")]]
     with world.svc.db.read() as session:  # the launched teacher makes an API token
         user_id = session.scalar(select(LtiUser.user_id).where(LtiUser.sub == "teacher-1"))
-    token = users.create_token(world.svc, Actor(user_id, "t", "instructor"), "lms")["token"]
+    token = users.create_token(world.svc, Actor(user_id, "t", "instructor"), "lms").token
     response = client.post(
         f"/api/v1/courses/{lms_course}/lti/roster",
         json={},

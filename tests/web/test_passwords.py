@@ -111,7 +111,7 @@ def test_the_api_resets_only_students_of_the_instructors_course(client, web):
     courses.add_member(web.svc, web.teacher.actor, web.course_id, "otto", "instructor")
     assert client.post(url.format("otto"), headers=web.teacher.headers).status_code == 403
     # a student cannot reset anyone; an instructor of another course cannot either
-    fresh = users.create_token(web.svc, web.student.actor, "after the reset")["token"]
+    fresh = users.create_token(web.svc, web.student.actor, "after the reset").token
     as_student = {"Authorization": f"Bearer {fresh}"}  # the reset revoked the old token
     assert client.post(url.format("stu"), headers=as_student).status_code == 403
     other = courses.create_course(web.svc, web.other_teacher.actor, "Other")["id"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from collections.abc import Callable
+
+from pydantic import Field, PrivateAttr
 
 from grader.services.results import Page, Result
 
@@ -56,9 +58,27 @@ class PasswordChanged(Result):
 class PasswordReset(Result):
     username: str
     password: str | None = Field(
-        None, description="the new password, shown once; only its hash is stored"
+        default=None, description="the new password, shown once; only its hash is stored"
     )
-    sign_in_link: str | None = Field(None, description="with ?link=true: works once, 24 hours")
-    expires_at: str | None = Field(None, description="when the sign-in link stops working")
+    sign_in_link: str | None = Field(
+        default=None, description="with ?link=true: works once, 24 hours"
+    )
+    expires_at: str | None = Field(default=None, description="when the sign-in link stops working")
     sessions_ended: bool
     tokens_revoked: int = Field(description="the user's API tokens revoked by the reset")
+    # the one-time link's signed token; never in the answer: the page or API makes it a URL
+    _sign_in_token: str | None = PrivateAttr(None)
+
+    @property
+    def sign_in_token(self) -> str | None:
+        return self._sign_in_token
+
+    @sign_in_token.setter
+    def sign_in_token(self, token: str) -> None:
+        self._sign_in_token = token
+
+    def with_link(self, link_for: Callable[[str], str]) -> PasswordReset:
+        """The answer to show: a link reset's token made its URL by `link_for`."""
+        if self._sign_in_token is None:
+            return self
+        return self.model_copy(update={"sign_in_link": link_for(self._sign_in_token)})

@@ -9,6 +9,7 @@ import secrets
 import string
 import time
 from datetime import datetime
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -21,9 +22,19 @@ from grader.db.models import ApiToken, Membership, User, utcnow
 from grader.languages import check_language
 from grader.services.accounts import sign_in_links
 from grader.services.accounts.access import require_course_staff, require_role
+from grader.services.accounts.results import (
+    PasswordReset,
+    SessionsEnded,
+    TokenCreated,
+    TokenOut,
+    TokenPage,
+    UserCreated,
+    UserOut,
+    UserPage,
+)
 from grader.services.context import Actor, Services
 from grader.services.errors import N_, Conflict, Forbidden, Invalid, NotFound, Unauthorized
-from grader.services.pagination import envelope, page
+from grader.services.pagination import page
 from grader.vocabulary import ROLES
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
@@ -34,17 +45,17 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def user_dict(user: User) -> dict:
-    return {
-        "id": user.id,
-        "username": user.username,
-        "role": user.role,
-        "created_at": user.created_at.isoformat(),
-        "locale": user.locale,
-    }
+def user_out(user: User) -> UserOut:
+    return UserOut(
+        id=user.id,
+        username=user.username,
+        role=user.role,
+        created_at=user.created_at.isoformat(),
+        locale=user.locale,
+    )
 
 
-def token_dict(token: ApiToken) -> dict:
+def _token_fields(token: ApiToken) -> dict[str, Any]:
     return {
         "id": token.id,
         "name": token.name,
@@ -55,6 +66,10 @@ def token_dict(token: ApiToken) -> dict:
     }
 
 
+def token_out(token: ApiToken) -> TokenOut:
+    return TokenOut(**_token_fields(token))
+
+
 def _issue_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
     value = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user=user, token_hash=hash_token(value), prefix=value[:10], name=name)
@@ -63,7 +78,9 @@ def _issue_token(session: Session, user: User, name: str) -> tuple[ApiToken, str
     return token, value
 
 
-def create_user(svc: Services, username: str, role: str, token_name: str = "initial") -> dict:
+def create_user(
+    svc: Services, username: str, role: str, token_name: str = "initial"
+) -> UserCreated:
     """Create a user with a first token; the token value is returned once and never stored."""
     if not USERNAME.match(username):
         raise Invalid(
@@ -78,44 +95,44 @@ def create_user(svc: Services, username: str, role: str, token_name: str = "init
             session.add(user)
             session.flush()
             token, value = _issue_token(session, user, token_name)
-            return {**user_dict(user), "token": value, "token_id": token.id}
+            return UserCreated(**user_out(user).model_dump(), token=value, token_id=token.id)
     except IntegrityError:
         raise Conflict(f"the username {username!r} is taken") from None
 
 
-def create_user_as(svc: Services, actor: Actor, username: str, role: str) -> dict:
+def create_user_as(svc: Services, actor: Actor, username: str, role: str) -> UserCreated:
     require_role(actor, "admin")
     return create_user(svc, username, role)
 
 
-def list_users(svc: Services, actor: Actor, limit: int, offset: int, role: str | None) -> dict:
+def list_users(svc: Services, actor: Actor, limit: int, offset: int, role: str | None) -> UserPage:
     require_role(actor, "admin")
     query = select(User).order_by(User.id)
     if role:
         query = query.where(User.role == role)
     with svc.db.read() as session:
         rows, total = page(session, query, limit, offset)
-        return envelope([user_dict(u) for u in rows], total, limit, offset)
+        return UserPage(items=[user_out(u) for u in rows], total=total, limit=limit, offset=offset)
 
 
-def get_user(svc: Services, actor: Actor, user_id: int) -> dict:
+def get_user(svc: Services, actor: Actor, user_id: int) -> UserOut:
     if actor.id != user_id:
         require_role(actor, "admin")
     with svc.db.read() as session:
         user = session.get(User, user_id)
         if user is None:
             raise NotFound(f"no user {user_id}")
-        return user_dict(user)
+        return user_out(user)
 
 
-def set_locale(svc: Services, actor: Actor, locale: str | None) -> dict:
+def set_locale(svc: Services, actor: Actor, locale: str | None) -> UserOut:
     """Save the actor's language (a tag of grader.languages; None: chosen per request again)."""
     tag = check_language(locale)
     with svc.db.write() as session:
         user = session.get_one(User, actor.id)
         user.locale = tag
         session.flush()
-        out = user_dict(user)
+        out = user_out(user)
     for digest, (_, cached) in list(svc.token_cache.items()):
         if cached.id == actor.id:  # the user's tokens say the new language at once
             svc.token_cache.pop(digest, None)
@@ -148,24 +165,25 @@ def authenticate(svc: Services, token: str, fresh: bool = False) -> Actor:
     return actor
 
 
-def create_token(svc: Services, actor: Actor, name: str) -> dict:
+def create_token(svc: Services, actor: Actor, name: str) -> TokenCreated:
     """A new token for the actor (shown once)."""
     with svc.db.write() as session:
         user = session.get_one(User, actor.id)
         token, value = _issue_token(session, user, name)
-        return {**token_dict(token), "token": value}
+        return TokenCreated(**_token_fields(token), token=value)
 
 
-def list_tokens(svc: Services, actor: Actor, limit: int, offset: int) -> dict:
+def list_tokens(svc: Services, actor: Actor, limit: int, offset: int) -> TokenPage:
     query = select(ApiToken).order_by(ApiToken.id)
     if not actor.is_admin:
         query = query.where(ApiToken.user_id == actor.id)
     with svc.db.read() as session:
         rows, total = page(session, query, limit, offset)
-        return envelope([token_dict(t) for t in rows], total, limit, offset)
+        items = [token_out(t) for t in rows]
+        return TokenPage(items=items, total=total, limit=limit, offset=offset)
 
 
-def revoke_token(svc: Services, actor: Actor | None, token_id: int) -> dict:
+def revoke_token(svc: Services, actor: Actor | None, token_id: int) -> TokenOut:
     """Revoke one token; `actor=None` is the command line (allowed everything)."""
     with svc.db.write() as session:
         token = session.get(ApiToken, token_id)
@@ -176,7 +194,7 @@ def revoke_token(svc: Services, actor: Actor | None, token_id: int) -> dict:
         if token.revoked_at is None:
             token.revoked_at = utcnow()
         svc.token_cache.pop(token.token_hash, None)
-        return token_dict(token)
+        return token_out(token)
 
 
 def revoke_matching(svc: Services, *, token: str | None = None, username: str | None = None) -> int:
@@ -214,7 +232,7 @@ def session_stamp(user: User) -> str:
     return f"{digest}.{user.session_version or 0}"
 
 
-def end_sessions(svc: Services, actor: Actor | None, user_id: int) -> dict:
+def end_sessions(svc: Services, actor: Actor | None, user_id: int) -> SessionsEnded:
     """Sign the user out everywhere: every web session of theirs ends at its next request.
     Allowed to the user and to admins (`actor=None`: the command line)."""
     if actor is not None and not actor.is_admin and actor.id != user_id:
@@ -224,7 +242,7 @@ def end_sessions(svc: Services, actor: Actor | None, user_id: int) -> dict:
         if user is None:
             raise NotFound(f"no user {user_id}")
         user.session_version = (user.session_version or 0) + 1
-        return {"id": user.id, "username": user.username, "sessions_ended": True}
+        return SessionsEnded(id=user.id, username=user.username, sessions_ended=True)
 
 
 def set_role(svc: Services, username: str, role: str) -> dict:
@@ -353,7 +371,7 @@ def _revoke_tokens_of(session: Session, user_id: int) -> int:
 
 def reset_password(
     svc: Services, actor: Actor, course_id: int, username: str, link: bool = False
-) -> dict:
+) -> PasswordReset:
     """Reset a course member's password, by the course's instructors or an admin: a new one
     generated and returned once (only its hash is stored), or with `link` no password at all
     and a one-time sign-in link (see sign_in_links.py) through which the student signs in
@@ -374,15 +392,17 @@ def reset_password(
         if not actor.is_admin and (role != "student" or user.role != "student"):
             raise Forbidden("instructors may reset only their students' passwords; ask an admin")
         revoked = _revoke_tokens_of(session, user.id)
-        done: dict = {"username": user.username, "sessions_ended": True, "tokens_revoked": revoked}
+        done = PasswordReset(username=user.username, sessions_ended=True, tokens_revoked=revoked)
         if link:
             user.password_hash = None
             user.session_version = (user.session_version or 0) + 1
             session.flush()
-            done.update(sign_in_links.issue(svc, user.id, session_stamp(user)))
+            issued = sign_in_links.issue(svc, user.id, session_stamp(user))
+            done = done.model_copy(update={"expires_at": issued["expires_at"]})
+            done.sign_in_token = issued["sign_in_token"]
         else:
-            done["password"] = generate_password()
-            _store_password(user, done["password"])
+            done = done.model_copy(update={"password": generate_password()})
+            _store_password(user, done.password or "")
     svc.token_cache.clear()  # the revoked tokens stop at once in this process
     return done
 

@@ -52,13 +52,15 @@ class AssignmentSummary(Result):
     shuffle: bool
     max_score: float
     questions: list[QuestionDefinition]
-    exercise_id: str | None = Field(None, description="a one-exercise assignment's exercise")
+    exercise_id: str | None = Field(
+        default=None, description="a one-exercise assignment's exercise"
+    )
     version: int | None = None
 
 
 class AssignmentUpdated(AssignmentSummary):
     regraded: int | None = Field(
-        None, description="submissions queued for regrading by a version change"
+        default=None, description="submissions queued for regrading by a version change"
     )
 
 
@@ -148,7 +150,7 @@ class PartPrompt(Result):
     shapes: list[list[int]] | None = Field(description="each answer box's shape (tensor parts)")
     help: PartHelp | None = Field(default=None, description="the part's steps and hints")
     code: CodePrompt | None = Field(
-        None, description="code parts: the function to write, its inputs and the starter"
+        default=None, description="code parts: the function to write, its inputs and the starter"
     )
 
 
@@ -174,7 +176,7 @@ class StudentQuestion(Result):
     statement: str | None = None
     statement_html: str | None = None
     params: dict[str, ParamValue] | None = None
-    definition: QuestionDefinition | None = Field(None, description="staff only")
+    definition: QuestionDefinition | None = Field(default=None, description="staff only")
 
 
 class AssignmentView(Result):
@@ -203,7 +205,7 @@ class AssignmentView(Result):
     score: float | None
     questions: list[StudentQuestion]
     as_student: str | None = None
-    started: bool | None = Field(None, description="exams: the reader has started")
+    started: bool | None = Field(default=None, description="exams: the reader has started")
     started_at: str | None = None
     ends_at: str | None = None
     finished_at: str | None = None
@@ -224,7 +226,7 @@ class AssignmentView(Result):
 class ExamStarted(Result):
     started_at: str
     ends_at: str | None = Field(description="null: no time limit and no close")
-    preview: bool | None = Field(None, description="an instructor's try: nothing is stored")
+    preview: bool | None = Field(default=None, description="an instructor's try: nothing is stored")
 
 
 class ExamFinished(Result):

@@ -48,7 +48,7 @@ class RosterRowOut(Result):
     error: str | None
     action: str | None = Field(description="create, enrol or unchanged; null on an error")
     password: str | None = Field(
-        None, description="a created student's generated password, shown once"
+        default=None, description="a created student's generated password, shown once"
     )
 
 

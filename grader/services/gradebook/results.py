@@ -49,11 +49,13 @@ class Cell(Result):
     late: bool
     overridden: bool
     extension: ExtensionTerms | None
-    reason: str | None = Field(None, description="the override's reason")
+    reason: str | None = Field(default=None, description="the override's reason")
     due_at: str | None = None
     max_attempts: int | None = None
     attempts_left: int | None = None
-    questions: dict[str, QuestionCell] | None = Field(None, description="question id -> cell")
+    questions: dict[str, QuestionCell] | None = Field(
+        default=None, description="question id -> cell"
+    )
 
 
 class StudentRow(Result):
@@ -114,8 +116,8 @@ class ExtensionGiven(Result):
     extra_attempts: int | None = None
     time_factor: float | None = None
     extra_minutes: int | None = None
-    all: bool | None = Field(None, description="true: every student of the course")
-    students: int | None = Field(None, description="the whole class: how many students")
+    all: bool | None = Field(default=None, description="true: every student of the course")
+    students: int | None = Field(default=None, description="the whole class: how many students")
 
 
 class WrongAnswer(Result):
