@@ -16,7 +16,6 @@ import threading
 import time
 from typing import Any
 
-from grader.db.models import Submission
 from grader.services.context import Services
 from grader.services.grading import scheduling
 from grader.services.grading.sweep import locked_sweep, sends_for
@@ -78,8 +77,7 @@ class CeleryDispatcher:
         if not ids:
             return True
         try:
-            with self.svc.db.read() as session:
-                lanes = scheduling.lane_counts(session, self.svc.config, Submission.id.in_(ids))
+            lanes = scheduling.lanes_of(self.svc.db, self.svc.config, ids)
             for lane, count in lanes.items():
                 for _ in range(sends_for(count, self.svc.config.batch_size)):
                     self.send(lane)

@@ -89,6 +89,12 @@ def lane_counts(session: Any, config: Config, *where: Any) -> dict[str, int]:
     return counts
 
 
+def lanes_of(db: Database, config: Config, ids: list[int]) -> dict[str, int]:
+    """How many of the submissions `ids` belong to each lane (for a dispatcher's messages)."""
+    with db.read() as session:
+        return lane_counts(session, config, table.c.id.in_(ids))
+
+
 @functools.lru_cache(maxsize=64)
 def _statements(lane: str | None, heavy_ms: float) -> tuple[Any, Any, Any]:
     """The scheduler's three queries for one lane, built once (building a statement costs
