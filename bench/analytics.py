@@ -61,7 +61,7 @@ def build(svc, students: int, attempts: int) -> tuple[int, int, object]:
     teacher = users.create_user(svc, "teacher", "instructor")
     actor = Actor(teacher.id, "teacher", "instructor")
     exercises.upload(svc, actor, EXERCISE.read_text())
-    course = courses.create_course(svc, actor, "Benchmark")["id"]
+    course = courses.create_course(svc, actor, "Benchmark").id
     spec = {"exercise_id": "tutorial-chain"}
     assignment = assignments.create_assignment(svc, actor, course, spec)["id"]
     with svc.db.write() as session:

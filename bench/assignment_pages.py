@@ -56,7 +56,7 @@ def build(svc, students: int, n_questions: int):
     for n in range(2, 2 + n_questions + n_questions // 2):
         slugs.append(f"power-{n}")
         exercises.upload(svc, actor, power_yaml(slugs[-1], n))
-    course = courses.create_course(svc, actor, "Benchmark")["id"]
+    course = courses.create_course(svc, actor, "Benchmark").id
     specs = []
     pool = iter(slugs)
     for q in range(n_questions):

@@ -113,7 +113,7 @@ def setup(instance: Path) -> dict:
     users.set_password(svc, "eve", PASSWORD)
     users.set_password(svc, "ina", PASSWORD)
     teacher = Actor(made["teacher"].id, "teacher", "instructor")
-    course = courses.create_course(svc, teacher, "Hostile")["id"]
+    course = courses.create_course(svc, teacher, "Hostile").id
     for name in ("eve", "ina"):
         courses.add_member(svc, teacher, course, name, "student")
     ids = {}

@@ -66,7 +66,7 @@ def setup(instance: Path, database_url: str, students: int) -> tuple[Services, l
 
     actor = Actor(teacher.id, "teacher", "instructor")
     exercises.upload(svc, actor, (HERE / "exercises" / "tutorial-chain.yaml").read_text())
-    course = courses.create_course(svc, actor, "Bench")["id"]
+    course = courses.create_course(svc, actor, "Bench").id
     tokens = []
     for i in range(students):
         tokens.append(users.create_user(svc, f"s{i}", "student").token)

@@ -35,7 +35,7 @@ def setup(svc: Services) -> SimpleNamespace:
     student = users.create_user(svc, "stu", "student")
     actor = Actor(teacher.id, "tess", "instructor")
     exercises.upload(svc, actor, EXERCISE_YAML)
-    course = courses.create_course(svc, actor, "Bench")["id"]
+    course = courses.create_course(svc, actor, "Bench").id
     courses.add_member(svc, actor, course, "stu", "student")
     spec = {"exercise_id": "chain-rule-intro"}
     assignment = assignments.create_assignment(svc, actor, course, spec)["id"]

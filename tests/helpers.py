@@ -92,7 +92,7 @@ class World:
         self.student = Person(svc, "stu", "student")
         self.outsider = Person(svc, "olga", "student")
         self.exercise = exercises.upload(svc, self.teacher.actor, EXERCISE_YAML)
-        self.course_id = courses.create_course(svc, self.teacher.actor, "Calculus")["id"]
+        self.course_id = courses.create_course(svc, self.teacher.actor, "Calculus").id
         courses.add_member(svc, self.teacher.actor, self.course_id, "stu", "student")
         spec = {"exercise_id": "chain-rule-intro", "max_attempts": 5}
         created = assignments.create_assignment(svc, self.teacher.actor, self.course_id, spec)

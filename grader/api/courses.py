@@ -75,19 +75,19 @@ bp = APIBlueprint(
 @bp.post("/courses", responses={201: CourseOut})
 def create_course(body: CourseCreate):
     """Create a course (instructor); you become its instructor."""
-    return courses.create_course(svc(), actor(), body.title, body.time_zone), 201
+    return out(courses.create_course(svc(), actor(), body.title, body.time_zone)), 201
 
 
 @bp.get("/courses", responses={200: CoursePage})
 def list_courses(query: Paging):
     """Courses you belong to (admins: all)."""
-    return courses.list_courses(svc(), actor(), query.limit, query.offset)
+    return out(courses.list_courses(svc(), actor(), query.limit, query.offset))
 
 
 @bp.get("/courses/<int:course_id>", responses={200: CourseOut})
 def get_course(path: CoursePath):
     """One course (members)."""
-    return courses.get_course(svc(), actor(), path.course_id)
+    return out(courses.get_course(svc(), actor(), path.course_id))
 
 
 @bp.delete("/courses/<int:course_id>", responses={204: None})
@@ -100,13 +100,13 @@ def delete_course(path: CoursePath):
 @bp.post("/courses/<int:course_id>/members", responses={201: MembershipOut})
 def add_member(path: CoursePath, body: MemberCreate):
     """Add a user to the course as student or instructor (its instructors)."""
-    return courses.add_member(svc(), actor(), path.course_id, body.username, body.role), 201
+    return out(courses.add_member(svc(), actor(), path.course_id, body.username, body.role)), 201
 
 
 @bp.get("/courses/<int:course_id>/members", responses={200: MemberPage})
 def list_members(path: CoursePath, query: Paging):
     """The course's members (its instructors)."""
-    return courses.list_members(svc(), actor(), path.course_id, query.limit, query.offset)
+    return out(courses.list_members(svc(), actor(), path.course_id, query.limit, query.offset))
 
 
 @bp.delete("/courses/<int:course_id>/members/<username>", responses={204: None})
@@ -148,14 +148,16 @@ def list_assignments(path: CoursePath, query: Paging):
 def update_course(path: CoursePath, body: CourseUpdate):
     """Rename a course, archive it (`archived: true`; read-only for students) or bring it
     back, or set its time zone or default language (its instructors)."""
-    return courses.update_course(
-        svc(),
-        actor(),
-        path.course_id,
-        title=body.title,
-        archived=body.archived,
-        time_zone=body.time_zone,
-        locale=body.locale,
+    return out(
+        courses.update_course(
+            svc(),
+            actor(),
+            path.course_id,
+            title=body.title,
+            archived=body.archived,
+            time_zone=body.time_zone,
+            locale=body.locale,
+        )
     )
 
 

@@ -189,8 +189,8 @@ def _overview(actor: Actor, view: dict[str, Any], status: int = 200) -> Any:
     info = assignments.settings(svc, actor, view["id"])
     students = []
     if view["your_role"] != "student":
-        members = courses.list_members(svc, actor, view["course_id"], 200, 0)["items"]
-        students = [m["username"] for m in members if m["role"] == "student"]
+        members = courses.list_members(svc, actor, view["course_id"], 200, 0).items
+        students = [m.username for m in members if m.role == "student"]
     return render_template("assignment.html", a=view, info=info, students=students), status
 
 

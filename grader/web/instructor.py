@@ -18,6 +18,7 @@ from grader.services.assignments import exams
 from grader.services.context import Actor
 from grader.services.courses import course as courses
 from grader.services.courses import roster
+from grader.services.courses.results import CourseOut, MemberOut
 from grader.services.errors import Forbidden, Invalid, NotFound
 from grader.services.exercises import library as exercises
 from grader.services.gradebook import analytics
@@ -56,8 +57,8 @@ def _staff(actor: Actor) -> None:
 def teach(actor: Actor) -> Any:
     """The courses the instructor teaches (active, then archived) and a form for a new one."""
     _staff(actor)
-    listing = courses.list_courses(services(), actor, 200, 0)["items"]
-    teaching = [c for c in listing if c["your_role"] in ("instructor", "admin")]
+    listing = courses.list_courses(services(), actor, 200, 0).items
+    teaching = [c for c in listing if c.your_role in ("instructor", "admin")]
     return render_template("instructor/index.html", courses=teaching, zones=timezones.zone_names())
 
 
@@ -69,7 +70,7 @@ def create_course(actor: Actor) -> Any:
         raise Invalid("a course title has 1 to 200 characters")
     zone = request.form.get("time_zone", "")[: timezones.MAX_ZONE_CHARS + 1]
     created = courses.create_course(services(), actor, title, zone)
-    return redirect(url_for("web.teach_course", course_id=created["id"]), code=303)
+    return redirect(url_for("web.teach_course", course_id=created.id), code=303)
 
 
 def _course_page(actor: Actor, course_id: int, **extra: Any) -> Any:
@@ -125,7 +126,7 @@ def add_member(actor: Actor, course_id: int) -> Any:
     return redirect(url_for("web.teach_course", course_id=course_id), code=303)
 
 
-def _member(actor: Actor, course_id: int, username: str) -> tuple[dict, dict]:
+def _member(actor: Actor, course_id: int, username: str) -> tuple[CourseOut, MemberOut]:
     """The course and one of its members (404 when not a member), for a confirmation page."""
     svc = services()
     course = courses.get_course(svc, actor, course_id)
@@ -181,7 +182,7 @@ def accommodations(actor: Actor, course_id: int, username: str) -> Any:
 def _accommodations_page(actor: Actor, course_id: int, username: str, **values: Any) -> str:
     """The form; `values`: a form sent back with its error."""
     course, member = _member(actor, course_id, username)
-    if member["role"] != "student":
+    if member.role != "student":
         raise NotFound(f"{username!r} is not a student of this course")
     return render_template("instructor/accommodations.html", course=course, m=member, **values)
 
@@ -403,7 +404,7 @@ def new_assignment(actor: Actor, course_id: int) -> Any:
     if request.method == "GET":
         return _assignment_form(actor, course_id, None)
     try:
-        zone = courses.get_course(services(), actor, course_id)["time_zone"]
+        zone = courses.get_course(services(), actor, course_id).time_zone
         spec = _settings_from_form(request.form, zone)
         spec.update(_exam_from_form(request.form, zone))
         spec.update(_questions_from_form(request.form))

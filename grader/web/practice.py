@@ -16,6 +16,7 @@ from grader.services import practice, timezones, translation
 from grader.services.assignments import assignment as assignments
 from grader.services.context import Actor
 from grader.services.courses import course as courses
+from grader.services.courses.results import CourseOut
 from grader.services.errors import N_, Invalid
 from grader.services.grading.solutions import graph_summaries
 from grader.services.practice.items import Next
@@ -64,9 +65,7 @@ def _item_page(
     course = courses.get_course(svc, actor, course_id)
     standing = practice.course_mastery(svc, actor, course_id)
     mine = (
-        standing.students[0].skills
-        if standing.students and course["your_role"] == "student"
-        else {}
+        standing.students[0].skills if standing.students and course.your_role == "student" else {}
     )
     answers = extra.pop("answers", {})
     errors = extra.pop("errors", {})
@@ -154,7 +153,7 @@ def mastery_page(actor: Actor, course_id: int) -> Any:
     svc = services()
     course = courses.get_course(svc, actor, course_id)
     standing = practice.course_mastery(svc, actor, course_id)
-    if course["your_role"] == "student":
+    if course.your_role == "student":
         return render_template(
             "mastery.html", course=course, standing=standing.to_dict(), levels=level_words()
         )
@@ -169,11 +168,9 @@ def skills_grid(actor: Actor, course_id: int) -> Any:
     return _grid(actor, course, practice.course_mastery(svc, actor, course_id))
 
 
-def _grid(
-    actor: Actor, course: dict[str, Any], standing: Any, status: int = 200, **extra: Any
-) -> Any:
+def _grid(actor: Actor, course: CourseOut, standing: Any, status: int = 200, **extra: Any) -> Any:
     weeks = min(max(1, request.args.get("weeks", 8, type=int) or 8), 52)
-    seen = practice.misconceptions(services(), actor, course["id"], weeks)
+    seen = practice.misconceptions(services(), actor, course.id, weeks)
     return render_template(
         "instructor/skills.html",
         course=course,
@@ -197,7 +194,7 @@ def new_practice_assignment(actor: Actor, course_id: int) -> Any:
             "kind": "practice",
             "target_skills": form.getlist("target_skills")[:20],
             "target_level": form.get("target_level") or "proficient",
-            "due_at": timezones.from_input(form.get("due_at", ""), course["time_zone"], "due_at"),
+            "due_at": timezones.from_input(form.get("due_at", ""), course.time_zone, "due_at"),
         }
         title = form.get("title", "").strip()
         if title:

@@ -237,10 +237,12 @@ def when_filter(context: Any, value: Any, time_zone: str | None = None) -> str:
     """`when` in a page: the zone given, else that of the page's course (`info`, `course` or
     the assignment `a` in the template's context), else UTC."""
     if time_zone is None:
-        for name in ("info", "course", "a"):
+        for name in ("info", "course", "a"):  # a dict, or a service's typed result
             found = context.get(name)
-            if isinstance(found, dict) and found.get("time_zone"):
-                time_zone = found["time_zone"]
+            zone = found.get("time_zone") if isinstance(found, dict) else None
+            zone = zone or getattr(found, "time_zone", None)
+            if isinstance(zone, str) and zone:
+                time_zone = zone
                 break
     return when(value, time_zone)
 

@@ -117,7 +117,7 @@ def test_dates_outside_the_utc_calendar_are_422(world, client, field, when):
 
 def test_another_courses_submission_is_404_like_an_unknown_id(world, client):
     """Neither the course nor the submission's existence is revealed."""
-    course = courses.create_course(world.svc, world.other_teacher.actor, "Elsewhere")["id"]
+    course = courses.create_course(world.svc, world.other_teacher.actor, "Elsewhere").id
     courses.add_member(world.svc, world.other_teacher.actor, course, "olga", "student")
     spec = {"exercise_id": "chain-rule-intro"}
     theirs = assignments.create_assignment(world.svc, world.other_teacher.actor, course, spec)

@@ -37,7 +37,7 @@ def _import(client, world, text: str, dry_run: bool = True, person=None):
 
 def _members(world) -> dict[str, str]:
     listing = courses.list_members(world.svc, world.teacher.actor, world.course_id, 200, 0)
-    return {m["username"]: m["role"] for m in listing["items"]}
+    return {m.username: m.role for m in listing.items}
 
 
 GOOD = (
@@ -280,7 +280,7 @@ def test_parallel_imports_of_one_roster_are_refused_before_any_hash(world, app, 
 
 
 def test_an_import_is_refused_while_the_same_instructor_imports_elsewhere(world, client):
-    other = courses.create_course(world.svc, world.teacher.actor, "Other")["id"]
+    other = courses.create_course(world.svc, world.teacher.actor, "Other").id
     busy = [f"roster:user:{world.teacher.id}"]
     with leases.held(world.svc.db, busy, 60) as taken:
         assert taken is None

@@ -168,7 +168,7 @@ def test_the_documented_role_command_makes_an_lms_teacher_a_site_wide_instructor
     user = users.get_user(svc, Actor(0, "root", "admin"), users.user_id_of(svc, name))
     assert user.role == "instructor"
     teacher = Actor(user.id, name, user.role)  # what the next request reads
-    assert courses.create_course(svc, teacher, "Analysis 2")["title"] == "Analysis 2"
+    assert courses.create_course(svc, teacher, "Analysis 2").title == "Analysis 2"
     assert cli.main(["users", "role", "--name", name, "--role", "student"]) == 0
     with pytest.raises(Forbidden):
         courses.create_course(svc, Actor(user.id, name, "student"), "Analysis 3")

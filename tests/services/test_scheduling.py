@@ -35,7 +35,7 @@ class Course:
         self.teacher = Person(svc, f"{name}-teacher", "instructor")
         if yaml is not None:
             exercises.upload(svc, self.teacher.actor, yaml)
-        self.id = courses.create_course(svc, self.teacher.actor, name)["id"]
+        self.id = courses.create_course(svc, self.teacher.actor, name).id
         self.students = []
         for n in range(students):
             person = Person(svc, f"{name}-s{n}", "student")

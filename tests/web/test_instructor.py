@@ -82,8 +82,8 @@ def test_a_roster_is_checked_then_imported_and_its_passwords_downloaded(pages, w
     good = "username,role,display_name\nann,student,Ann\nbob,student,\n"
     dry = pages.post(url, {"roster": good, "action": "check"})
     assert "every row is right" in page_text(dry) and "new account" in page_text(dry)
-    members = courses.list_members(web.svc, web.teacher.actor, web.course_id, 200, 0)["items"]
-    assert "ann" not in {m["username"] for m in members}
+    members = courses.list_members(web.svc, web.teacher.actor, web.course_id, 200, 0).items
+    assert "ann" not in {m.username for m in members}
     done = pages.post(url, {"roster": good, "action": "import"}).get_data(as_text=True)
     assert "2 change(s) made" in done and "Download initial passwords" in done
     import re
@@ -114,8 +114,8 @@ def test_a_roster_form_too_long_or_posted_during_another_import_says_why(pages, 
         assert busy.status_code == 409
         assert "Another roster import into this course is running" in page_text(busy)
         assert pages.post(url, {"roster": good, "action": "check"}).status_code == 200
-    members = courses.list_members(web.svc, web.teacher.actor, web.course_id, 200, 0)["items"]
-    assert "ann" not in {m["username"] for m in members}
+    members = courses.list_members(web.svc, web.teacher.actor, web.course_id, 200, 0).items
+    assert "ann" not in {m.username for m in members}
     assert pages.post(url, {"roster": good, "action": "import"}).status_code == 200
 
 

@@ -103,7 +103,7 @@ def test_an_instructor_sets_the_courses_default_language_on_its_page(pages, web)
         f"/teach/courses/{web.course_id}/settings", {"action": "locale", "locale": "zh-CN"}
     )
     assert done.status_code == 303
-    assert courses.get_course(web.svc, web.teacher.actor, web.course_id)["locale"] == "zh-CN"
+    assert courses.get_course(web.svc, web.teacher.actor, web.course_id).locale == "zh-CN"
     wrong = pages.post(
         f"/teach/courses/{web.course_id}/settings", {"action": "locale", "locale": "xx"}
     )

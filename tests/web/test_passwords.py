@@ -114,7 +114,7 @@ def test_the_api_resets_only_students_of_the_instructors_course(client, web):
     fresh = users.create_token(web.svc, web.student.actor, "after the reset").token
     as_student = {"Authorization": f"Bearer {fresh}"}  # the reset revoked the old token
     assert client.post(url.format("stu"), headers=as_student).status_code == 403
-    other = courses.create_course(web.svc, web.other_teacher.actor, "Other")["id"]
+    other = courses.create_course(web.svc, web.other_teacher.actor, "Other").id
     foreign = f"/api/v1/courses/{other}/members/stu/password"
     assert client.post(foreign, headers=web.other_teacher.headers).status_code == 404
     assert client.post(url.format("olga"), headers=web.teacher.headers).status_code == 404

@@ -15,22 +15,29 @@ from grader.services import timezones
 from grader.services.accounts.access import course_role, require_course_staff, require_role
 from grader.services.assignments.assignment import StudentTerms, state, student_terms_for, summary
 from grader.services.context import Actor, Services
+from grader.services.courses.results import (
+    CourseOut,
+    CoursePage,
+    MemberOut,
+    MemberPage,
+    MembershipOut,
+)
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
 from grader.services.gradebook import scores as gradebook
-from grader.services.pagination import envelope, page
+from grader.services.pagination import page
 from grader.vocabulary import COURSE_ROLES
 
 
-def course_dict(course: Course, role: str | None = None) -> dict:
-    return {
-        "id": course.id,
-        "title": course.title,
-        "created_at": course.created_at.isoformat(),
-        "archived": course.archived_at is not None,
-        "time_zone": course.time_zone or timezones.DEFAULT_ZONE,
-        "locale": course.locale,
-        "your_role": role,
-    }
+def course_out(course: Course, role: str | None = None) -> CourseOut:
+    return CourseOut(
+        id=course.id,
+        title=course.title,
+        created_at=course.created_at.isoformat(),
+        archived=course.archived_at is not None,
+        time_zone=course.time_zone or timezones.DEFAULT_ZONE,
+        locale=course.locale,
+        your_role=role,
+    )
 
 
 def update_course(
@@ -42,7 +49,7 @@ def update_course(
     archived: bool | None,
     time_zone: str | None = None,
     locale: str | None = None,
-) -> dict:
+) -> CourseOut:
     """Rename a course, archive it (read-only for students, listed apart) or bring it back,
     set its time zone (its stored times stay the same moments; they are shown anew) or its
     default language (`locale`: a tag, or "" to clear it; for users who chose none)."""
@@ -62,7 +69,7 @@ def update_course(
         if archived is not None and archived != (course.archived_at is not None):
             course.archived_at = utcnow() if archived else None
         session.flush()
-        return course_dict(course, course_role(session, actor, course_id))
+        return course_out(course, course_role(session, actor, course_id))
 
 
 def course_locale(svc: Services, course_id: int) -> str | None:
@@ -71,7 +78,9 @@ def course_locale(svc: Services, course_id: int) -> str | None:
         return session.scalar(select(Course.locale).where(Course.id == course_id))
 
 
-def create_course(svc: Services, actor: Actor, title: str, time_zone: str | None = None) -> dict:
+def create_course(
+    svc: Services, actor: Actor, title: str, time_zone: str | None = None
+) -> CourseOut:
     """A new course; its creator becomes its first instructor. `time_zone`: an IANA name, the
     zone its times are shown and typed in (UTC when not given)."""
     require_role(actor, "instructor")
@@ -81,15 +90,15 @@ def create_course(svc: Services, actor: Actor, title: str, time_zone: str | None
         session.add(course)
         session.flush()
         session.add(Membership(course_id=course.id, user_id=actor.id, role="instructor"))
-        return course_dict(course, "instructor")
+        return course_out(course, "instructor")
 
 
-def list_courses(svc: Services, actor: Actor, limit: int, offset: int) -> dict:
+def list_courses(svc: Services, actor: Actor, limit: int, offset: int) -> CoursePage:
     """Admins see every course; others the courses they belong to."""
     with svc.db.read() as session:
         if actor.is_admin:
             rows, total = page(session, select(Course).order_by(Course.id), limit, offset)
-            items = [course_dict(c, "admin") for c in rows]
+            items = [course_out(c, "admin") for c in rows]
         else:
             query = (
                 select(Course)
@@ -106,14 +115,14 @@ def list_courses(svc: Services, actor: Actor, limit: int, offset: int) -> dict:
                     )
                 ).all()
             )
-            items = [course_dict(c, roles.get(c.id)) for c in rows]
-        return envelope(items, total, limit, offset)
+            items = [course_out(c, roles.get(c.id)) for c in rows]
+        return CoursePage(items=items, total=total, limit=limit, offset=offset)
 
 
-def get_course(svc: Services, actor: Actor, course_id: int) -> dict:
+def get_course(svc: Services, actor: Actor, course_id: int) -> CourseOut:
     with svc.db.read() as session:
         role = course_role(session, actor, course_id)
-        return course_dict(session.get_one(Course, course_id), role)
+        return course_out(session.get_one(Course, course_id), role)
 
 
 def delete_course(svc: Services, actor: Actor, course_id: int) -> None:
@@ -125,7 +134,9 @@ def delete_course(svc: Services, actor: Actor, course_id: int) -> None:
         session.delete(session.get(Course, course_id))
 
 
-def add_member(svc: Services, actor: Actor, course_id: int, username: str, role: str) -> dict:
+def add_member(
+    svc: Services, actor: Actor, course_id: int, username: str, role: str
+) -> MembershipOut:
     if role not in COURSE_ROLES:
         raise Invalid(f"role must be one of {', '.join(COURSE_ROLES)}")
     try:
@@ -140,12 +151,14 @@ def add_member(svc: Services, actor: Actor, course_id: int, username: str, role:
                 raise Invalid(f"{username!r} is a student account and cannot teach a course")
             session.add(Membership(course_id=course_id, user_id=user.id, role=role))
             session.flush()
-            return {"course_id": course_id, "username": username, "role": role}
+            return MembershipOut(course_id=course_id, username=username, role=role)
     except IntegrityError:
         raise Conflict(f"{username!r} is already a member of course {course_id}") from None
 
 
-def list_members(svc: Services, actor: Actor, course_id: int, limit: int, offset: int) -> dict:
+def list_members(
+    svc: Services, actor: Actor, course_id: int, limit: int, offset: int
+) -> MemberPage:
     with svc.db.read() as session:
         require_course_staff(session, actor, course_id)
         query = (
@@ -156,31 +169,31 @@ def list_members(svc: Services, actor: Actor, course_id: int, limit: int, offset
         )
         rows, total = page(session, query, limit, offset)
         alone = instructor_count(session, course_id) <= 1
-        items = [_member_dict(m, alone) for m in rows]
-        return envelope(items, total, limit, offset)
+        items = [_member_out(m, alone) for m in rows]
+        return MemberPage(items=items, total=total, limit=limit, offset=offset)
 
 
-def _member_dict(m: Membership, alone: bool) -> dict[str, Any]:
+def _member_out(m: Membership, alone: bool) -> MemberOut:
     """A member; `last_instructor`: the course's only instructor (who cannot be removed)."""
-    return {
-        "user_id": m.user_id,
-        "username": m.user.username,
-        "display_name": m.user.display_name,
-        "role": m.role,
-        "account_role": m.user.role,
-        "last_instructor": alone and m.role == "instructor",
+    return MemberOut(
+        user_id=m.user_id,
+        username=m.user.username,
+        display_name=m.user.display_name,
+        role=m.role,
+        account_role=m.user.role,
+        last_instructor=alone and m.role == "instructor",
         # timed exams: the student's course-wide time factor and extra minutes (None: none)
-        "time_factor": m.time_factor,
-        "extra_minutes": m.extra_minutes,
-    }
+        time_factor=m.time_factor,
+        extra_minutes=m.extra_minutes,
+    )
 
 
-def find_member(svc: Services, actor: Actor, course_id: int, username: str) -> dict[str, Any]:
+def find_member(svc: Services, actor: Actor, course_id: int, username: str) -> MemberOut:
     """One member of the course (its staff), as `list_members` gives them; 404 otherwise."""
     with svc.db.read() as session:
         require_course_staff(session, actor, course_id)
         m = _membership(session, course_id, username)
-        return _member_dict(m, instructor_count(session, course_id) <= 1)
+        return _member_out(m, instructor_count(session, course_id) <= 1)
 
 
 def _membership(session: Session, course_id: int, username: str) -> Membership:

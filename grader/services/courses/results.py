@@ -34,6 +34,12 @@ class MemberOut(Result):
     role: str = Field(description="the role in the course: instructor or student")
     account_role: str = Field(description="the account's role: admin, instructor or student")
     last_instructor: bool = Field(description="the course's only instructor (cannot be removed)")
+    time_factor: float | None = Field(
+        description="timed exams: the student's course-wide time factor (null: none)"
+    )
+    extra_minutes: int | None = Field(
+        description="timed exams: the student's course-wide extra minutes (null: none)"
+    )
 
 
 class MemberPage(Page):
