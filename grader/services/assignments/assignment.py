@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, literal, select, update
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from grader import languages
-from grader.db.core import table_of
 from grader.db.models import (
     ANSWER_VISIBILITY,
     ASSIGNMENT_KINDS,
@@ -21,7 +20,6 @@ from grader.db.models import (
     Assignment,
     AssignmentQuestion,
     Course,
-    EarlierGrade,
     ExerciseVersion,
     Extension,
     Membership,
@@ -34,14 +32,14 @@ from grader.engine.assistance import Taken
 from grader.engine.texts import text_in
 from grader.services import timezones, translation
 from grader.services.accounts.access import course_role, require_course_staff
-from grader.services.assignments import exams, questions, scoring
+from grader.services.assignments import exams, question_edits, questions, scoring
 from grader.services.assignments.help import part_help, taken_by
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
 from grader.services.exercises import instances
 from grader.services.exercises.markup import latex_to_mathml, render_markdown
 from grader.services.pagination import envelope, page
-from grader.vocabulary import DONE, AssignmentState, SubmissionStatus
+from grader.vocabulary import AssignmentState, SubmissionStatus
 
 
 def reveal_wording(
@@ -984,7 +982,8 @@ def update_assignment(
 
     `version` moves a one-exercise assignment to another version of its exercise and regrades
     every submission with it; the earlier results are kept (earlier_grades). `questions`
-    replaces the question list while nobody has submitted (reorder, points, attempts)."""
+    replaces the question list while nobody has submitted; items naming a question by `id`
+    edit the list at any time (see question_edits: what is allowed after submissions)."""
     unknown = set(changes) - {*SETTINGS, "version", "questions"}
     if unknown:
         raise Invalid(f"cannot change {', '.join(sorted(unknown))}")
@@ -1019,11 +1018,11 @@ def update_assignment(
             setattr(row, key, value)
         _check_dates(row.opens_at, row.due_at, row.closes_at)
         _exam_settings(row.kind, row.time_limit_minutes, row.closes_at, row.due_at)
-        if specs is not None:
-            _replace_questions(session, row, specs)
+        requeued = _replace_questions(session, row, specs) if specs is not None else []
         if seen:
             keep_answers_shown(session, row, seen, actor)
-        requeued = _move_to_version(session, row, number) if number is not None else []
+        if number is not None:
+            requeued += _move_to_version(session, row, number)
         session.flush()
         out = {**summary(session, row), "regraded": len(requeued)}
     if requeued:
@@ -1031,14 +1030,20 @@ def update_assignment(
     return out
 
 
-def _replace_questions(session: Session, row: Assignment, specs: Any) -> None:
+def _replace_questions(session: Session, row: Assignment, specs: Any) -> list[int]:
+    """A new question list: built afresh while nobody has submitted; once someone has, an
+    edit of the questions named by id (see question_edits). The submissions to regrade."""
+    named = isinstance(specs, list) and any(isinstance(s, dict) and "id" in s for s in specs)
+    if named:
+        return question_edits.edit_questions(session, row, specs)
     if session.scalar(select(exists().where(Submission.assignment_id == row.id))):
         raise Conflict(
-            "students have submitted to this assignment: its questions are kept as the record "
-            "of their work (points and dates can still change)",
+            "students have submitted to this assignment: name each question you keep by its "
+            "id (points, attempts, order and versions can change; new questions can be added)",
             code="has_submissions",
         )
     row.questions = questions.build(session, specs)
+    return []
 
 
 def _move_to_version(session: Session, row: Assignment, number: int) -> list[int]:
@@ -1060,55 +1065,7 @@ def _move_to_version(session: Session, row: Assignment, number: int) -> list[int
     )
     if version is None:
         raise NotFound(f"no version {number} of {current.exercise.slug!r}")
-    question.exercise_version_id = version.id
-    question.exercise_version = version
-    table = table_of(Submission)
-    mine = table.c.question_id == question.id
-    session.execute(
-        table_of(EarlierGrade)
-        .insert()
-        .from_select(
-            [
-                "submission_id",
-                "exercise_version_id",
-                "status",
-                "score",
-                "max_score",
-                "results",
-                "graded_at",
-                "replaced_at",
-            ],
-            select(
-                table.c.id,
-                table.c.exercise_version_id,
-                table.c.status,
-                table.c.score,
-                table.c.max_score,
-                table.c.results,
-                table.c.graded_at,
-                literal(utcnow(), type_=table.c.created_at.type),
-            ).where(mine, table.c.status.in_(DONE)),
-        )
-    )
-    ids = list(session.scalars(select(table.c.id).where(mine).order_by(table.c.id)))
-    session.execute(
-        update(table)
-        .where(mine)
-        .values(
-            exercise_version_id=version.id,
-            max_score=version.max_score,
-            status=SubmissionStatus.QUEUED,
-            score=None,
-            results=None,
-            error=None,
-            tries=0,
-            claim_token=None,  # a grading still running on the old version is not stored
-            claimed_at=None,
-            graded_at=None,
-            grade_ms=None,
-        )
-    )
-    return ids
+    return question_edits.regrade_question(session, question, version)
 
 
 def list_for_course(svc: Services, actor: Actor, course_id: int, limit: int, offset: int) -> dict:

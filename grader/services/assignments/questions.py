@@ -42,7 +42,7 @@ class Alternative:
     sha256: str = ""
 
 
-def _resolve(session: Session, ref: Any, path: str) -> Alternative:
+def resolve(session: Session, ref: Any, path: str) -> Alternative:
     """An exercise reference (a slug, or {"exercise_id", "version"?}) as its version."""
     if isinstance(ref, str):
         slug, number = ref, None
@@ -68,13 +68,13 @@ def _resolve(session: Session, ref: Any, path: str) -> Alternative:
     )
 
 
-def _whole(value: Any, path: str, low: int, high: int) -> int:
+def whole(value: Any, path: str, low: int, high: int) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
         raise _problem(f"a whole number from {low} to {high}", path)
     return value
 
 
-def _points(value: Any, path: str) -> float | None:
+def check_points(value: Any, path: str) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
@@ -107,20 +107,20 @@ def build(session: Session, specs: Sequence[Any]) -> list[AssignmentQuestion]:
             raise _problem(f"unknown field(s) {', '.join(sorted(unknown))}", path)
         limit = spec.get("max_attempts")
         if limit is not None:
-            limit = _whole(limit, f"{path}.max_attempts", 1, 10_000)
+            limit = whole(limit, f"{path}.max_attempts", 1, 10_000)
         variants = spec.get("variants") or "same"
         if variants not in VARIANTS:
             raise _problem(f"variants is one of {', '.join(VARIANTS)}", f"{path}.variants")
-        points = _points(spec.get("points"), f"{path}.points")
+        points = check_points(spec.get("points"), f"{path}.points")
         if is_pool:
             pool = spec["pool"]
             if not isinstance(pool, list) or not 1 <= len(pool) <= MAX_POOL:
                 raise _problem(f"a pool lists 1 to {MAX_POOL} exercises", f"{path}.pool")
-            alternatives = [_resolve(session, r, f"{path}.pool[{i}]") for i, r in enumerate(pool)]
+            alternatives = [resolve(session, r, f"{path}.pool[{i}]") for i, r in enumerate(pool)]
             ids = [a.version_id for a in alternatives]
             if len(set(ids)) != len(ids):
                 raise _problem("an exercise appears twice in the pool", f"{path}.pool")
-            choose = _whole(spec.get("choose", 1), f"{path}.choose", 1, len(ids))
+            choose = whole(spec.get("choose", 1), f"{path}.choose", 1, len(ids))
             if points is None:  # every alternative counts the same: the first one's maximum
                 points = alternatives[0].max_score
             for slot in range(choose):
@@ -138,7 +138,7 @@ def build(session: Session, specs: Sequence[Any]) -> list[AssignmentQuestion]:
         else:
             if "exercise_id" not in spec:
                 raise _problem("give exercise_id, or a pool", path)
-            alt = _resolve(session, spec, path)
+            alt = resolve(session, spec, path)
             rows.append(
                 AssignmentQuestion(
                     group_no=group,
