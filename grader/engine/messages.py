@@ -85,8 +85,8 @@ class Authored:
 
 @dataclass(frozen=True)
 class Words:
-    """Plain words from the product's own data (a skill's name, a level): text in every
-    style, escaped in HTML, never math."""
+    """Plain words from the product's own data (a skill's name, a level, a listing of matrix
+    entries, a count): text in every style, escaped in HTML, never math."""
 
     text: str
 
@@ -138,6 +138,8 @@ def from_dict(data: Mapping[str, Any]) -> Message:
             args[name] = Label(str(arg["text"]), arg.get("latex"))
         elif kind == "authored":
             args[name] = Authored(str(arg["markdown"]))
+        elif kind == "words":
+            args[name] = Words(str(arg["text"]))
         else:
             raise TypeError(f"unknown argument type {kind!r}")
     subject = data.get("subject")
@@ -247,6 +249,33 @@ ENGLISH: dict[str, str] = {
     "be two lower, and its coefficient is off.",
     "term.missing": "A term in {term} is missing from your answer (or one has the wrong "
     "coefficient).",
+    # tensor parts (tensor_check.py, tensor_diagnose.py)
+    "tensor.transpose": "That is the transpose of {derivative} (x δ^T for δ x^T?).",
+    "tensor.chain": "That is {alone} alone; {name} depends on {variable}, so apply the chain "
+    "rule through {through}.",
+    "tensor.sign": "The sign is wrong: your answer is the negative of the gradient (t \u2212 y "
+    "for y \u2212 t?).",
+    "tensor.variable": "That is the gradient with respect to {other}; this asks for the one "
+    "with respect to {variable}.",
+    "tensor.preactivation": "That is the gradient with respect to {activated}, after the "
+    "activation; this asks for it with respect to {variable}, before it: go back through "
+    "{function} with its derivative, {derivative}.",
+    "tensor.activation": "The derivative of the activation {function} is missing: multiply by "
+    "{derivative} entry by entry.",
+    "tensor.activation_inner": "The derivative of the activation {function} is missing: "
+    "multiply by {derivative} entry by entry, with u = {inner}.",
+    "tensor.mean_missing": "The 1/N of the mean is missing: divide by N = {count}.",
+    "tensor.mean_twice": "The mean's 1/N is applied twice: divide by N = {count} once only.",
+    "tensor.factor": "Your answer is {factor} times the gradient: a constant factor is off.",
+    "tensor.only_wrong_entries": "(in the entries that are wrong)",
+    "tensor.not_right_value": "Not the right value.",
+    "tensor.not_right_derivative": "Not the right derivative.",
+    "tensor.numbers_not_gradient": "Not the gradient: these numbers do not match.",
+    "tensor.formula_not_gradient": "Not the gradient: this formula does not match.",
+    "tensor.one_wrong_one_right": "{listed} is wrong; the other {rest} is right.",
+    "tensor.one_wrong_others_right": "{listed} is wrong; the other {rest} are right.",
+    "tensor.some_wrong_one_right": "{listed} are wrong; the other {rest} is right.",
+    "tensor.some_wrong_others_right": "{listed} are wrong; the other {rest} are right.",
     # the worked solution's graph (solution.py): why it is drawn so, where the answer went wrong
     "solution.higher_order": "This part asks for a derivative of order {order} (with respect "
     "to {first}): the paths below give the first derivative {derivative}; differentiate that "

@@ -17,6 +17,7 @@ import torch
 from .autograd import evaluate
 from .decimal_comma import decimal_commas, entry_index, with_points
 from .expr import Expr, ParseError, parse
+from .messages import Message, Words, message
 from .results import PartResult, correct_result, entries_out
 from .shapes import Shape, ShapeError, describe, entries, entry_name, infer
 from .tensor_diagnose import TRANSPOSE, diagnose_tensor
@@ -137,7 +138,8 @@ def entry_verdicts(inst: Instance, part: Part, c: int, s: torch.Tensor) -> torch
 
 def judge_tensor(inst: Instance, part: Part, values: list[torch.Tensor]) -> PartResult:
     """Per-entry verdicts, partial credit, the named mistake and per-entry feedback."""
-    verdicts, nested, messages, codes = [], [], [], []
+    verdicts, nested, codes = [], [], []
+    messages: list[Message] = []
     right = total = 0
     for c, s in enumerate(values):
         shape = part.shapes[c]
@@ -147,39 +149,48 @@ def judge_tensor(inst: Instance, part: Part, values: list[torch.Tensor]) -> Part
         verdicts.append(bool(ok.all()))
         nested.append(ok.view(shape).tolist() if shape else bool(ok))
         if bool(ok.all()):
-            messages.append(_prefixed(inst, part, c, "correct."))
+            messages += _about(inst, part, c, [message("check.correct")])
             continue
         found = diagnose_tensor(inst, part, c, s, ok)
-        text = found.message if found is not None else _not_right(part, shape)
+        said = list(found.messages) if found is not None else [_not_right(part, shape)]
         if found is not None:
             codes.append(found.code)
         wrong = [i for i, good in enumerate(ok.tolist()) if not good]
         if shape and len(wrong) < ok.numel():
-            text += " " + wrong_entries_text(shape, wrong, ok.numel())
-        messages.append(_prefixed(inst, part, c, text))
+            said.append(wrong_entries_said(shape, wrong, ok.numel()))
+        messages += _about(inst, part, c, said)
     correct = all(verdicts)
     if correct and len(values) == 1:
         return correct_result(part)
-    if len(values) == 1:
-        feedback = "Correct." if correct else messages[0]
-    else:
-        feedback = " ".join(m[:1].upper() + m[1:] if i == 0 else m for i, m in enumerate(messages))
-    return PartResult(
+    return PartResult.said(
+        messages=messages,
         correct=correct,
         score=part.points * right / total,
         max_score=part.points,
-        feedback=feedback,
         diagnosis=codes[0] if codes else None,
         components=verdicts,
         entries=entries_out(nested),
     )
 
 
-def _not_right(part: Part, shape: Shape) -> str:
+def _not_right(part: Part, shape: Shape) -> Message:
     if not shape:
-        return f"Not the right {'value' if part.numeric else 'derivative'}."
-    what = "these numbers do" if part.numeric else "this formula does"
-    return f"Not the gradient: {what} not match."
+        return message("tensor.not_right_value" if part.numeric else "tensor.not_right_derivative")
+    return message("tensor.numbers_not_gradient" if part.numeric else "tensor.formula_not_gradient")
+
+
+def wrong_entries_said(shape: Shape, wrong: list[int], count: int) -> Message:
+    """``wrong_entries_text`` as a message: the listing (as people count) and how many are
+    right, in a sentence of the reader's language."""
+    listed = wrong_entries_text(shape, wrong, count).split(" is wrong")[0].split(" are wrong")[0]
+    rest = count - len(wrong)
+    code = {
+        (True, True): "tensor.one_wrong_one_right",
+        (True, False): "tensor.one_wrong_others_right",
+        (False, True): "tensor.some_wrong_one_right",
+        (False, False): "tensor.some_wrong_others_right",
+    }[(len(wrong) == 1, rest == 1)]
+    return message(code, listed=Words(listed), rest=Words(str(rest)))
 
 
 def wrong_entries_text(shape: Shape, wrong: list[int], count: int) -> str:
@@ -211,3 +222,11 @@ def _prefixed(inst: Instance, part: Part, c: int, text: str) -> str:
     if len(part.components) == 1:
         return text
     return f"{inst.prompts[part.index]['component_labels'][c]}: {text}"
+
+
+def _about(inst: Instance, part: Part, c: int, said: list[Message]) -> list[Message]:
+    """Messages about answer box ``c`` (named before the first, in a part with several)."""
+    if len(part.components) == 1 or not said:
+        return said
+    label = inst.prompts[part.index]["component_labels"][c]
+    return [said[0].about(label), *said[1:]]

@@ -21,7 +21,7 @@ from .autograd import Value, derivative, evaluate_chain
 from .compare import tolerance
 from .diagnose import CHAIN, FACTOR, INSTRUCTOR, SIGN, VARIABLE
 from .expr import Apply, BinOp, Call, Expr, Index, Literal, Name, Neg, Num, Transpose, children
-from .messages import nice_number
+from .messages import Authored, Label, Message, Number, message
 from .render import to_text
 from .shapes import Shape, entries, infer
 from .tensors import flat
@@ -46,13 +46,13 @@ ORDER = (INSTRUCTOR, TRANSPOSE, PREACTIVATION, ACTIVATION, MEAN, CHAIN, SIGN, VA
 @dataclass(frozen=True)
 class Diagnosis:
     code: str
-    message: str  # plain text (read as Markdown too: it has no markup)
+    messages: tuple[Message, ...]  # what to tell the student (messages.py words them)
 
 
 @dataclass(frozen=True, eq=False)
 class Candidate:
     code: str
-    message: str
+    message: Message
     values: torch.Tensor  # flattened point-major, like the answer
     tol: torch.Tensor
 
@@ -67,7 +67,7 @@ def diagnose_tensor(
     for cand in ranked:
         hit = ((s - cand.values).abs() <= cand.tol).view(-1, size).all(0)
         if bool(hit.all()):
-            return Diagnosis(cand.code, cand.message)
+            return Diagnosis(cand.code, (cand.message,))
     factor = _factor(inst, part, c, s)
     if factor is not None:
         return factor
@@ -75,7 +75,8 @@ def diagnose_tensor(
         for cand in ranked:
             hit = ((s - cand.values).abs() <= cand.tol).view(-1, size).all(0)
             if bool((hit | ok).all()):
-                return Diagnosis(cand.code, cand.message + " (in the entries that are wrong)")
+                only = message("tensor.only_wrong_entries")
+                return Diagnosis(cand.code, (cand.message, only))
     return None
 
 
@@ -89,10 +90,8 @@ def _factor(inst: Instance, part: Part, c: int, s: torch.Tensor) -> Diagnosis | 
     scaled = part.atol + abs(k) * (tol - part.atol)
     if abs(k - 1) > 1e-6 and abs(k + 1) > 1e-6 and abs(k) > 1e-12:
         if bool(((s - k * ref).abs() <= scaled).all()):
-            return Diagnosis(
-                FACTOR,
-                f"Your answer is {nice_number(k)} times the gradient: a constant factor is off.",
-            )
+            said = message("tensor.factor", factor=Number(k, fraction=True))
+            return Diagnosis(FACTOR, (said,))
     return None
 
 
@@ -107,7 +106,7 @@ def build_tensor_candidates(inst: Instance, part: Part, c: int) -> list[Candidat
     values = inst.at_values(part) if part.numeric else inst.sample_points
     out: list[Candidate] = []
 
-    def add(code: str, message: str, value: Value) -> None:
+    def add(code: str, said: Message, value: Value) -> None:
         if isinstance(value, torch.Tensor) and value.shape == ref.shape:
             v = value.detach()
         else:
@@ -119,7 +118,7 @@ def build_tensor_candidates(inst: Instance, part: Part, c: int) -> list[Candidat
             return
         if any(bool(((v - k.values).abs() <= k.tol).all()) for k in out):
             return
-        out.append(Candidate(code, message, v, tol))
+        out.append(Candidate(code, said, v, tol))
 
     def gradient(
         defines: list[tuple[str, Expr]], wrt: str = w, as_leaf: str | None = None
@@ -146,10 +145,11 @@ def build_tensor_candidates(inst: Instance, part: Part, c: int) -> list[Candidat
     for nodes, feedback in part.mistakes:
         node = nodes[0] if len(nodes) == 1 else nodes[c]
         v = flat(evaluate(node, env), npts, size, inst.device)
-        out.append(Candidate(INSTRUCTOR, feedback, v, tolerance(v, part.rtol, part.atol)))
+        authored = message("instructor.feedback", feedback=Authored(feedback))
+        out.append(Candidate(INSTRUCTOR, authored, v, tolerance(v, part.rtol, part.atol)))
     if len(shape) == 2 and shape[0] == shape[1]:
         t = ref.view(n, *shape).transpose(-1, -2)
-        add(TRANSPOSE, f"That is the transpose of d{part.of}/d{w} (x δ^T for δ x^T?).", t)
+        add(TRANSPOSE, message("tensor.transpose", derivative=Label(f"d{part.of}/d{w}")), t)
     used = ex.depends_on_names(part.of)
     defines = [(d, node) for d, node in ex.defines if d in used]
     budget = MAX_REWRITES
@@ -157,72 +157,64 @@ def build_tensor_candidates(inst: Instance, part: Part, c: int) -> list[Candidat
         for node in _walk(tree):
             if budget <= 0:
                 break
-            for code, message, replacement in _broken(node, w, ex.shapes):
+            for code, said, replacement in _broken(node, w, ex.shapes):
                 budget -= 1
-                add(code, message, gradient(_rewrite(defines, node, replacement)))
+                add(code, said, gradient(_rewrite(defines, node, replacement)))
     for d, _ in defines:  # an intermediate of the variable's shape, taken as the answer
         if d == part.of or w not in ex.depends_on(d) or ex.shapes.get(d, ()) != shape:
             continue
-        add(
-            CHAIN,
-            f"That is d{part.of}/d{d} alone; {d} depends on {w}, so apply the chain rule "
-            f"through d{d}/d{w}.",
-            gradient(defines, as_leaf=d),
+        said = message(
+            "tensor.chain",
+            alone=Label(f"d{part.of}/d{d}"),
+            name=Label(d),
+            variable=Label(w),
+            through=Label(f"d{d}/d{w}"),
         )
-    add(
-        SIGN,
-        "The sign is wrong: your answer is the negative of the gradient (t \u2212 y for y \u2212 t?).",
-        -ref,
-    )
+        add(CHAIN, said, gradient(defines, as_leaf=d))
+    add(SIGN, message("tensor.sign"), -ref)
     for other in sorted(ex.depends_on(part.of)):
         if other != w and ex.shapes.get(other, ()) == shape:
-            add(
-                VARIABLE,
-                f"That is the gradient with respect to {other}; this asks for the one with "
-                f"respect to {w}.",
-                gradient(defines, wrt=other),
-            )
+            said = message("tensor.variable", other=Label(other), variable=Label(w))
+            add(VARIABLE, said, gradient(defines, wrt=other))
     return out
 
 
-def _broken(node: Expr, w: str, shapes: dict[str, Shape]) -> list[tuple[str, str, Expr]]:
+def _broken(node: Expr, w: str, shapes: dict[str, Shape]) -> list[tuple[str, Message, Expr]]:
     """(code, message, replacement node) for each backprop rule ``node`` lets one break."""
     if isinstance(node, Call | Apply) and node.fn in ACTIVATIONS:
         arg = node.arg if isinstance(node, Call) else node.args[0]
         straight = Apply("_straight", (node, arg))
         inner = to_text(arg)
         derivative_text = ACTIVATIONS[node.fn].format(u=inner if len(inner) <= 2 else "u")
-        where = f", with u = {inner}" if len(inner) > 2 else ""
+        fn, derivative_of = Label(node.fn), Label(derivative_text)
         if isinstance(arg, Name) and arg.name == w:
-            return [
-                (
-                    PREACTIVATION,
-                    f"That is the gradient with respect to {node.fn}({w}), after the activation; "
-                    f"this asks for it with respect to {w}, before it: go back through "
-                    f"{node.fn} with its derivative, {derivative_text}.",
-                    straight,
-                )
-            ]
-        return [
-            (
-                ACTIVATION,
-                f"The derivative of the activation {node.fn} is missing: multiply by "
-                f"{derivative_text} entry by entry{where}.",
-                straight,
+            said = message(
+                "tensor.preactivation",
+                activated=Label(f"{node.fn}({w})"),
+                variable=Label(w),
+                function=fn,
+                derivative=derivative_of,
             )
-        ]
+            return [(PREACTIVATION, said, straight)]
+        if len(inner) > 2:
+            said = message(
+                "tensor.activation_inner", function=fn, derivative=derivative_of, inner=Label(inner)
+            )
+        else:
+            said = message("tensor.activation", function=fn, derivative=derivative_of)
+        return [(ACTIVATION, said, straight)]
     if isinstance(node, Apply) and node.fn in ("mean", "mse", "cross_entropy"):
         count = _averaged(node, shapes)
         if count > 1:
             return [
                 (
                     MEAN,
-                    f"The 1/N of the mean is missing: divide by N = {count}.",
+                    message("tensor.mean_missing", count=Number(float(count))),
                     Apply("_scale", (node, Num(float(count)))),
                 ),
                 (
                     MEAN,
-                    f"The mean's 1/N is applied twice: divide by N = {count} once only.",
+                    message("tensor.mean_twice", count=Number(float(count))),
                     Apply("_scale", (node, Num(1.0 / count))),
                 ),
             ]
