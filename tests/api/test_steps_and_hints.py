@@ -180,3 +180,20 @@ def test_the_worked_solution_of_a_followed_part_draws_the_students_wrong_step(tu
     assert sol.json["highlight"]["edges"] == [{"from": "x", "to": "y"}]
     assert sol.json["total"] == 220
     assert "∂y/∂x = 44" in sol.json["highlight"]["reason"]
+
+
+def test_a_hint_written_in_two_languages_is_shown_in_the_readers(world, client):
+    chinese = HINTED.replace(
+        "      - Differentiate $y$ first.\n",
+        "      - {text: {en: Differentiate $y$ first., zh-CN: 先求 $y$ 的导数。}}\n",
+    ).replace("id: tutorial-chain", "id: tutorial-chain-zh")
+    exercises.upload(world.svc, world.teacher.actor, chinese)
+    created = client.post(
+        f"/api/v1/courses/{world.course_id}/assignments",
+        json={"exercise_id": "tutorial-chain-zh"},
+        headers=world.teacher.headers,
+    ).json
+    url = f"/api/v1/assignments/{created['id']}/hints/dz-at-10"
+    shown = client.post(url, json={}, headers={**world.student.headers, "Accept-Language": "zh-CN"})
+    assert shown.status_code == 200, shown.json
+    assert shown.json["hints"]["revealed"][0]["markdown"] == "先求 $y$ 的导数。"

@@ -11,9 +11,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from grader import languages
 from grader.db.models import HelpTaken
 from grader.engine.assistance import Taken, penalty
 from grader.engine.steps import part_steps
+from grader.engine.texts import text_in
 from grader.services.exercises.markup import latex_to_mathml, render_markdown
 
 
@@ -42,6 +44,8 @@ def part_help(exercise: Any, part_id: str, taken: Taken | None) -> dict[str, Any
     taken = taken or Taken()
     steps = part_steps(exercise).get(part_id, ())
     hints = part.spec.hints
+    wanted, default = languages.current(), exercise.spec.language
+    texts = [text_in(h.text, wanted, default)[0] for h in hints[: taken.hints]]
     out: dict[str, Any] = {
         "steps": {
             "available": len(steps),
@@ -57,11 +61,11 @@ def part_help(exercise: Any, part_id: str, taken: Taken | None) -> dict[str, Any
             "revealed": [
                 {
                     "number": i + 1,
-                    "markdown": h.text,
-                    "html": render_markdown(h.text),
+                    "markdown": text,
+                    "html": render_markdown(text),
                     "penalty": h.penalty,
                 }
-                for i, h in enumerate(hints[: taken.hints])
+                for i, (h, text) in enumerate(zip(hints, texts, strict=False))
             ],
         },
         "penalty": penalty(exercise, part, taken),
