@@ -152,7 +152,8 @@ def outer(u: Value, v: Value) -> torch.Tensor:
 
 
 def apply(fn: str, args: list[Value]) -> Value:
-    """Evaluate one of ``expr.TENSOR_FUNCTIONS`` (but transpose, which has its own node)."""
+    """Evaluate a tensor operation of the registry (functions.TENSOR_OPERATIONS) by name; transpose
+    has its own node, and ``_straight`` and ``_scale`` are built by the diagnosis only."""
     if fn in ("sum", "mean"):
         return _reduce(fn, args[0], args[1] if len(args) > 1 else None)
     if fn in ("softmax", "log_softmax"):
