@@ -16,6 +16,8 @@ RUN pip install --extra-index-url "$TORCH_INDEX" -r requirements.txt \
  && useradd --create-home --uid 1000 grader \
  && mkdir -p /var/lib/grader && chown grader /var/lib/grader
 COPY grader ./grader
+# the pages' and the feedback's words in each language: compiled here, never committed
+RUN pybabel compile -d grader/translations
 COPY migrations ./migrations
 COPY alembic.ini ./
 COPY exercises ./exercises

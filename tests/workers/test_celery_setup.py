@@ -95,6 +95,8 @@ def test_compose_runs_web_worker_postgres_redis_with_health_conditions():
         env = services[name]["environment"]
         assert env["GRADER_BROKER_URL"].startswith("redis://redis:")
     assert "gunicorn" in (ROOT / "Dockerfile").read_text()
+    # the image compiles the catalogues it serves in (they are not committed, #29)
+    assert "RUN pybabel compile -d grader/translations" in (ROOT / "Dockerfile").read_text()
     assert "deploy" not in services["worker"]  # the base file runs without GPUs
 
 
