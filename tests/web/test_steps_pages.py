@@ -58,3 +58,10 @@ def test_the_analytics_page_counts_the_help_students_took(pages, web, page_text)
     pages.sign_in(web.teacher)
     text = page_text(pages.get(f"/teach/assignments/{aid}/analytics"))
     assert "Help taken: 1 student(s) opened the steps; 1 revealed hints (2 in all)." in text
+
+
+def test_the_authors_preview_lists_each_parts_steps_and_what_it_builds_on(pages, web, page_text):
+    _tutorial(web)
+    pages.sign_in(web.teacher)
+    text = page_text(pages.get("/teach/exercises/tutorial-chain/preview?seed=1"))
+    assert "Steps (from the graph): dy/dx, dz/dy. Builds on (inferred): nothing. Hints: 2." in text

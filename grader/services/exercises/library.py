@@ -31,6 +31,8 @@ from grader.engine import (
 )
 from grader.engine.diagnose import with_params
 from grader.engine.render import format_number
+from grader.engine.steps import part_steps
+from grader.engine.uses import part_uses
 from grader.services.accounts.access import require_role
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -393,6 +395,7 @@ def preview(svc: Services, actor: Actor, slug: str, seed: int, version: int | No
                 "prompt_mathml": latex_to_mathml(prompt["prompt_latex"]),
                 "component_labels": prompt.get("component_labels") or [],
                 "reference": _reference(svc, exercise, inst, part),
+                **_assistance(exercise, part),
             }
         )
     problems = _self_test_problems(exercise, sha256)
@@ -405,6 +408,19 @@ def preview(svc: Services, actor: Actor, slug: str, seed: int, version: int | No
         "statement_html": render_markdown(inst.statement),
         "parts": parts,
         "self_tests": {"passed": not problems, "problems": problems},
+    }
+
+
+def _assistance(exercise: Any, part: Any) -> dict[str, Any]:
+    """What a part offers and builds on (#26), as its author checks it: its steps (authored or
+    generated from the graph), the earlier parts it uses (authored or inferred), its hints."""
+    numbers = {p.id: i for i, p in enumerate(exercise.parts, start=1)}
+    return {
+        "steps": [s.label for s in part_steps(exercise).get(part.id, ())],
+        "steps_generated": part.spec.steps is None or part.spec.steps is True,
+        "uses": [numbers[u] for u in part_uses(exercise).get(part.id, ())],
+        "uses_inferred": part.spec.uses is None,
+        "hints": len(part.spec.hints),
     }
 
 
