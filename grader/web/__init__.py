@@ -23,6 +23,7 @@ def register_web(app: Flask) -> None:
         language,
         pages,
         practice,
+        question_editor,
         security,
         solution,
     )

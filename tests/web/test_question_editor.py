@@ -1,0 +1,116 @@
+"""The assignment editor's question list without JavaScript (#24): search the library, add an
+exercise or a pool of several, reorder with Up/Down, points and attempts per question, and the
+refusals after submissions shown with their reason."""
+
+from __future__ import annotations
+
+import pytest
+
+from grader.services import exercises
+from grader.services.assignments import assignment as assignments
+from tests.api.test_questions import POWERS, power_yaml
+
+
+@pytest.fixture
+def homework(web):
+    for slug, n in POWERS.items():
+        exercises.upload(web.svc, web.teacher.actor, power_yaml(slug, n))
+    spec = {"title": "Week 6", "questions": [{"exercise_id": "pow-two"}]}
+    return assignments.create_assignment(web.svc, web.teacher.actor, web.course_id, spec)["id"]
+
+
+def _ids(web, assignment_id):
+    info = assignments.settings(web.svc, web.teacher.actor, assignment_id)
+    return info["questions"]
+
+
+def _form(web, assignment_id, **typed):
+    """The question list as the page posts it back (one row per question or pool)."""
+    data: dict = {"qid": []}
+    seen = set()
+    for q in _ids(web, assignment_id):
+        if "pool" in q and q["group"] in seen:
+            continue
+        seen.add(q.get("group"))
+        data["qid"].append(str(q["id"]))
+    data.update(typed)
+    return data
+
+
+def test_an_instructor_searches_adds_a_pool_reorders_and_sets_points(
+    pages, web, homework, page_text
+):
+    pages.sign_in(web.teacher)
+    url = f"/teach/assignments/{homework}/questions"
+    searched = page_text(pages.get(url + "?q=pow-t"))
+    assert "pow-three" in searched and "pow-four" not in searched.split("Add a question")[1]
+    single = pages.post(url, {**_form(web, homework), "pick": ["pow-three"], "action": "add"})
+    assert single.status_code == 303 and single.headers["Location"].endswith("#questions-h")
+    pool = pages.post(
+        url,
+        {
+            **_form(web, homework),
+            "pick": ["pow-four", "pow-five"],
+            "choose": "1",
+            "new_points": "4",
+            "action": "add",
+        },
+    )
+    assert pool.status_code == 303
+    rows = _ids(web, homework)
+    assert [q.get("exercise_id") or "pool" for q in rows] == ["pow-two", "pow-three", "pool"]
+    assert rows[2]["points"] == 4.0 and [e["exercise_id"] for e in rows[2]["pool"]] == [
+        "pow-four",
+        "pow-five",
+    ]
+    third = str(rows[1]["id"])
+    moved = pages.post(url, {**_form(web, homework), "action": f"up:{third}"})
+    assert moved.status_code == 303
+    assert [q.get("exercise_id") for q in _ids(web, homework)][:2] == ["pow-three", "pow-two"]
+    first = str(rows[0]["id"])
+    typed = {
+        f"points-{first}": "2,5",
+        f"attempts-{first}": "3",
+        f"variants-{first}": "new_each_attempt",
+    }
+    assert pages.post(url, {**_form(web, homework), **typed, "action": "save"}).status_code == 303
+    changed = next(q for q in _ids(web, homework) if str(q["id"]) == first)
+    assert (changed["points"], changed["max_attempts"], changed["variants"]) == (
+        2.5,
+        3,
+        "new_each_attempt",
+    )
+    shown = page_text(pages.get(url + "?done=save"))
+    assert "The questions were saved." in shown and "3 question(s), 7.5 points." in shown
+
+
+def test_refusals_after_submissions_are_shown_with_the_reason(pages, web, homework, page_text):
+    from grader.services.grading import submissions
+
+    pages.sign_in(web.teacher)
+    url = f"/teach/assignments/{homework}/questions"
+    pages.post(url, {**_form(web, homework), "pick": ["pow-three"], "action": "add"})
+    first = _ids(web, homework)[0]
+    submissions.submit(web.svc, web.student.actor, homework, {"dy": "x"}, question_id=first["id"])
+    refused = pages.post(url, {**_form(web, homework), "action": f"remove:{first['id']}"})
+    assert refused.status_code == 409
+    text = page_text(refused)
+    assert "Not saved:" in text and "pow-two" in text and "has submissions and stays" in text
+    assert len(_ids(web, homework)) == 2  # nothing removed
+    wrong = pages.post(url, {**_form(web, homework), f"points-{first['id']}": "lots"})
+    assert wrong.status_code == 422 and "“lots” is not a number" in page_text(wrong)
+    nothing = pages.post(url, {**_form(web, homework), "action": "add"})
+    assert nothing.status_code == 422 and "tick one exercise" in page_text(nothing)
+    # the question nobody answered still goes
+    second = _ids(web, homework)[1]["id"]
+    assert (
+        pages.post(url, {**_form(web, homework), "action": f"remove:{second}"}).status_code == 303
+    )
+    assert len(_ids(web, homework)) == 1
+
+
+def test_only_the_courses_instructors_edit_questions(pages, web, homework):
+    pages.sign_in(web.student)
+    url = f"/teach/assignments/{homework}/questions"
+    assert pages.get(url).status_code == 403
+    assert pages.post(url, {"qid": ["1"], "action": "save"}).status_code == 403
