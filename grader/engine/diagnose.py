@@ -635,8 +635,14 @@ def _term_level(
     if not isinstance(wv, np.ndarray):
         return None
     found = _term_fix(values, diff, wv, tol, single=len(terms) == 1)
+    shown_variable = w
     if found is None:
-        return None
+        others = [v for v in inst.exercise.spec.variables if v != w and _alike(env.get(v), wv)]
+        dropped = _other_variable_factor(values, diff, env, others, tol) if others else None
+        if dropped is None:
+            return None
+        found = (dropped[0], 1, dropped[2])
+        shown_variable = dropped[1]
     i, j, m = found
     constant = j == 0 and names_in(terms[i]) <= constants
     if constant and abs(m) >= 1e-12 and abs(m + 1) >= 1e-9:
@@ -645,7 +651,7 @@ def _term_level(
         texts: list[str] | None = list(typed_terms)
     else:
         texts = _typed_terms(typed, inst.exercise.scope, len(terms))
-    said = _term_message(terms[i], texts[i] if texts else None, j, m, w, constants)
+    said = _term_message(terms[i], texts[i] if texts else None, j, m, shown_variable, constants)
     if constant:
         # a constant term wrong is the whole answer off by a constant: the code stays
         # "offset" (as the labelled corpus has it), the message names the term when its
@@ -693,12 +699,7 @@ def _term_fix(
     powers = _powers(wv)["single" if single else "shifts"]  # (shifts, points)
     D = (powers[:, None, :] * values[None, :, :]).reshape(-1, n)  # (shifts * terms, points)
     T = np.broadcast_to(values, (len(shifts), t, n)).reshape(-1, n)
-    m = _fitted(T - diff, D)
-    m = np.where(np.abs(m) < 1e-9, 0.0, m)
-    residual = np.abs(diff - T + m[:, None] * D)
-    # the corrected term's own size widens the tolerance as compare.tolerance would
-    fits = (residual <= tol + 1e-9 * np.abs(T)).all(axis=1)
-    fits &= np.isfinite(D).all(axis=1)
+    m, fits = _fit_rows(T, D, diff, tol)
     best = None
     for r in np.flatnonzero(fits):
         i, j = keys[r]
@@ -709,6 +710,39 @@ def _term_fix(
         if best is None or rank < best[0]:
             best = (rank, i, j, mr)
     return None if best is None else best[1:]
+
+
+def _fit_rows(
+    T: np.ndarray, D: np.ndarray, diff: np.ndarray, tol: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the factor m that makes ``T - m·D`` the fix of ``diff`` (term T replaced by
+    m·D), and whether it fits at every point."""
+    m = _fitted(T - diff, D)
+    m = np.where(np.abs(m) < 1e-9, 0.0, m)
+    residual = np.abs(diff - T + m[:, None] * D)
+    # the corrected term's own size widens the tolerance as compare.tolerance would
+    fits = (residual <= tol + 1e-9 * np.abs(T)).all(axis=1)
+    fits &= np.isfinite(D).all(axis=1)
+    return m, fits
+
+
+def _alike(value: object, wv: np.ndarray) -> bool:
+    """Whether ``value`` is another variable's values at the same points as ``wv``."""
+    return isinstance(value, np.ndarray) and value.shape == wv.shape
+
+
+def _other_variable_factor(
+    values: np.ndarray, diff: np.ndarray, env: dict, others: list[str], tol: np.ndarray
+) -> tuple[int, str, float] | None:
+    """(term index, variable v, factor m) where the term times m·v fixes the answer: a factor
+    of another variable dropped (2x for the x-derivative of x^2 y), or None."""
+    for v in others:
+        m, fits = _fit_rows(values, values * env[v], diff, tol)
+        for r in np.flatnonzero(fits):
+            mr = float(m[r])
+            if abs(mr) > 1e-12 and _simple_fraction(mr):
+                return int(r), v, mr
+    return None
 
 
 def _simple_fraction(x: float) -> bool:

@@ -122,6 +122,31 @@ def test_gradient_component_gets_its_own_term_diagnosis():
     assert "Check the term 6y: its sign is wrong." in result.plain
 
 
+def test_a_term_missing_a_factor_of_another_variable_is_named():
+    """d/dx of x^2 y + 3x y^3 written 2x + 3y^3: the y of the first term was dropped."""
+    ex = make_exercise(
+        """\
+        id: p
+        title: P
+        variables: {x: [-2, 2], y: [-2, 2]}
+        define:
+          f: x^2*y + 3*x*y^3
+        parts:
+          - id: dx
+            kind: expression
+            of: f
+            wrt: x
+        """
+    )
+    result = grade(ex, {"dx": "2x + 3y^3"}).parts["dx"]
+    assert result.diagnosis == "term_power"
+    (said,) = result.messages
+    assert said.code == "term.missing_factor"
+    assert (said.args["term"].text, said.args["variable"].text) == ("2x", "y")
+    twice = grade(ex, {"dx": "2x y + 6y^2"}).parts["dx"]  # a factor y dropped, coefficient off
+    assert [m.code for m in twice.messages] == ["term.missing_factor_coefficient"]
+
+
 def test_wrong_answer_without_a_named_mistake_names_a_readable_point():
     result = check(single(CHAIN), "20 sin(x)")
     assert "at x = 1 your answer gives" in result.plain
