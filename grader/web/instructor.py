@@ -187,7 +187,7 @@ def _accommodations_page(actor: Actor, course_id: int, username: str, **values: 
     return render_template("instructor/accommodations.html", course=course, m=member, **values)
 
 
-def _form_number(name: str, label: str, whole: bool) -> float | int | None:
+def form_number(name: str, label: str, whole: bool) -> float | int | None:
     """A number typed in a form (a decimal comma read as a point); None when left empty."""
     text = request.form.get(name, "").strip()[:20].replace(",", ".")
     if not text:
@@ -203,8 +203,8 @@ def _form_number(name: str, label: str, whole: bool) -> float | int | None:
 @signed_in
 def save_accommodations(actor: Actor, course_id: int, username: str) -> Any:
     try:
-        factor = _form_number("time_factor", "Time factor", whole=False)
-        typed_minutes = _form_number("extra_minutes", "Extra minutes", whole=True)
+        factor = form_number("time_factor", "Time factor", whole=False)
+        typed_minutes = form_number("extra_minutes", "Extra minutes", whole=True)
         minutes = None if typed_minutes is None else int(typed_minutes)
         exams.set_course_accommodation(services(), actor, course_id, username, factor, minutes)
     except Invalid as exc:
@@ -319,6 +319,7 @@ def _assignment_form(
 
 
 def _number(form: Any, name: str, cast: Any, label: str) -> Any:
+    """A number typed in the assignment form, read by `cast`; None when left empty."""
     text = form.get(name, "").strip()
     try:
         return cast(text) if text else None
@@ -385,11 +386,7 @@ def _settings_from_form(form: Any, zone: str, current: dict | None = None) -> di
         "score_policy": form.get("score_policy", "best"),
     }
     for name, cast in (("max_attempts", int), ("late_penalty", float)):
-        text = form.get(name, "").strip()
-        try:
-            spec[name] = cast(text) if text else None
-        except ValueError:
-            raise Invalid(f"{name}: {text[:20]!r} is not a number") from None
+        spec[name] = _number(form, name, cast, name)
     if spec["max_attempts"] is not None and not 1 <= spec["max_attempts"] <= 10_000:
         raise Invalid("max_attempts: 1 to 10000, or empty for no limit")
     penalty = spec["late_penalty"]
@@ -539,8 +536,8 @@ def give_extension(actor: Actor, assignment_id: int, username: str) -> Any:
     if extra_text and not extra_text.isdigit():
         raise Invalid("extra_attempts: a whole number")
     extra = int(extra_text) if extra_text else None
-    factor = _form_number("time_factor", "Time factor", whole=False)
-    minutes = _form_number("extra_minutes", "Extra minutes", whole=True)
+    factor = form_number("time_factor", "Time factor", whole=False)
+    minutes = form_number("extra_minutes", "Extra minutes", whole=True)
     whole = None if minutes is None else int(minutes)
     gradebook.set_extension(services(), actor, assignment_id, username, due, extra, factor, whole)
     return redirect(

@@ -18,6 +18,7 @@ from grader.services.context import Actor
 from grader.services.errors import Forbidden, Invalid, ServiceError
 from grader.services.exercises import library as exercises
 from grader.web import bp
+from grader.web.instructor import form_number
 from grader.web.security import services, signed_in
 
 SEARCH_ROWS = 50  # library rows the search shows at once
@@ -67,25 +68,6 @@ def question_editor(actor: Actor, assignment_id: int) -> Any:
     return _page(actor, _staff_settings(actor, assignment_id))
 
 
-def _whole_or_none(name: str, label: str) -> int | None:
-    text = request.form.get(name, "").strip()[:20]
-    if not text:
-        return None
-    if not text.isdigit():
-        raise Invalid(f"{label}: “{text}” is not a whole number")
-    return int(text)
-
-
-def _points_or_none(name: str, label: str) -> float | None:
-    text = request.form.get(name, "").strip()[:20].replace(",", ".")
-    if not text:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        raise Invalid(f"{label}: “{text}” is not a number") from None
-
-
 def _typed_list() -> list[dict[str, Any]]:
     """The questions as the form has them, in its order, with what was typed for each."""
     items = []
@@ -97,8 +79,8 @@ def _typed_list() -> list[dict[str, Any]]:
         items.append(
             {
                 "id": int(text),
-                "points": _points_or_none(f"points-{text}", f"{label}, points"),
-                "max_attempts": _whole_or_none(f"attempts-{text}", f"{label}, attempts"),
+                "points": form_number(f"points-{text}", f"{label}, points", whole=False),
+                "max_attempts": form_number(f"attempts-{text}", f"{label}, attempts", whole=True),
                 "variants": variants if variants in ("same", "new_each_attempt") else "same",
             }
         )
@@ -115,8 +97,8 @@ def _added() -> dict[str, Any]:
         spec = {"exercise_id": picked[0]}
     else:
         spec = {"pool": picked[: questions.MAX_POOL]}
-        spec["choose"] = _whole_or_none("choose", "How many each student gets") or 1
-    points = _points_or_none("new_points", "Points of the new question")
+        spec["choose"] = form_number("choose", "How many each student gets", whole=True) or 1
+    points = form_number("new_points", "Points of the new question", whole=False)
     if points is not None:
         spec["points"] = points
     return spec
