@@ -124,7 +124,8 @@ def passback_state(path: AssignmentPath):
 
 @bp.post("/courses/<int:course_id>/webhooks", responses={201: WebhookCreated})
 def create_webhook(path: CoursePath, body: WebhookCreate):
-    """Subscribe a URL to the course's `submission.graded` events; the secret is shown once."""
+    """Subscribe a URL to the course's `submission.graded` and `practice.scored` events; the
+    secret is shown once."""
     return webhooks.subscribe(svc(), actor(), path.course_id, body.url), 201
 
 

@@ -145,7 +145,8 @@ class LtiResourceLink(Base):
 
 
 class LtiPassback(OutboxColumns, Base):
-    """The outbox of grade passback: one row per graded submission (and LMS link) of an LTI user.
+    """The outbox of grade passback: one row per graded submission (and LMS link) of an LTI user,
+    or, for a practice assignment (no submission), one per change of its score.
 
     Written in the transaction that stores the grade, so a grade is never lost; sent by
     whichever process claims the row; the score's timestamp is fixed here, so a resend after a
@@ -159,7 +160,9 @@ class LtiPassback(OutboxColumns, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
+    submission_id: Mapped[int | None] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE")
+    )
     link_pk: Mapped[int] = mapped_column(
         ForeignKey("lti_resource_links.id", ondelete="CASCADE"), index=True
     )

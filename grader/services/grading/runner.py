@@ -383,7 +383,8 @@ def store(
         ).all()
         done = [row.id for row in written]
         integrations.graded(session, done)  # LMS passbacks and webhooks commit with the grades
-        mastery.record_submissions(session, done)  # skills' evidence, with the grades too
+        observed = mastery.record_submissions(session, done)  # skills' evidence, with them too
+        integrations.practiced(session, observed)  # practice assignments it moved, to the LMS
         scheduling.observe_costs(session, _observed_costs(outcomes))
     if observe is not None and written:
         observe(len(outcomes), [(now - row.created_at).total_seconds() for row in written])

@@ -10,21 +10,22 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from grader.db.integrations import LtiResourceLink, WebhookSubscription
-from grader.db.models import Assignment, Submission
+from grader.db.models import Assignment, Submission, utcnow
 from grader.services.context import Services
 from grader.services.integrations import webhooks
 from grader.services.integrations.lti import passback as lti_passback
 
 log = logging.getLogger(__name__)
 
-__all__ = ["deliver_due", "graded"]
+__all__ = ["deliver_due", "graded", "practiced"]
 
 
 @functools.cache
@@ -63,6 +64,64 @@ def graded(session: Session, submission_ids: list[int]) -> None:
         log.exception(
             "could not queue the passbacks/webhooks of %s submission(s)", len(submission_ids)
         )
+
+
+def practiced(
+    session: Session,
+    evidence: Iterable[tuple[int, int, Iterable[str]]],
+    now: datetime | None = None,
+) -> None:
+    """Queue the passbacks and `practice.scored` events of the practice assignments whose
+    score new evidence moved: for each (course, student, skills observed), the course's
+    practice assignments not yet due that target one of those skills and have an LMS link or
+    a webhook. Runs in the transaction that records the evidence (after it is added); a
+    score the LMS already has adds nothing, and after the due date the score is frozen."""
+    now = now or utcnow()
+    try:
+        with session.begin_nested():
+            for course_id, student_id, skills in evidence:
+                _practiced(session, course_id, student_id, set(skills), now)
+    except Exception:
+        log.exception("could not queue the passbacks/webhooks of practice assignments")
+
+
+def _practiced(
+    session: Session, course_id: int, student_id: int, skills: set[str], now: datetime
+) -> None:
+    if not skills:
+        return
+    goals = session.scalars(
+        select(Assignment).where(
+            Assignment.course_id == course_id,
+            Assignment.kind == "practice",
+            or_(Assignment.due_at.is_(None), Assignment.due_at >= now),
+        )
+    ).all()
+    goals = [a for a in goals if skills & set(a.target_skills or [])]
+    if not goals:
+        return
+    hooked = session.scalar(
+        select(WebhookSubscription.id)
+        .where(
+            WebhookSubscription.course_id == course_id, WebhookSubscription.disabled_at.is_(None)
+        )
+        .limit(1)
+    )
+    linked = set(
+        session.scalars(
+            select(LtiResourceLink.assignment_id).where(
+                LtiResourceLink.assignment_id.in_([a.id for a in goals])
+            )
+        )
+    )
+    for assignment in goals:
+        if not (hooked or assignment.id in linked):
+            continue
+        score = lti_passback.assignment_score(session, assignment, student_id)
+        if assignment.id in linked:
+            lti_passback.enqueue_score(session, assignment, student_id, score, now)
+        if hooked:
+            webhooks.enqueue_practice(session, assignment, student_id, score, now)
 
 
 def deliver_due(svc: Services, now: datetime | None = None) -> dict[str, int]:

@@ -1,4 +1,5 @@
-"""Webhooks for integrations without LTI: signed `submission.graded` events per course.
+"""Webhooks for integrations without LTI: signed `submission.graded` events per course, and
+`practice.scored` when practice moves a practice assignment's score.
 
 Signed per Standard Webhooks (https://www.standardwebhooks.com): headers `webhook-id`,
 `webhook-timestamp` and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of
@@ -43,6 +44,8 @@ from grader.vocabulary import DONE, DeliveryOutcome, OutboxStatus
 
 log = logging.getLogger(__name__)
 EVENT = "submission.graded"
+PRACTICE_EVENT = "practice.scored"
+EVENTS = f"{EVENT} {PRACTICE_EVENT}"  # a subscription receives every event of its course
 SECRET_PREFIX = "whsec_"
 TOLERANCE_S = 300  # receivers refuse timestamps further than this from their clock
 MAX_SUBSCRIPTIONS = 20  # per course
@@ -130,7 +133,7 @@ def subscribe(svc: Services, actor: Actor, course_id: int, url: str) -> dict:
         if count is not None:
             raise Invalid(f"a course has at most {MAX_SUBSCRIPTIONS} webhook subscriptions")
         row = WebhookSubscription(
-            course_id=course_id, url=url, secret=new_secret(), events=EVENT, created_by=actor.id
+            course_id=course_id, url=url, secret=new_secret(), events=EVENTS, created_by=actor.id
         )
         session.add(row)
         session.flush()
@@ -269,6 +272,61 @@ def enqueue(session: Session, submission_ids: list[int]) -> int:
             )
         )
     return len(rows)
+
+
+def enqueue_practice(
+    session: Session,
+    assignment: Assignment,
+    student_id: int,
+    score: tuple[float, float],
+    now: datetime,
+) -> int:
+    """Queue `practice.scored` for the subscriptions of a practice assignment's course: the
+    student's new score (target skills reached). One event per score reached (its id names
+    the score), so the same score is never announced twice; none before a skill is reached."""
+    if not score[0]:
+        return 0
+    subscriptions = session.scalars(
+        select(WebhookSubscription.id).where(
+            WebhookSubscription.course_id == assignment.course_id,
+            WebhookSubscription.disabled_at.is_(None),
+        )
+    ).all()
+    event_id = f"msg_practice_{assignment.id}_{student_id}_{score[0]:g}"
+    sent = set(
+        session.scalars(
+            select(WebhookDelivery.subscription_id).where(
+                WebhookDelivery.subscription_id.in_(subscriptions),
+                WebhookDelivery.event_id == event_id,
+            )
+        )
+    )
+    targets = list(assignment.target_skills or [])
+    payload = {
+        "type": PRACTICE_EVENT,
+        "timestamp": now.isoformat(timespec="microseconds"),
+        "data": {
+            "assignment_id": assignment.id,
+            "assignment_title": assignment.title,
+            "course_id": assignment.course_id,
+            "student": session.get_one(User, student_id).username,
+            "score": score[0],
+            "max_score": score[1],
+            "target_skills": targets,
+            "target_level": assignment.target_level or "proficient",
+        },
+    }
+    for subscription_id in subscriptions:
+        if subscription_id not in sent:
+            session.add(
+                WebhookDelivery(
+                    subscription_id=subscription_id,
+                    event_id=event_id,
+                    event_type=PRACTICE_EVENT,
+                    payload=payload,
+                )
+            )
+    return len(subscriptions) - len(sent)
 
 
 def deliver_due(

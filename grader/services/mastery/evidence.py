@@ -166,14 +166,17 @@ def version_skills(sha256: str, yaml_text: str) -> tuple[list[str], dict[str, li
     return found
 
 
-def record_submissions(session: Session, submission_ids: list[int]) -> None:
-    """Evidence from assignments' graded submissions, in the transaction that stores them.
+def record_submissions(
+    session: Session, submission_ids: list[int]
+) -> list[tuple[int, int, list[str]]]:
+    """Evidence from assignments' graded submissions, in the transaction that stores them;
+    returns (course, student, skills observed) per submission that added any.
 
     Students' own graded work only: not an instructor's preview, not an exam (its feedback may
     be held back, and a mastery that moved would tell), and once per submission (a regrade
     adds nothing)."""
     if not submission_ids:
-        return
+        return []
     rows = session.execute(
         select(
             Submission.id,
@@ -206,6 +209,7 @@ def record_submissions(session: Session, submission_ids: list[int]) -> None:
             )
         )
     )
+    observed: list[tuple[int, int, list[str]]] = []
     for r in rows:
         if r.id in done or not r.results:
             continue
@@ -216,7 +220,10 @@ def record_submissions(session: Session, submission_ids: list[int]) -> None:
             for pid, result in (r.results.get("parts") or {}).items()
             if pid in answered
         ]
-        record(session, r.course_id, r.student_id, parts, submission_id=r.id)
+        touched = record(session, r.course_id, r.student_id, parts, submission_id=r.id)
+        if touched:
+            observed.append((r.course_id, r.student_id, list(touched)))
+    return observed
 
 
 def standing(

@@ -26,7 +26,7 @@ from grader.engine.instance import stable_seed
 from grader.engine.messages import Message, Number, Words, render
 from grader.engine.scheduler import choose_next
 from grader.engine.skills import skill_map
-from grader.services import mastery
+from grader.services import integrations, mastery
 from grader.services.accounts.access import course_role
 from grader.services.assignments.assignment import preview_for
 from grader.services.context import Actor, Services
@@ -294,6 +294,7 @@ def submit(svc: Services, actor: Actor, item_id: int, answers: dict[str, Any]) -
                 if p.id in cleaned
             ]
             touched = mastery.record(session, course_id, actor.id, parts, practice_item_id=item_id)
+            integrations.practiced(session, [(course_id, actor.id, touched)])
         standing = mastery.standing(session, course_id, actor.id, [skill_of, *touched])
     return Graded(
         item_id=item_id,

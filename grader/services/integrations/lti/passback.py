@@ -36,7 +36,9 @@ CONTAINER_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
 table = table_of(LtiPassback)
 
 
-def _score(session: Session, assignment: Assignment, student_id: int) -> tuple[float, float]:
+def assignment_score(
+    session: Session, assignment: Assignment, student_id: int
+) -> tuple[float, float]:
     """The assignment's score of the student as the gradebook has it (an instructor's
     override, else the sum of its questions' best or last graded attempts after their late
     penalty), and the assignment's maximum: one LMS line item per assignment."""
@@ -69,7 +71,7 @@ def enqueue(session: Session, submission_ids: list[int]) -> int:
     ).all()
     for submission, link_pk, sub in rows:
         assignment = session.get_one(Assignment, submission.assignment_id)
-        score, maximum = _score(session, assignment, submission.student_id)
+        score, maximum = assignment_score(session, assignment, submission.student_id)
         stamp = (submission.graded_at or utcnow()).isoformat(timespec="microseconds")
         existing = session.scalar(
             select(LtiPassback).where(
@@ -94,6 +96,47 @@ def enqueue(session: Session, submission_ids: list[int]) -> int:
             )
         )
     return len(rows)
+
+
+def enqueue_score(
+    session: Session,
+    assignment: Assignment,
+    student_id: int,
+    score: tuple[float, float],
+    now: datetime,
+) -> int:
+    """Add the passbacks of a practice assignment's score for one student (no submission: the
+    evidence of practice moved it), unless the LMS was already sent this score: an unchanged
+    score adds nothing however often evidence comes."""
+    score_given, maximum = score
+    links = session.execute(
+        select(LtiResourceLink.id, LtiUser.sub)
+        .join(LtiUser, LtiUser.platform_id == LtiResourceLink.platform_id)
+        .where(LtiResourceLink.assignment_id == assignment.id, LtiUser.user_id == student_id)
+    ).all()
+    added = 0
+    for link_pk, sub in links:
+        last = session.scalar(
+            select(LtiPassback.score_given)
+            .where(LtiPassback.link_pk == link_pk, LtiPassback.user_id == student_id)
+            .order_by(LtiPassback.id.desc())
+            .limit(1)
+        )
+        if (last if last is not None else 0.0) == score_given:
+            continue
+        session.add(
+            LtiPassback(
+                submission_id=None,
+                link_pk=link_pk,
+                user_id=student_id,
+                lti_sub=sub,
+                score_given=score_given,
+                score_maximum=maximum,
+                timestamp=now.isoformat(timespec="microseconds"),
+            )
+        )
+        added += 1
+    return added
 
 
 def scores_url(lineitem: str) -> str:
