@@ -10,6 +10,7 @@ from grader.api.common import (
     actor,
     csv_response,
     error_responses,
+    out,
     svc,
 )
 from grader.api.schemas import (
@@ -244,13 +245,13 @@ def reveal_question_hint(path: QuestionPartHelpPath):
 def start_exam(path: AssignmentPath):
     """Start the exam: {started_at, ends_at}, the end held by the server (time limit × your
     time factor + extra minutes, never past the close). A second call returns the same."""
-    return exams.start(svc(), actor(), path.assignment_id)
+    return out(exams.start(svc(), actor(), path.assignment_id))
 
 
 @bp.post("/assignments/<int:assignment_id>/finish", responses={200: ExamFinished})
 def finish_exam(path: AssignmentPath):
     """Hand the exam in before the time is up: no more submissions are taken from you."""
-    return exams.finish(svc(), actor(), path.assignment_id)
+    return out(exams.finish(svc(), actor(), path.assignment_id))
 
 
 @bp.get(
@@ -260,7 +261,7 @@ def finish_exam(path: AssignmentPath):
 def exam_roster(path: AssignmentPath):
     """The exam's students: not started, working (with their end and time left) or finished
     (the course's instructors)."""
-    return exams.roster(svc(), actor(), path.assignment_id)
+    return out(exams.roster(svc(), actor(), path.assignment_id))
 
 
 @bp.get(
@@ -331,7 +332,7 @@ def add_extension(path: AssignmentPath, body: ExtensionCreate):
                 'a whole-class extension is {"all": true, "due_at": ...} (no username)',
                 details=[{"path": "due_at"}],
             )
-        return gradebook.extend_class(svc(), actor(), path.assignment_id, body.due_at), 201
+        return out(gradebook.extend_class(svc(), actor(), path.assignment_id, body.due_at)), 201
     if body.username is None:
         raise Invalid("give the student's username, or all: true", details=[{"path": "username"}])
     result = gradebook.set_extension(
@@ -344,7 +345,7 @@ def add_extension(path: AssignmentPath, body: ExtensionCreate):
         body.time_factor,
         body.extra_minutes,
     )
-    return result, 201
+    return out(result), 201
 
 
 @bp.post(
@@ -357,4 +358,4 @@ def add_override(path: AssignmentPath, body: OverrideCreate):
     result = gradebook.set_override(
         svc(), actor(), path.assignment_id, body.username, body.score, body.reason
     )
-    return result, 201
+    return out(result), 201

@@ -34,7 +34,11 @@ from grader.services.accounts import users
 from grader.services.accounts.results import PasswordReset
 from grader.services.assignments import assignment as assignments
 from grader.services.assignments import exams
-from grader.services.assignments.results import Accommodation, AssignmentPage, AssignmentSummary
+from grader.services.assignments.results import (
+    AssignmentPage,
+    AssignmentSummary,
+    CourseAccommodation,
+)
 from grader.services.courses import course as courses
 from grader.services.courses import roster
 from grader.services.courses.results import (
@@ -191,13 +195,15 @@ def get_student_grades(path: MemberGradesPath):
 
 @bp.put(
     "/courses/<int:course_id>/members/<username>/accommodations",
-    responses={200: Accommodation},
+    responses={200: CourseAccommodation},
 )
 def set_accommodations(path: MemberPath, body: Accommodations):
     """A student's time factor and extra minutes for every timed exam of the course (an
     exam's own, given as an extension, takes precedence); null clears (its instructors)."""
-    return exams.set_course_accommodation(
-        svc(), actor(), path.course_id, path.username, body.time_factor, body.extra_minutes
+    return out(
+        exams.set_course_accommodation(
+            svc(), actor(), path.course_id, path.username, body.time_factor, body.extra_minutes
+        )
     )
 
 

@@ -445,7 +445,7 @@ def extend_class(actor: Actor, assignment_id: int) -> Any:
     done = gradebook.extend_class(services(), actor, assignment_id, due)
     until = timezones.shown(due, current["time_zone"])
     target = url_for(
-        "web.edit_assignment", assignment_id=assignment_id, extended=done["students"], until=until
+        "web.edit_assignment", assignment_id=assignment_id, extended=done.students, until=until
     )
     return redirect(target + "#class-ext-h", 303)
 

@@ -25,6 +25,14 @@ from grader.db.models import (
     utcnow,
 )
 from grader.services.accounts.access import course_role, require_course_staff
+from grader.services.assignments.results import (
+    CourseAccommodation,
+    ExamCounts,
+    ExamFinished,
+    ExamRoster,
+    ExamStarted,
+    ExamStudent,
+)
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
 
@@ -137,7 +145,7 @@ def student_timing(session: Any, row: Assignment, student_id: int) -> tuple[Any,
     return start, ends_at(row, start.started_at if start else None, acc)
 
 
-def start(svc: Services, actor: Actor, assignment_id: int) -> dict[str, Any]:
+def start(svc: Services, actor: Actor, assignment_id: int) -> ExamStarted:
     """Start the exam for the student (a second call returns the same start and end).
     Staff get a trial start that is not recorded."""
     now = utcnow()
@@ -154,7 +162,7 @@ def start(svc: Services, actor: Actor, assignment_id: int) -> dict[str, Any]:
         if role != "student":
             acc = Accommodation()
             ends = ends_at(row, now, acc)
-            return {"started_at": now.isoformat(), "ends_at": _iso(ends), "preview": True}
+            return ExamStarted(started_at=now.isoformat(), ends_at=_iso(ends), preview=True)
         found, ends = student_timing(session, row, actor.id)
         if found is not None:
             return _started(found, ends)
@@ -183,11 +191,11 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _started(found: ExamStart, ends: datetime | None) -> dict[str, Any]:
-    return {"started_at": found.started_at.isoformat(), "ends_at": _iso(ends)}
+def _started(found: ExamStart, ends: datetime | None) -> ExamStarted:
+    return ExamStarted(started_at=found.started_at.isoformat(), ends_at=_iso(ends))
 
 
-def finish(svc: Services, actor: Actor, assignment_id: int) -> dict[str, Any]:
+def finish(svc: Services, actor: Actor, assignment_id: int) -> ExamFinished:
     """The student hands the exam in early: no more submissions are taken from them."""
     with svc.db.write() as session:
         row = session.get(Assignment, assignment_id)
@@ -203,11 +211,13 @@ def finish(svc: Services, actor: Actor, assignment_id: int) -> dict[str, Any]:
             raise Conflict("you have not started this exam", code="not_started")
         if found.finished_at is None:
             found.finished_at = utcnow()
-        out = {"started_at": found.started_at.isoformat(), "finished_at": _iso(found.finished_at)}
+        out = ExamFinished(
+            started_at=found.started_at.isoformat(), finished_at=_iso(found.finished_at)
+        )
     return out
 
 
-def roster(svc: Services, actor: Actor, assignment_id: int) -> dict[str, Any]:
+def roster(svc: Services, actor: Actor, assignment_id: int) -> ExamRoster:
     """Every student of the exam's course: not started, working (with the time left), or
     finished (handed in, or out of time)."""
     now = utcnow()
@@ -244,22 +254,22 @@ def roster(svc: Services, actor: Actor, assignment_id: int) -> dict[str, Any]:
             state = "working"
         counts[state] += 1
         students.append(
-            {
-                "username": username,
-                "display_name": display_name,
-                "state": state,
-                "time_factor": acc.time_factor,
-                "extra_minutes": acc.extra_minutes,
+            ExamStudent(
+                username=username,
+                display_name=display_name,
+                state=state,
+                time_factor=acc.time_factor,
+                extra_minutes=acc.extra_minutes,
                 **timing(begun, ends, now),
-            }
+            )
         )
-    return {
-        "assignment_id": row.id,
-        "time_limit_minutes": row.time_limit_minutes,
-        "closes_at": _iso(row.closes_at),
-        "counts": counts,
-        "students": students,
-    }
+    return ExamRoster(
+        assignment_id=row.id,
+        time_limit_minutes=row.time_limit_minutes,
+        closes_at=_iso(row.closes_at),
+        counts=ExamCounts(**counts),
+        students=students,
+    )
 
 
 def check_accommodation(time_factor: Any, extra_minutes: Any) -> None:
@@ -281,7 +291,7 @@ def set_course_accommodation(
     username: str,
     time_factor: float | None,
     extra_minutes: int | None,
-) -> dict[str, Any]:
+) -> CourseAccommodation:
     """A student's time factor and extra minutes for every timed exam of the course (null
     clears one); an exam's own accommodation for the student takes precedence."""
     check_accommodation(time_factor, extra_minutes)
@@ -295,9 +305,9 @@ def set_course_accommodation(
         if membership is None or membership.role != "student":
             raise NotFound(f"{username!r} is not a student of course {course_id}")
         membership.time_factor, membership.extra_minutes = time_factor, extra_minutes
-    return {
-        "username": username,
-        "course_id": course_id,
-        "time_factor": time_factor,
-        "extra_minutes": extra_minutes,
-    }
+    return CourseAccommodation(
+        username=username,
+        course_id=course_id,
+        time_factor=time_factor,
+        extra_minutes=extra_minutes,
+    )

@@ -261,7 +261,7 @@ class ExamRoster(Result):
     students: list[ExamStudent]
 
 
-class Accommodation(Result):
+class CourseAccommodation(Result):
     username: str
     course_id: int
     time_factor: float | None

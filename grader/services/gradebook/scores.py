@@ -40,6 +40,7 @@ from grader.services.assignments.assignment import (
 from grader.services.assignments.scoring import Tally
 from grader.services.context import Actor, Services
 from grader.services.errors import Conflict, Forbidden, Invalid, NotFound
+from grader.services.gradebook.results import ExtensionGiven, Override
 from grader.services.infra.csvfile import safe_cell, to_csv  # noqa: F401  (safe_cell: also read here)
 from grader.services.mastery.goals import Goal, goal_scores
 
@@ -468,7 +469,7 @@ def _one_per_student(session: Session, model: Any, assignment_id: int, student_i
 
 def set_override(
     svc: Services, actor: Actor, assignment_id: int, username: str, score: float, reason: str
-) -> dict[str, Any]:
+) -> Override:
     """Set (or replace) one student's score for an assignment, with the reason."""
     reason = reason.strip()
     if not 0 < len(reason) <= MAX_REASON_CHARS:
@@ -489,7 +490,7 @@ def set_override(
             session.flush()
     except IntegrityError:
         raise Conflict("the score was overridden at the same moment; try again") from None
-    return {"username": username, "assignment_id": assignment_id, "score": score, "reason": reason}
+    return Override(username=username, assignment_id=assignment_id, score=score, reason=reason)
 
 
 def set_extension(
@@ -501,7 +502,7 @@ def set_extension(
     extra_attempts: int | None,
     time_factor: float | None = None,
     extra_minutes: int | None = None,
-) -> dict[str, Any]:
+) -> ExtensionGiven:
     """Give one student a later due date, extra attempts (at each question), and for an
     exam their own time factor and extra minutes (replacing an earlier extension)."""
     if due_at is None and not extra_attempts and time_factor is None and extra_minutes is None:
@@ -527,14 +528,14 @@ def set_extension(
             session.flush()
     except IntegrityError:
         raise Conflict("an extension was given at the same moment; try again") from None
-    return {
-        "username": username,
-        "assignment_id": assignment_id,
-        "due_at": due_at.isoformat() if due_at else None,
-        "extra_attempts": extra_attempts or 0,
-        "time_factor": time_factor,
-        "extra_minutes": extra_minutes,
-    }
+    return ExtensionGiven(
+        username=username,
+        assignment_id=assignment_id,
+        due_at=due_at.isoformat() if due_at else None,
+        extra_attempts=extra_attempts or 0,
+        time_factor=time_factor,
+        extra_minutes=extra_minutes,
+    )
 
 
 def _answers_shown(session: Session, row: Assignment, student_id: int) -> bool:
@@ -552,7 +553,7 @@ def _check_due(row: Assignment, due_at: datetime | None) -> None:
 
 def extend_class(
     svc: Services, actor: Actor, assignment_id: int, due_at: datetime
-) -> dict[str, Any]:
+) -> ExtensionGiven:
     """Move the due date of every student of the course to `due_at` in one action: each gets
     an extension to it (one that already goes later is kept; extra attempts and exam time
     stay). Students enrolled later have the assignment's own date."""
@@ -583,9 +584,6 @@ def extend_class(
             session.flush()
     except IntegrityError:
         raise Conflict("an extension was given at the same moment; try again") from None
-    return {
-        "all": True,
-        "assignment_id": assignment_id,
-        "due_at": due_at.isoformat(),
-        "students": len(students),
-    }
+    return ExtensionGiven(
+        all=True, assignment_id=assignment_id, due_at=due_at.isoformat(), students=len(students)
+    )
