@@ -26,6 +26,8 @@ def _json_paths(app, world) -> list[tuple[str, str]]:
         "question_id": world.question_id,
         "submission_id": 1,
         "part_id": "dz",
+        "part": "dz",
+        "item_id": 1,
         "component": 0,
         "platform_id": 1,
         "kid": "k",
