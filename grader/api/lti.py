@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
-from grader.api.common import PREFIX, SECURITY, actor, error_responses, svc
+from grader.api.common import PREFIX, SECURITY, actor, error_responses, out, svc
 from grader.api.schemas import AssignmentPath, CoursePath
 from grader.services.accounts.access import require_role
 from grader.services.integrations import webhooks
@@ -126,13 +126,13 @@ def passback_state(path: AssignmentPath):
 def create_webhook(path: CoursePath, body: WebhookCreate):
     """Subscribe a URL to the course's `submission.graded` and `practice.scored` events; the
     secret is shown once."""
-    return webhooks.subscribe(svc(), actor(), path.course_id, body.url), 201
+    return out(webhooks.subscribe(svc(), actor(), path.course_id, body.url)), 201
 
 
 @bp.get("/courses/<int:course_id>/webhooks", responses={200: WebhookList})
 def list_webhooks(path: CoursePath):
     """The course's webhook subscriptions (its instructors)."""
-    return {"items": webhooks.list_subscriptions(svc(), actor(), path.course_id)}
+    return out(webhooks.list_subscriptions(svc(), actor(), path.course_id))
 
 
 @bp.delete("/webhooks/<int:webhook_id>", responses={204: None})
@@ -145,4 +145,4 @@ def delete_webhook(path: WebhookPath):
 @bp.get("/webhooks/<int:webhook_id>/deliveries", responses={200: DeliveryList})
 def list_deliveries(path: WebhookPath):
     """The delivery log: each event, its tries, the receiver's last answer."""
-    return {"items": webhooks.deliveries(svc(), actor(), path.webhook_id)}
+    return out(webhooks.deliveries(svc(), actor(), path.webhook_id))

@@ -59,7 +59,7 @@ def receiver(world):
     )
     found = Receiver()
     subscription = webhooks.subscribe(world.svc, world.teacher.actor, world.course_id, found.url)
-    found.secret, found.id = subscription["secret"], subscription["id"]
+    found.secret, found.id = subscription.secret, subscription.id
     yield found
     found.stop()
 
@@ -84,13 +84,13 @@ def test_a_failed_delivery_is_retried_with_backoff_and_logged(world, receiver):
     grade(world)
     receiver.fail = [503]
     assert integrations.deliver_due(world.svc)["webhook_retry"] == 1
-    [entry] = webhooks.deliveries(world.svc, world.teacher.actor, receiver.id)
-    assert entry["status"] == "pending" and entry["last_status"] == 503
+    [entry] = webhooks.deliveries(world.svc, world.teacher.actor, receiver.id).items
+    assert entry.status == "pending" and entry.last_status == 503
     assert (
         integrations.deliver_due(world.svc, utcnow() + timedelta(hours=1))["webhook_delivered"] == 1
     )
-    [entry] = webhooks.deliveries(world.svc, world.teacher.actor, receiver.id)
-    assert entry["status"] == "delivered" and entry["attempts"] == 2
+    [entry] = webhooks.deliveries(world.svc, world.teacher.actor, receiver.id).items
+    assert entry.status == "delivered" and entry.attempts == 2
     assert len(receiver.events) == 1
 
 
@@ -122,9 +122,9 @@ def test_private_addresses_are_refused_unless_allowed(world, receiver):
     )
     grade(world)
     assert integrations.deliver_due(world.svc)["webhook_failed"] == 1
-    [entry] = webhooks.deliveries(world.svc, world.teacher.actor, receiver.id)
-    assert "internal address" in entry["last_error"] and receiver.events == []
-    assert entry["status"] == "failed"  # permanent: not tried again
+    [entry] = webhooks.deliveries(world.svc, world.teacher.actor, receiver.id).items
+    assert "internal address" in entry.last_error and receiver.events == []
+    assert entry.status == "failed"  # permanent: not tried again
 
 
 def test_a_subscription_needs_https_and_a_course_instructor(world):

@@ -40,6 +40,13 @@ from grader.services.context import Actor, Services
 from grader.services.errors import Invalid, NotFound
 from grader.services.integrations import outbound, outbox
 from grader.services.integrations.outbound import Verdict
+from grader.services.integrations.results import (
+    Delivery,
+    DeliveryList,
+    Webhook,
+    WebhookCreated,
+    WebhookList,
+)
 from grader.vocabulary import DONE, DeliveryOutcome, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -104,7 +111,7 @@ def verify(
 # --- subscriptions ---------------------------------------------------------------------
 
 
-def _dict(row: WebhookSubscription) -> dict:
+def _fields(row: WebhookSubscription) -> dict[str, Any]:
     return {
         "id": row.id,
         "course_id": row.course_id,
@@ -114,7 +121,7 @@ def _dict(row: WebhookSubscription) -> dict:
     }
 
 
-def subscribe(svc: Services, actor: Actor, course_id: int, url: str) -> dict:
+def subscribe(svc: Services, actor: Actor, course_id: int, url: str) -> WebhookCreated:
     """A new subscription; its secret is returned once (keep it to verify signatures)."""
     with svc.db.read() as session:
         require_course_staff(session, actor, course_id)
@@ -137,7 +144,7 @@ def subscribe(svc: Services, actor: Actor, course_id: int, url: str) -> dict:
         )
         session.add(row)
         session.flush()
-        return {**_dict(row), "secret": row.secret}
+        return WebhookCreated(**_fields(row), secret=row.secret)
 
 
 def _load(session: Session, actor: Actor, webhook_id: int) -> WebhookSubscription:
@@ -148,7 +155,7 @@ def _load(session: Session, actor: Actor, webhook_id: int) -> WebhookSubscriptio
     return row
 
 
-def list_subscriptions(svc: Services, actor: Actor, course_id: int) -> list[dict]:
+def list_subscriptions(svc: Services, actor: Actor, course_id: int) -> WebhookList:
     with svc.db.read() as session:
         require_course_staff(session, actor, course_id)
         rows = session.scalars(
@@ -159,7 +166,7 @@ def list_subscriptions(svc: Services, actor: Actor, course_id: int) -> list[dict
             )
             .order_by(WebhookSubscription.id)
         )
-        return [_dict(r) for r in rows]
+        return WebhookList(items=[Webhook(**_fields(r)) for r in rows])
 
 
 def unsubscribe(svc: Services, actor: Actor, webhook_id: int) -> None:
@@ -174,7 +181,7 @@ def unsubscribe(svc: Services, actor: Actor, webhook_id: int) -> None:
         )
 
 
-def deliveries(svc: Services, actor: Actor, webhook_id: int, limit: int = 100) -> list[dict]:
+def deliveries(svc: Services, actor: Actor, webhook_id: int, limit: int = 100) -> DeliveryList:
     """The delivery log, newest first."""
     with svc.db.read() as session:
         _load(session, actor, webhook_id)
@@ -184,23 +191,24 @@ def deliveries(svc: Services, actor: Actor, webhook_id: int, limit: int = 100) -
             .order_by(WebhookDelivery.id.desc())
             .limit(limit)
         )
-        return [
-            {
-                "id": r.id,
-                "event_id": r.event_id,
-                "type": r.event_type,
-                "status": r.status,
-                "attempts": r.attempts,
-                "next_attempt_at": r.next_attempt_at.isoformat()
+        items = [
+            Delivery(
+                id=r.id,
+                event_id=r.event_id,
+                type=r.event_type,
+                status=r.status,
+                attempts=r.attempts,
+                next_attempt_at=r.next_attempt_at.isoformat()
                 if r.status == OutboxStatus.PENDING
                 else None,
-                "delivered_at": r.delivered_at.isoformat() if r.delivered_at else None,
-                "last_status": r.last_status,
-                "last_error": r.last_error,
-                "created_at": r.created_at.isoformat(),
-            }
+                delivered_at=r.delivered_at.isoformat() if r.delivered_at else None,
+                last_status=r.last_status,
+                last_error=r.last_error,
+                created_at=r.created_at.isoformat(),
+            )
             for r in rows
         ]
+        return DeliveryList(items=items)
 
 
 # --- events and their delivery -----------------------------------------------------------
