@@ -28,6 +28,7 @@ from grader.api.schemas import (
     PreviewBody,
     QuestionPartHelpPath,
     QuestionPath,
+    StepsCheck,
     SubmissionCreate,
     SubmissionOut,
     SubmissionPage,
@@ -43,6 +44,7 @@ from grader.services.assignments.results import (
     ExamRoster,
     ExamStarted,
     PartHelpAnswer,
+    StepsChecked,
 )
 from grader.services.errors import Invalid
 from grader.services.gradebook import analytics
@@ -222,6 +224,29 @@ def open_steps(path: PartHelpPath):
 def open_question_steps(path: QuestionPartHelpPath):
     """Open the steps of a part of one question (as `/steps/{part}`)."""
     return help.open_steps(svc(), actor(), path.assignment_id, path.part, path.question_id)
+
+
+@bp.post("/assignments/<int:assignment_id>/steps/<part>/check", responses={200: StepsChecked})
+def check_steps(path: PartHelpPath, body: StepsCheck):
+    """Check a part's steps before answering the whole, using no attempt (it opens the
+    steps, at their penalty): each step right or not, and once all are right how they
+    combine into the whole (the path sum)."""
+    services, who = svc(), actor()
+    services.rate_limiter.check(who.id)
+    return help.check_steps(services, who, path.assignment_id, path.part, body.answers)
+
+
+@bp.post(
+    "/assignments/<int:assignment_id>/questions/<int:question_id>/steps/<part>/check",
+    responses={200: StepsChecked},
+)
+def check_question_steps(path: QuestionPartHelpPath, body: StepsCheck):
+    """Check the steps of a part of one question (as `/steps/{part}/check`)."""
+    services, who = svc(), actor()
+    services.rate_limiter.check(who.id)
+    return help.check_steps(
+        services, who, path.assignment_id, path.part, body.answers, path.question_id
+    )
 
 
 @bp.post("/assignments/<int:assignment_id>/hints/<part>", responses={200: PartHelpAnswer})

@@ -381,6 +381,12 @@ class SubmissionCreate(Strict):
     )
 
 
+class StepsCheck(Strict):
+    answers: dict[str, str] = Field(
+        max_length=12, description='step id ("<part>.<n>") -> answer, as in a submission'
+    )
+
+
 # --- responses (documentation) -----------------------------------------------------------
 
 

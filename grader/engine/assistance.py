@@ -120,6 +120,20 @@ def _regraded(
     return Grade(sum(r.score for r in parts.values()), checked.max_score, parts)
 
 
+def check_steps(
+    exercise: Exercise, part_id: str, answers: Mapping[str, Any], seed: int = 0, device: str = "cpu"
+) -> PartResult:
+    """A part's steps checked alone, before the whole is answered (nothing graded, nothing
+    carried): a result whose ``steps`` hold each step's verdict and whose ``steps_note`` shows
+    how they combine once all are right."""
+    inst = exercise.instance(seed, device)
+    part = exercise.part(part_id)
+    read = _Answers(inst, answers)
+    checked = {s.id: _check_step(inst, s, read) for s in part_steps(exercise).get(part_id, ())}
+    waiting = PartResult.said(messages=[], correct=False, score=0.0, max_score=part.points)
+    return _with_steps(inst, part, waiting, checked)
+
+
 class _Answers:
     """Each part's and step's answer, read and evaluated once, on demand."""
 

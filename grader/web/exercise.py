@@ -86,7 +86,7 @@ def _help_urls(view: dict[str, Any]) -> dict[str, str]:
         kind: url_for(
             "web.question_help", assignment_id=aid, question_id=qid, kind=kind, part_id="__part__"
         )
-        for kind in ("hints", "steps")
+        for kind in ("hints", "steps", "check")
     }
 
 
@@ -101,6 +101,7 @@ def _page(
     blank: list[int] | None = None,
     past_due: bool = False,
     code_runs: dict[str, Any] | None = None,
+    step_checks: dict[str, Any] | None = None,
 ) -> Any:
     """The question page; without `answers` its boxes hold the last attempt's answers."""
     svc = services()
@@ -143,6 +144,7 @@ def _page(
         attempt_key=secrets.token_urlsafe(16),
         code_runs=code_runs or {},
         help_urls=_help_urls(view),
+        step_checks=step_checks or {},
         **_urls(view),
     )
     return page, status
@@ -337,7 +339,7 @@ def question_help(
     answers typed so far kept and the hint or the steps in place (no attempt used)."""
     svc = services()
     svc.rate_limiter.check(actor.id)
-    if kind not in ("hints", "steps"):
+    if kind not in ("hints", "steps", "check"):
         raise NotFound(f"no help of kind {kind!r}")
     try:
         view = assignments.question_view(svc, actor, assignment_id, question_id)
@@ -346,14 +348,21 @@ def question_help(
             return _closed(actor, assignment_id, exc, 403, question_id)
         raise
     answers = read_answers(request.form, view["parts"])
-    take = help.reveal_hint if kind == "hints" else help.open_steps
+    checked: dict[str, Any] = {}
     try:
-        take(svc, actor, assignment_id, part_id, question_id)
+        if kind == "check":  # "Check the steps": verdicts beside the boxes, no attempt used
+            checked[part_id] = help.check_steps(
+                svc, actor, assignment_id, part_id, dict(answers), question_id
+            )
+        elif kind == "hints":
+            help.reveal_hint(svc, actor, assignment_id, part_id, question_id)
+        else:
+            help.open_steps(svc, actor, assignment_id, part_id, question_id)
     except (Invalid, Conflict) as exc:
         message = exc.message[:1].upper() + exc.message[1:] + "."
         return _page(actor, view, exc.status, answers=answers, message=message)
     view = assignments.question_view(svc, actor, assignment_id, question_id)
-    return _page(actor, view, answers=answers)
+    return _page(actor, view, answers=answers, step_checks=checked)
 
 
 @bp.post("/assignments/<int:assignment_id>/submit")

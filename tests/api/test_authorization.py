@@ -145,6 +145,18 @@ MATRIX = [
         {},
         allow(200, *MEMBERS),
     ),
+    (
+        "POST",
+        "/assignments/{assignment_id}/steps/dz/check",
+        {"answers": {"dz.1": "4x"}},
+        allow(200, *MEMBERS),
+    ),
+    (
+        "POST",
+        "/assignments/{assignment_id}/questions/{question_id}/steps/dz/check",
+        {"answers": {"dz.1": "4x"}},
+        allow(200, *MEMBERS),
+    ),
     ("POST", "/assignments/{assignment_id}/hints/dz", {}, allow(409, *MEMBERS)),
     (
         "POST",

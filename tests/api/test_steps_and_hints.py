@@ -197,3 +197,33 @@ def test_a_hint_written_in_two_languages_is_shown_in_the_readers(world, client):
     shown = client.post(url, json={}, headers={**world.student.headers, "Accept-Language": "zh-CN"})
     assert shown.status_code == 200, shown.json
     assert shown.json["hints"]["revealed"][0]["markdown"] == "先求 $y$ 的导数。"
+
+
+def test_steps_are_checked_before_the_whole_using_no_attempt(tutorial, client):
+    world = tutorial
+    url = f"/api/v1/assignments/{world.tutorial_id}/steps/dz-at-10/check"
+    wrong = client.post(
+        url,
+        json={"answers": {"dz-at-10.1": "44", "dz-at-10.2": "5"}},
+        headers=world.student.headers,
+    )
+    assert wrong.status_code == 200, wrong.json
+    assert {k: v["correct"] for k, v in wrong.json["steps"].items()} == {
+        "dz-at-10.1": False,
+        "dz-at-10.2": True,
+    }
+    assert wrong.json["note"] is None
+    right = client.post(
+        url,
+        json={"answers": {"dz-at-10.1": "40", "dz-at-10.2": "5"}},
+        headers=world.student.headers,
+    )
+    assert "5 · 40 = 200" in right.json["note"]
+    assert world.grade_all() == 0  # no submission, no attempt
+    view = client.get(f"/api/v1/assignments/{world.tutorial_id}", headers=world.student.headers)
+    assert view.json["attempts_used"] == 0
+    assert view.json["parts"][0]["help"]["steps"]["opened"]  # checking opened them
+    long = client.post(
+        url, json={"answers": {"dz-at-10.1": "4" * 5000}}, headers=world.student.headers
+    )
+    assert long.status_code == 422

@@ -135,6 +135,23 @@ class PartHelpAnswer(PartHelp):
     question_id: int
 
 
+class StepVerdict(Result):
+    correct: bool
+    feedback: str
+    feedback_html: str
+    error: str | None
+
+
+class StepsChecked(Result):
+    """A part's steps checked before the whole is answered (no attempt used)."""
+
+    part: str
+    question_id: int
+    steps: dict[str, StepVerdict] = Field(description='by step id ("<part>.<n>")')
+    note: str | None = Field(description="once every step is right: how they combine")
+    note_html: str | None
+
+
 class PartPrompt(Result):
     """One part as a student sees it (never its answer)."""
 

@@ -12,20 +12,25 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from grader import languages
 from grader.db.models import Assignment, HelpTaken, utcnow
 from grader.engine.assistance import HELP_KEY
+from grader.engine.assistance import check_steps as engine_check_steps
 from grader.engine.steps import part_steps
+from grader.services import translation
 from grader.services.assignments.assignment import check_part, pick_question, student_exercise
 from grader.services.assignments.help import part_help, taken_by
 from grader.services.context import Actor, Services
-from grader.services.errors import Conflict
+from grader.services.errors import Conflict, Invalid
+from grader.services.exercises.markup import render_feedback
 
 
 def _target(
     svc: Services, actor: Actor, assignment_id: int, question_id: int | None, part_id: str
-) -> tuple[Any, int]:
-    """(the actor's exercise of the question, the question's id) when they may work on it."""
-    version_id, sha256, _ = student_exercise(svc, actor, assignment_id, question_id)
+) -> tuple[Any, int, int]:
+    """(the actor's exercise of the question, the question's id, their seed) when they may
+    work on it."""
+    version_id, sha256, seed = student_exercise(svc, actor, assignment_id, question_id)
     with svc.db.read() as session:
         row = session.get(Assignment, assignment_id)
         assert row is not None  # student_exercise found it
@@ -33,7 +38,7 @@ def _target(
         qid = question.id
     exercise = svc.exercises.get(version_id, sha256)
     check_part(exercise, part_id)
-    return exercise, qid
+    return exercise, qid, seed
 
 
 def _record(
@@ -85,7 +90,7 @@ def open_steps(
     svc: Services, actor: Actor, assignment_id: int, part_id: str, question_id: int | None = None
 ) -> dict[str, Any]:
     """Open a part's steps (at its step penalty): the steps to answer, and the part's help."""
-    exercise, qid = _target(svc, actor, assignment_id, question_id, part_id)
+    exercise, qid, _ = _target(svc, actor, assignment_id, question_id, part_id)
     if not part_steps(exercise).get(part_id):
         raise Conflict(f"part {part_id!r} has no steps", code="no_steps")
     row = _record(svc, actor, assignment_id, qid, part_id, steps=True)
@@ -96,12 +101,60 @@ def reveal_hint(
     svc: Services, actor: Actor, assignment_id: int, part_id: str, question_id: int | None = None
 ) -> dict[str, Any]:
     """Reveal a part's next hint (at its penalty): every hint shown so far, and the rest."""
-    exercise, qid = _target(svc, actor, assignment_id, question_id, part_id)
+    exercise, qid, _ = _target(svc, actor, assignment_id, question_id, part_id)
     hints = exercise.part(part_id).spec.hints
     if not hints:
         raise Conflict(f"part {part_id!r} has no hints", code="no_hints")
     row = _record(svc, actor, assignment_id, qid, part_id, hints=len(hints))
     return {"part": part_id, "question_id": qid, **_help(exercise, part_id, row)}
+
+
+def check_steps(
+    svc: Services,
+    actor: Actor,
+    assignment_id: int,
+    part_id: str,
+    answers: dict[str, Any],
+    question_id: int | None = None,
+) -> dict[str, Any]:
+    """Check a part's steps before answering the whole, using no attempt (it opens the steps,
+    at their penalty): each step's verdict, and how they combine once all are right."""
+    exercise, qid, seed = _target(svc, actor, assignment_id, question_id, part_id)
+    steps = part_steps(exercise).get(part_id, ())
+    if not steps:
+        raise Conflict(f"part {part_id!r} has no steps", code="no_steps")
+    limit = svc.config.max_answer_chars
+    given = {s.id: answers.get(s.id) for s in steps}
+    for key, text in given.items():
+        if text is not None and (not isinstance(text, str) or len(text) > limit):
+            raise Invalid(f"{key}: an answer is a text of at most {limit} characters")
+    _record(svc, actor, assignment_id, qid, part_id, steps=True)
+    checked = engine_check_steps(exercise, part_id, given, seed)
+    out = checked.to_dict()
+    language = languages.current()
+
+    def worded(result: dict[str, Any], text: str | None, codes: str) -> str | None:
+        if text and language != languages.DEFAULT:  # worded anew from its messages
+            return translation.feedback(result.get(codes) or (), language) or text
+        return text
+
+    verdicts = {}
+    for key, r in (out.get("steps") or {}).items():
+        feedback = worded(r, r["feedback"], "messages") or ""
+        verdicts[key] = {
+            "correct": r["correct"],
+            "feedback": feedback,
+            "feedback_html": render_feedback(feedback),
+            "error": r["error"],
+        }
+    note = worded(out, out.get("steps_note"), "steps_note_messages")
+    return {
+        "part": part_id,
+        "question_id": qid,
+        "steps": verdicts,
+        "note": note,
+        "note_html": render_feedback(note) if note else None,
+    }
 
 
 def _help(exercise: Any, part_id: str, row: HelpTaken) -> dict[str, Any]:

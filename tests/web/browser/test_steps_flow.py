@@ -77,8 +77,16 @@ def test_on_a_phone_right_steps_are_shown_how_they_combine(phone, live_url, tuto
     _open_steps(phone, live_url, tutorial)
     width = phone.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
-    phone.locator("#answer-dz-at-10\\.1-0").fill("40")
+    phone.locator("#answer-dz-at-10\\.1-0").fill("4")
     phone.locator("#answer-dz-at-10\\.2-0").fill("5")
+    phone.locator("#steps-check-dz-at-10").click()  # checked first, no attempt used
+    expect(phone.locator("#step-verdict-dz-at-10\\.1")).to_contain_text("✗")
+    expect(phone.locator("#step-verdict-dz-at-10\\.2")).to_contain_text("✓")
+    phone.locator("#answer-dz-at-10\\.1-0").fill("40")
+    phone.locator("#steps-check-dz-at-10").click()
+    # all right: shown how they combine, before answering the whole
+    expect(phone.locator("#steps-note-dz-at-10")).to_contain_text(re.compile(r"5\s*·\s*40"))
+    expect(phone.locator("#answer-dz-formula-0")).to_have_value("20x")
     phone.locator("#answer-dz-at-10-0").fill("200")
     phone.get_by_role("button", name="Submit answers").click()
     phone.wait_for_url("**/submissions/**")
