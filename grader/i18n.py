@@ -16,6 +16,7 @@ from flask_babel import Babel
 from flask_babel import gettext as _
 
 from grader import languages
+from grader.engine.mastery import Level
 from grader.services import translation
 from grader.services.errors import N_
 
@@ -80,6 +81,20 @@ def role_name(role: str) -> str:
     """An account or course role in the page's language."""
     names = {"admin": _("administrator"), "instructor": _("instructor"), "student": _("student")}
     return names.get(role, role)
+
+
+MASTERY_LEVELS = {
+    Level.NOT_STARTED: N_("not started"),
+    Level.ATTEMPTED: N_("attempted"),
+    Level.FAMILIAR: N_("familiar"),
+    Level.PROFICIENT: N_("proficient"),
+    Level.MASTERED: N_("mastered"),
+}
+
+
+def level_words() -> dict[Level, str]:
+    """The mastery levels in the page's language."""
+    return {level: _(word) for level, word in MASTERY_LEVELS.items()}
 
 
 def status_name(status: str) -> str:

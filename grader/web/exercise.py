@@ -10,6 +10,7 @@ from flask import jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from grader.i18n import level_words
 from grader.services.assignments import assignment as assignments
 from grader.services.assignments import exams
 from grader.services.context import Actor
@@ -225,7 +226,8 @@ def _goal_page(actor: Actor, view: dict[str, Any]) -> Any:
 
     info = assignments.settings(services(), actor, view["id"])
     names = {s: skill_map()[s].name for s in view["target_skills"] if s in skill_map()}
-    return render_template("practice_goal.html", a=view, info=info, names=names)
+    levels = {str(level): word for level, word in level_words().items()}
+    return render_template("practice_goal.html", a=view, info=info, names=names, levels=levels)
 
 
 @bp.get("/assignments/<int:assignment_id>/questions/<int:question_id>")

@@ -9,34 +9,20 @@ from flask import Response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from grader.engine.graph_svg import render_svg
-from grader.engine.mastery import Level
 from grader.engine.messages import render
-from grader.i18n import language
+from grader.i18n import language, level_words
 from grader.services import practice, timezones, translation
 from grader.services.assignments import assignment as assignments
 from grader.services.context import Actor
 from grader.services.courses import course as courses
 from grader.services.courses.results import CourseOut
-from grader.services.errors import N_, Invalid
+from grader.services.errors import Invalid
 from grader.services.grading.solutions import graph_summaries
 from grader.services.practice.items import Next
 from grader.web import bp
 from grader.web.exercise import preview_json
 from grader.web.forms import field_errors, first_problem, is_blank, read_answers
 from grader.web.security import said, services, signed_in
-
-LEVEL_WORDS = {
-    Level.NOT_STARTED: N_("not started"),
-    Level.ATTEMPTED: N_("attempted"),
-    Level.FAMILIAR: N_("familiar"),
-    Level.PROFICIENT: N_("proficient"),
-    Level.MASTERED: N_("mastered"),
-}
-
-
-def level_words() -> dict[Level, str]:
-    """The mastery levels in the page's language."""
-    return {level: _(word) for level, word in LEVEL_WORDS.items()}
 
 
 def _skill_arg() -> str | None:
