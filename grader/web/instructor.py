@@ -27,6 +27,7 @@ from grader.services.gradebook.statistics import statistics as item_statistics
 from grader.services.grading import feedback
 from grader.services.grading import submissions as submission_service
 from grader.web import bp
+from grader.web.practice import goal_fields, goal_from_form, practised_skills
 from grader.web.security import services, signed_in
 
 MAX_ROSTER_CHARS = 200_000
@@ -314,6 +315,8 @@ def _assignment_form(
         versions=versions,
         error=error,
         rows=range(1, QUESTION_ROWS),
+        goal_skills=practised_skills() if current is None else [],
+        **goal_fields(request.form if request.method == "POST" else None),
     )
     return page, 422 if error else 200
 
@@ -376,6 +379,18 @@ def _exam_from_form(form: Any, tz: str) -> dict[str, Any]:
     return spec
 
 
+def _practice_from_form(form: Any, zone: str) -> dict[str, Any]:
+    """A practice assignment typed on the form: its title, dates and goal (the skills ticked
+    and the level); no questions, attempts or answers to show."""
+    spec = goal_from_form(form)
+    spec["opens_at"] = _read_time(form, "opens_at", zone)
+    spec["due_at"] = _read_time(form, "due_at", zone)
+    title = form.get("title", "").strip()
+    if title:
+        spec["title"] = title[:300]
+    return spec
+
+
 def _settings_from_form(form: Any, zone: str, current: dict | None = None) -> dict[str, Any]:
     """The assignment form's settings; its dates are read in the course's `zone`, and a date
     sent back as the form showed it keeps `current`'s value exactly."""
@@ -402,9 +417,12 @@ def new_assignment(actor: Actor, course_id: int) -> Any:
         return _assignment_form(actor, course_id, None)
     try:
         zone = courses.get_course(services(), actor, course_id).time_zone
-        spec = _settings_from_form(request.form, zone)
-        spec.update(_exam_from_form(request.form, zone))
-        spec.update(_questions_from_form(request.form))
+        if request.form.get("kind") == "practice":
+            spec = _practice_from_form(request.form, zone)
+        else:
+            spec = _settings_from_form(request.form, zone)
+            spec.update(_exam_from_form(request.form, zone))
+            spec.update(_questions_from_form(request.form))
         created = assignments.create_assignment(services(), actor, course_id, spec)
     except (Invalid, NotFound) as exc:  # shown on the form, with what was typed
         return _assignment_form(actor, course_id, None, error=exc.message)

@@ -25,6 +25,38 @@ from grader.web.forms import field_errors, first_problem, is_blank, read_answers
 from grader.web.security import said, services, signed_in
 
 
+def goal_from_form(form: Any) -> dict[str, Any]:
+    """A practice assignment's goal as a form ticks it (the skills grid's "Make practice
+    count" and the assignment form): the target skills and level, for create_assignment."""
+    return {
+        "kind": "practice",
+        "target_skills": [s[:64] for s in form.getlist("target_skills")[:20]],
+        "target_level": form.get("target_level") or "proficient",
+    }
+
+
+def goal_fields(form: Any | None = None) -> dict[str, Any]:
+    """What instructor/_goal_fields.html needs: what was ticked (a refused form keeps it; a
+    new one asks for proficient) and the level words."""
+    goal = goal_from_form(form) if form is not None else {}
+    return {
+        "goal": {
+            "target_skills": goal.get("target_skills", []),
+            "target_level": goal.get("target_level", "proficient"),
+        },
+        "levels": level_words(),
+    }
+
+
+def practised_skills() -> list[dict[str, Any]]:
+    """The skill map's skills that templates practise (those a practice assignment may target)."""
+    return [
+        {"id": s["id"], "name": s["name"]}
+        for s in practice.skills_catalogue()["skills"]
+        if s["templates"]
+    ]
+
+
 def _skill_arg() -> str | None:
     return request.args.get("skill", "").strip()[:64] or None
 
@@ -163,7 +195,7 @@ def _grid(actor: Actor, course: CourseOut, standing: Any, status: int = 200, **e
         standing=standing.to_dict(),
         counts=standing.counts(),
         seen=seen.to_dict(),
-        levels=level_words(),
+        **goal_fields(request.form if request.method == "POST" else None),
         **extra,
     ), status
 
@@ -176,12 +208,8 @@ def new_practice_assignment(actor: Actor, course_id: int) -> Any:
     course = courses.get_course(svc, actor, course_id)
     form = request.form
     try:
-        spec: dict[str, Any] = {
-            "kind": "practice",
-            "target_skills": form.getlist("target_skills")[:20],
-            "target_level": form.get("target_level") or "proficient",
-            "due_at": timezones.from_input(form.get("due_at", ""), course.time_zone, "due_at"),
-        }
+        spec = goal_from_form(form)
+        spec["due_at"] = timezones.from_input(form.get("due_at", ""), course.time_zone, "due_at")
         title = form.get("title", "").strip()
         if title:
             spec["title"] = title[:300]

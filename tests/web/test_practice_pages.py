@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from grader.engine.generate import builtin_templates, generate
+from grader.services.gradebook.scores import gradebook
 from tests.web.conftest import text_of
 
 
@@ -156,3 +157,34 @@ def test_an_instructor_makes_practice_count_from_the_skills_page(pages):
     assert "Chain by Friday" in text_of(pages.get(f"/teach/courses/{world.course_id}"))
     refused = pages.post(f"/teach/courses/{world.course_id}/practice-assignments", {"title": "x"})
     assert refused.status_code == 422 and "target_skills" in text_of(refused)
+
+
+def test_an_instructor_makes_a_practice_assignment_on_the_assignment_form(pages):
+    world = pages.world
+    pages.sign_in(world.teacher)
+    url = f"/teach/courses/{world.course_id}/assignments/new"
+    form = text_of(pages.get(url))
+    assert "practice (skills to reach)" in form and "Chain rule" in form
+    refused = pages.post(url, {"kind": "practice", "title": "Chain", "target_level": "mastered"})
+    assert refused.status_code == 422 and "target_skills" in text_of(refused)
+    html = refused.get_data(as_text=True)
+    assert re.search(r'<option value="mastered" selected>', html)  # what was chosen is kept
+    assert re.search(r'<option value="practice" selected>', html)
+    done = pages.post(
+        url,
+        {
+            "kind": "practice",
+            "title": "Chain and product by Friday",
+            "target_skills": ["chain", "product"],
+            "target_level": "familiar",
+            "due_at": "2030-03-08T17:00",
+            "exercise_id": "",
+        },
+    )
+    assert done.status_code == 303, text_of(done)[:300]
+    book = gradebook(world.svc, world.teacher.actor, world.course_id)
+    (made,) = [a for a in book["assignments"] if a["title"] == "Chain and product by Friday"]
+    assert made["kind"] == "practice" and made["target_skills"] == ["chain", "product"]
+    assert made["target_level"] == "familiar" and made["max_score"] == 2
+    homework = pages.post(url, {"kind": "homework", "title": "No exercise"})
+    assert homework.status_code == 422 and "choose an exercise" in text_of(homework)

@@ -93,3 +93,21 @@ def test_the_instructor_sees_the_skills_grid_and_misconceptions(page, live_url, 
     seen = page.get_by_role("table", name="Diagnosed misconceptions per week")
     expect(seen).to_contain_text("chain")
     shot(page, "practice-06-grid")
+
+
+def test_the_instructor_makes_a_practice_assignment_on_the_assignment_form(phone, live_url, web):
+    from playwright.sync_api import expect
+
+    sign_in(phone, live_url, username="tess", then=f"/teach/courses/{web.course_id}")
+    phone.get_by_role("link", name="New assignment").click()
+    phone.get_by_label("Title").first.fill("Chain and product by Friday")
+    phone.get_by_label("Kind").select_option("practice")
+    goal = phone.get_by_role("group", name="Skills to reach")
+    goal.get_by_label("Chain rule").check()
+    goal.get_by_label("Product rule").check()
+    phone.get_by_label("Level to reach in each").select_option("familiar")
+    phone.get_by_label("Due (empty: no due date)").fill("2030-03-08T17:00")
+    shot(phone, "practice-07-assignment-form")
+    phone.get_by_role("button", name="Create assignment").click()
+    expect(phone.get_by_text("Chain and product by Friday").first).to_be_visible()
+    shot(phone, "practice-08-course")
