@@ -349,7 +349,8 @@ def export_submissions(path: AssignmentPath):
 )
 def add_extension(path: AssignmentPath, body: ExtensionCreate):
     """Give one student a later due date, extra attempts at each question, and for an exam
-    their own time factor and extra minutes (replaces an earlier one); or with
+    their own time factor and extra minutes (replaces an earlier one); with `question_id`,
+    extra attempts at that one question (the rest stays); or with
     `{"all": true, "due_at"}` move the due date of the whole class in one action."""
     if body.all:
         if body.due_at is None or body.username is not None:
@@ -360,6 +361,18 @@ def add_extension(path: AssignmentPath, body: ExtensionCreate):
         return out(gradebook.extend_class(svc(), actor(), path.assignment_id, body.due_at)), 201
     if body.username is None:
         raise Invalid("give the student's username, or all: true", details=[{"path": "username"}])
+    if body.question_id is not None:
+        others = (body.due_at, body.time_factor, body.extra_minutes)
+        if body.extra_attempts is None or any(v is not None for v in others):
+            raise Invalid(
+                'extra attempts at one question are {"username", "question_id", '
+                '"extra_attempts"} (nothing else)',
+                details=[{"path": "question_id"}],
+            )
+        given = gradebook.set_question_attempts(
+            svc(), actor(), path.assignment_id, body.username, body.question_id, body.extra_attempts
+        )
+        return given, 201
     result = gradebook.set_extension(
         svc(),
         actor(),

@@ -309,6 +309,12 @@ class ExtensionCreate(Strict):
         None, ge=1, le=10, allow_inf_nan=False, description="exams: this student's time factor"
     )
     extra_minutes: int | None = Field(None, ge=0, le=10080, description="exams: extra minutes")
+    question_id: int | None = Field(
+        None,
+        ge=1,
+        description="with username and extra_attempts only: extra attempts at this question "
+        "alone (0 takes them back); the rest of the student's extension stays",
+    )
 
 
 class Accommodations(Strict):

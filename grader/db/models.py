@@ -353,6 +353,8 @@ class Extension(Base):
     # exams: this student's time factor and extra minutes for this exam (None: the course's)
     time_factor: Mapped[float | None] = mapped_column(Float)
     extra_minutes: Mapped[int | None]
+    # extra attempts at one question (question id as text -> attempts), on top of extra_attempts
+    question_attempts: Mapped[dict[str, int] | None] = mapped_column(JSONType)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -522,6 +522,7 @@ def student_record(actor: Actor, assignment_id: int, username: str) -> Any:
         "extra_attempts": given.get("extra_attempts") or "",
         "time_factor": f"{given['time_factor']:g}" if given.get("time_factor") else "",
         "extra_minutes": "" if given.get("extra_minutes") is None else given["extra_minutes"],
+        "question_attempts": given.get("question_attempts") or {},
     }
     return render_template(
         "instructor/student.html",
@@ -576,6 +577,24 @@ def give_override(actor: Actor, assignment_id: int, username: str) -> Any:
     return redirect(
         url_for("web.student_record", assignment_id=assignment_id, username=username), 303
     )
+
+
+@bp.post("/teach/assignments/<int:assignment_id>/students/<username>/question-attempts")
+@signed_in
+def give_question_attempts(actor: Actor, assignment_id: int, username: str) -> Any:
+    """Extra attempts at single questions for one student, as the form lists them (each
+    question's box; empty or 0: none); the rest of their extension stays."""
+    info = assignments.settings(services(), actor, assignment_id)
+    given = _current_extension(actor, assignment_id, username).get("question_attempts") or {}
+    for number, q in enumerate(info["questions"], start=1):
+        typed = form_number(f"qa-{q['id']}", f"Question {number}, extra attempts", whole=True)
+        extra = int(typed or 0)
+        if extra != int(given.get(str(q["id"]), 0)):
+            gradebook.set_question_attempts(
+                services(), actor, assignment_id, username, q["id"], extra
+            )
+    target = url_for("web.student_record", assignment_id=assignment_id, username=username)
+    return redirect(target + "#qa-h", 303)
 
 
 @bp.get("/teach/assignments/<int:assignment_id>/analytics")

@@ -129,3 +129,44 @@ def test_one_question_moves_to_a_new_version_and_only_its_submissions_regrade(li
     with world.svc.db.read() as session:
         (earlier,) = session.query(EarlierGrade).all()
         assert earlier.score == 1.0
+
+
+def test_extra_attempts_at_one_question_for_one_student(library, client):
+    world = library
+    spec = {
+        "questions": [
+            {"exercise_id": "pow-two", "max_attempts": 1},
+            {"exercise_id": "pow-three", "max_attempts": 1},
+        ]
+    }
+    created = _create(client, world, **spec)
+    first, second = _view(client, world.student, created["id"])["questions"]
+    assert _submit(client, world.student, created["id"], first["id"], {"dy": "x"}).status_code
+    world.grade_all()
+    again = _submit(client, world.student, created["id"], first["id"], {"dy": "2*x"})
+    assert again.status_code in (403, 409), (again.status_code, again.json)
+    url = f"/api/v1/assignments/{created['id']}/extensions"
+    given = {"username": "stu", "question_id": first["id"], "extra_attempts": 2}
+    response = client.post(url, json=given, headers=world.teacher.headers)
+    assert response.status_code == 201, response.json
+    assert response.json["question_attempts"] == {str(first["id"]): 2}
+    left = [q["attempts_left"] for q in _view(client, world.student, created["id"])["questions"]]
+    assert left == [2, 1]  # question 2 keeps its one attempt
+    retry = _submit(client, world.student, created["id"], first["id"], right(first))
+    assert retry.status_code in (200, 201, 202), retry.json
+    world.grade_all()
+    book = client.get(
+        f"/api/v1/courses/{world.course_id}/gradebook", headers=world.teacher.headers
+    ).json
+    cell = book["students"][0]["scores"][str(created["id"])]
+    assert cell["extension"]["question_attempts"] == {str(first["id"]): 2}
+    # taken back: the attempts used stay, none is left
+    given["extra_attempts"] = 0
+    assert client.post(url, json=given, headers=world.teacher.headers).status_code == 201
+    assert _view(client, world.student, created["id"])["questions"][0]["attempts_left"] == 0
+    # refused: another assignment's question, other settings with it, a student giving it
+    wrong = client.post(url, json={**given, "question_id": 99999}, headers=world.teacher.headers)
+    assert wrong.status_code == 404
+    mixed = {**given, "extra_minutes": 5}
+    assert client.post(url, json=mixed, headers=world.teacher.headers).status_code == 422
+    assert client.post(url, json=given, headers=world.student.headers).status_code == 403

@@ -114,3 +114,24 @@ def test_only_the_courses_instructors_edit_questions(pages, web, homework):
     url = f"/teach/assignments/{homework}/questions"
     assert pages.get(url).status_code == 403
     assert pages.post(url, {"qid": ["1"], "action": "save"}).status_code == 403
+
+
+def test_a_students_record_gives_extra_attempts_at_one_question(pages, web, homework, page_text):
+    pages.sign_in(web.teacher)
+    url = f"/teach/assignments/{homework}/questions"
+    pages.post(url, {**_form(web, homework), "pick": ["pow-three"], "action": "add"})
+    first, second = (q["id"] for q in _ids(web, homework))
+    record = f"/teach/assignments/{homework}/students/stu"
+    shown = page_text(pages.get(record))
+    assert "Question 2 (Power 3): extra attempts" in shown
+    given = pages.post(record + "/question-attempts", {f"qa-{first}": "", f"qa-{second}": "3"})
+    assert given.status_code == 303 and given.headers["Location"].endswith("#qa-h")
+    view = assignments.view(web.svc, web.student.actor, homework)["questions"]
+    limits = {q["id"]: q["attempts_left"] for q in view}
+    assert limits == {first: None, second: None}  # no limit stays no limit
+    assignments.update_assignment(web.svc, web.teacher.actor, homework, {"max_attempts": 1})
+    view = assignments.view(web.svc, web.student.actor, homework)["questions"]
+    assert {q["id"]: q["attempts_left"] for q in view} == {first: 1, second: 4}
+    assert 'value="3"' in pages.get(record).get_data(as_text=True)
+    wrong = pages.post(record + "/question-attempts", {f"qa-{second}": "two"})
+    assert wrong.status_code == 422 and "“two” is not a whole number" in page_text(wrong)

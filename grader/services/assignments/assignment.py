@@ -375,10 +375,12 @@ def effective_terms(
     max_attempts: int | None,
     extension: Extension | None,
     attempts_used: int = 0,
+    extra_here: int = 0,
 ) -> StudentTerms:
     """The rule, in one place: the assignment's `due_at` and `max_attempts` as the student's
     `extension` (or None) moves them. An extension's due date only ever moves the date later;
-    its extra attempts add to a limit (no limit stays no limit).
+    its extra attempts (and `extra_here`, those at one question) add to a limit (no limit
+    stays no limit).
 
     Callers that hold the rows already (the submission path, the gradebook) call this; others
     call `student_terms`, which loads them."""
@@ -387,10 +389,11 @@ def effective_terms(
     due = extension.due_at
     if due is None or (due_at is not None and due <= due_at):
         due = due_at
-    limit = None if max_attempts is None else max_attempts + (extension.extra_attempts or 0)
+    extra = (extension.extra_attempts or 0) + extra_here
+    limit = None if max_attempts is None else max_attempts + extra
     kept = bool(getattr(extension, "answers_shown", False))
     # a row that only keeps answers shown (see keep_answers_shown) extends nothing
-    extended = due != due_at or bool(extension.extra_attempts)
+    extended = due != due_at or bool(extra)
     return StudentTerms(due, limit, attempts_used, extended, kept)
 
 
@@ -463,9 +466,11 @@ def question_terms(
 ) -> StudentTerms:
     """A student's terms at one question (`effective_terms` per question): the assignment's
     due date and the question's attempt limit (else the assignment's), as the student's
-    extension moves them, with the attempts used at this question."""
+    extension moves them (its extra attempts at each question and at this one), with the
+    attempts used at this question."""
     limit = question.max_attempts if question.max_attempts is not None else row.max_attempts
-    return effective_terms(row.due_at, limit, extension, used)
+    here = (getattr(extension, "question_attempts", None) or {}).get(str(question.id), 0)
+    return effective_terms(row.due_at, limit, extension, used, here)
 
 
 def question_student_terms(

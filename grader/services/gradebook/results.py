@@ -118,6 +118,10 @@ class ExtensionGiven(Result):
     extra_minutes: int | None = None
     all: bool | None = Field(default=None, description="true: every student of the course")
     students: int | None = Field(default=None, description="the whole class: how many students")
+    question_id: int | None = Field(default=None, description="the question given attempts")
+    question_attempts: dict[str, int] | None = Field(
+        default=None, description="question id -> extra attempts at that question alone"
+    )
 
 
 class WrongAnswer(Result):

@@ -234,7 +234,8 @@ def counted_scores(
     for ext in session.scalars(extensions):
         cell = cells.setdefault((ext.assignment_id, ext.student_id), Cell())
         cell.extension_row = ext
-        if not (ext.due_at or ext.extra_attempts or ext.time_factor or ext.extra_minutes):
+        given = ext.question_attempts or {}
+        if not (ext.due_at or ext.extra_attempts or ext.time_factor or ext.extra_minutes or given):
             continue  # it only keeps answers shown: no extension to name
         cell.extension = {
             "due_at": ext.due_at.isoformat() if ext.due_at else None,
@@ -242,6 +243,8 @@ def counted_scores(
             "time_factor": ext.time_factor,
             "extra_minutes": ext.extra_minutes,
         }
+        if given:  # extra attempts at single questions, question id -> attempts
+            cell.extension["question_attempts"] = {k: int(v) for k, v in given.items()}
     for ov in session.scalars(overrides):
         cell = cells.setdefault((ov.assignment_id, ov.student_id), Cell())
         cell.score, cell.overridden, cell.reason = ov.score, True, ov.reason
@@ -518,13 +521,9 @@ def set_extension(
             due_at = timezones.in_zone(due_at, course_zone(session, row.course_id), "due_at")
             _check_due(row, due_at)
             student_id = _student_of(session, row.course_id, username)
-            # what the student has been shown stays shown after the extension
-            shown = _answers_shown(session, row, student_id)
-            found = _one_per_student(session, Extension, assignment_id, student_id)
+            found = _extension_row(session, row, student_id, actor)
             found.due_at, found.extra_attempts = due_at, extra_attempts or 0
-            found.answers_shown = bool(found.answers_shown) or shown
             found.time_factor, found.extra_minutes = time_factor, extra_minutes
-            found.created_by = actor.id
             session.flush()
     except IntegrityError:
         raise Conflict("an extension was given at the same moment; try again") from None
@@ -536,6 +535,53 @@ def set_extension(
         time_factor=time_factor,
         extra_minutes=extra_minutes,
     )
+
+
+def _extension_row(session: Session, row: Assignment, student_id: int, actor: Actor) -> Extension:
+    """The student's extension on `row` (new if none), given by `actor`; what the student has
+    been shown stays shown after it."""
+    shown = _answers_shown(session, row, student_id)
+    found = _one_per_student(session, Extension, row.id, student_id)
+    found.answers_shown = bool(found.answers_shown) or shown
+    found.created_by = actor.id
+    return found
+
+
+def set_question_attempts(
+    svc: Services, actor: Actor, assignment_id: int, username: str, question_id: int, extra: int
+) -> dict[str, Any]:
+    """Give one student `extra` attempts at one question (0 takes them back), on top of any
+    extra attempts at each question; the rest of their extension stays."""
+    if isinstance(extra, bool) or not 0 <= extra <= MAX_EXTRA_ATTEMPTS:
+        raise Invalid(
+            f"extra_attempts is 0 to {MAX_EXTRA_ATTEMPTS}", details=[{"path": "extra_attempts"}]
+        )
+    try:
+        with svc.db.write() as session:
+            row = staff_assignment(session, actor, assignment_id)
+            if question_id not in {q.id for q in row.questions}:
+                raise NotFound(f"assignment {assignment_id} has no question {question_id}")
+            found = _extension_row(
+                session, row, _student_of(session, row.course_id, username), actor
+            )
+            given = dict(found.question_attempts or {})
+            given.pop(str(question_id), None)
+            if extra:
+                given[str(question_id)] = extra
+            found.question_attempts = given or None
+            found.extra_attempts = each = found.extra_attempts or 0
+            due = found.due_at
+            session.flush()
+    except IntegrityError:
+        raise Conflict("an extension was given at the same moment; try again") from None
+    return {
+        "username": username,
+        "assignment_id": assignment_id,
+        "due_at": due.isoformat() if due else None,
+        "extra_attempts": each,
+        "question_id": question_id,
+        "question_attempts": given,
+    }
 
 
 def _answers_shown(session: Session, row: Assignment, student_id: int) -> bool:

@@ -183,6 +183,7 @@ def _context(session: Session, actor: Actor, assignment_id: int) -> Any:
             Extension.answers_shown,
             Extension.time_factor,
             Extension.extra_minutes,
+            Extension.question_attempts,
             ExamStart.started_at,
             ExamStart.finished_at,
         )
@@ -215,6 +216,7 @@ def _extension(ctx: Any) -> Extension | None:
         due_at=ctx.extended_due_at,
         extra_attempts=ctx.extra_attempts or 0,
         answers_shown=bool(ctx.answers_shown),
+        question_attempts=ctx.question_attempts,
     )
 
 
