@@ -67,14 +67,14 @@ class WebhookPath(BaseModel):
 def list_platforms():
     """Registered LMS platforms (admins)."""
     require_role(actor(), "admin")
-    return {"items": lti_platforms.list_platforms(svc())}
+    return out(lti_platforms.list_platforms(svc()))
 
 
 @bp.post("/lti/platforms", responses={201: Platform})
 def register_platform(body: PlatformCreate):
     """Register an LMS platform, or update it and add deployment ids (admins)."""
     require_role(actor(), "admin")
-    return lti_platforms.register(svc(), **body.model_dump()), 201
+    return out(lti_platforms.register(svc(), **body.model_dump())), 201
 
 
 @bp.delete("/lti/platforms/<int:platform_id>", responses={204: None})
@@ -90,21 +90,21 @@ def list_keys():
     """The tool's RSA keys: which signs, which are retired (admins)."""
     require_role(actor(), "admin")
     lti_keys.signing_key(svc())
-    return {"items": lti_keys.list_keys(svc())}
+    return out(lti_keys.list_keys(svc()))
 
 
 @bp.post("/lti/keys", responses={201: SigningKeyOut})
 def rotate_key():
     """Add a signing key; older keys stay in /lti/jwks until retired (admins)."""
     require_role(actor(), "admin")
-    return lti_keys.rotate(svc()), 201
+    return out(lti_keys.rotate(svc())), 201
 
 
 @bp.delete("/lti/keys/<kid>", responses={200: SigningKeyOut})
 def retire_key(path: KeyPath):
     """Retire a key that no longer signs: it leaves /lti/jwks (admins)."""
     require_role(actor(), "admin")
-    return lti_keys.retire(svc(), path.kid)
+    return out(lti_keys.retire(svc(), path.kid))
 
 
 @bp.post("/courses/<int:course_id>/lti/roster", responses={200: RosterSync})

@@ -78,15 +78,15 @@ def cmd_register(args: argparse.Namespace) -> int:
         name=args.name,
         frame_origins=args.frame_origin,
     )
-    print(f"platform {row['id']} registered: {row['issuer']} (client_id {row['client_id']})")
-    print(f"deployments: {', '.join(row['deployment_ids'])}")
+    print(f"platform {row.id} registered: {row.issuer} (client_id {row.client_id})")
+    print(f"deployments: {', '.join(row.deployment_ids)}")
     return EXIT_OK
 
 
 def cmd_platforms(args: argparse.Namespace) -> int:
     from grader.services.integrations.lti import platforms as lti_platforms
 
-    _print(lti_platforms.list_platforms(open_services()))
+    _print([p.model_dump(mode="json") for p in lti_platforms.list_platforms(open_services()).items])
     return EXIT_OK
 
 
@@ -103,7 +103,7 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
 
     svc = open_services()
     lti_keys.signing_key(svc)
-    _print(lti_keys.list_keys(svc))
+    _print([k.model_dump(mode="json") for k in lti_keys.list_keys(svc).items])
     return EXIT_OK
 
 
@@ -111,7 +111,7 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
     from grader.services.integrations.lti import keys as lti_keys
 
     key = lti_keys.rotate(open_services())
-    print(f"new signing key {key['kid']}; retire the old one once the platforms have fetched it")
+    print(f"new signing key {key.kid}; retire the old one once the platforms have fetched it")
     return EXIT_OK
 
 

@@ -124,10 +124,10 @@ def test_jwks_publishes_the_signing_key_and_keeps_a_rotated_one_until_retired(cl
     assert len(first) == 1 and first[0]["alg"] == "RS256" and "d" not in first[0]
     new = lti_keys.rotate(world.svc)
     kids = {k["kid"] for k in client.get("/lti/jwks").get_json()["keys"]}
-    assert kids == {first[0]["kid"], new["kid"]}
-    assert lti_keys.signing_key(world.svc).kid == new["kid"]
+    assert kids == {first[0]["kid"], new.kid}
+    assert lti_keys.signing_key(world.svc).kid == new.kid
     lti_keys.retire(world.svc, first[0]["kid"])
-    assert [k["kid"] for k in client.get("/lti/jwks").get_json()["keys"]] == [new["kid"]]
+    assert [k["kid"] for k in client.get("/lti/jwks").get_json()["keys"]] == [new.kid]
 
 
 def test_the_signing_key_cannot_be_retired(world):
@@ -286,7 +286,7 @@ def test_a_missing_or_mismatched_state_is_refused(lms, page_text, client):
 
 
 def test_a_launch_from_an_unregistered_platform_is_refused_at_login(lms, world, page_text):
-    lti_platforms.delete_platform(world.svc, lti_platforms.list_platforms(world.svc)[0]["id"])
+    lti_platforms.delete_platform(world.svc, lti_platforms.list_platforms(world.svc).items[0].id)
     response = lms.login()
     assert response.status_code == 403 and "registered" in page_text(response)
 

@@ -28,7 +28,7 @@ def lms(web, live_url):
     with web.svc.db.write() as session:
         session.add(
             LtiContext(
-                platform_id=platform["id"],
+                platform_id=platform.id,
                 deployment_id=DEPLOYMENT,
                 context_id="course-1",
                 course_id=web.course_id,

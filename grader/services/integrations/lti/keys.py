@@ -20,6 +20,7 @@ from grader.db.integrations import LtiKey
 from grader.db.models import utcnow
 from grader.services.context import Services
 from grader.services.errors import Conflict, NotFound
+from grader.services.integrations.results import KeyList, SigningKeyOut
 
 KEY_BITS = 2048
 
@@ -40,13 +41,13 @@ def _new_key() -> LtiKey:
     return LtiKey(kid=secrets.token_urlsafe(12), private_pem=pem)
 
 
-def key_dict(key: LtiKey, signing: bool = False) -> dict:
-    return {
-        "kid": key.kid,
-        "created_at": key.created_at.isoformat(),
-        "retired_at": key.retired_at.isoformat() if key.retired_at else None,
-        "signing": signing,
-    }
+def key_out(key: LtiKey, signing: bool = False) -> SigningKeyOut:
+    return SigningKeyOut(
+        kid=key.kid,
+        created_at=key.created_at.isoformat(),
+        retired_at=key.retired_at.isoformat() if key.retired_at else None,
+        signing=signing,
+    )
 
 
 def _active(session: Any) -> list[LtiKey]:
@@ -82,22 +83,22 @@ def jwks(svc: Services) -> dict:
     return {"keys": published}
 
 
-def list_keys(svc: Services) -> list[dict]:
+def list_keys(svc: Services) -> KeyList:
     with svc.db.read() as session:
         rows = list(session.scalars(select(LtiKey).order_by(LtiKey.id)))
     current = max((k.id for k in rows if k.retired_at is None), default=None)
-    return [key_dict(k, k.id == current) for k in rows]
+    return KeyList(items=[key_out(k, k.id == current) for k in rows])
 
 
-def rotate(svc: Services) -> dict:
+def rotate(svc: Services) -> SigningKeyOut:
     """Add a key that signs from now on; older keys stay published until retired."""
     with svc.db.write() as session:
         session.add(key := _new_key())
         session.flush()
-        return key_dict(key, signing=True)
+        return key_out(key, signing=True)
 
 
-def retire(svc: Services, kid: str) -> dict:
+def retire(svc: Services, kid: str) -> SigningKeyOut:
     """Stop publishing a key. The signing key cannot be retired: rotate first."""
     with svc.db.write() as session:
         key = session.scalar(select(LtiKey).where(LtiKey.kid == kid))
@@ -108,7 +109,7 @@ def retire(svc: Services, kid: str) -> dict:
             raise Conflict("this key signs the tool's messages; rotate to a new key first")
         if key.retired_at is None:
             key.retired_at = utcnow()
-        return key_dict(key)
+        return key_out(key)
 
 
 def sign(svc: Services, claims: dict[str, Any]) -> str:

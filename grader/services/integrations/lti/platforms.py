@@ -15,6 +15,7 @@ from grader.db.models import utcnow
 from grader.services.context import Services
 from grader.services.errors import Conflict, Invalid, NotFound
 from grader.services.integrations import outbound
+from grader.services.integrations.results import Platform, PlatformList
 
 log = logging.getLogger(__name__)
 REFETCH_MIN_S = 5.0  # an unknown kid refetches a platform's JWKS at most this often
@@ -22,19 +23,19 @@ MAX_JWKS_BYTES = 256 * 1024
 _last_refetch: dict[int, float] = {}
 
 
-def platform_dict(row: LtiPlatform) -> dict:
-    return {
-        "id": row.id,
-        "issuer": row.issuer,
-        "client_id": row.client_id,
-        "name": row.name,
-        "deployment_ids": [d.deployment_id for d in row.deployments],
-        "auth_url": row.auth_url,
-        "token_url": row.token_url,
-        "jwks_url": row.jwks_url,
-        "frame_origins": row.frame_origins.split(),
-        "created_at": row.created_at.isoformat(),
-    }
+def platform_out(row: LtiPlatform) -> Platform:
+    return Platform(
+        id=row.id,
+        issuer=row.issuer,
+        client_id=row.client_id,
+        name=row.name,
+        deployment_ids=[d.deployment_id for d in row.deployments],
+        auth_url=row.auth_url,
+        token_url=row.token_url,
+        jwks_url=row.jwks_url,
+        frame_origins=row.frame_origins.split(),
+        created_at=row.created_at.isoformat(),
+    )
 
 
 def _text(value: str, what: str, limit: int) -> str:
@@ -55,7 +56,7 @@ def register(
     jwks_url: str,
     name: str = "",
     frame_origins: list[str] | None = None,
-) -> dict:
+) -> Platform:
     """Register a platform, or update one (same issuer and client_id) and add deployments.
 
     `frame_origins`: the origins whose pages may show ours in a frame; by default the
@@ -102,15 +103,15 @@ def register(
                     row.deployments.append(LtiDeployment(deployment_id=deployment))
                     known.add(deployment)
             session.flush()
-            return platform_dict(row)
+            return platform_out(row)
     except IntegrityError:
         raise Conflict("this platform was being registered at the same time; try again") from None
 
 
-def list_platforms(svc: Services) -> list[dict]:
+def list_platforms(svc: Services) -> PlatformList:
     with svc.db.read() as session:
         rows = session.scalars(select(LtiPlatform).order_by(LtiPlatform.id))
-        return [platform_dict(r) for r in rows]
+        return PlatformList(items=[platform_out(r) for r in rows])
 
 
 def delete_platform(svc: Services, platform_id: int) -> None:
@@ -122,7 +123,7 @@ def delete_platform(svc: Services, platform_id: int) -> None:
         session.delete(row)
 
 
-def remove_deployment(svc: Services, platform_id: int, deployment_id: str) -> dict:
+def remove_deployment(svc: Services, platform_id: int, deployment_id: str) -> Platform:
     with svc.db.write() as session:
         row = session.get(LtiPlatform, platform_id)
         if row is None:
@@ -131,7 +132,7 @@ def remove_deployment(svc: Services, platform_id: int, deployment_id: str) -> di
             if deployment.deployment_id == deployment_id:
                 row.deployments.remove(deployment)
                 session.flush()
-                return platform_dict(row)
+                return platform_out(row)
         raise NotFound(f"platform {platform_id} has no deployment {deployment_id!r}")
 
 
