@@ -5,7 +5,10 @@ Per-submission cost, one at a time: a correct and a buggy (named) ``linear_backw
 bubblewrap sandbox, the runner and numpy starting in it, the student's function on every
 check, autograd's truth and, for the buggy one, the bug named — beside the floor (a sandbox
 that runs a one-line function once) and the baseline: the formula part of the linear-layer
-exercise (exercises/linear-layer-mse.yaml) graded in process. Then throughput: submissions
+exercise (exercises/linear-layer-mse.yaml) graded in process, and the alternative design of a
+sandbox per check (the same five checks, each in a bubblewrap child of its own, results only:
+no grading) that the one-sandbox-per-submission design is weighed against (docs/workers.md).
+Then throughput: submissions
 per second with ``--workers`` threads grading code submissions at once (each sandbox is a
 process of its own, so the threads overlap) for ``--seconds``.
 
@@ -29,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from grader import sandbox  # noqa: E402
 from grader.engine import grade, load_exercise_file  # noqa: E402
+from grader.engine.code_check import cases  # noqa: E402
 
 CODE = load_exercise_file(ROOT / "exercises" / "code-linear-backward.yaml")
 FORMULA = load_exercise_file(ROOT / "exercises" / "linear-layer-mse.yaml")
@@ -68,6 +72,16 @@ def floor_run() -> None:
     assert result.problem is None
 
 
+def per_check_runs() -> None:
+    """The five checks of a submission, each in a sandbox of its own."""
+    part = CODE.parts[0]
+    code = part.spec.code
+    assert code is not None
+    for case in cases(CODE, part, 1):
+        job = sandbox.Job(GOOD, code.function, code.args, code.returns, [case.values])
+        assert sandbox.run(job).problem is None
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--submissions", type=int, default=40)
@@ -87,6 +101,7 @@ def main() -> None:
         ("sandbox floor (start, one call)", timed(floor_run, n)),
         ("code part, correct (5 checks)", timed(lambda: grade(CODE, {"backward": GOOD}, 1), n)),
         ("code part, buggy, bug named", timed(lambda: grade(CODE, {"backward": BUGGY}, 1), n)),
+        ("a sandbox per check (5, run only)", timed(per_check_runs, max(2, n // 4))),
     ]
     print(f"cores: {os.cpu_count()}  submissions per row: {n} (baseline {n * 5})")
     print(f"{'per submission':<34}{'median':>9}{'mean':>9}{'p99':>9}{'× baseline':>13}  (ms)")

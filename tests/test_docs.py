@@ -29,13 +29,44 @@ def documented_commands() -> list[tuple[str, str]]:
 
 
 COMMANDS = documented_commands()
+CODE_PART = re.compile(r"^\s*-?\s*kind:\s*code\b", re.M)
+
+
+def needs_sandbox(command: str) -> bool:
+    """A command that runs student code: it names an exercise with a code part (validate
+    runs its self-tests in the sandbox) or passes a Python file as an answer (@FILE.py)."""
+    if re.search(r"=@\S+\.py\b", command):
+        return True
+    for name in re.findall(r"\S+\.ya?ml\b", command):
+        path = ROOT / name
+        if path.is_file() and CODE_PART.search(path.read_text(encoding="utf-8")):
+            return True
+    return False
+
+
+def command_params() -> list:
+    """The commands as test cases; those that run student code carry the sandbox marker (they
+    skip where bubblewrap cannot run, and fail there under CI=true)."""
+    return [
+        pytest.param(doc, command, id=command[:70], marks=[pytest.mark.sandbox])
+        if needs_sandbox(command)
+        else pytest.param(doc, command, id=command[:70])
+        for doc, command in COMMANDS
+    ]
 
 
 def test_the_docs_show_engine_commands():
     assert any("solution" in c for _, c in COMMANDS) and any("check" in c for _, c in COMMANDS)
 
 
-@pytest.mark.parametrize(("doc", "command"), COMMANDS, ids=[c[:70] for _, c in COMMANDS])
+def test_commands_that_run_student_code_are_marked_for_the_sandbox():
+    marked = {p.values[1] for p in command_params() if p.marks}
+    assert ".venv/bin/python -m grader validate exercises/code-relu-backward.yaml" in marked
+    assert not any("tutorial" in c for c in marked)
+    assert needs_sandbox(".venv/bin/python -m grader check x.yaml backward=@answer.py")
+
+
+@pytest.mark.parametrize(("doc", "command"), command_params())
 def test_documented_engine_command_runs_as_written(doc, command):
     if not (ROOT / ".venv" / "bin" / "python").exists():
         pytest.skip("no .venv here (make test creates it)")

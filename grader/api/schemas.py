@@ -487,7 +487,10 @@ class CodeRunCheck(BaseModel):
 
 class CodeRun(BaseModel):
     ok: bool = Field(description="it ran on every check and every output has the right shape")
-    message: str
+    message: str = Field(description="what to fix first, or that it ran, in your language")
+    messages: list[FeedbackMessage] = Field(
+        default_factory=list, description="the same as structured messages (codes, arguments)"
+    )
     checks: list[CodeRunCheck]
     output: str = Field(description="what the code printed (the first 4000 characters)")
 

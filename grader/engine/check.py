@@ -151,16 +151,16 @@ def check_code_part(exercise: Exercise, part: Part, answer: Answer, seed: int) -
     from .code_check import grade_code
 
     if not isinstance(answer, str) or not answer.strip():
-        return PartResult(
-            correct=False, score=0.0, max_score=part.points, feedback="No answer given."
+        return PartResult.said(
+            messages=[message("check.no_answer")], correct=False, score=0.0, max_score=part.points
         )
     got = grade_code(exercise, part, answer, seed)
     share = sum(got.outputs_correct) / len(got.outputs_correct)
-    return PartResult(
+    return PartResult.said(
+        messages=got.messages,
         correct=all(got.outputs_correct),
         score=part.points * share,
         max_score=part.points,
-        feedback=got.feedback,
         diagnosis=got.diagnosis,
         error=got.error,
         components=list(got.outputs_correct),

@@ -28,16 +28,16 @@ from . import code_spec
 from .autograd import apply_function, evaluate, local_derivative
 from .exercise import Exercise, Part
 from .expr import Call
-from .instance import stable_seed
+from .instance import draw_params, stable_seed
+from .messages import Label, Message, Number, Words, message, render
 from .render import to_text
 from .schema import CodeSpec
-from .shapes import entry_name
 
 DTYPE = torch.float64
 UPSTREAM_RANGE = (-1.0, 1.0)
 DERIVATIVE_HINTS = {  # f'(u) in code, for the advice
     "relu": "({u} > 0)",
-    "sigmoid": "s * (1 - s) with s = sigmoid({u})",
+    "sigmoid": "sigmoid({u}) * (1 - sigmoid({u}))",
     "tanh": "1 - tanh({u})**2",
     "exp": "exp({u})",
     "sin": "cos({u})",
@@ -46,13 +46,19 @@ DERIVATIVE_HINTS = {  # f'(u) in code, for the advice
 }
 
 
+def _num(value: float) -> Words:
+    """A count, a size, a line or a limit: words (not math), as the code would print it."""
+    return Words(f"{value:g}")
+
+
 class CodeUnavailable(RuntimeError):
     """Code answers cannot be checked on this machine (the sandbox cannot start)."""
 
 
 @dataclass(frozen=True)
 class Case:
-    """One check's inputs: every argument of the function, by name."""
+    """One check's inputs: every argument of the function, and every param (the student's
+    drawn value, passed to the function where ``args`` names it), by name."""
 
     batch: int | None
     values: dict[str, np.ndarray]
@@ -72,14 +78,20 @@ class Verdict:
 
 @dataclass
 class CodeResult:
-    """Everything a code part's grading found (rendered by ``check.py`` as a PartResult)."""
+    """Everything a code part's grading found (rendered by ``check.py`` as a PartResult):
+    the feedback as structured messages (codes and arguments, worded in any language)."""
 
     outputs_correct: list[bool]
-    feedback: str
+    messages: list[Message]
     diagnosis: str | None = None
     error: str | None = None
     checks: list[dict[str, Any]] = field(default_factory=list)
     output: str = ""
+
+    @property
+    def feedback(self) -> str:
+        """The feedback in English Markdown."""
+        return render(self.messages, "markdown")
 
 
 # ---------------------------------------------------------------------------- inputs
@@ -103,13 +115,16 @@ def cases(exercise: Exercise, part: Part, seed: int) -> list[Case]:
     batch = code_spec.batch_of(exercise.generic_spec)
     sizes: list[int | None] = list(batch[1]) if batch else [None]
     rng = np.random.default_rng(stable_seed("code", exercise.id, part.id, seed))
+    params = {k: np.asarray(v, dtype=np.float64) for k, v in draw_params(exercise, seed).items()}
     out = []
     for j in range(code.checks):
         size = sizes[j % len(sizes)]
         ex = variant(exercise, size)
         edge = code.checks > 1 and j == code.checks - 1
-        values: dict[str, np.ndarray] = {}
+        values: dict[str, np.ndarray] = dict(params)
         for name in code.args:
+            if name in params:
+                continue
             if name == code.upstream:
                 shape = ex.shapes.get(part.of, ())
                 values[name] = rng.uniform(*UPSTREAM_RANGE, size=shape)
@@ -162,6 +177,9 @@ def _leaves(ex: Exercise, case: Case) -> dict[str, torch.Tensor]:
             1, *np.shape(value)
         )
         out[name] = t.requires_grad_(True)
+    for name in ex.spec.params:  # constants of this student's draw, the same at every point
+        value = np.asarray(case.values[name], dtype=np.float64)
+        out[name] = torch.tensor(value, dtype=DTYPE).reshape(1, *value.shape)
     return out
 
 
@@ -258,10 +276,10 @@ def max_error(got: np.ndarray, want: np.ndarray) -> float | None:
 
 @dataclass(frozen=True)
 class Named:
-    """A bug that explains one output, with what to change."""
+    """A bug that explains one output, with what to change (``code.bug.<bug>``)."""
 
     bug: str
-    advice: str
+    advice: Message
 
 
 def shape_text(shape: Sequence[int]) -> str:
@@ -276,112 +294,72 @@ def name_bugs(
     got: np.ndarray,
     truth: list[np.ndarray],
     extra: Callable[[Any], Any],
-) -> list[Named]:
+) -> Iterator[Named]:
     """The known mistakes that turn the right gradients into what the student returned, most
     telling first (a batch of 1 cannot tell some apart: the caller keeps the ones that
     explain every failing check)."""
-    return list(_bugs(ex, part, case, k, got, truth, extra))
-
-
-def _bugs(
-    ex: Exercise,
-    part: Part,
-    case: Case,
-    k: int,
-    got: np.ndarray,
-    truth: list[np.ndarray],
-    extra: Callable[[Any], Any],
-) -> Iterator[Named]:
     code = code_of(part)
     out, wrt, want = code.returns[k], part.wrt[k], truth[k]
-    ws, rs = shape_text(want.shape), shape_text(got.shape)
+    names = {"output": Words(out), "wrt": Words(wrt)}
+    shapes = {
+        **names,
+        "got_shape": Words(shape_text(got.shape)),
+        "want_shape": Words(shape_text(want.shape)),
+    }
     n = case.batch or 1
+
+    def bug(name: str, **args: Any) -> Named:
+        return Named(name, message(f"code.bug.{name}", **args))
+
     if got.shape != want.shape and got.squeeze().shape == want.squeeze().shape:
         if matches(got.reshape(want.shape), want, part):
-            yield Named(
-                "extra_dimension",
-                f"{out} has shape {rs}; {wrt} has shape {ws}: drop the extra dimension of size 1 "
-                "(no keepdims=True, or reshape).",
-            )
+            yield bug("extra_dimension", **shapes)
     if want.ndim == 2 and matches(got, want.T, part) and not matches(want.T, want, part):
-        shapes = f"{out} has shape {rs}; {wrt} has shape {ws}. " if rs != ws else ""
-        yield Named(
-            "transposed",
-            f"{shapes}{out} is the transpose of the gradient: it must have the shape of {wrt}. "
-            "Swap the factors of the matrix product and transpose them "
-            "(for y = x @ W: dW = x.T @ dout, not dout.T @ x).",
-        )
+        if got.shape != want.shape:
+            yield Named("transposed", message("code.bug.transposed_shape", **shapes))
+        else:
+            yield bug("transposed", **names)
     samples = extra("per_example")[k]
     if samples is not None:
         if matches(got, samples, part):
-            yield Named(
-                "missing_batch_sum",
-                f"{out} has one gradient per example, shape {rs}; {wrt} is shared by the whole "
-                f"batch, so sum over the batch axis: {out}.sum(axis=0) has shape {ws}.",
-            )
+            yield bug("missing_batch_sum", **shapes)
         for axis in range(1, samples.ndim):
             summed = samples.sum(axis=axis)
             if matches(got, summed, part) or matches(got.squeeze(), summed.squeeze(), part):
-                yield Named(
-                    "wrong_axis",
-                    f"{out} was summed over axis {axis}; the batch is axis 0: sum over "
-                    f"axis=0 so that {out} has the shape of {wrt}, {ws}.",
-                )
+                yield bug("wrong_axis", **shapes, axis=_num(axis))
     if got.shape != want.shape:
-        yield Named(
-            "shape",
-            f"{out} has shape {rs}; {wrt} has shape {ws}: a gradient has the "
-            "shape of what it is taken with respect to.",
-        )
+        yield bug("shape", **shapes)
+    of = Label(part.of)
     if n > 1:
         if matches(got, want * n, part) and not matches(want * n, want, part):
-            yield Named(
-                "missing_mean",
-                f"{out} is N = {n} times too large: {part.of} averages over the batch, so the "
-                f"gradient carries a factor 1/N; divide by N, the batch size.",
-            )
+            yield bug("missing_mean", output=names["output"], n=_num(n), of=of)
         if matches(got, want / n, part) and not matches(want / n, want, part):
-            yield Named(
-                "extra_mean",
-                f"{out} is N = {n} times too small: it is divided by N once too often (or where "
-                f"{part.of} does not average over the batch); remove that division.",
-            )
+            yield bug("extra_mean", output=names["output"], n=_num(n), of=of)
     for define, node in ex.defines:
         if not isinstance(node, Call):
             continue
         arg = to_text(node.arg)
-        hint = DERIVATIVE_HINTS.get(node.fn, f"the derivative of {node.fn} at {{u}}").format(u=arg)
-        for mode, advice in (
-            (
-                "missing",
-                f"{out} leaves out the derivative of {node.fn} in {define} = {node.fn}({arg}): "
-                f"multiply the gradient flowing back through {define} by {node.fn}'({arg}), "
-                f"that is {hint}.",
-            ),
-            (
-                "at_output",
-                f"{out} takes the derivative of {node.fn} at its output {define} instead of its "
-                f"input {arg}: use {node.fn}'({arg}) = {hint}, not {node.fn}'({define}).",
-            ),
-        ):
+        hint = DERIVATIVE_HINTS.get(node.fn, f"{node.fn}'({{u}})").format(u=arg)
+        words = {
+            "output": names["output"],
+            "fn": Words(node.fn),
+            "define": Words(define),
+            "call": Words(to_text(node)),
+            "arg": Words(arg),
+            "hint": Words(hint),
+        }
+        for mode in ("missing", "at_output"):
             c = extra(("mode", define, mode))[k]
             if matches(got, c, part) and not matches(c, want, part):
-                bug = f"activation_derivative_{'missing' if mode == 'missing' else 'at_output'}"
-                yield Named(bug, advice)
+                yield bug(f"activation_derivative_{mode}", **words)
     if code.upstream is not None:
         c = extra("upstream_ones")[k]
         if matches(got, c, part) and not matches(c, want, part):
-            yield Named(
-                "upstream_ignored",
-                f"{out} does not use the upstream gradient {code.upstream}: by the chain rule, "
-                f"the gradient of {part.of} is multiplied by {code.upstream}.",
+            yield bug(
+                "upstream_ignored", output=names["output"], upstream=Words(code.upstream), of=of
             )
     if matches(got, -want, part) and not matches(-want, want, part):
-        yield Named(
-            "sign",
-            f"{out} has the wrong sign: every entry is the negative of the "
-            "gradient; check the sign of each term.",
-        )
+        yield bug("sign", output=names["output"])
 
 
 def truth_of(
@@ -409,25 +387,25 @@ def truth_of(
 # ---------------------------------------------------------------------------- grading
 
 
-def describe_case(j: int, total: int, case: Case, args: Sequence[str]) -> str:
-    """ "check 2 of 5 (batch of 3; inputs dout (3, 2), x (3, 4))"; numbers by their value."""
-    batch = f"batch of {case.batch}; " if case.batch is not None else ""
+def describe_case(j: int, total: int, case: Case, args: Sequence[str]) -> Message:
+    """ "Check 2 of 5 (batch of 3; inputs dout (3, 2), x (3, 4)):"; numbers by their value."""
     shown = []
     for a in args:
         v = case.values[a]
         shown.append(f"{a} = {float(v):.6g}" if v.ndim == 0 else f"{a} {shape_text(v.shape)}")
-    return f"check {j + 1} of {total} ({batch}inputs {', '.join(shown)})"
+    where: dict[str, Any] = {
+        "number": _num(j + 1),
+        "total": _num(total),
+        "inputs": Words(", ".join(shown)),
+    }
+    if case.batch is None:
+        return message("code.check", **where)
+    return message("code.check_batch", **where, batch=_num(case.batch))
 
 
-def entry_text(index: tuple[int, ...]) -> str:
-    """``[1, 2] (row 2, column 3)``: the index the code uses (from 0) and, for people, the
+def one_wrong_entry(name: str, got: np.ndarray, want: np.ndarray, part: Part) -> Message:
+    """The worst wrong entry: its index as the code writes it (from 0) and, for people, the
     entry counted from one as the answer grid and matrix feedback count."""
-    if not index:
-        return ""
-    return "[" + ", ".join(str(i) for i in index) + f"] ({entry_name(index)})"
-
-
-def one_wrong_entry(name: str, got: np.ndarray, want: np.ndarray, part: Part) -> str:
     ok = close(got, want, part.rtol, part.atol)
     with np.errstate(invalid="ignore", over="ignore"):
         err = np.where(ok, -1.0, np.nan_to_num(np.abs(got - want), nan=np.inf))
@@ -436,8 +414,17 @@ def one_wrong_entry(name: str, got: np.ndarray, want: np.ndarray, part: Part) ->
         if want.ndim
         else ()
     )
-    g, w = float(got[index]), float(want[index])
-    return f"{name}{entry_text(index)} should be {w:.6g}; your code returned {g:.6g}."
+    values: dict[str, Words | Number] = {
+        "output": Words(name),
+        "index": Words("[" + ", ".join(str(i) for i in index) + "]" if index else ""),
+        "expected": Number(float(want[index])),
+        "got": Number(float(got[index])),
+    }
+    if len(index) != 2:
+        return message("code.wrong_entry", **values)
+    return message(
+        "code.wrong_entry_at", **values, row=_num(index[0] + 1), column=_num(index[1] + 1)
+    )
 
 
 def startup_s(code: CodeSpec) -> float:
@@ -482,20 +469,54 @@ def grade_code(exercise: Exercise, part: Part, source: str, seed: int) -> CodeRe
     return judge_run(exercise, part, all_cases, ran)
 
 
-def _problem_text(problem: dict[str, Any], where: str) -> str:
+def _problem_said(problem: dict[str, Any], code: CodeSpec) -> Message:
     """A run's problem as a student reads it: their line and the message, never our frames."""
-    kind, message = problem.get("kind"), problem.get("message", "")
+    kind, reason = problem.get("kind"), problem.get("reason")
+    error = Words(str(problem.get("message", "")))
     line, text = problem.get("line"), problem.get("text")
-    at = (f" (line {line}: `{text}`)" if text else f" (line {line})") if line else ""
-    if kind in ("timeout", "output", "crash"):
-        return f"Your code {message} ({where})."
+    at = {"line": _num(line), "text": Words(text or "")} if isinstance(line, int) else None
+    if kind == "timeout":
+        seconds = _num(float(problem.get("seconds") or code.time_limit_s))
+        return message(
+            "code.cpu_time" if reason == "cpu" else "code.took_too_long", seconds=seconds
+        )
+    if kind == "output" and reason == "returned":
+        return message("code.returned_too_much")
+    if kind == "output":
+        return message("code.printed_too_much", kilobytes=_num(problem.get("kilobytes") or 64))
+    if kind == "crash" and reason == "killed":
+        return message("code.out_of_memory")
+    if kind == "crash" and reason == "segfault":
+        return message("code.crashed")
+    if kind == "crash":
+        return message("code.stopped", status=_num(problem.get("status") or 0))
     if kind == "missing":
-        return f"Your code does not {message}."
+        return message("code.missing_function", function=Words(code.function))
+    if kind == "returns" and reason == "count":
+        names = Words(", ".join(code.returns))
+        got = Words(str(problem.get("got", "")))
+        return message("code.returns_count", count=_num(len(code.returns)), names=names, got=got)
+    if kind == "returns" and reason == "numbers":
+        output = Words(str(problem.get("name", "")))
+        return message(
+            "code.returns_numbers", output=output, error=Words(str(problem.get("got", "")))
+        )
     if kind == "returns":
-        return f"Your function should {message} ({where})."
+        return message("code.returns_lost")
     if kind == "syntax":
-        return f"Your code does not run: {message}{at}."
-    return f"Your code raised {message}{at} ({where})."
+        return (
+            message("code.syntax", error=error, **at)
+            if at
+            else message("code.syntax_nowhere", error=error)
+        )
+    return (
+        message("code.raised_at", error=error, **at) if at else message("code.raised", error=error)
+    )
+
+
+def _record(case: Case, args: Sequence[str]) -> dict[str, Any]:
+    """One check's entry in ``checks``: its batch, its inputs' shapes, what each output did."""
+    return {"batch": case.batch, "inputs_shapes": case.shapes(args), "outputs": {}, "error": None}
 
 
 def judge_run(exercise: Exercise, part: Part, all_cases: list[Case], ran: Any) -> CodeResult:
@@ -504,30 +525,26 @@ def judge_run(exercise: Exercise, part: Part, all_cases: list[Case], ran: Any) -
     batched = code_spec.batched_names(exercise.generic_spec)
     right = [True] * len(code.returns)
     checks: list[dict[str, Any]] = []
-    first: str | None = None  # the first failing check's story
-    first_wrong: list[tuple[int, str]] = []  # (output, its wrong entry) on that check
+    story: list[Message] = []  # the first failing check's story
+    first_wrong: list[tuple[int, Message | None]] = []  # (output, its wrong entry) on that check
     named: dict[int, list[Named]] = {}  # per output: bugs that explain every failing check
     diagnosis: str | None = None
     error: str | None = None
     total = len(all_cases)
     for j, case in enumerate(all_cases):
         where = describe_case(j, total, case, code.args)
-        record: dict[str, Any] = {
-            "batch": case.batch,
-            "inputs_shapes": case.shapes(code.args),
-            "outputs": {},
-            "error": None,
-        }
+        record = _record(case, code.args)
         checks.append(record)
         run = ran.checks[j]
         if run is None or run.error is not None:
             problem = _problem_of(run, ran)
-            record["error"] = _problem_text(problem, where)
+            said = [where, _problem_said(problem, code)]
+            record["error"] = render(said[1], "plain")  # the check is the record
             right = [False] * len(right)
             for name in code.returns:
                 record["outputs"][name] = {"correct": False, "max_error": None, "shape": None}
-            if first is None:
-                first = record["error"]
+            if not story:
+                story = said
                 kind = problem.get("kind")
                 diagnosis = "code_error" if kind in ("exception", "returns") else kind
                 if kind in ("syntax", "missing"):
@@ -546,39 +563,39 @@ def judge_run(exercise: Exercise, part: Part, all_cases: list[Case], ran: Any) -
             if ok:
                 continue
             right[k] = False
-            found = name_bugs(ex, part, case, k, got, truth, extra)
+            found = list(name_bugs(ex, part, case, k, got, truth, extra))
             if k in named:
                 codes = {f.bug for f in found}
                 named[k] = [f for f in named[k] if f.bug in codes]
             else:
                 named[k] = found
-            if first is None:
-                entry = one_wrong_entry(name, got, want, part) if got.shape == want.shape else ""
+            if not story:
+                entry = one_wrong_entry(name, got, want, part) if got.shape == want.shape else None
                 first_wrong.append((k, entry))
-        if first_wrong and first is None:
-            first = where[:1].upper() + where[1:] + ":"
-    story = [first] if first else []
+        if first_wrong and not story:
+            story = [where]
     for k, entry in first_wrong:
-        if entry:
+        if entry is not None:
             story.append(entry)
         bugs = named.get(k) or []
         if bugs:
             story.append(bugs[0].advice)
             diagnosis = diagnosis or bugs[0].bug
         else:
+            of, wrt = Label(part.of), Words(part.wrt[k])
             story.append(
-                f"{code.returns[k]} is not d{part.of}/d{part.wrt[k]}, and no common mistake "
-                "explains it."
+                message("code.no_bug_found", output=Words(code.returns[k]), of=of, wrt=wrt)
             )
     if all(right):
-        feedback = f"Correct: every output matches autograd on all {total} checks."
+        said = [message("code.correct", total=_num(total))]
     else:
-        summary = [
-            f"{name}: {'right on all ' + str(total) + ' checks' if ok else 'wrong'}."
+        said = [
+            message("code.output_right", output=Words(name), total=_num(total))
+            if ok
+            else message("code.output_wrong", output=Words(name))
             for name, ok in zip(code.returns, right, strict=True)
-        ]
-        feedback = " ".join(summary) + "\n\n" + " ".join(story)
-    return CodeResult(right, feedback, None if all(right) else diagnosis, error, checks, ran.output)
+        ] + story
+    return CodeResult(right, said, None if all(right) else diagnosis, error, checks, ran.output)
 
 
 def _problem_of(run: Any, ran: Any) -> dict[str, Any]:
@@ -589,43 +606,42 @@ def _problem_of(run: Any, ran: Any) -> dict[str, Any]:
 
 def try_code(exercise: Exercise, part: Part, source: str, seed: int) -> dict[str, Any]:
     """ "Run the checks": the student's code on the checks' inputs, reporting only whether it
-    ran and returned the right shapes (never whether the values are right)."""
+    ran and returned the right shapes (never whether the values are right). ``messages`` is
+    what ``message`` says, as structured messages."""
     code = code_of(part)
     all_cases, ran = run_cases(exercise, part, source, seed)
     records, problems = [], []
     for j, case in enumerate(all_cases):
         ex = variant(exercise, case.batch)
         where = describe_case(j, len(all_cases), case, code.args)
-        record: dict[str, Any] = {
-            "batch": case.batch,
-            "inputs_shapes": case.shapes(code.args),
-            "outputs": {},
-            "error": None,
-        }
+        record = _record(case, code.args)
         records.append(record)
         run = ran.checks[j]
         if run is None or run.error is not None:
-            record["error"] = _problem_text(_problem_of(run, ran), where)
-            problems.append(record["error"])
+            said = [where, _problem_said(_problem_of(run, ran), code)]
+            record["error"] = render(said[1], "plain")  # the check is the record
+            problems.append(said)
             continue
         for k, name in enumerate(code.returns):
             want = tuple(ex.shapes.get(part.wrt[k], ()))
             got = tuple(run.outputs[k].shape)
             record["outputs"][name] = {"shape": list(got), "shape_ok": got == want}
             if got != want:
-                problems.append(
-                    f"{where[:1].upper()}{where[1:]}: {name} has shape {shape_text(got)}; "
-                    f"{part.wrt[k]} has shape {shape_text(want)}."
-                )
-    message = (
-        problems[0]
-        if problems
-        else (
-            f"Your code ran on all {len(all_cases)} checks and every output has the right shape. "
-            "Submit to have the values checked."
-        )
-    )
-    return {"ok": not problems, "message": message, "checks": records, "output": ran.output}
+                shapes = {
+                    "output": Words(name),
+                    "wrt": Words(part.wrt[k]),
+                    "got_shape": Words(shape_text(got)),
+                    "want_shape": Words(shape_text(want)),
+                }
+                problems.append([where, message("code.wrong_shape", **shapes)])
+    said = problems[0] if problems else [message("code.ran", total=_num(len(all_cases)))]
+    return {
+        "ok": not problems,
+        "message": render(said, "plain"),
+        "messages": [m.to_dict() for m in said],
+        "checks": records,
+        "output": ran.output,
+    }
 
 
 def code_self_tests(exercise: Exercise, part: Part, line_of: Callable[..., Any]) -> list:

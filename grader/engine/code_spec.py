@@ -97,13 +97,10 @@ def check_code_part(
         if getattr(ps, key):
             add((*path, key), f"a code part takes no '{key}' (its self-tests go in code.tests)")
             ok = False
-    if spec.params:
-        add((*path, "kind"), "code parts work on exercises without params")
-        ok = False
-    allowed = set(spec.variables) | ({code.upstream} if code.upstream else set())
+    allowed = set(spec.variables) | set(spec.params) | ({code.upstream} if code.upstream else set())
     for j, a in enumerate(code.args):
         if a not in allowed:
-            add((*cpath, "args", j), f"'{a}' is not a variable (or the upstream gradient)")
+            add((*cpath, "args", j), f"'{a}' is not a variable, a param or the upstream gradient")
             ok = False
     if len(set(code.args)) != len(code.args):
         add((*cpath, "args"), "each argument is named once")

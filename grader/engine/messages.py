@@ -308,6 +308,86 @@ ENGLISH: dict[str, str] = {
     "solution.alt.path": "Path {nodes}: {text}.",
     "solution.alt.more_paths": "And {count} more paths.",
     "solution.alt.total": "Total {derivative} from autograd: {total}.",
+    # code parts: the student's backward pass run in the sandbox (code_check.py)
+    "code.correct": "Correct: every output matches autograd on all {total} checks.",
+    "code.output_right": "`{output}`: right on all {total} checks.",
+    "code.output_wrong": "`{output}`: wrong.",
+    "code.check": "Check {number} of {total} (inputs {inputs}):",
+    "code.check_batch": "Check {number} of {total} (batch of {batch}; inputs {inputs}):",
+    "code.wrong_entry": "`{output}{index}` should be {expected}; your code returned {got}.",
+    "code.wrong_entry_at": "`{output}{index}` (row {row}, column {column}) should be "
+    "{expected}; your code returned {got}.",
+    "code.no_bug_found": "`{output}` is not the gradient of {of} with respect to `{wrt}`, and no "
+    "common mistake explains it.",
+    "code.bug.extra_dimension": "`{output}` has shape {got_shape}; `{wrt}` has shape {want_shape}: "
+    "drop the extra dimension of size 1 (no keepdims=True, or reshape).",
+    "code.bug.transposed": "`{output}` is the transpose of the gradient: it must have the shape "
+    "of `{wrt}`. Swap the factors of the matrix product and transpose them (for y = x @ W: "
+    "`dW = x.T @ dout`, not `dout.T @ x`).",
+    "code.bug.transposed_shape": "`{output}` has shape {got_shape}; `{wrt}` has shape "
+    "{want_shape}. `{output}` is the transpose of the gradient: it must have the shape of `{wrt}`. "
+    "Swap the factors of the matrix product and transpose them (for y = x @ W: "
+    "`dW = x.T @ dout`, not `dout.T @ x`).",
+    "code.bug.missing_batch_sum": "`{output}` has one gradient per example, shape {got_shape}; "
+    "`{wrt}` is shared by the whole batch, so sum over the batch axis: `.sum(axis=0)` gives "
+    "shape {want_shape}.",
+    "code.bug.wrong_axis": "`{output}` was summed over axis {axis}; the batch is axis 0: sum "
+    "over axis=0 so that `{output}` has the shape of `{wrt}`, {want_shape}.",
+    "code.bug.shape": "`{output}` has shape {got_shape}; `{wrt}` has shape {want_shape}: a "
+    "gradient has the shape of what it is taken with respect to.",
+    "code.bug.missing_mean": "`{output}` is N = {n} times too large: {of} averages over the "
+    "batch, so the gradient carries a factor 1/N; divide by N, the batch size.",
+    "code.bug.extra_mean": "`{output}` is N = {n} times too small: it is divided by N once too "
+    "often (or where {of} does not average over the batch); remove that division.",
+    "code.bug.activation_derivative_missing": "`{output}` leaves out the derivative of `{fn}` in "
+    "`{define} = {call}`: multiply the gradient flowing back through `{define}` by `{fn}'(u)` at "
+    "its input u = `{arg}`, that is `{hint}`.",
+    "code.bug.activation_derivative_at_output": "`{output}` takes the derivative of `{fn}` at its "
+    "output `{define}` instead of its input `{arg}`: use `{hint}`, not `{fn}'({define})`.",
+    "code.bug.upstream_ignored": "`{output}` does not use the upstream gradient `{upstream}`: by "
+    "the chain rule, the gradient of {of} is multiplied by `{upstream}`.",
+    "code.bug.sign": "`{output}` has the wrong sign: every entry is the negative of the "
+    "gradient; check the sign of each term.",
+    "code.raised": "Your code raised `{error}`.",
+    "code.raised_at": "Your code raised `{error}` (line {line}: `{text}`).",
+    "code.syntax": "Your code does not run: `{error}` (line {line}: `{text}`).",
+    "code.syntax_nowhere": "Your code does not run: `{error}`.",
+    "code.missing_function": "Your code does not define a function named `{function}`.",
+    "code.returns_count": "Your function should return {count} values ({names}); it returned "
+    "{got}.",
+    "code.returns_numbers": "Your function should return `{output}` as an array of numbers "
+    "(`{error}`).",
+    "code.returns_lost": "Your function's result did not come back whole (too large or of no "
+    "valid shape).",
+    "code.took_too_long": "Your code took longer than {seconds} s.",
+    "code.cpu_time": "Your code used more than {seconds} s of CPU time.",
+    "code.printed_too_much": "Your code printed too much (more than {kilobytes} KB).",
+    "code.returned_too_much": "Your code returned too much data.",
+    "code.out_of_memory": "Your code was stopped (out of memory?).",
+    "code.crashed": "Your code crashed (segmentation fault).",
+    "code.stopped": "Your code stopped before returning (exit status {status}).",
+    "code.ran": "Your code ran on all {total} checks and every output has the right shape. "
+    "Submit to have the values checked.",
+    "code.wrong_shape": "`{output}` has shape {got_shape}; `{wrt}` has shape {want_shape}.",
+    # a code part's bug by name, as analytics groups the answers (code_check.py's diagnoses)
+    "code.name.shape": "a gradient of the wrong shape",
+    "code.name.transposed": "transposed gradient",
+    "code.name.extra_dimension": "an extra dimension of size 1",
+    "code.name.missing_batch_sum": "missing sum over the batch",
+    "code.name.wrong_axis": "summed over the wrong axis",
+    "code.name.missing_mean": "missing 1/N",
+    "code.name.extra_mean": "an extra 1/N",
+    "code.name.activation_derivative_missing": "the activation's derivative left out",
+    "code.name.activation_derivative_at_output": "the activation's derivative taken at its output",
+    "code.name.upstream_ignored": "the upstream gradient ignored",
+    "code.name.sign": "the sign flipped",
+    "code.name.code_error": "an exception, or the wrong return values",
+    "code.name.syntax": "code that does not run (a syntax error)",
+    "code.name.missing": "the function not defined",
+    "code.name.timeout": "took too long",
+    "code.name.output": "printed or returned too much",
+    "code.name.crash": "crashed or ran out of memory",
+    "code.name.unknown": "wrong, and no common mistake explains it",
     # the instructor's own
     "instructor.feedback": "{feedback}",
     # practice: why this exercise comes next (grader/engine/scheduler.py)

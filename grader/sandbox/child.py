@@ -192,6 +192,11 @@ def _decode(record: Any, returns: Sequence[str]) -> CheckRun:
             "line": error.get("line") if isinstance(error.get("line"), int) else None,
             "text": str(error.get("text") or "")[:300] or None,
         }
+        for key in ("reason", "name", "got"):  # a bad return's details, for the messages
+            if isinstance(error.get(key), str):
+                clean[key] = error[key][:80]
+        if isinstance(error.get("count"), int):
+            clean["count"] = error["count"]
         return CheckRun(error=clean)
     outputs = record.get("outputs")
     if not isinstance(outputs, list) or len(outputs) != len(returns):
@@ -339,12 +344,24 @@ def _result(
         if isinstance(j, int) and 0 <= j < len(checks) and checks[j] is None:
             checks[j] = _decode(record, job.returns)
     if problem is None and stop == "timeout":
-        problem = {"kind": "timeout", "message": f"took longer than {limits.wall_s:g} s"}
+        message = f"took longer than {limits.wall_s:g} s"
+        problem = {
+            "kind": "timeout",
+            "reason": "wall",
+            "seconds": limits.wall_s,
+            "message": message,
+        }
     elif problem is None and stop == "output":
-        message = f"printed too much (more than {limits.output_bytes // 1024} KB)"
-        problem = {"kind": "output", "message": message}
+        kilobytes = limits.output_bytes // 1024
+        message = f"printed too much (more than {kilobytes} KB)"
+        problem = {
+            "kind": "output",
+            "reason": "printed",
+            "kilobytes": kilobytes,
+            "message": message,
+        }
     elif problem is None and stop == "result":
-        problem = {"kind": "output", "message": "returned too much data"}
+        problem = {"kind": "output", "reason": "returned", "message": "returned too much data"}
     elif problem is None and None in checks:
         problem = _death(code, loaded, limits)
     output = bytes(reader.buffers["out"]).decode("utf-8", "replace")[:KEPT_OUTPUT]
@@ -355,13 +372,15 @@ def _result(
 def _death(code: int, loaded: bool, limits: Limits) -> dict[str, Any]:
     """Why the child ended before every check came back, in words for a student."""
     if code == -signal.SIGXCPU or code == 128 + signal.SIGXCPU:
-        return {"kind": "timeout", "message": f"used more than {limits.cpu_s} s of CPU time"}
+        message = f"used more than {limits.cpu_s} s of CPU time"
+        return {"kind": "timeout", "reason": "cpu", "seconds": limits.cpu_s, "message": message}
     if code in (-signal.SIGKILL, 128 + signal.SIGKILL):
-        return {"kind": "crash", "message": "was stopped (out of memory?)"}
+        return {"kind": "crash", "reason": "killed", "message": "was stopped (out of memory?)"}
     if code in (-signal.SIGSEGV, 128 + signal.SIGSEGV):
-        return {"kind": "crash", "message": "crashed (segmentation fault)"}
+        return {"kind": "crash", "reason": "segfault", "message": "crashed (segmentation fault)"}
     where = "while running" if loaded else "before your code was loaded"
-    return {"kind": "crash", "message": f"stopped {where} (exit status {code})"}
+    message = f"stopped {where} (exit status {code})"
+    return {"kind": "crash", "reason": "status", "status": code, "message": message}
 
 
 _probe_lock = threading.Lock()

@@ -1,5 +1,7 @@
 """The program that runs INSIDE the sandbox: it loads the student's file, calls the function
-once per check and writes each result as a JSON line to file descriptor 3.
+once per check (each check with the file run afresh in a new module namespace and fresh
+copies of its inputs, so no state a call keeps carries over to the next check) and writes
+each result as a JSON line to the results pipe.
 
 It imports nothing from the grader (the grader's files are not in the sandbox). Inputs are
 ``.npy`` files read with ``allow_pickle=False``; outputs go back as float64 bytes in base64 with
@@ -79,11 +81,18 @@ def _encode(np, value, name):
     try:
         array = np.asarray(value, dtype=np.float64)
     except BaseException as exc:
-        return None, f"return {name} as an array of numbers ({_message(exc)})"
+        return None, _message(exc)
     return {
         "shape": list(array.shape),
         "data": base64.b64encode(np.ascontiguousarray(array, dtype="<f8").tobytes()).decode(),
     }, None
+
+
+def _module(program):
+    """The student's file run in a fresh module namespace."""
+    namespace = {"__name__": "student", "__file__": STUDENT, "__builtins__": builtins}
+    exec(program, namespace)
+    return namespace
 
 
 def main():
@@ -108,11 +117,10 @@ def main():
             [np.load(f"/check/in/{j}/{name}.npy", allow_pickle=False) for name in job["args"]]
         )
     _guard_imports(set(job["modules"]))
-    namespace = {"__name__": "student", "__file__": STUDENT, "__builtins__": builtins}
     try:
         with open(STUDENT, encoding="utf-8") as f:
-            source = f.read()
-        exec(compile(source, STUDENT, "exec"), namespace)
+            program = compile(f.read(), STUDENT, "exec")
+        namespace = _module(program)
     except BaseException as exc:
         _send(
             results,
@@ -130,6 +138,8 @@ def main():
     returns = job["returns"]
     for j, args in enumerate(inputs):
         try:
+            if j:  # each check gets the module afresh: nothing a call kept carries over
+                function = _module(program).get(job["function"])
             value = function(*[a.copy() for a in args])
         except BaseException as exc:
             _send(results, {"check": j, "error": _error("exception", exc)})
@@ -143,16 +153,20 @@ def main():
                 else f"{len(value)} values"
             )
             message = f"return {len(returns)} values ({', '.join(returns)}); got {got}"
-            _send(results, {"check": j, "error": {"kind": "returns", "message": message}})
+            error = {"kind": "returns", "reason": "count", "got": got, "message": message}
+            _send(results, {"check": j, "error": error})
             continue
-        outputs, problem = [], None
+        outputs, problem, bad = [], None, None
         for name, item in zip(returns, value, strict=True):
             encoded, problem = _encode(np, item, name)
             if problem:
+                bad = name
                 break
             outputs.append(encoded)
         if problem:
-            _send(results, {"check": j, "error": {"kind": "returns", "message": problem}})
+            message = f"return {bad} as an array of numbers ({problem})"
+            error = {"kind": "returns", "reason": "numbers", "name": str(bad)}
+            _send(results, {"check": j, "error": {**error, "got": problem, "message": message}})
         else:
             _send(results, {"check": j, "outputs": outputs})
 

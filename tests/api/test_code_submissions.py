@@ -65,7 +65,7 @@ def test_a_buggy_backward_pass_is_named_and_scored_per_output(world, client):
     part = _result(client, world.student, response)["parts"]["backward"]
     assert part["diagnosis"] == "transposed"
     assert part["score"] == pytest.approx(2.0)
-    assert "dW has shape (2, 3); W has shape (3, 2)" in part["feedback"]
+    assert "`dW` has shape (2, 3); `W` has shape (3, 2)" in part["feedback"]
     assert part["checks"][0]["outputs"]["dW"] == {
         "correct": False,
         "max_error": None,
@@ -99,7 +99,7 @@ def test_run_the_checks_shows_shapes_and_uses_no_attempt(world, client):
     )
     assert response.status_code == 200
     assert response.json["ok"] is False
-    assert "dW has shape (2, 3); W has shape (3, 2)" in response.json["message"]
+    assert "`dW` has shape (2, 3); `W` has shape (3, 2)" in response.json["message"]
     fine = client.post(url, json={"part": "backward", "code": GOOD}, headers=world.student.headers)
     assert fine.json["ok"] is True and "Submit to have the values checked" in fine.json["message"]
     view = client.get(f"/api/v1/assignments/{aid}", headers=world.student.headers).json
@@ -164,3 +164,25 @@ def test_analytics_csv_and_solution_pages_take_code_parts(world, client):
     sid = listing["items"][0]["id"]
     solution = client.get(f"/api/v1/submissions/{sid}/solution", headers=world.student.headers)
     assert solution.status_code < 500, solution.json
+
+
+@pytest.mark.sandbox
+def test_analytics_groups_code_answers_by_the_bug_named_not_by_their_text(world, client):
+    from grader.services import courses
+    from tests.helpers import Person
+
+    aid = assign(world, "code-linear-backward")
+    other = Person(world.svc, "ada", "student")
+    courses.add_member(world.svc, world.teacher.actor, world.course_id, "ada", "student")
+    transposed = GOOD.replace("x.T @ dout", "dout.T @ x")
+    # the same bug typed two ways, and a sign slip: two groups, not three texts
+    _submit(client, world.student, aid, transposed)
+    _submit(client, other, aid, transposed.replace("return", "dW = 0\n    return"))
+    _submit(client, other, aid, GOOD.replace("dout @ W.T", "-(dout @ W.T)"))
+    world.grade_all()
+    analytics = client.get(f"/api/v1/assignments/{aid}/analytics", headers=world.teacher.headers)
+    wrong = analytics.json["parts"]["backward"]["wrong_answers"]
+    assert [(g["answer"], g["diagnosis"], g["count"], g["kind"]) for g in wrong] == [
+        ("Transposed gradient", "transposed", 2, "bug"),
+        ("The sign flipped", "sign", 1, "bug"),
+    ]

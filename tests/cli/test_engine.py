@@ -383,7 +383,7 @@ def test_check_grades_a_code_file_and_names_the_bug(capsys, tmp_path):
     assert status == 0
     part = json.loads(out)["parts"]["backward"]
     assert part["diagnosis"] == "transposed" and part["score"] == 2
-    assert "dW has shape (2, 3); W has shape (3, 2)" in part["feedback"]
+    assert "`dW` has shape (2, 3); `W` has shape (3, 2)" in part["feedback"]
 
 
 def test_check_says_when_a_code_file_cannot_be_read(capsys, tmp_path):

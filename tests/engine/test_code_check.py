@@ -76,32 +76,63 @@ def test_each_output_is_scored_on_its_own(linear):
     assert not result.correct
     assert result.score == pytest.approx(2.0)
     assert result.components == [True, True, False]
-    assert "dx: right on all 5 checks. dW: right on all 5 checks. db: wrong." in result.feedback
+    assert "`dx`: right on all 5 checks. `dW`: right on all 5 checks. `db`: wrong." in result.plain
 
 
 @pytest.mark.sandbox
 def test_transposed_gradient_gets_a_plain_shape_message(linear):
     result = _part(linear, GOOD.replace("x.T @ dout", "dout.T @ x"))
     assert result.diagnosis == "transposed"
-    assert "dW has shape (2, 3); W has shape (3, 2)" in result.feedback
-    assert "x.T @ dout" in result.feedback  # what to change
-    assert "check 1 of 5 (batch of 1; inputs dout (1, 2), x (1, 3)" in result.feedback.lower()
+    assert "`dW` has shape (2, 3); `W` has shape (3, 2)" in result.plain
+    assert "x.T @ dout" in result.plain  # what to change
+    assert "check 1 of 5 (batch of 1; inputs dout (1, 2), x (1, 3)" in result.plain.lower()
+    codes = [m.code for m in result.messages]  # structured: codes with typed arguments
+    assert codes[:4] == [
+        "code.output_right",
+        "code.output_wrong",
+        "code.output_right",
+        "code.check_batch",
+    ]
+    assert codes[-1] == "code.bug.transposed_shape"
+    assert result.messages[-1].args["got_shape"].text == "(2, 3)"
+
+
+@pytest.mark.sandbox
+def test_code_feedback_is_worded_anew_in_chinese_from_its_stored_messages(linear):
+    from grader.services import translation
+
+    result = _part(linear, GOOD.replace("x.T @ dout", "dout.T @ x"))
+    stored = result.to_dict()["messages"]
+    chinese = translation.feedback(stored, "zh-CN")
+    assert chinese is not None and "是梯度的转置" in chinese and "第 1 次检查" in chinese
+    assert "`dW` 的形状是 (2, 3)" in chinese  # the arguments kept: names, shapes
+    assert translation.feedback(stored, "en") == result.feedback
+
+
+@pytest.mark.sandbox
+def test_each_check_runs_the_students_file_afresh(linear):
+    # a function that counts its calls in a global: every check sees its first call
+    counting = GOOD.replace("def linear", "calls = []\n\n\ndef linear").replace(
+        "    return", "    calls.append(1)\n    return len(calls) *"
+    )
+    counting = counting.replace("len(calls) * dout @ W.T,", "len(calls) * (dout @ W.T),")
+    assert _part(linear, counting).correct
 
 
 @pytest.mark.sandbox
 def test_a_wrong_entry_is_shown_expected_against_received(linear):
     result = _part(linear, GOOD.replace("dout @ W.T", "-(dout @ W.T)"))
     assert result.diagnosis == "sign"
-    assert "dx[" in result.feedback and "should be" in result.feedback
-    assert "(row " in result.feedback  # and, for people, the entry counted from one
-    assert "your code returned" in result.feedback
+    assert "`dx[" in result.plain and "should be" in result.plain
+    assert "(row " in result.plain  # and, for people, the entry counted from one
+    assert "your code returned" in result.plain
 
 
 @pytest.mark.sandbox
 def test_missing_batch_sum_is_told_apart_from_keepdims(linear):
     missing = _part(linear, GOOD.replace("dout.sum(axis=0)", "dout"))
     assert missing.diagnosis == "missing_batch_sum"
-    assert "sum over the batch axis" in missing.feedback
+    assert "sum over the batch axis" in missing.plain
     keep = _part(linear, GOOD.replace("axis=0)", "axis=0, keepdims=True)"))
     assert keep.diagnosis == "extra_dimension"
 
@@ -111,10 +142,10 @@ def test_an_exception_shows_the_students_line_and_message_only(linear):
     code = GOOD.replace("return dout @ W.T", "scale = 1 / 0\n    return dout @ W.T")
     result = _part(linear, code)
     assert result.score == 0.0
-    assert "ZeroDivisionError: division by zero" in result.feedback
-    assert "line 3: `scale = 1 / 0`" in result.feedback
-    assert "runner.py" not in result.feedback and "/check/" not in result.feedback
-    assert result.to_dict()["checks"][0]["error"].startswith("Your code raised ZeroDivisionError")
+    assert "ZeroDivisionError: division by zero" in result.plain
+    assert "line 3: `scale = 1 / 0`" in result.plain
+    assert "runner.py" not in result.plain and "/check/" not in result.plain
+    assert result.to_dict()["checks"][0]["error"].startswith("Your code raised `ZeroDivisionError")
 
 
 @pytest.mark.sandbox
@@ -127,9 +158,9 @@ def test_a_syntax_error_is_reported_with_its_line(linear):
 @pytest.mark.sandbox
 def test_a_missing_function_and_wrong_returns_are_named(linear):
     result = _part(linear, "def forward(x):\n    return x\n")
-    assert "define a function named linear_backward" in (result.error or "")
+    assert "define a function named `linear_backward`" in (result.error or "")
     result = _part(linear, "def linear_backward(dout, x, W, b):\n    return dout\n")
-    assert "return 3 values (dx, dW, db)" in result.feedback
+    assert "return 3 values (dx, dW, db)" in result.plain
 
 
 @pytest.mark.sandbox
@@ -139,7 +170,7 @@ def test_an_endless_loop_ends_with_took_longer(linear):
     )
     quick = load_exercise(text, source="code-linear-backward.yaml")
     result = _part(quick, "def linear_backward(dout, x, W, b):\n    while True:\n        pass\n")
-    assert "took longer than" in result.feedback
+    assert "took longer than" in result.plain
     assert result.diagnosis == "timeout"
 
 
@@ -148,7 +179,7 @@ def test_printing_too_much_is_stopped(linear):
     result = _part(
         linear, "def linear_backward(dout, x, W, b):\n    while True:\n        print('x' * 10000)\n"
     )
-    assert "printed too much" in result.feedback
+    assert "printed too much" in result.plain
 
 
 @pytest.mark.sandbox
@@ -162,7 +193,7 @@ def test_run_the_checks_reports_shapes_and_exceptions_but_not_values(linear):
     assert "correct" not in str(wrong_values["checks"])
     shapes = try_code(linear, part, GOOD.replace("x.T @ dout", "dout.T @ x"), 1)
     assert shapes["ok"] is False
-    assert "dW has shape (2, 3); W has shape (3, 2)" in shapes["message"]
+    assert "`dW` has shape (2, 3); `W` has shape (3, 2)" in shapes["message"]
     crash = try_code(linear, part, GOOD.replace("return", "raise KeyError('W')\n    return"), 1)
     assert "KeyError: 'W'" in crash["message"]
 
@@ -236,3 +267,24 @@ def test_the_batch_dimension_comes_first_and_is_named():
     )
     with pytest.raises(ExerciseInvalid, match="the batch dimension N comes first"):
         load_exercise(text)
+
+
+SCALED = (
+    BASE.replace("batch: {N: [1, 2]}", "params:\n  a: {choice: [2, 3, 5]}\nbatch: {N: [1, 3]}")
+    .replace("y: x @ W", "y: a * (x @ W)")
+    .replace("- id: p\n", "- id: backward\n")
+    + "      function: f\n      args: [dout, x, W, a]\n      upstream: dout\n      returns: [dW]\n"
+)
+
+
+@pytest.mark.sandbox
+def test_a_code_part_takes_the_students_params_as_arguments():
+    scaled = load_exercise(SCALED)
+    seeds = {seed: cases(scaled, scaled.parts[0], seed)[0].values["a"] for seed in range(12)}
+    assert {float(a) for a in seeds.values()} == {2.0, 3.0, 5.0}  # each student's own draw
+    right = "def f(dout, x, W, a):\n    return a * (x.T @ dout)\n"
+    forgot = "def f(dout, x, W, a):\n    return x.T @ dout\n"
+    for seed in (0, 1, 2):
+        assert _part(scaled, right, seed).correct
+        wrong = _part(scaled, forgot, seed)
+        assert not wrong.correct and wrong.checks[0]["inputs_shapes"]["a"] == []

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -343,8 +344,19 @@ def test_an_answer_wrong_in_every_entry_gets_no_list_of_entries(linear):
 
 
 def test_a_code_parts_wrong_entry_gives_the_index_and_the_row_and_column_from_one():
-    from grader.engine.code_check import entry_text
+    from types import SimpleNamespace
 
-    assert entry_text((1, 2)) == "[1, 2] (row 2, column 3)"
-    assert entry_text((0,)) == "[0] (entry 1)"
-    assert entry_text(()) == ""
+    from grader.engine.code_check import one_wrong_entry
+    from grader.engine.messages import render
+
+    part = SimpleNamespace(rtol=1e-6, atol=1e-9)
+    want = np.zeros((2, 3))
+    got = want.copy()
+    got[1, 2] = 5.0
+    said = one_wrong_entry("dW", got, want, part)
+    assert said.code == "code.wrong_entry_at" and said.args["index"].text == "[1, 2]"
+    assert render(said, "plain") == (
+        "`dW[1, 2]` (row 2, column 3) should be 0; your code returned 5."
+    )
+    vector = one_wrong_entry("db", np.array([0.0, 2.0]), np.zeros(2), part)
+    assert vector.code == "code.wrong_entry" and vector.args["index"].text == "[1]"

@@ -8,6 +8,10 @@ mistake it matches there (``engine.mistake_groups``), shown by the answer typed 
 and its form in the params (cos(k*x^2)). An answer that matches no known mistake is grouped
 with the answers equal to it as functions (values at one draw's sample points).
 
+Code answers (a backward pass in Python) are never alike as text: they are grouped by the bug
+the grading named (``transposed gradient: 12 students``), shown by that bug's name in the
+reader's language, with the diagnosis code beside it.
+
 Preview submissions (instructors trying the assignment) never count.
 """
 
@@ -20,9 +24,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from grader import languages
 from grader.db.models import Assignment, HelpTaken, Membership, Submission
 from grader.engine.equivalence import Signatures
+from grader.engine.messages import Message, render
 from grader.engine.mistake_groups import MistakeGroups
+from grader.services import translation
 from grader.services.assignments import questions
 from grader.services.context import Actor, Services
 from grader.services.gradebook.scores import Cell, columns, counted_scores, staff_assignment
@@ -30,6 +37,15 @@ from grader.vocabulary import SubmissionStatus
 
 TOP_WRONG = 10
 BINS = 10
+UNKNOWN_BUG = "unknown"  # a wrong code answer that no known bug explains
+
+
+def bug_name(bug: str) -> str:
+    """A code part's bug as an instructor reads it ("Transposed gradient"), in the language of
+    the request (the message ``code.name.<bug>``; the code itself where it has no name)."""
+    words = translation.engine_words(languages.current())
+    code = f"code.name.{bug}"
+    return render([Message(code)], "plain", words) if code in words else bug
 
 
 @dataclass
@@ -44,6 +60,7 @@ class Group:
     mistake: tuple[str, ...] | None = None  # the mistake's key, when it is a known one
     draws: set = field(default_factory=set)  # the seeds' param draws the answers came from
     form: str | None = None  # the answer typed most often, written in the params
+    bug: str | None = None  # a code part's group: the bug named ("unknown" where none was)
 
     @property
     def answer(self) -> str:
@@ -51,7 +68,20 @@ class Group:
 
     def to_dict(self) -> dict[str, Any]:
         diagnosis = self.diagnoses.most_common(1)[0][0] if self.diagnoses else None
+        if self.bug is not None:
+            return {
+                "kind": "bug",
+                "answer": bug_name(self.bug),
+                "form": None,
+                "draws": len(self.draws),
+                "count": len(self.students),
+                "submissions": sum(self.texts.values()),
+                "diagnosis": None if self.bug == UNKNOWN_BUG else self.bug,
+                "feedback": self.feedback.most_common(1)[0][0] if self.feedback else None,
+                "variants": [],
+            }
         return {
+            "kind": "answer",
             "answer": self.answer,
             "form": self.form,
             "draws": len(self.draws),
@@ -194,6 +224,7 @@ def _alternative_parts(exercise: Any, subs: list[Any]) -> dict[str, Any]:
     mistakes = MistakeGroups(exercise)
     parts = {p.id: PartStats() for p in exercise.parts}
     unknown: dict[str, list[Seen]] = {p.id: [] for p in exercise.parts}
+    code_parts = {p.id for p in exercise.parts if p.kind == "code"}
     for sub in subs:
         results = (sub.results or {}).get("parts", {})
         for part_id, answer in (sub.answers or {}).items():
@@ -202,13 +233,15 @@ def _alternative_parts(exercise: Any, subs: list[Any]) -> dict[str, Any]:
             if stats is None or result is None or _blank(answer):
                 continue
             seen = Seen(sub.student_id, sub.seed, answer, result)
-            if not _count(stats, part_id, seen, mistakes):
+            if part_id in code_parts:
+                _count_code(stats, seen, mistakes)
+            elif not _count(stats, part_id, seen, mistakes):
                 unknown[part_id].append(seen)
     for part_id, seen_list in unknown.items():
         _group_unknown(parts[part_id], part_id, seen_list, signatures, mistakes)
     for part_id, stats in parts.items():
         for group in stats.ranked():
-            if group.mistake is not None:
+            if group.mistake is not None and group.bug is None:
                 answer, seed = group.typed[group.answer]
                 group.form = mistakes.form(part_id, answer, seed, group.mistake)
     return {part_id: stats.to_dict() for part_id, stats in parts.items()}
@@ -224,18 +257,32 @@ class Seen:
     result: dict[str, Any]
 
 
-def _count(stats: PartStats, part_id: str, seen: Seen, mistakes: MistakeGroups) -> bool:
-    """Tally one answer; group it when it is right or a known mistake. False for a wrong
-    answer the engine knows no mistake for (grouped afterwards, with the others)."""
-    student, answer, result = seen.student, seen.answer, seen.result
+def _tally(stats: PartStats, seen: Seen) -> bool:
+    """Count one answer in the attempts and the first tries; True when it is right."""
+    student = seen.student
     stats.attempts += 1
     tries = stats.tries.get(student, 0) + 1
     stats.tries[student] = tries
-    correct = bool(result.get("correct"))
+    correct = bool(seen.result.get("correct"))
     if tries == 1:
         stats.first[student] = correct
     if correct:
         stats.solved_at.setdefault(student, tries)
+    return correct
+
+
+def _count_code(stats: PartStats, seen: Seen, mistakes: MistakeGroups) -> None:
+    """Tally one code answer; group it, when wrong, by the bug its grading named."""
+    if not _tally(stats, seen):
+        bug = str(seen.result.get("diagnosis") or UNKNOWN_BUG)
+        _add(stats.groups.setdefault(("bug", bug), Group(bug=bug)), seen, mistakes)
+
+
+def _count(stats: PartStats, part_id: str, seen: Seen, mistakes: MistakeGroups) -> bool:
+    """Tally one answer; group it when it is right or a known mistake. False for a wrong
+    answer the engine knows no mistake for (grouped afterwards, with the others)."""
+    answer = seen.answer
+    if _tally(stats, seen):
         return True
     mistake = mistakes.key(part_id, answer, seen.seed)
     if mistake is None:

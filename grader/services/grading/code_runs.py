@@ -12,9 +12,11 @@ import logging
 import threading
 from typing import Any
 
-from grader import sandbox
+from grader import languages, sandbox
 from grader.engine.code_check import CodeUnavailable, try_code
+from grader.engine.messages import from_dict, render
 from grader.engine.schema import MAX_CODE
+from grader.services import translation
 from grader.services.assignments.assignment import student_exercise
 from grader.services.context import Actor, Services
 from grader.services.errors import Invalid, TooManyRequests, Unavailable
@@ -88,8 +90,15 @@ def run_checks(
             "the checks are busy; try again in a few seconds", headers={"Retry-After": "5"}
         )
     try:
-        return try_code(exercise, part, code, seed)
+        ran = try_code(exercise, part, code, seed)
     except CodeUnavailable as exc:
         raise Unavailable(str(exc), code="sandbox_unavailable") from None
     finally:
         RUN_SLOTS.release()
+    said = [from_dict(m) for m in ran["messages"]]  # in the reader's language
+    words = translation.engine_words(languages.current())
+    return {
+        **ran,
+        "message": render(said, "plain", words),
+        "markdown": render(said, "markdown", words),  # for the page, with the names as code
+    }
