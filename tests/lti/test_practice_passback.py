@@ -78,3 +78,23 @@ def test_a_webhook_announces_the_new_score_once(world, receiver):  # noqa: F811
     assert data["target_skills"] == ["power"] and data["target_level"] == "familiar"
     with world.svc.db.read() as session:
         assert len(session.scalars(select(WebhookDelivery)).all()) == 1
+
+
+def test_homework_evidence_moves_a_practice_assignment_too(world, receiver):  # noqa: F811
+    from grader.services import exercises
+    from grader.services.grading import submissions
+    from tests.api.test_practice import TAGGED
+    from tests.conftest import RIGHT
+
+    exercises.upload(world.svc, world.teacher.actor, TAGGED)  # skills: chain, power
+    homework = assignments.create_assignment(
+        world.svc, world.teacher.actor, world.course_id, {"exercise_id": "chain-tagged"}
+    )
+    goal = practice_goal(world)
+    for _ in range(4):  # right answers to the homework until the power rule is familiar
+        submissions.submit(world.svc, world.student.actor, homework["id"], RIGHT)
+        world.grade_all()
+    with world.svc.db.read() as session:
+        events = session.scalars(select(WebhookDelivery.payload)).all()
+    scored = [e["data"] for e in events if e["type"] == "practice.scored"]
+    assert [(d["assignment_id"], d["score"]) for d in scored] == [(goal, 1.0)]
