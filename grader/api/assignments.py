@@ -372,7 +372,7 @@ def add_extension(path: AssignmentPath, body: ExtensionCreate):
         given = gradebook.set_question_attempts(
             svc(), actor(), path.assignment_id, body.username, body.question_id, body.extra_attempts
         )
-        return given, 201
+        return out(given), 201
     result = gradebook.set_extension(
         svc(),
         actor(),

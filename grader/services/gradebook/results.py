@@ -30,6 +30,9 @@ class ExtensionTerms(Result):
     extra_attempts: int | None
     time_factor: float | None
     extra_minutes: int | None
+    question_attempts: dict[str, int] | None = Field(
+        default=None, description="question id -> extra attempts at that question alone"
+    )
 
 
 class QuestionCell(Result):

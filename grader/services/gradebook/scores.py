@@ -549,7 +549,7 @@ def _extension_row(session: Session, row: Assignment, student_id: int, actor: Ac
 
 def set_question_attempts(
     svc: Services, actor: Actor, assignment_id: int, username: str, question_id: int, extra: int
-) -> dict[str, Any]:
+) -> ExtensionGiven:
     """Give one student `extra` attempts at one question (0 takes them back), on top of any
     extra attempts at each question; the rest of their extension stays."""
     if isinstance(extra, bool) or not 0 <= extra <= MAX_EXTRA_ATTEMPTS:
@@ -574,14 +574,14 @@ def set_question_attempts(
             session.flush()
     except IntegrityError:
         raise Conflict("an extension was given at the same moment; try again") from None
-    return {
-        "username": username,
-        "assignment_id": assignment_id,
-        "due_at": due.isoformat() if due else None,
-        "extra_attempts": each,
-        "question_id": question_id,
-        "question_attempts": given,
-    }
+    return ExtensionGiven(
+        username=username,
+        assignment_id=assignment_id,
+        due_at=due.isoformat() if due else None,
+        extra_attempts=each,
+        question_id=question_id,
+        question_attempts=given,
+    )
 
 
 def _answers_shown(session: Session, row: Assignment, student_id: int) -> bool:
