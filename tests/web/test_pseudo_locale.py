@@ -141,3 +141,40 @@ def test_every_student_page_is_fully_marked(pseudo_language, pages, web):
 def test_the_check_finds_an_unmarked_word():
     assert english_words("<p>ȦƀċǾ Submit</p>", []) == ["Submit"]
     assert english_words('<p lang="en">English</p><math><mi>sin</mi></math>', []) == []
+
+
+# the instructor's pages translated so far (#29); each one joins this list when it is marked
+INSTRUCTOR_PAGES = ["/teach/courses/{cid}"]
+
+
+def test_every_translated_instructor_page_is_fully_marked(pseudo_language, pages, web):
+    ids = {"aid": web.assignment_id, "cid": web.course_id}
+    pages.sign_in(web.teacher)
+    data = [
+        web.student.username,
+        web.teacher.username,
+        "Calculus",
+        "Chain rule through an intermediate variable",
+        "chain-rule-intro",  # the exercise's id
+        "UTC",
+        "Asia",  # the time zones' IANA names
+        "America",
+        "Europe",
+        "Africa",
+        "Australia",
+        "Pacific",
+        "Atlantic",
+        "Indian",
+        "Antarctica",
+        "Arctic",
+        "English",  # the language switch names each language in its own words
+        "CSV",
+        "LMS",
+    ]
+    found = {}
+    for url in INSTRUCTOR_PAGES:
+        page = pages.get(url.format(**ids), headers={"Accept-Language": "zh-CN"})
+        assert page.status_code == 200, url
+        if left := english_words(page.get_data(as_text=True), data):
+            found[url] = left
+    assert not found, f"English words not marked for translation: {found}"
