@@ -68,3 +68,16 @@ def test_submitting_code_shows_feedback_and_the_checks_table(pages, web, page_te
     assert "2 of 3 points" in text
     html = feedback.get_data(as_text=True)
     assert '<pre class="code-answer">' in html and '<table class="checks"' in html
+
+
+@pytest.mark.sandbox
+def test_the_analytics_page_names_the_bug_of_wrong_code_not_the_code(pages, web, page_text):
+    aid = assign(web, "code-linear-backward")
+    pages.sign_in(web.student)
+    transposed = GOOD.replace("x.T @ dout", "dout.T @ x")
+    assert pages.post(f"/assignments/{aid}/submit", {FIELD: transposed}).status_code == 303
+    pages.sign_in(web.teacher)
+    page = pages.get(f"/teach/assignments/{aid}/analytics")
+    html, text = page.get_data(as_text=True), page_text(page)
+    assert "Transposed gradient" in text and "(transposed)" in text
+    assert "<code>Transposed gradient</code>" not in html and "def linear_backward" not in html
