@@ -13,7 +13,7 @@ from babel.support import Translations
 from flask_babel import Domain
 
 from grader import languages
-from grader.services import translation
+from grader.services import assignments, translation
 from grader.translations import DIRECTORY
 
 ACCENTED = str.maketrans(
@@ -144,11 +144,20 @@ def test_the_check_finds_an_unmarked_word():
 
 
 # the instructor's pages translated so far (#29); each one joins this list when it is marked
-INSTRUCTOR_PAGES = ["/teach/courses/{cid}"]
+INSTRUCTOR_PAGES = [
+    "/teach/courses/{cid}",
+    "/teach/courses/{cid}/members/{stu}/remove",
+    "/teach/courses/{cid}/members/{stu}/password",
+    "/teach/courses/{cid}/members/{stu}/accommodations",
+    "/teach/assignments/{exam}/exam",
+]
 
 
 def test_every_translated_instructor_page_is_fully_marked(pseudo_language, pages, web):
-    ids = {"aid": web.assignment_id, "cid": web.course_id}
+    spec = {"exercise_id": "chain-rule-intro", "kind": "exam", "time_limit_minutes": 30}
+    exam = assignments.create_assignment(web.svc, web.teacher.actor, web.course_id, spec)["id"]
+    assignments.start(web.svc, web.student.actor, exam)
+    ids = {"cid": web.course_id, "stu": web.student.username, "exam": exam}
     pages.sign_in(web.teacher)
     data = [
         web.student.username,
@@ -177,4 +186,11 @@ def test_every_translated_instructor_page_is_fully_marked(pseudo_language, pages
         assert page.status_code == 200, url
         if left := english_words(page.get_data(as_text=True), data):
             found[url] = left
+    for how in ("password", "link"):  # the new password or sign-in link, shown once
+        url = "/teach/courses/{cid}/members/{stu}/password".format(**ids)
+        page = pages.post(url, {"how": how}, headers={"Accept-Language": "zh-CN"})
+        assert page.status_code == 200, how
+        link = re.findall(r'id="sign-in-link">([^<]*)<', page.get_data(as_text=True))
+        if left := english_words(page.get_data(as_text=True), data + link):
+            found[f"{url} ({how})"] = left
     assert not found, f"English words not marked for translation: {found}"
