@@ -118,7 +118,7 @@ OWNER = {
     "exercises": {"Exercise", "ExerciseVersion", "BrokenInstance"},
     "assignments": {"Assignment", "AssignmentQuestion", "Extension", "ExamStart"},
     "grading": {"Submission", "EarlierGrade", "HelpTaken"},
-    "gradebook": {"ScoreOverride"},
+    "gradebook": {"ScoreOverride", "QuestionOverride"},
     "integrations": {
         "LtiPlatform",
         "LtiDeployment",

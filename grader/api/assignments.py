@@ -392,7 +392,19 @@ def add_extension(path: AssignmentPath, body: ExtensionCreate):
 )
 def add_override(path: AssignmentPath, body: OverrideCreate):
     """Set one student's score for the assignment, with a reason (kept, shown in the
-    gradebook and exported); replaces an earlier override."""
+    gradebook and exported); replaces an earlier override. With `question_id`, the score at
+    that question alone (in its points)."""
+    if body.question_id is not None:
+        one = gradebook.set_question_override(
+            svc(),
+            actor(),
+            path.assignment_id,
+            body.username,
+            body.question_id,
+            body.score,
+            body.reason,
+        )
+        return one, 201
     result = gradebook.set_override(
         svc(), actor(), path.assignment_id, body.username, body.score, body.reason
     )

@@ -334,6 +334,12 @@ class OverrideCreate(Strict):
     username: str = Username
     score: float = Field(ge=0, allow_inf_nan=False, description="0 to the exercise's max score")
     reason: str = Field(min_length=1, max_length=1000)
+    question_id: int | None = Field(
+        None,
+        ge=1,
+        description="the student's score at this question alone (0 to its points, for their "
+        "own pool draw); the assignment's score is then the sum with it",
+    )
 
 
 class ExerciseCopy(Strict):

@@ -409,6 +409,27 @@ class ScoreOverride(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class QuestionOverride(Base):
+    """An instructor's score for one student at one question (in its points), with the
+    reason; it replaces what their attempts there count (#24)."""
+
+    __tablename__ = "question_overrides"
+    __table_args__ = (UniqueConstraint("question_id", "student_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("assignments.id", ondelete="CASCADE"), index=True
+    )
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("assignment_questions.id", ondelete="CASCADE")
+    )
+    student_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    score: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class MetricCount(Base):
     """A histogram bucket (or its sum/count) of the embedded pool, shared by all processes.
 

@@ -597,6 +597,22 @@ def give_question_attempts(actor: Actor, assignment_id: int, username: str) -> A
     return redirect(target + "#qa-h", 303)
 
 
+@bp.post("/teach/assignments/<int:assignment_id>/students/<username>/question-override")
+@signed_in
+def give_question_override(actor: Actor, assignment_id: int, username: str) -> Any:
+    """The student's score at one question, with the reason; an empty score takes it back."""
+    text = request.form.get("question_id", "")[:12]
+    if not text.isdigit():
+        raise Invalid("choose the question", details=[{"path": "question_id"}])
+    score = form_number("score", "Score", whole=False)
+    reason = request.form.get("reason", "")[:2000]
+    gradebook.set_question_override(
+        services(), actor, assignment_id, username, int(text), score, reason
+    )
+    target = url_for("web.student_record", assignment_id=assignment_id, username=username)
+    return redirect(target + "#qo-h", 303)
+
+
 @bp.get("/teach/assignments/<int:assignment_id>/analytics")
 @signed_in
 def analytics_page(actor: Actor, assignment_id: int) -> Any:

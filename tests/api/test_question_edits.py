@@ -131,16 +131,16 @@ def test_one_question_moves_to_a_new_version_and_only_its_submissions_regrade(li
         assert earlier.score == 1.0
 
 
+def _two(client, world, one: dict, two: dict):
+    """A homework of pow-two and pow-three with these settings; the student's questions."""
+    spec = [{"exercise_id": "pow-two", **one}, {"exercise_id": "pow-three", **two}]
+    created = _create(client, world, questions=spec)
+    return created, _view(client, world.student, created["id"])["questions"]
+
+
 def test_extra_attempts_at_one_question_for_one_student(library, client):
     world = library
-    spec = {
-        "questions": [
-            {"exercise_id": "pow-two", "max_attempts": 1},
-            {"exercise_id": "pow-three", "max_attempts": 1},
-        ]
-    }
-    created = _create(client, world, **spec)
-    first, second = _view(client, world.student, created["id"])["questions"]
+    created, (first, second) = _two(client, world, {"max_attempts": 1}, {"max_attempts": 1})
     assert _submit(client, world.student, created["id"], first["id"], {"dy": "x"}).status_code
     world.grade_all()
     again = _submit(client, world.student, created["id"], first["id"], {"dy": "2*x"})
@@ -170,3 +170,37 @@ def test_extra_attempts_at_one_question_for_one_student(library, client):
     mixed = {**given, "extra_minutes": 5}
     assert client.post(url, json=mixed, headers=world.teacher.headers).status_code == 422
     assert client.post(url, json=given, headers=world.student.headers).status_code == 403
+
+
+def test_a_score_override_at_one_question_counts_in_the_sum(library, client):
+    from grader.services.gradebook import scores
+
+    world = library
+    created, (first, second) = _two(client, world, {"points": 2}, {"points": 3})
+    _submit(client, world.student, created["id"], first["id"], right(first))
+    _submit(client, world.student, created["id"], second["id"], {"dy": "x"})
+    world.grade_all()
+    assert _view(client, world.student, created["id"])["score"] == 2.0
+    url = f"/api/v1/assignments/{created['id']}/overrides"
+    given = {"username": "stu", "question_id": second["id"], "score": 1.5, "reason": "on paper"}
+    response = client.post(url, json=given, headers=world.teacher.headers)
+    assert response.status_code == 201, response.json
+    assert response.json["question_id"] == second["id"]
+    mine = _view(client, world.student, created["id"])
+    assert mine["score"] == 3.5 and [q["score"] for q in mine["questions"]] == [2.0, 1.5]
+    book = client.get(
+        f"/api/v1/courses/{world.course_id}/gradebook", headers=world.teacher.headers
+    ).json
+    cell = book["students"][0]["scores"][str(created["id"])]
+    assert cell["score"] == 3.5 and cell["overridden"] is False  # the assignment's own: none
+    assert cell["questions"][str(second["id"])]["overridden"] is True
+    too_much = client.post(url, json={**given, "score": 4}, headers=world.teacher.headers)
+    assert too_much.status_code == 422 and "between 0 and 3" in too_much.json["error"]["message"]
+    stranger = client.post(url, json={**given, "question_id": 99999}, headers=world.teacher.headers)
+    assert stranger.status_code == 404
+    assert client.post(url, json=given, headers=world.student.headers).status_code == 403
+    # taken back: the attempts count again
+    scores.set_question_override(
+        world.svc, world.teacher.actor, created["id"], "stu", second["id"], None, ""
+    )
+    assert _view(client, world.student, created["id"])["score"] == 2.0

@@ -135,3 +135,24 @@ def test_a_students_record_gives_extra_attempts_at_one_question(pages, web, home
     assert 'value="3"' in pages.get(record).get_data(as_text=True)
     wrong = pages.post(record + "/question-attempts", {f"qa-{second}": "two"})
     assert wrong.status_code == 422 and "“two” is not a whole number" in page_text(wrong)
+
+
+def test_a_students_record_sets_and_takes_back_a_score_at_one_question(
+    pages, web, homework, page_text
+):
+    pages.sign_in(web.teacher)
+    url = f"/teach/assignments/{homework}/questions"
+    pages.post(url, {**_form(web, homework), "pick": ["pow-three"], "action": "add"})
+    second = _ids(web, homework)[1]["id"]
+    record = f"/teach/assignments/{homework}/students/stu"
+    given = {"question_id": str(second), "score": "0,5", "reason": "answered on paper"}
+    done = pages.post(record + "/question-override", given)
+    assert done.status_code == 303 and done.headers["Location"].endswith("#qo-h")
+    assert "Question 2: 0.5 / 1, set by you" in page_text(pages.get(record))
+    assert assignments.view(web.svc, web.student.actor, homework)["score"] == 0.5
+    no_reason = pages.post(record + "/question-override", {**given, "reason": ""})
+    assert no_reason.status_code == 422
+    back = pages.post(record + "/question-override", {**given, "score": ""})
+    assert back.status_code == 303
+    assert "set by you" not in page_text(pages.get(record))
+    assert assignments.view(web.svc, web.student.actor, homework)["score"] is None

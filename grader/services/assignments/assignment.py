@@ -23,6 +23,7 @@ from grader.db.models import (
     ExerciseVersion,
     Extension,
     Membership,
+    QuestionOverride,
     Submission,
     User,
     utcnow,
@@ -641,6 +642,13 @@ def student_questions(
     for sub in subs:
         if sub.question_id in tallies:
             tallies[sub.question_id].add(sub, row.score_policy, row.late_penalty)
+    for question_id, score in session.execute(
+        select(QuestionOverride.question_id, QuestionOverride.score).where(
+            QuestionOverride.assignment_id == row.id, QuestionOverride.student_id == student_id
+        )
+    ):
+        if question_id in tallies:  # the instructor's score at this question replaces it
+            tallies[question_id].override = score
     out = []
     for number, q in enumerate(items, start=1):
         version = versions[drawn[q.id]]

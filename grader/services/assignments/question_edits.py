@@ -24,6 +24,7 @@ from grader.db.models import (
     AssignmentQuestion,
     EarlierGrade,
     ExerciseVersion,
+    QuestionOverride,
     Submission,
     utcnow,
 )
@@ -35,12 +36,11 @@ EDIT_KEYS = {"id", "exercise_id", "version", "pool", "choose", "points", "max_at
 
 
 def _answered(session: Session, row: Assignment) -> set[int]:
-    """The ids of the assignment's questions somebody has submitted to."""
-    return set(
-        session.scalars(
-            select(Submission.question_id).where(Submission.assignment_id == row.id).distinct()
-        )
-    )
+    """The ids of the assignment's questions somebody has submitted to (or been given a score
+    at by an instructor: that record stays too)."""
+    submitted = select(Submission.question_id).where(Submission.assignment_id == row.id)
+    scored = select(QuestionOverride.question_id).where(QuestionOverride.assignment_id == row.id)
+    return set(session.scalars(submitted.union(scored)))
 
 
 def _name(group: list[AssignmentQuestion], versions: dict[int, questions.Alternative]) -> str:

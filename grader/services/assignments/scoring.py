@@ -37,6 +37,7 @@ class Tally:
     pending: int = 0  # queued or being graded
     wrong: int = 0  # graded attempts without full marks (each draws a new variant)
     graded: int = 0
+    override: float | None = None  # an instructor's score for this question, in its points
 
     def add(self, sub: Any, policy: str, late_penalty: float | None) -> None:
         """Count one submission (`status`, `score`, `max_score`, `late`, `attempt`), in order
@@ -57,7 +58,9 @@ class Tally:
             self.counted_attempt, self.correct = sub.attempt, full
 
     def points(self, points: float) -> float | None:
-        """The counted score in the question's points."""
+        """The counted score in the question's points (the instructor's override if any)."""
+        if self.override is not None:
+            return self.override
         if self.score is None:
             return None
         if not self.max_score:

@@ -108,6 +108,7 @@ class Override(Result):
     assignment_id: int
     score: float
     reason: str
+    question_id: int | None = Field(default=None, description="an override at this question")
 
 
 class ExtensionGiven(Result):

@@ -21,6 +21,7 @@ from grader.db.models import (
     Assignment,
     Extension,
     Membership,
+    QuestionOverride,
     ScoreOverride,
     Submission,
     User,
@@ -100,6 +101,7 @@ def _question_cell(tally: Tally | None, points: float) -> dict[str, Any]:
         "attempts": tally.attempts,
         "late": tally.late,
         "status": tally.status,
+        "overridden": tally.override is not None,
     }
 
 
@@ -218,6 +220,12 @@ def counted_scores(
         col = by_id[s.assignment_id]
         cell = cells.setdefault((s.assignment_id, s.student_id), Cell())
         cell.questions.setdefault(s.question_id, Tally()).add(s, col.score_policy, col.late_penalty)
+    by_question = select(QuestionOverride).where(QuestionOverride.assignment_id.in_(ids))
+    if student_id is not None:
+        by_question = by_question.where(QuestionOverride.student_id == student_id)
+    for qo in session.scalars(by_question):  # an instructor's score at one question replaces it
+        cell = cells.setdefault((qo.assignment_id, qo.student_id), Cell())
+        cell.questions.setdefault(qo.question_id, Tally()).override = qo.score
     for (aid, _sid), cell in cells.items():
         col = by_id[aid]
         scores = [
@@ -535,6 +543,65 @@ def set_extension(
         time_factor=time_factor,
         extra_minutes=extra_minutes,
     )
+
+
+def set_question_override(
+    svc: Services,
+    actor: Actor,
+    assignment_id: int,
+    username: str,
+    question_id: int,
+    score: float | None,
+    reason: str,
+) -> dict[str, Any]:
+    """Set one student's score at one question (0 to its points, for their own pool draw),
+    with the reason; None removes it (their attempts count again). The assignment's score
+    is the sum with it, computed on read."""
+    reason = reason.strip()
+    if score is not None and not 0 < len(reason) <= MAX_REASON_CHARS:
+        raise Invalid(
+            f"give a reason of 1 to {MAX_REASON_CHARS} characters", details=[{"path": "reason"}]
+        )
+    with svc.db.write() as session:
+        row = staff_assignment(session, actor, assignment_id)
+        question = next((q for q in row.questions if q.id == question_id), None)
+        if question is None:
+            raise NotFound(f"assignment {assignment_id} has no question {question_id}")
+        student_id = _student_of(session, row.course_id, username)
+        drawn = questions.drawn_version(question, student_id)
+        alt = questions.alternatives(session, {drawn})[drawn]
+        points = questions.points_of(question, alt.max_score)
+        if score is not None and not 0 <= score <= points:
+            raise Invalid(
+                f"the score must be between 0 and {points:g}", details=[{"path": "score"}]
+            )
+        found = session.scalar(
+            select(QuestionOverride).where(
+                QuestionOverride.question_id == question_id,
+                QuestionOverride.student_id == student_id,
+            )
+        )
+        if score is None:
+            if found is not None:
+                session.delete(found)
+        else:
+            if found is None:
+                found = QuestionOverride(
+                    assignment_id=assignment_id, question_id=question_id, student_id=student_id
+                )
+                session.add(found)
+            found.score, found.reason, found.created_by = score, reason, actor.id
+        try:
+            session.flush()
+        except IntegrityError:
+            raise Conflict("the score was overridden at the same moment; try again") from None
+    return {
+        "username": username,
+        "assignment_id": assignment_id,
+        "question_id": question_id,
+        "score": score,
+        "reason": reason if score is not None else None,
+    }
 
 
 def _extension_row(session: Session, row: Assignment, student_id: int, actor: Actor) -> Extension:
