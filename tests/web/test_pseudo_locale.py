@@ -150,6 +150,8 @@ INSTRUCTOR_PAGES = [
     "/teach/courses/{cid}/members/{stu}/password",
     "/teach/courses/{cid}/members/{stu}/accommodations",
     "/teach/assignments/{exam}/exam",
+    "/teach/assignments/{exam}/students/{stu}",
+    "/teach/assignments/{aid}/students/{stu}",
 ]
 
 
@@ -158,6 +160,10 @@ def test_every_translated_instructor_page_is_fully_marked(pseudo_language, pages
     exam = assignments.create_assignment(web.svc, web.teacher.actor, web.course_id, spec)["id"]
     assignments.start(web.svc, web.student.actor, exam)
     ids = {"cid": web.course_id, "stu": web.student.username, "exam": exam}
+    ids["aid"] = web.assignment_id
+    pages.sign_in(web.student)  # a submission for the student's record to list
+    pages.submit({"answer-dz-at-10-0": "10", "answer-dz-0": "4x", "answer-grad-0": "20x"})
+    pages.client.post("/logout", data={"csrf_token": pages.csrf()})
     pages.sign_in(web.teacher)
     data = [
         web.student.username,
