@@ -51,10 +51,14 @@ def _staff_settings(actor: Actor, assignment_id: int) -> dict[str, Any]:
 def _page(actor: Actor, info: dict[str, Any], error: str | None = None, status: int = 200) -> Any:
     query = request.args.get("q", "").strip()[:MAX_SEARCH_CHARS]
     found = exercises.list_exercises(services(), actor, SEARCH_ROWS, 0, q=query or None)
+    rows = _groups(info)
+    slugs = {q["exercise_id"] for q in rows if "exercise_id" in q}
+    versions = {slug: exercises.versions(services(), actor, slug)["versions"] for slug in slugs}
     page = render_template(
         "instructor/questions.html",
         info=info,
-        rows=_groups(info),
+        rows=rows,
+        versions=versions,
         query=query,
         found=found,
         error=error,
@@ -76,8 +80,13 @@ def _typed_list() -> list[dict[str, Any]]:
             raise Invalid(f"question {number}: no such question")
         label = f"Question {number}"
         variants = request.form.get(f"variants-{text}", "same")
+        item: dict[str, Any] = {}
+        exercise, _, chosen = request.form.get(f"version-{text}", "").partition(":")
+        if exercise and chosen.isdigit() and len(chosen) < 10:  # another version regrades it
+            item = {"exercise_id": exercise[:100], "version": int(chosen)}
         items.append(
             {
+                **item,
                 "id": int(text),
                 "points": form_number(f"points-{text}", f"{label}, points", whole=False),
                 "max_attempts": form_number(f"attempts-{text}", f"{label}, attempts", whole=True),
@@ -128,11 +137,17 @@ def save_questions(actor: Actor, assignment_id: int) -> Any:
     action = request.form.get("action", "save")[:40]
     try:
         items = _apply(_typed_list(), action)
-        assignments.update_assignment(services(), actor, assignment_id, {"questions": items})
+        changes = {"questions": items}
+        saved = assignments.update_assignment(services(), actor, assignment_id, changes)
     except ServiceError as exc:
         if isinstance(exc, Forbidden):
             raise
         return _page(actor, info, error=translation.message_of(exc), status=exc.status)
     done = action.partition(":")[0] if action else "save"
-    target = url_for("web.question_editor", assignment_id=assignment_id, done=done)
+    target = url_for(
+        "web.question_editor",
+        assignment_id=assignment_id,
+        done=done,
+        regraded=saved["regraded"] or None,
+    )
     return redirect(target + "#questions-h", 303)

@@ -156,3 +156,22 @@ def test_a_students_record_sets_and_takes_back_a_score_at_one_question(
     assert back.status_code == 303
     assert "set by you" not in page_text(pages.get(record))
     assert assignments.view(web.svc, web.student.actor, homework)["score"] is None
+
+
+def test_one_question_moves_to_a_new_version_from_the_editor(pages, web, homework, page_text):
+    from grader.services.grading import submissions
+
+    pages.sign_in(web.teacher)
+    url = f"/teach/assignments/{homework}/questions"
+    pages.post(url, {**_form(web, homework), "pick": ["pow-three"], "action": "add"})
+    first = _ids(web, homework)[0]["id"]
+    submissions.submit(web.svc, web.student.actor, homework, {"dy": "x"}, question_id=first)
+    text = power_yaml("pow-two", 2).replace("title: Power 2", "title: Power two")
+    assert exercises.upload(web.svc, web.teacher.actor, text)["version"] == 2
+    assert "Q1 version" in page_text(pages.get(url))
+    moved = pages.post(url, {**_form(web, homework), f"version-{first}": "pow-two:2"})
+    assert moved.status_code == 303 and "regraded=1" in moved.headers["Location"]
+    shown = page_text(pages.get(moved.headers["Location"]))
+    assert "1 submission(s) are being graded again on the new version." in shown
+    assert _ids(web, homework)[0]["version"] == 2
+    assert _ids(web, homework)[1]["version"] == 1  # the other question stays
