@@ -154,6 +154,7 @@ INSTRUCTOR_PAGES = [
     "/teach/assignments/{exam}/students/{stu}",
     "/teach/assignments/{aid}/students/{stu}",
     "/teach/courses/{cid}/skills",
+    "/teach/exercises/chain-rule-intro/preview",
 ]
 
 
@@ -189,6 +190,12 @@ def test_every_translated_instructor_page_is_fully_marked(pseudo_language, pages
         "LMS",
         *(skill.name for skill in skill_map().skills.values()),  # not yet translated
         "chain",  # a misconception's skill, by its id
+        "Let",  # the exercise's English statement, in the preview
+        "and",
+        "grad",  # the preview names each part by its YAML id and kind
+        "expression",
+        "gradient",
+        "value",
     ]
     found = {}
     for url in INSTRUCTOR_PAGES:
