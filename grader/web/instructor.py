@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from grader.services import timezones
 from grader.services.accounts import users
@@ -196,22 +197,25 @@ def form_number(name: str, label: str, whole: bool) -> float | int | None:
     try:
         return int(text) if whole else float(text)
     except ValueError:
-        kind = "a whole number" if whole else "a number such as 1.5"
-        raise Invalid(f"{label}: “{text}” is not {kind}", details=[{"path": name}]) from None
+        if whole:
+            message = _("%(label)s: “%(text)s” is not a whole number", label=label, text=text)
+        else:
+            message = _("%(label)s: “%(text)s” is not a number such as 1.5", label=label, text=text)
+        raise Invalid(message, details=[{"path": name}]) from None
 
 
 @bp.post("/teach/courses/<int:course_id>/members/<username>/accommodations")
 @signed_in
 def save_accommodations(actor: Actor, course_id: int, username: str) -> Any:
     try:
-        factor = form_number("time_factor", "Time factor", whole=False)
-        typed_minutes = form_number("extra_minutes", "Extra minutes", whole=True)
+        factor = form_number("time_factor", _("Time factor"), whole=False)
+        typed_minutes = form_number("extra_minutes", _("Extra minutes"), whole=True)
         minutes = None if typed_minutes is None else int(typed_minutes)
         exams.set_course_accommodation(services(), actor, course_id, username, factor, minutes)
     except Invalid as exc:
         typed = {k: request.form.get(k, "")[:20] for k in ("time_factor", "extra_minutes")}
         words = exc.message.replace("time_factor", "time factor").replace("_", " ")
-        error = words[:1].upper() + words[1:] + "."
+        error = words[:1].upper() + words[1:] + ("" if words.endswith("。") else ".")
         field = exc.details[0].get("path", "") if isinstance(exc.details, list) else ""
         values = {"error": error, "typed": typed, "field": field}
         return _accommodations_page(actor, course_id, username, **values), 422
@@ -555,8 +559,8 @@ def give_extension(actor: Actor, assignment_id: int, username: str) -> Any:
     if extra_text and not extra_text.isdigit():
         raise Invalid("extra_attempts: a whole number")
     extra = int(extra_text) if extra_text else None
-    factor = form_number("time_factor", "Time factor", whole=False)
-    minutes = form_number("extra_minutes", "Extra minutes", whole=True)
+    factor = form_number("time_factor", _("Time factor"), whole=False)
+    minutes = form_number("extra_minutes", _("Extra minutes"), whole=True)
     whole = None if minutes is None else int(minutes)
     gradebook.set_extension(services(), actor, assignment_id, username, due, extra, factor, whole)
     return redirect(
@@ -587,7 +591,9 @@ def give_question_attempts(actor: Actor, assignment_id: int, username: str) -> A
     info = assignments.settings(services(), actor, assignment_id)
     given = _current_extension(actor, assignment_id, username).get("question_attempts") or {}
     for number, q in enumerate(info["questions"], start=1):
-        typed = form_number(f"qa-{q['id']}", f"Question {number}, extra attempts", whole=True)
+        typed = form_number(
+            f"qa-{q['id']}", _("Question %(n)s, extra attempts", n=number), whole=True
+        )
         extra = int(typed or 0)
         if extra != int(given.get(str(q["id"]), 0)):
             gradebook.set_question_attempts(
@@ -604,7 +610,7 @@ def give_question_override(actor: Actor, assignment_id: int, username: str) -> A
     text = request.form.get("question_id", "")[:12]
     if not text.isdigit():
         raise Invalid("choose the question", details=[{"path": "question_id"}])
-    score = form_number("score", "Score", whole=False)
+    score = form_number("score", _("Score"), whole=False)
     reason = request.form.get("reason", "")[:2000]
     gradebook.set_question_override(
         services(), actor, assignment_id, username, int(text), score, reason

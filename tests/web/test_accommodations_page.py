@@ -109,3 +109,18 @@ def test_a_whole_class_extension_from_the_assignments_page(client, pages, web, p
     assert mine.json["due_at"] == "2030-05-01T12:00:00+00:00"
     empty = pages.post(f"/teach/assignments/{web.assignment_id}/extensions/all", {"due_at": ""})
     assert empty.status_code == 422 and "Give the new due date" in page_text(empty)
+
+
+def test_the_exam_time_page_and_its_errors_are_in_chinese_for_a_chinese_reader(
+    pages, web, page_text
+):
+    """The page and the reason a typed number is refused are worded in the reader's language."""
+    pages.sign_in(web.teacher)
+    url = f"/teach/courses/{web.course_id}/members/stu/accommodations"
+    chinese = {"Accept-Language": "zh-CN"}
+    assert "stu 的考试时间" in page_text(pages.get(url, headers=chinese))
+    words = pages.post(url, {"time_factor": "double", "extra_minutes": ""}, headers=chinese)
+    assert words.status_code == 422
+    assert "时间系数：“double”不是 1.5 这样的数。" in page_text(words)
+    minutes = pages.post(url, {"time_factor": "", "extra_minutes": "1.5"}, headers=chinese)
+    assert "额外分钟数：“1.5”不是整数。" in page_text(minutes)
