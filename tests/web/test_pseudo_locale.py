@@ -62,9 +62,10 @@ def pseudo_language(monkeypatch):
 
 class Visible(HTMLParser):
     """The words a reader sees or hears: text and labelling attributes, leaving out math, code,
-    scripts, and whatever is marked as being in a language of its own (`lang`)."""
+    scripts, what is typed in text areas, and whatever is marked as being in a language of its
+    own (`lang`)."""
 
-    SKIP = {"script", "style", "math", "code", "pre", "svg"}
+    SKIP = {"script", "style", "math", "code", "pre", "svg", "textarea"}  # textarea: typed text
     SAID = ("aria-label", "placeholder", "title", "alt")
 
     def __init__(self) -> None:
@@ -155,6 +156,8 @@ INSTRUCTOR_PAGES = [
     "/teach/assignments/{aid}/students/{stu}",
     "/teach/courses/{cid}/skills",
     "/teach/exercises/chain-rule-intro/preview",
+    "/teach/exercises/new",
+    "/teach/exercises/chain-rule-intro/edit",
 ]
 
 
