@@ -16,6 +16,7 @@ from grader import languages
 from grader.engine.skills import skill_map
 from grader.services import assignments, translation
 from grader.translations import DIRECTORY
+from tests.helpers import EXERCISE_YAML
 
 ACCENTED = str.maketrans(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
@@ -158,6 +159,8 @@ INSTRUCTOR_PAGES = [
     "/teach/exercises/chain-rule-intro/preview",
     "/teach/exercises/new",
     "/teach/exercises/chain-rule-intro/edit",
+    "/teach/exercises/chain-rule-intro/versions",
+    "/teach/exercises/chain-rule-intro/diff?from=1&to=2",
 ]
 
 
@@ -171,6 +174,11 @@ def test_every_translated_instructor_page_is_fully_marked(pseudo_language, pages
     pages.submit({"answer-dz-at-10-0": "10", "answer-dz-0": "4x", "answer-grad-0": "20x"})
     pages.client.post("/logout", data={"csrf_token": pages.csrf()})
     pages.sign_in(web.teacher)
+    second = EXERCISE_YAML.replace("Chain rule through", "The chain rule through")
+    saved = pages.post(
+        "/teach/exercises/edit", {"yaml": second, "action": "save", "slug": "chain-rule-intro"}
+    )
+    assert saved.status_code == 303  # a second version, for the diff
     data = [
         web.student.username,
         web.teacher.username,
@@ -199,6 +207,9 @@ def test_every_translated_instructor_page_is_fully_marked(pseudo_language, pages
         "expression",
         "gradient",
         "value",
+        "The chain rule through an intermediate variable",  # the second version's title, and
+        # the lines of the version diff (its YAML)
+        *(line.strip() for line in (EXERCISE_YAML + second).splitlines() if line.strip()),
     ]
     found = {}
     for url in INSTRUCTOR_PAGES:
