@@ -151,6 +151,19 @@ def _page(
     return page, status
 
 
+def _open_question(
+    actor: Actor, assignment_id: int, question_id: int | None, status: int
+) -> tuple[dict[str, Any] | None, Any]:
+    """The question's view, or (None, the closed page at `status`) past a hard due date or
+    before it opens; any other refusal is raised."""
+    try:
+        return assignments.question_view(services(), actor, assignment_id, question_id), None
+    except Forbidden as exc:
+        if exc.code in CLOSED_CODES:
+            return None, _closed(actor, assignment_id, exc, status, question_id)
+        raise
+
+
 def _closed(
     actor: Actor,
     assignment_id: int,
@@ -234,12 +247,9 @@ def _goal_page(actor: Actor, view: dict[str, Any]) -> Any:
 @signed_in
 def question(actor: Actor, assignment_id: int, question_id: int) -> Any:
     """One question of an assignment, with Previous/Next in the student's order."""
-    try:
-        view = assignments.question_view(services(), actor, assignment_id, question_id)
-    except Forbidden as exc:
-        if exc.code in CLOSED_CODES:
-            return _closed(actor, assignment_id, exc, 200, question_id)
-        raise
+    view, closed = _open_question(actor, assignment_id, question_id, 200)
+    if view is None:
+        return closed
     if view["kind"] == "exam" and view["your_role"] == "student" and not view.get("started"):
         if view.get("time_limit_minutes"):
             return redirect(url_for("web.exercise", assignment_id=assignment_id), code=303)
@@ -251,12 +261,9 @@ def _submit(actor: Actor, assignment_id: int, question_id: int | None) -> Any:
     blank parts are asked about first (without JavaScript too), costing none either."""
     svc = services()
     svc.rate_limiter.check(actor.id)
-    try:
-        view = assignments.question_view(svc, actor, assignment_id, question_id)
-    except Forbidden as exc:
-        if exc.code in CLOSED_CODES:
-            return _closed(actor, assignment_id, exc, 403, question_id)
-        raise
+    view, closed = _open_question(actor, assignment_id, question_id, 403)
+    if view is None:
+        return closed
     answers = read_answers(request.form, view["parts"])
     run_part = request.form.get("run_checks")
     if run_part:  # "Run the checks" without JavaScript: the page again, no attempt used
@@ -343,12 +350,9 @@ def question_help(
     svc.rate_limiter.check(actor.id)
     if kind not in ("hints", "steps", "check"):
         raise NotFound(f"no help of kind {kind!r}")
-    try:
-        view = assignments.question_view(svc, actor, assignment_id, question_id)
-    except Forbidden as exc:
-        if exc.code in CLOSED_CODES:
-            return _closed(actor, assignment_id, exc, 403, question_id)
-        raise
+    view, closed = _open_question(actor, assignment_id, question_id, 403)
+    if view is None:
+        return closed
     answers = read_answers(request.form, view["parts"])
     checked: dict[str, Any] = {}
     try:
